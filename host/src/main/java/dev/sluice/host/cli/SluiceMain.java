@@ -1,0 +1,7 @@
+package dev.sluice.host.cli;
+
+public final class SluiceMain {
+    public static void main(String[] args) {
+        System.out.println("sluice");
+    }
+}

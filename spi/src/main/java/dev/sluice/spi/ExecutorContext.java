@@ -1,0 +1,26 @@
+package dev.sluice.spi;
+
+import java.nio.file.Path;
+
+/** What the host tells an executor when a run starts. */
+public interface ExecutorContext {
+
+    /** The run's id; executors tag what they create with it (job names, container labels). */
+    String runId();
+
+    /** The root of the run's work directories. */
+    Path workRoot();
+
+    /** The executor's section of the operator config ({@code executors: <name>: {...}}). */
+    Settings config();
+
+    /** The clock to use. */
+    TimeSource time();
+
+    /**
+     * Tells the host that the status of some submitted task changed (a process exited, a callback
+     * arrived) so that it polls now instead of at the next poll interval. Cheap; may be called from
+     * any thread, any number of times.
+     */
+    void statusChanged();
+}

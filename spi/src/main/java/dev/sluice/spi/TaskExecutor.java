@@ -1,0 +1,54 @@
+package dev.sluice.spi;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import org.pf4j.ExtensionPoint;
+
+/**
+ * Runs tasks somewhere: local processes, a batch scheduler, a cloud service. The host's
+ * {@code TaskPollingMonitor} owns the queues, capacity accounting, rate limits, retries and threads;
+ * an executor only launches, reports and kills.
+ *
+ * <p>Life cycle: {@link #start} once per run, then any number of {@link #submit}, {@link #poll}
+ * and {@link #kill} calls from the monitor's thread, then {@link #close}. Executors must not hold a
+ * thread per running task.
+ */
+public interface TaskExecutor extends ExtensionPoint {
+
+    /** The name pipelines and configs select the executor by, e.g. {@code local}, {@code slurm}. */
+    String name();
+
+    /** Prepares for a run. Fails with {@link ExecutorException} when the executor is unusable. */
+    default void start(ExecutorContext context) throws ExecutorException {
+    }
+
+    /** What the executor can hold at once. Called after {@link #start}. */
+    ExecutorCapacity capacity();
+
+    /**
+     * Launches one task attempt and returns without waiting for it to end.
+     *
+     * @throws TaskException          when this task cannot be launched (a bad request, a missing
+     *                                program); retryable when trying again may help
+     * @throws ExecutorException      when the executor as a whole is failing
+     */
+    SubmittedTask submit(TaskLaunch launch) throws TaskException, ExecutorException;
+
+    /**
+     * Reports the status of many submitted tasks at once, in one query where the backend allows it.
+     * Tasks missing from the answer are taken as unchanged.
+     */
+    Map<SubmittedTask, TaskStatus> poll(Collection<SubmittedTask> tasks) throws ExecutorException;
+
+    /**
+     * Ends tasks: asks them to stop (SIGTERM or the backend's equivalent), and after
+     * {@code gracePeriod} forces them (SIGKILL). A zero grace period forces at once. Returns without
+     * waiting; the end shows up in a later {@link #poll}.
+     */
+    void kill(Collection<SubmittedTask> tasks, Duration gracePeriod) throws ExecutorException;
+
+    /** Releases what the executor holds; running tasks have been killed by then. */
+    default void close() {
+    }
+}

@@ -1,0 +1,2 @@
+/** Test doubles for plugin authors: a fake clock and a simple task handle. */
+package dev.sluice.spi.testing;
