@@ -39,7 +39,11 @@ public final class GatePolicy {
      * @throws InvalidSettingException when a hint does not parse
      */
     public static GatePolicy of(String gateId, TaskHandle task, Duration defaultMaxWait) {
-        Hints hints = task.hints();
+        return of(gateId, task.hints(), defaultMaxWait);
+    }
+
+    /** Reads the policy of gate {@code gateId} from a process's hints. */
+    public static GatePolicy of(String gateId, Hints hints, Duration defaultMaxWait) {
         boolean skip = hints.bool(Hints.key(gateId, SKIP), false);
         Duration maxWait = hints.duration(Hints.key(gateId, MAX_WAIT), defaultMaxWait);
         if (maxWait != null && maxWait.isNegative()) {

@@ -48,4 +48,15 @@ public interface TaskReadinessGate extends ExtensionPoint {
      * @throws TaskException        when the task cannot become ready
      */
     void prepare(TaskHandle task) throws InterruptedException, TaskException;
+
+    /**
+     * Checks a process's hints in this gate's namespace before anything runs ({@code sluice validate}
+     * and the start of {@code sluice run}). The default checks {@code <id>/skip} and
+     * {@code <id>/maxWait}; a gate with hints of its own overrides it and calls the default too.
+     *
+     * @throws InvalidSettingException naming the bad key and the fix
+     */
+    default void validateHints(Hints hints) {
+        GatePolicy.of(id(), hints, null);
+    }
 }
