@@ -1,7 +1,71 @@
 package dev.sluice.host.cli;
 
-public final class SluiceMain {
+import ch.qos.logback.classic.Level;
+import dev.sluice.host.run.ExitCodes;
+import dev.sluice.host.run.HostVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code sluice} command line. */
+@Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceMain.Version.class,
+        description = "Runs pipelines of tasks through readiness gates and executor plugins.",
+        subcommands = {RunCommand.class, ValidateCommand.class, PluginsCommand.class,
+                CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+                "0:every task succeeded (or failed under errorStrategy ignore)",
+                "1:one or more tasks failed",
+                "2:bad input: command line, pipeline or config; nothing ran",
+                "3:a plugin is missing, incompatible or failed to start; nothing ran",
+                "4:internal error",
+                "130/143:stopped by SIGINT/SIGTERM after stopping running tasks"})
+public final class SluiceMain implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     public static void main(String[] args) {
-        System.out.println("sluice");
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (for tests and the launcher). */
+    public static int execute(String... args) {
+        CommandLine cli = commandLine();
+        return cli.execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new SluiceMain());
+        cli.setExitCodeExceptionMapper(e -> ExitCodes.INTERNAL_ERROR);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("sluice: internal error: " + e);
+            LoggerFactory.getLogger(SluiceMain.class).error("internal error", e);
+            return ExitCodes.INTERNAL_ERROR;
+        });
+        return cli;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Sets the console log level: warnings by default, info with -v, debug with -vv. */
+    static void configureLogging(int verbosity, boolean quiet) {
+        Logger root = LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+        if (root instanceof ch.qos.logback.classic.Logger logback) {
+            logback.setLevel(quiet ? Level.ERROR : verbosity >= 2 ? Level.DEBUG : verbosity == 1 ? Level.INFO : Level.WARN);
+        }
+    }
+
+    /** Prints the host's version and the version it announces to plugins. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"sluice " + HostVersion.version() + " (plugin API " + HostVersion.systemVersion()
+                    + ", Java " + Runtime.version() + ")"};
+        }
     }
 }

@@ -1,0 +1,59 @@
+package dev.sluice.host.cli;
+
+import dev.sluice.host.pipeline.InvalidInputException;
+import dev.sluice.host.plugins.PluginLoadException;
+import dev.sluice.host.run.ExitCodes;
+import dev.sluice.host.run.RunPlan;
+import dev.sluice.spi.TimeSource;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** A command that loads a pipeline and its config: {@code run} and {@code validate}. */
+abstract class PipelineCommand {
+    @Parameters(index = "0", paramLabel = "PIPELINE", description = "The pipeline file (YAML).")
+    Path pipeline;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "CONFIG",
+            description = "Operator config (YAML) overriding process settings, executors and plugins.")
+    Path config;
+
+    @Mixin
+    CommonOptions common = new CommonOptions();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** The loaded plan, with warnings printed; or the exit code after printing what is wrong. */
+    record Loaded(RunPlan plan, int exitCode) {
+    }
+
+    Loaded load(TimeSource time) {
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            RunPlan plan = RunPlan.load(pipeline, config, common.pluginsDir(), time);
+            for (String warning : plan.warnings()) {
+                err.println("warning: " + warning);
+            }
+            err.flush();
+            return new Loaded(plan, ExitCodes.OK);
+        } catch (InvalidInputException e) {
+            err.println("sluice: the pipeline cannot run; fix these and try again:");
+            for (String line : e.getMessage().split("\n")) {
+                err.println("  " + line);
+            }
+            err.flush();
+            return new Loaded(null, ExitCodes.INVALID_INPUT);
+        } catch (PluginLoadException e) {
+            err.println("sluice: plugin problem, nothing was run:");
+            for (String line : e.getMessage().split("\n")) {
+                err.println("  " + line);
+            }
+            err.flush();
+            return new Loaded(null, ExitCodes.PLUGIN_ERROR);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package dev.sluice.host.cli;
+
+import dev.sluice.host.monitor.RunListener;
+import dev.sluice.host.monitor.RunResult;
+import dev.sluice.host.monitor.TaskPollingMonitor;
+import dev.sluice.host.progress.ProgressDisplay;
+import dev.sluice.host.run.ExitCodes;
+import dev.sluice.host.run.RunPlan;
+import dev.sluice.host.run.RunSummary;
+import dev.sluice.host.run.WorkDirs;
+import dev.sluice.host.trace.TraceWriter;
+import dev.sluice.spi.TimeSource;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sluice run}. */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run a pipeline.")
+final class RunCommand extends PipelineCommand implements Callable<Integer> {
+    /** Time between SIGTERM and SIGKILL when the run stops its tasks. */
+    private static final Duration KILL_GRACE = Duration.ofSeconds(10);
+
+    enum ProgressMode { auto, ansi, plain, off }
+
+    @Option(names = "--resume", description = "Reuse the results of tasks that succeeded in earlier runs "
+            + "with the same work directory.")
+    boolean resume;
+
+    @Option(names = {"-w", "--work-dir"}, paramLabel = "DIR", defaultValue = "work",
+            description = "Where task work directories go (default: ${DEFAULT-VALUE}).")
+    Path workDir;
+
+    @Option(names = "--trace", paramLabel = "FILE",
+            description = "Where to write the trace (default: <work-dir>/runs/<run id>/trace.tsv).")
+    Path trace;
+
+    @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
+            description = "Progress display: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: redrawn in "
+                    + "place on a terminal, plain lines otherwise).")
+    ProgressMode progress;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress display, only errors and the summary.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException {
+        SluiceMain.configureLogging(common.verbose.length, quiet);
+        TimeSource time = TimeSource.system();
+        Loaded loaded = load(time);
+        if (loaded.plan() == null) {
+            return loaded.exitCode();
+        }
+        try (RunPlan plan = loaded.plan()) {
+            return run(plan, time);
+        }
+    }
+
+    private int run(RunPlan plan, TimeSource time) throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        String runId = newRunId();
+        Path workRoot = workDir.toAbsolutePath().normalize();
+        Path tracePath = (trace != null ? trace : workRoot.resolve("runs").resolve(runId).resolve("trace.tsv"))
+                .toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(workRoot);
+        } catch (IOException e) {
+            err.println("sluice: cannot create the work directory " + workRoot + ": " + e.getMessage()
+                    + "; pass a writable one with --work-dir");
+            err.flush();
+            return ExitCodes.INTERNAL_ERROR;
+        }
+        List<RunListener> listeners = new ArrayList<>();
+        PrintStream out = System.out;
+        ProgressMode mode = quiet ? ProgressMode.off : progress;
+        if (mode == ProgressMode.auto) {
+            mode = Terminal.isInteractive() ? ProgressMode.ansi : ProgressMode.plain;
+        }
+        if (mode != ProgressMode.off) {
+            listeners.add(new ProgressDisplay(out, mode == ProgressMode.ansi, time));
+        }
+        try (TraceWriter traceWriter = new TraceWriter(tracePath)) {
+            listeners.add(traceWriter);
+            TaskPollingMonitor monitor = new TaskPollingMonitor(
+                    new TaskPollingMonitor.Options(runId, workRoot, KILL_GRACE, resume), plan.plans(),
+                    plan.executors(), plan.gates(), plan.wrappers(), plan.monitors(),
+                    new WorkDirs(workRoot, runId), time, RunListener.of(listeners));
+            if (mode != ProgressMode.off) {
+                out.printf("sluice run %s: %s, %d task(s)%n", runId, plan.pipeline().name(), plan.taskCount());
+            }
+            CountDownLatch finished = new CountDownLatch(1);
+            // On SIGINT/SIGTERM: stop the tasks (TERM, then KILL after the grace) before the JVM exits.
+            Thread hook = new Thread(() -> {
+                monitor.cancel("the host received a stop signal");
+                try {
+                    finished.await(KILL_GRACE.plusSeconds(15).toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "sluice-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            RunResult result;
+            try {
+                result = monitor.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return ExitCodes.INTERRUPTED;
+            } finally {
+                finished.countDown();
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is already exiting because of a signal; the hook is running.
+            }
+            RunSummary.print(new PrintWriter(out, true), runId, result, tracePath);
+            if (result.cancelled()) {
+                return ExitCodes.INTERRUPTED;
+            }
+            return result.succeeded() ? ExitCodes.OK : ExitCodes.TASKS_FAILED;
+        }
+    }
+
+    private static String newRunId() {
+        return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
+    }
+}

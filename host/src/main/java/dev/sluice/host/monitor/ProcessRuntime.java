@@ -1,0 +1,41 @@
+package dev.sluice.host.monitor;
+
+import com.google.common.util.concurrent.RateLimiter;
+import dev.sluice.host.config.EffectiveProcess;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The monitor's view of one process: its tasks, its place in the DAG and its own limits. */
+public final class ProcessRuntime {
+    private final EffectiveProcess effective;
+    final List<TaskRecord> tasks = new ArrayList<>();
+    final List<ProcessRuntime> upstream = new ArrayList<>();
+    final List<ProcessRuntime> downstream = new ArrayList<>();
+    /** Submit rate limit of this process, or {@code null}. */
+    final RateLimiter rateLimiter;
+    boolean released;
+    int active;
+    int unfinished;
+
+    ProcessRuntime(EffectiveProcess effective) {
+        this.effective = effective;
+        this.rateLimiter = effective.submitRateLimit() == null ? null
+                : RateLimiter.create(effective.submitRateLimit().perSecond());
+    }
+
+    public String name() {
+        return effective.def().name();
+    }
+
+    public EffectiveProcess effective() {
+        return effective;
+    }
+
+    public List<TaskRecord> tasks() {
+        return tasks;
+    }
+
+    boolean finished() {
+        return unfinished == 0;
+    }
+}

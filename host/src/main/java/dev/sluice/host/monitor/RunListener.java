@@ -1,0 +1,71 @@
+package dev.sluice.host.monitor;
+
+import dev.sluice.host.run.TaskState;
+import java.util.List;
+
+/**
+ * What the progress display, the trace and the summary learn of a run. Called on the monitor's
+ * thread only, so implementations need no locking; they must be quick.
+ */
+public interface RunListener {
+
+    /** The run's tasks are known. */
+    default void runStarted(List<TaskRecord> tasks) {
+    }
+
+    /** A task moved from one state to another. */
+    default void stateChanged(TaskRecord task, TaskState from, TaskState to) {
+    }
+
+    /** The set of gates a task waits in changed. */
+    default void gatesChanged(TaskRecord task) {
+    }
+
+    /** One attempt of a task ended (successfully or not); its times and result are set. */
+    default void attemptFinished(TaskRecord task, TaskState outcome) {
+    }
+
+    /** Called now and then from the loop, so displays can redraw. */
+    default void tick() {
+    }
+
+    /** All tasks are terminal. */
+    default void runFinished(List<TaskRecord> tasks) {
+    }
+
+    /** Several listeners as one. */
+    static RunListener of(List<RunListener> listeners) {
+        List<RunListener> copy = List.copyOf(listeners);
+        return new RunListener() {
+            @Override
+            public void runStarted(List<TaskRecord> tasks) {
+                copy.forEach(l -> l.runStarted(tasks));
+            }
+
+            @Override
+            public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
+                copy.forEach(l -> l.stateChanged(task, from, to));
+            }
+
+            @Override
+            public void gatesChanged(TaskRecord task) {
+                copy.forEach(l -> l.gatesChanged(task));
+            }
+
+            @Override
+            public void attemptFinished(TaskRecord task, TaskState outcome) {
+                copy.forEach(l -> l.attemptFinished(task, outcome));
+            }
+
+            @Override
+            public void tick() {
+                copy.forEach(RunListener::tick);
+            }
+
+            @Override
+            public void runFinished(List<TaskRecord> tasks) {
+                copy.forEach(l -> l.runFinished(tasks));
+            }
+        };
+    }
+}

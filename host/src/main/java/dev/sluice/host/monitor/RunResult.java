@@ -1,0 +1,30 @@
+package dev.sluice.host.monitor;
+
+import dev.sluice.host.run.TaskState;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How a run ended.
+ *
+ * @param succeeded  whether every task succeeded, was cached or had its failure ignored
+ * @param cancelled  whether the run was stopped from outside (a signal)
+ * @param stopReason why the run stopped early, or {@code null}
+ */
+public record RunResult(boolean succeeded, boolean cancelled, String stopReason, List<TaskRecord> tasks,
+        Duration wallTime) {
+
+    public Map<TaskState, Integer> counts() {
+        Map<TaskState, Integer> counts = new EnumMap<>(TaskState.class);
+        for (TaskRecord t : tasks) {
+            counts.merge(t.state(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    public List<TaskRecord> failures() {
+        return tasks.stream().filter(t -> t.state() == TaskState.FAILED || t.state() == TaskState.IGNORED).toList();
+    }
+}

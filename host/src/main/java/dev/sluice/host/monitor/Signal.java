@@ -1,0 +1,43 @@
+package dev.sluice.host.monitor;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Wakes the monitor's loop: a sticky flag, so a signal that arrives while the loop is busy is not
+ * lost and the next {@link #await} returns at once.
+ */
+final class Signal {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition raised = lock.newCondition();
+    private boolean pending;
+
+    void raise() {
+        lock.lock();
+        try {
+            pending = true;
+            raised.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits up to {@code nanos} for a signal; returns at once if one is pending. Clears it. */
+    void await(long nanos) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            long left = nanos;
+            while (!pending && left > 0) {
+                left = raised.awaitNanos(left);
+            }
+            pending = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    static long millisToNanos(long ms) {
+        return TimeUnit.MILLISECONDS.toNanos(ms);
+    }
+}

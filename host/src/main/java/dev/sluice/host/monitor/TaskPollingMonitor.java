@@ -1,0 +1,880 @@
+package dev.sluice.host.monitor;
+
+import com.google.common.util.concurrent.RateLimiter;
+import dev.sluice.gate.GateListener;
+import dev.sluice.gate.GateOutcome;
+import dev.sluice.gate.StuckGate;
+import dev.sluice.gate.TaskGateManager;
+import dev.sluice.host.config.EffectiveProcess;
+import dev.sluice.host.config.TaskSpec;
+import dev.sluice.host.pipeline.ErrorStrategy;
+import dev.sluice.host.run.TaskState;
+import dev.sluice.spi.ExecutorCapacity;
+import dev.sluice.spi.ExecutorContext;
+import dev.sluice.spi.ExecutorException;
+import dev.sluice.spi.Health;
+import dev.sluice.spi.LaunchCommand;
+import dev.sluice.spi.Resources;
+import dev.sluice.spi.Settings;
+import dev.sluice.spi.SubmittedTask;
+import dev.sluice.spi.TaskException;
+import dev.sluice.spi.TaskHandle;
+import dev.sluice.spi.TaskHealthMonitor;
+import dev.sluice.spi.TaskLaunch;
+import dev.sluice.spi.TaskReadinessGate;
+import dev.sluice.spi.TaskStatus;
+import dev.sluice.spi.TaskWrapper;
+import dev.sluice.spi.TimeSource;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives a run: releases processes along the DAG, passes each task through its readiness gates,
+ * submits ready tasks within capacity, queue sizes and rate limits, polls running tasks in batches,
+ * applies error strategies and retries, and probes running tasks' health.
+ *
+ * <p>Threading: all state lives on the thread that calls {@link #run()}. Other threads (gates,
+ * executors' completion callbacks, health probes, a signal handler) only post events to an inbox and
+ * raise a {@link Signal}, so the loop reacts at once to a gate passing or a process exiting and
+ * otherwise sleeps until the next poll, retry or rate-limit permit is due. With no gates installed
+ * no {@link TaskGateManager} is created and a task goes straight to the queue.
+ */
+public final class TaskPollingMonitor {
+    private static final Logger log = LoggerFactory.getLogger(TaskPollingMonitor.class);
+    /** Longest the loop sleeps without a reason, so displays stay live. */
+    private static final Duration TICK = Duration.ofMillis(250);
+    /** How long after a kill's grace period the monitor waits for the executor to confirm the end. */
+    private static final Duration KILL_CONFIRM = Duration.ofSeconds(10);
+    /** Probes never run more often than this. */
+    private static final Duration MIN_PROBE_PERIOD = Duration.ofSeconds(1);
+
+    /**
+     * Run-wide options.
+     *
+     * @param killGrace time between SIGTERM and SIGKILL when the run stops tasks
+     */
+    public record Options(String runId, Path workRoot, Duration killGrace, boolean resume) {
+    }
+
+    /** A process and its tasks, in the order the pipeline's DAG allows. */
+    public record ProcessPlan(EffectiveProcess process, List<TaskSpec> tasks) {
+    }
+
+    private final Options options;
+    private final TimeSource time;
+    private final RunListener listener;
+    private final TaskPreparer preparer;
+    private final List<TaskWrapper> wrappers;
+    private final List<TaskHealthMonitor> healthMonitors;
+    private final List<TaskReadinessGate> gateList;
+    private TaskGateManager gates;
+    private final Map<String, ExecutorSetup> executorSetups = new LinkedHashMap<>();
+    private final Map<String, ExecutorRuntime> executors = new LinkedHashMap<>();
+    private final List<ProcessRuntime> processes = new ArrayList<>();
+    private final List<TaskRecord> tasks = new ArrayList<>();
+    private final Map<String, TaskRecord> byId = new HashMap<>();
+    private final PriorityQueue<TaskRecord> retries =
+            new PriorityQueue<>(Comparator.comparingLong(t -> t.retryDueNanos));
+    private final Map<TaskRecord, KillOrder> kills = new LinkedHashMap<>();
+    private final Map<TaskRecord, List<Thread>> probes = new HashMap<>();
+    private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
+    private final Signal signal = new Signal();
+    private volatile String cancelRequest;
+    private String stopReason;
+    private boolean stopping;
+    private boolean cancelled;
+    private boolean failed;
+    private int unfinished;
+    private boolean rateLimited;
+
+    /** Why the monitor killed a task, and what the task's end then means. */
+    private record KillOrder(String reason, boolean isFailure, long confirmByNanos) {
+    }
+
+    public TaskPollingMonitor(Options options, List<ProcessPlan> plans, List<ExecutorSetup> executorSetups,
+            List<TaskReadinessGate> gates, List<TaskWrapper> wrappers, List<TaskHealthMonitor> healthMonitors,
+            TaskPreparer preparer, TimeSource time, RunListener listener) {
+        this.options = options;
+        this.time = time;
+        this.listener = listener;
+        this.preparer = preparer;
+        this.wrappers = List.copyOf(wrappers);
+        this.healthMonitors = List.copyOf(healthMonitors);
+        this.gateList = List.copyOf(gates);
+        for (ExecutorSetup setup : executorSetups) {
+            this.executorSetups.put(setup.executor().name(), setup);
+        }
+        Map<String, ProcessRuntime> byName = new HashMap<>();
+        int nextId = 1;
+        for (ProcessPlan plan : plans) {
+            ProcessRuntime p = new ProcessRuntime(plan.process());
+            processes.add(p);
+            byName.put(p.name(), p);
+            for (TaskSpec spec : plan.tasks()) {
+                TaskRecord rec = new TaskRecord(Integer.toString(nextId++), spec, p);
+                p.tasks.add(rec);
+                tasks.add(rec);
+                byId.put(rec.id, rec);
+            }
+            p.unfinished = p.tasks.size();
+        }
+        for (ProcessRuntime p : processes) {
+            for (String up : p.effective().def().dependsOn()) {
+                ProcessRuntime u = byName.get(up);
+                if (u == null) {
+                    throw new IllegalArgumentException("process '" + p.name() + "' depends on unknown '" + up + "'");
+                }
+                p.upstream.add(u);
+                u.downstream.add(p);
+            }
+        }
+        unfinished = tasks.size();
+    }
+
+    /** Every task of the run, in id order. */
+    public List<TaskRecord> tasks() {
+        return List.copyOf(tasks);
+    }
+
+    /** Asks the run to stop: running tasks are killed, nothing new starts. Any thread. */
+    public void cancel(String reason) {
+        cancelRequest = reason;
+        signal.raise();
+    }
+
+    /** Runs every task to a terminal state and returns how the run ended. */
+    public RunResult run() throws InterruptedException {
+        long started = time.nanoTime();
+        if (!gateList.isEmpty()) {
+            gates = new TaskGateManager(gateList, time, new InboxGateListener());
+        }
+        try {
+            startExecutors();
+            listener.runStarted(List.copyOf(tasks));
+            for (ProcessRuntime p : processes) {
+                if (p.upstream.isEmpty()) {
+                    release(p);
+                }
+            }
+            while (unfinished > 0) {
+                step();
+                if (unfinished > 0) {
+                    signal.await(nanosUntilNextWake());
+                }
+            }
+            listener.tick();
+        } finally {
+            shutdown();
+        }
+        listener.runFinished(List.copyOf(tasks));
+        return new RunResult(!failed && !cancelled, cancelled, stopReason, List.copyOf(tasks),
+                Duration.ofNanos(time.nanoTime() - started));
+    }
+
+    /** One turn of the loop: events, retries, submissions, polls, kills. */
+    private void step() {
+        Runnable event;
+        while ((event = inbox.poll()) != null) {
+            event.run();
+        }
+        String cancel = cancelRequest;
+        if (cancel != null && !cancelled) {
+            cancelled = true;
+            stopRun(cancel);
+        }
+        long now = time.nanoTime();
+        while (!retries.isEmpty() && retries.peek().retryDueNanos <= now) {
+            TaskRecord rec = retries.poll();
+            if (rec.state == TaskState.RETRY_WAIT) {
+                startAttempt(rec, rec.attempt() + 1);
+            }
+        }
+        submitReady();
+        poll();
+        enforceKillDeadlines();
+        listener.tick();
+    }
+
+    // ---- executors ------------------------------------------------------------------------------
+
+    private void startExecutors() {
+        for (ExecutorSetup setup : executorSetups.values()) {
+            ExecutorRuntime[] holder = new ExecutorRuntime[1];
+            ExecutorContext context = new ExecutorContext() {
+                @Override
+                public String runId() {
+                    return options.runId();
+                }
+
+                @Override
+                public Path workRoot() {
+                    return options.workRoot();
+                }
+
+                @Override
+                public Settings config() {
+                    return setup.config();
+                }
+
+                @Override
+                public TimeSource time() {
+                    return time;
+                }
+
+                @Override
+                public void statusChanged() {
+                    ExecutorRuntime rt = holder[0];
+                    if (rt != null) {
+                        rt.statusChanged = true;
+                    }
+                    signal.raise();
+                }
+            };
+            ExecutorCapacity capacity;
+            String problem = null;
+            try {
+                PluginCalls.call(setup.executor(), () -> {
+                    setup.executor().start(context);
+                    return null;
+                });
+                capacity = PluginCalls.call(setup.executor(), setup.executor()::capacity);
+            } catch (ExecutorException | RuntimeException e) {
+                problem = "executor '" + setup.executor().name() + "' could not start: " + e.getMessage();
+                log.error(problem, e);
+                capacity = ExecutorCapacity.unlimited();
+            }
+            RateLimiter limiter = setup.submitRateLimit() == null ? null
+                    : RateLimiter.create(setup.submitRateLimit().perSecond());
+            ExecutorRuntime rt = new ExecutorRuntime(setup.executor(), capacity, setup.queueSize(), limiter,
+                    setup.pollInterval());
+            rt.startProblem = problem;
+            holder[0] = rt;
+            executors.put(rt.name(), rt);
+        }
+    }
+
+    private ExecutorRuntime executorFor(ProcessRuntime p) {
+        ExecutorRuntime rt = executors.get(p.effective().executor());
+        if (rt == null) {
+            throw new IllegalStateException("no executor '" + p.effective().executor() + "' for process '"
+                    + p.name() + "' (validation should have caught this)");
+        }
+        return rt;
+    }
+
+    // ---- DAG --------------------------------------------------------------------------------------
+
+    private void release(ProcessRuntime p) {
+        p.released = true;
+        ExecutorRuntime exec = executorFor(p);
+        for (TaskRecord rec : p.tasks) {
+            rec.executor = exec;
+            if (stopping) {
+                finishUnstarted(rec, TaskState.CANCELLED, stopReason);
+                continue;
+            }
+            if (options.resume()) {
+                TaskPreparer.Prepared cached = preparer.cached(rec.id, rec.spec, p);
+                if (cached != null) {
+                    rec.task = cached.task();
+                    rec.files = cached.files();
+                    setState(rec, TaskState.CACHED);
+                    listener.attemptFinished(rec, TaskState.CACHED);
+                    onTerminal(rec);
+                    continue;
+                }
+            }
+            String never = exec.startProblem != null ? exec.startProblem : exec.neverFits(p.effective().resources());
+            if (!prepareAttempt(rec, 1)) {
+                continue;
+            }
+            if (never != null) {
+                // Fails at once, through the error strategy, instead of waiting forever for room.
+                failAttempt(rec, "task " + never, false);
+                continue;
+            }
+            schedule(rec);
+        }
+        if (p.tasks.isEmpty()) {
+            processFinished(p);
+        }
+    }
+
+    private void onTerminal(TaskRecord rec) {
+        unfinished--;
+        ProcessRuntime p = rec.process;
+        p.unfinished--;
+        if (p.finished()) {
+            processFinished(p);
+        }
+    }
+
+    private void processFinished(ProcessRuntime p) {
+        for (ProcessRuntime d : p.downstream) {
+            if (d.released || !d.upstream.stream().allMatch(ProcessRuntime::finished)) {
+                continue;
+            }
+            ProcessRuntime failedUpstream = d.upstream.stream()
+                    .filter(u -> u.tasks.stream().anyMatch(t -> !t.state.satisfiesDependents()))
+                    .findFirst().orElse(null);
+            if (failedUpstream == null) {
+                release(d);
+            } else {
+                d.released = true;
+                String reason = "upstream process '" + failedUpstream.name() + "' did not succeed";
+                for (TaskRecord rec : d.tasks) {
+                    finishUnstarted(rec, stopping ? TaskState.CANCELLED : TaskState.SKIPPED,
+                            stopping ? stopReason : reason);
+                }
+                if (d.tasks.isEmpty()) {
+                    processFinished(d);
+                }
+            }
+        }
+    }
+
+    // ---- attempts ---------------------------------------------------------------------------------
+
+    private void startAttempt(TaskRecord rec, int attempt) {
+        if (prepareAttempt(rec, attempt)) {
+            schedule(rec);
+        }
+    }
+
+    /** Makes the attempt's work directory and handle; a failure here stops the run. */
+    private boolean prepareAttempt(TaskRecord rec, int attempt) {
+        TaskPreparer.Prepared prepared;
+        try {
+            prepared = preparer.prepare(rec.id, rec.spec, rec.process, attempt);
+        } catch (IOException | RuntimeException e) {
+            rec.resetAttemptTimes();
+            rec.error = "cannot prepare the work directory: " + e.getMessage();
+            failed = true;
+            setState(rec, TaskState.FAILED);
+            onTerminal(rec);
+            stopRun("task " + rec.id + " (" + rec.name() + ") could not be prepared");
+            return false;
+        }
+        rec.task = prepared.task();
+        rec.files = prepared.files();
+        rec.resetAttemptTimes();
+        return true;
+    }
+
+    /** Sends a prepared attempt into its gates, or straight to the queue when there are none. */
+    private void schedule(TaskRecord rec) {
+        rec.gatedAt = time.now();
+        if (gates == null) {
+            enqueue(rec);
+        } else {
+            setState(rec, TaskState.GATED);
+            gates.schedule(rec.task);
+        }
+    }
+
+    private void enqueue(TaskRecord rec) {
+        rec.queuedAt = time.now();
+        setState(rec, TaskState.QUEUED);
+        rec.executor.ready.add(rec);
+    }
+
+    private void onGateOutcome(TaskRecord rec, int attempt, GateOutcome outcome) {
+        if (rec.attempt() != attempt || rec.state != TaskState.GATED) {
+            return;
+        }
+        rec.gatesInFlight.clear();
+        listener.gatesChanged(rec);
+        switch (outcome) {
+            case GateOutcome.Passed passed -> {
+                rec.gateWait = passed.waited();
+                enqueue(rec);
+            }
+            case GateOutcome.Failed f -> {
+                rec.gateWait = f.waited();
+                failAttempt(rec, "gate '" + f.gateId() + "': " + f.error().getMessage(), f.error().isRetryable());
+            }
+            case GateOutcome.Cancelled c -> {
+                // Only the monitor cancels gates, and it has already moved the task on.
+            }
+        }
+    }
+
+    private void submitReady() {
+        rateLimited = false;
+        if (stopping) {
+            return;
+        }
+        for (ExecutorRuntime exec : executors.values()) {
+            Iterator<TaskRecord> it = exec.ready.iterator();
+            while (it.hasNext()) {
+                if (!exec.hasRoom()) {
+                    break;
+                }
+                TaskRecord rec = it.next();
+                Resources res = rec.task.resources();
+                // Backfill: a task that does not fit now lets smaller ones behind it go first.
+                if (!exec.fitsNow(res)) {
+                    continue;
+                }
+                ProcessRuntime p = rec.process;
+                Integer processQueue = p.effective().queueSize();
+                if (processQueue != null && processQueue > 0 && p.active >= processQueue) {
+                    continue;
+                }
+                // Permits are spent only on a task that is ready and fits.
+                if (p.rateLimiter != null && !p.rateLimiter.tryAcquire()) {
+                    rateLimited = true;
+                    continue;
+                }
+                if (exec.rateLimiter != null && !exec.rateLimiter.tryAcquire()) {
+                    rateLimited = true;
+                    break;
+                }
+                it.remove();
+                submit(exec, rec);
+            }
+        }
+    }
+
+    private void submit(ExecutorRuntime exec, TaskRecord rec) {
+        TaskHandle task = rec.task;
+        try {
+            LaunchCommand command = new LaunchCommand(task.command(), task.environment(), task.workDir());
+            for (TaskWrapper wrapper : wrappers) {
+                LaunchCommand current = command;
+                if (PluginCalls.call(wrapper, () -> wrapper.appliesTo(task))) {
+                    command = PluginCalls.call(wrapper, () -> wrapper.wrap(task, current));
+                }
+            }
+            TaskLaunch launch = new TaskLaunch(task, command, rec.files);
+            SubmittedTask submitted = PluginCalls.call(exec.executor, () -> exec.executor.submit(launch));
+            rec.submitted = submitted;
+            rec.submittedAt = time.now();
+            exec.active.put(submitted, rec);
+            exec.take(task.resources());
+            rec.process.active++;
+            setState(rec, TaskState.SUBMITTED);
+            startProbes(rec);
+        } catch (TaskException e) {
+            failAttempt(rec, e.getMessage(), e.isRetryable());
+        } catch (ExecutorException e) {
+            failAttempt(rec, "executor '" + exec.name() + "' could not submit: " + e.getMessage(), true);
+        } catch (RuntimeException e) {
+            log.error("submitting task {} failed", rec.id, e);
+            failAttempt(rec, "submitting failed: " + e, false);
+        }
+    }
+
+    private void poll() {
+        long now = time.nanoTime();
+        for (ExecutorRuntime exec : executors.values()) {
+            if (exec.active.isEmpty() || (!exec.statusChanged && now < exec.nextPollNanos)) {
+                continue;
+            }
+            exec.statusChanged = false;
+            exec.nextPollNanos = now + exec.pollInterval.toNanos();
+            List<SubmittedTask> batch = List.copyOf(exec.active.keySet());
+            Map<SubmittedTask, TaskStatus> statuses;
+            try {
+                statuses = PluginCalls.call(exec.executor, () -> exec.executor.poll(batch));
+            } catch (ExecutorException | RuntimeException e) {
+                log.warn("polling the {} executor failed, will try again: {}", exec.name(), e.getMessage());
+                continue;
+            }
+            for (Map.Entry<SubmittedTask, TaskStatus> entry : statuses.entrySet()) {
+                TaskRecord rec = exec.active.get(entry.getKey());
+                if (rec != null) {
+                    apply(exec, rec, entry.getValue());
+                }
+            }
+        }
+    }
+
+    private void apply(ExecutorRuntime exec, TaskRecord rec, TaskStatus status) {
+        if (!status.state().isTerminal()) {
+            if (status.state() == TaskStatus.State.RUNNING && rec.state == TaskState.SUBMITTED) {
+                rec.startedAt = status.startedAt() != null ? status.startedAt() : time.now();
+                setState(rec, TaskState.RUNNING);
+            }
+            return;
+        }
+        exec.active.remove(rec.submitted);
+        exec.release(rec.task.resources());
+        rec.process.active--;
+        stopProbes(rec);
+        rec.completedAt = status.completedAt() != null ? status.completedAt() : time.now();
+        if (rec.startedAt == null) {
+            rec.startedAt = status.startedAt() != null ? status.startedAt() : rec.submittedAt;
+        }
+        rec.exitCode = status.exitCode();
+        KillOrder kill = kills.remove(rec);
+        if (kill != null && !kill.isFailure()) {
+            rec.error = kill.reason();
+            listener.attemptFinished(rec, TaskState.CANCELLED);
+            setState(rec, TaskState.CANCELLED);
+            onTerminal(rec);
+        } else if (kill != null) {
+            failAttempt(rec, kill.reason(), false);
+        } else if (status.isSuccess()) {
+            preparer.succeeded(rec);
+            listener.attemptFinished(rec, TaskState.SUCCEEDED);
+            setState(rec, TaskState.SUCCEEDED);
+            onTerminal(rec);
+        } else {
+            boolean retryable = status.state() == TaskStatus.State.NODE_FAILURE;
+            failAttempt(rec, describeFailure(status), retryable);
+        }
+    }
+
+    private static String describeFailure(TaskStatus status) {
+        String reason = status.reason();
+        return switch (status.state()) {
+            case COMPLETED -> "exited with code " + status.exitCode()
+                    + (status.exitCode() == 127 ? " (command not found?)" : "")
+                    + (reason == null ? "" : ": " + reason);
+            case TIMEOUT -> "ran past its time limit" + (reason == null ? "" : ": " + reason);
+            case OUT_OF_MEMORY -> "was killed for running out of memory" + (reason == null ? "" : ": " + reason);
+            default -> status.state().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                    + (reason == null ? "" : ": " + reason);
+        };
+    }
+
+    /** An attempt failed; retry it or apply the process's error strategy. */
+    private void failAttempt(TaskRecord rec, String reason, boolean retryable) {
+        rec.error = reason;
+        if (rec.completedAt == null) {
+            rec.completedAt = time.now();
+        }
+        listener.attemptFinished(rec, TaskState.FAILED);
+        EffectiveProcess p = rec.process.effective();
+        int attempt = rec.attempt();
+        boolean retry = !stopping
+                && ((retryable && attempt <= Math.max(1, p.maxRetries()))
+                        || (p.errorStrategy() == ErrorStrategy.RETRY && attempt <= p.maxRetries()));
+        if (retry) {
+            Duration delay = p.retryBackoff().delayBefore(attempt + 1);
+            rec.retryDueNanos = time.nanoTime() + delay.toNanos();
+            log.info("task {} ({}) attempt {} failed: {}; retrying in {}", rec.id, rec.name(), attempt, reason,
+                    dev.sluice.spi.Units.formatDuration(delay));
+            setState(rec, TaskState.RETRY_WAIT);
+            retries.add(rec);
+            return;
+        }
+        switch (p.errorStrategy()) {
+            case IGNORE -> {
+                setState(rec, TaskState.IGNORED);
+                onTerminal(rec);
+            }
+            case FINISH -> {
+                failed = true;
+                setState(rec, TaskState.FAILED);
+                onTerminal(rec);
+                stopSubmitting("task " + rec.id + " (" + rec.name() + ") failed; errorStrategy finish lets "
+                        + "running tasks end");
+            }
+            default -> {
+                failed = true;
+                setState(rec, TaskState.FAILED);
+                onTerminal(rec);
+                stopRun("task " + rec.id + " (" + rec.name() + ") failed");
+            }
+        }
+    }
+
+    // ---- stopping ---------------------------------------------------------------------------------
+
+    /** Nothing new starts; tasks not yet submitted are cancelled; running ones go on. */
+    private void stopSubmitting(String reason) {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        stopReason = reason;
+        for (TaskRecord rec : tasks) {
+            switch (rec.state) {
+                case WAITING -> {
+                    if (rec.process.released) {
+                        finishUnstarted(rec, TaskState.CANCELLED, reason);
+                    }
+                }
+                case GATED, QUEUED, RETRY_WAIT -> {
+                    boolean started = rec.state != TaskState.RETRY_WAIT;
+                    cancelGates(rec);
+                    rec.executor.ready.remove(rec);
+                    retries.remove(rec);
+                    rec.error = reason;
+                    if (started) {
+                        listener.attemptFinished(rec, TaskState.CANCELLED);
+                    }
+                    setState(rec, TaskState.CANCELLED);
+                    onTerminal(rec);
+                }
+                default -> {
+                }
+            }
+        }
+        // Processes not yet released end as cancelled too.
+        for (ProcessRuntime p : processes) {
+            if (!p.released) {
+                p.released = true;
+                for (TaskRecord rec : p.tasks) {
+                    finishUnstarted(rec, TaskState.CANCELLED, reason);
+                }
+            }
+        }
+    }
+
+    /** Everything stops: not-yet-submitted tasks are cancelled and running ones are killed. */
+    private void stopRun(String reason) {
+        stopSubmitting(reason);
+        for (ExecutorRuntime exec : executors.values()) {
+            List<SubmittedTask> toKill = new ArrayList<>();
+            for (TaskRecord rec : exec.active.values()) {
+                if (!kills.containsKey(rec)) {
+                    kills.put(rec, new KillOrder(reason, false, killConfirmDeadline()));
+                    toKill.add(rec.submitted);
+                }
+            }
+            kill(exec, toKill);
+        }
+    }
+
+    private long killConfirmDeadline() {
+        return time.nanoTime() + options.killGrace().plus(KILL_CONFIRM).toNanos();
+    }
+
+    private void kill(ExecutorRuntime exec, List<SubmittedTask> toKill) {
+        if (toKill.isEmpty()) {
+            return;
+        }
+        try {
+            PluginCalls.call(exec.executor, () -> {
+                exec.executor.kill(toKill, options.killGrace());
+                return null;
+            });
+        } catch (ExecutorException | RuntimeException e) {
+            log.warn("the {} executor could not kill {} task(s): {}", exec.name(), toKill.size(), e.getMessage());
+        }
+        exec.statusChanged = true;
+    }
+
+    /** A killed task whose end the executor never confirms is taken as ended. */
+    private void enforceKillDeadlines() {
+        if (kills.isEmpty()) {
+            return;
+        }
+        long now = time.nanoTime();
+        for (TaskRecord rec : List.copyOf(kills.keySet())) {
+            KillOrder order = kills.get(rec);
+            if (order.confirmByNanos() <= now && rec.executor.active.containsKey(rec.submitted)) {
+                log.warn("task {} ({}) did not confirm its end after being killed; giving up on it", rec.id,
+                        rec.name());
+                apply(rec.executor, rec, TaskStatus.ended(TaskStatus.State.CANCELLED,
+                        "killed; the executor did not confirm the end", null, rec.startedAt, time.now()));
+            }
+        }
+    }
+
+    private void finishUnstarted(TaskRecord rec, TaskState state, String reason) {
+        if (rec.state.isTerminal()) {
+            return;
+        }
+        rec.error = reason;
+        setState(rec, state);
+        onTerminal(rec);
+    }
+
+    private void cancelGates(TaskRecord rec) {
+        if (rec.state == TaskState.GATED && gates != null && rec.task != null) {
+            gates.cancel(rec.task.id());
+        }
+    }
+
+    private void shutdown() {
+        for (List<Thread> threads : probes.values()) {
+            threads.forEach(Thread::interrupt);
+        }
+        probes.clear();
+        if (gates != null) {
+            List<StuckGate> stuck = gates.shutdown(Duration.ofSeconds(5));
+            for (StuckGate s : stuck) {
+                log.warn("gate '{}' ignored the interrupt for task {} ({}) and was abandoned", s.gateId(),
+                        s.taskId(), s.taskName());
+            }
+        }
+        for (ExecutorRuntime exec : executors.values()) {
+            if (!exec.active.isEmpty()) {
+                kill(exec, List.copyOf(exec.active.keySet()));
+            }
+            try {
+                PluginCalls.call(exec.executor, () -> {
+                    exec.executor.close();
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                log.warn("closing the {} executor failed: {}", exec.name(), e.toString());
+            }
+        }
+    }
+
+    // ---- health probes ----------------------------------------------------------------------------
+
+    private void startProbes(TaskRecord rec) {
+        if (healthMonitors.isEmpty()) {
+            return;
+        }
+        TaskHandle task = rec.task;
+        SubmittedTask submitted = rec.submitted;
+        List<Thread> threads = new ArrayList<>();
+        for (TaskHealthMonitor monitor : healthMonitors) {
+            boolean applies;
+            try {
+                applies = PluginCalls.call(monitor, () -> monitor.appliesTo(task));
+            } catch (RuntimeException e) {
+                log.warn("health monitor '{}' failed in appliesTo: {}", monitor.id(), e.toString());
+                continue;
+            }
+            if (applies) {
+                threads.add(Thread.ofVirtual().name("probe-" + monitor.id() + "-" + rec.id)
+                        .start(() -> probeLoop(monitor, rec, task, submitted)));
+            }
+        }
+        if (!threads.isEmpty()) {
+            probes.put(rec, threads);
+        }
+    }
+
+    private void stopProbes(TaskRecord rec) {
+        List<Thread> threads = probes.remove(rec);
+        if (threads != null) {
+            threads.forEach(Thread::interrupt);
+        }
+    }
+
+    /** One probe at a time per task and monitor: the next waits for the previous to return. */
+    private void probeLoop(TaskHealthMonitor monitor, TaskRecord rec, TaskHandle task, SubmittedTask submitted) {
+        Duration period = monitor.period().compareTo(MIN_PROBE_PERIOD) < 0 ? MIN_PROBE_PERIOD : monitor.period();
+        int threshold = Math.max(1, monitor.failureThreshold());
+        int failures = 0;
+        Thread.currentThread().setContextClassLoader(monitor.getClass().getClassLoader());
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                time.sleep(period);
+                Health health;
+                try {
+                    health = monitor.probe(task, submitted);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    health = Health.unhealthy("probe failed: " + e);
+                }
+                if (health.isHealthy()) {
+                    failures = 0;
+                    continue;
+                }
+                if (++failures >= threshold) {
+                    String message = "health monitor '" + monitor.id() + "': " + health.message();
+                    int attempt = task.attempt();
+                    inbox.add(() -> onUnhealthy(rec, attempt, message));
+                    signal.raise();
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            // The task ended; the probe ends with it.
+        }
+    }
+
+    private void onUnhealthy(TaskRecord rec, int attempt, String message) {
+        if (rec.attempt() != attempt || rec.submitted == null || !rec.executor.active.containsKey(rec.submitted)
+                || kills.containsKey(rec)) {
+            return;
+        }
+        log.warn("task {} ({}) is unhealthy, killing it: {}", rec.id, rec.name(), message);
+        kills.put(rec, new KillOrder(message, true, killConfirmDeadline()));
+        kill(rec.executor, List.of(rec.submitted));
+    }
+
+    // ---- plumbing ---------------------------------------------------------------------------------
+
+    private void setState(TaskRecord rec, TaskState to) {
+        TaskState from = rec.state;
+        if (from == to) {
+            return;
+        }
+        rec.state = to;
+        listener.stateChanged(rec, from, to);
+    }
+
+    private long nanosUntilNextWake() {
+        long now = time.nanoTime();
+        long wake = now + TICK.toNanos();
+        if (!retries.isEmpty()) {
+            wake = Math.min(wake, retries.peek().retryDueNanos);
+        }
+        for (ExecutorRuntime exec : executors.values()) {
+            if (!exec.active.isEmpty()) {
+                wake = Math.min(wake, exec.nextPollNanos);
+            }
+        }
+        if (rateLimited) {
+            wake = Math.min(wake, now + Duration.ofMillis(5).toNanos());
+        }
+        for (KillOrder order : kills.values()) {
+            wake = Math.min(wake, order.confirmByNanos());
+        }
+        return Math.max(0, wake - now);
+    }
+
+    /** Marshals gate events onto the monitor's thread. */
+    private final class InboxGateListener implements GateListener {
+        @Override
+        public void gateStarted(TaskHandle task, String gateId, Instant at) {
+            int attempt = task.attempt();
+            inbox.add(() -> {
+                TaskRecord rec = byId.get(task.id());
+                if (rec != null && rec.attempt() == attempt && rec.state == TaskState.GATED) {
+                    rec.gatesInFlight.add(gateId);
+                    listener.gatesChanged(rec);
+                }
+            });
+        }
+
+        @Override
+        public void gateFinished(TaskHandle task, String gateId, Instant at, Throwable failure) {
+            int attempt = task.attempt();
+            inbox.add(() -> {
+                TaskRecord rec = byId.get(task.id());
+                if (rec != null && rec.attempt() == attempt && rec.gatesInFlight.remove(gateId)) {
+                    listener.gatesChanged(rec);
+                }
+            });
+        }
+
+        @Override
+        public void outcome(TaskHandle task, GateOutcome outcome) {
+            int attempt = task.attempt();
+            inbox.add(() -> {
+                TaskRecord rec = byId.get(task.id());
+                if (rec != null) {
+                    onGateOutcome(rec, attempt, outcome);
+                }
+            });
+            signal.raise();
+        }
+    }
+}

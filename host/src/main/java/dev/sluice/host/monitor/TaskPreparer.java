@@ -1,0 +1,23 @@
+package dev.sluice.host.monitor;
+
+import dev.sluice.host.config.TaskSpec;
+import dev.sluice.host.run.Task;
+import dev.sluice.spi.TaskFiles;
+import java.io.IOException;
+
+/** Makes the work directory and handle of each attempt, and remembers successes for --resume. */
+public interface TaskPreparer {
+
+    /** A prepared attempt. */
+    record Prepared(Task task, TaskFiles files) {
+    }
+
+    /** Creates the attempt's work directory (and its script) and returns its handle. */
+    Prepared prepare(String taskId, TaskSpec spec, ProcessRuntime process, int attempt) throws IOException;
+
+    /** A previous run's successful attempt of the same task, when resuming; otherwise {@code null}. */
+    Prepared cached(String taskId, TaskSpec spec, ProcessRuntime process);
+
+    /** Remembers that the attempt succeeded, for a later --resume. */
+    void succeeded(TaskRecord task);
+}

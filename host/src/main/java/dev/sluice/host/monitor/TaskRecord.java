@@ -1,0 +1,168 @@
+package dev.sluice.host.monitor;
+
+import dev.sluice.host.config.TaskSpec;
+import dev.sluice.host.run.Task;
+import dev.sluice.host.run.TaskState;
+import dev.sluice.spi.SubmittedTask;
+import dev.sluice.spi.TaskFiles;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * The monitor's book-keeping for one task across its attempts. Owned by the monitor's thread;
+ * listeners read it on that thread only.
+ */
+public final class TaskRecord {
+    final String id;
+    final TaskSpec spec;
+    final ProcessRuntime process;
+    ExecutorRuntime executor;
+    Task task;
+    TaskFiles files;
+    TaskState state = TaskState.WAITING;
+    SubmittedTask submitted;
+    /** Gates of the current attempt still running, for "gated by" in the progress display. */
+    final Set<String> gatesInFlight = new LinkedHashSet<>();
+    long retryDueNanos;
+
+    // Times of the current attempt.
+    Instant gatedAt;
+    Instant queuedAt;
+    Instant submittedAt;
+    Instant startedAt;
+    Instant completedAt;
+    Duration gateWait = Duration.ZERO;
+    Integer exitCode;
+    String error;
+    String status;
+
+    TaskRecord(String id, TaskSpec spec, ProcessRuntime process) {
+        this.id = id;
+        this.spec = spec;
+        this.process = process;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public TaskSpec spec() {
+        return spec;
+    }
+
+    public String processName() {
+        return spec.processName();
+    }
+
+    public String name() {
+        return spec.name();
+    }
+
+    /** The current attempt's handle; {@code null} before the first attempt starts. */
+    public Task task() {
+        return task;
+    }
+
+    public int attempt() {
+        return task == null ? 0 : task.attempt();
+    }
+
+    public TaskState state() {
+        return state;
+    }
+
+    public Set<String> gatesInFlight() {
+        return Set.copyOf(gatesInFlight);
+    }
+
+    public TaskFiles files() {
+        return files;
+    }
+
+    public String executorName() {
+        return executor == null ? process.effective().executor() : executor.name();
+    }
+
+    public String nativeId() {
+        return submitted == null ? null : submitted.nativeId();
+    }
+
+    public Instant gatedAt() {
+        return gatedAt;
+    }
+
+    public Instant queuedAt() {
+        return queuedAt;
+    }
+
+    public Instant submittedAt() {
+        return submittedAt;
+    }
+
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    public Instant completedAt() {
+        return completedAt;
+    }
+
+    /** Time spent in readiness gates in the current attempt. */
+    public Duration gateWait() {
+        return gateWait;
+    }
+
+    /** Time from passing the gates to submission. */
+    public Duration queueWait() {
+        return between(queuedAt, submittedAt);
+    }
+
+    /** Time from submission to completion. */
+    public Duration duration() {
+        return between(submittedAt, completedAt);
+    }
+
+    /** Time the task itself ran. */
+    public Duration realtime() {
+        return between(startedAt, completedAt);
+    }
+
+    public Integer exitCode() {
+        return exitCode;
+    }
+
+    /** Why the current attempt failed, or {@code null}. */
+    public String error() {
+        return error;
+    }
+
+    /** The latest status message of the task, or {@code null}. */
+    public String status() {
+        return status;
+    }
+
+    private static Duration between(Instant a, Instant b) {
+        return a == null || b == null ? null : Duration.between(a, b);
+    }
+
+    void resetAttemptTimes() {
+        gatedAt = null;
+        queuedAt = null;
+        submittedAt = null;
+        startedAt = null;
+        completedAt = null;
+        gateWait = Duration.ZERO;
+        exitCode = null;
+        error = null;
+        submitted = null;
+        status = null;
+        gatesInFlight.clear();
+    }
+
+    @Override
+    public String toString() {
+        return "task " + id + " " + name() + " [" + state.label() + "]";
+    }
+}

@@ -1,0 +1,234 @@
+package dev.sluice.host.plugins;
+
+import dev.sluice.host.pipeline.PluginRequirement;
+import dev.sluice.spi.PluginContext;
+import dev.sluice.spi.PluginMetrics;
+import dev.sluice.spi.Settings;
+import dev.sluice.spi.TaskExecutor;
+import dev.sluice.spi.TaskHealthMonitor;
+import dev.sluice.spi.TaskReadinessGate;
+import dev.sluice.spi.TaskWrapper;
+import dev.sluice.spi.TimeSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Function;
+import org.pf4j.CompoundPluginLoader;
+import org.pf4j.DefaultPluginLoader;
+import org.pf4j.DefaultPluginManager;
+import org.pf4j.ExtensionFactory;
+import org.pf4j.PluginClassLoader;
+import org.pf4j.PluginDescriptor;
+import org.pf4j.PluginLoader;
+import org.pf4j.PluginManager;
+import org.pf4j.PluginState;
+import org.pf4j.PluginWrapper;
+
+/**
+ * Loads PF4J plugins from a plugins directory and hands out the extensions of the ones a pipeline
+ * enables.
+ *
+ * <p>The host's version is PF4J's system version, so a plugin whose {@code plugin.requires} does not
+ * match is refused. Plugin class loaders see only the SPI, PF4J and slf4j of the host
+ * ({@link HostApiClassLoader}). Only plugins the pipeline names are started; the others are loaded
+ * just far enough to be listed.
+ */
+public final class PluginHost implements AutoCloseable {
+    private final Path pluginsDir;
+    private final String systemVersion;
+    private final SluicePluginManager manager;
+
+    /**
+     * @param pluginConfig each plugin's settings from the operator config, by plugin id
+     * @param metrics      each plugin's metrics, by plugin id
+     */
+    public PluginHost(Path pluginsDir, String systemVersion, Function<String, Settings> pluginConfig,
+            TimeSource time, Function<String, PluginMetrics> metrics) {
+        this.pluginsDir = pluginsDir;
+        this.systemVersion = systemVersion;
+        this.manager = new SluicePluginManager(pluginsDir, pluginConfig, time, metrics);
+        manager.setSystemVersion(systemVersion);
+        if (Files.isDirectory(pluginsDir)) {
+            manager.loadPlugins();
+        }
+    }
+
+    public Path pluginsDir() {
+        return pluginsDir;
+    }
+
+    /** Every plugin found, started or not, sorted by id. */
+    public List<PluginInfo> available() {
+        List<PluginInfo> result = new ArrayList<>();
+        for (PluginWrapper w : manager.getPlugins()) {
+            PluginDescriptor d = w.getDescriptor();
+            result.add(new PluginInfo(w.getPluginId(), d.getVersion(), d.getRequires(), d.getPluginDescription(),
+                    w.getPluginPath(), w.getPluginState().toString(), problem(w)));
+        }
+        result.sort(Comparator.comparing(PluginInfo::id));
+        return result;
+    }
+
+    /**
+     * Checks that every required plugin is present, of an accepted version and compatible with this
+     * host, then starts them. Nothing is started unless all requirements hold.
+     *
+     * @throws PluginLoadException listing every unmet requirement, each with the pipeline location
+     */
+    public void enable(List<PluginRequirement> requirements) throws PluginLoadException {
+        List<String> problems = new ArrayList<>();
+        for (PluginRequirement req : requirements) {
+            String where = req.location() == null ? "" : req.location() + ": ";
+            PluginWrapper w = manager.getPlugin(req.id());
+            if (w == null) {
+                problems.add(where + "plugin '" + req.id() + "' is not installed in " + pluginsDir
+                        + installed() + "; put its zip there or pass --plugins-dir");
+                continue;
+            }
+            String version = w.getDescriptor().getVersion();
+            if (req.version() != null && !req.version().isBlank()) {
+                boolean accepted;
+                try {
+                    accepted = manager.getVersionManager().checkVersionConstraint(version, req.version());
+                } catch (RuntimeException e) {
+                    problems.add(where + "plugin '" + req.id() + "': version constraint '" + req.version()
+                            + "' does not parse (" + e.getMessage() + "); write e.g. '>=1.2.0 & <2.0.0'");
+                    continue;
+                }
+                if (!accepted) {
+                    problems.add(where + "plugin '" + req.id() + "' is version " + version
+                            + ", the pipeline asks for '" + req.version() + "'; install a matching version");
+                    continue;
+                }
+            }
+            String problem = problem(w);
+            if (problem != null) {
+                problems.add(where + "plugin '" + req.id() + "' " + version + " cannot be used: " + problem);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new PluginLoadException(String.join("\n", problems));
+        }
+        for (PluginRequirement req : requirements) {
+            PluginState state;
+            try {
+                state = manager.startPlugin(req.id());
+            } catch (RuntimeException e) {
+                throw new PluginLoadException("plugin '" + req.id() + "' failed to start: " + rootMessage(e), e);
+            }
+            if (state != PluginState.STARTED) {
+                PluginWrapper w = manager.getPlugin(req.id());
+                Throwable failure = w.getFailedException();
+                throw new PluginLoadException("plugin '" + req.id() + "' failed to start"
+                        + (failure == null ? " (state " + state + ")" : ": " + rootMessage(failure)), failure);
+            }
+        }
+    }
+
+    public List<TaskReadinessGate> gates() throws PluginLoadException {
+        List<TaskReadinessGate> gates = extensions(TaskReadinessGate.class);
+        gates.sort(Comparator.comparingInt(TaskReadinessGate::priority).thenComparing(TaskReadinessGate::id));
+        return gates;
+    }
+
+    public List<TaskExecutor> executors() throws PluginLoadException {
+        return extensions(TaskExecutor.class);
+    }
+
+    public List<TaskWrapper> wrappers() throws PluginLoadException {
+        List<TaskWrapper> wrappers = extensions(TaskWrapper.class);
+        wrappers.sort(Comparator.comparingInt(TaskWrapper::priority).thenComparing(TaskWrapper::id));
+        return wrappers;
+    }
+
+    public List<TaskHealthMonitor> monitors() throws PluginLoadException {
+        return extensions(TaskHealthMonitor.class);
+    }
+
+    /** The id of the plugin an extension came from, or {@code null} for the host's own. */
+    public String pluginOf(Object extension) {
+        PluginWrapper w = manager.whichPlugin(extension.getClass());
+        return w == null ? null : w.getPluginId();
+    }
+
+    private <T> List<T> extensions(Class<T> type) throws PluginLoadException {
+        try {
+            return new ArrayList<>(manager.getExtensions(type));
+        } catch (RuntimeException e) {
+            throw new PluginLoadException("a plugin's " + type.getSimpleName() + " could not be created: "
+                    + rootMessage(e), e);
+        }
+    }
+
+    private String installed() {
+        List<String> ids = manager.getPlugins().stream().map(PluginWrapper::getPluginId).sorted().toList();
+        return ids.isEmpty() ? " (no plugins are installed there)" : " (installed: " + String.join(", ", ids) + ")";
+    }
+
+    private String problem(PluginWrapper w) {
+        return switch (w.getPluginState()) {
+            case DISABLED -> "it requires sluice " + w.getDescriptor().getRequires() + " and this is "
+                    + systemVersion + "; install a version of the plugin built for this sluice";
+            case FAILED -> "it failed to load"
+                    + (w.getFailedException() == null ? "" : ": " + rootMessage(w.getFailedException()));
+            default -> null;
+        };
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String msg = t.getMessage();
+        return t == e || msg == null ? String.valueOf(e.getMessage() == null ? e : e.getMessage())
+                : e.getMessage() + " (" + t.getClass().getSimpleName() + ": " + msg + ")";
+    }
+
+    @Override
+    public void close() {
+        manager.stopPlugins();
+        manager.unloadPlugins();
+    }
+
+    /** PF4J configured for sluice: filtered class loaders, context-injecting extension factory. */
+    private static final class SluicePluginManager extends DefaultPluginManager {
+        private final Function<String, Settings> pluginConfig;
+        private final TimeSource time;
+        private final Function<String, PluginMetrics> metrics;
+
+        SluicePluginManager(Path root, Function<String, Settings> pluginConfig, TimeSource time,
+                Function<String, PluginMetrics> metrics) {
+            super(root);
+            this.pluginConfig = pluginConfig;
+            this.time = time;
+            this.metrics = metrics;
+        }
+
+        @Override
+        protected PluginLoader createPluginLoader() {
+            ClassLoader hostApi = new HostApiClassLoader(PluginHost.class.getClassLoader());
+            PluginManager self = this;
+            return new CompoundPluginLoader().add(new DefaultPluginLoader(self) {
+                @Override
+                protected PluginClassLoader createPluginClassLoader(Path pluginPath, PluginDescriptor descriptor) {
+                    return new PluginClassLoader(self, descriptor, hostApi);
+                }
+            });
+        }
+
+        @Override
+        protected ExtensionFactory createExtensionFactory() {
+            return new ContextExtensionFactory(this::contextFor);
+        }
+
+        private PluginContext contextFor(Class<?> extensionClass) {
+            PluginWrapper w = whichPlugin(extensionClass);
+            String id = w == null ? "host" : w.getPluginId();
+            // Fields are read lazily: PF4J creates the factory from the super constructor.
+            return new HostPluginContext(id, pluginConfig.apply(id), time, metrics.apply(id));
+        }
+    }
+}

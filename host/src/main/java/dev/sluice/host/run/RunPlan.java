@@ -1,0 +1,245 @@
+package dev.sluice.host.run;
+
+import dev.sluice.host.config.ConfigLoader;
+import dev.sluice.host.config.EffectiveProcess;
+import dev.sluice.host.config.ExecutorSettings;
+import dev.sluice.host.config.OperatorConfig;
+import dev.sluice.host.config.TaskSpec;
+import dev.sluice.host.executor.local.LocalExecutor;
+import dev.sluice.host.monitor.ExecutorSetup;
+import dev.sluice.host.monitor.TaskPollingMonitor.ProcessPlan;
+import dev.sluice.host.pipeline.InvalidInputException;
+import dev.sluice.host.pipeline.Pipeline;
+import dev.sluice.host.pipeline.PipelineLoader;
+import dev.sluice.host.pipeline.Problem;
+import dev.sluice.host.pipeline.ProcessDef;
+import dev.sluice.host.plugins.PluginHost;
+import dev.sluice.host.plugins.PluginLoadException;
+import dev.sluice.spi.Hints;
+import dev.sluice.spi.InvalidSettingException;
+import dev.sluice.spi.PluginMetrics;
+import dev.sluice.spi.Settings;
+import dev.sluice.spi.TaskExecutor;
+import dev.sluice.spi.TaskHealthMonitor;
+import dev.sluice.spi.TaskReadinessGate;
+import dev.sluice.spi.TaskWrapper;
+import dev.sluice.spi.TimeSource;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Everything a run needs, loaded and checked before anything runs: the pipeline, the operator
+ * config, each process's effective settings and tasks, the enabled plugins' extensions, and the
+ * executors. Shared by {@code sluice run} and {@code sluice validate}, so both report the same
+ * problems.
+ */
+public final class RunPlan implements AutoCloseable {
+    /** Poll interval when the operator sets none; the local executor signals completions anyway. */
+    static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+
+    private final Pipeline pipeline;
+    private final OperatorConfig config;
+    private final List<ProcessPlan> plans;
+    private final PluginHost plugins;
+    private final List<TaskReadinessGate> gates;
+    private final List<TaskWrapper> wrappers;
+    private final List<TaskHealthMonitor> monitors;
+    private final List<ExecutorSetup> executors;
+    private final List<String> warnings;
+
+    private RunPlan(Pipeline pipeline, OperatorConfig config, List<ProcessPlan> plans, PluginHost plugins,
+            List<TaskReadinessGate> gates, List<TaskWrapper> wrappers, List<TaskHealthMonitor> monitors,
+            List<ExecutorSetup> executors, List<String> warnings) {
+        this.pipeline = pipeline;
+        this.config = config;
+        this.plans = plans;
+        this.plugins = plugins;
+        this.gates = gates;
+        this.wrappers = wrappers;
+        this.monitors = monitors;
+        this.executors = executors;
+        this.warnings = warnings;
+    }
+
+    /**
+     * Loads and checks a pipeline.
+     *
+     * @param configFile the operator config, or {@code null}
+     * @throws InvalidInputException listing every problem in the pipeline, the config and the hints
+     * @throws PluginLoadException   when a plugin the pipeline enables is missing or broken
+     */
+    public static RunPlan load(Path pipelineFile, Path configFile, Path pluginsDir, TimeSource time)
+            throws InvalidInputException, PluginLoadException {
+        Pipeline pipeline = PipelineLoader.load(pipelineFile);
+        OperatorConfig config = configFile == null ? OperatorConfig.empty() : ConfigLoader.load(configFile);
+        List<String> warnings = new ArrayList<>(config.warnings(pipeline));
+        List<Problem> problems = new ArrayList<>();
+
+        Map<String, EffectiveProcess> effective = new LinkedHashMap<>();
+        for (String name : pipeline.processOrder()) {
+            effective.put(name, config.resolve(pipeline.processes().get(name)));
+        }
+
+        // With no plugins enabled PF4J is not even started: the host runs as if there were no plugin layer.
+        PluginHost plugins = null;
+        List<TaskReadinessGate> gates = List.of();
+        List<TaskWrapper> wrappers = List.of();
+        List<TaskHealthMonitor> monitors = List.of();
+        List<TaskExecutor> pluginExecutors = List.of();
+        if (!pipeline.plugins().isEmpty()) {
+            plugins = new PluginHost(pluginsDir, HostVersion.systemVersion(),
+                    id -> Settings.of(config.plugins().getOrDefault(id, Map.of()), "plugins." + id + " of the config"),
+                    time, id -> PluginMetrics.none());
+            try {
+                plugins.enable(pipeline.plugins());
+                gates = plugins.gates();
+                wrappers = plugins.wrappers();
+                monitors = plugins.monitors();
+                pluginExecutors = plugins.executors();
+            } catch (PluginLoadException e) {
+                plugins.close();
+                throw e;
+            }
+        }
+
+        Map<String, TaskExecutor> available = new LinkedHashMap<>();
+        available.put("local", new LocalExecutor());
+        for (TaskExecutor e : pluginExecutors) {
+            available.putIfAbsent(e.name(), e);
+        }
+
+        Set<String> namespaces = new TreeSet<>();
+        pipeline.plugins().forEach(p -> namespaces.add(p.id()));
+        gates.forEach(g -> namespaces.add(g.id()));
+        wrappers.forEach(w -> namespaces.add(w.id()));
+        monitors.forEach(m -> namespaces.add(m.id()));
+
+        Set<String> used = new LinkedHashSet<>();
+        List<ProcessPlan> plans = new ArrayList<>();
+        for (EffectiveProcess p : effective.values()) {
+            ProcessDef def = p.def();
+            String field = "processes." + def.name();
+            if (!available.containsKey(p.executor())) {
+                problems.add(new Problem(def.location(), field + ".executor", "unknown executor '" + p.executor()
+                        + "'; available: " + String.join(", ", available.keySet())
+                        + " (an executor plugin must be enabled under plugins:)"));
+            } else {
+                used.add(p.executor());
+            }
+            Hints hints = Hints.of(p.hints(), p.origin());
+            for (TaskReadinessGate gate : gates) {
+                try {
+                    gate.validateHints(hints);
+                } catch (InvalidSettingException e) {
+                    problems.add(new Problem(def.location(), field + ".hints." + e.key(), e.getMessage()));
+                } catch (RuntimeException e) {
+                    problems.add(new Problem(def.location(), field + ".hints",
+                            "gate '" + gate.id() + "' failed checking the hints: " + e));
+                }
+            }
+            for (String key : p.hints().keySet()) {
+                String ns = key.substring(0, Math.max(0, key.indexOf(Hints.NAMESPACE_SEPARATOR)));
+                if (!namespaces.contains(ns)) {
+                    warnings.add(def.location() + ": hint '" + key + "' of process '" + def.name()
+                            + "' is for plugin '" + ns + "', which this pipeline does not enable; it has no effect");
+                }
+            }
+            if (def.argv() != null && "local".equals(p.executor()) && wrappers.isEmpty()) {
+                String program = def.argv().get(0);
+                if (!program.contains("{{") && !isRunnable(program, p.env())) {
+                    problems.add(new Problem(def.location(), field + ".command", "command '" + program
+                            + "' is not found on the PATH; install it, give its full path, or fix the spelling"));
+                }
+            }
+            List<TaskSpec> specs = p.expand(pipeline.file().toAbsolutePath().getParent());
+            plans.add(new ProcessPlan(p, specs));
+        }
+        if (!problems.isEmpty()) {
+            if (plugins != null) {
+                plugins.close();
+            }
+            throw new InvalidInputException(problems);
+        }
+
+        List<ExecutorSetup> setups = new ArrayList<>();
+        for (String name : used) {
+            ExecutorSettings s = config.executors().get(name);
+            Map<String, String> raw = s == null ? Map.of() : s.raw();
+            setups.add(new ExecutorSetup(available.get(name),
+                    s == null || s.queueSize() == null ? 0 : s.queueSize(),
+                    s == null ? null : s.submitRateLimit(),
+                    s == null || s.pollInterval() == null ? DEFAULT_POLL_INTERVAL : s.pollInterval(),
+                    Settings.of(raw, "executors." + name + " of the config")));
+        }
+        return new RunPlan(pipeline, config, plans, plugins, gates, wrappers, monitors, setups, warnings);
+    }
+
+    /** Whether {@code program} names an executable file, directly or on the PATH the task will see. */
+    static boolean isRunnable(String program, Map<String, String> env) {
+        if (program.contains("/")) {
+            return Files.isExecutable(Path.of(program)) || !Path.of(program).isAbsolute();
+        }
+        String path = env.getOrDefault("PATH", System.getenv("PATH"));
+        if (path == null) {
+            return false;
+        }
+        for (String dir : path.split(File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
+    public OperatorConfig config() {
+        return config;
+    }
+
+    public List<ProcessPlan> plans() {
+        return plans;
+    }
+
+    public List<TaskReadinessGate> gates() {
+        return gates;
+    }
+
+    public List<TaskWrapper> wrappers() {
+        return wrappers;
+    }
+
+    public List<TaskHealthMonitor> monitors() {
+        return monitors;
+    }
+
+    public List<ExecutorSetup> executors() {
+        return executors;
+    }
+
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    public int taskCount() {
+        return plans.stream().mapToInt(p -> p.tasks().size()).sum();
+    }
+
+    @Override
+    public void close() {
+        if (plugins != null) {
+            plugins.close();
+        }
+    }
+}
