@@ -1,0 +1,213 @@
+package dev.sluice.host.executor.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.spi.SubmittedTask;
+import dev.sluice.spi.TaskStatus;
+import dev.sluice.spi.TaskStatus.State;
+import dev.sluice.spi.testing.FakeTimeSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Killing process groups: SIGTERM, then SIGKILL after the grace period on the fake clock. Tasks
+ * signal "ready" through named pipes, so each step waits on the task itself and never on a sleep.
+ */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class LocalExecutorKillTest {
+    private static final Duration GRACE = Duration.ofSeconds(30);
+    /** Survives SIGTERM (the trap reports it through the "term" pipe) and only ends on SIGKILL. */
+    private static final String IGNORES_TERM =
+            "trap 'echo term > term' TERM; echo ready > ready; while :; do sleep 300 & wait $!; done";
+
+    @TempDir
+    Path workRoot;
+
+    private FakeTimeSource clock;
+    private TaskRig rig;
+
+    @BeforeEach
+    void startExecutor() throws Exception {
+        clock = new FakeTimeSource();
+        rig = new TaskRig(workRoot, clock);
+    }
+
+    @AfterEach
+    void closeExecutor() {
+        rig.close();
+    }
+
+    @Test
+    void killSendsSigtermFirst() throws Exception {
+        Path dir = rig.workDir("term");
+        TaskRig.mkfifo(dir.resolve("ready"));
+        SubmittedTask task = rig.shell("term", "echo ready > ready; exec sleep 300");
+        assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
+
+        rig.executor.kill(List.of(task), GRACE);
+
+        // The fake clock never moves, so only SIGTERM (exit status 128 + 15) can have ended it.
+        TaskStatus status = rig.awaitEnd(task);
+        assertThat(status.state()).isEqualTo(State.CANCELLED);
+        assertThat(status.exitCode()).isEqualTo(143);
+        assertThat(status.reason()).contains("SIGTERM");
+        assertThat(Files.readString(dir.resolve(".exitcode"))).isEqualTo("143\n");
+    }
+
+    @Test
+    void taskThatTrapsSigtermIsKilledWhenTheGracePeriodRunsOut() throws Exception {
+        Path dir = rig.workDir("stubborn");
+        TaskRig.mkfifo(dir.resolve("ready"));
+        TaskRig.mkfifo(dir.resolve("term"));
+        SubmittedTask task = rig.shell("stubborn", IGNORES_TERM);
+        assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
+
+        rig.executor.kill(List.of(task), GRACE);
+
+        assertThat(Files.readString(dir.resolve("term"))).as("the task's TERM trap ran").isEqualTo("term\n");
+        clock.awaitSleepers(1, TaskRig.PATIENCE);
+        assertThat(rig.poll(task).state()).as("alive during the grace period").isEqualTo(State.RUNNING);
+
+        clock.advance(GRACE);
+
+        TaskStatus status = rig.awaitEnd(task);
+        assertThat(status.state()).isEqualTo(State.CANCELLED);
+        assertThat(status.exitCode()).isEqualTo(137);
+        assertThat(status.reason()).contains("SIGKILL").contains("30s");
+        assertThat(Files.readString(dir.resolve(".exitcode"))).isEqualTo("137\n");
+    }
+
+    @Test
+    void zeroGracePeriodSendsSigkillAtOnce() throws Exception {
+        Path dir = rig.workDir("at-once");
+        TaskRig.mkfifo(dir.resolve("ready"));
+        TaskRig.mkfifo(dir.resolve("term"));
+        SubmittedTask task = rig.shell("at-once", IGNORES_TERM);
+        assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
+
+        rig.executor.kill(List.of(task), Duration.ZERO);
+
+        TaskStatus status = rig.awaitEnd(task);
+        assertThat(status.state()).isEqualTo(State.CANCELLED);
+        assertThat(status.exitCode()).isEqualTo(137);
+        assertThat(status.reason()).contains("SIGKILL");
+        assertThat(clock.sleepers()).as("nothing waits for a grace period").isZero();
+    }
+
+    @Test
+    @DisplayName("regression: kill left the grandchild running")
+    void killLeftTheGrandchildRunning() throws Exception {
+        Path dir = rig.workDir("family");
+        TaskRig.mkfifo(dir.resolve("child.pid"));
+        SubmittedTask task = rig.shell("family", "sleep 300 & echo $! > child.pid; sleep 300");
+        long grandchild = Long.parseLong(Files.readString(dir.resolve("child.pid")).trim());
+        assertThat(TaskRig.isRunning(grandchild)).isTrue();
+
+        rig.executor.kill(List.of(task), GRACE);
+
+        assertThat(rig.awaitEnd(task).state()).isEqualTo(State.CANCELLED);
+        TaskRig.awaitGone(grandchild);
+        assertThat(TaskRig.isRunning(grandchild)).as("grandchild %d after the kill", grandchild).isFalse();
+    }
+
+    @Test
+    void sigkillAfterTheGraceReachesAGrandchildThatTrapsSigterm() throws Exception {
+        Path dir = rig.workDir("stubborn-child");
+        TaskRig.mkfifo(dir.resolve("ready"));
+        TaskRig.mkfifo(dir.resolve("term"));
+        TaskRig.mkfifo(dir.resolve("child.pid"));
+        // The leader dies on SIGTERM; the stubborn grandchild outlives it until SIGKILL.
+        SubmittedTask task = rig.shell("stubborn-child",
+                "sh -c \"" + IGNORES_TERM.replace("$!", "\\$!") + "\" & echo $! > child.pid; sleep 300");
+        long grandchild = Long.parseLong(Files.readString(dir.resolve("child.pid")).trim());
+        assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
+
+        rig.executor.kill(List.of(task), GRACE);
+        assertThat(Files.readString(dir.resolve("term"))).isEqualTo("term\n");
+        assertThat(rig.awaitEnd(task).exitCode()).as("the leader ended on SIGTERM").isEqualTo(143);
+        assertThat(TaskRig.isRunning(grandchild)).as("the grandchild trapped SIGTERM").isTrue();
+
+        clock.awaitSleepers(1, TaskRig.PATIENCE);
+        clock.advance(GRACE);
+
+        TaskRig.awaitGone(grandchild);
+        assertThat(TaskRig.isRunning(grandchild)).isFalse();
+    }
+
+    @Test
+    void killingAFinishedTaskChangesNothing() throws Exception {
+        SubmittedTask task = rig.shell("done", "exit 0");
+        TaskStatus before = rig.awaitEnd(task);
+
+        rig.executor.kill(List.of(task), GRACE);
+        rig.executor.kill(List.of(task), Duration.ZERO);
+
+        assertThat(rig.poll(task)).isEqualTo(before);
+        assertThat(clock.sleepers()).isZero();
+    }
+
+    @Test
+    void killingOneTaskLeavesTheOthersRunning() throws Exception {
+        Path dir = rig.workDir("bystander");
+        TaskRig.mkfifo(dir.resolve("ready"));
+        SubmittedTask bystander = rig.shell("bystander", "echo ready > ready; exec sleep 300");
+        assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
+        SubmittedTask victim = rig.shell("victim", "exec sleep 300");
+
+        rig.executor.kill(List.of(victim), Duration.ZERO);
+
+        assertThat(rig.awaitEnd(victim).state()).isEqualTo(State.CANCELLED);
+        assertThat(rig.poll(bystander).state()).isEqualTo(State.RUNNING);
+        assertThat(TaskRig.isRunning(Long.parseLong(bystander.nativeId()))).isTrue();
+    }
+
+    @Test
+    void negativeGracePeriodIsRefused() throws Exception {
+        SubmittedTask task = rig.shell("negative", "exit 0");
+
+        assertThatThrownBy(() -> rig.executor.kill(List.of(task), Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("negative");
+    }
+
+    @Test
+    void closeKillsEveryRunningGroup() throws Exception {
+        Path dir = rig.workDir("left-running");
+        TaskRig.mkfifo(dir.resolve("child.pid"));
+        SubmittedTask task = rig.shell("left-running", "sleep 300 & echo $! > child.pid; sleep 300");
+        long grandchild = Long.parseLong(Files.readString(dir.resolve("child.pid")).trim());
+
+        rig.executor.close();
+
+        assertThat(TaskRig.isRunning(Long.parseLong(task.nativeId()))).as("the task itself").isFalse();
+        assertThat(rig.poll(task).state()).isEqualTo(State.CANCELLED);
+        TaskRig.awaitGone(grandchild);
+        assertThat(TaskRig.isRunning(grandchild)).as("its grandchild").isFalse();
+    }
+
+    @Test
+    void closeEndsAGracePeriodEarlyWithSigkill() throws Exception {
+        Path dir = rig.workDir("closing");
+        TaskRig.mkfifo(dir.resolve("ready"));
+        TaskRig.mkfifo(dir.resolve("term"));
+        SubmittedTask task = rig.shell("closing", IGNORES_TERM);
+        assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
+        rig.executor.kill(List.of(task), GRACE);
+        assertThat(Files.readString(dir.resolve("term"))).isEqualTo("term\n");
+        clock.awaitSleepers(1, TaskRig.PATIENCE);
+
+        rig.executor.close();
+
+        assertThat(TaskRig.isRunning(Long.parseLong(task.nativeId()))).isFalse();
+        assertThat(rig.poll(task).exitCode()).isEqualTo(137);
+    }
+}

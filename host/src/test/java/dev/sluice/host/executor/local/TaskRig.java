@@ -1,0 +1,126 @@
+package dev.sluice.host.executor.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.spi.LaunchCommand;
+import dev.sluice.spi.Settings;
+import dev.sluice.spi.SubmittedTask;
+import dev.sluice.spi.TaskFiles;
+import dev.sluice.spi.TaskLaunch;
+import dev.sluice.spi.TaskStatus;
+import dev.sluice.spi.TimeSource;
+import dev.sluice.spi.testing.TestTaskHandle;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A started {@link LocalExecutor} over a temporary work root, with helpers to launch real processes
+ * and to wait for their end on {@code statusChanged} rather than on sleeps.
+ */
+final class TaskRig implements AutoCloseable {
+    /** How long a test waits for something that takes milliseconds; only reached when it is broken. */
+    static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    final LocalExecutor executor = new LocalExecutor();
+    final FakeExecutorContext context;
+    final Path workRoot;
+
+    TaskRig(Path workRoot, TimeSource time) throws Exception {
+        this(workRoot, time, Settings.of(Map.of(), "executors.local"));
+    }
+
+    TaskRig(Path workRoot, TimeSource time, Settings config) throws Exception {
+        this.workRoot = workRoot;
+        this.context = new FakeExecutorContext(time, config, workRoot);
+        executor.start(context);
+    }
+
+    /** A fresh work directory for one task. */
+    Path workDir(String name) throws IOException {
+        return Files.createDirectories(workRoot.resolve(name));
+    }
+
+    TaskLaunch launch(String id, Path workDir, Map<String, String> environment, String... argv) {
+        return new TaskLaunch(TestTaskHandle.of(id).withWorkDir(workDir),
+                new LaunchCommand(List.of(argv), environment, workDir), TaskFiles.in(workDir));
+    }
+
+    /** Submits {@code sh -c script} in a new work directory named after the id. */
+    SubmittedTask shell(String id, String script) throws Exception {
+        Path dir = workRoot.resolve(id);
+        Files.createDirectories(dir);
+        return executor.submit(launch(id, dir, Map.of(), "sh", "-c", script));
+    }
+
+    TaskStatus poll(SubmittedTask task) throws Exception {
+        return executor.poll(List.of(task)).get(task);
+    }
+
+    /** Polls after each {@code statusChanged} until the task has ended. */
+    TaskStatus awaitEnd(SubmittedTask task) throws Exception {
+        while (true) {
+            TaskStatus status = poll(task);
+            if (status.state().isTerminal()) {
+                return status;
+            }
+            assertThat(context.awaitChange(PATIENCE))
+                    .as("statusChanged() for %s within %s", task, PATIENCE).isTrue();
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.close();
+    }
+
+    /** Makes a named pipe: a test reading it blocks until the task has written it, a latch across processes. */
+    static void mkfifo(Path path) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
+        assertThat(p.waitFor()).as("mkfifo %s", path).isZero();
+    }
+
+    /** Whether a process is alive: its /proc entry exists and it is not a zombie awaiting its reaper. */
+    static boolean isRunning(long pid) throws IOException {
+        Optional<String> stat = readProcStat(pid);
+        if (stat.isEmpty()) {
+            return false;
+        }
+        char state = statFields(stat.get())[0].charAt(0);
+        return state != 'Z' && state != 'X';
+    }
+
+    /** The process group of a process, from /proc. */
+    static long processGroupOf(long pid) throws IOException {
+        String stat = readProcStat(pid).orElseThrow(() -> new AssertionError("no process " + pid));
+        return Long.parseLong(statFields(stat)[2]);
+    }
+
+    /** Waits, with the JDK's own process watch, until a process (not necessarily our child) is gone. */
+    static void awaitGone(long pid) throws Exception {
+        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+        if (handle.isPresent()) {
+            handle.get().onExit().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static Optional<String> readProcStat(long pid) throws IOException {
+        try {
+            return Optional.of(Files.readString(Path.of("/proc", Long.toString(pid), "stat"),
+                    StandardCharsets.UTF_8));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The fields after the command name, which may hold spaces: state, ppid, pgrp, ... */
+    private static String[] statFields(String stat) {
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    }
+}
