@@ -1,0 +1,59 @@
+package dev.sluice.plugins.files;
+
+import dev.sluice.spi.TaskHandle;
+import dev.sluice.spi.TaskReadinessGate;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** One call of {@link TaskReadinessGate#prepare} on its own virtual thread, as the gate manager makes it. */
+final class GateRun {
+    private final Thread thread;
+    private final CompletableFuture<Void> outcome = new CompletableFuture<>();
+
+    private GateRun(TaskReadinessGate gate, TaskHandle task) {
+        this.thread = Thread.ofVirtual().name("gate-files-" + task.id()).unstarted(() -> {
+            try {
+                gate.prepare(task);
+                outcome.complete(null);
+            } catch (Throwable e) {
+                outcome.completeExceptionally(e);
+            }
+        });
+    }
+
+    static GateRun start(TaskReadinessGate gate, TaskHandle task) {
+        GateRun run = new GateRun(gate, task);
+        run.thread.start();
+        return run;
+    }
+
+    Thread thread() {
+        return thread;
+    }
+
+    boolean isDone() {
+        return outcome.isDone();
+    }
+
+    /** Waits for prepare to return normally; fails the test if it threw. */
+    void awaitPassed() throws InterruptedException, ExecutionException, TimeoutException {
+        outcome.get(SteppingClock.HANG_GUARD.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits for prepare to throw and returns what it threw; fails the test if it returned. */
+    Throwable awaitFailure() throws InterruptedException, TimeoutException {
+        try {
+            outcome.get(SteppingClock.HANG_GUARD.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
+        throw new AssertionError("prepare returned, but it was expected to throw");
+    }
+
+    /** Ends a run a failed test left waiting. */
+    void stop() {
+        thread.interrupt();
+    }
+}
