@@ -1,0 +1,259 @@
+package dev.sluice.gate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.spi.RetryableTaskException;
+import dev.sluice.spi.TaskException;
+import dev.sluice.spi.TaskHandle;
+import dev.sluice.spi.testing.FakeTimeSource;
+import dev.sluice.spi.testing.TestTaskHandle;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Which outcome a task gets, when, from which thread, and how gate exceptions are reported. */
+class TaskGateManagerOutcomeTest {
+    private final FakeTimeSource time = new FakeTimeSource();
+    private final RecordingListener listener = new RecordingListener();
+    /** Released after each test so no gate thread outlives it. */
+    private final CountDownLatch releaseAll = new CountDownLatch(1);
+    private TaskGateManager manager;
+
+    @AfterEach
+    void stopGates() {
+        releaseAll.countDown();
+        if (manager != null) {
+            manager.close();
+        }
+    }
+
+    private TaskGateManager start(TestGate... gates) {
+        manager = new TaskGateManager(List.of(gates), time, listener);
+        return manager;
+    }
+
+    /** A gate that blocks until the latch opens and honours interrupts (close() interrupts it). */
+    private static TestGate waitingFor(String id, CountDownLatch latch) {
+        return TestGate.of(id, task -> latch.await());
+    }
+
+    @Test
+    void taskWaitsForEveryGateToPass() {
+        CountDownLatch slowOpens = new CountDownLatch(1);
+        start(TestGate.passing("fast"), waitingFor("slow", slowOpens)).schedule(TestTaskHandle.of("t1"));
+
+        listener.awaitGateFinished("t1", "fast");
+        assertThat(listener.outcomes("t1")).isEmpty();
+        assertThat(manager.inFlight()).isEqualTo(1);
+
+        slowOpens.countDown();
+        assertThat(listener.awaitOutcome("t1")).isInstanceOf(GateOutcome.Passed.class);
+        assertThat(manager.inFlight()).isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a", "b"})
+    void outcomeIsReportedByTheThreadOfTheLastGateToFinish(String lastGate) {
+        CountDownLatch aOpens = new CountDownLatch(1);
+        CountDownLatch bOpens = new CountDownLatch(1);
+        start(waitingFor("a", aOpens), waitingFor("b", bOpens)).schedule(TestTaskHandle.of("t1"));
+
+        String firstGate = lastGate.equals("a") ? "b" : "a";
+        (firstGate.equals("a") ? aOpens : bOpens).countDown();
+        listener.awaitGateFinished("t1", firstGate);
+        (lastGate.equals("a") ? aOpens : bOpens).countDown();
+
+        RecordingListener.Reported reported = listener.awaitReported("t1");
+        assertThat(reported.outcome()).isInstanceOf(GateOutcome.Passed.class);
+        assertThat(reported.thread().getName()).isEqualTo("gate-" + lastGate + "-t1");
+    }
+
+    @Test
+    void firstFailureDecidesAndInterruptsTheOtherGates() {
+        CountDownLatch interrupted = new CountDownLatch(1);
+        TestGate blocked = TestGate.of("blocked", task -> {
+            try {
+                releaseAll.await();
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                throw e;
+            }
+        });
+        TaskException missing = new TaskException("input /data/a.fq is missing");
+        TestGate broken = TestGate.of("broken", task -> {
+            throw missing;
+        });
+        start(blocked, broken).schedule(TestTaskHandle.of("t1"));
+
+        RecordingListener.Reported reported = listener.awaitReported("t1");
+        assertThat(reported.outcome()).isInstanceOfSatisfying(GateOutcome.Failed.class, failed -> {
+            assertThat(failed.gateId()).isEqualTo("broken");
+            assertThat(failed.error()).isSameAs(missing);
+        });
+        assertThat(reported.thread().getName()).isEqualTo("gate-broken-t1");
+        assertThat(interrupted.getCount()).isZero();
+        assertThat(listener.awaitGateFinished("t1", "blocked").failure()).isInstanceOf(InterruptedException.class);
+        assertThat(listener.outcomes("t1")).hasSize(1);
+        assertThat(manager.inFlight()).isZero();
+    }
+
+    @Test
+    void secondFailureAfterTheFirstIsNotReported() {
+        CountDownLatch secondStarted = new CountDownLatch(1);
+        TestGate first = TestGate.of("first", task -> {
+            // Fail only once "second" runs; failing earlier would keep it from starting at all.
+            secondStarted.await();
+            throw new TaskException("first");
+        });
+        TestGate second = TestGate.of("second", task -> {
+            secondStarted.countDown();
+            try {
+                releaseAll.await();
+            } catch (InterruptedException e) {
+                // A gate that reacts to being cancelled by failing anyway.
+                throw new TaskException("second, after the interrupt");
+            }
+        });
+        start(first, second).schedule(TestTaskHandle.of("t1"));
+
+        assertThat(listener.awaitOutcome("t1")).isInstanceOfSatisfying(GateOutcome.Failed.class,
+                failed -> assertThat(failed.gateId()).isEqualTo("first"));
+        assertThat(listener.awaitGateFinished("t1", "second").failure()).hasMessage("second, after the interrupt");
+        assertThat(listener.outcomes("t1")).hasSize(1);
+    }
+
+    @Test
+    void retryableTaskExceptionIsReportedAsIsAndSaysRetry() {
+        RetryableTaskException busy = new RetryableTaskException("licence server busy");
+        start(TestGate.of("licence", task -> {
+            throw busy;
+        })).schedule(TestTaskHandle.of("t1"));
+
+        GateOutcome.Failed failed = (GateOutcome.Failed) listener.awaitOutcome("t1");
+        assertThat(failed.error()).isSameAs(busy);
+        assertThat(failed.error().isRetryable()).isTrue();
+    }
+
+    static Stream<Arguments> unexpectedThrowables() {
+        return Stream.of(
+                Arguments.of(new IllegalStateException("disk gone"), "java.lang.IllegalStateException: disk gone"),
+                Arguments.of(new NullPointerException(), "java.lang.NullPointerException"),
+                Arguments.of(new IOException("stale NFS handle"), "java.io.IOException: stale NFS handle"),
+                Arguments.of(new StackOverflowError("deep"), "java.lang.StackOverflowError: deep"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("unexpectedThrowables")
+    void otherThrowablesAreWrappedNamingGateAndOriginal(Throwable thrown, String expectedText) {
+        start(TestGate.of("files", task -> TestGate.sneakyThrow(thrown))).schedule(TestTaskHandle.of("t1"));
+
+        GateOutcome.Failed failed = (GateOutcome.Failed) listener.awaitOutcome("t1");
+        assertThat(failed.gateId()).isEqualTo("files");
+        assertThat(failed.error().isRetryable()).isFalse();
+        assertThat(failed.error()).hasCause(thrown).hasMessageContaining("'files'").hasMessageContaining(expectedText);
+        assertThat(listener.awaitGateFinished("t1", "files").failure()).isSameAs(failed.error());
+    }
+
+    @Test
+    void interruptedExceptionWithoutCancellationIsAFailure() {
+        start(TestGate.of("confused", task -> {
+            throw new InterruptedException("nobody asked");
+        })).schedule(TestTaskHandle.of("t1"));
+
+        GateOutcome.Failed failed = (GateOutcome.Failed) listener.awaitOutcome("t1");
+        assertThat(failed.error())
+                .hasCauseInstanceOf(InterruptedException.class)
+                .hasMessageContaining("'confused'")
+                .hasMessageContaining("not cancelled");
+    }
+
+    @Test
+    void passedWaitedIsScheduleToLastGateOnTheInjectedClock() throws Exception {
+        TestGate threeSeconds = TestGate.of("three", task -> time.sleep(Duration.ofSeconds(3)));
+        TestGate fiveSeconds = TestGate.of("five", task -> time.sleep(Duration.ofSeconds(5)));
+        start(threeSeconds, fiveSeconds).schedule(TestTaskHandle.of("t1"));
+
+        time.awaitSleepers(2, RecordingListener.HANG_GUARD);
+        time.advance(Duration.ofSeconds(3));
+        listener.awaitGateFinished("t1", "three");
+        assertThat(listener.outcomes("t1")).isEmpty();
+        time.advance(Duration.ofSeconds(2));
+
+        assertThat(listener.awaitOutcome("t1")).isEqualTo(new GateOutcome.Passed(Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void failedWaitedIsScheduleToFailureOnTheInjectedClock() throws Exception {
+        start(TestGate.of("quota", task -> {
+            time.sleep(Duration.ofSeconds(2));
+            throw new RetryableTaskException("quota exhausted");
+        })).schedule(TestTaskHandle.of("t1"));
+
+        time.awaitSleepers(1, RecordingListener.HANG_GUARD);
+        time.advance(Duration.ofSeconds(2));
+
+        GateOutcome.Failed failed = (GateOutcome.Failed) listener.awaitOutcome("t1");
+        assertThat(failed.waited()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void gateEventsCarryTimesFromTheInjectedClock() throws Exception {
+        Instant start = time.now();
+        start(TestGate.of("files", task -> time.sleep(Duration.ofSeconds(5)))).schedule(TestTaskHandle.of("t1"));
+
+        time.awaitSleepers(1, RecordingListener.HANG_GUARD);
+        time.advance(Duration.ofSeconds(5));
+        listener.awaitOutcome("t1");
+
+        assertThat(listener.events("t1"))
+                .extracting(RecordingListener.GateEvent::kind, RecordingListener.GateEvent::gateId,
+                        RecordingListener.GateEvent::at, RecordingListener.GateEvent::failure)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("started", "files", start, null),
+                        org.assertj.core.groups.Tuple.tuple("finished", "files", start.plusSeconds(5), null));
+    }
+
+    @Test
+    void schedulingATaskStillInItsGatesIsRejected() {
+        start(waitingFor("slow", new CountDownLatch(1))).schedule(TestTaskHandle.of("17"));
+
+        assertThatThrownBy(() -> manager.schedule(TestTaskHandle.of("17").withAttempt(2)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("task 17")
+                .hasMessageContaining("cancel(\"17\")");
+        assertThat(manager.inFlight()).isEqualTo(1);
+    }
+
+    @Test
+    void retryScheduledFromInsideTheOutcomeCallbackRuns() {
+        RecordingListener retrying = new RecordingListener() {
+            @Override
+            public void outcome(TaskHandle task, GateOutcome outcome) {
+                super.outcome(task, outcome);
+                if (outcome instanceof GateOutcome.Failed f && f.error().isRetryable()) {
+                    manager.schedule(((TestTaskHandle) task).withAttempt(task.attempt() + 1));
+                }
+            }
+        };
+        TestGate failsFirstAttempt = TestGate.of("flaky", task -> {
+            if (task.attempt() == 1) {
+                throw new RetryableTaskException("not yet");
+            }
+        });
+        manager = new TaskGateManager(List.of(failsFirstAttempt), time, retrying);
+        manager.schedule(TestTaskHandle.of("t1"));
+
+        assertThat(retrying.awaitOutcomes("t1", 2))
+                .hasExactlyElementsOfTypes(GateOutcome.Failed.class, GateOutcome.Passed.class);
+    }
+}
