@@ -1,0 +1,298 @@
+package dev.sluice.host.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code sluice} command end to end, as a separate process on the built distribution. */
+class SluiceCliIT {
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String yaml) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, yaml, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private List<String[]> traceRows(String stdout) throws IOException {
+        String path = stdout.lines().filter(l -> l.startsWith("Trace: ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no trace path in:\n" + stdout)).substring(7);
+        return Files.readAllLines(Path.of(path)).stream().map(l -> l.split("\t", -1)).toList();
+    }
+
+    private static int column(List<String[]> rows, String name) {
+        int i = Arrays.asList(rows.get(0)).indexOf(name);
+        assertThat(i).as("trace column " + name).isGreaterThanOrEqualTo(0);
+        return i;
+    }
+
+    @Test
+    void helloExampleRunsEndToEnd() throws Exception {
+        Path example = Path.of(System.getProperty("user.dir")).getParent().resolve("examples/hello.yaml");
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", example.toString(), "--progress", "plain");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.stdout()).contains("greet 3/3 done").contains("shout 1/1 done").contains("succeeded");
+        List<String[]> rows = traceRows(r.stdout());
+        assertThat(rows).hasSize(5);
+        int status = column(rows, "status");
+        int workdir = column(rows, "workdir");
+        assertThat(rows.subList(1, 5)).allSatisfy(row -> assertThat(row[status]).isEqualTo("SUCCEEDED"));
+        List<String> outputs = rows.subList(1, 5).stream().map(row -> read(Path.of(row[workdir], ".command.out")))
+                .toList();
+        assertThat(outputs).contains("hello world\n", "hello sluice\n", "hello pipelines\n",
+                "EVERY GREETING IS DONE\n");
+        assertThat(Path.of(rows.get(1)[workdir], ".exitcode")).hasContent("0");
+    }
+
+    @Test
+    void failedTaskExitsOneAndTheSummaryShowsItsStderrAndWorkDir() throws Exception {
+        Path p = write("fail.yaml", """
+                processes:
+                  ok:
+                    command: [true]
+                  broken:
+                    script: |
+                      echo "reading input.csv" >&2
+                      echo "input.csv: no such file" >&2
+                      exit 3
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "-q");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(1);
+        assertThat(r.stdout()).contains("broken").contains("exited with code 3")
+                .contains("| input.csv: no such file").contains("workdir: ");
+    }
+
+    @Test
+    void retryStrategyRunsASecondAttemptAndTracesBoth() throws Exception {
+        Path p = write("retry.yaml", """
+                processes:
+                  flaky:
+                    script: |
+                      test "$SLUICE_TASK_ATTEMPT" -ge 2
+                    errorStrategy: retry
+                    maxRetries: 2
+                    retryBackoff: {initial: 10ms, max: 10ms, multiplier: 1}
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "-q");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        List<String[]> rows = traceRows(r.stdout());
+        int status = column(rows, "status");
+        int attempt = column(rows, "attempt");
+        assertThat(rows.subList(1, rows.size())).extracting(row -> row[attempt] + ":" + row[status])
+                .containsExactly("1:FAILED", "2:SUCCEEDED");
+    }
+
+    @Test
+    void resumeReusesTasksThatSucceeded() throws Exception {
+        Path p = write("resume.yaml", """
+                processes:
+                  count:
+                    matrix: {n: [1, 2, 3]}
+                    script: echo {{ Task.Param.n }} >> ../../../runs.log
+                """);
+        assertThat(SluiceProcess.run(dir, "run", p.toString(), "-q").exitCode()).isZero();
+        SluiceProcess.Result second = SluiceProcess.run(dir, "run", p.toString(), "-q", "--resume");
+        assertThat(second.exitCode()).as(second.all()).isZero();
+        assertThat(second.stdout()).contains("3 cached");
+        assertThat(Files.readAllLines(dir.resolve("runs.log"))).hasSize(3);
+    }
+
+    @Test
+    void filesGateHoldsATaskUntilItsInputIsWritten() throws Exception {
+        Path data = dir.resolve("data.txt");
+        Path p = write("gate.yaml", """
+                plugins:
+                  - id: files
+                processes:
+                  produce:
+                    script: |
+                      sleep 1
+                      echo one > %1$s
+                  consume:
+                    inputs: [%1$s]
+                    hints: {files/stableFor: 200ms, files/pollInterval: 50ms, files/maxWait: 1m}
+                    script: cat %1$s
+                """.formatted(data));
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "--progress", "plain");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.stdout()).contains("gated (files: 1)");
+        List<String[]> rows = traceRows(r.stdout());
+        int name = column(rows, "name");
+        int gateWait = column(rows, "gate_wait");
+        String[] consume = rows.stream().filter(row -> row[name].equals("consume")).findFirst().orElseThrow();
+        assertThat(dev.sluice.spi.Units.parseDuration(consume[gateWait])).isGreaterThan(Duration.ofMillis(500));
+    }
+
+    @Test
+    void sigtermStopsTheRunAndKillsTheTasksProcessGroup() throws Exception {
+        Path pidFile = dir.resolve("child.pid");
+        Path p = write("long.yaml", """
+                processes:
+                  sleeper:
+                    script: |
+                      sleep 300 &
+                      echo $! > %s
+                      wait
+                """.formatted(pidFile));
+        Process host = SluiceProcess.builder(dir, "run", p.toString(), "-q")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(Files.exists(pidFile) && Files.size(pidFile) > 0) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(pidFile).as("the task started").exists();
+        long child = Long.parseLong(Files.readString(pidFile).trim());
+        host.destroy(); // SIGTERM
+        assertThat(host.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(host.exitValue()).isEqualTo(143);
+        assertThat(isGoneOrZombie(child)).as("grandchild %d of the task was killed", child).isTrue();
+    }
+
+    private static boolean isGoneOrZombie(long pid) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            Path stat = Path.of("/proc", Long.toString(pid), "stat");
+            if (!Files.exists(stat)) {
+                return true;
+            }
+            try {
+                String s = Files.readString(stat);
+                if (s.substring(s.lastIndexOf(')') + 2).startsWith("Z")) {
+                    return true;
+                }
+            } catch (IOException vanished) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    @Test
+    void validateReportsEveryProblemWithFileLineAndExitsTwo() throws Exception {
+        Path p = write("bad.yaml", """
+                processes:
+                  a:
+                    command: [true]
+                    dependsOn: [b]
+                  b:
+                    command: [true]
+                    dependsOn: [a]
+                    errorStrategy: explode
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "validate", p.toString());
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stderr()).contains("bad.yaml:").contains("a -> b -> a").contains("explode");
+    }
+
+    @Test
+    void malformedYamlNamesLineAndColumn() throws Exception {
+        Path p = write("broken.yaml", "processes:\n  a:\n    command: [true\n");
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString());
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stderr()).containsPattern("broken\\.yaml:\\d+:\\d+");
+    }
+
+    @Test
+    void unknownPluginIsExitThreeBeforeAnythingRuns() throws Exception {
+        Path marker = dir.resolve("ran");
+        Path p = write("plug.yaml", """
+                plugins: [{id: dockr}]
+                processes:
+                  a:
+                    script: touch %s
+                """.formatted(marker));
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString());
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(3);
+        assertThat(r.stderr()).contains("plugin 'dockr' is not installed").contains("installed: files");
+        assertThat(marker).doesNotExist();
+    }
+
+    @Test
+    void badHintValueIsCaughtByTheGateAtValidation() throws Exception {
+        Path p = write("hint.yaml", """
+                plugins: [{id: files}]
+                processes:
+                  a:
+                    command: [true]
+                    hints: {files/maxWait: soon}
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "validate", p.toString());
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stderr()).contains("files/maxWait").contains("soon").contains("not a duration");
+    }
+
+    @Test
+    void commandNotFoundIsAValidationError() throws Exception {
+        Path p = write("nocmd.yaml", """
+                processes:
+                  a:
+                    command: [definitely-not-a-program-xyz, --help]
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "validate", p.toString());
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stderr()).contains("definitely-not-a-program-xyz").contains("not found on the PATH");
+    }
+
+    @Test
+    void unknownExecutorListsTheAvailableOnes() throws Exception {
+        Path p = write("exec.yaml", """
+                processes:
+                  a:
+                    command: [true]
+                    executor: slurm
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "validate", p.toString());
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stderr()).contains("unknown executor 'slurm'").contains("available: local");
+    }
+
+    @Test
+    void taskAskingForMoreCpusThanTheHostHasFailsAtOnce() throws Exception {
+        Path p = write("big.yaml", """
+                processes:
+                  huge:
+                    command: [true]
+                    resources: {cpus: 4096}
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "-q");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(1);
+        assertThat(r.stdout()).contains("asks for 4096 cpus but the local executor has");
+    }
+
+    @Test
+    void pluginsListShowsTheBundledPlugin() throws Exception {
+        SluiceProcess.Result r = SluiceProcess.run(dir, "plugins", "list");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.stdout()).contains("files").contains("usable");
+    }
+
+    @Test
+    void versionAndHelp() throws Exception {
+        SluiceProcess.Result v = SluiceProcess.run(dir, "--version");
+        assertThat(v.exitCode()).isZero();
+        assertThat(v.stdout()).startsWith("sluice 0.1.0");
+        SluiceProcess.Result h = SluiceProcess.run(dir, "run", "--help");
+        assertThat(h.exitCode()).isZero();
+        assertThat(h.stdout()).contains("--resume").contains("--plugins-dir");
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+}

@@ -1,0 +1,57 @@
+package dev.sluice.host.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the built distribution's {@code sluice} command as a separate process, the way users do. */
+final class SluiceProcess {
+    record Result(int exitCode, String stdout, String stderr) {
+        String all() {
+            return stdout + stderr;
+        }
+    }
+
+    private SluiceProcess() {
+    }
+
+    static Path dist() {
+        String dist = System.getProperty("sluice.dist");
+        assertThat(dist).as("system property sluice.dist (set by failsafe)").isNotNull();
+        return Path.of(dist);
+    }
+
+    static ProcessBuilder builder(Path workingDir, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Dsluice.home=" + dist());
+        cmd.add("-cp");
+        cmd.add(dist().resolve("lib") + "/*");
+        cmd.add("dev.sluice.host.cli.SluiceMain");
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workingDir.toFile());
+        pb.environment().remove("SLUICE_PLUGINS_DIR");
+        return pb;
+    }
+
+    static Result run(Path workingDir, String... args) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("sluice-out", ".txt");
+        Path err = Files.createTempFile("sluice-err", ".txt");
+        Process p = builder(workingDir, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("sluice did not finish within 120 s: " + List.of(args));
+        }
+        Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
+        return r;
+    }
+}

@@ -1,0 +1,207 @@
+package dev.sluice.host.plugins;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.host.pipeline.PluginRequirement;
+import dev.sluice.spi.PluginMetrics;
+import dev.sluice.spi.Settings;
+import dev.sluice.spi.TaskHandle;
+import dev.sluice.spi.TaskReadinessGate;
+import dev.sluice.spi.TimeSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pf4j.PluginClassLoader;
+
+/**
+ * Plugin loading from real zips: the bundled {@code files} plugin as the build packaged it into the
+ * distribution, and small plugins compiled by the test for the cases a good plugin cannot show.
+ */
+class PluginHostIT {
+    @TempDir
+    Path dir;
+
+    private static Path distPlugins() {
+        String dist = System.getProperty("sluice.dist");
+        assertThat(dist).as("system property sluice.dist (set by failsafe)").isNotNull();
+        return Path.of(dist, "plugins");
+    }
+
+    /** A copy of the distribution's plugins, since PF4J unpacks zips beside them. */
+    private Path bundledPlugins() throws IOException {
+        Path copy = Files.createDirectories(dir.resolve("plugins"));
+        try (Stream<Path> zips = Files.list(distPlugins())) {
+            for (Path zip : zips.filter(p -> p.toString().endsWith(".zip")).toList()) {
+                Files.copy(zip, copy.resolve(zip.getFileName()));
+            }
+        }
+        return copy;
+    }
+
+    private static PluginHost host(Path plugins) {
+        return host(plugins, Map.of());
+    }
+
+    private static PluginHost host(Path plugins, Map<String, Map<String, String>> config) {
+        return new PluginHost(plugins, "0.1.0", id -> Settings.of(config.getOrDefault(id, Map.of()), id),
+                TimeSource.system(), id -> PluginMetrics.none());
+    }
+
+    private static PluginRequirement req(String id, String version) {
+        return new PluginRequirement(id, version, null);
+    }
+
+    @Test
+    void filesPluginLoadsFromItsZipAndContributesItsGate() throws Exception {
+        try (PluginHost host = host(bundledPlugins())) {
+            assertThat(host.available()).extracting(PluginInfo::id).contains("files");
+            assertThat(host.available()).filteredOn(p -> p.id().equals("files")).first()
+                    .satisfies(p -> assertThat(p.problem()).isNull());
+            host.enable(List.of(req("files", ">=0.1.0")));
+            List<TaskReadinessGate> gates = host.gates();
+            assertThat(gates).extracting(TaskReadinessGate::id).containsExactly("files");
+            assertThat(gates.get(0).getClass().getClassLoader()).isInstanceOf(PluginClassLoader.class);
+            assertThat(host.pluginOf(gates.get(0))).isEqualTo("files");
+        }
+    }
+
+    @Test
+    void pluginsSeeTheSpiButNotTheHostsLibraries() throws Exception {
+        try (PluginHost host = host(bundledPlugins())) {
+            host.enable(List.of(req("files", null)));
+            ClassLoader loader = host.gates().get(0).getClass().getClassLoader();
+            assertThat(loader.loadClass(TaskHandle.class.getName())).isSameAs(TaskHandle.class);
+            assertThat(loader.loadClass("org.slf4j.Logger")).isSameAs(org.slf4j.Logger.class);
+            assertThatThrownBy(() -> loader.loadClass("com.google.common.collect.ImmutableList"))
+                    .isInstanceOf(ClassNotFoundException.class);
+            assertThatThrownBy(() -> loader.loadClass("com.fasterxml.jackson.databind.ObjectMapper"))
+                    .isInstanceOf(ClassNotFoundException.class);
+            assertThatThrownBy(() -> loader.loadClass(PluginHost.class.getName()))
+                    .isInstanceOf(ClassNotFoundException.class);
+        }
+    }
+
+    @Test
+    void pluginsNotNamedByThePipelineAreNotStarted() throws Exception {
+        try (PluginHost host = host(bundledPlugins())) {
+            host.enable(List.of());
+            assertThat(host.gates()).isEmpty();
+        }
+    }
+
+    @Test
+    void missingPluginNamesTheDirectoryAndWhatIsInstalled() throws Exception {
+        Path plugins = bundledPlugins();
+        try (PluginHost host = host(plugins)) {
+            assertThatThrownBy(() -> host.enable(List.of(req("dockr", null))))
+                    .isInstanceOf(PluginLoadException.class)
+                    .hasMessageContaining("plugin 'dockr' is not installed in " + plugins)
+                    .hasMessageContaining("installed: files");
+        }
+    }
+
+    @Test
+    void versionOutsideThePipelinesConstraintIsRefused() throws Exception {
+        try (PluginHost host = host(bundledPlugins())) {
+            assertThatThrownBy(() -> host.enable(List.of(req("files", ">=9.0.0"))))
+                    .isInstanceOf(PluginLoadException.class)
+                    .hasMessageContaining("plugin 'files' is version 0.1.0, the pipeline asks for '>=9.0.0'");
+            assertThat(host.gates()).as("nothing started").isEmpty();
+        }
+    }
+
+    @Test
+    void pluginBuiltForAnotherHostVersionIsRefusedWithBothVersions() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("other"));
+        PluginFixtures.pluginZip(plugins, "future", ">=99.0.0", null, Map.of("fx.FutureGate", GATE_SOURCE
+                .replace("GATE_CLASS", "FutureGate").replace("GATE_ID", "future")));
+        try (PluginHost host = host(plugins)) {
+            assertThat(host.available()).singleElement().satisfies(p -> assertThat(p.problem())
+                    .contains("requires sluice >=99.0.0 and this is 0.1.0"));
+            assertThatThrownBy(() -> host.enable(List.of(req("future", null))))
+                    .isInstanceOf(PluginLoadException.class)
+                    .hasMessageContaining("plugin 'future' 1.0.0 cannot be used: it requires sluice >=99.0.0");
+        }
+    }
+
+    @Test
+    void pluginWhoseStartThrowsIsAClearError() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("broken"));
+        PluginFixtures.pluginZip(plugins, "broken", ">=0.1.0", "fx.BrokenPlugin", Map.of("fx.BrokenPlugin", """
+                package fx;
+                public class BrokenPlugin extends org.pf4j.Plugin {
+                    @Override public void start() {
+                        throw new IllegalStateException("licence server unreachable");
+                    }
+                }
+                """));
+        try (PluginHost host = host(plugins)) {
+            assertThatThrownBy(() -> host.enable(List.of(req("broken", null))))
+                    .isInstanceOf(PluginLoadException.class)
+                    .hasMessageContaining("plugin 'broken' failed to start")
+                    .hasMessageContaining("licence server unreachable");
+        }
+    }
+
+    @Test
+    void extensionsGetTheirPluginsContextAndConfig() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("ctx"));
+        PluginFixtures.pluginZip(plugins, "greeter", ">=0.1.0", null, Map.of("fx.GreeterGate", """
+                package fx;
+                import dev.sluice.spi.*;
+                @org.pf4j.Extension
+                public class GreeterGate implements TaskReadinessGate {
+                    private final String id;
+                    public GreeterGate(PluginContext context) {
+                        this.id = context.pluginId() + "-" + context.config().string("flavour", "plain");
+                    }
+                    public String id() { return id; }
+                    public void prepare(TaskHandle task) { }
+                }
+                """));
+        try (PluginHost host = host(plugins, Map.of("greeter", Map.of("flavour", "mint")))) {
+            host.enable(List.of(req("greeter", null)));
+            List<TaskReadinessGate> gates = host.gates();
+            assertThat(gates).extracting(TaskReadinessGate::id).containsExactly("greeter-mint");
+            assertThat(host.gates().get(0)).as("one instance per extension").isSameAs(gates.get(0));
+        }
+    }
+
+    @Test
+    void extensionFailingInItsConstructorNamesTheClassAndCause() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("ctor"));
+        PluginFixtures.pluginZip(plugins, "ctor", ">=0.1.0", null, Map.of("fx.CtorGate", """
+                package fx;
+                import dev.sluice.spi.*;
+                @org.pf4j.Extension
+                public class CtorGate implements TaskReadinessGate {
+                    public CtorGate() { throw new IllegalArgumentException("no token configured"); }
+                    public String id() { return "ctor"; }
+                    public void prepare(TaskHandle task) { }
+                }
+                """));
+        try (PluginHost host = host(plugins)) {
+            host.enable(List.of(req("ctor", null)));
+            assertThatThrownBy(host::gates)
+                    .isInstanceOf(PluginLoadException.class)
+                    .hasMessageContaining("TaskReadinessGate could not be created")
+                    .hasMessageContaining("no token configured");
+        }
+    }
+
+    private static final String GATE_SOURCE = """
+            package fx;
+            import dev.sluice.spi.*;
+            @org.pf4j.Extension
+            public class GATE_CLASS implements TaskReadinessGate {
+                public String id() { return "GATE_ID"; }
+                public void prepare(TaskHandle task) { }
+            }
+            """;
+}
