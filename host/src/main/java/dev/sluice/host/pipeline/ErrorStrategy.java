@@ -11,9 +11,15 @@ public enum ErrorStrategy {
     TERMINATE,
     /** Start nothing new, let running tasks finish, then fail the run. */
     FINISH,
-    /** Count the task as failed and go on; tasks depending on it do not run. */
+    /**
+     * Record the failure and go on: the task counts as ended, so processes depending on its process
+     * still start.
+     */
     IGNORE,
-    /** Run the task again, up to {@code maxRetries} times, waiting {@code retryBackoff} between tries. */
+    /**
+     * Run the task again, up to {@code maxRetries} times, waiting {@code retryBackoff} before each try;
+     * a failure after the last try is handled as {@link #TERMINATE}.
+     */
     RETRY;
 
     /** The word a pipeline file uses, e.g. {@code retry}. */

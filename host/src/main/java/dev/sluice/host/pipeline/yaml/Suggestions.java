@@ -15,7 +15,7 @@ public final class Suggestions {
      */
     public static Optional<String> closest(String word, Collection<String> candidates) {
         String w = word.toLowerCase(Locale.ROOT);
-        int allowed = Math.max(1, Math.min(3, w.length() / 3));
+        int allowed = Math.max(1, Math.min(3, (w.length() + 1) / 3));
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : candidates) {
