@@ -1,0 +1,101 @@
+package dev.sluice.host.config;
+
+import dev.sluice.host.pipeline.Backoff;
+import dev.sluice.host.pipeline.ErrorStrategy;
+import dev.sluice.host.pipeline.ProcessDef;
+import dev.sluice.host.pipeline.RateLimit;
+import dev.sluice.host.pipeline.Templates;
+import dev.sluice.spi.Hints;
+import dev.sluice.spi.Resources;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * A process with the operator's config applied: every setting decided. Made by
+ * {@link OperatorConfig#resolve}.
+ *
+ * @param def             the process as the pipeline declares it
+ * @param executor        the executor that runs its tasks
+ * @param resources       what each task asks for
+ * @param hints           namespaced hints for plugins, templates not yet substituted
+ * @param env             environment variables, templates not yet substituted
+ * @param errorStrategy   what a failed task does to the run
+ * @param maxRetries      retries after the first attempt; 0 unless {@code errorStrategy} is
+ *                        {@link ErrorStrategy#RETRY}
+ * @param retryBackoff    the wait before each retry
+ * @param queueSize       at most this many of the process's tasks at once, or {@code null} for no limit
+ * @param submitRateLimit at most this many submissions per period, or {@code null} for no limit
+ * @param pollInterval    how often running tasks are polled, or {@code null} for the monitor's default
+ * @param origin          where the settings come from, for messages:
+ *                        {@code process 'align' (hello.yaml:12:3; config.yaml process.withName.align)}
+ */
+public record EffectiveProcess(ProcessDef def, String executor, Resources resources, Map<String, String> hints,
+        Map<String, String> env, ErrorStrategy errorStrategy, int maxRetries, Backoff retryBackoff, Integer queueSize,
+        RateLimit submitRateLimit, Duration pollInterval, String origin) {
+
+    public EffectiveProcess {
+        Objects.requireNonNull(def, "def");
+        Objects.requireNonNull(executor, "executor");
+        Objects.requireNonNull(resources, "resources");
+        Objects.requireNonNull(errorStrategy, "errorStrategy");
+        Objects.requireNonNull(retryBackoff, "retryBackoff");
+        hints = ordered(hints);
+        env = ordered(env);
+    }
+
+    /** The process's name. */
+    public String name() {
+        return def.name();
+    }
+
+    /** The hints of a task of this process as the SPI's {@link Hints}, with this process as origin. */
+    public Hints hintsOf(TaskSpec task) {
+        return Hints.of(task.hints(), origin);
+    }
+
+    /**
+     * The process's tasks: one per fan-out combination in order, or a single one when the process does
+     * not fan out. {@code {{ Task.Param.<name> }}} is substituted in argv, script, env and hint values
+     * and inputs; other {@code {{ ... }}} expressions stay as written.
+     *
+     * @param baseDir the directory relative inputs are resolved against, normally
+     *                {@link dev.sluice.host.pipeline.Pipeline#baseDir()}
+     */
+    public List<TaskSpec> expand(Path baseDir) {
+        List<Map<String, String>> combos = def.fanOut().isEmpty() ? List.of(Map.of()) : def.fanOut();
+        Path base = baseDir.toAbsolutePath();
+        List<TaskSpec> tasks = new ArrayList<>(combos.size());
+        for (int i = 0; i < combos.size(); i++) {
+            Map<String, String> params = combos.get(i);
+            List<String> argv = def.argv() == null ? null
+                    : def.argv().stream().map(a -> Templates.substituteParams(a, params)).toList();
+            String script = Templates.substituteParams(def.script(), params);
+            Map<String, String> taskEnv = substituteValues(env, params);
+            Map<String, String> taskHints = substituteValues(hints, params);
+            List<Path> inputs = def.inputs().stream()
+                    .map(in -> base.resolve(Templates.substituteParams(in, params)).normalize()).toList();
+            String name = params.isEmpty() ? def.name() : def.name() + " (" + params.entrySet().stream()
+                    .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", ")) + ")";
+            String key = TaskSpec.keyOf(def.name(), params, argv, script, taskEnv, inputs);
+            tasks.add(new TaskSpec(def.name(), name, i, params, argv, script, taskEnv, taskHints, inputs, key));
+        }
+        return tasks;
+    }
+
+    private static Map<String, String> substituteValues(Map<String, String> map, Map<String, String> params) {
+        Map<String, String> out = new LinkedHashMap<>();
+        map.forEach((k, v) -> out.put(k, Templates.substituteParams(v, params)));
+        return out;
+    }
+
+    private static Map<String, String> ordered(Map<String, String> map) {
+        return map == null || map.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(map));
+    }
+}

@@ -1,0 +1,33 @@
+package dev.sluice.host.config;
+
+import dev.sluice.host.pipeline.RateLimit;
+import dev.sluice.spi.Settings;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The operator's settings for one executor, from the config's {@code executors.<name>} section. The
+ * host reads the three settings every executor shares; the executor reads the rest from {@link #raw}.
+ *
+ * @param name            the executor's name, e.g. {@code local}
+ * @param queueSize       at most this many of the executor's tasks at once, or {@code null}
+ * @param submitRateLimit at most this many submissions per period, or {@code null}
+ * @param pollInterval    how often the executor's running tasks are polled, or {@code null}
+ * @param raw             every key as written, the three above included, with the values as text
+ */
+public record ExecutorSettings(String name, Integer queueSize, RateLimit submitRateLimit, Duration pollInterval,
+        Map<String, String> raw) {
+
+    public ExecutorSettings {
+        Objects.requireNonNull(name, "name");
+        raw = raw == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(raw));
+    }
+
+    /** {@link #raw} with typed accessors whose messages name this config section. */
+    public Settings settings() {
+        return Settings.of(raw, "config executors." + name);
+    }
+}

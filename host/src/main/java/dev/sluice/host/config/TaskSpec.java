@@ -1,0 +1,97 @@
+package dev.sluice.host.config;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * One task of a process: a fan-out combination with its templates substituted. Made by
+ * {@link EffectiveProcess#expand}.
+ *
+ * @param processName the process's name
+ * @param name        for people: {@code align (sample=a, ref=hg38)}, or just {@code align} without params
+ * @param index       the task's position among its process's tasks, from 0
+ * @param params      the task's params, in the order the pipeline declares them
+ * @param argv        the command, or {@code null} when the task runs a script
+ * @param script      the script for {@code /bin/sh -eu}, or {@code null} when the task runs an argv
+ * @param env         environment variables
+ * @param hints       namespaced hints for plugins
+ * @param inputs      input paths, absolute and normalized
+ * @param key         hex SHA-256 of what defines the task's work ({@link #keyOf}); the same in every run
+ *                    of the same pipeline, different when any of those parts differs
+ */
+public record TaskSpec(String processName, String name, int index, Map<String, String> params, List<String> argv,
+        String script, Map<String, String> env, Map<String, String> hints, List<Path> inputs, String key) {
+
+    public TaskSpec {
+        Objects.requireNonNull(processName, "processName");
+        Objects.requireNonNull(name, "name");
+        params = ordered(params);
+        argv = argv == null ? null : List.copyOf(argv);
+        env = ordered(env);
+        hints = ordered(hints);
+        inputs = inputs == null ? List.of() : List.copyOf(inputs);
+    }
+
+    /**
+     * The task key: a hex SHA-256 over the process name, the params, the argv or script, the env and
+     * the inputs. Params and env count as sets of pairs, so their order does not matter; each part is
+     * length-prefixed, so no two different tasks can encode alike.
+     */
+    public static String keyOf(String processName, Map<String, String> params, List<String> argv, String script,
+            Map<String, String> env, List<Path> inputs) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+        Encoder out = new Encoder(sha);
+        out.text("process").text(processName);
+        out.text("params").map(params);
+        if (argv != null) {
+            out.text("argv").count(argv.size());
+            argv.forEach(out::text);
+        } else {
+            out.text("script").text(script);
+        }
+        out.text("env").map(env);
+        out.text("inputs").count(inputs.size());
+        inputs.forEach(p -> out.text(p.toString()));
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    private static Map<String, String> ordered(Map<String, String> map) {
+        return map == null || map.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(map));
+    }
+
+    /** Feeds length-prefixed parts to a digest. */
+    private record Encoder(MessageDigest digest) {
+        Encoder count(int n) {
+            digest.update(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
+            return this;
+        }
+
+        Encoder text(String s) {
+            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+            count(bytes.length);
+            digest.update(bytes);
+            return this;
+        }
+
+        Encoder map(Map<String, String> map) {
+            Map<String, String> sorted = new TreeMap<>(map);
+            count(sorted.size());
+            sorted.forEach((k, v) -> text(k).text(v));
+            return this;
+        }
+    }
+}

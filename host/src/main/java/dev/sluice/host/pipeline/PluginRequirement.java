@@ -1,0 +1,16 @@
+package dev.sluice.host.pipeline;
+
+import java.util.Objects;
+
+/**
+ * A plugin a pipeline enables.
+ *
+ * @param id       the PF4J plugin id, e.g. {@code files}
+ * @param version  a PF4J version constraint such as {@code >=0.1.0}, or {@code null} for any version
+ * @param location where the pipeline names the plugin
+ */
+public record PluginRequirement(String id, String version, Location location) {
+    public PluginRequirement {
+        Objects.requireNonNull(id, "id");
+    }
+}

@@ -1,0 +1,67 @@
+package dev.sluice.host.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ProcessSettingsTest {
+
+    @Test
+    void eachFieldTheLaterLayerSetsWinsAndTheOthersStay() {
+        ProcessSettings earlier = ProcessSettings.builder().executor("local").cpus(2).memoryBytes(100L)
+                .errorStrategy(ErrorStrategy.FINISH).queueSize(3).build();
+        ProcessSettings later = ProcessSettings.builder().cpus(8).time(Duration.ofHours(1))
+                .errorStrategy(ErrorStrategy.RETRY).build();
+
+        ProcessSettings merged = earlier.overriddenBy(later);
+
+        assertThat(merged).isEqualTo(ProcessSettings.builder().executor("local").cpus(8).memoryBytes(100L)
+                .time(Duration.ofHours(1)).errorStrategy(ErrorStrategy.RETRY).queueSize(3).build());
+    }
+
+    @Test
+    void hintsAndEnvMergeKeyByKeyTheLaterValueWinning() {
+        ProcessSettings earlier = ProcessSettings.builder().hint("files/maxWait", "10m").hint("files/skip", "false")
+                .env("A", "1").build();
+        ProcessSettings later = ProcessSettings.builder().hint("files/maxWait", "1h").env("B", "2").build();
+
+        ProcessSettings merged = earlier.overriddenBy(later);
+
+        assertThat(merged.hints()).containsExactly(Map.entry("files/maxWait", "1h"), Map.entry("files/skip", "false"));
+        assertThat(merged.env()).containsExactly(Map.entry("A", "1"), Map.entry("B", "2"));
+    }
+
+    @Test
+    void anEmptyLayerChangesNothing() {
+        ProcessSettings s = ProcessSettings.builder().executor("slurm").hint("a/b", "c").pollInterval(Duration.ofSeconds(5))
+                .build();
+
+        assertThat(s.overriddenBy(ProcessSettings.NONE)).isEqualTo(s);
+        assertThat(ProcessSettings.NONE.overriddenBy(s)).isEqualTo(s);
+    }
+
+    @Test
+    void everyComponentIsOverridable() {
+        ProcessSettings all = ProcessSettings.builder().executor("e").cpus(1).memoryBytes(1L).time(Duration.ofSeconds(1))
+                .accelerators(1).acceleratorType("t").hint("a/b", "c").env("E", "v")
+                .errorStrategy(ErrorStrategy.IGNORE).maxRetries(1).retryBackoff(Backoff.DEFAULT).queueSize(1)
+                .submitRateLimit(RateLimit.parse("1/s")).pollInterval(Duration.ofSeconds(1)).build();
+
+        assertThat(ProcessSettings.NONE.overriddenBy(all)).isEqualTo(all);
+        assertThat(all.isEmpty()).isFalse();
+        assertThat(ProcessSettings.NONE.isEmpty()).isTrue();
+        assertThat(all.toBuilder().build()).isEqualTo(all);
+    }
+
+    @Test
+    void nullMapsBecomeEmptyMaps() {
+        ProcessSettings s = new ProcessSettings(null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null);
+
+        assertThat(s.hints()).isEmpty();
+        assertThat(s.env()).isEmpty();
+        assertThat(s).isEqualTo(ProcessSettings.NONE);
+    }
+}
