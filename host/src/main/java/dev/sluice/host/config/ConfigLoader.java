@@ -12,7 +12,6 @@ import dev.sluice.host.pipeline.yaml.YamlNode;
 import dev.sluice.host.pipeline.yaml.YamlReader;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -183,7 +182,7 @@ public final class ConfigLoader {
     /** Settings written straight under {@code process:}, as in Nextflow configs. */
     private static Map<String, String> settingsUnderDefaultsNotes() {
         Map<String, String> notes = new LinkedHashMap<>();
-        for (String field : new ArrayList<>(SettingsReader.FIELDS)) {
+        for (String field : SettingsReader.FIELDS) {
             notes.put(field, "settings for every process go under process.defaults, e.g. process: {defaults: {"
                     + field + ": ...}}");
         }

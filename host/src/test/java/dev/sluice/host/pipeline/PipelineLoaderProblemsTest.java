@@ -369,7 +369,7 @@ class PipelineLoaderProblemsTest {
         Problem p = onlyProblem("processes: {a: {command: [x], retryBackoff: {multiplier: 0.5}}}\n");
 
         assertThat(p.field()).isEqualTo("processes.a.retryBackoff.multiplier");
-        assertThat(p.message()).contains("at least 1");
+        assertThat(p.message()).isEqualTo("0.5 is too small; write a number of at least 1");
     }
 
     @Test

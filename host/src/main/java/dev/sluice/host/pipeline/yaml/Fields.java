@@ -133,7 +133,8 @@ public final class Fields {
             return null;
         }
         if (value < min) {
-            problems.add(node(key), p, s + " is too small; write a number of at least " + min);
+            String least = min == Math.rint(min) ? String.valueOf((long) min) : String.valueOf(min);
+            problems.add(node(key), p, s + " is too small; write a number of at least " + least);
             return null;
         }
         return value;
