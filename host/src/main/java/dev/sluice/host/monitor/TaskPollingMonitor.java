@@ -205,6 +205,8 @@ public final class TaskPollingMonitor {
         }
         submitReady();
         poll();
+        // Completions may have released dependents or freed capacity: use it now, not next wake-up.
+        submitReady();
         enforceKillDeadlines();
         listener.tick();
     }
@@ -461,9 +463,16 @@ public final class TaskPollingMonitor {
                 }
             }
             TaskLaunch launch = new TaskLaunch(task, command, rec.files);
-            SubmittedTask submitted = PluginCalls.call(exec.executor, () -> exec.executor.submit(launch));
-            rec.submitted = submitted;
             rec.submittedAt = time.now();
+            SubmittedTask submitted;
+            ClassLoader previous = Thread.currentThread().getContextClassLoader();
+            Thread.currentThread().setContextClassLoader(exec.executor.getClass().getClassLoader());
+            try {
+                submitted = exec.executor.submit(launch);
+            } finally {
+                Thread.currentThread().setContextClassLoader(previous);
+            }
+            rec.submitted = submitted;
             exec.active.put(submitted, rec);
             exec.take(task.resources());
             rec.process.active++;

@@ -189,7 +189,17 @@ public final class PluginHost implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.stopPlugins();
+        // PF4J's stopPlugins() modifies the list it iterates (3.15); stop each one from a copy instead.
+        List<PluginWrapper> started = new ArrayList<>(manager.getStartedPlugins());
+        java.util.Collections.reverse(started);
+        for (PluginWrapper w : started) {
+            try {
+                manager.stopPlugin(w.getPluginId());
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(PluginHost.class).warn("plugin '{}' failed to stop: {}",
+                        w.getPluginId(), e.toString());
+            }
+        }
         manager.unloadPlugins();
     }
 

@@ -73,7 +73,6 @@ public final class ProgressDisplay implements RunListener {
             c.byState.merge(t.state(), 1, Integer::sum);
         }
         dirty = true;
-        draw(true);
     }
 
     @Override
