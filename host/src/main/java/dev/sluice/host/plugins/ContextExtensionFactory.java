@@ -7,13 +7,25 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.pf4j.ExtensionFactory;
-import org.pf4j.PluginRuntimeException;
 
 /**
  * Creates each extension once (gates, executors and monitors are shared across tasks) and hands it
  * its plugin's {@link PluginContext} when it has a constructor taking one.
  */
 final class ContextExtensionFactory implements ExtensionFactory {
+
+    /**
+     * Not a PF4J {@code PluginRuntimeException} on purpose: PF4J logs and drops those, and a plugin
+     * whose extension cannot be created must stop the run with a clear error instead.
+     */
+    static final class ExtensionCreationException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ExtensionCreationException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private final Map<Class<?>, Object> instances = new ConcurrentHashMap<>();
     private final Function<Class<?>, PluginContext> contexts;
 
@@ -38,13 +50,13 @@ final class ContextExtensionFactory implements ExtensionFactory {
                 return type.getConstructor().newInstance();
             }
         } catch (NoSuchMethodException e) {
-            throw new PluginRuntimeException("extension " + type.getName()
-                    + " needs a public constructor taking a PluginContext, or a public no-argument one");
+            throw new ExtensionCreationException("extension " + type.getName()
+                    + " needs a public constructor taking a PluginContext, or a public no-argument one", e);
         } catch (InvocationTargetException e) {
-            throw new PluginRuntimeException(e.getCause(), "extension {} failed in its constructor: {}",
-                    type.getName(), String.valueOf(e.getCause()));
+            throw new ExtensionCreationException("extension " + type.getName() + " failed in its constructor: "
+                    + e.getCause(), e.getCause());
         } catch (ReflectiveOperationException | LinkageError e) {
-            throw new PluginRuntimeException(e, "cannot create extension {}: {}", type.getName(), e.toString());
+            throw new ExtensionCreationException("cannot create extension " + type.getName() + ": " + e, e);
         } finally {
             thread.setContextClassLoader(previous);
         }

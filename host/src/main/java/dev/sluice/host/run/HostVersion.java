@@ -23,7 +23,7 @@ public final class HostVersion {
 
     private static Properties load() {
         Properties p = new Properties();
-        try (InputStream in = HostVersion.class.getResourceAsStream("version.properties")) {
+        try (InputStream in = HostVersion.class.getResourceAsStream("/dev/sluice/host/version.properties")) {
             if (in != null) {
                 p.load(in);
             }

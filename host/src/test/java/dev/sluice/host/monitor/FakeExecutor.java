@@ -1,0 +1,110 @@
+package dev.sluice.host.monitor;
+
+import dev.sluice.spi.ExecutorCapacity;
+import dev.sluice.spi.ExecutorContext;
+import dev.sluice.spi.SubmittedTask;
+import dev.sluice.spi.TaskExecutor;
+import dev.sluice.spi.TaskLaunch;
+import dev.sluice.spi.TaskStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A hand-written executor for monitor tests: tasks run until the test ends them; submissions and
+ * kills are recorded; the peak number of tasks at once is tracked.
+ */
+final class FakeExecutor implements TaskExecutor {
+    final BlockingQueue<TaskLaunch> submissions = new LinkedBlockingQueue<>();
+    final List<String> killed = new CopyOnWriteArrayList<>();
+    final AtomicInteger peakActive = new AtomicInteger();
+    private final Map<String, TaskStatus> statuses = new ConcurrentHashMap<>();
+    private final Map<String, SubmittedTask> byName = new ConcurrentHashMap<>();
+    private final AtomicInteger active = new AtomicInteger();
+    private final ExecutorCapacity capacity;
+    private volatile ExecutorContext context;
+    /** Ends killed tasks at once, as a well-behaved backend would. */
+    volatile boolean honourKills = true;
+
+    FakeExecutor(ExecutorCapacity capacity) {
+        this.capacity = capacity;
+    }
+
+    @Override
+    public String name() {
+        return "local";
+    }
+
+    @Override
+    public void start(ExecutorContext ctx) {
+        this.context = ctx;
+    }
+
+    @Override
+    public ExecutorCapacity capacity() {
+        return capacity;
+    }
+
+    @Override
+    public SubmittedTask submit(TaskLaunch launch) {
+        SubmittedTask s = new SubmittedTask(launch.task().id(), launch.task().attempt(),
+                "fake-" + launch.task().id() + "-" + launch.task().attempt());
+        statuses.put(s.nativeId(), TaskStatus.running(Instant.now()));
+        byName.put(launch.task().name(), s);
+        peakActive.accumulateAndGet(active.incrementAndGet(), Math::max);
+        submissions.add(launch);
+        return s;
+    }
+
+    /** The next submission, waiting up to 10 s. */
+    TaskLaunch nextSubmission() throws InterruptedException {
+        TaskLaunch launch = submissions.poll(10, TimeUnit.SECONDS);
+        if (launch == null) {
+            throw new AssertionError("no submission within 10 s");
+        }
+        return launch;
+    }
+
+    /** Ends the latest attempt of the task with that name. */
+    void complete(String taskName, int exitCode) {
+        SubmittedTask s = byName.get(taskName);
+        end(s, TaskStatus.completed(exitCode, Instant.now(), Instant.now()));
+    }
+
+    private void end(SubmittedTask s, TaskStatus status) {
+        if (statuses.get(s.nativeId()).state().isTerminal()) {
+            return;
+        }
+        statuses.put(s.nativeId(), status);
+        active.decrementAndGet();
+        context.statusChanged();
+    }
+
+    @Override
+    public Map<SubmittedTask, TaskStatus> poll(Collection<SubmittedTask> tasks) {
+        Map<SubmittedTask, TaskStatus> result = new HashMap<>();
+        for (SubmittedTask t : tasks) {
+            result.put(t, statuses.get(t.nativeId()));
+        }
+        return result;
+    }
+
+    @Override
+    public void kill(Collection<SubmittedTask> tasks, Duration gracePeriod) {
+        for (SubmittedTask t : tasks) {
+            killed.add(t.taskId());
+            if (honourKills && !statuses.get(t.nativeId()).state().isTerminal()) {
+                end(t, TaskStatus.ended(TaskStatus.State.CANCELLED, "killed", 143, Instant.now(), Instant.now()));
+            }
+        }
+    }
+}

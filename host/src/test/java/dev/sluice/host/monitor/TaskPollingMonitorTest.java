@@ -1,0 +1,421 @@
+package dev.sluice.host.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.host.config.EffectiveProcess;
+import dev.sluice.host.config.OperatorConfig;
+import dev.sluice.host.monitor.TaskPollingMonitor.ProcessPlan;
+import dev.sluice.host.pipeline.Pipeline;
+import dev.sluice.host.pipeline.PipelineLoader;
+import dev.sluice.host.run.TaskState;
+import dev.sluice.host.run.WorkDirs;
+import dev.sluice.spi.ExecutorCapacity;
+import dev.sluice.spi.Health;
+import dev.sluice.spi.RetryableTaskException;
+import dev.sluice.spi.Settings;
+import dev.sluice.spi.SubmittedTask;
+import dev.sluice.spi.TaskException;
+import dev.sluice.spi.TaskHandle;
+import dev.sluice.spi.TaskHealthMonitor;
+import dev.sluice.spi.TaskLaunch;
+import dev.sluice.spi.TaskReadinessGate;
+import dev.sluice.spi.TimeSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The monitor's rules on a hand-written executor: DAG, capacity, error strategies, retries, gates, health. */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class TaskPollingMonitorTest {
+    @TempDir
+    Path dir;
+
+    private final List<String> transitions = new ArrayList<>();
+
+    private List<ProcessPlan> plans(String yaml) throws Exception {
+        Path file = dir.resolve("p.yaml");
+        Files.writeString(file, yaml);
+        Pipeline pipeline = PipelineLoader.load(file);
+        List<ProcessPlan> plans = new ArrayList<>();
+        for (String name : pipeline.processOrder()) {
+            EffectiveProcess p = OperatorConfig.empty().resolve(pipeline.processes().get(name));
+            plans.add(new ProcessPlan(p, p.expand(dir)));
+        }
+        return plans;
+    }
+
+    private TaskPollingMonitor monitor(String yaml, FakeExecutor executor, int queueSize,
+            List<TaskReadinessGate> gates, List<TaskHealthMonitor> health) throws Exception {
+        RunListener recorder = new RunListener() {
+            @Override
+            public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
+                transitions.add(task.name() + ":" + to.label());
+            }
+        };
+        return new TaskPollingMonitor(new TaskPollingMonitor.Options("t", dir.resolve("work"), Duration.ZERO, false),
+                plans(yaml), List.of(new ExecutorSetup(executor, queueSize, null, Duration.ofMillis(50),
+                        Settings.of(Map.of(), "test"))), gates, List.of(), health,
+                new WorkDirs(dir.resolve("work"), "t"), TimeSource.system(), recorder);
+    }
+
+    private static CompletableFuture<RunResult> start(TaskPollingMonitor monitor) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return monitor.run();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static FakeExecutor unlimited() {
+        return new FakeExecutor(ExecutorCapacity.unlimited());
+    }
+
+    private static TaskState stateOf(RunResult r, String name) {
+        return r.tasks().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow().state();
+    }
+
+    @Test
+    void dependentProcessStartsOnlyAfterEveryUpstreamTaskSucceeded() throws Exception {
+        FakeExecutor ex = unlimited();
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true], matrix: {i: [1, 2]}}
+                  b: {command: [true], dependsOn: [a]}
+                """, ex, 0, List.of(), List.of()));
+        List<String> first = List.of(ex.nextSubmission().task().name(), ex.nextSubmission().task().name());
+        assertThat(first).containsExactlyInAnyOrder("a (i=1)", "a (i=2)");
+        ex.complete("a (i=1)", 0);
+        assertThat(ex.submissions.poll(200, TimeUnit.MILLISECONDS)).as("b waits for a (i=2)").isNull();
+        ex.complete("a (i=2)", 0);
+        assertThat(ex.nextSubmission().task().name()).isEqualTo("b");
+        ex.complete("b", 0);
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(r.succeeded()).isTrue();
+        assertThat(r.counts()).containsEntry(TaskState.SUCCEEDED, 3);
+    }
+
+    @Test
+    void terminateKillsTheOtherRunningTasksAndCancelsTheRest() throws Exception {
+        FakeExecutor ex = unlimited();
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true], matrix: {i: [1, 2]}}
+                  b: {command: [true], dependsOn: [a]}
+                """, ex, 0, List.of(), List.of()));
+        ex.nextSubmission();
+        ex.nextSubmission();
+        ex.complete("a (i=1)", 2);
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(r.succeeded()).isFalse();
+        assertThat(stateOf(r, "a (i=1)")).isEqualTo(TaskState.FAILED);
+        assertThat(stateOf(r, "a (i=2)")).isEqualTo(TaskState.CANCELLED);
+        assertThat(stateOf(r, "b")).isEqualTo(TaskState.CANCELLED);
+        assertThat(ex.killed).containsExactly("2");
+        assertThat(r.tasks().get(0).error()).isEqualTo("exited with code 2");
+    }
+
+    @Test
+    void finishLetsRunningTasksEndButStartsNothingNew() throws Exception {
+        FakeExecutor ex = new FakeExecutor(new ExecutorCapacity(2, 0, 0));
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true], matrix: {i: [1, 2, 3]}, errorStrategy: finish}
+                """, ex, 0, List.of(), List.of()));
+        ex.nextSubmission();
+        ex.nextSubmission();
+        ex.complete("a (i=1)", 1);
+        assertThat(ex.submissions.poll(200, TimeUnit.MILLISECONDS)).as("a (i=3) never starts").isNull();
+        assertThat(run).isNotDone();
+        ex.complete("a (i=2)", 0);
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(ex.killed).isEmpty();
+        assertThat(stateOf(r, "a (i=2)")).isEqualTo(TaskState.SUCCEEDED);
+        assertThat(stateOf(r, "a (i=3)")).isEqualTo(TaskState.CANCELLED);
+        assertThat(r.succeeded()).isFalse();
+    }
+
+    @Test
+    void ignoredFailureLetsDependentsRunAndTheRunSucceed() throws Exception {
+        FakeExecutor ex = unlimited();
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true], errorStrategy: ignore}
+                  b: {command: [true], dependsOn: [a]}
+                """, ex, 0, List.of(), List.of()));
+        ex.nextSubmission();
+        ex.complete("a", 1);
+        assertThat(ex.nextSubmission().task().name()).isEqualTo("b");
+        ex.complete("b", 0);
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(stateOf(r, "a")).isEqualTo(TaskState.IGNORED);
+        assertThat(r.succeeded()).isTrue();
+    }
+
+    @Test
+    void retryRunsANewAttemptInANewWorkDirAfterTheBackoff() throws Exception {
+        FakeExecutor ex = unlimited();
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a:
+                    command: [true]
+                    errorStrategy: retry
+                    maxRetries: 2
+                    retryBackoff: {initial: 10ms, max: 10ms, multiplier: 1}
+                """, ex, 0, List.of(), List.of()));
+        TaskLaunch first = ex.nextSubmission();
+        ex.complete("a", 1);
+        TaskLaunch second = ex.nextSubmission();
+        assertThat(second.task().attempt()).isEqualTo(2);
+        assertThat(second.task().key()).isEqualTo(first.task().key());
+        assertThat(second.task().workDir()).isNotEqualTo(first.task().workDir());
+        assertThat(second.command().environment()).containsEntry("SLUICE_TASK_ATTEMPT", "2");
+        ex.complete("a", 0);
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(transitions).containsSubsequence("a:running", "a:retry-wait", "a:queued", "a:succeeded");
+    }
+
+    @Test
+    void retriesRunOutThenTheRunFails() throws Exception {
+        FakeExecutor ex = unlimited();
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a:
+                    command: [true]
+                    errorStrategy: retry
+                    maxRetries: 1
+                    retryBackoff: {initial: 1ms, max: 1ms, multiplier: 1}
+                """, ex, 0, List.of(), List.of()));
+        ex.nextSubmission();
+        ex.complete("a", 1);
+        assertThat(ex.nextSubmission().task().attempt()).isEqualTo(2);
+        ex.complete("a", 1);
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(stateOf(r, "a")).isEqualTo(TaskState.FAILED);
+        assertThat(r.tasks().get(0).attempt()).isEqualTo(2);
+    }
+
+    @Test
+    void cpuCapacityBoundsHowManyTasksRunAtOnce() throws Exception {
+        FakeExecutor ex = new FakeExecutor(new ExecutorCapacity(4, 0, 0));
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true], matrix: {i: [1, 2, 3, 4, 5]}, resources: {cpus: 2}}
+                """, ex, 0, List.of(), List.of()));
+        for (int i = 1; i <= 5; i++) {
+            TaskLaunch l = ex.nextSubmission();
+            ex.complete(l.task().name(), 0);
+        }
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(ex.peakActive.get()).isEqualTo(2);
+    }
+
+    @Test
+    void queueSizeBoundsSubmittedTasks() throws Exception {
+        FakeExecutor ex = unlimited();
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true], matrix: {i: [1, 2, 3, 4]}}
+                """, ex, 3, List.of(), List.of()));
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            names.add(ex.nextSubmission().task().name());
+        }
+        assertThat(ex.submissions.poll(200, TimeUnit.MILLISECONDS)).isNull();
+        ex.complete(names.get(0), 0);
+        TaskLaunch fourth = ex.nextSubmission();
+        names.subList(1, 3).forEach(n -> ex.complete(n, 0));
+        ex.complete(fourth.task().name(), 0);
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(ex.peakActive.get()).isEqualTo(3);
+    }
+
+    @Test
+    void taskLargerThanTheExecutorFailsAtOnceWithTheNumbers() throws Exception {
+        FakeExecutor ex = new FakeExecutor(new ExecutorCapacity(2, 1L << 30, 0));
+        RunResult r = start(monitor("""
+                processes:
+                  big: {command: [true], resources: {memory: 4GB}}
+                """, ex, 0, List.of(), List.of())).get(10, TimeUnit.SECONDS);
+        assertThat(stateOf(r, "big")).isEqualTo(TaskState.FAILED);
+        assertThat(r.tasks().get(0).error()).contains("asks for 4 GB of memory but the local executor has 1 GB");
+        assertThat(ex.submissions).isEmpty();
+    }
+
+    @Test
+    void tasksPassThroughEveryGateBeforeSubmission() throws Exception {
+        FakeExecutor ex = unlimited();
+        CountDownLatch open = new CountDownLatch(1);
+        Map<String, Boolean> passed = new ConcurrentHashMap<>();
+        TaskReadinessGate slow = gate("slow", task -> {
+            open.await();
+            passed.put(task.name(), true);
+        });
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true]}
+                """, ex, 0, List.of(slow), List.of()));
+        assertThat(ex.submissions.poll(200, TimeUnit.MILLISECONDS)).isNull();
+        open.countDown();
+        TaskLaunch l = ex.nextSubmission();
+        assertThat(passed).containsKey("a");
+        ex.complete(l.task().name(), 0);
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(transitions).containsSubsequence("a:gated", "a:queued", "a:submitted");
+    }
+
+    @Test
+    void withoutGatesTasksGoStraightToTheQueue() throws Exception {
+        FakeExecutor ex = unlimited();
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true]}
+                """, ex, 0, List.of(), List.of()));
+        ex.complete(ex.nextSubmission().task().name(), 0);
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(transitions).doesNotContain("a:gated");
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("gate-"));
+    }
+
+    @Test
+    void gateFailureFailsTheTaskThroughItsErrorStrategy() throws Exception {
+        FakeExecutor ex = unlimited();
+        TaskReadinessGate refusing = gate("licence", task -> {
+            throw new TaskException("no licence seat for " + task.name());
+        });
+        RunResult r = start(monitor("""
+                processes:
+                  a: {command: [true], errorStrategy: ignore}
+                """, ex, 0, List.of(refusing), List.of())).get(10, TimeUnit.SECONDS);
+        assertThat(stateOf(r, "a")).isEqualTo(TaskState.IGNORED);
+        assertThat(r.tasks().get(0).error()).isEqualTo("gate 'licence': no licence seat for a");
+        assertThat(ex.submissions).isEmpty();
+    }
+
+    @Test
+    void retryableGateFailureIsRetriedUnderTheDefaultStrategy() throws Exception {
+        FakeExecutor ex = unlimited();
+        AtomicInteger calls = new AtomicInteger();
+        TaskReadinessGate flaky = gate("flaky", task -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new RetryableTaskException("service busy");
+            }
+        });
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true], retryBackoff: {initial: 1ms, max: 1ms, multiplier: 1}}
+                """, ex, 0, List.of(flaky), List.of()));
+        TaskLaunch l = ex.nextSubmission();
+        assertThat(l.task().attempt()).isEqualTo(2);
+        ex.complete(l.task().name(), 0);
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+    }
+
+    @Test
+    void uncheckedGateExceptionKeepsItsTypeInTheReason() throws Exception {
+        FakeExecutor ex = unlimited();
+        TaskReadinessGate buggy = gate("buggy", task -> {
+            throw new IllegalStateException("index out of whack");
+        });
+        RunResult r = start(monitor("""
+                processes:
+                  a: {command: [true]}
+                """, ex, 0, List.of(buggy), List.of())).get(10, TimeUnit.SECONDS);
+        assertThat(r.tasks().get(0).error()).contains("buggy").contains("IllegalStateException")
+                .contains("index out of whack");
+    }
+
+    @Test
+    void unhealthyTaskIsKilledAndFailedWithTheMonitorsMessage() throws Exception {
+        FakeExecutor ex = unlimited();
+        TaskHealthMonitor dead = new TaskHealthMonitor() {
+            @Override
+            public String id() {
+                return "helper";
+            }
+
+            @Override
+            public Duration period() {
+                return Duration.ofMillis(1); // raised to the 1 s floor by the host
+            }
+
+            @Override
+            public Health probe(TaskHandle task, SubmittedTask submitted) {
+                return Health.unhealthy("helper process 4242 is gone");
+            }
+        };
+        RunResult r = start(monitor("""
+                processes:
+                  a: {command: [true]}
+                """, ex, 0, List.of(), List.of(dead))).get(20, TimeUnit.SECONDS);
+        assertThat(stateOf(r, "a")).isEqualTo(TaskState.FAILED);
+        assertThat(r.tasks().get(0).error()).isEqualTo("health monitor 'helper': helper process 4242 is gone");
+        assertThat(ex.killed).containsExactly("1");
+    }
+
+    @Test
+    void cancelKillsRunningTasksAndReportsTheRunAsCancelled() throws Exception {
+        FakeExecutor ex = unlimited();
+        TaskPollingMonitor monitor = monitor("""
+                processes:
+                  a: {command: [true]}
+                  b: {command: [true], dependsOn: [a]}
+                """, ex, 0, List.of(), List.of());
+        CompletableFuture<RunResult> run = start(monitor);
+        ex.nextSubmission();
+        monitor.cancel("stop signal");
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(r.cancelled()).isTrue();
+        assertThat(stateOf(r, "a")).isEqualTo(TaskState.CANCELLED);
+        assertThat(stateOf(r, "b")).isEqualTo(TaskState.CANCELLED);
+        assertThat(r.stopReason()).isEqualTo("stop signal");
+    }
+
+    @Test
+    void killedTaskThatNeverConfirmsIsGivenUpOnAfterTheGrace() throws Exception {
+        FakeExecutor ex = unlimited();
+        ex.honourKills = false;
+        TaskPollingMonitor monitor = monitor("""
+                processes:
+                  a: {command: [true]}
+                """, ex, 0, List.of(), List.of());
+        CompletableFuture<RunResult> run = start(monitor);
+        ex.nextSubmission();
+        monitor.cancel("stop");
+        RunResult r = run.get(30, TimeUnit.SECONDS);
+        assertThat(stateOf(r, "a")).isEqualTo(TaskState.CANCELLED);
+        assertThat(r.tasks().get(0).error()).isEqualTo("stop");
+    }
+
+    /** A gate from a lambda. */
+    private static TaskReadinessGate gate(String id, GateBody body) {
+        return new TaskReadinessGate() {
+            @Override
+            public String id() {
+                return id;
+            }
+
+            @Override
+            public void prepare(TaskHandle task) throws InterruptedException, TaskException {
+                body.prepare(task);
+            }
+        };
+    }
+
+    @FunctionalInterface
+    private interface GateBody {
+        void prepare(TaskHandle task) throws InterruptedException, TaskException;
+    }
+}
