@@ -262,11 +262,24 @@ public final class TaskPollingMonitor {
             RateLimiter limiter = setup.submitRateLimit() == null ? null
                     : RateLimiter.create(setup.submitRateLimit().perSecond());
             ExecutorRuntime rt = new ExecutorRuntime(setup.executor(), capacity, setup.queueSize(), limiter,
-                    setup.pollInterval());
+                    pollInterval(setup));
             rt.startProblem = problem;
             holder[0] = rt;
             executors.put(rt.name(), rt);
         }
+    }
+
+    /** Polls are batched per executor, so the shortest interval any of its processes asks for applies. */
+    private Duration pollInterval(ExecutorSetup setup) {
+        Duration interval = setup.pollInterval();
+        for (ProcessRuntime p : processes) {
+            Duration own = p.effective().pollInterval();
+            if (own != null && p.effective().executor().equals(setup.executor().name())
+                    && own.compareTo(interval) < 0) {
+                interval = own;
+            }
+        }
+        return interval;
     }
 
     private ExecutorRuntime executorFor(ProcessRuntime p) {

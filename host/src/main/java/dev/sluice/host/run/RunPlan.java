@@ -24,8 +24,6 @@ import dev.sluice.spi.TaskHealthMonitor;
 import dev.sluice.spi.TaskReadinessGate;
 import dev.sluice.spi.TaskWrapper;
 import dev.sluice.spi.TimeSource;
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -153,12 +151,10 @@ public final class RunPlan implements AutoCloseable {
                             + "' is for plugin '" + ns + "', which this pipeline does not enable; it has no effect");
                 }
             }
-            if (def.argv() != null && "local".equals(p.executor()) && wrappers.isEmpty()) {
-                String program = def.argv().get(0);
-                if (!program.contains("{{") && !isRunnable(program, p.env())) {
-                    problems.add(new Problem(def.location(), field + ".command", "command '" + program
-                            + "' is not found on the PATH; install it, give its full path, or fix the spelling"));
-                }
+            if (def.argv() != null && "local".equals(p.executor()) && wrappers.isEmpty()
+                    && !def.argv().get(0).contains("{{")) {
+                LocalExecutor.programProblem(def.argv().get(0), p.env()).ifPresent(problem ->
+                        problems.add(new Problem(def.location(), field + ".command", problem)));
             }
             List<TaskSpec> specs = p.expand(pipeline.file().toAbsolutePath().getParent());
             plans.add(new ProcessPlan(p, specs));
@@ -181,23 +177,6 @@ public final class RunPlan implements AutoCloseable {
                     Settings.of(raw, "executors." + name + " of the config")));
         }
         return new RunPlan(pipeline, config, plans, plugins, gates, wrappers, monitors, setups, warnings);
-    }
-
-    /** Whether {@code program} names an executable file, directly or on the PATH the task will see. */
-    static boolean isRunnable(String program, Map<String, String> env) {
-        if (program.contains("/")) {
-            return Files.isExecutable(Path.of(program)) || !Path.of(program).isAbsolute();
-        }
-        String path = env.getOrDefault("PATH", System.getenv("PATH"));
-        if (path == null) {
-            return false;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     public Pipeline pipeline() {

@@ -241,7 +241,7 @@ class SluiceCliIT {
                 """);
         SluiceProcess.Result r = SluiceProcess.run(dir, "validate", p.toString());
         assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
-        assertThat(r.stderr()).contains("definitely-not-a-program-xyz").contains("not found on the PATH");
+        assertThat(r.stderr()).contains("definitely-not-a-program-xyz").contains("was not found on the host's PATH");
     }
 
     @Test

@@ -41,7 +41,7 @@ class TaskPollingMonitorTest {
     @TempDir
     Path dir;
 
-    private final List<String> transitions = new ArrayList<>();
+    private final List<String> transitions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private List<ProcessPlan> plans(String yaml) throws Exception {
         Path file = dir.resolve("p.yaml");
@@ -184,7 +184,7 @@ class TaskPollingMonitorTest {
         assertThat(second.command().environment()).containsEntry("SLUICE_TASK_ATTEMPT", "2");
         ex.complete("a", 0);
         assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
-        assertThat(transitions).containsSubsequence("a:running", "a:retry-wait", "a:queued", "a:succeeded");
+        assertThat(transitions).containsSubsequence("a:submitted", "a:retry-wait", "a:queued", "a:submitted", "a:succeeded");
     }
 
     @Test

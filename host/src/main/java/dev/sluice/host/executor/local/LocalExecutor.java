@@ -29,6 +29,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -202,15 +203,33 @@ public final class LocalExecutor implements TaskExecutor {
     }
 
     private static void checkProgram(LaunchCommand command, String taskName) throws TaskException {
-        String taskPath = command.environment().get("PATH");
-        String hostPath = System.getenv("PATH");
-        ProgramLocator.Lookup lookup = taskPath != null
-                ? new ProgramLocator.Lookup(command.argv().getFirst(), taskPath, "the task's", command.workDir())
-                : new ProgramLocator.Lookup(command.argv().getFirst(), hostPath == null ? "" : hostPath,
-                        "the host's", command.workDir());
+        ProgramLocator.Lookup lookup = lookup(command.argv().getFirst(), command.environment(), command.workDir());
         if (lookup.find().isEmpty()) {
             throw new TaskException("task " + taskName + ": " + lookup.problem());
         }
+    }
+
+    private static ProgramLocator.Lookup lookup(String program, Map<String, String> env, Path workDir) {
+        String taskPath = env.get("PATH");
+        String hostPath = System.getenv("PATH");
+        return taskPath != null
+                ? new ProgramLocator.Lookup(program, taskPath, "the task's", workDir)
+                : new ProgramLocator.Lookup(program, hostPath == null ? "" : hostPath, "the host's", workDir);
+    }
+
+    /**
+     * Checks, before a run, that a program given by bare name is on the PATH a task with this
+     * environment will see; a path with a {@code /} is left to launch time, when the work directory
+     * it may be relative to exists.
+     *
+     * @return why the program cannot be run, or empty when it can (or cannot be told yet)
+     */
+    public static Optional<String> programProblem(String program, Map<String, String> environment) {
+        if (program.indexOf('/') >= 0) {
+            return Optional.empty();
+        }
+        ProgramLocator.Lookup lookup = lookup(program, environment, Path.of("/"));
+        return lookup.find().isPresent() ? Optional.empty() : Optional.of(lookup.problem());
     }
 
     /** Runs on the JDK thread that completes {@code onExit}: records the end and wakes the host. */
