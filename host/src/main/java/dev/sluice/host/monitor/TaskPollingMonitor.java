@@ -187,10 +187,7 @@ public final class TaskPollingMonitor {
 
     /** One turn of the loop: events, retries, submissions, polls, kills. */
     private void step() {
-        Runnable event;
-        while ((event = inbox.poll()) != null) {
-            event.run();
-        }
+        drainInbox();
         String cancel = cancelRequest;
         if (cancel != null && !cancelled) {
             cancelled = true;
@@ -209,6 +206,13 @@ public final class TaskPollingMonitor {
         submitReady();
         enforceKillDeadlines();
         listener.tick();
+    }
+
+    private void drainInbox() {
+        Runnable event;
+        while ((event = inbox.poll()) != null) {
+            event.run();
+        }
     }
 
     // ---- executors ------------------------------------------------------------------------------
@@ -323,6 +327,12 @@ public final class TaskPollingMonitor {
                 continue;
             }
             schedule(rec);
+            // Releasing a large process takes a while (a work directory per task); tasks whose gates
+            // already passed are submitted meanwhile rather than after the whole batch.
+            if (!inbox.isEmpty()) {
+                drainInbox();
+                submitReady();
+            }
         }
         if (p.tasks.isEmpty()) {
             processFinished(p);
@@ -738,6 +748,7 @@ public final class TaskPollingMonitor {
                         s.taskId(), s.taskName());
             }
         }
+        preparer.close();
         for (ExecutorRuntime exec : executors.values()) {
             if (!exec.active.isEmpty()) {
                 kill(exec, List.copyOf(exec.active.keySet()));

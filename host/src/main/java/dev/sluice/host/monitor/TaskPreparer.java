@@ -6,7 +6,7 @@ import dev.sluice.spi.TaskFiles;
 import java.io.IOException;
 
 /** Makes the work directory and handle of each attempt, and remembers successes for --resume. */
-public interface TaskPreparer {
+public interface TaskPreparer extends AutoCloseable {
 
     /** A prepared attempt. */
     record Prepared(Task task, TaskFiles files) {
@@ -18,6 +18,11 @@ public interface TaskPreparer {
     /** A previous run's successful attempt of the same task, when resuming; otherwise {@code null}. */
     Prepared cached(String taskId, TaskSpec spec, ProcessRuntime process);
 
-    /** Remembers that the attempt succeeded, for a later --resume. */
+    /** Remembers that the attempt succeeded, for a later --resume. May finish in the background. */
     void succeeded(TaskRecord task);
+
+    /** Finishes what {@link #succeeded} left in the background; called when the run ends. */
+    @Override
+    default void close() {
+    }
 }

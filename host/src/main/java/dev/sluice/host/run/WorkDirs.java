@@ -18,6 +18,9 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Lays out work directories: one per task attempt, {@code <work>/<ab>/<cdef...>}, named by a hash of
@@ -28,6 +31,9 @@ import java.util.Map;
 public final class WorkDirs implements TaskPreparer {
     private final Path workRoot;
     private final String runId;
+    /** Writes --resume records in order, on one thread of its own. */
+    private final ExecutorService resumeWriter = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("sluice-resume-writer").daemon().factory());
 
     public WorkDirs(Path workRoot, String runId) {
         this.workRoot = workRoot.toAbsolutePath().normalize();
@@ -81,16 +87,38 @@ public final class WorkDirs implements TaskPreparer {
 
     @Override
     public void succeeded(TaskRecord task) {
+        // Off the monitor's thread: a few file operations per task would otherwise delay submissions.
         Path entry = cacheEntry(task.spec());
+        Path workDir = task.task().workDir();
+        int attempt = task.attempt();
+        String id = task.id();
+        resumeWriter.execute(() -> writeCacheEntry(entry, workDir, attempt, id));
+    }
+
+    private static void writeCacheEntry(Path entry, Path workDir, int attempt, String taskId) {
         try {
             Files.createDirectories(entry.getParent());
             Path tmp = Files.createTempFile(entry.getParent(), ".entry", ".tmp");
-            Files.writeString(tmp, task.task().workDir() + "\n" + task.attempt() + "\n", StandardCharsets.UTF_8);
+            Files.writeString(tmp, workDir + "\n" + attempt + "\n", StandardCharsets.UTF_8);
             Files.move(tmp, entry, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             // Losing a cache entry costs a re-run on --resume, nothing else.
             org.slf4j.LoggerFactory.getLogger(WorkDirs.class).warn("could not record task {} for --resume: {}",
-                    task.id(), e.toString());
+                    taskId, e.toString());
+        }
+    }
+
+    /** Waits until every success has been recorded for --resume. */
+    @Override
+    public void close() {
+        resumeWriter.shutdown();
+        try {
+            if (!resumeWriter.awaitTermination(1, TimeUnit.MINUTES)) {
+                org.slf4j.LoggerFactory.getLogger(WorkDirs.class).warn(
+                        "gave up waiting for --resume records to be written; some tasks will run again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

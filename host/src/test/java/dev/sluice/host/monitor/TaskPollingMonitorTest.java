@@ -17,7 +17,9 @@ import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.TaskHealthMonitor;
+import dev.sluice.spi.LaunchCommand;
 import dev.sluice.spi.TaskLaunch;
+import dev.sluice.spi.TaskWrapper;
 import dev.sluice.spi.TaskReadinessGate;
 import dev.sluice.spi.TimeSource;
 import java.nio.file.Files;
@@ -57,6 +59,12 @@ class TaskPollingMonitorTest {
 
     private TaskPollingMonitor monitor(String yaml, FakeExecutor executor, int queueSize,
             List<TaskReadinessGate> gates, List<TaskHealthMonitor> health) throws Exception {
+        return monitor(yaml, executor, queueSize, gates, List.of(), health);
+    }
+
+    private TaskPollingMonitor monitor(String yaml, FakeExecutor executor, int queueSize,
+            List<TaskReadinessGate> gates, List<TaskWrapper> wrappers, List<TaskHealthMonitor> health)
+            throws Exception {
         RunListener recorder = new RunListener() {
             @Override
             public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
@@ -65,7 +73,7 @@ class TaskPollingMonitorTest {
         };
         return new TaskPollingMonitor(new TaskPollingMonitor.Options("t", dir.resolve("work"), Duration.ZERO, false),
                 plans(yaml), List.of(new ExecutorSetup(executor, queueSize, null, Duration.ofMillis(50),
-                        Settings.of(Map.of(), "test"))), gates, List.of(), health,
+                        Settings.of(Map.of(), "test"))), gates, wrappers, health,
                 new WorkDirs(dir.resolve("work"), "t"), TimeSource.system(), recorder);
     }
 
@@ -397,6 +405,54 @@ class TaskPollingMonitorTest {
         RunResult r = run.get(30, TimeUnit.SECONDS);
         assertThat(stateOf(r, "a")).isEqualTo(TaskState.CANCELLED);
         assertThat(r.tasks().get(0).error()).isEqualTo("stop");
+    }
+
+    @Test
+    void wrappersComposeInPriorityOrderAndOnlyWhereTheyApply() throws Exception {
+        FakeExecutor ex = unlimited();
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  plain: {command: [echo, hi]}
+                  boxed: {command: [echo, hi], hints: {box/image: alpine}}
+                """, ex, 0, List.of(), List.of(prefix("outer", 10, "time"), prefix("box", 0, "in-box")),
+                List.of()));
+        Map<String, List<String>> argv = new ConcurrentHashMap<>();
+        for (int i = 0; i < 2; i++) {
+            TaskLaunch l = ex.nextSubmission();
+            argv.put(l.task().name(), l.command().argv());
+            assertThat(l.task().command()).as("the handle keeps the unwrapped command").containsExactly("echo", "hi");
+            ex.complete(l.task().name(), 0);
+        }
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(argv.get("boxed")).containsExactly("time", "in-box", "echo", "hi");
+        assertThat(argv.get("plain")).containsExactly("time", "echo", "hi");
+    }
+
+    /** A wrapper that puts {@code word} in front of the argv; the "box" one applies only with a box/ hint. */
+    private static TaskWrapper prefix(String id, int priority, String word) {
+        return new TaskWrapper() {
+            @Override
+            public String id() {
+                return id;
+            }
+
+            @Override
+            public int priority() {
+                return priority;
+            }
+
+            @Override
+            public boolean appliesTo(TaskHandle task) {
+                return !id.equals("box") || task.hints().isSet("box/image");
+            }
+
+            @Override
+            public LaunchCommand wrap(TaskHandle task, LaunchCommand command) {
+                List<String> argv = new ArrayList<>(List.of(word));
+                argv.addAll(command.argv());
+                return command.withArgv(argv);
+            }
+        };
     }
 
     /** A gate from a lambda. */
