@@ -6,7 +6,7 @@ SLUICE_MIN_JAVA=${SLUICE_MIN_JAVA:-21}
 
 # Prints the feature version (17, 21, 25) of the JDK at $1, or nothing.
 sluice_jdk_version() {
-  local home=$1 v
+  local home=$1 v=""
   [ -x "$home/bin/java" ] && [ -x "$home/bin/javac" ] || return 0
   if [ -f "$home/release" ]; then
     v=$(sed -n 's/^JAVA_VERSION="\([0-9][0-9]*\).*/\1/p' "$home/release")

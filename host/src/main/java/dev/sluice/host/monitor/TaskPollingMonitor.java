@@ -112,7 +112,9 @@ public final class TaskPollingMonitor {
         this.time = time;
         this.listener = listener;
         this.preparer = preparer;
-        this.wrappers = List.copyOf(wrappers);
+        // Lowest priority wraps the task's own command; the highest ends up outermost.
+        this.wrappers = wrappers.stream()
+                .sorted(Comparator.comparingInt(TaskWrapper::priority).thenComparing(TaskWrapper::id)).toList();
         this.healthMonitors = List.copyOf(healthMonitors);
         this.gateList = List.copyOf(gates);
         for (ExecutorSetup setup : executorSetups) {
