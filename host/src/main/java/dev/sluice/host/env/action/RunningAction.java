@@ -16,6 +16,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -58,7 +60,7 @@ public final class RunningAction {
     private final CompletableFuture<Void> outputClosed = new CompletableFuture<>();
     private final CompletableFuture<ActionResult> result = new CompletableFuture<>();
 
-    /** Guards the cancel state below. Taken before {@link #outputLock} when both are needed. */
+    /** Guards the cancel state below. Never held while waiting for {@link #outputLock}. */
     private final ReentrantLock lock = new ReentrantLock();
     private ActionState endCause;
     private String endMessage;
@@ -175,6 +177,9 @@ public final class RunningAction {
     }
 
     private void requestCancel(ActionState cause, String message, Duration notifyLimit) {
+        // Log lines are written after the lock is released: a listener may call cancel() while the
+        // output reader holds the output lock, so the cancel lock never waits for the output lock.
+        List<String> notes = new ArrayList<>(2);
         lock.lock();
         try {
             if (resultDecided) {
@@ -196,8 +201,7 @@ public final class RunningAction {
             if (notifyLimit != null && notifyLimit.compareTo(period) < 0) {
                 period = notifyLimit;
             }
-            Instant now = time.now();
-            Instant deadline = now.plus(period);
+            Instant deadline = time.now().plus(period);
             if (killDeadline != null && !deadline.isBefore(killDeadline)) {
                 return;
             }
@@ -207,15 +211,15 @@ public final class RunningAction {
                 graceThread = null;
             }
             if (period.isZero()) {
-                control("canceling (" + endMessage + "): SIGKILL to process group " + process.pid());
-                signal("KILL");
+                notes.add("canceling (" + endMessage + "): SIGKILL to process group " + process.pid());
+                signal("KILL", notes);
                 return;
             }
             String notifyEnd = NOTIFY_END.format(deadline.truncatedTo(ChronoUnit.SECONDS));
-            writeCancelInfo(notifyEnd);
-            control("canceling (" + endMessage + "): SIGTERM to process group " + process.pid()
+            writeCancelInfo(notifyEnd, notes);
+            notes.add("canceling (" + endMessage + "): SIGTERM to process group " + process.pid()
                     + "; SIGKILL at " + notifyEnd + " unless it has exited");
-            signal("TERM");
+            signal("TERM", notes);
             Duration wait = period;
             graceThread = Thread.ofVirtual().name("action-notify-" + process.pid()).unstarted(() -> {
                 try {
@@ -228,10 +232,12 @@ public final class RunningAction {
             graceThread.start();
         } finally {
             lock.unlock();
+            notes.forEach(this::control);
         }
     }
 
     private void notifyPeriodOver(Instant deadline) {
+        List<String> notes = new ArrayList<>(2);
         lock.lock();
         try {
             // A later, shorter cancel replaced this deadline, or the process is gone already.
@@ -239,10 +245,11 @@ public final class RunningAction {
                 return;
             }
             graceThread = null;
-            control("notify period over: SIGKILL to process group " + process.pid());
-            signal("KILL");
+            notes.add("notify period over: SIGKILL to process group " + process.pid());
+            signal("KILL", notes);
         } finally {
             lock.unlock();
+            notes.forEach(this::control);
         }
     }
 
@@ -250,7 +257,7 @@ public final class RunningAction {
      * Writes {@code {"NotifyEnd": "..."}} atomically, so that the action never reads half a file. A file
      * that cannot be written does not stop the cancel.
      */
-    private void writeCancelInfo(String notifyEnd) {
+    private void writeCancelInfo(String notifyEnd, List<String> notes) {
         Path target = sessionDirectory.resolve(CANCEL_INFO_FILE);
         try {
             Path temp = Files.createTempFile(sessionDirectory, CANCEL_INFO_FILE, ".tmp");
@@ -267,16 +274,16 @@ public final class RunningAction {
         } catch (IOException | RuntimeException e) {
             log.warn("action {}: could not write {} ({}); it gets SIGTERM without knowing its deadline", name,
                     target, e.toString());
-            control("could not write " + target + ": " + e.getMessage());
+            notes.add("could not write " + target + ": " + e.getMessage());
         }
     }
 
-    private void signal(String signal) {
+    private void signal(String signal, List<String> notes) {
         try {
             programs.signalGroup(signal, process.pid());
         } catch (IOException e) {
             log.error("action {}: could not send SIG{} to its process group: {}", name, signal, e.getMessage(), e);
-            control("could not send SIG" + signal + ": " + e.getMessage());
+            notes.add("could not send SIG" + signal + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             log.warn("action {}: interrupted while sending SIG{}", name, signal);
@@ -391,7 +398,9 @@ public final class RunningAction {
             }
             if (canceled) {
                 // Whatever the canceled action left running in its group goes with it.
-                signal("KILL");
+                List<String> notes = new ArrayList<>(1);
+                signal("KILL", notes);
+                notes.forEach(this::control);
             }
             awaitOutput();
             Instant endedAt = time.now();

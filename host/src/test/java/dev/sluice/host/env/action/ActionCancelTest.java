@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,32 @@ class ActionCancelTest {
         assertThat(result.exitCode()).as("SIGKILL").isEqualTo(137);
         assertThat(result.failureMessage()).contains("health monitor gpu-check failed: GPU 0 fell off the bus");
         assertThat(rig.file(RunningAction.CANCEL_INFO_FILE)).as("TERMINATE writes no cancel info").doesNotExist();
+    }
+
+    @Test
+    void aListenerMayCancelFromItsCallback() throws Exception {
+        rig.fifo("go");
+        AtomicReference<RunningAction> self = new AtomicReference<>();
+        ActionListener monitor = new ActionListener() {
+            @Override
+            public void onOutput(String line) {
+                if (line.equals("unhealthy")) {
+                    self.get().cancel("monitor saw: " + line);
+                }
+            }
+        };
+        RunningAction running = rig.runner.start(
+                rig.shell("read x < go; echo unhealthy; exec sleep 300")
+                        .withCancelation(Cancelation.notifyThenTerminate(NOTIFY)), rig.file("log"), monitor);
+        self.set(running);
+        Files.writeString(rig.file("go"), "go\n");
+
+        ActionResult result = rig.await(running);
+
+        assertThat(result.state()).isEqualTo(ActionState.CANCELED);
+        assertThat(result.exitCode()).as("sleep ends on SIGTERM").isEqualTo(143);
+        assertThat(result.failureMessage()).contains("monitor saw: unhealthy");
+        assertThat(Files.readString(rig.file("log"))).contains("sluice: canceling (monitor saw: unhealthy)");
     }
 
     @Test
