@@ -11,8 +11,8 @@ import org.pf4j.ExtensionPoint;
  * an executor only launches, reports and kills.
  *
  * <p>Life cycle: {@link #start} once per run, then any number of {@link #submit}, {@link #poll}
- * and {@link #kill} calls from the monitor's thread, then {@link #close}. Executors must not hold a
- * thread per running task.
+ * and {@link #kill} calls from the monitor's thread (submit from up to {@link #submitConcurrency()}
+ * threads at once), then {@link #close}. Executors must not hold a thread per running task.
  */
 public interface TaskExecutor extends ExtensionPoint {
 
@@ -34,6 +34,16 @@ public interface TaskExecutor extends ExtensionPoint {
      * @throws ExecutorException      when the executor as a whole is failing
      */
     SubmittedTask submit(TaskLaunch launch) throws TaskException, ExecutorException;
+
+    /**
+     * How many {@link #submit} calls the host may make at once, from different threads. The default,
+     * 1, means submit is called from the monitor's thread only. An executor whose submit blocks for a
+     * while (starting a process, running a scheduler's submit command) and is thread-safe returns
+     * more, so that launches overlap instead of queueing behind each other.
+     */
+    default int submitConcurrency() {
+        return 1;
+    }
 
     /**
      * Reports the status of many submitted tasks at once, in one query where the backend allows it.

@@ -27,6 +27,11 @@ final class ExecutorRuntime {
     volatile boolean statusChanged;
     /** Why the executor could not start, or {@code null}; its tasks fail with it. */
     String startProblem;
+    /** Threads that call submit when the executor accepts several at once; {@code null} otherwise. */
+    java.util.concurrent.ExecutorService submitPool;
+    int submitConcurrency = 1;
+    /** Submissions handed to the pool whose answer has not come back yet. */
+    int submitting;
     long nextPollNanos;
     int usedCpus;
     long usedMemory;
@@ -67,12 +72,13 @@ final class ExecutorRuntime {
 
     /** Whether any task at all could be submitted now, so a full executor skips its queue quickly. */
     boolean hasRoom() {
-        return (queueSize <= 0 || active.size() < queueSize)
+        return (queueSize <= 0 || active.size() + submitting < queueSize)
+                && (submitPool == null || submitting < submitConcurrency)
                 && (capacity.cpus() == ExecutorCapacity.UNLIMITED || usedCpus < capacity.cpus());
     }
 
     boolean fitsNow(Resources r) {
-        if (queueSize > 0 && active.size() >= queueSize) {
+        if (queueSize > 0 && active.size() + submitting >= queueSize) {
             return false;
         }
         return (capacity.cpus() == ExecutorCapacity.UNLIMITED || usedCpus + r.cpus() <= capacity.cpus())

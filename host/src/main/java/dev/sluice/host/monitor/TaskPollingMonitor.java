@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +97,8 @@ public final class TaskPollingMonitor {
     private volatile String cancelRequest;
     private String stopReason;
     private boolean stopping;
+    /** Set once the run kills its tasks: a launch still in flight is killed when it lands. */
+    private boolean killing;
     private boolean cancelled;
     private boolean failed;
     private int unfinished;
@@ -270,6 +273,14 @@ public final class TaskPollingMonitor {
             ExecutorRuntime rt = new ExecutorRuntime(setup.executor(), capacity, setup.queueSize(), limiter,
                     pollInterval(setup));
             rt.startProblem = problem;
+            if (problem == null) {
+                int concurrency = PluginCalls.call(setup.executor(), setup.executor()::submitConcurrency);
+                if (concurrency > 1) {
+                    rt.submitConcurrency = concurrency;
+                    rt.submitPool = Executors.newFixedThreadPool(concurrency,
+                            Thread.ofPlatform().name("sluice-submit-" + rt.name() + "-", 1).daemon().factory());
+                }
+            }
             holder[0] = rt;
             executors.put(rt.name(), rt);
         }
@@ -479,6 +490,7 @@ public final class TaskPollingMonitor {
 
     private void submit(ExecutorRuntime exec, TaskRecord rec) {
         TaskHandle task = rec.task;
+        TaskLaunch launch;
         try {
             LaunchCommand command = new LaunchCommand(task.command(), task.environment(), task.workDir());
             for (TaskWrapper wrapper : wrappers) {
@@ -487,29 +499,76 @@ public final class TaskPollingMonitor {
                     command = PluginCalls.call(wrapper, () -> wrapper.wrap(task, current));
                 }
             }
-            TaskLaunch launch = new TaskLaunch(task, command, rec.files);
-            rec.submittedAt = time.now();
-            SubmittedTask submitted;
-            ClassLoader previous = Thread.currentThread().getContextClassLoader();
-            Thread.currentThread().setContextClassLoader(exec.executor.getClass().getClassLoader());
-            try {
-                submitted = exec.executor.submit(launch);
-            } finally {
-                Thread.currentThread().setContextClassLoader(previous);
-            }
-            rec.submitted = submitted;
-            exec.active.put(submitted, rec);
-            exec.take(task.resources());
-            rec.process.active++;
-            setState(rec, TaskState.SUBMITTED);
-            startProbes(rec);
+            launch = new TaskLaunch(task, command, rec.files);
         } catch (TaskException e) {
             failAttempt(rec, e.getMessage(), e.isRetryable());
-        } catch (ExecutorException e) {
-            failAttempt(rec, "executor '" + exec.name() + "' could not submit: " + e.getMessage(), true);
+            return;
         } catch (RuntimeException e) {
-            log.error("submitting task {} failed", rec.id, e);
-            failAttempt(rec, "submitting failed: " + e, false);
+            log.error("wrapping task {} failed", rec.id, e);
+            failAttempt(rec, "wrapping the command failed: " + e, false);
+            return;
+        }
+        rec.submittedAt = time.now();
+        exec.take(task.resources());
+        rec.process.active++;
+        setState(rec, TaskState.SUBMITTED);
+        int attempt = task.attempt();
+        if (exec.submitPool == null) {
+            onSubmitOutcome(exec, rec, attempt, callSubmit(exec, launch));
+            return;
+        }
+        // Launches overlap on the executor's submit threads; the answer comes back through the inbox.
+        exec.submitting++;
+        exec.submitPool.execute(() -> {
+            SubmitOutcome outcome = callSubmit(exec, launch);
+            inbox.add(() -> {
+                exec.submitting--;
+                onSubmitOutcome(exec, rec, attempt, outcome);
+            });
+            signal.raise();
+        });
+    }
+
+    /** What one submit call gave: the submitted task, or the exception it threw. */
+    private record SubmitOutcome(SubmittedTask submitted, Exception error) {
+    }
+
+    private static SubmitOutcome callSubmit(ExecutorRuntime exec, TaskLaunch launch) {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(exec.executor.getClass().getClassLoader());
+        try {
+            return new SubmitOutcome(exec.executor.submit(launch), null);
+        } catch (TaskException | ExecutorException | RuntimeException e) {
+            return new SubmitOutcome(null, e);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    private void onSubmitOutcome(ExecutorRuntime exec, TaskRecord rec, int attempt, SubmitOutcome outcome) {
+        if (outcome.submitted() != null) {
+            rec.submitted = outcome.submitted();
+            exec.active.put(outcome.submitted(), rec);
+            if (killing) {
+                // The run was stopped while this task was being launched.
+                kills.put(rec, new KillOrder(stopReason, false, killConfirmDeadline()));
+                kill(exec, List.of(outcome.submitted()));
+            } else {
+                startProbes(rec);
+            }
+            return;
+        }
+        exec.release(rec.task.resources());
+        rec.process.active--;
+        switch (outcome.error()) {
+            case TaskException e -> failAttempt(rec, e.getMessage(), e.isRetryable());
+            case ExecutorException e -> failAttempt(rec, "executor '" + exec.name() + "' could not submit: "
+                    + e.getMessage(), true);
+            default -> {
+                log.error("submitting task {} failed", rec.id, outcome.error());
+                failAttempt(rec, "submitting failed: " + outcome.error(), false);
+            }
         }
     }
 
@@ -675,6 +734,7 @@ public final class TaskPollingMonitor {
     /** Everything stops: not-yet-submitted tasks are cancelled and running ones are killed. */
     private void stopRun(String reason) {
         stopSubmitting(reason);
+        killing = true;
         for (ExecutorRuntime exec : executors.values()) {
             List<SubmittedTask> toKill = new ArrayList<>();
             for (TaskRecord rec : exec.active.values()) {
@@ -752,6 +812,9 @@ public final class TaskPollingMonitor {
         }
         preparer.close();
         for (ExecutorRuntime exec : executors.values()) {
+            if (exec.submitPool != null) {
+                exec.submitPool.shutdownNow();
+            }
             if (!exec.active.isEmpty()) {
                 kill(exec, List.copyOf(exec.active.keySet()));
             }

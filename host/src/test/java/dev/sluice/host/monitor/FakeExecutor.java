@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +35,12 @@ final class FakeExecutor implements TaskExecutor {
     private volatile ExecutorContext context;
     /** Ends killed tasks at once, as a well-behaved backend would. */
     volatile boolean honourKills = true;
+    /** What {@link #submitConcurrency()} answers. */
+    volatile int concurrency = 1;
+    /** When set, submit waits for it, so tests can hold launches in flight. */
+    volatile CountDownLatch submitGate;
+    final AtomicInteger inSubmit = new AtomicInteger();
+    final AtomicInteger peakInSubmit = new AtomicInteger();
 
     FakeExecutor(ExecutorCapacity capacity) {
         this.capacity = capacity;
@@ -55,7 +62,24 @@ final class FakeExecutor implements TaskExecutor {
     }
 
     @Override
+    public int submitConcurrency() {
+        return concurrency;
+    }
+
+    @Override
     public SubmittedTask submit(TaskLaunch launch) {
+        peakInSubmit.accumulateAndGet(inSubmit.incrementAndGet(), Math::max);
+        try {
+            CountDownLatch gate = submitGate;
+            if (gate != null) {
+                gate.await();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } finally {
+            inSubmit.decrementAndGet();
+        }
         SubmittedTask s = new SubmittedTask(launch.task().id(), launch.task().attempt(),
                 "fake-" + launch.task().id() + "-" + launch.task().attempt());
         statuses.put(s.nativeId(), TaskStatus.running(Instant.now()));

@@ -455,6 +455,52 @@ class TaskPollingMonitorTest {
         };
     }
 
+    @Test
+    void launchesOverlapUpToTheExecutorsSubmitConcurrency() throws Exception {
+        FakeExecutor ex = unlimited();
+        ex.concurrency = 3;
+        CountDownLatch hold = new CountDownLatch(1);
+        ex.submitGate = hold;
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true], matrix: {i: [1, 2, 3, 4, 5, 6]}}
+                """, ex, 0, List.of(), List.of()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ex.inSubmit.get() < 3 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(ex.inSubmit.get()).as("three launches in flight at once").isEqualTo(3);
+        hold.countDown();
+        for (int i = 0; i < 6; i++) {
+            ex.complete(ex.nextSubmission().task().name(), 0);
+        }
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(ex.peakInSubmit.get()).isEqualTo(3);
+    }
+
+    /** Regression: a task whose launch was in flight when the run stopped kept running. */
+    @Test
+    void launchInFlightWhenTheRunStopsIsKilledWhenItLands() throws Exception {
+        FakeExecutor ex = unlimited();
+        ex.concurrency = 2;
+        CountDownLatch hold = new CountDownLatch(1);
+        ex.submitGate = hold;
+        TaskPollingMonitor monitor = monitor("""
+                processes:
+                  a: {command: [true]}
+                """, ex, 0, List.of(), List.of());
+        CompletableFuture<RunResult> run = start(monitor);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ex.inSubmit.get() < 1 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        monitor.cancel("stop signal");
+        hold.countDown();
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(ex.killed).containsExactly("1");
+        assertThat(stateOf(r, "a")).isEqualTo(TaskState.CANCELLED);
+    }
+
     /** A gate from a lambda. */
     private static TaskReadinessGate gate(String id, GateBody body) {
         return new TaskReadinessGate() {

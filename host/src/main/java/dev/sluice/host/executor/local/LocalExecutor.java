@@ -162,6 +162,17 @@ public final class LocalExecutor implements TaskExecutor {
      * @throws TaskException     when the program cannot be found or the process cannot be started
      * @throws ExecutorException when the executor was not started or is closed
      */
+    /**
+     * Starting a process costs a fork and two execs (setsid, then the program), a few milliseconds
+     * each on a busy machine; as many launches as there are CPUs overlap. {@link #submit} only
+     * touches concurrent maps, so it is safe to call from several threads.
+     */
+    @Override
+    public int submitConcurrency() {
+        ExecutorCapacity c = capacity;
+        return c == null ? 1 : Math.max(1, c.cpus());
+    }
+
     @Override
     public SubmittedTask submit(TaskLaunch launch) throws TaskException, ExecutorException {
         Objects.requireNonNull(launch, "launch");
