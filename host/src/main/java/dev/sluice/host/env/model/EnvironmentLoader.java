@@ -253,8 +253,8 @@ public final class EnvironmentLoader {
             }
         }
         Set<Extension> extensions = EnvironmentReader.extensions(top, problems);
-        List<ParameterDef> parameters = top.has("parameterDefinitions")
-                ? new ParameterReader(problems).read(top) : List.of();
+        ParameterReader parameterReader = new ParameterReader(problems);
+        List<ParameterDef> parameters = top.has("parameterDefinitions") ? parameterReader.read(top) : List.of();
         if (!top.has("environment")) {
             problems.add(top.location(), "environment", "missing; write the environment, e.g. environment: {name:"
                     + " Tools, variables: {TOOL_HOME: /opt/tool}}");
@@ -279,8 +279,7 @@ public final class EnvironmentLoader {
                         + " write 1 to 64 characters without control characters");
             }
         }
-        Set<String> parameterNames = new HashSet<>();
-        parameters.forEach(p -> parameterNames.add(p.name()));
+        Set<String> parameterNames = new HashSet<>(parameterReader.declaredNames());
         EnvironmentReader.Body body = new EnvironmentReader(problems, name == null ? "?" : name, extensions,
                 parameterNames, false).read(env);
         if (body == null || problems.size() > before) {

@@ -25,6 +25,7 @@ final class ParameterReader {
 
     private final Problems problems;
     private final EnvironmentReader names;
+    private final Set<String> declared = new java.util.LinkedHashSet<>();
 
     ParameterReader(Problems problems) {
         this.problems = problems;
@@ -70,6 +71,7 @@ final class ParameterReader {
         } else {
             name = f.string("name");
             if (name != null) {
+                declared.add(name);
                 names.checkIdentifier(name, f.node("name"), f.path("name"), "a parameter name");
                 Location first = seen.putIfAbsent(name, f.node("name").location());
                 if (first != null) {
@@ -151,6 +153,14 @@ final class ParameterReader {
                     "the default does not fit: " + why + "; change the default"));
         }
         return problems.size() > before ? null : def;
+    }
+
+    /**
+     * Every name written in the definitions read, those with problems included, so that format strings
+     * using them are not reported a second time as undefined.
+     */
+    Set<String> declaredNames() {
+        return declared;
     }
 
     private void checkChoice(Fields f, String key, List<String> choices) {
