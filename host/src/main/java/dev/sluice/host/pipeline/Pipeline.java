@@ -1,5 +1,6 @@
 package dev.sluice.host.pipeline;
 
+import dev.sluice.host.env.model.EnvironmentDef;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,14 +19,22 @@ import java.util.Set;
  * @param name      the pipeline's name; the file name without extension unless the file sets one
  * @param plugins   the plugins the pipeline enables, in file order
  * @param processes the processes by name, in declaration order
+ * @param environments the environments processes may run in, by name, in declaration order
  */
-public record Pipeline(Path file, String name, List<PluginRequirement> plugins, Map<String, ProcessDef> processes) {
+public record Pipeline(Path file, String name, List<PluginRequirement> plugins, Map<String, ProcessDef> processes,
+        Map<String, EnvironmentDef> environments) {
 
     public Pipeline {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(name, "name");
         plugins = List.copyOf(plugins);
         processes = Collections.unmodifiableMap(new LinkedHashMap<>(processes));
+        environments = environments == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(environments));
+    }
+
+    /** A pipeline without environments. */
+    public Pipeline(Path file, String name, List<PluginRequirement> plugins, Map<String, ProcessDef> processes) {
+        this(file, name, plugins, processes, Map.of());
     }
 
     /** The directory relative paths of the pipeline (such as inputs) are resolved against. */

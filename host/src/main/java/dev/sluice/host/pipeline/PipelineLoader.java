@@ -1,5 +1,7 @@
 package dev.sluice.host.pipeline;
 
+import dev.sluice.host.env.model.EnvironmentDef;
+import dev.sluice.host.env.model.EnvironmentLoader;
 import dev.sluice.host.pipeline.yaml.Fields;
 import dev.sluice.host.pipeline.yaml.Problems;
 import dev.sluice.host.pipeline.yaml.SettingsReader;
@@ -36,9 +38,9 @@ public final class PipelineLoader {
     /** The most tasks one process may fan out to; more is nearly always a mistake in a matrix. */
     public static final int MAX_TASKS_PER_PROCESS = 100_000;
 
-    static final List<String> TOP_FIELDS = List.of("name", "plugins", "processes");
+    static final List<String> TOP_FIELDS = List.of("name", "plugins", "environments", "processes");
     static final List<String> PROCESS_FIELDS = Stream.concat(
-            Stream.of("command", "script", "matrix", "each", "dependsOn", "labels", "inputs"),
+            Stream.of("command", "script", "matrix", "each", "dependsOn", "labels", "inputs", "environment"),
             SettingsReader.FIELDS.stream().filter(f -> !f.equals("pollInterval"))).toList();
     private static final Map<String, String> PROCESS_NOTES = Map.of("pollInterval",
             "pollInterval is the operator's setting: set it in the config under process.withName.<process>"
@@ -47,9 +49,11 @@ public final class PipelineLoader {
 
     private final Path file;
     private final Problems problems = new Problems();
+    private final EnvironmentLoader environmentLoader;
 
     private PipelineLoader(Path file) {
         this.file = file;
+        this.environmentLoader = new EnvironmentLoader(file, problems);
     }
 
     /**
@@ -69,7 +73,7 @@ public final class PipelineLoader {
             throw new InvalidInputException(new Problem(Location.ofFile(file), "",
                     "the pipeline file is empty; it needs at least one process, e.g.\n" + PROCESS_EXAMPLE));
         }
-        if (Fields.mapping(root, "", "pipeline fields (name, plugins, processes)", problems) == null) {
+        if (Fields.mapping(root, "", "pipeline fields (name, plugins, environments, processes)", problems) == null) {
             throw new InvalidInputException(problems.list());
         }
         Fields top = Fields.of(root, "", "pipeline fields", problems, TOP_FIELDS, Map.of());
@@ -78,9 +82,12 @@ public final class PipelineLoader {
             problems.add(top.node("name"), "name", "the name is blank; write a name or remove the field");
         }
         List<PluginRequirement> plugins = plugins(top);
+        // Before the processes, whose environment: stacks name these.
+        Map<String, EnvironmentDef> environments = top.has("environments")
+                ? environmentLoader.read(top.node("environments"), "environments") : Map.of();
         Map<String, ProcessDef> processes = processes(top);
         problems.throwIfAny();
-        return new Pipeline(file, name, plugins, processes);
+        return new Pipeline(file, name, plugins, processes, environments);
     }
 
     private String defaultName() {
@@ -240,6 +247,7 @@ public final class PipelineLoader {
             }
         }
         ProcessSettings settings = SettingsReader.read(f, problems);
+        List<String> environments = environmentLoader.stack(f);
 
         if (fanOut != null) {
             Set<String> params = fanOut.isEmpty() ? Set.of() : fanOut.get(0).keySet();
@@ -252,7 +260,8 @@ public final class PipelineLoader {
         if (problems.size() > before || fanOut == null) {
             return null;
         }
-        return new ProcessDef(name, entry.keyLocation(), labels, argv, script, dependsOn, fanOut, inputs, settings);
+        return new ProcessDef(name, entry.keyLocation(), labels, argv, script, dependsOn, fanOut, inputs, settings,
+                environments);
     }
 
     private static YamlNode nodeOrEmptyList(Fields f, String key) {

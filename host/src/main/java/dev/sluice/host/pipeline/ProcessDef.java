@@ -20,6 +20,7 @@ import java.util.Set;
  *                  has the same keys, in the same order.
  * @param inputs    input paths as written (templates not yet substituted), relative to the pipeline file
  * @param settings  the settings the pipeline gives the process
+ * @param environments the names of the environments its tasks run in, outermost first; empty for none
  */
 public record ProcessDef(
         String name,
@@ -30,7 +31,8 @@ public record ProcessDef(
         List<String> dependsOn,
         List<Map<String, String>> fanOut,
         List<String> inputs,
-        ProcessSettings settings) {
+        ProcessSettings settings,
+        List<String> environments) {
 
     public ProcessDef {
         Objects.requireNonNull(name, "name");
@@ -44,6 +46,13 @@ public record ProcessDef(
                 .map(m -> Collections.unmodifiableMap(new LinkedHashMap<>(m))).toList();
         inputs = inputs == null ? List.of() : List.copyOf(inputs);
         settings = settings == null ? ProcessSettings.NONE : settings;
+        environments = environments == null ? List.of() : List.copyOf(environments);
+    }
+
+    /** A process that runs in no environment. */
+    public ProcessDef(String name, Location location, List<String> labels, List<String> argv, String script,
+            List<String> dependsOn, List<Map<String, String>> fanOut, List<String> inputs, ProcessSettings settings) {
+        this(name, location, labels, argv, script, dependsOn, fanOut, inputs, settings, List.of());
     }
 
     /** The names of the params each task gets; empty when the process does not fan out. */

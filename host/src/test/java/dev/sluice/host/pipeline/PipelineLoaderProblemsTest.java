@@ -77,7 +77,7 @@ class PipelineLoaderProblemsTest {
                 """);
 
         assertThat(p.field()).isEqualTo("workflow");
-        assertThat(p.message()).isEqualTo("unknown field 'workflow'; known fields: name, plugins, processes");
+        assertThat(p.message()).isEqualTo("unknown field 'workflow'; known fields: name, plugins, environments, processes");
     }
 
     @Test
