@@ -65,6 +65,18 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             return loaded.exitCode();
         }
         try (RunPlan plan = loaded.plan()) {
+            List<String> inEnvironments = plan.pipeline().processes().values().stream()
+                    .filter(p -> !p.environments().isEmpty()).map(p -> p.name()).toList();
+            if (!inEnvironments.isEmpty()) {
+                // Running tasks without the environment they asked for would be wrong, not degraded.
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("sluice: this version checks environments but cannot run tasks inside them yet; "
+                        + "process(es) " + String.join(", ", inEnvironments) + " name an environment. "
+                        + "Use 'sluice validate' to check the definitions, or remove 'environment:' to run "
+                        + "without them.");
+                err.flush();
+                return ExitCodes.INVALID_INPUT;
+            }
             return run(plan, time);
         }
     }
