@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class SteppingClock implements TimeSource {
     /** How long, in real time, a test waits for the gate before it calls the gate stuck. */
-    static final Duration HANG_GUARD = Duration.ofSeconds(10);
+    static final Duration HANG_GUARD = Duration.ofSeconds(30);
 
     private final FakeTimeSource fake = new FakeTimeSource();
     private final Semaphore sleepsEntered = new Semaphore(0);
