@@ -124,25 +124,28 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
                 }
             }, "sluice-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            RunResult result;
             try {
-                result = monitor.run();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return ExitCodes.INTERRUPTED;
+                RunResult result;
+                try {
+                    result = monitor.run();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return ExitCodes.INTERRUPTED;
+                }
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // The JVM is already exiting because of a signal; the hook is running.
+                }
+                // Printed before the hook is released, so a stopped run still shows its summary.
+                RunSummary.print(new PrintWriter(out, true), runId, result, tracePath);
+                if (result.cancelled()) {
+                    return ExitCodes.INTERRUPTED;
+                }
+                return result.succeeded() ? ExitCodes.OK : ExitCodes.TASKS_FAILED;
             } finally {
                 finished.countDown();
             }
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // The JVM is already exiting because of a signal; the hook is running.
-            }
-            RunSummary.print(new PrintWriter(out, true), runId, result, tracePath);
-            if (result.cancelled()) {
-                return ExitCodes.INTERRUPTED;
-            }
-            return result.succeeded() ? ExitCodes.OK : ExitCodes.TASKS_FAILED;
         }
     }
 

@@ -38,7 +38,8 @@ public final class SluiceMain implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new SluiceMain());
-        cli.setExitCodeExceptionMapper(e -> ExitCodes.INTERNAL_ERROR);
+        // Usage errors keep picocli's exit code for invalid input, 2, which is also ours.
+        cli.getCommandSpec().exitCodeOnInvalidInput(ExitCodes.INVALID_INPUT);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("sluice: internal error: " + e);
             LoggerFactory.getLogger(SluiceMain.class).error("internal error", e);

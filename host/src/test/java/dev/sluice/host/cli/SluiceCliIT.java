@@ -155,6 +155,8 @@ class SluiceCliIT {
         host.destroy(); // SIGTERM
         assertThat(host.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(host.exitValue()).isEqualTo(143);
+        assertThat(dir.resolve("host.log")).content().contains("Run ").contains("stopped")
+                .contains("the host received a stop signal");
         assertThat(isGoneOrZombie(child)).as("grandchild %d of the task was killed", child).isTrue();
     }
 
@@ -297,6 +299,13 @@ class SluiceCliIT {
         SluiceProcess.Result r = SluiceProcess.run(dir, "plugins", "list");
         assertThat(r.exitCode()).as(r.all()).isZero();
         assertThat(r.stdout()).contains("files").contains("usable");
+    }
+
+    @Test
+    void missingArgumentIsAUsageErrorWithExitTwo() throws Exception {
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stderr()).contains("Missing required parameter: 'PIPELINE'");
     }
 
     @Test
