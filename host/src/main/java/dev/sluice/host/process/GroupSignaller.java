@@ -1,4 +1,4 @@
-package dev.sluice.host.executor.local;
+package dev.sluice.host.process;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,14 +10,14 @@ import java.util.List;
  * Sends a signal to whole process groups by running the system's {@code kill} program, one run per
  * batch of groups (the JDK can signal single processes only, and JNI is not an option).
  */
-final class GroupSignaller {
+public final class GroupSignaller {
     private final Path killProgram;
 
-    GroupSignaller(Path killProgram) {
+    public GroupSignaller(Path killProgram) {
         this.killProgram = killProgram;
     }
 
-    Path killProgram() {
+    public Path killProgram() {
         return killProgram;
     }
 
@@ -28,7 +28,7 @@ final class GroupSignaller {
      * @param signal a signal name as {@code kill -s} takes it: TERM, KILL
      * @throws IOException when {@code kill} cannot be run
      */
-    void signal(String signal, Collection<Long> processGroups) throws IOException, InterruptedException {
+    public void signal(String signal, Collection<Long> processGroups) throws IOException, InterruptedException {
         if (processGroups.isEmpty()) {
             return;
         }

@@ -1,4 +1,4 @@
-package dev.sluice.host.executor.local;
+package dev.sluice.host.process;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -9,8 +9,9 @@ import java.util.Optional;
 /**
  * Finds programs the way {@code execvp} does, so that a missing program is reported before launch
  * with a message the user can act on instead of as an exit status 127 buried in {@code .command.err}.
+ * Shared by the local executor and the environment action runner.
  */
-final class ProgramLocator {
+public final class ProgramLocator {
 
     private ProgramLocator() {
     }
@@ -23,10 +24,10 @@ final class ProgramLocator {
      * @param pathOwner whose PATH it is, for the error message (e.g. "the host's")
      * @param workDir   where relative paths and empty or relative PATH entries are resolved
      */
-    record Lookup(String program, String path, String pathOwner, Path workDir) {
+    public record Lookup(String program, String path, String pathOwner, Path workDir) {
 
         /** The executable file, or empty when there is none. */
-        Optional<Path> find() {
+        public Optional<Path> find() {
             if (program.isEmpty()) {
                 return Optional.empty();
             }
@@ -46,14 +47,14 @@ final class ProgramLocator {
         }
 
         /** Why {@link #find} came back empty and how to fix it. */
-        String problem() {
+        public String problem() {
             if (program.isEmpty()) {
                 return "the command's program name (argv[0]) is empty; give a program name or path";
             }
             if (program.indexOf('/') < 0) {
                 return "command '" + program + "' was not found on " + pathOwner + " PATH (" + path
-                        + "); install it, add its directory to PATH (in the task's environment or the"
-                        + " host's), or give the program's full path";
+                        + "); install it, add its directory to " + pathOwner + " PATH, or give the program's"
+                        + " full path";
             }
             Path file = resolve(workDir, program);
             if (file != null) {
@@ -87,7 +88,7 @@ final class ProgramLocator {
     }
 
     /** Looks a program up on the host's PATH, for the tools the executor itself runs. */
-    static Optional<Path> onHostPath(String program, Path... fallbacks) {
+    public static Optional<Path> onHostPath(String program, Path... fallbacks) {
         String hostPath = System.getenv("PATH");
         Optional<Path> found = new Lookup(program, hostPath == null ? "" : hostPath, "the host's",
                 Path.of("/")).find();
