@@ -1,6 +1,5 @@
 package dev.sluice.host.monitor;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -35,9 +34,5 @@ final class Signal {
         } finally {
             lock.unlock();
         }
-    }
-
-    static long millisToNanos(long ms) {
-        return TimeUnit.MILLISECONDS.toNanos(ms);
     }
 }
