@@ -222,9 +222,15 @@ class TaskPollingMonitorTest {
                 processes:
                   a: {command: [true], matrix: {i: [1, 2, 3, 4, 5]}, resources: {cpus: 2}}
                 """, ex, 0, List.of(), List.of()));
-        for (int i = 1; i <= 5; i++) {
-            TaskLaunch l = ex.nextSubmission();
-            ex.complete(l.task().name(), 0);
+        // Regression (racy test): completing each task as soon as it appeared let the peak be 1.
+        List<String> running = new ArrayList<>(List.of(ex.nextSubmission().task().name(),
+                ex.nextSubmission().task().name()));
+        assertThat(ex.submissions.poll(200, TimeUnit.MILLISECONDS)).as("4 cpus hold two 2-cpu tasks").isNull();
+        for (int done = 0; done < 5; done++) {
+            ex.complete(running.remove(0), 0);
+            if (done < 3) {
+                running.add(ex.nextSubmission().task().name());
+            }
         }
         assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
         assertThat(ex.peakActive.get()).isEqualTo(2);
