@@ -1,7 +1,10 @@
 package dev.sluice.host.cli;
 
+import dev.sluice.host.env.action.ActionException;
+import dev.sluice.host.env.session.EnvironmentSession;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.RunResult;
+import dev.sluice.host.monitor.TaskEnvironments;
 import dev.sluice.host.monitor.TaskPollingMonitor;
 import dev.sluice.host.progress.ProgressDisplay;
 import dev.sluice.host.run.ExitCodes;
@@ -9,6 +12,8 @@ import dev.sluice.host.run.RunPlan;
 import dev.sluice.host.run.RunSummary;
 import dev.sluice.host.run.WorkDirs;
 import dev.sluice.host.trace.TraceWriter;
+import dev.sluice.spi.TaskHealthMonitor;
+import dev.sluice.spi.TaskReadinessGate;
 import dev.sluice.spi.TimeSource;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,7 +25,9 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -65,18 +72,6 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             return loaded.exitCode();
         }
         try (RunPlan plan = loaded.plan()) {
-            List<String> inEnvironments = plan.pipeline().processes().values().stream()
-                    .filter(p -> !p.environments().isEmpty()).map(p -> p.name()).toList();
-            if (!inEnvironments.isEmpty()) {
-                // Running tasks without the environment they asked for would be wrong, not degraded.
-                PrintWriter err = spec.commandLine().getErr();
-                err.println("sluice: this version checks environments but cannot run tasks inside them yet; "
-                        + "process(es) " + String.join(", ", inEnvironments) + " name an environment. "
-                        + "Use 'sluice validate' to check the definitions, or remove 'environment:' to run "
-                        + "without them.");
-                err.flush();
-                return ExitCodes.INVALID_INPUT;
-            }
             return run(plan, time);
         }
     }
@@ -104,21 +99,38 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
         if (mode != ProgressMode.off) {
             listeners.add(new ProgressDisplay(out, mode == ProgressMode.ansi, time));
         }
+        EnvironmentSession session;
+        try {
+            session = openSession(plan, workRoot.resolve("runs").resolve(runId).resolve("session"), time);
+        } catch (IOException | ActionException e) {
+            err.println("sluice: cannot start the session for the pipeline's environments: " + e.getMessage());
+            err.flush();
+            return ExitCodes.INTERNAL_ERROR;
+        }
+        List<TaskReadinessGate> gates = new ArrayList<>(plan.gates());
+        List<TaskHealthMonitor> monitors = new ArrayList<>(plan.monitors());
+        if (session != null) {
+            gates.add(session.gate());
+            monitors.addAll(session.healthMonitors());
+        }
         try (TraceWriter traceWriter = new TraceWriter(tracePath)) {
             listeners.add(traceWriter);
             TaskPollingMonitor monitor = new TaskPollingMonitor(
                     new TaskPollingMonitor.Options(runId, workRoot, KILL_GRACE, resume), plan.plans(),
-                    plan.executors(), plan.gates(), plan.wrappers(), plan.monitors(),
+                    plan.executors(), gates, plan.wrappers(), monitors,
+                    session == null ? TaskEnvironments.NONE : session,
                     new WorkDirs(workRoot, runId), time, RunListener.of(listeners));
             if (mode != ProgressMode.off) {
                 out.printf("sluice run %s: %s, %d task(s)%n", runId, plan.pipeline().name(), plan.taskCount());
             }
             CountDownLatch finished = new CountDownLatch(1);
-            // On SIGINT/SIGTERM: stop the tasks (TERM, then KILL after the grace) before the JVM exits.
+            // On SIGINT/SIGTERM: stop the tasks (TERM, then KILL after the grace) and exit the
+            // environments before the JVM exits.
+            Duration stopWait = KILL_GRACE.plusSeconds(15).plus(session == null ? Duration.ZERO : session.exitBudget());
             Thread hook = new Thread(() -> {
                 monitor.cancel("the host received a stop signal");
                 try {
-                    finished.await(KILL_GRACE.plusSeconds(15).toMillis(), TimeUnit.MILLISECONDS);
+                    finished.await(stopWait.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -126,11 +138,17 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 RunResult result;
+                List<String> exitProblems = List.of();
                 try {
                     result = monitor.run();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return ExitCodes.INTERRUPTED;
+                } finally {
+                    // Every environment entered, or whose enter was attempted, is exited, whatever happened.
+                    if (session != null) {
+                        exitProblems = session.exitAll();
+                    }
                 }
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
@@ -139,14 +157,30 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
                 }
                 // Printed before the hook is released, so a stopped run still shows its summary.
                 RunSummary.print(new PrintWriter(out, true), runId, result, tracePath);
+                for (String problem : exitProblems) {
+                    err.println("sluice: " + problem);
+                }
+                err.flush();
                 if (result.cancelled()) {
                     return ExitCodes.INTERRUPTED;
                 }
-                return result.succeeded() ? ExitCodes.OK : ExitCodes.TASKS_FAILED;
+                return result.succeeded() && exitProblems.isEmpty() ? ExitCodes.OK : ExitCodes.TASKS_FAILED;
             } finally {
                 finished.countDown();
             }
         }
+    }
+
+    /** The session of the pipeline's environments, or {@code null} when no process names one. */
+    private static EnvironmentSession openSession(RunPlan plan, Path directory, TimeSource time)
+            throws IOException, ActionException {
+        Map<String, List<String>> stacks = new LinkedHashMap<>();
+        plan.pipeline().processes().values().stream().filter(p -> !p.environments().isEmpty())
+                .forEach(p -> stacks.put(p.name(), p.environments()));
+        if (stacks.isEmpty()) {
+            return null;
+        }
+        return EnvironmentSession.create(plan.pipeline().environments(), stacks, directory, time, System.getenv());
     }
 
     private static String newRunId() {

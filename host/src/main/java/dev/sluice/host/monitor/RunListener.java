@@ -21,6 +21,10 @@ public interface RunListener {
     default void gatesChanged(TaskRecord task) {
     }
 
+    /** A running task reported what it is doing ({@link TaskRecord#status()}). */
+    default void statusChanged(TaskRecord task) {
+    }
+
     /** One attempt of a task ended (successfully or not); its times and result are set. */
     default void attemptFinished(TaskRecord task, TaskState outcome) {
     }
@@ -50,6 +54,11 @@ public interface RunListener {
             @Override
             public void gatesChanged(TaskRecord task) {
                 copy.forEach(l -> l.gatesChanged(task));
+            }
+
+            @Override
+            public void statusChanged(TaskRecord task) {
+                copy.forEach(l -> l.statusChanged(task));
             }
 
             @Override

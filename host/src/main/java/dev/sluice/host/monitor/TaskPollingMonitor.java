@@ -8,11 +8,11 @@ import dev.sluice.gate.TaskGateManager;
 import dev.sluice.host.config.EffectiveProcess;
 import dev.sluice.host.config.TaskSpec;
 import dev.sluice.host.pipeline.ErrorStrategy;
+import dev.sluice.host.run.Task;
 import dev.sluice.host.run.TaskState;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.ExecutorContext;
 import dev.sluice.spi.ExecutorException;
-import dev.sluice.spi.Health;
 import dev.sluice.spi.LaunchCommand;
 import dev.sluice.spi.Resources;
 import dev.sluice.spi.Settings;
@@ -36,6 +36,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -60,8 +61,6 @@ public final class TaskPollingMonitor {
     private static final Duration TICK = Duration.ofMillis(250);
     /** How long after a kill's grace period the monitor waits for the executor to confirm the end. */
     private static final Duration KILL_CONFIRM = Duration.ofSeconds(10);
-    /** Probes never run more often than this. */
-    private static final Duration MIN_PROBE_PERIOD = Duration.ofSeconds(1);
 
     /**
      * Run-wide options.
@@ -81,6 +80,7 @@ public final class TaskPollingMonitor {
     private final TaskPreparer preparer;
     private final List<TaskWrapper> wrappers;
     private final List<TaskHealthMonitor> healthMonitors;
+    private final TaskEnvironments environments;
     private final List<TaskReadinessGate> gateList;
     private TaskGateManager gates;
     private final Map<String, ExecutorSetup> executorSetups = new LinkedHashMap<>();
@@ -111,7 +111,19 @@ public final class TaskPollingMonitor {
     public TaskPollingMonitor(Options options, List<ProcessPlan> plans, List<ExecutorSetup> executorSetups,
             List<TaskReadinessGate> gates, List<TaskWrapper> wrappers, List<TaskHealthMonitor> healthMonitors,
             TaskPreparer preparer, TimeSource time, RunListener listener) {
+        this(options, plans, executorSetups, gates, wrappers, healthMonitors, TaskEnvironments.NONE, preparer, time,
+                listener);
+    }
+
+    /**
+     * @param environments puts tasks into the environments their processes name; {@link TaskEnvironments#NONE}
+     *                     when the pipeline has none
+     */
+    public TaskPollingMonitor(Options options, List<ProcessPlan> plans, List<ExecutorSetup> executorSetups,
+            List<TaskReadinessGate> gates, List<TaskWrapper> wrappers, List<TaskHealthMonitor> healthMonitors,
+            TaskEnvironments environments, TaskPreparer preparer, TimeSource time, RunListener listener) {
         this.options = options;
+        this.environments = environments;
         this.time = time;
         this.listener = listener;
         this.preparer = preparer;
@@ -493,13 +505,21 @@ public final class TaskPollingMonitor {
         TaskLaunch launch;
         try {
             LaunchCommand command = new LaunchCommand(task.command(), task.environment(), task.workDir());
+            // Environments wrap first: a plugin's container or GPU wrapper then holds the environment too.
+            TaskEnvironments.EnvironmentRun envRun = environments.launch(task, command, rec.files);
+            TaskHandle launched = task;
+            if (envRun != null) {
+                command = envRun.command();
+                launched = withTimeLimit(rec.task, envRun.timeLimit());
+            }
+            rec.environmentRun = envRun;
             for (TaskWrapper wrapper : wrappers) {
                 LaunchCommand current = command;
                 if (PluginCalls.call(wrapper, () -> wrapper.appliesTo(task))) {
                     command = PluginCalls.call(wrapper, () -> wrapper.wrap(task, current));
                 }
             }
-            launch = new TaskLaunch(task, command, rec.files);
+            launch = new TaskLaunch(launched, command, rec.files);
         } catch (TaskException e) {
             failAttempt(rec, e.getMessage(), e.isRetryable());
             return;
@@ -552,10 +572,10 @@ public final class TaskPollingMonitor {
             exec.active.put(outcome.submitted(), rec);
             if (killing) {
                 // The run was stopped while this task was being launched.
-                kills.put(rec, new KillOrder(stopReason, false, killConfirmDeadline()));
-                kill(exec, List.of(outcome.submitted()));
+                killTasks(exec, List.of(rec), stopReason, false);
             } else {
                 startProbes(rec);
+                watchOutput(rec);
             }
             return;
         }
@@ -609,6 +629,13 @@ public final class TaskPollingMonitor {
         exec.release(rec.task.resources());
         rec.process.active--;
         stopProbes(rec);
+        Optional<String> runSaid = Optional.empty();
+        if (rec.environmentRun != null) {
+            runSaid = rec.environmentRun.finish();
+            if (rec.protocolFailure == null) {
+                rec.protocolFailure = rec.environmentRun.protocolFailure().orElse(null);
+            }
+        }
         rec.completedAt = status.completedAt() != null ? status.completedAt() : time.now();
         if (rec.startedAt == null) {
             rec.startedAt = status.startedAt() != null ? status.startedAt() : rec.submittedAt;
@@ -622,6 +649,8 @@ public final class TaskPollingMonitor {
             onTerminal(rec);
         } else if (kill != null) {
             failAttempt(rec, kill.reason(), false);
+        } else if (rec.protocolFailure != null) {
+            failAttempt(rec, rec.protocolFailure, false);
         } else if (status.isSuccess()) {
             preparer.succeeded(rec);
             listener.attemptFinished(rec, TaskState.SUCCEEDED);
@@ -629,7 +658,9 @@ public final class TaskPollingMonitor {
             onTerminal(rec);
         } else {
             boolean retryable = status.state() == TaskStatus.State.NODE_FAILURE;
-            failAttempt(rec, describeFailure(status), retryable);
+            String why = describeFailure(status);
+            // The run's own openjd_fail message says more than its exit code.
+            failAttempt(rec, runSaid.map(said -> said + " (" + why + ")").orElse(why), retryable);
         }
     }
 
@@ -736,28 +767,45 @@ public final class TaskPollingMonitor {
         stopSubmitting(reason);
         killing = true;
         for (ExecutorRuntime exec : executors.values()) {
-            List<SubmittedTask> toKill = new ArrayList<>();
+            List<TaskRecord> toKill = new ArrayList<>();
             for (TaskRecord rec : exec.active.values()) {
                 if (!kills.containsKey(rec)) {
-                    kills.put(rec, new KillOrder(reason, false, killConfirmDeadline()));
-                    toKill.add(rec.submitted);
+                    toKill.add(rec);
                 }
             }
-            kill(exec, toKill);
+            killTasks(exec, toKill, reason, false);
         }
     }
 
-    private long killConfirmDeadline() {
-        return time.nanoTime() + options.killGrace().plus(KILL_CONFIRM).toNanos();
+    /**
+     * Kills tasks and records why. Each gets its own grace between SIGTERM and SIGKILL: a wrapped task
+     * is canceled the way its wrap hook says, every other one with the run's grace.
+     */
+    private void killTasks(ExecutorRuntime exec, List<TaskRecord> toKill, String reason, boolean isFailure) {
+        Map<Duration, List<SubmittedTask>> byGrace = new LinkedHashMap<>();
+        for (TaskRecord rec : toKill) {
+            Duration grace = killGrace(rec);
+            kills.put(rec, new KillOrder(reason, isFailure, time.nanoTime() + grace.plus(KILL_CONFIRM).toNanos()));
+            if (rec.environmentRun != null) {
+                rec.environmentRun.beforeCancel(grace);
+            }
+            byGrace.computeIfAbsent(grace, g -> new ArrayList<>()).add(rec.submitted);
+        }
+        byGrace.forEach((grace, batch) -> kill(exec, batch, grace));
     }
 
-    private void kill(ExecutorRuntime exec, List<SubmittedTask> toKill) {
+    private Duration killGrace(TaskRecord rec) {
+        return rec.environmentRun == null ? options.killGrace()
+                : rec.environmentRun.killGrace().orElse(options.killGrace());
+    }
+
+    private void kill(ExecutorRuntime exec, List<SubmittedTask> toKill, Duration grace) {
         if (toKill.isEmpty()) {
             return;
         }
         try {
             PluginCalls.call(exec.executor, () -> {
-                exec.executor.kill(toKill, options.killGrace());
+                exec.executor.kill(toKill, grace);
                 return null;
             });
         } catch (ExecutorException | RuntimeException e) {
@@ -816,7 +864,7 @@ public final class TaskPollingMonitor {
                 exec.submitPool.shutdownNow();
             }
             if (!exec.active.isEmpty()) {
-                kill(exec, List.copyOf(exec.active.keySet()));
+                kill(exec, List.copyOf(exec.active.keySet()), options.killGrace());
             }
             try {
                 PluginCalls.call(exec.executor, () -> {
@@ -837,19 +885,38 @@ public final class TaskPollingMonitor {
         }
         TaskHandle task = rec.task;
         SubmittedTask submitted = rec.submitted;
+        int attempt = task.attempt();
         List<Thread> threads = new ArrayList<>();
         for (TaskHealthMonitor monitor : healthMonitors) {
             boolean applies;
+            Duration period;
+            int threshold;
             try {
                 applies = PluginCalls.call(monitor, () -> monitor.appliesTo(task));
+                period = applies ? PluginCalls.call(monitor, monitor::period) : null;
+                threshold = applies ? PluginCalls.call(monitor, monitor::failureThreshold) : 0;
             } catch (RuntimeException e) {
-                log.warn("health monitor '{}' failed in appliesTo: {}", monitor.id(), e.toString());
+                log.warn("health monitor '{}' failed in appliesTo, period or failureThreshold: {}", monitor.id(),
+                        e.toString());
                 continue;
             }
-            if (applies) {
-                threads.add(Thread.ofVirtual().name("probe-" + monitor.id() + "-" + rec.id)
-                        .start(() -> probeLoop(monitor, rec, task, submitted)));
+            if (!applies) {
+                continue;
             }
+            threads.add(HealthProbeLoop.start("probe-" + monitor.id() + "-" + rec.id, time, period, threshold,
+                    monitor.getClass().getClassLoader(), () -> monitor.probe(task, submitted),
+                    new HealthProbeLoop.Outcome() {
+                        @Override
+                        public void status(String message) {
+                            post(() -> onStatus(rec, attempt, message));
+                        }
+
+                        @Override
+                        public void unhealthy(String message) {
+                            String why = "health monitor '" + monitor.id() + "': " + message;
+                            post(() -> onUnhealthy(rec, attempt, why));
+                        }
+                    }));
         }
         if (!threads.isEmpty()) {
             probes.put(rec, threads);
@@ -863,48 +930,59 @@ public final class TaskPollingMonitor {
         }
     }
 
-    /** One probe at a time per task and monitor: the next waits for the previous to return. */
-    private void probeLoop(TaskHealthMonitor monitor, TaskRecord rec, TaskHandle task, SubmittedTask submitted) {
-        Duration period = monitor.period().compareTo(MIN_PROBE_PERIOD) < 0 ? MIN_PROBE_PERIOD : monitor.period();
-        int threshold = Math.max(1, monitor.failureThreshold());
-        int failures = 0;
-        Thread.currentThread().setContextClassLoader(monitor.getClass().getClassLoader());
-        try {
-            while (!Thread.currentThread().isInterrupted()) {
-                time.sleep(period);
-                Health health;
-                try {
-                    health = monitor.probe(task, submitted);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (RuntimeException e) {
-                    health = Health.unhealthy("probe failed: " + e);
-                }
-                if (health.isHealthy()) {
-                    failures = 0;
-                    continue;
-                }
-                if (++failures >= threshold) {
-                    String message = "health monitor '" + monitor.id() + "': " + health.message();
-                    int attempt = task.attempt();
-                    inbox.add(() -> onUnhealthy(rec, attempt, message));
-                    signal.raise();
-                    return;
-                }
-            }
-        } catch (InterruptedException e) {
-            // The task ended; the probe ends with it.
-        }
-    }
-
     private void onUnhealthy(TaskRecord rec, int attempt, String message) {
         if (rec.attempt() != attempt || rec.submitted == null || !rec.executor.active.containsKey(rec.submitted)
                 || kills.containsKey(rec)) {
             return;
         }
         log.warn("task {} ({}) is unhealthy, killing it: {}", rec.id, rec.name(), message);
-        kills.put(rec, new KillOrder(message, true, killConfirmDeadline()));
-        kill(rec.executor, List.of(rec.submitted));
+        killTasks(rec.executor, List.of(rec), message, true);
+    }
+
+    /** Reads a task's output for the stdout protocol while it runs in environments. */
+    private void watchOutput(TaskRecord rec) {
+        if (rec.environmentRun == null) {
+            return;
+        }
+        int attempt = rec.attempt();
+        rec.environmentRun.watch(message -> post(() -> onStatus(rec, attempt, message)),
+                problem -> post(() -> onProtocolFailure(rec, attempt, problem)));
+    }
+
+    private void onStatus(TaskRecord rec, int attempt, String message) {
+        if (rec.attempt() != attempt || rec.state.isTerminal()) {
+            return;
+        }
+        rec.status = message;
+        listener.statusChanged(rec);
+    }
+
+    private void onProtocolFailure(TaskRecord rec, int attempt, String problem) {
+        if (rec.attempt() != attempt || rec.protocolFailure != null) {
+            return;
+        }
+        rec.protocolFailure = problem;
+        if (rec.submitted != null && rec.executor.active.containsKey(rec.submitted) && !kills.containsKey(rec)) {
+            log.warn("task {} ({}) broke the stdout protocol, killing it: {}", rec.id, rec.name(), problem);
+            killTasks(rec.executor, List.of(rec), problem, true);
+        }
+    }
+
+    /** Hands an event from another thread to the monitor's. */
+    private void post(Runnable event) {
+        inbox.add(event);
+        signal.raise();
+    }
+
+    private static TaskHandle withTimeLimit(Task task, Optional<Duration> limit) {
+        Resources r = task.resources();
+        if (limit.isEmpty() || (r.time() != null && r.time().compareTo(limit.get()) <= 0)) {
+            return task;
+        }
+        Resources tighter = new Resources(r.cpus(), r.memoryBytes(), limit.get(), r.accelerators(),
+                r.acceleratorType());
+        return new Task(task.id(), task.key(), task.processName(), task.name(), task.attempt(), task.command(),
+                task.environment(), tighter, task.workDir(), task.inputs(), task.hints(), task.params());
     }
 
     // ---- plumbing ---------------------------------------------------------------------------------

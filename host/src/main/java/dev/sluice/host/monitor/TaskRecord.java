@@ -37,6 +37,10 @@ public final class TaskRecord {
     Integer exitCode;
     String error;
     String status;
+    /** The current attempt's run in its environments, or {@code null} when its process names none. */
+    TaskEnvironments.EnvironmentRun environmentRun;
+    /** The stdout-protocol line the current attempt broke, or {@code null}. */
+    String protocolFailure;
 
     TaskRecord(String id, TaskSpec spec, ProcessRuntime process) {
         this.id = id;
@@ -158,6 +162,8 @@ public final class TaskRecord {
         error = null;
         submitted = null;
         status = null;
+        environmentRun = null;
+        protocolFailure = null;
         gatesInFlight.clear();
     }
 

@@ -273,28 +273,6 @@ class SluiceCliIT {
     }
 
     @Test
-    void runRefusesProcessesInEnvironmentsUntilTheRuntimeLands() throws Exception {
-        Path marker = dir.resolve("ran");
-        Path p = write("env.yaml", """
-                environments:
-                  vars:
-                    script:
-                      actions:
-                        onEnter: {command: echo, args: ["openjd_env: GREETING=hi"]}
-                processes:
-                  a:
-                    environment: vars
-                    script: touch %s
-                """.formatted(marker));
-        SluiceProcess.Result validate = SluiceProcess.run(dir, "validate", p.toString());
-        assertThat(validate.exitCode()).as(validate.all()).isZero();
-        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString());
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
-        assertThat(r.stderr()).contains("cannot run tasks inside them yet").contains("a");
-        assertThat(marker).doesNotExist();
-    }
-
-    @Test
     void pluginsListShowsTheBundledPlugin() throws Exception {
         SluiceProcess.Result r = SluiceProcess.run(dir, "plugins", "list");
         assertThat(r.exitCode()).as(r.all()).isZero();

@@ -253,28 +253,40 @@ public final class RunningAction {
         }
     }
 
-    /**
-     * Writes {@code {"NotifyEnd": "..."}} atomically, so that the action never reads half a file. A file
-     * that cannot be written does not stop the cancel.
-     */
+    /** Writes this action's {@code cancel_info.json}; a file that cannot be written does not stop the cancel. */
     private void writeCancelInfo(String notifyEnd, List<String> notes) {
-        Path target = sessionDirectory.resolve(CANCEL_INFO_FILE);
         try {
-            Path temp = Files.createTempFile(sessionDirectory, CANCEL_INFO_FILE, ".tmp");
-            try {
-                Files.writeString(temp, "{\"NotifyEnd\": \"" + notifyEnd + "\"}\n", StandardCharsets.UTF_8);
-                try {
-                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            writeCancelInfo(sessionDirectory, notifyEnd);
         } catch (IOException | RuntimeException e) {
+            Path target = sessionDirectory.resolve(CANCEL_INFO_FILE);
             log.warn("action {}: could not write {} ({}); it gets SIGTERM without knowing its deadline", name,
                     target, e.toString());
             notes.add("could not write " + target + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Writes {@code {"NotifyEnd": "..."}} into {@code sessionDirectory} atomically, so that the action
+     * never reads half a file. Also used for task runs, which the host cancels through their executor.
+     *
+     * @param notifyEnd when SIGKILL is due
+     */
+    public static void writeCancelInfo(Path sessionDirectory, Instant notifyEnd) throws IOException {
+        writeCancelInfo(sessionDirectory, NOTIFY_END.format(notifyEnd.truncatedTo(ChronoUnit.SECONDS)));
+    }
+
+    private static void writeCancelInfo(Path sessionDirectory, String notifyEnd) throws IOException {
+        Path target = sessionDirectory.resolve(CANCEL_INFO_FILE);
+        Path temp = Files.createTempFile(sessionDirectory, CANCEL_INFO_FILE, ".tmp");
+        try {
+            Files.writeString(temp, "{\"NotifyEnd\": \"" + notifyEnd + "\"}\n", StandardCharsets.UTF_8);
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
         }
     }
 
