@@ -91,6 +91,8 @@ public final class TaskPollingMonitor {
     private final PriorityQueue<TaskRecord> retries =
             new PriorityQueue<>(Comparator.comparingLong(t -> t.retryDueNanos));
     private final Map<TaskRecord, KillOrder> kills = new LinkedHashMap<>();
+    /** When running tasks with a time limit must have ended, in nanoTime. */
+    private final Map<TaskRecord, Long> timeLimits = new LinkedHashMap<>();
     private final Map<TaskRecord, List<Thread>> probes = new HashMap<>();
     private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final Signal signal = new Signal();
@@ -221,6 +223,7 @@ public final class TaskPollingMonitor {
         poll();
         // Completions may have released dependents or freed capacity: use it now, not next wake-up.
         submitReady();
+        enforceTimeLimits();
         enforceKillDeadlines();
         listener.tick();
     }
@@ -529,6 +532,7 @@ public final class TaskPollingMonitor {
             return;
         }
         rec.submittedAt = time.now();
+        rec.timeLimit = launch.task().resources().time();
         exec.take(task.resources());
         rec.process.active++;
         setState(rec, TaskState.SUBMITTED);
@@ -622,6 +626,10 @@ public final class TaskPollingMonitor {
             if (status.state() == TaskStatus.State.RUNNING && rec.state == TaskState.SUBMITTED) {
                 rec.startedAt = status.startedAt() != null ? status.startedAt() : time.now();
                 setState(rec, TaskState.RUNNING);
+                // The limit counts from the start: time waiting in a cluster's queue is not the task's.
+                if (rec.timeLimit != null) {
+                    timeLimits.put(rec, time.nanoTime() + rec.timeLimit.toNanos());
+                }
             }
             return;
         }
@@ -629,6 +637,7 @@ public final class TaskPollingMonitor {
         exec.release(rec.task.resources());
         rec.process.active--;
         stopProbes(rec);
+        timeLimits.remove(rec);
         Optional<String> runSaid = Optional.empty();
         if (rec.environmentRun != null) {
             runSaid = rec.environmentRun.finish();
@@ -812,6 +821,26 @@ public final class TaskPollingMonitor {
             log.warn("the {} executor could not kill {} task(s): {}", exec.name(), toKill.size(), e.getMessage());
         }
         exec.statusChanged = true;
+    }
+
+    /** Executors may not enforce a task's time limit (the local one does not), so the monitor does. */
+    private void enforceTimeLimits() {
+        if (timeLimits.isEmpty()) {
+            return;
+        }
+        long now = time.nanoTime();
+        for (Map.Entry<TaskRecord, Long> e : List.copyOf(timeLimits.entrySet())) {
+            TaskRecord rec = e.getKey();
+            if (e.getValue() > now) {
+                continue;
+            }
+            timeLimits.remove(rec);
+            if (!kills.containsKey(rec) && rec.executor.active.containsKey(rec.submitted)) {
+                String reason = "ran past its time limit of " + dev.sluice.spi.Units.formatDuration(rec.timeLimit);
+                log.warn("task {} ({}) {}, killing it", rec.id, rec.name(), reason);
+                killTasks(rec.executor, List.of(rec), reason, true);
+            }
+        }
     }
 
     /** A killed task whose end the executor never confirms is taken as ended. */
@@ -1012,6 +1041,9 @@ public final class TaskPollingMonitor {
         }
         for (KillOrder order : kills.values()) {
             wake = Math.min(wake, order.confirmByNanos());
+        }
+        for (long limit : timeLimits.values()) {
+            wake = Math.min(wake, limit);
         }
         return Math.max(0, wake - now);
     }

@@ -39,6 +39,8 @@ public final class TaskRecord {
     String status;
     /** The current attempt's run in its environments, or {@code null} when its process names none. */
     TaskEnvironments.EnvironmentRun environmentRun;
+    /** The current attempt's time limit as launched, or {@code null} for none. */
+    java.time.Duration timeLimit;
     /** The stdout-protocol line the current attempt broke, or {@code null}. */
     String protocolFailure;
 
@@ -164,6 +166,7 @@ public final class TaskRecord {
         status = null;
         environmentRun = null;
         protocolFailure = null;
+        timeLimit = null;
         gatesInFlight.clear();
     }
 

@@ -1,5 +1,7 @@
 package dev.sluice.host.cli;
 
+import static dev.sluice.host.cli.SluiceProcess.column;
+import static dev.sluice.host.cli.SluiceProcess.traceRows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -7,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -22,18 +23,6 @@ class SluiceCliIT {
         Path file = dir.resolve(name);
         Files.writeString(file, yaml, StandardCharsets.UTF_8);
         return file;
-    }
-
-    private List<String[]> traceRows(String stdout) throws IOException {
-        String path = stdout.lines().filter(l -> l.startsWith("Trace: ")).findFirst()
-                .orElseThrow(() -> new AssertionError("no trace path in:\n" + stdout)).substring(7);
-        return Files.readAllLines(Path.of(path)).stream().map(l -> l.split("\t", -1)).toList();
-    }
-
-    private static int column(List<String[]> rows, String name) {
-        int i = Arrays.asList(rows.get(0)).indexOf(name);
-        assertThat(i).as("trace column " + name).isGreaterThanOrEqualTo(0);
-        return i;
     }
 
     @Test
@@ -157,28 +146,9 @@ class SluiceCliIT {
         assertThat(host.exitValue()).isEqualTo(143);
         assertThat(dir.resolve("host.log")).content().contains("Run ").contains("stopped")
                 .contains("the host received a stop signal");
-        assertThat(isGoneOrZombie(child)).as("grandchild %d of the task was killed", child).isTrue();
+        assertThat(SluiceProcess.isGoneOrZombie(child)).as("grandchild %d of the task was killed", child).isTrue();
     }
 
-    private static boolean isGoneOrZombie(long pid) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            Path stat = Path.of("/proc", Long.toString(pid), "stat");
-            if (!Files.exists(stat)) {
-                return true;
-            }
-            try {
-                String s = Files.readString(stat);
-                if (s.substring(s.lastIndexOf(')') + 2).startsWith("Z")) {
-                    return true;
-                }
-            } catch (IOException vanished) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return false;
-    }
 
     @Test
     void validateReportsEveryProblemWithFileLineAndExitsTwo() throws Exception {

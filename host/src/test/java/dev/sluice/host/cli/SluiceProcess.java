@@ -54,4 +54,39 @@ final class SluiceProcess {
         Files.deleteIfExists(err);
         return r;
     }
+
+    /** The rows of the trace a run wrote (the header first), found through the summary's {@code Trace:} line. */
+    static List<String[]> traceRows(String stdout) throws IOException {
+        String path = stdout.lines().filter(l -> l.startsWith("Trace: ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no trace path in:\n" + stdout)).substring(7);
+        return Files.readAllLines(Path.of(path)).stream().map(l -> l.split("\t", -1)).toList();
+    }
+
+    /** The index of a trace column, by its header. */
+    static int column(List<String[]> rows, String name) {
+        int i = java.util.Arrays.asList(rows.get(0)).indexOf(name);
+        assertThat(i).as("trace column " + name).isGreaterThanOrEqualTo(0);
+        return i;
+    }
+
+    /** Waits up to 20 s for the process to be gone or a zombie (killed, not yet reaped). */
+    static boolean isGoneOrZombie(long pid) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            Path stat = Path.of("/proc", Long.toString(pid), "stat");
+            if (!Files.exists(stat)) {
+                return true;
+            }
+            try {
+                String s = Files.readString(stat);
+                if (s.substring(s.lastIndexOf(')') + 2).startsWith("Z")) {
+                    return true;
+                }
+            } catch (IOException vanished) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
 }

@@ -380,6 +380,19 @@ class TaskPollingMonitorTest {
     }
 
     @Test
+    void taskPastItsTimeLimitIsKilledByTheMonitorWhenTheExecutorDoesNotEnforceIt() throws Exception {
+        // Regression: the local executor ignored resources.time, so such a task ran for ever.
+        FakeExecutor ex = unlimited();
+        RunResult r = start(monitor("""
+                processes:
+                  slow: {command: [true], resources: {time: 300ms}}
+                """, ex, 0, List.of(), List.of())).get(20, TimeUnit.SECONDS);
+        assertThat(stateOf(r, "slow")).isEqualTo(TaskState.FAILED);
+        assertThat(r.tasks().get(0).error()).startsWith("ran past its time limit of ");
+        assertThat(ex.killed).containsExactly("1");
+    }
+
+    @Test
     void cancelKillsRunningTasksAndReportsTheRunAsCancelled() throws Exception {
         FakeExecutor ex = unlimited();
         TaskPollingMonitor monitor = monitor("""
