@@ -362,6 +362,14 @@ public final class EnvironmentSession implements TaskEnvironments {
         RunningAction running = runner.start(action, node.dir.resolve(logName + ".log"), listener);
         if (applyVariables) {
             node.entering = running;
+            boolean ending;
+            synchronized (lock) {
+                ending = closing;
+            }
+            // exitAll() may have looked for running enters before this one was registered.
+            if (ending) {
+                running.cancel("the run is ending before " + node.describe() + " was entered");
+            }
         }
         Thread check = node.def.monitor().map(m -> HealthProbeLoop.start("check-" + node.key + "-" + logName, time,
                 m.period(), m.failureThreshold(), null, () -> check(node),
