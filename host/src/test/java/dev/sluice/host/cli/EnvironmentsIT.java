@@ -77,15 +77,20 @@ class EnvironmentsIT {
                 monitor, longTaskResources, dir.resolve("long.started")));
     }
 
-    /** Starts the run, waits until the long task runs inside the helper, and kills the helper. */
-    private Instant startAndKillHelper(Process host) throws Exception {
+    /** Waits until the long task runs inside the helper; returns the helper's pid. */
+    private long awaitLongTask(Process host) throws Exception {
         Path started = dir.resolve("long.started");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (!Files.exists(started) && System.nanoTime() < deadline && host.isAlive()) {
             Thread.sleep(50);
         }
         assertThat(started).as("the long task started; host output:\n%s", output()).exists();
-        long helper = Long.parseLong(Files.readString(dir.resolve("helper.pid")).trim());
+        return Long.parseLong(Files.readString(dir.resolve("helper.pid")).trim());
+    }
+
+    /** Waits until the long task runs inside the helper, and kills the helper. */
+    private Instant startAndKillHelper(Process host) throws Exception {
+        long helper = awaitLongTask(host);
         assertThat(ProcessHandle.of(helper)).as("helper %d runs", helper).isPresent();
         ProcessHandle.of(helper).orElseThrow().destroyForcibly();
         return Instant.now();
@@ -151,13 +156,7 @@ class EnvironmentsIT {
         Path p = helperPipeline(true, "cpus: 1");
         Process host = SluiceProcess.builder(dir, "run", p.toString(), "-q")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
-        Path started = dir.resolve("long.started");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!Files.exists(started) && System.nanoTime() < deadline && host.isAlive()) {
-            Thread.sleep(50);
-        }
-        assertThat(started).as(output()).exists();
-        long helper = Long.parseLong(Files.readString(dir.resolve("helper.pid")).trim());
+        long helper = awaitLongTask(host);
         host.destroy(); // SIGTERM
         assertThat(host.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(host.exitValue()).as(output()).isEqualTo(143);

@@ -1,5 +1,6 @@
 package dev.sluice.host.env.action;
 
+import dev.sluice.host.io.AtomicFiles;
 import dev.sluice.spi.TimeSource;
 import dev.sluice.spi.Units;
 import java.io.BufferedReader;
@@ -7,10 +8,8 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -276,18 +275,8 @@ public final class RunningAction {
     }
 
     private static void writeCancelInfo(Path sessionDirectory, String notifyEnd) throws IOException {
-        Path target = sessionDirectory.resolve(CANCEL_INFO_FILE);
-        Path temp = Files.createTempFile(sessionDirectory, CANCEL_INFO_FILE, ".tmp");
-        try {
-            Files.writeString(temp, "{\"NotifyEnd\": \"" + notifyEnd + "\"}\n", StandardCharsets.UTF_8);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        AtomicFiles.write(sessionDirectory.resolve(CANCEL_INFO_FILE), "{\"NotifyEnd\": \"" + notifyEnd + "\"}\n",
+                StandardCharsets.UTF_8);
     }
 
     private void signal(String signal, List<String> notes) {

@@ -1,5 +1,6 @@
 package dev.sluice.host.executor.local;
 
+import dev.sluice.host.io.AtomicFiles;
 import dev.sluice.host.process.GroupSignaller;
 import dev.sluice.host.process.ProgramLocator;
 import dev.sluice.spi.ExecutorCapacity;
@@ -18,10 +19,8 @@ import dev.sluice.spi.Units;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -266,18 +265,7 @@ public final class LocalExecutor implements TaskExecutor {
     }
 
     private static void writeExitCode(Path target, int exitCode) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Path temp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
-        try {
-            Files.writeString(temp, exitCode + "\n", StandardCharsets.US_ASCII);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        AtomicFiles.write(target, exitCode + "\n", StandardCharsets.US_ASCII);
     }
 
     /**
