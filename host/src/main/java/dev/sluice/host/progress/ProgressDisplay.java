@@ -16,8 +16,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The live progress display: per process, done / total and how many tasks are gated (and by which
- * gate), queued, running, retrying and failed.
+ * The live progress display: per process, done / total, how many tasks are gated (and by which
+ * gate), queued, running, retrying and failed, and the latest status a running task reported.
  *
  * <p>On a terminal the block of lines is redrawn in place at most five times a second. Elsewhere (CI,
  * pipes) it prints a plain line for a process when its counts changed, at most once a second per
@@ -45,6 +45,8 @@ public final class ProgressDisplay implements RunListener {
         boolean urgent;
         long lastPrintNanos = Long.MIN_VALUE;
         String lastPrinted;
+        /** The latest status a running task of the process reported, e.g. "task 3: 40% done". */
+        String status;
 
         ProcessCounts(String name) {
             this.name = name;
@@ -88,6 +90,9 @@ public final class ProgressDisplay implements RunListener {
         if (to.isTerminal() || to == TaskState.QUEUED) {
             setGates(task, c, Set.of());
         }
+        if (c.count(TaskState.RUNNING, TaskState.SUBMITTED) == 0) {
+            c.status = null;
+        }
         dirty = true;
     }
 
@@ -111,6 +116,14 @@ public final class ProgressDisplay implements RunListener {
             gatesOf.put(task, now);
         }
         c.changed = true;
+    }
+
+    @Override
+    public void statusChanged(TaskRecord task) {
+        ProcessCounts c = processes.computeIfAbsent(task.processName(), ProcessCounts::new);
+        c.status = task.status() == null ? null : "task " + task.id() + ": " + task.status();
+        c.changed = true;
+        dirty = true;
     }
 
     @Override
@@ -207,6 +220,9 @@ public final class ProgressDisplay implements RunListener {
         part(parts, c.count(TaskState.CANCELLED), "cancelled");
         if (!parts.isEmpty()) {
             sb.append(" | ").append(parts);
+        }
+        if (c.status != null) {
+            sb.append(" | ").append(c.status);
         }
         return sb.toString();
     }

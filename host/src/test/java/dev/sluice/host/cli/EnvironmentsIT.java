@@ -294,6 +294,23 @@ class EnvironmentsIT {
         assertThat(trace).content().contains("login with ******** refused").doesNotContain("hunter2-s3cret");
     }
 
+    @Test
+    void statusLinesOfARunningTaskShowInTheProgressDisplay() throws Exception {
+        Path p = write("status.yaml", """
+                environments:
+                  plain: {variables: {STEP: "2"}}
+                processes:
+                  work:
+                    environment: plain
+                    script: |
+                      echo "openjd_status: step $STEP of 3"
+                      sleep 3
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "--progress", "plain");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.stdout()).contains("work 0/1 done | 1 running | task 1: step 2 of 3");
+    }
+
     private static String read(Path file) {
         try {
             return Files.readString(file);
