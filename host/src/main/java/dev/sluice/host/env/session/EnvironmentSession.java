@@ -362,6 +362,15 @@ public final class EnvironmentSession implements TaskEnvironments {
         RunningAction running = runner.start(action, node.dir.resolve(logName + ".log"), listener);
         if (applyVariables) {
             node.entering = running;
+            // exitAll() cancels the enters it finds running; one whose action started after it looked
+            // cancels itself, so that exiting never waits for an enter to run to its end.
+            boolean ending;
+            synchronized (lock) {
+                ending = closing;
+            }
+            if (ending) {
+                running.cancel("the run is ending before " + node.describe() + " was entered");
+            }
         }
         Thread check = node.def.monitor().map(m -> HealthProbeLoop.start("check-" + node.key + "-" + logName, time,
                 m.period(), m.failureThreshold(), null, () -> check(node),
