@@ -397,7 +397,8 @@ public final class EnvironmentSession implements TaskEnvironments {
     /**
      * An action ready to run in the session directory.
      *
-     * @param fallbackTimeout     used when the definition gives none and its kind has no default
+     * @param fallbackTimeout     used when the definition gives none, before its kind's default (a wrap
+     *                            hook's: the wrapped action's timeout)
      * @param fallbackCancelation used instead of the definition's when not null
      */
     private Action action(ActionDef def, Values values, SessionVariables variables, ActionKind kind,
@@ -405,7 +406,7 @@ public final class EnvironmentSession implements TaskEnvironments {
         List<String> argv = new ArrayList<>();
         argv.add(def.command().evaluate(values));
         argv.addAll(FormatString.evaluateArgs(def.args(), values));
-        Optional<Duration> timeout = def.resolveTimeout(kind).or(() -> fallbackTimeout);
+        Optional<Duration> timeout = def.timeout().or(() -> fallbackTimeout).or(kind::defaultTimeout);
         Cancelation cancelation = fallbackCancelation != null ? fallbackCancelation : def.resolveCancelation(kind);
         return new Action(argv, variables.set(), variables.unset(), directory, timeout, cancelation);
     }
