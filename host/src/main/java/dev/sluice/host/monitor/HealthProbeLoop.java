@@ -69,8 +69,9 @@ public final class HealthProbeLoop {
                 if (wait > 0) {
                     time.sleep(Duration.ofNanos(wait));
                 }
-                // Start to start; a check that overran its period is followed at once, never overlapped.
-                nextStart = Math.max(nextStart + period.toNanos(), time.nanoTime());
+                // Start to start; a check that overran its period is followed at once, never overlapped,
+                // and the one after that starts a period after this late start.
+                nextStart = Math.max(nextStart, time.nanoTime()) + period.toNanos();
                 Health health;
                 try {
                     health = probe.check();

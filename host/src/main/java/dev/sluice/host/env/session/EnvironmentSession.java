@@ -362,11 +362,12 @@ public final class EnvironmentSession implements TaskEnvironments {
         RunningAction running = runner.start(action, node.dir.resolve(logName + ".log"), listener);
         if (applyVariables) {
             node.entering = running;
+            // exitAll() cancels the enters it finds running; one whose action started after it looked
+            // cancels itself, so that exiting never waits for an enter to run to its end.
             boolean ending;
             synchronized (lock) {
                 ending = closing;
             }
-            // exitAll() may have looked for running enters before this one was registered.
             if (ending) {
                 running.cancel("the run is ending before " + node.describe() + " was entered");
             }
@@ -396,7 +397,8 @@ public final class EnvironmentSession implements TaskEnvironments {
     /**
      * An action ready to run in the session directory.
      *
-     * @param fallbackTimeout     used when the definition gives none and its kind has no default
+     * @param fallbackTimeout     used when the definition gives none, before its kind's default (a wrap
+     *                            hook's: the wrapped action's timeout)
      * @param fallbackCancelation used instead of the definition's when not null
      */
     private Action action(ActionDef def, Values values, SessionVariables variables, ActionKind kind,
@@ -404,7 +406,7 @@ public final class EnvironmentSession implements TaskEnvironments {
         List<String> argv = new ArrayList<>();
         argv.add(def.command().evaluate(values));
         argv.addAll(FormatString.evaluateArgs(def.args(), values));
-        Optional<Duration> timeout = def.resolveTimeout(kind).or(() -> fallbackTimeout);
+        Optional<Duration> timeout = def.timeout().or(() -> fallbackTimeout).or(kind::defaultTimeout);
         Cancelation cancelation = fallbackCancelation != null ? fallbackCancelation : def.resolveCancelation(kind);
         return new Action(argv, variables.set(), variables.unset(), directory, timeout, cancelation);
     }
