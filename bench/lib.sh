@@ -1,4 +1,5 @@
-# Shared helpers of the shell benchmarks (bench/run-dispatch, bench/run-startup), sourced, not run.
+# Shared helpers of the shell benchmarks (bench/run-dispatch, bench/run-startup,
+# bench/run-environments), sourced, not run.
 # Callers set `set -euo pipefail` themselves; every function here is safe under it.
 #
 # Sets BENCH_ROOT (the repository root) and BENCH_DIR (bench/). Numbers are printed with a '.'
@@ -104,6 +105,24 @@ bench_below() {
   awk -v v="$1" -v t="$2" 'BEGIN { printf "%s", (v < t) ? "met" : "missed" }'
 }
 
+# bench_at_most VALUE LIMIT: prints "met" when VALUE <= LIMIT, else "missed".
+bench_at_most() {
+  if [ "$1" = - ]; then printf 'not measured'; return 0; fi
+  awk -v v="$1" -v t="$2" 'BEGIN { printf "%s", (v <= t) ? "met" : "missed" }'
+}
+
+# bench_sub A B: A - B with one decimal ('-' if either is '-').
+bench_sub() {
+  if [ "$1" = - ] || [ "$2" = - ]; then printf -- '-'; return 0; fi
+  awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'
+}
+
+# bench_per_task MS N [FACTOR]: MS * FACTOR / N (FACTOR defaults to 1) with two decimals ('-' if MS is '-').
+bench_per_task() {
+  if [ "$1" = - ]; then printf -- '-'; return 0; fi
+  awk -v ms="$1" -v n="$2" -v f="${3:-1}" 'BEGIN { printf "%.2f", ms * f / n }'
+}
+
 # bench_trace_span TRACE: reads a sluice trace (TSV with a header naming the columns `submit`,
 # `complete` and `status`) and prints "ROWS SUCCEEDED FIRST_SUBMIT LAST_COMPLETE", the two times as
 # they appear in the trace; '-' for a time when no row has one. Fails if a column is missing.
@@ -139,6 +158,80 @@ bench_trace_span() {
       if (bad) exit 1
       printf "%d %d %s %s\n", rows, ok, (first == "" ? "-" : first), (last == "" ? "-" : last)
     }' "$trace" || bench_die "cannot read the trace '$trace': its header must name the columns submit, complete and status."
+}
+
+# The awk function iso_ms(T): milliseconds since the epoch (with the fraction kept) of an ISO-8601
+# UTC time as the trace writes it (2026-11-22T05:12:00.123Z, or ...:00Z without a fraction), with no
+# call to date per row; -1 for '-' or anything else it cannot read. Prepended to awk programs.
+BENCH_AWK_ISO='
+function iso_ms(t,    y, mo, d, h, mi, s, era, yoe, doy, days) {
+  if (t !~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9](\.[0-9]+)?Z$/) return -1
+  y = substr(t, 1, 4) + 0; mo = substr(t, 6, 2) + 0; d = substr(t, 9, 2) + 0
+  h = substr(t, 12, 2) + 0; mi = substr(t, 15, 2) + 0
+  s = substr(t, 18, length(t) - 18) + 0                  # seconds with the fraction, without the Z
+  # Days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant, days_from_civil).
+  if (mo <= 2) y--
+  era = int(y / 400); yoe = y - era * 400
+  doy = int((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1
+  days = era * 146097 + yoe * 365 + int(yoe / 4) - int(yoe / 100) + doy - 719468
+  return ((days * 24 + h) * 60 + mi) * 60000 + s * 1000
+}
+'
+
+# bench_trace_latency TRACE: reads a sluice trace and prints "ROWS MEAN_MS": how many rows have both
+# a `submit` and a `complete` time, and the mean over them of complete - submit in milliseconds
+# (one decimal; '-' when no row has both). Fails if a column is missing.
+bench_trace_latency() {
+  local trace=$1
+  [ -s "$trace" ] || bench_die "the trace '$trace' is missing or empty."
+  awk -F '\t' "$BENCH_AWK_ISO"'
+    NR == 1 {
+      for (i = 1; i <= NF; i++) col[$i] = i
+      if (!("submit" in col) || !("complete" in col)) { bad = 1; exit 1 }
+      next
+    }
+    NF == 0 { next }
+    {
+      s = iso_ms($col["submit"]); c = iso_ms($col["complete"])
+      if (s >= 0 && c >= 0) { n++; sum += c - s }
+    }
+    END {
+      if (bad) exit 1
+      if (n == 0) printf "0 -\n"; else printf "%d %.1f\n", n, sum / n
+    }' "$trace" || bench_die "cannot read the trace '$trace': its header must name the columns submit and complete."
+}
+
+# bench_trace_task TRACE PROCESS: the first row of PROCESS in a sluice trace, as
+# "STATUS<TAB>START<TAB>COMPLETE<TAB>ERROR" (the times as the trace has them, '-' when empty). Fails
+# when a column is missing or no row is of PROCESS.
+bench_trace_task() {
+  local trace=$1 process=$2 row
+  [ -s "$trace" ] || bench_die "the trace '$trace' is missing or empty."
+  row=$(awk -F '\t' -v p="$process" '
+    function v(name) { return (name in col && $col[name] != "") ? $col[name] : "-" }
+    NR == 1 {
+      for (i = 1; i <= NF; i++) col[$i] = i
+      if (!("process" in col) || !("status" in col) || !("complete" in col)) { bad = 1; exit 1 }
+      next
+    }
+    $col["process"] == p { printf "%s\t%s\t%s\t%s\n", v("status"), v("start"), v("complete"), v("error"); exit }
+    END { if (bad) exit 1 }' "$trace") \
+    || bench_die "cannot read the trace '$trace': its header must name the columns process, status and complete."
+  [ -n "$row" ] || bench_die "the trace '$trace' has no row of the process '$process'."
+  printf '%s\n' "$row"
+}
+
+# bench_children_cpu_ms VAR: sets VAR to the CPU time (user + system, milliseconds) of this shell's
+# children that have ended and been waited for, and of everything they waited for in turn (a
+# `sluice run` and its tasks, once the shell has waited for it). Read from /proc without a fork;
+# clock-tick resolution (10 ms).
+bench_children_cpu_ms() {
+  local stat fields
+  IFS= read -r stat < "/proc/$BASHPID/stat" || bench_die "cannot read /proc/$BASHPID/stat."
+  # The fields after the command name, which is in parentheses and may hold spaces.
+  read -r -a fields <<< "${stat##*) }"
+  # cutime and cstime are the 16th and 17th fields of stat, the 14th and 15th after the name.
+  printf -v "$1" '%s' $(( (fields[13] + fields[14]) * 1000 / ${BENCH_CLK_TCK:=$(getconf CLK_TCK)} ))
 }
 
 # bench_iso_to_us ISO: microseconds since the epoch of an ISO-8601 UTC time such as
