@@ -452,8 +452,7 @@ public final class EnvironmentSession implements TaskEnvironments {
         Node wrapper = stack.stream().filter(n -> n.def.wraps()).findFirst().orElse(null);
         if (wrapper != null) {
             ActionDef hook = wrapper.def.onWrapTaskRun().orElseThrow();
-            List<String> assignments = environment.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                    .toList();
+            List<String> assignments = new SessionVariables(environment, Set.of()).asAssignments();
             Optional<Duration> taskTime = task.resources().timeLimit();
             Values.Builder values = wrappedAction(wrapper.values.toBuilder(), argv, assignments, taskTime, null, null)
                     .put("WrappedStep.Name", task.processName());
