@@ -8,6 +8,14 @@ public interface ExecutorContext {
     /** The run's id; executors tag what they create with it (job names, container labels). */
     String runId();
 
+    /**
+     * The pipeline's name; executors add it to what they create so that what a crashed run left
+     * behind can be found by the next run of the same pipeline.
+     */
+    default String pipelineName() {
+        return "";
+    }
+
     /** The root of the run's work directories. */
     Path workRoot();
 

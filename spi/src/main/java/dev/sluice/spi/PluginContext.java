@@ -26,6 +26,14 @@ public interface PluginContext {
     /** Where the plugin registers its own metrics; names are prefixed with {@code sluice_plugin_<id>_}. */
     PluginMetrics metrics();
 
+    /**
+     * Shows what the plugin is doing for a task in the live progress display, e.g. an image pull's
+     * progress while its gate waits. Only the latest status of a task is shown; call it at most a few
+     * times a second. Safe from any thread; does nothing when no run is displaying the task.
+     */
+    default void reportStatus(TaskHandle task, String status) {
+    }
+
     /** A logger named after the plugin. */
     Logger logger();
 }

@@ -1,6 +1,8 @@
 package dev.sluice.spi;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -29,6 +31,23 @@ public interface Settings {
     default boolean isSet(String key) {
         return string(key).isPresent();
     }
+
+    /**
+     * A list: a YAML list in the config or pipeline, or one value with items separated by commas.
+     * Items are trimmed; empty items are dropped. Empty when the key is not set.
+     */
+    default List<String> list(String key) {
+        Optional<String> v = string(key);
+        if (v.isEmpty()) {
+            return List.of();
+        }
+        String separator = v.get().indexOf(LIST_SEPARATOR) >= 0 ? String.valueOf(LIST_SEPARATOR) : ",";
+        return Arrays.stream(v.get().split(java.util.regex.Pattern.quote(separator)))
+                .map(String::trim).filter(item -> !item.isEmpty()).toList();
+    }
+
+    /** How the host joins the items of a YAML list into one value; see {@link #list}. */
+    char LIST_SEPARATOR = '\n';
 
     default boolean bool(String key, boolean defaultValue) {
         Optional<String> v = string(key);

@@ -2,6 +2,7 @@ package dev.sluice.spi;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import org.pf4j.ExtensionPoint;
 
@@ -57,6 +58,15 @@ public interface TaskExecutor extends ExtensionPoint {
      * waiting; the end shows up in a later {@link #poll}.
      */
     void kill(Collection<SubmittedTask> tasks, Duration gracePeriod) throws ExecutorException;
+
+    /**
+     * Health monitors of this executor's own, probed for its tasks only (a container executor checks
+     * that the task's container still runs). The host calls this once, after {@link #start}, and runs
+     * them like the {@link TaskHealthMonitor} extensions of plugins.
+     */
+    default List<TaskHealthMonitor> healthMonitors() {
+        return List.of();
+    }
 
     /** Releases what the executor holds; running tasks have been killed by then. */
     default void close() {

@@ -53,4 +53,12 @@ public interface TaskHandle {
 
     /** Parameters this task was fanned out with (empty for a process without fan-out). */
     Map<String, String> params();
+
+    /**
+     * The name of the executor that runs this task, e.g. {@code local} or {@code docker}; a gate that
+     * prepares for one executor only (pulling a container image) checks it.
+     */
+    default String executor() {
+        return "local";
+    }
 }

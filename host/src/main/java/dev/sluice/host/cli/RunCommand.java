@@ -116,10 +116,12 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
         try (TraceWriter traceWriter = new TraceWriter(tracePath)) {
             listeners.add(traceWriter);
             TaskPollingMonitor monitor = new TaskPollingMonitor(
-                    new TaskPollingMonitor.Options(runId, workRoot, KILL_GRACE, resume), plan.plans(),
+                    new TaskPollingMonitor.Options(runId, workRoot, KILL_GRACE, resume, plan.pipeline().name()),
+                    plan.plans(),
                     plan.executors(), gates, plan.wrappers(), monitors,
                     session == null ? TaskEnvironments.NONE : session,
                     new WorkDirs(workRoot, runId), time, RunListener.of(listeners));
+            plan.showStatusesOn(monitor::reportStatus);
             if (mode != ProgressMode.off) {
                 out.printf("sluice run %s: %s, %d task(s)%n", runId, plan.pipeline().name(), plan.taskCount());
             }

@@ -95,7 +95,7 @@ public final class ConfigLoader {
                         + "' is not an executor name; use letters, digits, '_', '-' and '.'");
                 continue;
             }
-            Map<String, String> raw = Fields.textMap(e.value(), path, "{queueSize: 8, pollInterval: 1s}", problems);
+            Map<String, String> raw = Fields.settingsMap(e.value(), path, "{queueSize: 8, pollInterval: 1s}", problems);
             if (raw == null) {
                 continue;
             }
@@ -161,7 +161,7 @@ public final class ConfigLoader {
                         + "' is not a plugin id; use letters, digits, '_', '-' and '.'");
                 continue;
             }
-            Map<String, String> settings = Fields.textMap(e.value(), path, "{pollInterval: 2s}", problems);
+            Map<String, String> settings = Fields.settingsMap(e.value(), path, "{pollInterval: 2s}", problems);
             if (settings != null) {
                 plugins.put(e.key(), settings);
             }

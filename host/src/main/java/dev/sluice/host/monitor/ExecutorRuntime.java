@@ -30,6 +30,8 @@ final class ExecutorRuntime {
     /** Threads that call submit when the executor accepts several at once; {@code null} otherwise. */
     java.util.concurrent.ExecutorService submitPool;
     int submitConcurrency = 1;
+    /** The executor's own health monitors, for its tasks only. */
+    java.util.List<dev.sluice.spi.TaskHealthMonitor> healthMonitors = java.util.List.of();
     /** Submissions handed to the pool whose answer has not come back yet. */
     int submitting;
     long nextPollNanos;

@@ -67,7 +67,10 @@ public final class TaskPollingMonitor {
      *
      * @param killGrace time between SIGTERM and SIGKILL when the run stops tasks
      */
-    public record Options(String runId, Path workRoot, Duration killGrace, boolean resume) {
+    public record Options(String runId, Path workRoot, Duration killGrace, boolean resume, String pipelineName) {
+        public Options(String runId, Path workRoot, Duration killGrace, boolean resume) {
+            this(runId, workRoot, killGrace, resume, "");
+        }
     }
 
     /** A process and its tasks, in the order the pipeline's DAG allows. */
@@ -252,6 +255,11 @@ public final class TaskPollingMonitor {
                 }
 
                 @Override
+                public String pipelineName() {
+                    return options.pipelineName();
+                }
+
+                @Override
                 public Settings config() {
                     return setup.config();
                 }
@@ -294,6 +302,14 @@ public final class TaskPollingMonitor {
                     rt.submitConcurrency = concurrency;
                     rt.submitPool = Executors.newFixedThreadPool(concurrency,
                             Thread.ofPlatform().name("sluice-submit-" + rt.name() + "-", 1).daemon().factory());
+                }
+            }
+            if (problem == null) {
+                try {
+                    rt.healthMonitors = List.copyOf(
+                            PluginCalls.call(setup.executor(), setup.executor()::healthMonitors));
+                } catch (RuntimeException e) {
+                    log.warn("executor '{}' failed listing its health monitors: {}", rt.name(), e.toString());
                 }
             }
             holder[0] = rt;
@@ -909,14 +925,16 @@ public final class TaskPollingMonitor {
     // ---- health probes ----------------------------------------------------------------------------
 
     private void startProbes(TaskRecord rec) {
-        if (healthMonitors.isEmpty()) {
+        List<TaskHealthMonitor> monitors = rec.executor.healthMonitors.isEmpty() ? healthMonitors
+                : concat(healthMonitors, rec.executor.healthMonitors);
+        if (monitors.isEmpty()) {
             return;
         }
         TaskHandle task = rec.task;
         SubmittedTask submitted = rec.submitted;
         int attempt = task.attempt();
         List<Thread> threads = new ArrayList<>();
-        for (TaskHealthMonitor monitor : healthMonitors) {
+        for (TaskHealthMonitor monitor : monitors) {
             boolean applies;
             Duration period;
             int threshold;
@@ -950,6 +968,12 @@ public final class TaskPollingMonitor {
         if (!threads.isEmpty()) {
             probes.put(rec, threads);
         }
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private void stopProbes(TaskRecord rec) {
@@ -997,6 +1021,19 @@ public final class TaskPollingMonitor {
         }
     }
 
+    /**
+     * Shows a plugin's status for a task in progress and trace ({@code PluginContext.reportStatus}).
+     * Any thread; a status for an attempt that has moved on is dropped.
+     */
+    public void reportStatus(TaskHandle task, String status) {
+        post(() -> {
+            TaskRecord rec = byId.get(task.id());
+            if (rec != null) {
+                onStatus(rec, task.attempt(), status);
+            }
+        });
+    }
+
     /** Hands an event from another thread to the monitor's. */
     private void post(Runnable event) {
         inbox.add(event);
@@ -1011,7 +1048,7 @@ public final class TaskPollingMonitor {
         Resources tighter = new Resources(r.cpus(), r.memoryBytes(), limit.get(), r.accelerators(),
                 r.acceleratorType());
         return new Task(task.id(), task.key(), task.processName(), task.name(), task.attempt(), task.command(),
-                task.environment(), tighter, task.workDir(), task.inputs(), task.hints(), task.params());
+                task.environment(), tighter, task.workDir(), task.inputs(), task.hints(), task.params(), task.executor());
     }
 
     // ---- plumbing ---------------------------------------------------------------------------------

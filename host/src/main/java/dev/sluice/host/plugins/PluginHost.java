@@ -5,6 +5,7 @@ import dev.sluice.spi.PluginContext;
 import dev.sluice.spi.PluginMetrics;
 import dev.sluice.spi.Settings;
 import dev.sluice.spi.TaskExecutor;
+import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.TaskHealthMonitor;
 import dev.sluice.spi.TaskReadinessGate;
 import dev.sluice.spi.TaskWrapper;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.pf4j.CompoundPluginLoader;
 import org.pf4j.DefaultPluginLoader;
@@ -53,6 +55,14 @@ public final class PluginHost implements AutoCloseable {
         if (Files.isDirectory(pluginsDir)) {
             manager.loadPlugins();
         }
+    }
+
+    /**
+     * Where {@link PluginContext#reportStatus} goes from now on: the run's task monitor. Until it is
+     * set, statuses are dropped.
+     */
+    public void showStatusesOn(BiConsumer<TaskHandle, String> sink) {
+        manager.statusSink = sink;
     }
 
     public Path pluginsDir() {
@@ -208,6 +218,7 @@ public final class PluginHost implements AutoCloseable {
         private final Function<String, Settings> pluginConfig;
         private final TimeSource time;
         private final Function<String, PluginMetrics> metrics;
+        private volatile BiConsumer<TaskHandle, String> statusSink;
 
         SluicePluginManager(Path root, Function<String, Settings> pluginConfig, TimeSource time,
                 Function<String, PluginMetrics> metrics) {
@@ -238,7 +249,12 @@ public final class PluginHost implements AutoCloseable {
             PluginWrapper w = whichPlugin(extensionClass);
             String id = w == null ? "host" : w.getPluginId();
             // Fields are read lazily: PF4J creates the factory from the super constructor.
-            return new HostPluginContext(id, pluginConfig.apply(id), time, metrics.apply(id));
+            return new HostPluginContext(id, pluginConfig.apply(id), time, metrics.apply(id), (task, status) -> {
+                BiConsumer<TaskHandle, String> sink = statusSink;
+                if (sink != null) {
+                    sink.accept(task, status);
+                }
+            });
         }
     }
 }

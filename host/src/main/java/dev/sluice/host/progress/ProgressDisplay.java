@@ -90,7 +90,7 @@ public final class ProgressDisplay implements RunListener {
         if (to.isTerminal() || to == TaskState.QUEUED) {
             setGates(task, c, Set.of());
         }
-        if (c.count(TaskState.RUNNING, TaskState.SUBMITTED) == 0) {
+        if (c.count(TaskState.GATED, TaskState.RUNNING, TaskState.SUBMITTED) == 0) {
             c.status = null;
         }
         dirty = true;

@@ -11,6 +11,7 @@ import dev.sluice.host.monitor.TaskPollingMonitor.ProcessPlan;
 import dev.sluice.host.pipeline.InvalidInputException;
 import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.PipelineLoader;
+import dev.sluice.host.pipeline.PluginRequirement;
 import dev.sluice.host.pipeline.Problem;
 import dev.sluice.host.pipeline.ProcessDef;
 import dev.sluice.host.plugins.PluginHost;
@@ -93,12 +94,27 @@ public final class RunPlan implements AutoCloseable {
         List<TaskWrapper> wrappers = List.of();
         List<TaskHealthMonitor> monitors = List.of();
         List<TaskExecutor> pluginExecutors = List.of();
-        if (!pipeline.plugins().isEmpty()) {
+        // An executor a process selects that is not built in names the plugin that brings it
+        // (executor: docker enables the docker plugin), so that the operator's config alone can move a
+        // pipeline onto it without editing the pipeline.
+        Set<String> declared = new TreeSet<>();
+        pipeline.plugins().forEach(p -> declared.add(p.id()));
+        Map<String, PluginRequirement> implied = new LinkedHashMap<>();
+        for (EffectiveProcess p : effective.values()) {
+            if (!"local".equals(p.executor()) && !declared.contains(p.executor())) {
+                implied.putIfAbsent(p.executor(), new PluginRequirement(p.executor(), null, p.def().location()));
+            }
+        }
+        if (!pipeline.plugins().isEmpty() || !implied.isEmpty()) {
             plugins = new PluginHost(pluginsDir, HostVersion.systemVersion(),
                     id -> Settings.of(config.plugins().getOrDefault(id, Map.of()), "plugins." + id + " of the config"),
                     time, id -> PluginMetrics.none());
+            List<PluginRequirement> requirements = new ArrayList<>(pipeline.plugins());
+            Set<String> installed = new TreeSet<>();
+            plugins.available().forEach(info -> installed.add(info.id()));
+            implied.values().stream().filter(r -> installed.contains(r.id())).forEach(requirements::add);
             try {
-                plugins.enable(pipeline.plugins());
+                plugins.enable(requirements);
                 gates = plugins.gates();
                 wrappers = plugins.wrappers();
                 monitors = plugins.monitors();
@@ -117,6 +133,7 @@ public final class RunPlan implements AutoCloseable {
 
         Set<String> namespaces = new TreeSet<>();
         pipeline.plugins().forEach(p -> namespaces.add(p.id()));
+        implied.keySet().forEach(namespaces::add);
         gates.forEach(g -> namespaces.add(g.id()));
         wrappers.forEach(w -> namespaces.add(w.id()));
         monitors.forEach(m -> namespaces.add(m.id()));
@@ -213,6 +230,13 @@ public final class RunPlan implements AutoCloseable {
 
     public int taskCount() {
         return plans.stream().mapToInt(p -> p.tasks().size()).sum();
+    }
+
+    /** Where plugins' task statuses ({@code PluginContext.reportStatus}) go; nowhere without plugins. */
+    public void showStatusesOn(java.util.function.BiConsumer<dev.sluice.spi.TaskHandle, String> sink) {
+        if (plugins != null) {
+            plugins.showStatusesOn(sink);
+        }
     }
 
     @Override

@@ -10,7 +10,7 @@ import java.util.Map;
 /** One attempt of a task, as the host hands it to plugins. Immutable. */
 public record Task(String id, String key, String processName, String name, int attempt, List<String> command,
         Map<String, String> environment, Resources resources, Path workDir, List<Path> inputs, Hints hints,
-        Map<String, String> params) implements TaskHandle {
+        Map<String, String> params, String executor) implements TaskHandle {
 
     public Task {
         command = List.copyOf(command);

@@ -12,41 +12,46 @@ import java.util.Map;
  */
 public record TestTaskHandle(String id, String key, String processName, String name, int attempt,
         List<String> command, Map<String, String> environment, Resources resources, Path workDir,
-        List<Path> inputs, Hints hints, Map<String, String> params) implements TaskHandle {
+        List<Path> inputs, Hints hints, Map<String, String> params, String executor) implements TaskHandle {
 
     public static TestTaskHandle of(String id) {
         return new TestTaskHandle(id, "key-" + id, "test", "test (" + id + ")", 1, List.of("true"), Map.of(),
                 Resources.DEFAULT, Path.of(System.getProperty("java.io.tmpdir")), List.of(), Hints.empty(),
-                Map.of());
+                Map.of(), "local");
     }
 
     public TestTaskHandle withHints(Map<String, String> values) {
         return new TestTaskHandle(id, key, processName, name, attempt, command, environment, resources, workDir,
-                inputs, Hints.of(values, "process '" + processName + "'"), params);
+                inputs, Hints.of(values, "process '" + processName + "'"), params, executor);
     }
 
     public TestTaskHandle withInputs(List<Path> paths) {
         return new TestTaskHandle(id, key, processName, name, attempt, command, environment, resources, workDir,
-                List.copyOf(paths), hints, params);
+                List.copyOf(paths), hints, params, executor);
     }
 
     public TestTaskHandle withWorkDir(Path dir) {
         return new TestTaskHandle(id, key, processName, name, attempt, command, environment, resources, dir,
-                inputs, hints, params);
+                inputs, hints, params, executor);
     }
 
     public TestTaskHandle withCommand(List<String> argv) {
         return new TestTaskHandle(id, key, processName, name, attempt, List.copyOf(argv), environment, resources,
-                workDir, inputs, hints, params);
+                workDir, inputs, hints, params, executor);
     }
 
     public TestTaskHandle withResources(Resources value) {
         return new TestTaskHandle(id, key, processName, name, attempt, command, environment, value, workDir,
-                inputs, hints, params);
+                inputs, hints, params, executor);
     }
 
     public TestTaskHandle withAttempt(int value) {
         return new TestTaskHandle(id, key, processName, name, value, command, environment, resources, workDir,
-                inputs, hints, params);
+                inputs, hints, params, executor);
+    }
+
+    public TestTaskHandle withExecutor(String value) {
+        return new TestTaskHandle(id, key, processName, name, attempt, command, environment, resources, workDir,
+                inputs, hints, params, value);
     }
 }

@@ -205,6 +205,20 @@ public final class Fields {
         return null;
     }
 
+    /** A list of text values as one value, items joined by {@link dev.sluice.spi.Settings#LIST_SEPARATOR}. */
+    private static String joinedList(YamlNode.Sequence list, String path, Problems problems) {
+        List<String> items = new ArrayList<>();
+        for (int i = 0; i < list.items().size(); i++) {
+            String item = text(list.items().get(i), path + "[" + i + "]", "a text value (quote it if needed)",
+                    problems);
+            if (item == null) {
+                return null;
+            }
+            items.add(item);
+        }
+        return String.join(String.valueOf(dev.sluice.spi.Settings.LIST_SEPARATOR), items);
+    }
+
     /** A mapping, or an empty value as an empty mapping; otherwise a problem and {@code null}. */
     public static YamlNode.Mapping mapping(YamlNode node, String path, String what, Problems problems) {
         if (node instanceof YamlNode.Mapping m) {
@@ -247,6 +261,20 @@ public final class Fields {
 
     /** A map of texts; {@code null} with problems when any value is not one. */
     public static Map<String, String> textMap(YamlNode node, String path, String example, Problems problems) {
+        return textMap(node, path, example, false, problems);
+    }
+
+    /**
+     * As {@link #textMap}, but a value may also be a list of texts, kept as one value with the items
+     * joined by {@link dev.sluice.spi.Settings#LIST_SEPARATOR} (read back with {@code Settings.list}).
+     * For the settings of executors and plugins.
+     */
+    public static Map<String, String> settingsMap(YamlNode node, String path, String example, Problems problems) {
+        return textMap(node, path, example, true, problems);
+    }
+
+    private static Map<String, String> textMap(YamlNode node, String path, String example, boolean lists,
+            Problems problems) {
         YamlNode.Mapping m = mapping(node, path, "values, e.g. " + example, problems);
         if (m == null) {
             return null;
@@ -254,7 +282,10 @@ public final class Fields {
         Map<String, String> out = new LinkedHashMap<>();
         boolean ok = true;
         for (YamlNode.Entry e : m.entries().values()) {
-            String s = text(e.value(), child(path, e.key()), "a text value (quote it if needed)", problems);
+            String s = lists && e.value() instanceof YamlNode.Sequence list
+                    ? joinedList(list, child(path, e.key()), problems)
+                    : text(e.value(), child(path, e.key()), lists ? "a text value or a list of them (quote it if needed)"
+                            : "a text value (quote it if needed)", problems);
             ok &= s != null;
             out.put(e.key(), s);
         }

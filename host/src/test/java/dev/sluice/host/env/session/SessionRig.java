@@ -97,7 +97,7 @@ final class SessionRig implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return new TestTaskHandle(id, "key-" + id, process, process + " (" + id + ")", 1, List.of("task"), Map.of(),
-                resources, workDir, List.of(), Hints.empty(), Map.of());
+                resources, workDir, List.of(), Hints.empty(), Map.of(), "local");
     }
 
     /** Passes a new task of the process through the session's gate, which enters its environments. */

@@ -1,0 +1,101 @@
+package dev.sluice.plugins.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectExecResponse;
+import dev.sluice.spi.TimeSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+
+/**
+ * Ends a task exec'd in a session container: SIGTERM to its process and every descendant, SIGKILL to
+ * what is left after the grace period. The engine has no call to signal an exec, so the processes are
+ * signalled from the host by their host pids; where the host may not signal them (sluice runs as
+ * another user than the container), {@code kill} is exec'd inside the container with their pids there.
+ */
+final class ExecSignals {
+    private final DockerClient client;
+    private final TaskRun run;
+    private final TimeSource time;
+    private final Logger log;
+
+    ExecSignals(DockerClient client, TaskRun run, TimeSource time, Logger log) {
+        this.client = client;
+        this.run = run;
+        this.time = time;
+        this.log = log;
+    }
+
+    void terminate(Duration grace) throws InterruptedException {
+        InspectExecResponse exec = client.inspectExecCmd(run.execId).exec();
+        Long pid = exec.getPidLong();
+        if (!Boolean.TRUE.equals(exec.isRunning()) || pid == null || pid <= 0) {
+            return;
+        }
+        List<ProcessHandle> tree = tree(pid);
+        if (grace.isZero()) {
+            signal(tree, true);
+            return;
+        }
+        signal(tree, false);
+        time.sleep(grace);
+        List<ProcessHandle> left = tree.stream().filter(ProcessHandle::isAlive).toList();
+        if (!left.isEmpty()) {
+            signal(left, true);
+        }
+    }
+
+    private static List<ProcessHandle> tree(long pid) {
+        List<ProcessHandle> tree = new ArrayList<>();
+        ProcessHandle.of(pid).ifPresent(root -> {
+            tree.add(root);
+            try (Stream<ProcessHandle> d = root.descendants()) {
+                d.forEach(tree::add);
+            }
+        });
+        return tree;
+    }
+
+    private void signal(List<ProcessHandle> processes, boolean force) {
+        List<String> refused = new ArrayList<>();
+        for (ProcessHandle p : processes) {
+            boolean sent = force ? p.destroyForcibly() : p.destroy();
+            if (!sent && p.isAlive()) {
+                namespacePid(p.pid()).ifPresent(refused::add);
+            }
+        }
+        if (refused.isEmpty()) {
+            return;
+        }
+        List<String> argv = new ArrayList<>(List.of("kill", "-s", force ? "KILL" : "TERM"));
+        argv.addAll(refused);
+        try {
+            String id = client.execCreateCmd(run.containerId).withCmd(argv.toArray(String[]::new))
+                    .withUser("0").exec().getId();
+            client.execStartCmd(id).withDetach(true).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<>());
+        } catch (RuntimeException e) {
+            log.warn("cannot signal task {} in {}: the host may not signal its processes and kill inside the container "
+                    + "failed: {}", run.submitted.taskId(), run.container(), e.toString());
+        }
+    }
+
+    /** The pid inside the container's pid namespace, from /proc/<pid>/status's NSpid line. */
+    private static java.util.Optional<String> namespacePid(long hostPid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(hostPid), "status"))) {
+                if (line.startsWith("NSpid:")) {
+                    String[] pids = line.substring("NSpid:".length()).trim().split("\\s+");
+                    return java.util.Optional.of(pids[pids.length - 1]);
+                }
+            }
+        } catch (IOException e) {
+            // Gone meanwhile.
+        }
+        return java.util.Optional.empty();
+    }
+}

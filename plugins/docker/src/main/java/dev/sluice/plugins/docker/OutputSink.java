@@ -1,0 +1,121 @@
+package dev.sluice.plugins.docker;
+
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.model.Frame;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Writes an attached stream's frames verbatim to the task's {@code .command.out} and {@code .command.err}
+ * as they arrive (no buffering, so that a reader of the stdout protocol sees lines at once), and calls
+ * back once when the stream ends. The end of the stream says nothing of the exit code: the callback
+ * asks the engine for it.
+ */
+final class OutputSink extends ResultCallback.Adapter<Frame> {
+    private final OutputStream out;
+    private final OutputStream err;
+    private final Runnable onEnd;
+    private volatile Throwable failure;
+    private boolean ended;
+    private boolean ready;
+    private boolean endPending;
+
+    OutputSink(Path stdout, Path stderr, Runnable onEnd) throws IOException {
+        this.out = Files.newOutputStream(stdout);
+        this.err = Files.newOutputStream(stderr);
+        this.onEnd = onEnd;
+    }
+
+    @Override
+    public void onNext(Frame frame) {
+        try {
+            switch (frame.getStreamType()) {
+                case STDERR -> err.write(frame.getPayload());
+                case STDOUT, RAW -> out.write(frame.getPayload());
+                default -> {
+                    // STDIN frames are never sent back.
+                }
+            }
+        } catch (IOException e) {
+            failure = e;
+        }
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+        failure = throwable;
+        end();
+        releaseStream();
+    }
+
+    @Override
+    public void onComplete() {
+        end();
+        releaseStream();
+    }
+
+    private void releaseStream() {
+        try {
+            close();
+        } catch (IOException e) {
+            // The stream is gone either way.
+        }
+    }
+
+    /** Why the stream broke off or its output could not be written, or {@code null}. */
+    Throwable failure() {
+        return failure;
+    }
+
+    private void end() {
+        synchronized (this) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            if (!ready) {
+                endPending = true;
+            }
+        }
+        closeQuietly(out);
+        closeQuietly(err);
+        if (!endPending) {
+            onEnd.run();
+        }
+    }
+
+    /**
+     * Lets the end callback run: the caller has recorded what the callback needs. An end that came
+     * before is handled now, on the caller's thread.
+     */
+    void ready() {
+        boolean runNow;
+        synchronized (this) {
+            ready = true;
+            runNow = endPending;
+            endPending = false;
+        }
+        if (runNow) {
+            onEnd.run();
+        }
+    }
+
+    /** Closes the files without waiting for the stream, when the task never started. */
+    void abandon() {
+        synchronized (this) {
+            ended = true;
+        }
+        closeQuietly(out);
+        closeQuietly(err);
+    }
+
+    private static void closeQuietly(OutputStream s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // Nothing more can be written; the task's result does not depend on it.
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.sluice.plugins.docker;
+
+import dev.sluice.spi.SubmittedTask;
+import dev.sluice.spi.TaskLaunch;
+import dev.sluice.spi.TaskStatus;
+import java.time.Instant;
+
+/** One task attempt on the engine: an exec in a session container, or a container of its own. */
+final class TaskRun {
+    final TaskLaunch launch;
+    final SubmittedTask submitted;
+    /** The session container it was exec'd in; {@code null} for a container of its own. */
+    final SessionContainer session;
+    final String containerId;
+    final String containerName;
+    /** The exec's id in a session container; {@code null} for a container of its own. */
+    final String execId;
+    /** {@link System#nanoTime} at the start, to match the engine's real-time events against. */
+    final long startSystemNanos;
+    final Instant startedAt;
+    volatile TaskStatus status;
+    volatile boolean killRequested;
+
+    TaskRun(TaskLaunch launch, SubmittedTask submitted, SessionContainer session, String containerId,
+            String containerName, String execId, long startSystemNanos, Instant startedAt) {
+        this.launch = launch;
+        this.submitted = submitted;
+        this.session = session;
+        this.containerId = containerId;
+        this.containerName = containerName;
+        this.execId = execId;
+        this.startSystemNanos = startSystemNanos;
+        this.startedAt = startedAt;
+        this.status = TaskStatus.running(startedAt);
+    }
+
+    /** The container as users see it: {@code sluice-<run>-s1 (3f2a9c1d0b7e)}. */
+    String container() {
+        return DockerExecutor.describeContainer(containerName, containerId);
+    }
+}
