@@ -90,6 +90,8 @@ public final class DockerExecutor implements TaskExecutor {
     private ExecutorCapacity capacity;
     private int submitConcurrency = 4;
     private String owner;
+    /** The engine's CPUs: a container's CPU limit cannot exceed them. */
+    private int engineCpus;
     private final Map<String, SessionContainer> sessions = new ConcurrentHashMap<>();
     private final Map<String, Object> sessionLocks = new ConcurrentHashMap<>();
     private final Map<SubmittedTask, TaskRun> runs = new ConcurrentHashMap<>();
@@ -137,6 +139,12 @@ public final class DockerExecutor implements TaskExecutor {
         } catch (IllegalStateException e) {
             daemon.close();
             throw new ExecutorException(e.getMessage(), e);
+        }
+        try {
+            Integer cpus = daemon.client().infoCmd().exec().getNCPU();
+            engineCpus = cpus == null || cpus < 1 ? capacity.cpus() : cpus;
+        } catch (RuntimeException e) {
+            throw new ExecutorException(daemon.describe(e), e);
         }
         owner = ownerLabel();
         sweep();
@@ -282,7 +290,8 @@ public final class DockerExecutor implements TaskExecutor {
             String name = containerName("s");
             ContainerRequest request = new ContainerRequest(image, name, settings.keepAlive(), List.of(),
                     context.workRoot().toString(), settings.user(), labels(DockerSettings.Isolation.SESSION, null),
-                    mounts, settings.network(), capacity.cpus() * 1_000_000_000L, capacity.memoryBytes(),
+                    mounts, settings.network(), Math.min(capacity.cpus(), engineCpus) * 1_000_000_000L,
+                    capacity.memoryBytes(),
                     Optional.empty());
             String id = createAndStart(request, null);
             // A keep-alive command the image lacks ends at once; say so instead of failing every exec.
@@ -686,7 +695,7 @@ public final class DockerExecutor implements TaskExecutor {
                 continue;
             }
             String name = c.getNames() == null || c.getNames().length == 0 ? c.getId() : c.getNames()[0];
-            log.info("removing container {} left by run {} of pipeline {}, which ended without removing it",
+            log.warn("removing container {} left by run {} of pipeline {}, which ended without removing it",
                     name.replaceFirst("^/", ""), labels.get(LABEL_RUN), context.pipelineName());
             created.put(c.getId(), name);
             remove(c.getId());

@@ -40,6 +40,8 @@ import org.slf4j.Logger;
 @Extension
 public final class ImageGate implements TaskReadinessGate {
     static final String ID = DockerExecutor.NAME;
+    private static final List<String> HINTS = List.of(TaskOptions.IMAGE, TaskOptions.ISOLATION, TaskOptions.MOUNTS,
+            ID + "/" + GatePolicy.SKIP, ID + "/" + GatePolicy.MAX_WAIT);
 
     private final PluginContext context;
     private final DockerSettings settings;
@@ -71,6 +73,12 @@ public final class ImageGate implements TaskReadinessGate {
     @Override
     public void validateHints(Hints hints) {
         TaskReadinessGate.super.validateHints(hints);
+        for (String key : hints.keys()) {
+            if (key.startsWith(ID + "/") && !HINTS.contains(key)) {
+                throw new InvalidSettingException(key, "unknown hint '" + key + "' in " + hints.origin()
+                        + "; the docker plugin reads " + String.join(", ", HINTS));
+            }
+        }
         TaskOptions.of(hints, settings).ifPresent(options -> {
             if (settings.allowsByName(options.image()) == Boolean.FALSE) {
                 throw new InvalidSettingException(TaskOptions.IMAGE, notAllowed(options.image(), hints.origin()));
@@ -192,13 +200,13 @@ public final class ImageGate implements TaskReadinessGate {
         final String image;
         final CompletableFuture<ImageInfo> result = new CompletableFuture<>();
         final Set<TaskHandle> waiting = ConcurrentHashMap.newKeySet();
-        /** Per layer: bytes done and total, from the engine's progress messages. */
-        private final Map<String, long[]> layers = new ConcurrentHashMap<>();
+        private final PullProgress progress;
         private volatile String error;
         private volatile long lastReportNanos;
 
         Pull(String image) {
             this.image = image;
+            this.progress = new PullProgress(image);
         }
 
         @Override
@@ -208,22 +216,7 @@ public final class ImageGate implements TaskReadinessGate {
                         ? item.getErrorDetail().getMessage() : item.getError();
                 return;
             }
-            if (item.getId() != null && item.getProgressDetail() != null
-                    && item.getProgressDetail().getTotal() != null && item.getProgressDetail().getTotal() > 0) {
-                long[] layer = layers.computeIfAbsent(item.getId(), id -> new long[2]);
-                boolean downloading = "Downloading".equals(item.getStatus());
-                if (downloading) {
-                    layer[0] = item.getProgressDetail().getCurrent() == null ? 0 : item.getProgressDetail().getCurrent();
-                    layer[1] = item.getProgressDetail().getTotal();
-                }
-            } else if (item.getId() != null && ("Download complete".equals(item.getStatus())
-                    || "Pull complete".equals(item.getStatus()) || "Already exists".equals(item.getStatus()))) {
-                long[] layer = layers.computeIfAbsent(item.getId(), id -> new long[2]);
-                layer[0] = Math.max(layer[0], layer[1]);
-                if (layer[1] == 0) {
-                    layer[0] = layer[1] = 1;
-                }
-            }
+            progress.update(item);
             long now = context.time().nanoTime();
             if (now - lastReportNanos > Duration.ofMillis(250).toNanos()) {
                 lastReportNanos = now;
@@ -262,23 +255,8 @@ public final class ImageGate implements TaskReadinessGate {
             result.completeExceptionally(new TaskException(message));
         }
 
-        /** e.g. "pulling busybox:1: 45% of 2.1 MB (1/3 layers)". */
         String progress() {
-            long done = 0;
-            long total = 0;
-            int complete = 0;
-            for (long[] layer : layers.values()) {
-                done += layer[0];
-                total += layer[1];
-                if (layer[1] > 0 && layer[0] >= layer[1]) {
-                    complete++;
-                }
-            }
-            if (total == 0) {
-                return "pulling " + image;
-            }
-            return "pulling " + image + ": " + (100 * done / total) + "% of " + Units.formatSize(total) + " ("
-                    + complete + "/" + layers.size() + " layers)";
+            return progress.describe();
         }
     }
 }

@@ -1,0 +1,102 @@
+package dev.sluice.plugins.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.spi.Hints;
+import dev.sluice.spi.InvalidSettingException;
+import dev.sluice.spi.Settings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DockerSettingsTest {
+    private static final String PINNED = "sha256:" + "ab".repeat(32);
+
+    private static DockerSettings settings(Map<String, String> values) {
+        return DockerSettings.from(Settings.of(values, "plugins.docker of the config"));
+    }
+
+    @Test
+    void defaults() {
+        DockerSettings s = settings(Map.of());
+        assertThat(s.pull()).isEqualTo(DockerSettings.PullPolicy.MISSING);
+        assertThat(s.network()).isEqualTo("bridge");
+        assertThat(s.user()).as("the user sluice runs as").matches("\\d+:\\d+");
+        assertThat(s.keepAlive()).containsExactly("sleep", "infinity");
+        assertThat(s.isolation()).isEqualTo(DockerSettings.Isolation.SESSION);
+        assertThat(s.monitorPeriod()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(s.allowsByName("anything:1")).isTrue();
+    }
+
+    @Test
+    void badValuesNameTheKeyAndTheFix() {
+        assertThatThrownBy(() -> settings(Map.of("pull", "sometimes"))).isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("'pull' = 'sometimes' in plugins.docker of the config")
+                .hasMessageContaining("missing").hasMessageContaining("never");
+        assertThatThrownBy(() -> settings(Map.of("hots", "unix:///x"))).hasMessageContaining("unknown setting 'hots'")
+                .hasMessageContaining("host");
+        assertThatThrownBy(() -> settings(Map.of("host", "/var/run/docker.sock"))).hasMessageContaining("unix://");
+        assertThatThrownBy(() -> settings(Map.of("mounts", "data:/data"))).hasMessageContaining("absolute");
+        assertThatThrownBy(() -> settings(Map.of("allowedImages", "lab@sha256:nothex")))
+                .hasMessageContaining("pinned digest");
+        assertThatThrownBy(() -> settings(Map.of("monitorPeriod", "100ms"))).hasMessageContaining("1s or more");
+        assertThatThrownBy(() -> settings(Map.of("isolation", "vm"))).hasMessageContaining("session")
+                .hasMessageContaining("task");
+    }
+
+    @Test
+    void imageUserKeepsTheImagesOwnUser() {
+        assertThat(settings(Map.of("user", "image")).user()).isNull();
+        assertThat(settings(Map.of("user", "1000:100")).user()).isEqualTo("1000:100");
+    }
+
+    @Test
+    void allowListGlobsDoNotCrossSlashesButDoubleStarDoes() {
+        DockerSettings s = settings(Map.of("allowedImages", "registry.local/lab/*\nbusybox:1.*\nmirror.local/**"));
+        assertThat(s.allowsByName("registry.local/lab/tool:2")).isTrue();
+        assertThat(s.allowsByName("registry.local/lab/deep/tool:2")).isFalse();
+        assertThat(s.allowsByName("busybox:1.36")).isTrue();
+        assertThat(s.allowsByName("busybox:latest")).isFalse();
+        assertThat(s.allowsByName("mirror.local/a/b/c:1")).isTrue();
+        assertThat(s.allowsByName("evil.example/miner")).isFalse();
+    }
+
+    @Test
+    void pinnedDigestAllowsAnyReferenceThatResolvesToThatContent() {
+        DockerSettings s = settings(Map.of("allowedImages", "lab/tool@" + PINNED + ", " + "busybox:*"));
+        assertThat(s.allowsByName("lab/tool@" + PINNED)).isTrue();
+        assertThat(s.allowsByName("lab/tool:2")).as("only its content can tell").isNull();
+        assertThat(s.allows("lab/tool:2", "sha256:" + "cd".repeat(32), List.of("lab/tool@" + PINNED))).isTrue();
+        assertThat(s.allows("lab/tool:3", "sha256:" + "cd".repeat(32), List.of("lab/tool@sha256:" + "ef".repeat(32))))
+                .isFalse();
+        DockerSettings byId = settings(Map.of("allowedImages", PINNED));
+        assertThat(byId.allows("local/imported:1", PINNED, List.of())).as("a bare digest pins an image id").isTrue();
+    }
+
+    @Test
+    void hintsChooseIsolationAndAddMountsToTheOperators() {
+        DockerSettings s = settings(Map.of("mounts", "/data/refs:/refs:ro"));
+        Hints hints = Hints.of(Map.of("docker/image", "lab/tool:2", "docker/isolation", "task",
+                "docker/mounts", "/scratch, /in:/in:ro"), "process 'align'");
+        TaskOptions o = TaskOptions.of(hints, s).orElseThrow();
+        assertThat(o.image()).isEqualTo("lab/tool:2");
+        assertThat(o.isolation()).isEqualTo(DockerSettings.Isolation.TASK);
+        assertThat(o.mounts()).containsExactly(new Mount(Path.of("/data/refs"), Path.of("/refs"), true),
+                new Mount(Path.of("/scratch"), Path.of("/scratch"), false), new Mount(Path.of("/in"), Path.of("/in"), true));
+    }
+
+    @Test
+    void badImageReferenceIsRefusedNamingTheHint() {
+        Hints hints = Hints.of(Map.of("docker/image", "Lab/Tool:2"), "process 'align'");
+        assertThatThrownBy(() -> TaskOptions.of(hints, settings(Map.of())))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("'docker/image' = 'Lab/Tool:2' in process 'align'")
+                .hasMessageContaining("lower-case");
+        assertThat(ImageRefs.problem("127.0.0.1:5000/sluice-test/pullable:1")).isEmpty();
+        assertThat(ImageRefs.problem("busybox@sha256:" + "ab".repeat(32))).isEmpty();
+        assertThat(ImageRefs.problem("a b")).isPresent();
+    }
+}
