@@ -11,6 +11,7 @@ import dev.sluice.host.pipeline.Problem;
 import dev.sluice.host.pipeline.ProcessSettings;
 import dev.sluice.host.pipeline.RateLimit;
 import dev.sluice.host.pipeline.TestFiles;
+import dev.sluice.spi.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -178,7 +179,7 @@ class ConfigLoaderTest {
                   withLabel:
                     big: 8
                 plugins:
-                  files: {paths: [a, b]}
+                  files: {paths: {a: b}}
                 """).problems();
 
         assertThat(problems).extracting(Problem::field)
@@ -186,7 +187,22 @@ class ConfigLoaderTest {
         assertThat(problems.get(0).message()).startsWith("expected a map of executor names").endsWith("got a list");
         assertThat(problems.get(1).message()).startsWith("expected a map of process settings")
                 .endsWith("got the text '8'");
-        assertThat(problems.get(2).message()).startsWith("expected a text value");
+        assertThat(problems.get(2).message()).startsWith("expected a text value or a list of them");
+    }
+
+    @Test
+    void listsInPluginAndExecutorSettingsAreReadBackAsLists() throws Exception {
+        Path file = write(dir, "lists.yaml", """
+                executors:
+                  docker: {cpus: 4}
+                plugins:
+                  docker: {allowedImages: ["lab/*", "busybox:1.*"], network: none}
+                """);
+        OperatorConfig config = ConfigLoader.load(file);
+        Settings docker = Settings.of(config.plugins().get("docker"), "plugins.docker");
+        assertThat(docker.list("allowedImages")).containsExactly("lab/*", "busybox:1.*");
+        assertThat(docker.list("network")).containsExactly("none");
+        assertThat(docker.list("missing")).isEmpty();
     }
 
     @Test
