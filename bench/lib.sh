@@ -1,5 +1,5 @@
 # Shared helpers of the shell benchmarks (bench/run-dispatch, bench/run-startup,
-# bench/run-environments), sourced, not run.
+# bench/run-environments, bench/run-docker), sourced, not run.
 # Callers set `set -euo pipefail` themselves; every function here is safe under it.
 #
 # Sets BENCH_ROOT (the repository root) and BENCH_DIR (bench/). Numbers are printed with a '.'
@@ -73,6 +73,13 @@ bench_median() {
   [ $# -gt 0 ] || { printf -- '-'; return 0; }
   printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
     END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f", m }'
+}
+
+# bench_median2 NUMBER...: the same with two decimals, for ratios and times per task.
+bench_median2() {
+  [ $# -gt 0 ] || { printf -- '-'; return 0; }
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+    END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f", m }'
 }
 
 # bench_max NUMBER...: prints the largest, or '-' for no numbers.
@@ -199,6 +206,34 @@ bench_trace_latency() {
       if (bad) exit 1
       if (n == 0) printf "0 -\n"; else printf "%d %.1f\n", n, sum / n
     }' "$trace" || bench_die "cannot read the trace '$trace': its header must name the columns submit and complete."
+}
+
+# bench_trace_phases TRACE: reads a sluice trace and prints "ROWS QUEUE_MS RUN_MS MAX_QUEUE_MS": how
+# many rows have a `submit`, a `start` and a `complete` time, the mean over them of start - submit
+# (what the executor did before it reported the task started) and of complete - start (the rest, to
+# the recorded end), and the largest start - submit, in milliseconds with one decimal ('-' when no
+# row has all three). Fails if a column is missing.
+bench_trace_phases() {
+  local trace=$1
+  [ -s "$trace" ] || bench_die "the trace '$trace' is missing or empty."
+  awk -F '\t' "$BENCH_AWK_ISO"'
+    NR == 1 {
+      for (i = 1; i <= NF; i++) col[$i] = i
+      if (!("submit" in col) || !("start" in col) || !("complete" in col)) { bad = 1; exit 1 }
+      next
+    }
+    NF == 0 { next }
+    {
+      s = iso_ms($col["submit"]); b = iso_ms($col["start"]); c = iso_ms($col["complete"])
+      if (s >= 0 && b >= 0 && c >= 0) {
+        n++; q += b - s; r += c - b
+        if (n == 1 || b - s > mq) mq = b - s
+      }
+    }
+    END {
+      if (bad) exit 1
+      if (n == 0) printf "0 - - -\n"; else printf "%d %.1f %.1f %.1f\n", n, q / n, r / n, mq
+    }' "$trace" || bench_die "cannot read the trace '$trace': its header must name the columns submit, start and complete."
 }
 
 # bench_trace_task TRACE PROCESS: the first row of PROCESS in a sluice trace, as
