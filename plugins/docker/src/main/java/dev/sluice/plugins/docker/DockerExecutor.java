@@ -390,8 +390,12 @@ public final class DockerExecutor implements TaskExecutor {
         } catch (RuntimeException e) {
             log.debug("inspecting exec {} of {} failed: {}", run.execId, run.container(), e.toString());
         }
-        Optional<InspectContainerResponse.ContainerState> state = containerState(run.containerId, true);
-        boolean containerRuns = state.map(s -> Boolean.TRUE.equals(s.getRunning())).orElse(false);
+        // An exec that exited by itself (below 128) ran in a live container; anything else may have
+        // died with it, and only then is the container asked about.
+        boolean exitedByItself = exitCode != null && exitCode >= 0 && exitCode < 128;
+        Optional<InspectContainerResponse.ContainerState> state = exitedByItself ? Optional.empty()
+                : containerState(run.containerId, true);
+        boolean containerRuns = exitedByItself || state.map(s -> Boolean.TRUE.equals(s.getRunning())).orElse(false);
         Instant now = context.time().now();
         TaskStatus status;
         if (!containerRuns) {
