@@ -21,6 +21,8 @@ public final class DockerEngine {
     public static final String REQUIRE_VARIABLE = "SLUICE_REQUIRE_DOCKER";
     /** The image {@code .ci/docker-up} builds: a busybox root file system, no registry needed. */
     public static final String TEST_IMAGE = "sluice-test/busybox:1";
+    /** An image only the local registry of {@code .ci/docker-up} serves, for pull tests. */
+    public static final String PULLABLE_IMAGE = "127.0.0.1:5000/sluice-test/pullable:1";
 
     /** What a {@code docker} command did: its exit code and its standard output and error, merged. */
     public record Result(int exitCode, String output) {
@@ -105,6 +107,18 @@ public final class DockerEngine {
         } finally {
             Files.deleteIfExists(out);
         }
+    }
+
+    /**
+     * Runs {@code docker ARGS...} and returns its output; fails the test, with the output, when it exits
+     * other than 0.
+     */
+    public static String dockerOk(String... args) throws IOException {
+        Result r = docker(args);
+        if (r.exitCode() != 0) {
+            Assertions.fail("'docker " + String.join(" ", args) + "' exited with " + r.exitCode() + ": " + r.trimmed());
+        }
+        return r.output();
     }
 
     private static String lastLine(String output) {

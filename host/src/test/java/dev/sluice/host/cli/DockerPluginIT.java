@@ -4,6 +4,7 @@ import static dev.sluice.host.cli.SluiceProcess.column;
 import static dev.sluice.host.cli.SluiceProcess.traceRows;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.host.DockerEngine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * outside sluice (killing a container, looking for strays).
  */
 class DockerPluginIT {
-    static final String IMAGE = DockerEngine.IMAGE;
+    static final String IMAGE = DockerEngine.TEST_IMAGE;
 
     @TempDir
     Path dir;
@@ -35,17 +36,19 @@ class DockerPluginIT {
     private final List<String> pipelines = new ArrayList<>();
 
     @BeforeAll
-    static void engine() throws Exception {
+    static void engine() {
         DockerEngine.require();
     }
 
     @AfterEach
     void noContainerLeftBehind() throws Exception {
         for (String pipeline : pipelines) {
-            String left = DockerEngine.docker("ps", "-a", "-q", "--filter", "label=dev.sluice.pipeline=" + pipeline)
+            String left = DockerEngine.dockerOk("ps", "-a", "-q", "--filter", "label=dev.sluice.pipeline=" + pipeline)
                     .trim();
             if (!left.isEmpty()) {
-                DockerEngine.docker(List.of("rm", "-f"), left.split("\\s+"));
+                List<String> rm = new ArrayList<>(List.of("rm", "-f"));
+                rm.addAll(List.of(left.split("\\s+")));
+                DockerEngine.docker(rm.toArray(String[]::new));
             }
             assertThat(left).as("containers of pipeline %s left behind", pipeline).isEmpty();
         }
@@ -142,12 +145,12 @@ class DockerPluginIT {
         await("the long task and its companions to start", host, () -> Files.exists(work.resolve("long.started"))
                 && Files.exists(work.resolve("companion-1.started")) && Files.exists(work.resolve("companion-2.started"))
                 && Files.exists(work.resolve("companion-3.started")));
-        List<String> running = lines(DockerEngine.docker("ps", "-q", "--filter",
+        List<String> running = lines(DockerEngine.dockerOk("ps", "-q", "--filter",
                 "label=dev.sluice.pipeline=docker-scenario"));
         assertThat(running).as("one session container serves the four running tasks").hasSize(1);
-        String firstName = DockerEngine.docker("inspect", "-f", "{{.Name}}", running.get(0)).trim().substring(1);
+        String firstName = DockerEngine.dockerOk("inspect", "-f", "{{.Name}}", running.get(0)).trim().substring(1);
 
-        DockerEngine.docker("kill", running.get(0));
+        DockerEngine.dockerOk("kill", running.get(0));
         Instant killed = Instant.now();
         assertThat(host.waitFor(120, TimeUnit.SECONDS)).as("the run ends; output:\n%s", output()).isTrue();
         String out = output();
@@ -178,7 +181,7 @@ class DockerPluginIT {
         assertThat(laterContainers).as("a fresh container serves the queued tasks").allMatch(
                 Predicate.isEqual(laterContainers.get(0))).doesNotContain(firstName);
         assertThat(dir.resolve("exited")).as("the environment's exit ran").content().isEqualTo("exited\n");
-        assertThat(DockerEngine.docker("ps", "-a", "-q", "--filter", "label=dev.sluice.pipeline=docker-scenario"))
+        assertThat(DockerEngine.dockerOk("ps", "-a", "-q", "--filter", "label=dev.sluice.pipeline=docker-scenario"))
                 .as("no container is left").isBlank();
     }
 
@@ -311,8 +314,8 @@ class DockerPluginIT {
     @Test
     void missingImageIsPulledOnceForAllItsTasks() throws Exception {
         pipelines.add("docker-pull");
-        String image = DockerEngine.PULLABLE;
-        DockerEngine.dockerIgnoringFailure("rmi", "-f", image);
+        String image = DockerEngine.PULLABLE_IMAGE;
+        DockerEngine.docker("rmi", "-f", image);
         Path pipeline = write("pull.yaml", """
                 name: docker-pull
                 processes:
@@ -324,7 +327,7 @@ class DockerPluginIT {
         SluiceProcess.Result r = SluiceProcess.run(dir, "run", pipeline.toString(), "-c", config("", "").toString(),
                 "-w", dir.resolve("work").toString(), "--progress", "plain", "-v");
         assertThat(r.exitCode()).as(r.all()).isZero();
-        assertThat(DockerEngine.docker("image", "inspect", "-f", "{{.Id}}", image)).startsWith("sha256:");
+        assertThat(DockerEngine.dockerOk("image", "inspect", "-f", "{{.Id}}", image)).startsWith("sha256:");
         assertThat(r.all()).as("one pull served the three tasks").containsOnlyOnce("pulling image " + image);
     }
 
@@ -366,24 +369,51 @@ class DockerPluginIT {
                 processes:
                   session:
                     script: |
+                      trap 'echo term > %1$s/session.term; exit 143' TERM
                       echo started > %1$s/session.started
-                      exec sleep 300
+                      sleep 300 & wait
                   own:
                     hints: {docker/isolation: task}
                     script: |
+                      trap 'echo term > %1$s/own.term; exit 143' TERM
                       echo started > %1$s/own.started
-                      exec sleep 300
+                      sleep 300 & wait
                 """.formatted(work));
         Process host = start("run", pipeline.toString(), "-c", config("", "").toString(), "-w", work.toString(),
                 "--progress", "plain");
         await("both tasks to start", host, () -> Files.exists(work.resolve("session.started"))
                 && Files.exists(work.resolve("own.started")));
-        assertThat(lines(DockerEngine.docker("ps", "-q", "--filter", "label=dev.sluice.pipeline=docker-sigterm")))
+        assertThat(lines(DockerEngine.dockerOk("ps", "-q", "--filter", "label=dev.sluice.pipeline=docker-sigterm")))
                 .hasSize(2);
         host.destroy();
         assertThat(host.waitFor(60, TimeUnit.SECONDS)).as("sluice stops; output:\n%s", output()).isTrue();
-        assertThat(DockerEngine.docker("ps", "-a", "-q", "--filter", "label=dev.sluice.pipeline=docker-sigterm"))
+        assertThat(DockerEngine.dockerOk("ps", "-a", "-q", "--filter", "label=dev.sluice.pipeline=docker-sigterm"))
                 .as("no container left after SIGTERM; output:\n%s", output()).isBlank();
+        assertThat(work.resolve("session.term")).as("the exec'd task got SIGTERM inside its container").exists();
+        assertThat(work.resolve("own.term")).as("the task in its own container got SIGTERM").exists();
+    }
+
+    /** A task past its time limit is stopped inside its container, SIGTERM first, and fails saying why. */
+    @Test
+    void timeLimitStopsTheTaskInsideItsContainer() throws Exception {
+        pipelines.add("docker-time-limit");
+        Path work = dir.resolve("work");
+        Path pipeline = write("slow.yaml", """
+                name: docker-time-limit
+                processes:
+                  slow:
+                    resources: {time: 2s}
+                    errorStrategy: ignore
+                    script: |
+                      trap 'echo term > %1$s/slow.term; exit 143' TERM
+                      sleep 300 & wait
+                """.formatted(work));
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", pipeline.toString(), "-c", config("", "").toString(),
+                "-w", work.toString(), "--progress", "off");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        List<String[]> rows = traceRows(r.stdout());
+        assertThat(byName(rows).get("slow")[column(rows, "error")]).contains("ran past its time limit of 2s");
+        assertThat(work.resolve("slow.term")).as("SIGTERM reached the task in its container").exists();
     }
 
     /** Containers a crashed run of the same pipeline left behind are removed when the next run starts. */
@@ -392,11 +422,11 @@ class DockerPluginIT {
         pipelines.add("docker-sweep");
         String host = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
         // A run whose owner process is gone: a pid that cannot exist.
-        String stray = DockerEngine.docker("run", "-d", "--network", "none", "--label", "dev.sluice.pipeline=docker-sweep",
+        String stray = DockerEngine.dockerOk("run", "-d", "--network", "none", "--label", "dev.sluice.pipeline=docker-sweep",
                 "--label", "dev.sluice.run-id=crashed", "--label", "dev.sluice.owner=" + host + " 999999999 1",
                 IMAGE, "sleep", "300").trim();
         // A run that is alive (this JVM) must be left alone.
-        String live = DockerEngine.docker("run", "-d", "--network", "none", "--label",
+        String live = DockerEngine.dockerOk("run", "-d", "--network", "none", "--label",
                 "dev.sluice.pipeline=docker-sweep", "--label", "dev.sluice.run-id=live", "--label",
                 "dev.sluice.owner=" + host + " " + ProcessHandle.current().pid() + " "
                         + ProcessHandle.current().info().startInstant().orElseThrow().toEpochMilli(),
@@ -412,11 +442,11 @@ class DockerPluginIT {
                     config("", "").toString(), "-w", dir.resolve("work").toString(), "--progress", "off");
             assertThat(r.exitCode()).as(r.all()).isZero();
             assertThat(r.all()).contains("left by run crashed");
-            assertThat(DockerEngine.docker("ps", "-a", "-q", "--no-trunc", "--filter",
+            assertThat(DockerEngine.dockerOk("ps", "-a", "-q", "--no-trunc", "--filter",
                     "label=dev.sluice.pipeline=docker-sweep")).doesNotContain(stray).contains(live);
         } finally {
-            DockerEngine.dockerIgnoringFailure("rm", "-f", live);
-            DockerEngine.dockerIgnoringFailure("rm", "-f", stray);
+            DockerEngine.docker("rm", "-f", live);
+            DockerEngine.docker("rm", "-f", stray);
         }
     }
 
