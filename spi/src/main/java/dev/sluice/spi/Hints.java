@@ -25,6 +25,23 @@ public interface Hints extends Settings {
         return new MapSettings(values, origin);
     }
 
+    /**
+     * Refuses a key of {@code namespace} that is not one of {@code names} (a misspelt hint would
+     * otherwise be ignored without a word).
+     *
+     * @param names the hint names the namespace's owner reads, without the namespace
+     * @throws InvalidSettingException naming the key and the known ones
+     */
+    default void requireKnown(String namespace, java.util.Collection<String> names) {
+        String prefix = namespace + NAMESPACE_SEPARATOR;
+        for (String key : keys()) {
+            if (key.startsWith(prefix) && !names.contains(key.substring(prefix.length()))) {
+                throw invalid(key, string(key, ""), "not a hint of the " + namespace + " plugin; it knows "
+                        + String.join(", ", names.stream().map(n -> key(namespace, n)).toList()));
+            }
+        }
+    }
+
     /** No hints. */
     static Hints empty() {
         return new MapSettings(Map.of(), "no hints");

@@ -40,8 +40,9 @@ import org.slf4j.Logger;
 @Extension
 public final class ImageGate implements TaskReadinessGate {
     static final String ID = DockerExecutor.NAME;
-    private static final List<String> HINTS = List.of(TaskOptions.IMAGE, TaskOptions.ISOLATION, TaskOptions.MOUNTS,
-            ID + "/" + GatePolicy.SKIP, ID + "/" + GatePolicy.MAX_WAIT);
+    /** The hints the plugin reads, without the namespace. */
+    private static final List<String> HINTS = List.of("image", "isolation", "mounts", GatePolicy.SKIP,
+            GatePolicy.MAX_WAIT);
 
     private final PluginContext context;
     private final DockerSettings settings;
@@ -73,12 +74,7 @@ public final class ImageGate implements TaskReadinessGate {
     @Override
     public void validateHints(Hints hints) {
         TaskReadinessGate.super.validateHints(hints);
-        for (String key : hints.keys()) {
-            if (key.startsWith(ID + "/") && !HINTS.contains(key)) {
-                throw new InvalidSettingException(key, "unknown hint '" + key + "' in " + hints.origin()
-                        + "; the docker plugin reads " + String.join(", ", HINTS));
-            }
-        }
+        hints.requireKnown(ID, HINTS);
         TaskOptions.of(hints, settings).ifPresent(options -> {
             if (settings.allowsByName(options.image()) == Boolean.FALSE) {
                 throw new InvalidSettingException(TaskOptions.IMAGE, notAllowed(options.image(), hints.origin()));

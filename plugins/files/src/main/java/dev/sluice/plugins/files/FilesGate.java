@@ -113,13 +113,7 @@ public final class FilesGate implements TaskReadinessGate {
     @Override
     public void validateHints(Hints hints) {
         TaskReadinessGate.super.validateHints(hints);
-        String prefix = ID + Hints.NAMESPACE_SEPARATOR;
-        for (String key : hints.keys()) {
-            if (key.startsWith(prefix) && !HINT_NAMES.contains(key.substring(prefix.length()))) {
-                throw hints.invalid(key, hints.string(key, ""), "not a hint of the files gate; it knows "
-                        + String.join(", ", HINT_NAMES.stream().map(FilesGate::hintKey).toList()));
-            }
-        }
+        hints.requireKnown(ID, HINT_NAMES);
         policyOf(hints);
     }
 

@@ -33,7 +33,7 @@ class FilesGateSettingsTest {
             files/maxWait      | never  | not a duration
             files/maxWait      | 1s     | is shorter than files/stableFor (2s)
             files/skip         | maybe  | not a boolean
-            files/maxwait      | 10m    | not a hint of the files gate; it knows files/skip, files/maxWait
+            files/maxwait      | 10m    | not a hint of the files plugin; it knows files/skip, files/maxWait
             """)
     void badHintFailsValidationNamingTheKeyAndValue(String key, String value, String problem) {
         Hints hints = Hints.of(Map.of(key, value), "process 'align'");
