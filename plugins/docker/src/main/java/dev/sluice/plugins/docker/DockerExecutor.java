@@ -82,7 +82,6 @@ public final class DockerExecutor implements TaskExecutor {
     private static final Duration OOM_EVENT_GRACE = Duration.ofMillis(500);
     private static final int SIGKILL_EXIT = 137;
 
-    private final PluginContext plugin;
     private final DockerSettings settings;
     private final Logger log;
     private ExecutorContext context;
@@ -106,7 +105,6 @@ public final class DockerExecutor implements TaskExecutor {
 
     /** @throws InvalidSettingException when the operator's {@code plugins.docker} settings are bad */
     public DockerExecutor(PluginContext plugin) {
-        this.plugin = plugin;
         this.settings = DockerSettings.from(plugin.config());
         this.log = plugin.logger();
     }
@@ -303,7 +301,7 @@ public final class DockerExecutor implements TaskExecutor {
                         + String.join(" ", settings.keepAlive()) + " does not run in that image: set "
                         + "plugins.docker.keepAlive to one that does, or use docker/isolation: task");
             }
-            SessionContainer started = new SessionContainer(key, id, name);
+            SessionContainer started = new SessionContainer(id, name);
             if (current != null) {
                 log.warn("container {} {}; tasks of image {} now run in {}", current, current.death(), image, started);
             } else {
@@ -370,7 +368,7 @@ public final class DockerExecutor implements TaskExecutor {
 
     private OutputSink sink(TaskLaunch launch, Runnable onEnd) throws TaskException {
         try {
-            return new OutputSink(launch.files().stdout(), launch.files().stderr(), onEnd);
+            return new OutputSink(launch.files().stdout(), launch.files().stderr(), onEnd, log);
         } catch (IOException e) {
             throw new TaskException("cannot write the output of task " + launch.task().name() + " into "
                     + launch.files().workDir() + ": " + e.getMessage(), e);

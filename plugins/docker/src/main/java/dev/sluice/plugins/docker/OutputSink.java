@@ -17,12 +17,16 @@ final class OutputSink extends ResultCallback.Adapter<Frame> {
     private final OutputStream out;
     private final OutputStream err;
     private final Runnable onEnd;
-    private volatile Throwable failure;
+    private final Path stdout;
+    private final org.slf4j.Logger log;
+    private volatile boolean writeFailed;
     private boolean ended;
     private boolean ready;
     private boolean endPending;
 
-    OutputSink(Path stdout, Path stderr, Runnable onEnd) throws IOException {
+    OutputSink(Path stdout, Path stderr, Runnable onEnd, org.slf4j.Logger log) throws IOException {
+        this.stdout = stdout;
+        this.log = log;
         this.out = Files.newOutputStream(stdout);
         this.err = Files.newOutputStream(stderr);
         this.onEnd = onEnd;
@@ -39,13 +43,16 @@ final class OutputSink extends ResultCallback.Adapter<Frame> {
                 }
             }
         } catch (IOException e) {
-            failure = e;
+            if (!writeFailed) {
+                writeFailed = true;
+                log.warn("cannot write the output of a task into {}: {}; the rest of it is lost", stdout.getParent(),
+                        e.toString());
+            }
         }
     }
 
     @Override
     public void onError(Throwable throwable) {
-        failure = throwable;
         end();
         releaseStream();
     }
@@ -62,11 +69,6 @@ final class OutputSink extends ResultCallback.Adapter<Frame> {
         } catch (IOException e) {
             // The stream is gone either way.
         }
-    }
-
-    /** Why the stream broke off or its output could not be written, or {@code null}. */
-    Throwable failure() {
-        return failure;
     }
 
     private void end() {

@@ -5,14 +5,12 @@ package dev.sluice.plugins.docker;
  * until the run ends, or until it dies; the next task of its kind then gets a fresh one.
  */
 final class SessionContainer {
-    final String key;
     final String id;
     final String name;
     /** Why it is no longer usable, or {@code null} while it runs. */
     private volatile String death;
 
-    SessionContainer(String key, String id, String name) {
-        this.key = key;
+    SessionContainer(String id, String name) {
         this.id = id;
         this.name = name;
     }
