@@ -80,6 +80,9 @@ public final class DockerExecutor implements TaskExecutor {
             List.of("queueSize", "submitRateLimit", "pollInterval", "cpus", "memory", "submitConcurrency"));
     /** How long after an exec ended with SIGKILL an out-of-memory event of its container may still arrive. */
     private static final Duration OOM_EVENT_GRACE = Duration.ofMillis(500);
+    /** How long a killed exec's container may still look alive before its own end is reported. */
+    private static final Duration CONTAINER_END_GRACE = Duration.ofSeconds(1);
+    private static final Duration POLL_STEP = Duration.ofMillis(50);
     private static final int SIGKILL_EXIT = 137;
 
     private final DockerSettings settings;
@@ -392,7 +395,7 @@ public final class DockerExecutor implements TaskExecutor {
         // died with it, and only then is the container asked about.
         boolean exitedByItself = exitCode != null && exitCode >= 0 && exitCode < 128;
         Optional<InspectContainerResponse.ContainerState> state = exitedByItself ? Optional.empty()
-                : containerState(run.containerId, true);
+                : stateAfterSignal(run);
         boolean containerRuns = exitedByItself || state.map(s -> Boolean.TRUE.equals(s.getRunning())).orElse(false);
         Instant now = context.time().now();
         TaskStatus status;
@@ -415,6 +418,31 @@ public final class DockerExecutor implements TaskExecutor {
     }
 
     /**
+     * The container's state after one of its execs ended by a signal. When the container itself is
+     * killed, the engine reports the exec's end a moment before the container's, so a container that
+     * still looks alive is asked again for a short while, unless sluice killed the task itself or the
+     * engine reported an out-of-memory kill (which leaves the container running).
+     */
+    private Optional<InspectContainerResponse.ContainerState> stateAfterSignal(TaskRun run) {
+        long deadline = System.nanoTime() + CONTAINER_END_GRACE.toNanos();
+        while (true) {
+            Optional<InspectContainerResponse.ContainerState> state = containerState(run.containerId, true);
+            boolean running = state.map(s -> Boolean.TRUE.equals(s.getRunning())).orElse(false);
+            Long oomAt = oomKills.get(run.containerId);
+            boolean oomSinceStart = oomAt != null && oomAt - run.startSystemNanos >= 0;
+            if (!running || run.killRequested || oomSinceStart || System.nanoTime() > deadline) {
+                return state;
+            }
+            try {
+                context.time().sleep(POLL_STEP);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return state;
+            }
+        }
+    }
+
+    /**
      * Whether the container's cgroup reported an out-of-memory kill since the run started. The engine's
      * events are real time, so this compares {@link System#nanoTime}, not the run's clock.
      */
@@ -429,7 +457,7 @@ public final class DockerExecutor implements TaskExecutor {
                 return false;
             }
             try {
-                Thread.sleep(50);
+                context.time().sleep(POLL_STEP);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
