@@ -1,6 +1,7 @@
 package dev.sluice.spi;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /** What the host tells an executor when a run starts. */
 public interface ExecutorContext {
@@ -31,4 +32,12 @@ public interface ExecutorContext {
      * any thread, any number of times.
      */
     void statusChanged();
+
+    /**
+     * The host's endpoint for tasks that report their own end, when the operator turned it on;
+     * empty otherwise. Calls to it reach {@link TaskExecutor#callback}.
+     */
+    default Optional<CallbackEndpoint> callbackEndpoint() {
+        return Optional.empty();
+    }
 }

@@ -68,6 +68,31 @@ public interface TaskExecutor extends ExtensionPoint {
         return List.of();
     }
 
+    /**
+     * Checks a process's hints in this executor's namespace before anything runs ({@code sluice
+     * validate} and the start of {@code sluice run}), for the processes that select this executor.
+     * The default accepts everything; an executor with hints of its own checks their names and values,
+     * for example with {@link Hints#requireKnown}.
+     *
+     * @throws InvalidSettingException naming the bad key and the fix
+     */
+    default void validateHints(Hints hints) {
+    }
+
+    /**
+     * A task called back through the host's {@link CallbackEndpoint}. Called on one of the host's
+     * HTTP threads, so it must be quick and thread-safe: record what arrived and call
+     * {@link ExecutorContext#statusChanged()}; the status itself is reported by the next
+     * {@link #poll}.
+     *
+     * @param key  what follows the executor's callback URL, e.g. a job id
+     * @param body the request's body as text (at most a few kilobytes)
+     * @return whether the key names one of this executor's tasks; the caller gets 404 when not
+     */
+    default boolean callback(String key, String body) {
+        return false;
+    }
+
     /** Releases what the executor holds; running tasks have been killed by then. */
     default void close() {
     }

@@ -2,6 +2,7 @@ package dev.sluice.host.cli;
 
 import dev.sluice.host.env.action.ActionException;
 import dev.sluice.host.env.session.EnvironmentSession;
+import dev.sluice.host.http.HostEndpoint;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.RunResult;
 import dev.sluice.host.monitor.TaskEnvironments;
@@ -18,6 +19,7 @@ import dev.sluice.spi.TimeSource;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,6 +65,16 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress display, only errors and the summary.")
     boolean quiet;
 
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Serve the host's HTTP endpoint on this port (0: any free one), where tasks report "
+                    + "their end so that the host learns of it at once (the slurm executor's callback).")
+    Integer httpPort;
+
+    @Option(names = "--http-address", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "The address the HTTP endpoint listens on (default: ${DEFAULT-VALUE}, this machine "
+                    + "only); 0.0.0.0 for every interface, when tasks run on other machines.")
+    String httpAddress;
+
     @Override
     public Integer call() throws IOException {
         SluiceMain.configureLogging(common.verbose.length, quiet);
@@ -99,12 +111,23 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
         if (mode != ProgressMode.off) {
             listeners.add(new ProgressDisplay(out, mode == ProgressMode.ansi, time));
         }
+        HostEndpoint endpoint;
+        try {
+            endpoint = httpPort == null ? null : HostEndpoint.start(InetAddress.getByName(httpAddress), httpPort);
+        } catch (IOException e) {
+            err.println("sluice: " + e.getMessage());
+            err.flush();
+            return ExitCodes.INVALID_INPUT;
+        }
         EnvironmentSession session;
         try {
             session = openSession(plan, workRoot.resolve("runs").resolve(runId).resolve("session"), time);
         } catch (IOException | ActionException e) {
             err.println("sluice: cannot start the session for the pipeline's environments: " + e.getMessage());
             err.flush();
+            if (endpoint != null) {
+                endpoint.close();
+            }
             return ExitCodes.INTERNAL_ERROR;
         }
         List<TaskReadinessGate> gates = new ArrayList<>(plan.gates());
@@ -113,10 +136,11 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             gates.add(session.gate());
             monitors.addAll(session.healthMonitors());
         }
-        try (TraceWriter traceWriter = new TraceWriter(tracePath)) {
+        try (endpoint; TraceWriter traceWriter = new TraceWriter(tracePath)) {
             listeners.add(traceWriter);
             TaskPollingMonitor monitor = new TaskPollingMonitor(
-                    new TaskPollingMonitor.Options(runId, workRoot, KILL_GRACE, resume, plan.pipeline().name()),
+                    new TaskPollingMonitor.Options(runId, workRoot, KILL_GRACE, resume, plan.pipeline().name(),
+                            endpoint),
                     plan.plans(),
                     plan.executors(), gates, plan.wrappers(), monitors,
                     session == null ? TaskEnvironments.NONE : session,

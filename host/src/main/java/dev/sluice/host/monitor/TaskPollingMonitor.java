@@ -10,6 +10,8 @@ import dev.sluice.host.config.TaskSpec;
 import dev.sluice.host.pipeline.ErrorStrategy;
 import dev.sluice.host.run.Task;
 import dev.sluice.host.run.TaskState;
+import dev.sluice.host.http.HostEndpoint;
+import dev.sluice.spi.CallbackEndpoint;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.ExecutorContext;
 import dev.sluice.spi.ExecutorException;
@@ -22,6 +24,7 @@ import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.TaskHealthMonitor;
 import dev.sluice.spi.TaskLaunch;
 import dev.sluice.spi.TaskReadinessGate;
+import dev.sluice.spi.TaskExecutor;
 import dev.sluice.spi.TaskStatus;
 import dev.sluice.spi.TaskWrapper;
 import dev.sluice.spi.TimeSource;
@@ -66,10 +69,16 @@ public final class TaskPollingMonitor {
      * Run-wide options.
      *
      * @param killGrace time between SIGTERM and SIGKILL when the run stops tasks
+     * @param endpoint  the host's HTTP endpoint, where executors' tasks call back; {@code null} when off
      */
-    public record Options(String runId, Path workRoot, Duration killGrace, boolean resume, String pipelineName) {
+    public record Options(String runId, Path workRoot, Duration killGrace, boolean resume, String pipelineName,
+            HostEndpoint endpoint) {
         public Options(String runId, Path workRoot, Duration killGrace, boolean resume) {
-            this(runId, workRoot, killGrace, resume, "");
+            this(runId, workRoot, killGrace, resume, "", null);
+        }
+
+        public Options(String runId, Path workRoot, Duration killGrace, boolean resume, String pipelineName) {
+            this(runId, workRoot, killGrace, resume, pipelineName, null);
         }
     }
 
@@ -243,7 +252,16 @@ public final class TaskPollingMonitor {
     private void startExecutors() {
         for (ExecutorSetup setup : executorSetups.values()) {
             ExecutorRuntime[] holder = new ExecutorRuntime[1];
+            TaskExecutor executor = setup.executor();
+            Optional<CallbackEndpoint> callbacks = options.endpoint() == null ? Optional.empty()
+                    : Optional.of(options.endpoint().register(executor.name(),
+                            (key, body) -> PluginCalls.call(executor, () -> executor.callback(key, body))));
             ExecutorContext context = new ExecutorContext() {
+                @Override
+                public Optional<CallbackEndpoint> callbackEndpoint() {
+                    return callbacks;
+                }
+
                 @Override
                 public String runId() {
                     return options.runId();

@@ -161,6 +161,17 @@ public final class RunPlan implements AutoCloseable {
                             "gate '" + gate.id() + "' failed checking the hints: " + e));
                 }
             }
+            TaskExecutor executor = available.get(p.executor());
+            if (executor != null) {
+                try {
+                    executor.validateHints(hints);
+                } catch (InvalidSettingException e) {
+                    problems.add(new Problem(def.location(), field + ".hints." + e.key(), e.getMessage()));
+                } catch (RuntimeException e) {
+                    problems.add(new Problem(def.location(), field + ".hints",
+                            "executor '" + executor.name() + "' failed checking the hints: " + e));
+                }
+            }
             for (String key : p.hints().keySet()) {
                 String ns = key.substring(0, Math.max(0, key.indexOf(Hints.NAMESPACE_SEPARATOR)));
                 if (!namespaces.contains(ns)) {

@@ -1,0 +1,186 @@
+package dev.sluice.host.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.sluice.spi.CallbackEndpoint;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host's HTTP endpoint for one run: tasks report their end to it ({@code POST
+ * /v1/callbacks/<executor>/<key>} with the run's bearer token), and the call reaches the executor's
+ * {@link dev.sluice.spi.TaskExecutor#callback}. Served by the JDK's own HTTP server on virtual threads;
+ * bound to loopback unless an address is asked for.
+ */
+public final class HostEndpoint implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HostEndpoint.class);
+    static final String CALLBACKS = "/v1/callbacks/";
+    /** Callbacks carry an exit code or a short status; anything longer is refused. */
+    static final int MAX_BODY = 4096;
+
+    /** Receives the callbacks for one executor. */
+    @FunctionalInterface
+    public interface Receiver {
+        /** @return whether the key named one of the executor's tasks */
+        boolean accept(String key, String body);
+    }
+
+    private final HttpServer server;
+    private final ExecutorService threads;
+    private final String token;
+    private final URI base;
+    private final Map<String, Receiver> receivers = new ConcurrentHashMap<>();
+
+    private HostEndpoint(HttpServer server, ExecutorService threads, String token, URI base) {
+        this.server = server;
+        this.threads = threads;
+        this.token = token;
+        this.base = base;
+    }
+
+    /**
+     * Starts the endpoint.
+     *
+     * @param address where to listen; a wildcard address ({@code 0.0.0.0}) listens everywhere and is
+     *                advertised to tasks by the machine's host name
+     * @param port    the port, or 0 for any free one
+     * @throws IOException when the address cannot be bound, with the reason
+     */
+    public static HostEndpoint start(InetAddress address, int port) throws IOException {
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(address, port), 64);
+        } catch (IOException e) {
+            throw new IOException("cannot listen on " + address.getHostAddress() + ":" + port + ": " + e.getMessage()
+                    + "; pick another --http-port (0 takes any free one) or --http-address", e);
+        }
+        ExecutorService threads = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("sluice-http-", 1).factory());
+        server.setExecutor(threads);
+        byte[] secret = new byte[24];
+        new SecureRandom().nextBytes(secret);
+        int boundPort = server.getAddress().getPort();
+        URI base = URI.create("http://" + advertisedHost(address) + ":" + boundPort);
+        HostEndpoint endpoint = new HostEndpoint(server, threads, HexFormat.of().formatHex(secret), base);
+        server.createContext(CALLBACKS, endpoint::handleCallback);
+        server.start();
+        log.info("host endpoint listening on {}:{} (callbacks at {}{})", address.getHostAddress(), boundPort, base,
+                CALLBACKS);
+        return endpoint;
+    }
+
+    private static String advertisedHost(InetAddress address) {
+        if (!address.isAnyLocalAddress()) {
+            String literal = address.getHostAddress();
+            return literal.contains(":") ? "[" + literal + "]" : literal;
+        }
+        try {
+            return InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** The URL tasks reach the endpoint at, e.g. {@code http://127.0.0.1:40123}. */
+    public URI url() {
+        return base;
+    }
+
+    /** Routes an executor's callbacks to {@code receiver} and returns what the executor hands its tasks. */
+    public CallbackEndpoint register(String executor, Receiver receiver) {
+        receivers.put(executor, receiver);
+        URI url = URI.create(base + CALLBACKS + executor);
+        String secret = token;
+        return new CallbackEndpoint() {
+            @Override
+            public URI url() {
+                return url;
+            }
+
+            @Override
+            public String token() {
+                return secret;
+            }
+
+            @Override
+            public String toString() {
+                return url.toString();
+            }
+        };
+    }
+
+    private void handleCallback(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!"POST".equals(exchange.getRequestMethod())) {
+                exchange.getResponseHeaders().add("Allow", "POST");
+                respond(exchange, 405, "callbacks are POST requests\n");
+                return;
+            }
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+            if (auth == null || !MessageDigest.isEqual(expected, auth.getBytes(StandardCharsets.UTF_8))) {
+                respond(exchange, 401, "missing or wrong token\n");
+                return;
+            }
+            String rest = exchange.getRequestURI().getPath().substring(CALLBACKS.length());
+            int slash = rest.indexOf('/');
+            Receiver receiver = slash <= 0 ? null : receivers.get(rest.substring(0, slash));
+            String key = slash <= 0 ? "" : rest.substring(slash + 1);
+            if (receiver == null || key.isEmpty() || key.contains("/")) {
+                respond(exchange, 404, "no such callback: " + exchange.getRequestURI().getPath() + "\n");
+                return;
+            }
+            byte[] body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = in.readNBytes(MAX_BODY + 1);
+            }
+            if (body.length > MAX_BODY) {
+                respond(exchange, 413, "a callback's body is at most " + MAX_BODY + " bytes\n");
+                return;
+            }
+            boolean known;
+            try {
+                known = receiver.accept(key, new String(body, StandardCharsets.UTF_8).trim());
+            } catch (RuntimeException e) {
+                log.warn("the callback {} failed: {}", exchange.getRequestURI().getPath(), e.toString());
+                respond(exchange, 500, "the executor failed handling the callback\n");
+                return;
+            }
+            if (known) {
+                exchange.sendResponseHeaders(204, -1);
+            } else {
+                respond(exchange, 404, "no task with key " + key + "\n");
+            }
+        }
+    }
+
+    private static void respond(HttpExchange exchange, int status, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        threads.shutdownNow();
+    }
+}
