@@ -186,7 +186,7 @@ class SluiceCliIT {
                 """.formatted(marker));
         SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString());
         assertThat(r.exitCode()).as(r.all()).isEqualTo(3);
-        assertThat(r.stderr()).contains("plugin 'dockr' is not installed").contains("installed: docker, files");
+        assertThat(r.stderr()).contains("plugin 'dockr' is not installed").contains("installed: docker, files, slurm");
         assertThat(marker).doesNotExist();
     }
 

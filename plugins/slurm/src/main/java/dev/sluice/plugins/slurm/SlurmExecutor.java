@@ -91,15 +91,18 @@ public final class SlurmExecutor implements TaskExecutor {
     /** Whether sacct answers here; {@code null} until a job vanished and it was asked. */
     private Boolean sacctWorks;
     private volatile boolean submittedAny;
+    private final boolean runStatusThread;
 
     public SlurmExecutor(PluginContext plugin) {
-        this(plugin, CommandRunner.processes());
+        this(plugin, CommandRunner.processes(), true);
     }
 
-    SlurmExecutor(PluginContext plugin, CommandRunner runner) {
+    /** @param statusThread whether {@link #start} starts the status thread; tests call {@link #statusRound} */
+    SlurmExecutor(PluginContext plugin, CommandRunner runner, boolean statusThread) {
         this.plugin = plugin;
         this.log = plugin.logger();
         this.runner = runner;
+        this.runStatusThread = statusThread;
     }
 
     @Override
@@ -141,7 +144,9 @@ public final class SlurmExecutor implements TaskExecutor {
         callback = settings.callback() ? context.callbackEndpoint() : Optional.empty();
         interval = settings.pollInterval();
         nextQueryNanos = time.nanoTime();
-        statusThread = Thread.ofPlatform().daemon().name("sluice-slurm-status").start(this::statusLoop);
+        if (runStatusThread) {
+            statusThread = Thread.ofPlatform().daemon().name("sluice-slurm-status").start(this::statusLoop);
+        }
         log.info("slurm executor: polling every {} (up to {} while nothing changes){}",
                 Units.formatDuration(settings.pollInterval()), Units.formatDuration(settings.maxPollInterval()),
                 callback.map(c -> "; jobs call back to " + c.url()).orElse("; no callbacks (the host's endpoint is off)"));
@@ -339,28 +344,42 @@ public final class SlurmExecutor implements TaskExecutor {
         while (!closed) {
             try {
                 long killDue = nextKillDeadline();
-                boolean queryDue;
                 synchronized (wake) {
                     long waitNanos = Math.min(nextQueryNanos, killDue) - time.nanoTime();
                     if (!wakeRequested && waitNanos > 0) {
                         wake.wait(Math.max(1, waitNanos / 1_000_000));
                     }
                     wakeRequested = false;
-                    queryDue = time.nanoTime() >= nextQueryNanos;
                 }
                 if (closed) {
                     return;
                 }
-                forceDueKills();
-                if (queryDue) {
-                    refresh();
-                }
+                statusRound();
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
                 log.warn("the slurm status thread failed a round, going on: {}", e.toString());
                 nextQueryNanos = time.nanoTime() + settings.pollInterval().toNanos();
             }
+        }
+    }
+
+    /** Forces the kills whose grace ran out, then queries Slurm if a round is due. */
+    void statusRound() throws InterruptedException {
+        forceDueKills();
+        boolean due;
+        synchronized (wake) {
+            due = time.nanoTime() >= nextQueryNanos;
+        }
+        if (due) {
+            refresh();
+        }
+    }
+
+    /** When the next status round is due, for tests. */
+    Duration untilNextRound() {
+        synchronized (wake) {
+            return Duration.ofNanos(Math.max(0, nextQueryNanos - time.nanoTime()));
         }
     }
 
