@@ -1,0 +1,306 @@
+package dev.sluice.host.cli;
+
+import static dev.sluice.host.cli.SluiceProcess.column;
+import static dev.sluice.host.cli.SluiceProcess.traceRows;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.host.SlurmCluster;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The slurm plugin end to end, on the real single-node cluster that {@code .ci/slurm-up} starts: the
+ * built distribution runs pipelines whose tasks are batch jobs. Slurm's own commands play the world
+ * outside sluice (looking for jobs left behind).
+ */
+class SlurmPluginIT {
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void cluster() {
+        SlurmCluster.require();
+    }
+
+    @AfterEach
+    void noJobLeftBehind() throws Exception {
+        List<String> left = SlurmCluster.liveJobs();
+        if (!left.isEmpty()) {
+            SlurmCluster.run("scancel", "--user=" + System.getProperty("user.name"));
+        }
+        assertThat(left).as("jobs left in the queue").isEmpty();
+    }
+
+    private Path write(String name, String text) throws IOException {
+        Path file = dir.resolve(name);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    /** A config that moves every process onto the slurm executor, with quick polls plus {@code extra} settings. */
+    private Path config(String extra) throws IOException {
+        return configWith("pollInterval: 500ms, maxPollInterval: 5s" + extra);
+    }
+
+    private Path configWith(String executorSettings) throws IOException {
+        return write("config.yaml", """
+                process:
+                  defaults:
+                    executor: slurm
+                executors:
+                  slurm: {%s}
+                """.formatted(executorSettings));
+    }
+
+    private static Map<String, String[]> byName(List<String[]> rows) {
+        int name = column(rows, "name");
+        return rows.stream().skip(1).collect(Collectors.toMap(r -> r[name], r -> r, (a, b) -> b));
+    }
+
+    private static String runId(String stdout) {
+        Matcher m = Pattern.compile("sluice run (\\S+):").matcher(stdout);
+        assertThat(m.find()).as("the run id in:\n%s", stdout).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void aPipelineRunsAsBatchJobsWithDirectivesFromTheTask() throws Exception {
+        Path pipeline = write("p.yaml", """
+                name: slurm-basic
+                processes:
+                  hello:
+                    matrix: {n: [1, 2, 3, 4, 5, 6]}
+                    resources: {cpus: 1, memory: 100 MB, time: 10m}
+                    script: |
+                      echo "hello {{ Task.Param.n }} from ${SLURM_JOB_ID}" > result.txt
+                      echo "to stdout {{ Task.Param.n }}"
+                  fails:
+                    errorStrategy: ignore
+                    script: |
+                      echo "on stderr" >&2
+                      exit 3
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", pipeline.toString(), "-c", config("").toString(),
+                "--progress", "plain");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        List<String[]> rows = traceRows(r.stdout());
+        Map<String, String[]> tasks = byName(rows);
+        int status = column(rows, "status");
+        int nativeId = column(rows, "native_id");
+        int exit = column(rows, "exit");
+        int workdir = column(rows, "workdir");
+        for (int n = 1; n <= 6; n++) {
+            String[] row = tasks.get("hello (n=" + n + ")");
+            assertThat(row[status]).as("hello %d: %s", n, r.all()).isEqualTo("SUCCEEDED");
+            assertThat(row[nativeId]).as("the Slurm job id").matches("\\d+");
+            Path work = Path.of(row[workdir]);
+            assertThat(work.resolve("result.txt")).content().isEqualTo("hello " + n + " from " + row[nativeId] + "\n");
+            assertThat(work.resolve(".command.out")).content().isEqualTo("to stdout " + n + "\n");
+            assertThat(work.resolve(".command.run")).content().contains("#SBATCH --job-name=" + runId(r.stdout()),
+                    "#SBATCH --cpus-per-task=1", "#SBATCH --mem=100M", "#SBATCH --time=0-00:10:00",
+                    "#SBATCH --signal=B:USR1@60");
+        }
+        String[] fails = tasks.get("fails");
+        assertThat(fails[status]).isEqualTo("FAILED");
+        assertThat(fails[exit]).isEqualTo("3");
+        assertThat(Path.of(fails[workdir]).resolve(".command.err")).content().isEqualTo("on stderr\n");
+        assertThat(SlurmCluster.jobsOfRun(runId(r.stdout()))).as("every job of the run, as Slurm saw it")
+                .hasSize(7).allMatch(l -> l.contains("COMPLETED") || l.contains("FAILED"));
+    }
+
+    @Test
+    void withTheHostsEndpointJobsCallBackAndTheHostLearnsAtOnce() throws Exception {
+        Path pipeline = write("p.yaml", """
+                name: slurm-callback
+                processes:
+                  quick:
+                    matrix: {n: [1, 2, 3]}
+                    script: |
+                      sleep 2
+                """);
+        // Polls every 20 s at the most: only the callback can end these tasks sooner.
+        long start = System.nanoTime();
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", pipeline.toString(), "-c",
+                configWith("pollInterval: 20s, maxPollInterval: 60s").toString(), "--progress", "plain",
+                "--http-port", "0", "-vv");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the run ended before the first squeue round "
+                + "after the submissions (20 s); output:\n%s", r.all()).isLessThan(Duration.ofSeconds(20));
+        assertThat(r.all()).contains("jobs call back to http://127.0.0.1:");
+        assertThat(Pattern.compile("learned from the callback").matcher(r.all()).results().count())
+                .as("ends learned from callbacks; output:\n%s", r.all()).isEqualTo(3);
+        assertThat(Files.readString(Path.of(traceRows(r.stdout()).get(1)[column(traceRows(r.stdout()), "workdir")])
+                .resolve(".command.run"))).contains("Authorization: Bearer");
+    }
+
+    @Test
+    void sigtermToTheHostCancelsItsJobsAndRunningTasksGetSigterm() throws Exception {
+        Path marker = dir.resolve("markers");
+        Files.createDirectories(marker);
+        Path pipeline = write("p.yaml", """
+                name: slurm-cancel
+                processes:
+                  long:
+                    matrix: {n: [1, 2, 3, 4, 5, 6]}
+                    script: |
+                      trap 'echo term > %1$s/term-{{ Task.Param.n }}; exit 143' TERM
+                      echo started > %1$s/started-{{ Task.Param.n }}
+                      sleep 300 &
+                      wait
+                """.formatted(marker));
+        Process host = SluiceProcess.builder(dir, "run", pipeline.toString(), "-c", config("").toString(),
+                "--progress", "plain").redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (listMarkers(marker, "started-").isEmpty()) {
+            assertThat(host.isAlive()).as(Files.readString(dir.resolve("host.log"))).isTrue();
+            assertThat(System.nanoTime()).as("a job started within 90 s").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        List<String> started = listMarkers(marker, "started-");
+        String runId = runId(Files.readString(dir.resolve("host.log")));
+        assertThat(SlurmCluster.jobsOfRun(runId)).as("jobs still pending: the node has room for fewer")
+                .anyMatch(l -> l.contains("PENDING"));
+        host.destroy();
+        assertThat(host.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = Files.readString(dir.resolve("host.log"));
+        assertThat(host.exitValue()).as("the exit status of a JVM ended by SIGTERM; output:\n%s", out)
+                .isEqualTo(143);
+        assertThat(SlurmCluster.jobsOfRun(runId)).as("no job of the run is queued or running; output:\n%s", out)
+                .hasSize(6).noneMatch(l -> l.contains("PENDING") || l.contains("RUNNING"));
+        for (String s : started) {
+            String n = s.substring("started-".length());
+            assertThat(marker.resolve("term-" + n)).as("running task %s got SIGTERM", n).exists();
+        }
+    }
+
+    private static List<String> listMarkers(Path dir, String prefix) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).toList();
+        }
+    }
+
+    @Test
+    void badRequestsFailTheirTasksWithSlurmsWordsAndTheRestOfTheRunGoesOn() throws Exception {
+        Path pipeline = write("p.yaml", """
+                name: slurm-bad
+                processes:
+                  nopartition:
+                    errorStrategy: ignore
+                    hints: {slurm/partition: nope}
+                    script: "true"
+                  toobig:
+                    errorStrategy: ignore
+                    resources: {cpus: 64}
+                    script: "true"
+                  toomuchmemory:
+                    errorStrategy: ignore
+                    resources: {memory: 900 GB}
+                    script: "true"
+                  fine:
+                    script: "echo fine"
+                  local:
+                    executor: local
+                    script: "echo local"
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", pipeline.toString(), "-c", config("").toString(),
+                "--progress", "plain");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        List<String[]> rows = traceRows(r.stdout());
+        Map<String, String[]> tasks = byName(rows);
+        int status = column(rows, "status");
+        int error = column(rows, "error");
+        assertThat(tasks.get("fine")[status]).isEqualTo("SUCCEEDED");
+        assertThat(tasks.get("local")[status]).isEqualTo("SUCCEEDED");
+        assertThat(tasks.get("nopartition")[status]).isEqualTo("FAILED");
+        assertThat(tasks.get("nopartition")[error]).contains("invalid partition specified: nope")
+                .contains("slurm/partition");
+        assertThat(tasks.get("toobig")[status]).isEqualTo("FAILED");
+        assertThat(tasks.get("toobig")[error]).contains("Slurm will not start job").contains("cpus=64");
+        assertThat(tasks.get("toomuchmemory")[status]).isEqualTo("FAILED");
+        assertThat(tasks.get("toomuchmemory")[error]).contains("Memory specification can not be satisfied");
+    }
+
+    @Test
+    void misspeltHintsAndOptionsTheExecutorOwnsAreRefusedBeforeAnythingRuns() throws Exception {
+        Path pipeline = write("p.yaml", """
+                name: slurm-hints
+                processes:
+                  a:
+                    hints: {slurm/partiton: debug}
+                    script: "true"
+                  b:
+                    hints: {slurm/options: "--exclusive --output=/tmp/x"}
+                    script: "true"
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "validate", pipeline.toString(), "-c", config("").toString());
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stderr()).contains("processes.a.hints.slurm/partiton").contains("slurm/partition")
+                .contains("processes.b.hints.slurm/options").contains("'--output' is set by the slurm executor");
+    }
+
+    @Test
+    void sbatchMissingFailsTheSlurmTasksWithTheFixAndLocalOnesRun() throws Exception {
+        Path pipeline = write("p.yaml", """
+                name: slurm-missing
+                processes:
+                  remote:
+                    errorStrategy: ignore
+                    script: "true"
+                  local:
+                    executor: local
+                    script: "echo local"
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", pipeline.toString(), "-c",
+                config(", binDir: " + dir.resolve("no-slurm-here")).toString(), "--progress", "plain");
+        List<String[]> rows = traceRows(r.stdout());
+        Map<String, String[]> tasks = byName(rows);
+        assertThat(tasks.get("local")[column(rows, "status")]).as(r.all()).isEqualTo("SUCCEEDED");
+        assertThat(tasks.get("remote")[column(rows, "status")]).isEqualTo("FAILED");
+        assertThat(tasks.get("remote")[column(rows, "error")]).contains("sbatch is not installed here")
+                .contains("executors.slurm.binDir");
+    }
+
+    @Test
+    void aControllerThatDoesNotAnswerFailsTheSlurmTasksWithSlurmsMessage() throws Exception {
+        // This machine's slurm.conf, pointing at a port where no controller listens.
+        String conf = Files.readString(Path.of("/etc/slurm/slurm.conf")) + "\nSlurmctldPort=1\n";
+        Path slurmConf = write("down/slurm.conf", conf);
+        Path pipeline = write("p.yaml", """
+                name: slurm-down
+                processes:
+                  remote:
+                    errorStrategy: ignore
+                    script: "true"
+                  local:
+                    executor: local
+                    script: "echo local"
+                """);
+        ProcessBuilder pb = SluiceProcess.builder(dir, "run", pipeline.toString(), "-c", config("").toString(),
+                "--progress", "plain");
+        pb.environment().put("SLURM_CONF", slurmConf.toString());
+        Process p = pb.redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        String out = Files.readString(dir.resolve("host.log"));
+        List<String[]> rows = traceRows(out);
+        Map<String, String[]> tasks = byName(rows);
+        assertThat(tasks.get("local")[column(rows, "status")]).as(out).isEqualTo("SUCCEEDED");
+        assertThat(tasks.get("remote")[column(rows, "status")]).isEqualTo("FAILED");
+        assertThat(tasks.get("remote")[column(rows, "error")]).contains("the Slurm controller does not answer")
+                .contains("Unable to contact slurm controller");
+    }
+}
