@@ -1,0 +1,86 @@
+package dev.sluice.host.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.spi.CallbackEndpoint;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The host's endpoint over real HTTP: callbacks reach their executor with the token, and only with it. */
+class HostEndpointTest {
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<String> received = new CopyOnWriteArrayList<>();
+    private HostEndpoint endpoint;
+
+    @AfterEach
+    void stop() {
+        if (endpoint != null) {
+            endpoint.close();
+        }
+    }
+
+    private CallbackEndpoint started() throws IOException {
+        endpoint = HostEndpoint.start(InetAddress.getLoopbackAddress(), 0);
+        return endpoint.register("slurm", (key, body) -> {
+            received.add(key + "=" + body);
+            return key.equals("42");
+        });
+    }
+
+    private HttpResponse<String> post(URI url, String token, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(url).POST(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aCallbackWithTheTokenReachesTheExecutor() throws Exception {
+        CallbackEndpoint callbacks = started();
+        assertThat(callbacks.url().toString()).matches("http://127\\.0\\.0\\.1:\\d+/v1/callbacks/slurm");
+        HttpResponse<String> r = post(URI.create(callbacks.url() + "/42"), callbacks.token(), "3\n");
+        assertThat(r.statusCode()).isEqualTo(204);
+        assertThat(received).containsExactly("42=3");
+    }
+
+    @Test
+    void aCallbackWithoutTheRightTokenIsRefusedAndNeverReachesTheExecutor() throws Exception {
+        CallbackEndpoint callbacks = started();
+        assertThat(post(URI.create(callbacks.url() + "/42"), null, "0").statusCode()).isEqualTo(401);
+        assertThat(post(URI.create(callbacks.url() + "/42"), callbacks.token() + "x", "0").statusCode()).isEqualTo(401);
+        assertThat(received).isEmpty();
+    }
+
+    @Test
+    void unknownKeysExecutorsMethodsAndLongBodiesGetTheirOwnAnswers() throws Exception {
+        CallbackEndpoint callbacks = started();
+        assertThat(post(URI.create(callbacks.url() + "/7"), callbacks.token(), "0").statusCode()).isEqualTo(404);
+        assertThat(post(URI.create(endpoint.url() + "/v1/callbacks/docker/42"), callbacks.token(), "0").statusCode())
+                .isEqualTo(404);
+        assertThat(post(URI.create(callbacks.url() + "/42"), callbacks.token(), "x".repeat(5000)).statusCode())
+                .isEqualTo(413);
+        HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(callbacks.url() + "/42"))
+                .header("Authorization", "Bearer " + callbacks.token()).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(received).containsExactly("7=0");
+    }
+
+    @Test
+    void aPortInUseIsAClearError() throws Exception {
+        started();
+        int port = endpoint.url().getPort();
+        assertThatThrownBy(() -> HostEndpoint.start(InetAddress.getLoopbackAddress(), port))
+                .isInstanceOf(IOException.class).hasMessageContaining("cannot listen on 127.0.0.1:" + port)
+                .hasMessageContaining("--http-port");
+    }
+}
