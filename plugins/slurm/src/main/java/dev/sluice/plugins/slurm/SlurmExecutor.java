@@ -585,18 +585,21 @@ public final class SlurmExecutor implements TaskExecutor {
 
     private TaskStatus endFromExitCode(SlurmJob job, int code, String source) {
         Path exitFile = job.launch.files().exitCode();
-        Instant end = time.now();
+        Instant now = time.now();
+        Instant end = now;
+        String delay = "";
         try {
             // The file's time is the task's end, not when sluice learned of it.
             Instant written = Files.getLastModifiedTime(exitFile).toInstant();
+            delay = ", " + Duration.between(written, now).toMillis() + " ms after its exit-code file was written";
             if (written.isBefore(end) && (job.startedAt == null || !written.isBefore(job.startedAt))) {
                 end = written;
             }
         } catch (IOException e) {
             // Only the callback said so yet; the host's clock it is.
         }
-        log.debug("job {} of task {} ended with exit code {} (learned from the {})", job.id, job.launch.task().name(),
-                code, source);
+        log.debug("job {} of task {} ended with exit code {} (learned from the {}{})", job.id,
+                job.launch.task().name(), code, source, delay);
         if (Files.exists(job.launch.files().workDir().resolve(BatchScript.TIME_LIMIT_MARKER))) {
             return TaskStatus.ended(TaskStatus.State.TIMEOUT, "the task reached its time limit"
                     + job.launch.task().resources().timeLimit().map(t -> " of " + Units.formatDuration(t)).orElse("")
