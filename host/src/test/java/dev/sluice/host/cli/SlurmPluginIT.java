@@ -235,6 +235,20 @@ class SlurmPluginIT {
         assertThat(tasks.get("toomuchmemory")[error]).contains("Memory specification can not be satisfied");
     }
 
+    /** A pipeline of one task on the slurm executor (failures ignored) and one local task. */
+    private Path remoteAndLocal(String name) throws IOException {
+        return write("p.yaml", """
+                name: %s
+                processes:
+                  remote:
+                    errorStrategy: ignore
+                    script: "true"
+                  local:
+                    executor: local
+                    script: "echo local"
+                """.formatted(name));
+    }
+
     @Test
     void misspeltHintsAndOptionsTheExecutorOwnsAreRefusedBeforeAnythingRuns() throws Exception {
         Path pipeline = write("p.yaml", """
@@ -255,16 +269,7 @@ class SlurmPluginIT {
 
     @Test
     void sbatchMissingFailsTheSlurmTasksWithTheFixAndLocalOnesRun() throws Exception {
-        Path pipeline = write("p.yaml", """
-                name: slurm-missing
-                processes:
-                  remote:
-                    errorStrategy: ignore
-                    script: "true"
-                  local:
-                    executor: local
-                    script: "echo local"
-                """);
+        Path pipeline = remoteAndLocal("slurm-missing");
         SluiceProcess.Result r = SluiceProcess.run(dir, "run", pipeline.toString(), "-c",
                 config(", binDir: " + dir.resolve("no-slurm-here")).toString(), "--progress", "plain");
         List<String[]> rows = traceRows(r.stdout());
@@ -280,16 +285,7 @@ class SlurmPluginIT {
         // This machine's slurm.conf, pointing at a port where no controller listens.
         String conf = Files.readString(Path.of("/etc/slurm/slurm.conf")) + "\nSlurmctldPort=1\n";
         Path slurmConf = write("down/slurm.conf", conf);
-        Path pipeline = write("p.yaml", """
-                name: slurm-down
-                processes:
-                  remote:
-                    errorStrategy: ignore
-                    script: "true"
-                  local:
-                    executor: local
-                    script: "echo local"
-                """);
+        Path pipeline = remoteAndLocal("slurm-down");
         ProcessBuilder pb = SluiceProcess.builder(dir, "run", pipeline.toString(), "-c", config("").toString(),
                 "--progress", "plain");
         pb.environment().put("SLURM_CONF", slurmConf.toString());
