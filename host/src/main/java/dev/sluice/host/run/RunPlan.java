@@ -100,6 +100,7 @@ public final class RunPlan implements AutoCloseable {
         Set<String> declared = new TreeSet<>();
         pipeline.plugins().forEach(p -> declared.add(p.id()));
         Map<String, PluginRequirement> implied = new LinkedHashMap<>();
+        Set<String> installed = new TreeSet<>();
         for (EffectiveProcess p : effective.values()) {
             if (!"local".equals(p.executor()) && !declared.contains(p.executor())) {
                 implied.putIfAbsent(p.executor(), new PluginRequirement(p.executor(), null, p.def().location()));
@@ -110,7 +111,6 @@ public final class RunPlan implements AutoCloseable {
                     id -> Settings.of(config.plugins().getOrDefault(id, Map.of()), "plugins." + id + " of the config"),
                     time, id -> PluginMetrics.none());
             List<PluginRequirement> requirements = new ArrayList<>(pipeline.plugins());
-            Set<String> installed = new TreeSet<>();
             plugins.available().forEach(info -> installed.add(info.id()));
             implied.values().stream().filter(r -> installed.contains(r.id())).forEach(requirements::add);
             try {
@@ -146,7 +146,8 @@ public final class RunPlan implements AutoCloseable {
             if (!available.containsKey(p.executor())) {
                 problems.add(new Problem(def.location(), field + ".executor", "unknown executor '" + p.executor()
                         + "'; available: " + String.join(", ", available.keySet())
-                        + " (an executor plugin must be enabled under plugins:)"));
+                        + (installed.isEmpty() ? "" : "; installed plugins (selecting one's executor enables it): "
+                                + String.join(", ", installed))));
             } else {
                 used.add(p.executor());
             }

@@ -222,11 +222,12 @@ class SluiceCliIT {
                 processes:
                   a:
                     command: [true]
-                    executor: slurm
+                    executor: pbs
                 """);
         SluiceProcess.Result r = SluiceProcess.run(dir, "validate", p.toString());
         assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
-        assertThat(r.stderr()).contains("unknown executor 'slurm'").contains("available: local");
+        assertThat(r.stderr()).contains("unknown executor 'pbs'").contains("available: local")
+                .contains("installed plugins (selecting one's executor enables it): docker, files, slurm");
     }
 
     @Test

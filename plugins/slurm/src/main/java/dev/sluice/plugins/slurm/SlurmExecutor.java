@@ -303,7 +303,8 @@ public final class SlurmExecutor implements TaskExecutor {
                 if (job.end != null) {
                     out.put(submitted, job.end);
                     forget(job);
-                } else if (job.state != null) {
+                } else if (job.state != null && (SlurmStates.isRunning(job.state) || SlurmStates.isPending(job.state))) {
+                    // Ended jobs still waiting for their exit code, and vanished ones, report nothing yet.
                     TaskStatus.State now = SlurmStates.isRunning(job.state) ? TaskStatus.State.RUNNING
                             : TaskStatus.State.PENDING;
                     if (now != job.reported) {
