@@ -3,6 +3,7 @@ package dev.sluice.host.cli;
 import dev.sluice.host.env.action.ActionException;
 import dev.sluice.host.env.session.EnvironmentSession;
 import dev.sluice.host.http.HostEndpoint;
+import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.RunResult;
 import dev.sluice.host.monitor.TaskEnvironments;
@@ -65,6 +66,11 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress display, only errors and the summary.")
     boolean quiet;
 
+    @Option(names = "--log", paramLabel = "FILE",
+            description = "Where the run's log goes, one JSON object per line with the run id and, for lines about "
+                    + "a task, its id and process (default: <work-dir>/runs/<run id>/log.jsonl).")
+    Path logFile;
+
     @Option(names = "--http-port", paramLabel = "PORT",
             description = "Serve the host's HTTP endpoint on this port (0: any free one), where tasks report "
                     + "their end so that the host learns of it at once (the slurm executor's callback).")
@@ -102,6 +108,30 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             err.flush();
             return ExitCodes.INTERNAL_ERROR;
         }
+        Path logPath = (logFile != null ? logFile : workRoot.resolve("runs").resolve(runId).resolve("log.jsonl"))
+                .toAbsolutePath().normalize();
+        AutoCloseable log;
+        try {
+            log = SluiceMain.openLogFile(logPath, runId, common.verbose.length);
+        } catch (IOException e) {
+            err.println("sluice: cannot write the log file " + logPath + ": " + e.getMessage()
+                    + "; pass a writable path with --log");
+            err.flush();
+            return ExitCodes.INVALID_INPUT;
+        }
+        try {
+            return run(plan, time, runId, workRoot, tracePath);
+        } finally {
+            try {
+                log.close();
+            } catch (Exception e) {
+                err.println("sluice: closing the log file failed: " + e);
+            }
+        }
+    }
+
+    private int run(RunPlan plan, TimeSource time, String runId, Path workRoot, Path tracePath) throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
         List<RunListener> listeners = new ArrayList<>();
         PrintStream out = System.out;
         ProgressMode mode = quiet ? ProgressMode.off : progress;
@@ -129,6 +159,10 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
                 endpoint.close();
             }
             return ExitCodes.INTERNAL_ERROR;
+        }
+        if (session != null) {
+            // Values the environments mark secret never reach a log line, the trace, the events or the report.
+            Redaction.use(session.secrets()::redact);
         }
         List<TaskReadinessGate> gates = new ArrayList<>(plan.gates());
         List<TaskHealthMonitor> monitors = new ArrayList<>(plan.monitors());

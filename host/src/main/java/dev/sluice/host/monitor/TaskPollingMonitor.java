@@ -11,6 +11,7 @@ import dev.sluice.host.pipeline.ErrorStrategy;
 import dev.sluice.host.run.Task;
 import dev.sluice.host.run.TaskState;
 import dev.sluice.host.http.HostEndpoint;
+import dev.sluice.host.logging.TaskLogContext;
 import dev.sluice.spi.CallbackEndpoint;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.ExecutorContext;
@@ -595,7 +596,7 @@ public final class TaskPollingMonitor {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(exec.executor.getClass().getClassLoader());
-        try {
+        try (var logContext = TaskLogContext.of(launch.task().id(), launch.task().processName())) {
             return new SubmitOutcome(exec.executor.submit(launch), null);
         } catch (TaskException | ExecutorException | RuntimeException e) {
             return new SubmitOutcome(null, e);
@@ -722,6 +723,12 @@ public final class TaskPollingMonitor {
 
     /** An attempt failed; retry it or apply the process's error strategy. */
     private void failAttempt(TaskRecord rec, String reason, boolean retryable) {
+        try (var logContext = TaskLogContext.of(rec.id, rec.processName())) {
+            failAttemptInContext(rec, reason, retryable);
+        }
+    }
+
+    private void failAttemptInContext(TaskRecord rec, String reason, boolean retryable) {
         rec.error = reason;
         if (rec.completedAt == null) {
             rec.completedAt = time.now();

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -273,6 +274,37 @@ class SluiceCliIT {
         } catch (IOException e) {
             throw new AssertionError(e);
         }
+    }
+
+
+    @Test
+    void theRunsJsonLogHasTheRunAndTheTaskOnItsLines() throws Exception {
+        Path p = write("flaky.yaml", """
+                name: flaky
+                processes:
+                  flaky:
+                    errorStrategy: retry
+                    maxRetries: 1
+                    retryBackoff: {initial: 10ms}
+                    script: exit 1
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "-w", dir.resolve("work").toString());
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(1);
+        String runId = r.stdout().lines().filter(l -> l.startsWith("Run ")).findFirst().orElseThrow().split(" ")[1];
+        Path log = dir.resolve("work/runs/" + runId + "/log.jsonl");
+        List<com.fasterxml.jackson.databind.JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            lines.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line));
+        }
+        assertThat(lines).as("every line of %s is about this run", log)
+                .isNotEmpty().allSatisfy(l -> assertThat(l.get("run").asText()).isEqualTo(runId));
+        assertThat(lines).as("the retry is logged, about its task, though the console showed only warnings")
+                .anySatisfy(l -> {
+                    assertThat(l.get("message").asText()).contains("retrying");
+                    assertThat(l.get("task").asText()).isEqualTo("1");
+                    assertThat(l.get("process").asText()).isEqualTo("flaky");
+                });
+        assertThat(r.stderr()).doesNotContain("retrying");
     }
 
 }

@@ -1,0 +1,52 @@
+package dev.sluice.host.logging;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.CoreConstants;
+import ch.qos.logback.core.LayoutBase;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One JSON object per log line, for machines: {@code time}, {@code level}, {@code logger}, {@code thread},
+ * {@code run}, {@code task} and {@code process} (when the line is about a task), {@code message} and
+ * {@code exception}. Secret values are masked ({@link Redaction}) in the message and the exception.
+ */
+public final class JsonLinesLayout extends LayoutBase<ILoggingEvent> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final String runId;
+
+    public JsonLinesLayout(String runId) {
+        this.runId = runId;
+    }
+
+    @Override
+    public String doLayout(ILoggingEvent event) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("time", Instant.ofEpochMilli(event.getTimeStamp()).toString());
+        line.put("level", event.getLevel().toString());
+        line.put("logger", event.getLoggerName());
+        line.put("thread", event.getThreadName());
+        line.put("run", runId);
+        Map<String, String> mdc = event.getMDCPropertyMap();
+        if (mdc.containsKey(TaskLogContext.TASK)) {
+            line.put("task", mdc.get(TaskLogContext.TASK));
+            line.put("process", mdc.get(TaskLogContext.PROCESS));
+        }
+        line.put("message", Redaction.redact(event.getFormattedMessage()));
+        IThrowableProxy thrown = event.getThrowableProxy();
+        if (thrown != null) {
+            line.put("exception", Redaction.redact(ThrowableProxyUtil.asString(thrown)));
+        }
+        try {
+            return JSON.writeValueAsString(line) + CoreConstants.LINE_SEPARATOR;
+        } catch (JsonProcessingException e) {
+            return "{\"level\":\"ERROR\",\"message\":\"a log line could not be written as JSON\"}"
+                    + CoreConstants.LINE_SEPARATOR;
+        }
+    }
+}
