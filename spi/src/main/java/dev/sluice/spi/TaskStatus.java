@@ -11,8 +11,11 @@ import java.util.Objects;
  * @param reason      why the task failed or was ended, for the user; {@code null} when none
  * @param startedAt   when it started running, if known
  * @param completedAt when it ended, if known
+ * @param peakRssBytes the most memory (resident set) the task's processes held at once, as far as the
+ *                    executor saw, or {@code null} when it does not know
  */
-public record TaskStatus(State state, Integer exitCode, String reason, Instant startedAt, Instant completedAt) {
+public record TaskStatus(State state, Integer exitCode, String reason, Instant startedAt, Instant completedAt,
+        Long peakRssBytes) {
 
     /** The states a task moves through on an executor. */
     public enum State {
@@ -44,6 +47,16 @@ public record TaskStatus(State state, Integer exitCode, String reason, Instant s
         if (state == State.COMPLETED && exitCode == null) {
             throw new IllegalArgumentException("a completed task needs an exit code");
         }
+    }
+
+    /** A status without a peak memory reading. */
+    public TaskStatus(State state, Integer exitCode, String reason, Instant startedAt, Instant completedAt) {
+        this(state, exitCode, reason, startedAt, completedAt, null);
+    }
+
+    /** The same status with the task's peak resident memory, in bytes. */
+    public TaskStatus withPeakRss(Long bytes) {
+        return new TaskStatus(state, exitCode, reason, startedAt, completedAt, bytes);
     }
 
     public static TaskStatus pending() {

@@ -66,6 +66,11 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress display, only errors and the summary.")
     boolean quiet;
 
+    @Option(names = "--trace-columns", paramLabel = "COLUMNS", split = ",",
+            description = "The trace's columns, in order, separated by commas (default: all of them; see the docs "
+                    + "for the list).")
+    List<String> traceColumns = List.of();
+
     @Option(names = "--log", paramLabel = "FILE",
             description = "Where the run's log goes, one JSON object per line with the run id and, for lines about "
                     + "a task, its id and process (default: <work-dir>/runs/<run id>/log.jsonl).")
@@ -84,6 +89,13 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         SluiceMain.configureLogging(common.verbose.length, quiet);
+        try {
+            TraceWriter.checkColumns(traceColumns);
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("sluice: --trace-columns: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return ExitCodes.INVALID_INPUT;
+        }
         TimeSource time = TimeSource.system();
         Loaded loaded = load(time);
         if (loaded.plan() == null) {
@@ -170,7 +182,7 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             gates.add(session.gate());
             monitors.addAll(session.healthMonitors());
         }
-        try (endpoint; TraceWriter traceWriter = new TraceWriter(tracePath)) {
+        try (endpoint; TraceWriter traceWriter = new TraceWriter(tracePath, traceColumns)) {
             listeners.add(traceWriter);
             TaskPollingMonitor monitor = new TaskPollingMonitor(
                     new TaskPollingMonitor.Options(runId, workRoot, KILL_GRACE, resume, plan.pipeline().name(),

@@ -685,6 +685,7 @@ public final class TaskPollingMonitor {
             rec.startedAt = status.startedAt() != null ? status.startedAt() : rec.submittedAt;
         }
         rec.exitCode = status.exitCode();
+        rec.peakRss = status.peakRssBytes();
         KillOrder kill = kills.remove(rec);
         if (kill != null && !kill.isFailure()) {
             rec.error = kill.reason();

@@ -35,6 +35,8 @@ public final class TaskRecord {
     Instant completedAt;
     Duration gateWait = Duration.ZERO;
     Integer exitCode;
+    /** The attempt's peak resident memory in bytes, when its executor measured it. */
+    Long peakRss;
     String error;
     String status;
     /** The current attempt's run in its environments, or {@code null} when its process names none. */
@@ -135,6 +137,11 @@ public final class TaskRecord {
         return between(startedAt, completedAt);
     }
 
+    /** The attempt's peak resident memory in bytes, or {@code null} when its executor did not measure it. */
+    public Long peakRss() {
+        return peakRss;
+    }
+
     public Integer exitCode() {
         return exitCode;
     }
@@ -161,6 +168,7 @@ public final class TaskRecord {
         completedAt = null;
         gateWait = Duration.ZERO;
         exitCode = null;
+        peakRss = null;
         error = null;
         submitted = null;
         status = null;

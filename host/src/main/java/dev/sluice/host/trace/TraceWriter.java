@@ -1,5 +1,6 @@
 package dev.sluice.host.trace;
 
+import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.TaskRecord;
 import dev.sluice.host.run.TaskState;
@@ -49,21 +50,61 @@ public final class TraceWriter implements RunListener, AutoCloseable {
             new Column("cpus", r -> r.task().task() == null ? null : r.task().task().resources().cpus()),
             new Column("memory", r -> r.task().task() == null || r.task().task().resources().memoryBytes() == 0
                     ? null : Units.formatSize(r.task().task().resources().memoryBytes())),
+            new Column("peak_rss", r -> r.task().peakRss() == null ? null : Units.formatSize(r.task().peakRss())),
             new Column("workdir", r -> r.task().task() == null ? null : r.task().task().workDir()),
             new Column("error", r -> r.task().error()));
 
     private final Path file;
     private final BufferedWriter out;
+    private final List<Column> columns;
 
+    /** A trace with every column. */
     public TraceWriter(Path file) throws IOException {
+        this(file, List.of());
+    }
+
+    /**
+     * A trace with the named columns, in that order, or every column when {@code names} is empty.
+     *
+     * @throws IllegalArgumentException naming an unknown column and listing the known ones
+     */
+    public TraceWriter(Path file, List<String> names) throws IOException {
+        this.columns = select(names);
         this.file = file;
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
         }
         this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-        out.write(String.join("\t", COLUMNS.stream().map(Column::name).toList()));
+        out.write(String.join("\t", columns.stream().map(Column::name).toList()));
         out.newLine();
         out.flush();
+    }
+
+    /** Every column's name, in the default order. */
+    public static List<String> columnNames() {
+        return COLUMNS.stream().map(Column::name).toList();
+    }
+
+    /** Checks column names before a run starts; see {@link #TraceWriter(Path, List)}. */
+    public static void checkColumns(List<String> names) {
+        select(names);
+    }
+
+    private static List<Column> select(List<String> names) {
+        if (names.isEmpty()) {
+            return COLUMNS;
+        }
+        List<Column> chosen = new java.util.ArrayList<>();
+        for (String name : names) {
+            Column column = COLUMNS.stream().filter(c -> c.name().equals(name.strip())).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown trace column '" + name.strip()
+                            + "'; the columns are " + String.join(",", columnNames())));
+            if (chosen.contains(column)) {
+                throw new IllegalArgumentException("trace column '" + column.name() + "' is named twice");
+            }
+            chosen.add(column);
+        }
+        return List.copyOf(chosen);
     }
 
     public Path file() {
@@ -74,12 +115,12 @@ public final class TraceWriter implements RunListener, AutoCloseable {
     public void attemptFinished(TaskRecord task, TaskState outcome) {
         Row row = new Row(task, outcome);
         StringBuilder line = new StringBuilder();
-        for (int i = 0; i < COLUMNS.size(); i++) {
+        for (int i = 0; i < columns.size(); i++) {
             if (i > 0) {
                 line.append('\t');
             }
-            Object v = COLUMNS.get(i).value().apply(row);
-            line.append(v == null ? "-" : clean(v.toString()));
+            Object v = columns.get(i).value().apply(row);
+            line.append(v == null ? "-" : clean(Redaction.redact(v.toString())));
         }
         try {
             out.write(line.toString());

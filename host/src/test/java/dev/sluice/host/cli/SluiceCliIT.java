@@ -307,4 +307,44 @@ class SluiceCliIT {
         assertThat(r.stderr()).doesNotContain("retrying");
     }
 
+
+    @Test
+    void theTraceHasTheColumnsAskedForAndTheLocalTasksPeakMemory() throws Exception {
+        Path p = write("mem.yaml", """
+                name: mem
+                processes:
+                  big:
+                    script: |
+                      x=$(head -c 40000000 /dev/zero | tr '\\0' a)
+                      sleep 3
+                      echo ${#x}
+                  small:
+                    script: "true"
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "-w", dir.resolve("work").toString(),
+                "--trace-columns", "name,status,peak_rss");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        List<String[]> rows = traceRows(r.stdout());
+        assertThat(rows.get(0)).containsExactly("name", "status", "peak_rss");
+        String[] big = rows.stream().filter(row -> row[0].equals("big")).findFirst().orElseThrow();
+        assertThat(big[1]).isEqualTo("SUCCEEDED");
+        // The shell held the 40 MB string: its high-water mark is at least that.
+        assertThat(big[2]).as("peak_rss of a task that held 40 MB for 3 s").matches("\\d+(\\.\\d)? MB");
+        assertThat(Double.parseDouble(big[2].split(" ")[0])).isGreaterThanOrEqualTo(38);
+    }
+
+    @Test
+    void anUnknownTraceColumnIsRefusedBeforeAnythingRuns() throws Exception {
+        Path p = write("one.yaml", """
+                processes:
+                  a:
+                    script: "touch ran"
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "--trace-columns", "name,peak_memory");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stderr()).contains("--trace-columns: unknown trace column 'peak_memory'")
+                .contains("peak_rss");
+        assertThat(dir.resolve("work")).doesNotExist();
+    }
+
 }

@@ -278,6 +278,9 @@ public final class LocalExecutor implements TaskExecutor {
         Map<SubmittedTask, TaskStatus> answer = new LinkedHashMap<>();
         for (SubmittedTask submitted : batch) {
             LocalTask task = tasks.get(submitted);
+            if (task != null) {
+                task.sampleMemory();
+            }
             answer.put(submitted, task != null ? task.status()
                     : TaskStatus.ended(TaskStatus.State.FAILED, "the local executor has no process for task "
                             + submitted.taskId() + " attempt " + submitted.attempt() + " (pid "

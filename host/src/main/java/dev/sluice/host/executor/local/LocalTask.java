@@ -3,6 +3,9 @@ package dev.sluice.host.executor.local;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskFiles;
 import dev.sluice.spi.TaskStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
@@ -19,6 +22,8 @@ final class LocalTask {
     private volatile String cancelReason;
     private volatile TaskStatus status;
     private volatile CompletableFuture<?> exitRecorded = new CompletableFuture<>();
+    /** The largest resident memory of the task's processes seen so far, in bytes; 0 before a reading. */
+    private volatile long peakRss;
 
     LocalTask(SubmittedTask submitted, Process process, TaskFiles files, Instant startedAt) {
         this.submitted = submitted;
@@ -78,8 +83,44 @@ final class LocalTask {
     /** Records the leader's exit; called once, from the JDK thread completing {@code onExit}. */
     void recordExit(int exitCode, Instant endedAt) {
         String reason = cancelReason;
-        status = reason == null
+        TaskStatus end = reason == null
                 ? TaskStatus.completed(exitCode, startedAt, endedAt)
                 : TaskStatus.ended(TaskStatus.State.CANCELLED, reason, exitCode, startedAt, endedAt);
+        long peak = peakRss;
+        status = peak > 0 ? end.withPeakRss(peak) : end;
+    }
+
+    /**
+     * Reads the resident memory of the task's processes from /proc: each one's high-water mark
+     * ({@code VmHWM}), summed over the leader and its descendants, and keeps the largest sum seen. A task
+     * that ends between two readings keeps what the last one saw; one shorter than a poll interval has
+     * none. Does nothing where /proc is missing.
+     */
+    void sampleMemory() {
+        if (hasEnded()) {
+            return;
+        }
+        long total = vmHwm(process.pid());
+        for (ProcessHandle child : process.descendants().toList()) {
+            total += vmHwm(child.pid());
+        }
+        if (total > peakRss) {
+            peakRss = total;
+        }
+    }
+
+    private static long vmHwm(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    // "VmHWM:     1234 kB"
+                    String[] parts = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(parts[0]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Gone between the listing and the read, or no /proc: no reading.
+        }
+        return 0;
     }
 }
