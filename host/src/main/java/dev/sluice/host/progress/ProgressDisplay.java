@@ -17,7 +17,8 @@ import java.util.TreeMap;
 
 /**
  * The live progress display: per process, done / total, how many tasks are gated (and by which
- * gate), queued, running, retrying and failed, and the latest status a running task reported.
+ * gate), queued, running, waiting to retry and failed, how many retries there were, and the latest
+ * status a running task reported ({@code openjd_status}, {@code openjd_progress}, an executor's word).
  *
  * <p>On a terminal the block of lines is redrawn in place at most five times a second. Elsewhere (CI,
  * pipes) it prints a plain line for a process when its counts changed, at most once a second per
@@ -41,6 +42,8 @@ public final class ProgressDisplay implements RunListener {
         final Map<TaskState, Integer> byState = new EnumMap<>(TaskState.class);
         final Map<String, Integer> byGate = new TreeMap<>();
         int total;
+        /** Attempts that failed and were tried again. */
+        int retries;
         boolean changed;
         boolean urgent;
         long lastPrintNanos = Long.MIN_VALUE;
@@ -82,6 +85,9 @@ public final class ProgressDisplay implements RunListener {
         ProcessCounts c = processes.computeIfAbsent(task.processName(), ProcessCounts::new);
         c.byState.merge(from, -1, Integer::sum);
         c.byState.merge(to, 1, Integer::sum);
+        if (to == TaskState.RETRY_WAIT) {
+            c.retries++;
+        }
         c.changed = true;
         if (to == TaskState.FAILED || c.count(TaskState.WAITING, TaskState.GATED, TaskState.QUEUED,
                 TaskState.SUBMITTED, TaskState.RUNNING, TaskState.RETRY_WAIT) == 0) {
@@ -212,7 +218,10 @@ public final class ProgressDisplay implements RunListener {
             append(parts, g.toString());
         }
         part(parts, c.count(TaskState.WAITING), "waiting");
-        part(parts, c.count(TaskState.RETRY_WAIT), "retrying");
+        part(parts, c.count(TaskState.RETRY_WAIT), "waiting to retry");
+        if (c.retries > 0) {
+            append(parts, c.retries + (c.retries == 1 ? " retry" : " retries"));
+        }
         part(parts, c.count(TaskState.CACHED), "cached");
         part(parts, c.count(TaskState.FAILED), "failed");
         part(parts, c.count(TaskState.IGNORED), "failed (ignored)");

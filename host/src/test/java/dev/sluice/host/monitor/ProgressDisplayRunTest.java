@@ -1,0 +1,83 @@
+package dev.sluice.host.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.host.config.EffectiveProcess;
+import dev.sluice.host.config.OperatorConfig;
+import dev.sluice.host.monitor.TaskPollingMonitor.ProcessPlan;
+import dev.sluice.host.pipeline.Pipeline;
+import dev.sluice.host.pipeline.PipelineLoader;
+import dev.sluice.host.progress.ProgressDisplay;
+import dev.sluice.host.run.WorkDirs;
+import dev.sluice.spi.ExecutorCapacity;
+import dev.sluice.spi.Settings;
+import dev.sluice.spi.TimeSource;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The progress display, in plain mode, fed by a real monitor running a hand-written executor. */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ProgressDisplayRunTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void plainLinesCountDoneRunningRetriesAndFailures() throws Exception {
+        Path file = dir.resolve("p.yaml");
+        Files.writeString(file, """
+                processes:
+                  a:
+                    command: [true]
+                    matrix: {n: [1, 2]}
+                    errorStrategy: retry
+                    maxRetries: 1
+                    retryBackoff: {initial: 1ms, max: 1ms, multiplier: 1}
+                """);
+        Pipeline pipeline = PipelineLoader.load(file);
+        List<ProcessPlan> plans = new ArrayList<>();
+        for (String name : pipeline.processOrder()) {
+            EffectiveProcess p = OperatorConfig.empty().resolve(pipeline.processes().get(name));
+            plans.add(new ProcessPlan(p, p.expand(dir)));
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        FakeExecutor ex = new FakeExecutor(ExecutorCapacity.unlimited());
+        TaskPollingMonitor monitor = new TaskPollingMonitor(
+                new TaskPollingMonitor.Options("t", dir.resolve("work"), Duration.ZERO, false), plans,
+                List.of(new ExecutorSetup(ex, 0, null, Duration.ofMillis(50), Settings.of(Map.of(), "test"))),
+                List.of(), List.of(), List.of(), new WorkDirs(dir.resolve("work"), "t"), TimeSource.system(),
+                new ProgressDisplay(out, false, TimeSource.system()));
+        CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return monitor.run();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        ex.nextSubmission();
+        ex.nextSubmission();
+        ex.complete("a (n=1)", 0);
+        ex.complete("a (n=2)", 1);
+        ex.nextSubmission();
+        ex.complete("a (n=2)", 1);
+        RunResult result = run.get(10, TimeUnit.SECONDS);
+        assertThat(result.succeeded()).isFalse();
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        List<String> lines = text.lines().toList();
+        // Plain lines are throttled to one a second per process, so only the last one is certain.
+        assertThat(lines.getLast()).as(text).isEqualTo("[100%] a 1/2 done | 1 retry, 1 failed");
+        assertThat(lines).as("no line is printed twice in a row").doesNotHaveDuplicates();
+    }
+}
