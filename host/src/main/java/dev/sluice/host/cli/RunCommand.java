@@ -1,6 +1,7 @@
 package dev.sluice.host.cli;
 
 import dev.sluice.host.env.action.ActionException;
+import dev.sluice.host.env.action.SessionSecrets;
 import dev.sluice.host.env.session.EnvironmentSession;
 import dev.sluice.host.http.HostEndpoint;
 import dev.sluice.host.logging.Redaction;
@@ -66,6 +67,9 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress display, only errors and the summary.")
     boolean quiet;
 
+    /** The values of the config's {@code secretEnv} variables, masked in everything the run writes. */
+    private SessionSecrets configSecrets = new SessionSecrets();
+
     @Option(names = "--trace-columns", paramLabel = "COLUMNS", split = ",",
             description = "The trace's columns, in order, separated by commas (default: all of them; see the docs "
                     + "for the list).")
@@ -108,6 +112,17 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
 
     private int run(RunPlan plan, TimeSource time) throws IOException {
         PrintWriter err = spec.commandLine().getErr();
+        configSecrets = new SessionSecrets();
+        for (String name : plan.config().secretEnv()) {
+            String value = System.getenv(name);
+            if (value == null || value.isEmpty()) {
+                err.println("sluice: warning: secretEnv names " + name + ", which is not set in sluice's environment; "
+                        + "there is nothing to mask");
+            } else {
+                configSecrets.register(value);
+            }
+        }
+        Redaction.use(configSecrets::redact);
         String runId = newRunId();
         Path workRoot = workDir.toAbsolutePath().normalize();
         Path tracePath = (trace != null ? trace : workRoot.resolve("runs").resolve(runId).resolve("trace.tsv"))
@@ -174,7 +189,8 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
         }
         if (session != null) {
             // Values the environments mark secret never reach a log line, the trace, the events or the report.
-            Redaction.use(session.secrets()::redact);
+            SessionSecrets fromEnvironments = session.secrets();
+            Redaction.use(text -> fromEnvironments.redact(configSecrets.redact(text)));
         }
         List<TaskReadinessGate> gates = new ArrayList<>(plan.gates());
         List<TaskHealthMonitor> monitors = new ArrayList<>(plan.monitors());

@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * {@code docs/operator-guide/config.md}.
  */
 public final class ConfigLoader {
-    static final List<String> TOP_FIELDS = List.of("executors", "process", "plugins");
+    static final List<String> TOP_FIELDS = List.of("executors", "process", "plugins", "secretEnv");
+    private static final java.util.regex.Pattern ENV_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     static final List<String> PROCESS_SECTION_FIELDS = List.of("defaults", "withLabel", "withName");
     /** The executor settings the host itself reads; any other key is the executor's own. */
     static final List<String> EXECUTOR_FIELDS = List.of("queueSize", "submitRateLimit", "pollInterval");
@@ -56,7 +57,7 @@ public final class ConfigLoader {
         if (root == null) {
             return new OperatorConfig(file, ProcessSettings.NONE, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
         }
-        Fields top = Fields.of(root, "", "config sections (executors, process, plugins)", problems, TOP_FIELDS,
+        Fields top = Fields.of(root, "", "config sections (executors, process, plugins, secretEnv)", problems, TOP_FIELDS,
                 Map.of());
         Map<String, ExecutorSettings> executors = executors(top);
         ProcessSettings defaults = ProcessSettings.NONE;
@@ -73,8 +74,18 @@ public final class ConfigLoader {
             withName = selectors(process, "withName", PipelineLoader.PROCESS_NAME, "process name");
         }
         Map<String, Map<String, String>> plugins = plugins(top);
+        List<String> secretEnv = top.strings("secretEnv", "[API_TOKEN, DB_PASSWORD]");
+        if (secretEnv == null) {
+            secretEnv = List.of();
+        }
+        for (String name : secretEnv) {
+            if (!ENV_NAME.matcher(name).matches()) {
+                problems.add(top.node("secretEnv"), "secretEnv", "'" + name + "' is not an environment variable "
+                        + "name; use letters, digits and '_', not starting with a digit");
+            }
+        }
         problems.throwIfAny();
-        return new OperatorConfig(file, defaults, withLabel, withName, executors, plugins, locations);
+        return new OperatorConfig(file, defaults, withLabel, withName, executors, plugins, locations, secretEnv);
     }
 
     private Map<String, ExecutorSettings> executors(Fields top) {

@@ -40,7 +40,14 @@ import java.util.Set;
  */
 public record OperatorConfig(Path file, ProcessSettings defaults, Map<String, ProcessSettings> withLabel,
         Map<String, ProcessSettings> withName, Map<String, ExecutorSettings> executors,
-        Map<String, Map<String, String>> plugins, Map<String, Location> locations) {
+        Map<String, Map<String, String>> plugins, Map<String, Location> locations, List<String> secretEnv) {
+
+    /** A config without {@code secretEnv}. */
+    public OperatorConfig(Path file, ProcessSettings defaults, Map<String, ProcessSettings> withLabel,
+            Map<String, ProcessSettings> withName, Map<String, ExecutorSettings> executors,
+            Map<String, Map<String, String>> plugins, Map<String, Location> locations) {
+        this(file, defaults, withLabel, withName, executors, plugins, locations, List.of());
+    }
 
     /**
      * The built-in defaults: executor {@code local}, 1 CPU, {@code terminate}, backoff 1s growing

@@ -1,5 +1,6 @@
 package dev.sluice.host.progress;
 
+import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.TaskRecord;
 import dev.sluice.host.run.TaskState;
@@ -127,7 +128,7 @@ public final class ProgressDisplay implements RunListener {
     @Override
     public void statusChanged(TaskRecord task) {
         ProcessCounts c = processes.computeIfAbsent(task.processName(), ProcessCounts::new);
-        c.status = task.status() == null ? null : "task " + task.id() + ": " + task.status();
+        c.status = task.status() == null ? null : "task " + task.id() + ": " + Redaction.redact(task.status());
         c.changed = true;
         dirty = true;
     }

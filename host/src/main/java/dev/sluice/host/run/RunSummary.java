@@ -1,5 +1,6 @@
 package dev.sluice.host.run;
 
+import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunResult;
 import dev.sluice.host.monitor.TaskRecord;
 import dev.sluice.spi.Units;
@@ -37,13 +38,17 @@ public final class RunSummary {
         for (int i = 0; i < Math.min(FAILURES_SHOWN, failures.size()); i++) {
             TaskRecord t = failures.get(i);
             out.printf("%nTask %s %s %s (attempt %d): %s%n", t.id(), t.name(),
-                    t.state() == TaskState.IGNORED ? "failed, ignored" : "failed", t.attempt(), t.error());
+                    t.state() == TaskState.IGNORED ? "failed, ignored" : "failed", t.attempt(),
+                    Redaction.redact(t.error()));
             if (t.task() != null) {
-                out.println("  command: " + String.join(" ", t.task().command()));
+                out.println("  command: " + Redaction.redact(String.join(" ", t.task().command())));
                 out.println("  workdir: " + t.task().workDir());
             }
+            if (t.exitCode() != null) {
+                out.println("  exit code: " + t.exitCode());
+            }
             for (String line : stderrTail(t)) {
-                out.println("  | " + line);
+                out.println("  | " + Redaction.redact(line));
             }
         }
         if (failures.size() > FAILURES_SHOWN) {

@@ -347,4 +347,38 @@ class SluiceCliIT {
         assertThat(dir.resolve("work")).doesNotExist();
     }
 
+
+    @Test
+    void secretEnvValuesAreMaskedInTheSummaryTheTraceAndTheLog() throws Exception {
+        Path p = write("secret.yaml", """
+                name: secret
+                processes:
+                  leaky:
+                    env: {SHOWN: "token=$API_TOKEN"}
+                    script: |
+                      echo "using $API_TOKEN" >&2
+                      exit 3
+                """);
+        Path config = write("secret-config.yaml", "secretEnv: [API_TOKEN]\n");
+        Path work = dir.resolve("work");
+        ProcessBuilder pb = SluiceProcess.builder(dir, "run", p.toString(), "-c", config.toString(), "-w",
+                work.toString(), "-vv");
+        pb.environment().put("API_TOKEN", "s3cr3t-value-42");
+        Path out = dir.resolve("out.txt");
+        Process process = pb.redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String output = Files.readString(out);
+        assertThat(process.exitValue()).as(output).isEqualTo(1);
+        assertThat(output).as("the summary shows the stderr tail, masked").contains("| using ********")
+                .doesNotContain("s3cr3t-value-42");
+        String runId = output.lines().filter(l -> l.startsWith("Run ")).findFirst().orElseThrow().split(" ")[1];
+        Path runDir = work.resolve("runs").resolve(runId);
+        try (var files = Files.list(runDir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                assertThat(Files.readString(f)).as("%s", f).doesNotContain("s3cr3t-value-42");
+            }
+        }
+        assertThat(Files.readString(runDir.resolve("trace.tsv"))).contains("leaky");
+    }
+
 }
