@@ -3,6 +3,8 @@ package dev.sluice.host.cli;
 import dev.sluice.host.env.action.ActionException;
 import dev.sluice.host.env.session.EnvironmentSession;
 import dev.sluice.host.http.HostEndpoint;
+import dev.sluice.host.metrics.HostMetrics;
+import dev.sluice.host.metrics.RunMetrics;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.RunResult;
 import dev.sluice.host.monitor.TaskEnvironments;
@@ -65,30 +67,33 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress display, only errors and the summary.")
     boolean quiet;
 
-    @Option(names = "--http-port", paramLabel = "PORT",
-            description = "Serve the host's HTTP endpoint on this port (0: any free one), where tasks report "
-                    + "their end so that the host learns of it at once (the slurm executor's callback).")
+    @Option(names = {"--http-port", "--metrics-port"}, paramLabel = "PORT",
+            description = "Serve the host's HTTP endpoint on this port (0: any free one): Prometheus metrics at "
+                    + "/metrics, health at /healthz, and the callbacks where tasks report their end so that the "
+                    + "host learns of it at once (the slurm executor's). --metrics-port is the same option.")
     Integer httpPort;
 
     @Option(names = "--http-address", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
             description = "The address the HTTP endpoint listens on (default: ${DEFAULT-VALUE}, this machine "
-                    + "only); 0.0.0.0 for every interface, when tasks run on other machines.")
+                    + "only); 0.0.0.0 for every interface, when tasks run or Prometheus scrapes on other machines.")
     String httpAddress;
 
     @Override
     public Integer call() throws IOException {
         SluiceMain.configureLogging(common.verbose.length, quiet);
         TimeSource time = TimeSource.system();
-        Loaded loaded = load(time);
+        // Metrics are kept only where the endpoint serves them; plugins register theirs as they load.
+        HostMetrics metrics = httpPort == null ? null : new HostMetrics();
+        Loaded loaded = metrics == null ? load(time) : load(time, metrics::plugin);
         if (loaded.plan() == null) {
             return loaded.exitCode();
         }
         try (RunPlan plan = loaded.plan()) {
-            return run(plan, time);
+            return run(plan, time, metrics);
         }
     }
 
-    private int run(RunPlan plan, TimeSource time) throws IOException {
+    private int run(RunPlan plan, TimeSource time, HostMetrics metrics) throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         String runId = newRunId();
         Path workRoot = workDir.toAbsolutePath().normalize();
@@ -111,9 +116,14 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
         if (mode != ProgressMode.off) {
             listeners.add(new ProgressDisplay(out, mode == ProgressMode.ansi, time));
         }
+        RunMetrics runMetrics = metrics == null ? null : metrics.forRun(runId, plan.pipeline().name());
+        if (runMetrics != null) {
+            listeners.add(runMetrics);
+        }
         HostEndpoint endpoint;
         try {
-            endpoint = httpPort == null ? null : HostEndpoint.start(InetAddress.getByName(httpAddress), httpPort);
+            endpoint = httpPort == null ? null
+                    : HostEndpoint.start(InetAddress.getByName(httpAddress), httpPort, runMetrics);
         } catch (IOException e) {
             err.println("sluice: " + e.getMessage());
             err.flush();
@@ -148,6 +158,9 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             plan.showStatusesOn(monitor::reportStatus);
             if (mode != ProgressMode.off) {
                 out.printf("sluice run %s: %s, %d task(s)%n", runId, plan.pipeline().name(), plan.taskCount());
+                if (endpoint != null) {
+                    out.printf("Endpoint: %s (metrics at /metrics, health at /healthz)%n", endpoint.url());
+                }
             }
             CountDownLatch finished = new CountDownLatch(1);
             // On SIGINT/SIGTERM: stop the tasks (TERM, then KILL after the grace) and exit the
