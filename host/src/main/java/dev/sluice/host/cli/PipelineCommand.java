@@ -4,9 +4,11 @@ import dev.sluice.host.pipeline.InvalidInputException;
 import dev.sluice.host.plugins.PluginLoadException;
 import dev.sluice.host.run.ExitCodes;
 import dev.sluice.host.run.RunPlan;
+import dev.sluice.spi.PluginMetrics;
 import dev.sluice.spi.TimeSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,9 +34,14 @@ abstract class PipelineCommand {
     }
 
     Loaded load(TimeSource time) {
+        return load(time, id -> PluginMetrics.none());
+    }
+
+    /** As {@link #load(TimeSource)}, handing the plugins their metrics. */
+    Loaded load(TimeSource time, Function<String, PluginMetrics> pluginMetrics) {
         PrintWriter err = spec.commandLine().getErr();
         try {
-            RunPlan plan = RunPlan.load(pipeline, config, common.pluginsDir(), time);
+            RunPlan plan = RunPlan.load(pipeline, config, common.pluginsDir(), time, pluginMetrics);
             for (String warning : plan.warnings()) {
                 err.println("warning: " + warning);
             }

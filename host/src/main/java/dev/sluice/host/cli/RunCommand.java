@@ -5,6 +5,8 @@ import dev.sluice.host.env.action.SessionSecrets;
 import dev.sluice.host.env.session.EnvironmentSession;
 import dev.sluice.host.http.HostEndpoint;
 import dev.sluice.host.logging.Redaction;
+import dev.sluice.host.metrics.HostMetrics;
+import dev.sluice.host.metrics.RunMetrics;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.RunResult;
 import dev.sluice.host.monitor.TaskEnvironments;
@@ -80,14 +82,15 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
                     + "a task, its id and process (default: <work-dir>/runs/<run id>/log.jsonl).")
     Path logFile;
 
-    @Option(names = "--http-port", paramLabel = "PORT",
-            description = "Serve the host's HTTP endpoint on this port (0: any free one), where tasks report "
-                    + "their end so that the host learns of it at once (the slurm executor's callback).")
+    @Option(names = {"--http-port", "--metrics-port"}, paramLabel = "PORT",
+            description = "Serve the host's HTTP endpoint on this port (0: any free one): Prometheus metrics at "
+                    + "/metrics, health at /healthz, and the callbacks where tasks report their end so that the "
+                    + "host learns of it at once (the slurm executor's). --metrics-port is the same option.")
     Integer httpPort;
 
     @Option(names = "--http-address", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
             description = "The address the HTTP endpoint listens on (default: ${DEFAULT-VALUE}, this machine "
-                    + "only); 0.0.0.0 for every interface, when tasks run on other machines.")
+                    + "only); 0.0.0.0 for every interface, when tasks run or Prometheus scrapes on other machines.")
     String httpAddress;
 
     @Override
@@ -101,16 +104,18 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             return ExitCodes.INVALID_INPUT;
         }
         TimeSource time = TimeSource.system();
-        Loaded loaded = load(time);
+        // Metrics are kept only where the endpoint serves them; plugins register theirs as they load.
+        HostMetrics metrics = httpPort == null ? null : new HostMetrics();
+        Loaded loaded = metrics == null ? load(time) : load(time, metrics::plugin);
         if (loaded.plan() == null) {
             return loaded.exitCode();
         }
         try (RunPlan plan = loaded.plan()) {
-            return run(plan, time);
+            return run(plan, time, metrics);
         }
     }
 
-    private int run(RunPlan plan, TimeSource time) throws IOException {
+    private int run(RunPlan plan, TimeSource time, HostMetrics metrics) throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         configSecrets = new SessionSecrets();
         for (String name : plan.config().secretEnv()) {
@@ -147,7 +152,7 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             return ExitCodes.INVALID_INPUT;
         }
         try {
-            return run(plan, time, runId, workRoot, tracePath);
+            return run(plan, time, metrics, runId, workRoot, tracePath);
         } finally {
             try {
                 log.close();
@@ -157,7 +162,8 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
         }
     }
 
-    private int run(RunPlan plan, TimeSource time, String runId, Path workRoot, Path tracePath) throws IOException {
+    private int run(RunPlan plan, TimeSource time, HostMetrics metrics, String runId, Path workRoot, Path tracePath)
+            throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         List<RunListener> listeners = new ArrayList<>();
         PrintStream out = System.out;
@@ -168,9 +174,14 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
         if (mode != ProgressMode.off) {
             listeners.add(new ProgressDisplay(out, mode == ProgressMode.ansi, time));
         }
+        RunMetrics runMetrics = metrics == null ? null : metrics.forRun(runId, plan.pipeline().name());
+        if (runMetrics != null) {
+            listeners.add(runMetrics);
+        }
         HostEndpoint endpoint;
         try {
-            endpoint = httpPort == null ? null : HostEndpoint.start(InetAddress.getByName(httpAddress), httpPort);
+            endpoint = httpPort == null ? null
+                    : HostEndpoint.start(InetAddress.getByName(httpAddress), httpPort, runMetrics);
         } catch (IOException e) {
             err.println("sluice: " + e.getMessage());
             err.flush();
@@ -210,6 +221,9 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             plan.showStatusesOn(monitor::reportStatus);
             if (mode != ProgressMode.off) {
                 out.printf("sluice run %s: %s, %d task(s)%n", runId, plan.pipeline().name(), plan.taskCount());
+                if (endpoint != null) {
+                    out.printf("Endpoint: %s (metrics at /metrics, health at /healthz)%n", endpoint.url());
+                }
             }
             CountDownLatch finished = new CountDownLatch(1);
             // On SIGINT/SIGTERM: stop the tasks (TERM, then KILL after the grace) and exit the

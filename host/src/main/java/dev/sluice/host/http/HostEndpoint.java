@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The host's HTTP endpoint for one run: tasks report their end to it ({@code POST
  * /v1/callbacks/<executor>/<key>} with the run's bearer token), and the call reaches the executor's
- * {@link dev.sluice.spi.TaskExecutor#callback}. Served by the JDK's own HTTP server on virtual threads;
- * bound to loopback unless an address is asked for.
+ * {@link dev.sluice.spi.TaskExecutor#callback}; monitoring reads the run's metrics ({@code GET
+ * /metrics}, Prometheus text format) and health ({@code GET /healthz}, JSON) without a token. Served by
+ * the JDK's own HTTP server on virtual threads; bound to loopback unless an address is asked for.
  */
 public final class HostEndpoint implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HostEndpoint.class);
@@ -39,6 +40,19 @@ public final class HostEndpoint implements AutoCloseable {
         /** @return whether the key named one of the executor's tasks */
         boolean accept(String key, String body);
     }
+
+    /** What {@code /metrics} and {@code /healthz} answer; called on the endpoint's threads. */
+    public interface Monitoring {
+        /** The run's metrics in the Prometheus text exposition format, version 0.0.4. */
+        String metrics();
+
+        /** A short JSON object on the run: its id, where it is, its tasks by state. */
+        String health();
+    }
+
+    static final String METRICS = "/metrics";
+    static final String HEALTH = "/healthz";
+    static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final HttpServer server;
     private final ExecutorService threads;
@@ -62,6 +76,16 @@ public final class HostEndpoint implements AutoCloseable {
      * @throws IOException when the address cannot be bound, with the reason
      */
     public static HostEndpoint start(InetAddress address, int port) throws IOException {
+        return start(address, port, null);
+    }
+
+    /**
+     * Starts the endpoint, serving {@code /metrics} and {@code /healthz} from {@code monitoring}.
+     *
+     * @param monitoring what monitoring reads; {@code null}: only callbacks are served
+     * @see #start(InetAddress, int)
+     */
+    public static HostEndpoint start(InetAddress address, int port, Monitoring monitoring) throws IOException {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(address, port), 64);
@@ -78,9 +102,15 @@ public final class HostEndpoint implements AutoCloseable {
         URI base = URI.create("http://" + advertisedHost(address) + ":" + boundPort);
         HostEndpoint endpoint = new HostEndpoint(server, threads, HexFormat.of().formatHex(secret), base);
         server.createContext(CALLBACKS, endpoint::handleCallback);
+        if (monitoring != null) {
+            server.createContext(METRICS, exchange -> serve(exchange, METRICS, METRICS_CONTENT_TYPE,
+                    monitoring::metrics));
+            server.createContext(HEALTH, exchange -> serve(exchange, HEALTH, "application/json",
+                    monitoring::health));
+        }
         server.start();
-        log.info("host endpoint listening on {}:{} (callbacks at {}{})", address.getHostAddress(), boundPort, base,
-                CALLBACKS);
+        log.info("host endpoint listening on {}:{} (callbacks at {}{}{})", address.getHostAddress(), boundPort, base,
+                CALLBACKS, monitoring == null ? "" : ", metrics at " + METRICS + ", health at " + HEALTH);
         return endpoint;
     }
 
@@ -165,6 +195,42 @@ public final class HostEndpoint implements AutoCloseable {
                 exchange.sendResponseHeaders(204, -1);
             } else {
                 respond(exchange, 404, "no task with key " + key + "\n");
+            }
+        }
+    }
+
+    /** A GET (or HEAD) of a monitoring page; a context also matches longer paths, which are not ours. */
+    private static void serve(HttpExchange exchange, String path, String contentType,
+            java.util.function.Supplier<String> body) throws IOException {
+        try (exchange) {
+            if (!exchange.getRequestURI().getPath().equals(path)) {
+                respond(exchange, 404, "no such page: " + exchange.getRequestURI().getPath() + "\n");
+                return;
+            }
+            String method = exchange.getRequestMethod();
+            if (!"GET".equals(method) && !"HEAD".equals(method)) {
+                exchange.getResponseHeaders().add("Allow", "GET, HEAD");
+                respond(exchange, 405, path + " is read with GET\n");
+                return;
+            }
+            String text;
+            try {
+                text = body.get();
+            } catch (RuntimeException e) {
+                log.warn("serving {} failed: {}", path, e.toString());
+                respond(exchange, 500, "serving " + path + " failed: " + e + "\n");
+                return;
+            }
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", contentType);
+            exchange.getResponseHeaders().add("Cache-Control", "no-store");
+            if ("HEAD".equals(method)) {
+                exchange.sendResponseHeaders(200, -1);
+                return;
+            }
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
             }
         }
     }

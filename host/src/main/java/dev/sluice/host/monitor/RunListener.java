@@ -4,10 +4,20 @@ import dev.sluice.host.run.TaskState;
 import java.util.List;
 
 /**
- * What the progress display, the trace and the summary learn of a run. Called on the monitor's
- * thread only, so implementations need no locking; they must be quick.
+ * What the progress display, the trace, the summary and the metrics learn of a run. Called on the
+ * monitor's thread only, so implementations need no locking; they must be quick.
  */
 public interface RunListener {
+
+    /** The executor calls whose failures {@link #executorFailed} reports. */
+    enum ExecutorCall {
+        START, SUBMIT, POLL, KILL;
+
+        /** Lower-case name, as metrics show it. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     /** The run's tasks are known. */
     default void runStarted(List<TaskRecord> tasks) {
@@ -27,6 +37,24 @@ public interface RunListener {
 
     /** One attempt of a task ended (successfully or not); its times and result are set. */
     default void attemptFinished(TaskRecord task, TaskState outcome) {
+    }
+
+    /**
+     * One readiness gate's {@code prepare()} for a task returned or threw.
+     *
+     * @param failure {@code null} when the gate passed the task; the failure it reported; or an
+     *                {@link InterruptedException} when it was stopped because the task's gates were
+     *                already decided or the task was cancelled
+     */
+    default void gateFinished(TaskRecord task, String gateId, Throwable failure) {
+    }
+
+    /**
+     * A call to an executor failed: it could not start, submit (a task's own problem, a
+     * {@link dev.sluice.spi.TaskException}, does not count), poll or kill. May come before
+     * {@link #runStarted}.
+     */
+    default void executorFailed(String executor, ExecutorCall call, Exception error) {
     }
 
     /** Called now and then from the loop, so displays can redraw. */
@@ -64,6 +92,16 @@ public interface RunListener {
             @Override
             public void attemptFinished(TaskRecord task, TaskState outcome) {
                 copy.forEach(l -> l.attemptFinished(task, outcome));
+            }
+
+            @Override
+            public void gateFinished(TaskRecord task, String gateId, Throwable failure) {
+                copy.forEach(l -> l.gateFinished(task, gateId, failure));
+            }
+
+            @Override
+            public void executorFailed(String executor, ExecutorCall call, Exception error) {
+                copy.forEach(l -> l.executorFailed(executor, call, error));
             }
 
             @Override

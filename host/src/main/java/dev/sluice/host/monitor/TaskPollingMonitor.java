@@ -308,6 +308,7 @@ public final class TaskPollingMonitor {
             } catch (ExecutorException | RuntimeException e) {
                 problem = "executor '" + setup.executor().name() + "' could not start: " + e.getMessage();
                 log.error(problem, e);
+                listener.executorFailed(setup.executor().name(), RunListener.ExecutorCall.START, e);
                 capacity = ExecutorCapacity.unlimited();
             }
             RateLimiter limiter = setup.submitRateLimit() == null ? null
@@ -622,10 +623,13 @@ public final class TaskPollingMonitor {
         rec.process.active--;
         switch (outcome.error()) {
             case TaskException e -> failAttempt(rec, e.getMessage(), e.isRetryable());
-            case ExecutorException e -> failAttempt(rec, "executor '" + exec.name() + "' could not submit: "
-                    + e.getMessage(), true);
+            case ExecutorException e -> {
+                listener.executorFailed(exec.name(), RunListener.ExecutorCall.SUBMIT, e);
+                failAttempt(rec, "executor '" + exec.name() + "' could not submit: " + e.getMessage(), true);
+            }
             default -> {
                 log.error("submitting task {} failed", rec.id, outcome.error());
+                listener.executorFailed(exec.name(), RunListener.ExecutorCall.SUBMIT, outcome.error());
                 failAttempt(rec, "submitting failed: " + outcome.error(), false);
             }
         }
@@ -645,6 +649,7 @@ public final class TaskPollingMonitor {
                 statuses = PluginCalls.call(exec.executor, () -> exec.executor.poll(batch));
             } catch (ExecutorException | RuntimeException e) {
                 log.warn("polling the {} executor failed, will try again: {}", exec.name(), e.getMessage());
+                listener.executorFailed(exec.name(), RunListener.ExecutorCall.POLL, e);
                 continue;
             }
             for (Map.Entry<SubmittedTask, TaskStatus> entry : statuses.entrySet()) {
@@ -861,6 +866,7 @@ public final class TaskPollingMonitor {
             });
         } catch (ExecutorException | RuntimeException e) {
             log.warn("the {} executor could not kill {} task(s): {}", exec.name(), toKill.size(), e.getMessage());
+            listener.executorFailed(exec.name(), RunListener.ExecutorCall.KILL, e);
         }
         exec.statusChanged = true;
     }
@@ -1130,7 +1136,11 @@ public final class TaskPollingMonitor {
             int attempt = task.attempt();
             inbox.add(() -> {
                 TaskRecord rec = byId.get(task.id());
-                if (rec != null && rec.attempt() == attempt && rec.gatesInFlight.remove(gateId)) {
+                if (rec == null) {
+                    return;
+                }
+                listener.gateFinished(rec, gateId, failure);
+                if (rec.attempt() == attempt && rec.gatesInFlight.remove(gateId)) {
                     listener.gatesChanged(rec);
                 }
             });

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Everything a run needs, loaded and checked before anything runs: the pipeline, the operator
@@ -78,6 +79,18 @@ public final class RunPlan implements AutoCloseable {
      */
     public static RunPlan load(Path pipelineFile, Path configFile, Path pluginsDir, TimeSource time)
             throws InvalidInputException, PluginLoadException {
+        return load(pipelineFile, configFile, pluginsDir, time, id -> PluginMetrics.none());
+    }
+
+    /**
+     * Loads and checks a pipeline; the plugins it enables contribute their metrics through
+     * {@code pluginMetrics}.
+     *
+     * @param pluginMetrics each plugin's metrics, by plugin id
+     * @see #load(Path, Path, Path, TimeSource)
+     */
+    public static RunPlan load(Path pipelineFile, Path configFile, Path pluginsDir, TimeSource time,
+            Function<String, PluginMetrics> pluginMetrics) throws InvalidInputException, PluginLoadException {
         Pipeline pipeline = PipelineLoader.load(pipelineFile);
         OperatorConfig config = configFile == null ? OperatorConfig.empty() : ConfigLoader.load(configFile);
         List<String> warnings = new ArrayList<>(config.warnings(pipeline));
@@ -109,7 +122,7 @@ public final class RunPlan implements AutoCloseable {
         if (!pipeline.plugins().isEmpty() || !implied.isEmpty()) {
             plugins = new PluginHost(pluginsDir, HostVersion.systemVersion(),
                     id -> Settings.of(config.plugins().getOrDefault(id, Map.of()), "plugins." + id + " of the config"),
-                    time, id -> PluginMetrics.none());
+                    time, pluginMetrics);
             List<PluginRequirement> requirements = new ArrayList<>(pipeline.plugins());
             plugins.available().forEach(info -> installed.add(info.id()));
             implied.values().stream().filter(r -> installed.contains(r.id())).forEach(requirements::add);

@@ -83,4 +83,41 @@ class HostEndpointTest {
                 .isInstanceOf(IOException.class).hasMessageContaining("cannot listen on 127.0.0.1:" + port)
                 .hasMessageContaining("--http-port");
     }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(endpoint.url() + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void metricsAndHealthAreServedWithoutAToken() throws Exception {
+        endpoint = HostEndpoint.start(InetAddress.getLoopbackAddress(), 0, new HostEndpoint.Monitoring() {
+            @Override
+            public String metrics() {
+                return "# TYPE up gauge\nup 1\n";
+            }
+
+            @Override
+            public String health() {
+                return "{\"status\":\"ok\"}\n";
+            }
+        });
+        HttpResponse<String> metrics = get("/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+        assertThat(metrics.body()).isEqualTo("# TYPE up gauge\nup 1\n");
+        HttpResponse<String> health = get("/healthz");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(health.body()).isEqualTo("{\"status\":\"ok\"}\n");
+        assertThat(get("/metrics/more").statusCode()).isEqualTo(404);
+        assertThat(post(URI.create(endpoint.url() + "/metrics"), null, "").statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void withoutMonitoringOnlyCallbacksAreServed() throws Exception {
+        started();
+        assertThat(get("/metrics").statusCode()).isEqualTo(404);
+        assertThat(get("/healthz").statusCode()).isEqualTo(404);
+    }
 }

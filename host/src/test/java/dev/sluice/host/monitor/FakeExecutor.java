@@ -2,12 +2,13 @@ package dev.sluice.host.monitor;
 
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.ExecutorContext;
+import dev.sluice.spi.ExecutorException;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskExecutor;
 import dev.sluice.spi.TaskLaunch;
 import dev.sluice.spi.TaskStatus;
+import dev.sluice.spi.TimeSource;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -41,6 +42,10 @@ final class FakeExecutor implements TaskExecutor {
     volatile CountDownLatch submitGate;
     final AtomicInteger inSubmit = new AtomicInteger();
     final AtomicInteger peakInSubmit = new AtomicInteger();
+    /** The clock the tasks' start and end times come from. */
+    volatile TimeSource clock = TimeSource.system();
+    /** While positive, each poll fails (and counts this down), as a backend that is briefly down would. */
+    final AtomicInteger failingPolls = new AtomicInteger();
 
     FakeExecutor(ExecutorCapacity capacity) {
         this.capacity = capacity;
@@ -82,7 +87,7 @@ final class FakeExecutor implements TaskExecutor {
         }
         SubmittedTask s = new SubmittedTask(launch.task().id(), launch.task().attempt(),
                 "fake-" + launch.task().id() + "-" + launch.task().attempt());
-        statuses.put(s.nativeId(), TaskStatus.running(Instant.now()));
+        statuses.put(s.nativeId(), TaskStatus.running(clock.now()));
         byName.put(launch.task().name(), s);
         peakActive.accumulateAndGet(active.incrementAndGet(), Math::max);
         submissions.add(launch);
@@ -101,7 +106,7 @@ final class FakeExecutor implements TaskExecutor {
     /** Ends the latest attempt of the task with that name. */
     void complete(String taskName, int exitCode) {
         SubmittedTask s = byName.get(taskName);
-        end(s, TaskStatus.completed(exitCode, Instant.now(), Instant.now()));
+        end(s, TaskStatus.completed(exitCode, clock.now(), clock.now()));
     }
 
     private void end(SubmittedTask s, TaskStatus status) {
@@ -114,7 +119,10 @@ final class FakeExecutor implements TaskExecutor {
     }
 
     @Override
-    public Map<SubmittedTask, TaskStatus> poll(Collection<SubmittedTask> tasks) {
+    public Map<SubmittedTask, TaskStatus> poll(Collection<SubmittedTask> tasks) throws ExecutorException {
+        if (failingPolls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new ExecutorException("the backend is down");
+        }
         Map<SubmittedTask, TaskStatus> result = new HashMap<>();
         for (SubmittedTask t : tasks) {
             result.put(t, statuses.get(t.nativeId()));
@@ -127,7 +135,7 @@ final class FakeExecutor implements TaskExecutor {
         for (SubmittedTask t : tasks) {
             killed.add(t.taskId());
             if (honourKills && !statuses.get(t.nativeId()).state().isTerminal()) {
-                end(t, TaskStatus.ended(TaskStatus.State.CANCELLED, "killed", 143, Instant.now(), Instant.now()));
+                end(t, TaskStatus.ended(TaskStatus.State.CANCELLED, "killed", 143, clock.now(), clock.now()));
             }
         }
     }
