@@ -2,12 +2,14 @@ package dev.sluice.host.cli;
 
 import dev.sluice.host.env.action.ActionException;
 import dev.sluice.host.env.session.EnvironmentSession;
+import dev.sluice.host.events.EventLog;
 import dev.sluice.host.http.HostEndpoint;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.RunResult;
 import dev.sluice.host.monitor.TaskEnvironments;
 import dev.sluice.host.monitor.TaskPollingMonitor;
 import dev.sluice.host.progress.ProgressDisplay;
+import dev.sluice.host.report.HtmlReport;
 import dev.sluice.host.run.ExitCodes;
 import dev.sluice.host.run.RunPlan;
 import dev.sluice.host.run.RunSummary;
@@ -57,6 +59,14 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             description = "Where to write the trace (default: <work-dir>/runs/<run id>/trace.tsv).")
     Path trace;
 
+    @Option(names = "--events", paramLabel = "FILE",
+            description = "Where to write the event log, JSON Lines (default: <work-dir>/runs/<run id>/events.jsonl).")
+    Path events;
+
+    @Option(names = "--report", paramLabel = "FILE",
+            description = "Write an HTML report of the run to FILE: summary, processes, failures, timeline.")
+    Path report;
+
     @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
             description = "Progress display: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: redrawn in "
                     + "place on a terminal, plain lines otherwise).")
@@ -102,6 +112,17 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             err.flush();
             return ExitCodes.INTERNAL_ERROR;
         }
+        Path eventsPath = (events != null ? events : workRoot.resolve("runs").resolve(runId).resolve("events.jsonl"))
+                .toAbsolutePath().normalize();
+        Path reportPath = report == null ? null : report.toAbsolutePath().normalize();
+        for (String problem : new String[] {unwritable("--events", events == null ? null : eventsPath),
+                unwritable("--report", reportPath)}) {
+            if (problem != null) {
+                err.println("sluice: " + problem);
+                err.flush();
+                return ExitCodes.INVALID_INPUT;
+            }
+        }
         List<RunListener> listeners = new ArrayList<>();
         PrintStream out = System.out;
         ProgressMode mode = quiet ? ProgressMode.off : progress;
@@ -136,8 +157,15 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             gates.add(session.gate());
             monitors.addAll(session.healthMonitors());
         }
-        try (endpoint; TraceWriter traceWriter = new TraceWriter(tracePath)) {
+        try (endpoint; TraceWriter traceWriter = new TraceWriter(tracePath);
+                EventLog eventLog = new EventLog(eventsPath, runId, plan.pipeline().name(), time)) {
             listeners.add(traceWriter);
+            listeners.add(eventLog);
+            HtmlReport htmlReport = reportPath == null ? null
+                    : new HtmlReport(reportPath, runId, plan.pipeline().name(), time);
+            if (htmlReport != null) {
+                listeners.add(htmlReport);
+            }
             TaskPollingMonitor monitor = new TaskPollingMonitor(
                     new TaskPollingMonitor.Options(runId, workRoot, KILL_GRACE, resume, plan.pipeline().name(),
                             endpoint),
@@ -181,8 +209,16 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
                 } catch (IllegalStateException shuttingDown) {
                     // The JVM is already exiting because of a signal; the hook is running.
                 }
+                if (htmlReport != null) {
+                    try {
+                        htmlReport.write(result);
+                    } catch (IOException e) {
+                        err.println("sluice: cannot write the report " + reportPath + ": " + e.getMessage());
+                        reportPath = null;
+                    }
+                }
                 // Printed before the hook is released, so a stopped run still shows its summary.
-                RunSummary.print(new PrintWriter(out, true), runId, result, tracePath);
+                RunSummary.print(new PrintWriter(out, true), runId, result, tracePath, eventsPath, reportPath);
                 for (String problem : exitProblems) {
                     err.println("sluice: " + problem);
                 }
@@ -195,6 +231,28 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
                 finished.countDown();
             }
         }
+    }
+
+    /** Why a file an option names cannot be written, or {@code null} when it can (or none is named). */
+    private static String unwritable(String option, Path file) {
+        if (file == null) {
+            return null;
+        }
+        if (Files.isDirectory(file)) {
+            return option + " " + file + " is a directory; name a file";
+        }
+        try {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+        } catch (IOException e) {
+            return option + " " + file + ": cannot create its directory (" + e + "); name a writable place";
+        }
+        if (file.getParent() != null && !Files.isWritable(file.getParent())
+                || Files.exists(file) && !Files.isWritable(file)) {
+            return option + " " + file + " cannot be written; name a writable place";
+        }
+        return null;
     }
 
     /** The session of the pipeline's environments, or {@code null} when no process names one. */

@@ -1,6 +1,7 @@
 package dev.sluice.host.monitor;
 
 import dev.sluice.host.run.TaskState;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -19,6 +20,20 @@ public interface RunListener {
 
     /** The set of gates a task waits in changed. */
     default void gatesChanged(TaskRecord task) {
+    }
+
+    /** One of the current attempt's readiness gates started, at {@code at}. */
+    default void gateStarted(TaskRecord task, String gateId, Instant at) {
+    }
+
+    /**
+     * One of the current attempt's readiness gates ended, at {@code at}: each {@link #gateStarted} gets
+     * one.
+     *
+     * @param failure {@code null} when the gate passed; an {@link InterruptedException} when it was
+     *                stopped because its task was decided or cancelled; otherwise why it failed
+     */
+    default void gateFinished(TaskRecord task, String gateId, Instant at, Throwable failure) {
     }
 
     /** A running task reported what it is doing ({@link TaskRecord#status()}). */
@@ -54,6 +69,16 @@ public interface RunListener {
             @Override
             public void gatesChanged(TaskRecord task) {
                 copy.forEach(l -> l.gatesChanged(task));
+            }
+
+            @Override
+            public void gateStarted(TaskRecord task, String gateId, Instant at) {
+                copy.forEach(l -> l.gateStarted(task, gateId, at));
+            }
+
+            @Override
+            public void gateFinished(TaskRecord task, String gateId, Instant at, Throwable failure) {
+                copy.forEach(l -> l.gateFinished(task, gateId, at, failure));
             }
 
             @Override

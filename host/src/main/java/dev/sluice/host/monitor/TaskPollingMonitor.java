@@ -1110,7 +1110,11 @@ public final class TaskPollingMonitor {
             int attempt = task.attempt();
             inbox.add(() -> {
                 TaskRecord rec = byId.get(task.id());
-                if (rec != null && rec.attempt() == attempt && rec.state == TaskState.GATED) {
+                if (rec == null || rec.attempt() != attempt) {
+                    return;
+                }
+                listener.gateStarted(rec, gateId, at);
+                if (rec.state == TaskState.GATED) {
                     rec.gatesInFlight.add(gateId);
                     listener.gatesChanged(rec);
                 }
@@ -1122,7 +1126,12 @@ public final class TaskPollingMonitor {
             int attempt = task.attempt();
             inbox.add(() -> {
                 TaskRecord rec = byId.get(task.id());
-                if (rec != null && rec.attempt() == attempt && rec.gatesInFlight.remove(gateId)) {
+                if (rec == null || rec.attempt() != attempt) {
+                    return;
+                }
+                // Reported even after the task's verdict, so that each gateStarted gets its end.
+                listener.gateFinished(rec, gateId, at, failure);
+                if (rec.gatesInFlight.remove(gateId)) {
                     listener.gatesChanged(rec);
                 }
             });
