@@ -119,6 +119,20 @@ class HtmlReportTest {
     }
 
     @Test
+    void failuresShowTheLastLinesOfALargeStderr() throws Exception {
+        String html = report("""
+                processes:
+                  noisy:
+                    script: |
+                      seq 1 30000 >&2
+                      exit 1
+                """, List.of());
+        String open = "<pre class=\"stderr\">";
+        String stderr = html.substring(html.indexOf(open) + open.length(), html.indexOf("</pre>"));
+        assertThat(stderr.split("\n")).hasSize(20).startsWith("29981").endsWith("30000");
+    }
+
+    @Test
     void theFileFetchesNothing() throws Exception {
         String html = report(RETRY_AND_FAILURE, List.of());
         assertThat(html).doesNotContainPattern("(?i)(src|href)\\s*=")
