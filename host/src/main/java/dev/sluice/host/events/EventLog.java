@@ -42,6 +42,12 @@ public final class EventLog implements RunListener, AutoCloseable {
     private final BufferedWriter out;
     /** The outcome attemptFinished logged for a task's latest attempt, so its state change does not log it twice. */
     private final Map<TaskRecord, TaskState> attemptLogged = new HashMap<>();
+    /**
+     * Gates started and not yet ended, with their attempt. A gate interrupted as its task's verdict came
+     * may report its end only after the task moved on to its next attempt, or after the run ended; the
+     * monitor then drops it, and the log ends the gate itself.
+     */
+    private final Map<TaskRecord, Map<String, Integer>> openGates = new HashMap<>();
     /** Tasks whose current attempt's task_started was logged. */
     private final Set<TaskRecord> startLogged = new HashSet<>();
     private long startedNanos;
@@ -79,10 +85,12 @@ public final class EventLog implements RunListener, AutoCloseable {
         switch (to) {
             case GATED -> {
                 startLogged.remove(task);
+                endOpenGates(task);
                 write(event("task_gated", task));
             }
             case QUEUED -> {
                 startLogged.remove(task);
+                endOpenGates(task);
                 write(event("task_queued", task));
             }
             case SUBMITTED -> {
@@ -119,6 +127,7 @@ public final class EventLog implements RunListener, AutoCloseable {
 
     @Override
     public void gateStarted(TaskRecord task, String gateId, Instant at) {
+        openGates.computeIfAbsent(task, t -> new LinkedHashMap<>()).put(gateId, task.attempt());
         Map<String, Object> e = event("gate_started", task, at);
         e.put("gate", gateId);
         write(e);
@@ -126,6 +135,10 @@ public final class EventLog implements RunListener, AutoCloseable {
 
     @Override
     public void gateFinished(TaskRecord task, String gateId, Instant at, Throwable failure) {
+        Map<String, Integer> open = openGates.get(task);
+        if (open != null) {
+            open.remove(gateId);
+        }
         Map<String, Object> e = event("gate_finished", task, at);
         e.put("gate", gateId);
         e.put("outcome", failure == null ? "passed" : failure instanceof InterruptedException ? "interrupted"
@@ -175,8 +188,26 @@ public final class EventLog implements RunListener, AutoCloseable {
         write(e);
     }
 
+    /** Ends the gates of an earlier attempt whose end never came: they were interrupted. */
+    private void endOpenGates(TaskRecord task) {
+        Map<String, Integer> open = openGates.remove(task);
+        if (open == null) {
+            return;
+        }
+        open.forEach((gateId, attempt) -> {
+            Map<String, Object> e = event("gate_finished", task);
+            e.put("attempt", attempt);
+            e.put("gate", gateId);
+            e.put("outcome", "interrupted");
+            write(e);
+        });
+    }
+
     @Override
     public void runFinished(List<TaskRecord> tasks) {
+        for (TaskRecord task : List.copyOf(openGates.keySet())) {
+            endOpenGates(task);
+        }
         Map<TaskState, Integer> byState = new EnumMap<>(TaskState.class);
         tasks.forEach(t -> byState.merge(t.state(), 1, Integer::sum));
         Map<String, Integer> counts = new LinkedHashMap<>();

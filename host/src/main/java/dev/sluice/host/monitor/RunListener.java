@@ -27,8 +27,9 @@ public interface RunListener {
     }
 
     /**
-     * One of the current attempt's readiness gates ended, at {@code at}: each {@link #gateStarted} gets
-     * one.
+     * One of the current attempt's readiness gates ended, at {@code at}. Each {@link #gateStarted} gets
+     * one, even after the task's verdict, unless the gate ends only once the task has moved on to its next
+     * attempt or the run has ended.
      *
      * @param failure {@code null} when the gate passed; an {@link InterruptedException} when it was
      *                stopped because its task was decided or cancelled; otherwise why it failed
