@@ -3,6 +3,7 @@ package dev.sluice.host.cli;
 import dev.sluice.host.env.action.ActionException;
 import dev.sluice.host.env.action.SessionSecrets;
 import dev.sluice.host.env.session.EnvironmentSession;
+import dev.sluice.host.events.EventLog;
 import dev.sluice.host.http.HostEndpoint;
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.metrics.HostMetrics;
@@ -12,6 +13,7 @@ import dev.sluice.host.monitor.RunResult;
 import dev.sluice.host.monitor.TaskEnvironments;
 import dev.sluice.host.monitor.TaskPollingMonitor;
 import dev.sluice.host.progress.ProgressDisplay;
+import dev.sluice.host.report.HtmlReport;
 import dev.sluice.host.run.ExitCodes;
 import dev.sluice.host.run.RunPlan;
 import dev.sluice.host.run.RunSummary;
@@ -61,6 +63,14 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             description = "Where to write the trace (default: <work-dir>/runs/<run id>/trace.tsv).")
     Path trace;
 
+    @Option(names = "--events", paramLabel = "FILE",
+            description = "Where to write the event log, JSON Lines (default: <work-dir>/runs/<run id>/events.jsonl).")
+    Path events;
+
+    @Option(names = "--report", paramLabel = "FILE",
+            description = "Write an HTML report of the run to FILE: summary, processes, failures, timeline.")
+    Path report;
+
     @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
             description = "Progress display: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: redrawn in "
                     + "place on a terminal, plain lines otherwise).")
@@ -76,6 +86,15 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             description = "The trace's columns, in order, separated by commas (default: all of them; see the docs "
                     + "for the list).")
     List<String> traceColumns = List.of();
+
+    @Option(names = "--no-trace", description = "Write no trace.")
+    boolean noTrace;
+
+    @Option(names = "--no-events", description = "Write no event log.")
+    boolean noEvents;
+
+    @Option(names = "--no-log", description = "Write no log file (the console still shows what -v, -vv or -q say).")
+    boolean noLog;
 
     @Option(names = "--log", paramLabel = "FILE",
             description = "Where the run's log goes, one JSON object per line with the run id and, for lines about "
@@ -140,11 +159,22 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             err.flush();
             return ExitCodes.INTERNAL_ERROR;
         }
+        Path eventsPath = (events != null ? events : workRoot.resolve("runs").resolve(runId).resolve("events.jsonl"))
+                .toAbsolutePath().normalize();
+        Path reportPath = report == null ? null : report.toAbsolutePath().normalize();
+        for (String problem : new String[] {unwritable("--events", events == null ? null : eventsPath),
+                unwritable("--report", reportPath)}) {
+            if (problem != null) {
+                err.println("sluice: " + problem);
+                err.flush();
+                return ExitCodes.INVALID_INPUT;
+            }
+        }
         Path logPath = (logFile != null ? logFile : workRoot.resolve("runs").resolve(runId).resolve("log.jsonl"))
                 .toAbsolutePath().normalize();
         AutoCloseable log;
         try {
-            log = SluiceMain.openLogFile(logPath, runId, common.verbose.length);
+            log = noLog ? () -> { } : SluiceMain.openLogFile(logPath, runId, common.verbose.length);
         } catch (IOException e) {
             err.println("sluice: cannot write the log file " + logPath + ": " + e.getMessage()
                     + "; pass a writable path with --log");
@@ -152,7 +182,7 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             return ExitCodes.INVALID_INPUT;
         }
         try {
-            return run(plan, time, metrics, runId, workRoot, tracePath);
+            return run(plan, time, metrics, runId, workRoot, tracePath, eventsPath, reportPath);
         } finally {
             try {
                 log.close();
@@ -162,8 +192,8 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
         }
     }
 
-    private int run(RunPlan plan, TimeSource time, HostMetrics metrics, String runId, Path workRoot, Path tracePath)
-            throws IOException {
+    private int run(RunPlan plan, TimeSource time, HostMetrics metrics, String runId, Path workRoot, Path tracePath,
+            Path eventsPath, Path reportPath) throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         List<RunListener> listeners = new ArrayList<>();
         PrintStream out = System.out;
@@ -209,8 +239,26 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             gates.add(session.gate());
             monitors.addAll(session.healthMonitors());
         }
-        try (endpoint; TraceWriter traceWriter = new TraceWriter(tracePath, traceColumns)) {
-            listeners.add(traceWriter);
+        if (noTrace) {
+            tracePath = null;
+        }
+        if (noEvents) {
+            eventsPath = null;
+        }
+        try (endpoint; TraceWriter traceWriter = tracePath == null ? null : new TraceWriter(tracePath, traceColumns);
+                EventLog eventLog = eventsPath == null ? null
+                        : new EventLog(eventsPath, runId, plan.pipeline().name(), time)) {
+            if (traceWriter != null) {
+                listeners.add(traceWriter);
+            }
+            if (eventLog != null) {
+                listeners.add(eventLog);
+            }
+            HtmlReport htmlReport = reportPath == null ? null
+                    : new HtmlReport(reportPath, runId, plan.pipeline().name(), time);
+            if (htmlReport != null) {
+                listeners.add(htmlReport);
+            }
             TaskPollingMonitor monitor = new TaskPollingMonitor(
                     new TaskPollingMonitor.Options(runId, workRoot, KILL_GRACE, resume, plan.pipeline().name(),
                             endpoint),
@@ -257,8 +305,16 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
                 } catch (IllegalStateException shuttingDown) {
                     // The JVM is already exiting because of a signal; the hook is running.
                 }
+                if (htmlReport != null) {
+                    try {
+                        htmlReport.write(result);
+                    } catch (IOException e) {
+                        err.println("sluice: cannot write the report " + reportPath + ": " + e.getMessage());
+                        reportPath = null;
+                    }
+                }
                 // Printed before the hook is released, so a stopped run still shows its summary.
-                RunSummary.print(new PrintWriter(out, true), runId, result, tracePath);
+                RunSummary.print(new PrintWriter(out, true), runId, result, tracePath, eventsPath, reportPath);
                 for (String problem : exitProblems) {
                     err.println("sluice: " + problem);
                 }
@@ -271,6 +327,28 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
                 finished.countDown();
             }
         }
+    }
+
+    /** Why a file an option names cannot be written, or {@code null} when it can (or none is named). */
+    private static String unwritable(String option, Path file) {
+        if (file == null) {
+            return null;
+        }
+        if (Files.isDirectory(file)) {
+            return option + " " + file + " is a directory; name a file";
+        }
+        try {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+        } catch (IOException e) {
+            return option + " " + file + ": cannot create its directory (" + e + "); name a writable place";
+        }
+        if (file.getParent() != null && !Files.isWritable(file.getParent())
+                || Files.exists(file) && !Files.isWritable(file)) {
+            return option + " " + file + " cannot be written; name a writable place";
+        }
+        return null;
     }
 
     /** The session of the pipeline's environments, or {@code null} when no process names one. */

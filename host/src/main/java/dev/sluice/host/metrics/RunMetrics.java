@@ -128,7 +128,7 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
     }
 
     @Override
-    public void gateFinished(TaskRecord task, String gateId, Throwable failure) {
+    public void gateFinished(TaskRecord task, String gateId, java.time.Instant at, Throwable failure) {
         GateMeters g = gates.computeIfAbsent(gateId, GateMeters::new);
         g.calls.increment();
         if (failure != null && !(failure instanceof InterruptedException)) {

@@ -1,6 +1,7 @@
 package dev.sluice.host.monitor;
 
 import dev.sluice.host.run.TaskState;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -31,22 +32,27 @@ public interface RunListener {
     default void gatesChanged(TaskRecord task) {
     }
 
+    /** One of the current attempt's readiness gates started, at {@code at}. */
+    default void gateStarted(TaskRecord task, String gateId, Instant at) {
+    }
+
+    /**
+     * One of the current attempt's readiness gates ended, at {@code at}. Each {@link #gateStarted} gets
+     * one, even after the task's verdict, unless the gate ends only once the task has moved on to its next
+     * attempt or the run has ended.
+     *
+     * @param failure {@code null} when the gate passed; an {@link InterruptedException} when it was
+     *                stopped because its task was decided or cancelled; otherwise why it failed
+     */
+    default void gateFinished(TaskRecord task, String gateId, Instant at, Throwable failure) {
+    }
+
     /** A running task reported what it is doing ({@link TaskRecord#status()}). */
     default void statusChanged(TaskRecord task) {
     }
 
     /** One attempt of a task ended (successfully or not); its times and result are set. */
     default void attemptFinished(TaskRecord task, TaskState outcome) {
-    }
-
-    /**
-     * One readiness gate's {@code prepare()} for a task returned or threw.
-     *
-     * @param failure {@code null} when the gate passed the task; the failure it reported; or an
-     *                {@link InterruptedException} when it was stopped because the task's gates were
-     *                already decided or the task was cancelled
-     */
-    default void gateFinished(TaskRecord task, String gateId, Throwable failure) {
     }
 
     /**
@@ -85,6 +91,16 @@ public interface RunListener {
             }
 
             @Override
+            public void gateStarted(TaskRecord task, String gateId, Instant at) {
+                copy.forEach(l -> l.gateStarted(task, gateId, at));
+            }
+
+            @Override
+            public void gateFinished(TaskRecord task, String gateId, Instant at, Throwable failure) {
+                copy.forEach(l -> l.gateFinished(task, gateId, at, failure));
+            }
+
+            @Override
             public void statusChanged(TaskRecord task) {
                 copy.forEach(l -> l.statusChanged(task));
             }
@@ -92,11 +108,6 @@ public interface RunListener {
             @Override
             public void attemptFinished(TaskRecord task, TaskState outcome) {
                 copy.forEach(l -> l.attemptFinished(task, outcome));
-            }
-
-            @Override
-            public void gateFinished(TaskRecord task, String gateId, Throwable failure) {
-                copy.forEach(l -> l.gateFinished(task, gateId, failure));
             }
 
             @Override

@@ -1124,7 +1124,11 @@ public final class TaskPollingMonitor {
             int attempt = task.attempt();
             inbox.add(() -> {
                 TaskRecord rec = byId.get(task.id());
-                if (rec != null && rec.attempt() == attempt && rec.state == TaskState.GATED) {
+                if (rec == null || rec.attempt() != attempt) {
+                    return;
+                }
+                listener.gateStarted(rec, gateId, at);
+                if (rec.state == TaskState.GATED) {
                     rec.gatesInFlight.add(gateId);
                     listener.gatesChanged(rec);
                 }
@@ -1136,11 +1140,12 @@ public final class TaskPollingMonitor {
             int attempt = task.attempt();
             inbox.add(() -> {
                 TaskRecord rec = byId.get(task.id());
-                if (rec == null) {
+                if (rec == null || rec.attempt() != attempt) {
                     return;
                 }
-                listener.gateFinished(rec, gateId, failure);
-                if (rec.attempt() == attempt && rec.gatesInFlight.remove(gateId)) {
+                // Reported even after the task's verdict, so that each gateStarted gets its end.
+                listener.gateFinished(rec, gateId, at, failure);
+                if (rec.gatesInFlight.remove(gateId)) {
                     listener.gatesChanged(rec);
                 }
             });

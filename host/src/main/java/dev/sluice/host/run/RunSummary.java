@@ -6,6 +6,8 @@ import dev.sluice.host.monitor.TaskRecord;
 import dev.sluice.spi.Units;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,11 +20,18 @@ import java.util.stream.Collectors;
 public final class RunSummary {
     private static final int STDERR_LINES = 5;
     private static final int FAILURES_SHOWN = 10;
+    private static final int TAIL_BYTES = 64 * 1024;
 
     private RunSummary() {
     }
 
     public static void print(PrintWriter out, String runId, RunResult result, Path trace) {
+        print(out, runId, result, trace, null, null);
+    }
+
+    /** The summary, ending with the paths of the run's trace, event log and report ({@code null}: none). */
+    public static void print(PrintWriter out, String runId, RunResult result, Path trace, Path events,
+            Path report) {
         Map<TaskState, Integer> counts = result.counts();
         String countText = counts.entrySet().stream()
                 .map(e -> e.getValue() + " " + e.getKey().label())
@@ -47,7 +56,7 @@ public final class RunSummary {
             if (t.exitCode() != null) {
                 out.println("  exit code: " + t.exitCode());
             }
-            for (String line : stderrTail(t)) {
+            for (String line : stderrTail(t, STDERR_LINES)) {
                 out.println("  | " + Redaction.redact(line));
             }
         }
@@ -57,22 +66,37 @@ public final class RunSummary {
         if (trace != null) {
             out.println("Trace: " + trace);
         }
+        if (events != null) {
+            out.println("Events: " + events);
+        }
+        if (report != null) {
+            out.println("Report: " + report);
+        }
         out.flush();
     }
 
-    private static List<String> stderrTail(TaskRecord t) {
+    /**
+     * The last {@code maxLines} lines of the task's latest stderr ({@code .command.err}); empty when there
+     * is none. Reads only the file's end, since a task may write gigabytes there.
+     */
+    public static List<String> stderrTail(TaskRecord t, int maxLines) {
         if (t.files() == null || !Files.isRegularFile(t.files().stderr())) {
             return List.of();
         }
-        try {
-            List<String> lines = new ArrayList<>();
-            for (String line : Files.readAllLines(t.files().stderr(), StandardCharsets.UTF_8)) {
-                lines.add(line);
-                if (lines.size() > STDERR_LINES) {
-                    lines.remove(0);
-                }
+        try (SeekableByteChannel channel = Files.newByteChannel(t.files().stderr())) {
+            long size = channel.size();
+            long from = Math.max(0, size - TAIL_BYTES);
+            ByteBuffer buffer = ByteBuffer.allocate((int) (size - from));
+            channel.position(from);
+            while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+                // read to the end
             }
-            return lines;
+            List<String> lines = new ArrayList<>(new String(buffer.array(), 0, buffer.position(),
+                    StandardCharsets.UTF_8).lines().toList());
+            if (from > 0 && !lines.isEmpty()) {
+                lines.remove(0); // cut in the middle
+            }
+            return List.copyOf(lines.subList(Math.max(0, lines.size() - maxLines), lines.size()));
         } catch (IOException | RuntimeException e) {
             return List.of("(stderr unreadable: " + e.getMessage() + ")");
         }

@@ -70,6 +70,17 @@ class TaskPollingMonitorTest {
             public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
                 transitions.add(task.name() + ":" + to.label());
             }
+
+            @Override
+            public void gateStarted(TaskRecord task, String gateId, java.time.Instant at) {
+                transitions.add(task.name() + ":gate-started:" + gateId);
+            }
+
+            @Override
+            public void gateFinished(TaskRecord task, String gateId, java.time.Instant at, Throwable failure) {
+                transitions.add(task.name() + ":gate-finished:" + gateId + ":" + (failure == null ? "passed"
+                        : failure instanceof InterruptedException ? "interrupted" : failure.getMessage()));
+            }
         };
         return new TaskPollingMonitor(new TaskPollingMonitor.Options("t", dir.resolve("work"), Duration.ZERO, false),
                 plans(yaml), List.of(new ExecutorSetup(executor, queueSize, null, Duration.ofMillis(50),
@@ -335,6 +346,42 @@ class TaskPollingMonitorTest {
         assertThat(l.task().attempt()).isEqualTo(2);
         ex.complete(l.task().name(), 0);
         assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+    }
+
+    @Test
+    void listenersHearEachGatesStartAndEndAlsoOfAGateInterruptedByAnothersFailure() throws Exception {
+        FakeExecutor ex = unlimited();
+        CountDownLatch slowStarted = new CountDownLatch(1);
+        TaskReadinessGate refusing = gate("licence", task -> {
+            if (task.name().equals("a")) {
+                slowStarted.await(10, TimeUnit.SECONDS);
+                throw new TaskException("no seat");
+            }
+        });
+        TaskReadinessGate slow = gate("slow", task -> {
+            if (task.name().equals("a")) {
+                slowStarted.countDown();
+                Thread.sleep(60_000);
+            }
+        });
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true], errorStrategy: ignore}
+                  b: {command: [true]}
+                """, ex, 0, List.of(refusing, slow), List.of()));
+        TaskLaunch b = ex.nextSubmission();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!transitions.contains("a:gate-finished:slow:interrupted") && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        ex.complete(b.task().name(), 0);
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(transitions).contains("a:gate-started:licence", "a:gate-started:slow",
+                "a:gate-finished:licence:no seat", "a:gate-finished:slow:interrupted",
+                "b:gate-started:licence", "b:gate-finished:licence:passed",
+                "b:gate-started:slow", "b:gate-finished:slow:passed");
+        // The interrupted gate may end before or after the verdict; it is heard either way.
+        assertThat(transitions).containsSubsequence("a:gate-started:slow", "a:gate-finished:slow:interrupted");
     }
 
     @Test

@@ -1,0 +1,266 @@
+package dev.sluice.host.events;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.host.logging.Redaction;
+import dev.sluice.host.monitor.RunListener;
+import dev.sluice.host.monitor.TaskRecord;
+import dev.sluice.host.run.TaskState;
+import dev.sluice.spi.TimeSource;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The event log: one JSON object per line for everything that happens to the run and its tasks, each
+ * with its time, the run id and the event's name, written and flushed as it happens so that a crash
+ * keeps what was written. The events and their fields are listed in
+ * {@code docs/user-guide/progress-and-trace.md}.
+ */
+public final class EventLog implements RunListener, AutoCloseable {
+    /** ISO-8601 in UTC with milliseconds always shown, so that every line's time has the same width. */
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    private final String runId;
+    private final String pipeline;
+    private final TimeSource time;
+    private final BufferedWriter out;
+    /** The outcome attemptFinished logged for a task's latest attempt, so its state change does not log it twice. */
+    private final Map<TaskRecord, TaskState> attemptLogged = new HashMap<>();
+    /**
+     * Gates started and not yet ended, with their attempt. A gate interrupted as its task's verdict came
+     * may report its end only after the task moved on to its next attempt, or after the run ended; the
+     * monitor then drops it, and the log ends the gate itself.
+     */
+    private final Map<TaskRecord, Map<String, Integer>> openGates = new HashMap<>();
+    /** Tasks whose current attempt's task_started was logged. */
+    private final Set<TaskRecord> startLogged = new HashSet<>();
+    private long startedNanos;
+
+    public EventLog(Path file, String runId, String pipeline, TimeSource time) throws IOException {
+        this.file = file;
+        this.runId = runId;
+        this.pipeline = pipeline;
+        this.time = time;
+        if (file.getParent() != null) {
+            Files.createDirectories(file.getParent());
+        }
+        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public void runStarted(List<TaskRecord> tasks) {
+        startedNanos = time.nanoTime();
+        Map<String, Object> e = event("run_started", null);
+        e.put("pipeline", pipeline);
+        e.put("tasks", tasks.size());
+        write(e);
+        for (TaskRecord task : tasks) {
+            write(event("task_pending", task));
+        }
+    }
+
+    @Override
+    public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
+        TaskState logged = to.isTerminal() || to == TaskState.RETRY_WAIT ? attemptLogged.remove(task) : null;
+        switch (to) {
+            case GATED -> {
+                startLogged.remove(task);
+                endOpenGates(task);
+                write(event("task_gated", task));
+            }
+            case QUEUED -> {
+                startLogged.remove(task);
+                endOpenGates(task);
+                write(event("task_queued", task));
+            }
+            case SUBMITTED -> {
+                Map<String, Object> e = event("task_submitted", task);
+                e.put("executor", task.executorName());
+                e.put("workdir", task.task() == null ? null : task.task().workDir().toString());
+                write(e);
+            }
+            case RUNNING -> logStarted(task, time.now());
+            case RETRY_WAIT -> {
+                Map<String, Object> e = event("task_retried", task);
+                e.put("next_attempt", task.attempt() + 1);
+                write(e);
+            }
+            case IGNORED -> write(withError(event("task_ignored", task), task));
+            case SKIPPED -> write(withError(event("task_skipped", task), task));
+            // Logged here only when no attempt ended first (a work directory that could not be made,
+            // a task cancelled before it started or while waiting to be retried).
+            case FAILED -> {
+                if (logged != TaskState.FAILED) {
+                    write(withError(event("task_failed", task), task));
+                }
+            }
+            case CANCELLED -> {
+                if (logged != TaskState.CANCELLED) {
+                    write(withError(event("task_cancelled", task), task));
+                }
+            }
+            default -> {
+                // WAITING is never entered again; SUCCEEDED and CACHED come with attemptFinished.
+            }
+        }
+    }
+
+    @Override
+    public void gateStarted(TaskRecord task, String gateId, Instant at) {
+        openGates.computeIfAbsent(task, t -> new LinkedHashMap<>()).put(gateId, task.attempt());
+        Map<String, Object> e = event("gate_started", task, at);
+        e.put("gate", gateId);
+        write(e);
+    }
+
+    @Override
+    public void gateFinished(TaskRecord task, String gateId, Instant at, Throwable failure) {
+        Map<String, Integer> open = openGates.get(task);
+        if (open != null) {
+            open.remove(gateId);
+        }
+        Map<String, Object> e = event("gate_finished", task, at);
+        e.put("gate", gateId);
+        e.put("outcome", failure == null ? "passed" : failure instanceof InterruptedException ? "interrupted"
+                : "failed");
+        if (failure != null && !(failure instanceof InterruptedException)) {
+            e.put("error", failure.getMessage() == null ? failure.toString() : failure.getMessage());
+        }
+        write(e);
+    }
+
+    @Override
+    public void statusChanged(TaskRecord task) {
+        Map<String, Object> e = event("task_status", task);
+        e.put("status", task.status());
+        write(e);
+    }
+
+    @Override
+    public void attemptFinished(TaskRecord task, TaskState outcome) {
+        String name = switch (outcome) {
+            case SUCCEEDED -> "task_completed";
+            case CACHED -> "task_cached";
+            case CANCELLED -> "task_cancelled";
+            default -> "task_failed";
+        };
+        if (task.startedAt() != null && outcome != TaskState.CACHED && !startLogged.contains(task)) {
+            // It ended before a poll saw it running: its start, at the time the executor gave.
+            logStarted(task, task.startedAt());
+        }
+        if (outcome != TaskState.CACHED) {
+            attemptLogged.put(task, outcome == TaskState.SUCCEEDED || outcome == TaskState.CANCELLED
+                    ? outcome : TaskState.FAILED);
+        }
+        Map<String, Object> e = event(name, task);
+        e.put("native_id", task.nativeId());
+        e.put("exit", task.exitCode());
+        if (outcome == TaskState.CACHED && task.task() != null) {
+            e.put("workdir", task.task().workDir().toString());
+        }
+        write(withError(e, task));
+    }
+
+    private void logStarted(TaskRecord task, Instant at) {
+        startLogged.add(task);
+        Map<String, Object> e = event("task_started", task, at);
+        e.put("native_id", task.nativeId());
+        write(e);
+    }
+
+    /** Ends the gates of an earlier attempt whose end never came: they were interrupted. */
+    private void endOpenGates(TaskRecord task) {
+        Map<String, Integer> open = openGates.remove(task);
+        if (open == null) {
+            return;
+        }
+        open.forEach((gateId, attempt) -> {
+            Map<String, Object> e = event("gate_finished", task);
+            e.put("attempt", attempt);
+            e.put("gate", gateId);
+            e.put("outcome", "interrupted");
+            write(e);
+        });
+    }
+
+    @Override
+    public void runFinished(List<TaskRecord> tasks) {
+        for (TaskRecord task : List.copyOf(openGates.keySet())) {
+            endOpenGates(task);
+        }
+        Map<TaskState, Integer> byState = new EnumMap<>(TaskState.class);
+        tasks.forEach(t -> byState.merge(t.state(), 1, Integer::sum));
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        byState.forEach((state, n) -> counts.put(state.label(), n));
+        Map<String, Object> e = event("run_finished", null);
+        e.put("counts", counts);
+        e.put("wall_time_ms", (time.nanoTime() - startedNanos) / 1_000_000);
+        write(e);
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+
+    private Map<String, Object> event(String name, TaskRecord task) {
+        return event(name, task, time.now());
+    }
+
+    /** The fields every event has; a task's when it is about one. */
+    private Map<String, Object> event(String name, TaskRecord task, Instant at) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("time", TIME.format(at));
+        e.put("run", runId);
+        e.put("event", name);
+        if (task != null) {
+            e.put("task", task.id());
+            e.put("process", task.processName());
+            e.put("name", task.name());
+            if (task.attempt() > 0) {
+                e.put("attempt", task.attempt());
+            }
+        }
+        return e;
+    }
+
+    private static Map<String, Object> withError(Map<String, Object> e, TaskRecord task) {
+        e.put("error", task.error());
+        return e;
+    }
+
+    private void write(Map<String, Object> event) {
+        event.values().removeIf(v -> v == null);
+        // Secret values never reach the file: the whole line is masked, whatever field holds them.
+        try {
+            out.write(Redaction.redact(JSON.writeValueAsString(event)));
+            out.newLine();
+            out.flush();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write event " + event.get("event") + " as JSON", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the event log " + file, e);
+        }
+    }
+}
