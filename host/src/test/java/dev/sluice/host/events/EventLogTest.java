@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.host.monitor.LambdaGate;
 import dev.sluice.host.monitor.LocalRuns;
 import dev.sluice.host.monitor.RunResult;
 import dev.sluice.spi.TaskException;
@@ -184,22 +185,7 @@ class EventLogTest {
     }
 
     /** A gate from a lambda. */
-    private static TaskReadinessGate gate(String id, GateBody body) {
-        return new TaskReadinessGate() {
-            @Override
-            public String id() {
-                return id;
-            }
-
-            @Override
-            public void prepare(TaskHandle task) throws InterruptedException, TaskException {
-                body.prepare(task);
-            }
-        };
-    }
-
-    @FunctionalInterface
-    private interface GateBody {
-        void prepare(TaskHandle task) throws InterruptedException, TaskException;
+    private static TaskReadinessGate gate(String id, LambdaGate.Body body) {
+        return LambdaGate.of(id, body);
     }
 }

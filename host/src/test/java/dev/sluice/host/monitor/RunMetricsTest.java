@@ -202,22 +202,7 @@ class RunMetricsTest {
     }
 
     /** A gate from a lambda. */
-    private static TaskReadinessGate gate(String id, GateBody body) {
-        return new TaskReadinessGate() {
-            @Override
-            public String id() {
-                return id;
-            }
-
-            @Override
-            public void prepare(TaskHandle task) throws InterruptedException, TaskException {
-                body.prepare(task);
-            }
-        };
-    }
-
-    @FunctionalInterface
-    private interface GateBody {
-        void prepare(TaskHandle task) throws InterruptedException, TaskException;
+    private static TaskReadinessGate gate(String id, LambdaGate.Body body) {
+        return LambdaGate.of(id, body);
     }
 }
