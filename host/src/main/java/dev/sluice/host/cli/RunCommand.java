@@ -80,7 +80,7 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
     boolean quiet;
 
     /** The values of the config's {@code secretEnv} variables, masked in everything the run writes. */
-    private SessionSecrets configSecrets = new SessionSecrets();
+    private final SessionSecrets configSecrets = new SessionSecrets();
 
     @Option(names = "--trace-columns", paramLabel = "COLUMNS", split = ",",
             description = "The trace's columns, in order, separated by commas (default: all of them; see the docs "
@@ -136,7 +136,6 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
 
     private int run(RunPlan plan, TimeSource time, HostMetrics metrics) throws IOException {
         PrintWriter err = spec.commandLine().getErr();
-        configSecrets = new SessionSecrets();
         for (String name : plan.config().secretEnv()) {
             String value = System.getenv(name);
             if (value == null || value.isEmpty()) {
