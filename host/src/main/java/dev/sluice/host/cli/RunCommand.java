@@ -181,7 +181,8 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             return ExitCodes.INVALID_INPUT;
         }
         try {
-            return run(plan, time, metrics, runId, workRoot, tracePath, eventsPath, reportPath);
+            return run(plan, time, metrics, runId, workRoot, tracePath, eventsPath, reportPath,
+                    noLog ? null : logPath);
         } finally {
             try {
                 log.close();
@@ -192,7 +193,7 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
     }
 
     private int run(RunPlan plan, TimeSource time, HostMetrics metrics, String runId, Path workRoot, Path tracePath,
-            Path eventsPath, Path reportPath) throws IOException {
+            Path eventsPath, Path reportPath, Path logPath) throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         List<RunListener> listeners = new ArrayList<>();
         PrintStream out = System.out;
@@ -313,7 +314,8 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
                     }
                 }
                 // Printed before the hook is released, so a stopped run still shows its summary.
-                RunSummary.print(new PrintWriter(out, true), runId, result, tracePath, eventsPath, reportPath);
+                RunSummary.print(new PrintWriter(out, true), runId, result, tracePath, eventsPath, reportPath,
+                        logPath);
                 for (String problem : exitProblems) {
                     err.println("sluice: " + problem);
                 }

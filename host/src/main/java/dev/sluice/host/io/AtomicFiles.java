@@ -6,6 +6,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /** Files written whole or not at all, for readers that poll them (a task's exit code, cancel_info.json). */
 public final class AtomicFiles {
@@ -20,6 +22,10 @@ public final class AtomicFiles {
         Path dir = target.toAbsolutePath().getParent();
         Path temp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
         try {
+            // A temporary file is its owner's alone; the file in place is readable like any other.
+            if (Files.getFileStore(temp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+                Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+            }
             Files.writeString(temp, text, charset);
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

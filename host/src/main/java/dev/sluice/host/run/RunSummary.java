@@ -32,6 +32,12 @@ public final class RunSummary {
     /** The summary, ending with the paths of the run's trace, event log and report ({@code null}: none). */
     public static void print(PrintWriter out, String runId, RunResult result, Path trace, Path events,
             Path report) {
+        print(out, runId, result, trace, events, report, null);
+    }
+
+    /** The summary, then the paths of the files the run wrote: trace, events, report and log. */
+    public static void print(PrintWriter out, String runId, RunResult result, Path trace, Path events,
+            Path report, Path log) {
         Map<TaskState, Integer> counts = result.counts();
         String countText = counts.entrySet().stream()
                 .map(e -> e.getValue() + " " + e.getKey().label())
@@ -71,6 +77,9 @@ public final class RunSummary {
         }
         if (report != null) {
             out.println("Report: " + report);
+        }
+        if (log != null) {
+            out.println("Log: " + log);
         }
         out.flush();
     }
