@@ -236,6 +236,34 @@ bench_trace_phases() {
     }' "$trace" || bench_die "cannot read the trace '$trace': its header must name the columns submit, start and complete."
 }
 
+# bench_trace_after_first TRACE: reads a sluice trace and prints the milliseconds from the earliest
+# `complete` time to the latest (one decimal; '-' when fewer than two rows have one): with tasks one
+# at a time, the whole of every task after the first, so that what a run pays once (its first task's
+# setup) stays out of a time per task. Fails if the column is missing.
+bench_trace_after_first() {
+  local trace=$1
+  [ -s "$trace" ] || bench_die "the trace '$trace' is missing or empty."
+  awk -F '\t' "$BENCH_AWK_ISO"'
+    NR == 1 {
+      for (i = 1; i <= NF; i++) col[$i] = i
+      if (!("complete" in col)) { bad = 1; exit 1 }
+      next
+    }
+    NF == 0 { next }
+    {
+      c = iso_ms($col["complete"])
+      if (c >= 0) {
+        n++
+        if (n == 1 || c < lo) lo = c
+        if (n == 1 || c > hi) hi = c
+      }
+    }
+    END {
+      if (bad) exit 1
+      if (n < 2) printf "-\n"; else printf "%.1f\n", hi - lo
+    }' "$trace" || bench_die "cannot read the trace '$trace': its header must name the column complete."
+}
+
 # bench_trace_task TRACE PROCESS: the first row of PROCESS in a sluice trace, as
 # "STATUS<TAB>START<TAB>COMPLETE<TAB>ERROR" (the times as the trace has them, '-' when empty). Fails
 # when a column is missing or no row is of PROCESS.
