@@ -326,6 +326,9 @@ public final class DockerExecutor implements TaskExecutor {
         SubmittedTask submitted = new SubmittedTask(task.id(), task.attempt(), name);
         TaskRun[] holder = new TaskRun[1];
         OutputSink sink = sink(launch, () -> finishContainer(holder[0]));
+        // Taken before the start: an out-of-memory event of a container that dies at once may come
+        // before createAndStart returns.
+        long startNanos = System.nanoTime();
         String id;
         try {
             id = createAndStart(request, sink);
@@ -333,7 +336,7 @@ public final class DockerExecutor implements TaskExecutor {
             sink.abandon();
             throw e;
         }
-        TaskRun run = new TaskRun(launch, submitted, null, id, name, null, System.nanoTime(), context.time().now());
+        TaskRun run = new TaskRun(launch, submitted, null, id, name, null, startNanos, context.time().now());
         holder[0] = run;
         runs.put(submitted, run);
         sink.ready();
@@ -474,11 +477,21 @@ public final class DockerExecutor implements TaskExecutor {
                     .exec(new com.github.dockerjava.api.command.WaitContainerResultCallback())
                     .awaitStatusCode(30, TimeUnit.SECONDS);
             InspectContainerResponse.ContainerState state = containerState(run.containerId, true).orElse(null);
-            if (state != null && Boolean.TRUE.equals(state.getOOMKilled()) && !run.killRequested) {
+            boolean outOfMemory = state != null && Boolean.TRUE.equals(state.getOOMKilled());
+            boolean unexplainedKill = code != null && code == SIGKILL_EXIT && !run.killRequested;
+            if (!outOfMemory && unexplainedKill) {
+                // The engine may record the exit before the out-of-memory event that caused it, and
+                // then never sets OOMKilled: wait briefly for the event.
+                outOfMemory = killedForMemory(run);
+            }
+            long memoryLimit = run.launch.task().resources().memoryBytes();
+            if (outOfMemory && !run.killRequested) {
                 status = TaskStatus.ended(TaskStatus.State.OUT_OF_MEMORY, "the out-of-memory killer ended it in "
-                        + "container " + run.container() + memoryLimitNote(
-                                run.launch.task().resources().memoryBytes(), "resources.memory"),
+                        + "container " + run.container() + memoryLimitNote(memoryLimit, "resources.memory"),
                         code, run.startedAt, now);
+            } else if (unexplainedKill && memoryLimit > 0) {
+                status = new TaskStatus(TaskStatus.State.COMPLETED, code, unreportedKillNote(memoryLimit),
+                        run.startedAt, now);
             } else {
                 status = TaskStatus.completed(code, run.startedAt, now);
             }
@@ -488,6 +501,17 @@ public final class DockerExecutor implements TaskExecutor {
         }
         end(run, status);
         remove(run.containerId);
+    }
+
+    /**
+     * Why a task in a container with a memory limit may have been killed when the engine reported no
+     * out-of-memory kill: the engine watches a container's memory only from a moment after its process
+     * starts, so a kill within the first milliseconds goes unreported.
+     */
+    static String unreportedKillNote(long memoryLimit) {
+        return "killed by SIGKILL, which sluice did not send; the engine reported no out-of-memory kill, but it "
+                + "misses one in a container's first moments, and the memory limit was "
+                + Units.formatSize(memoryLimit) + " (raise resources.memory if the task needs more)";
     }
 
     private static String memoryLimitNote(long limit, String setting) {
@@ -741,6 +765,7 @@ public final class DockerExecutor implements TaskExecutor {
                         : event.getActor() == null ? null : event.getActor().getId();
                 if (id != null) {
                     oomKills.put(id, System.nanoTime());
+                    log.debug("the engine reported an out-of-memory kill in container {}", id);
                 }
             }
 
