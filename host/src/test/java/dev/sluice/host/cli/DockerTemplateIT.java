@@ -128,6 +128,37 @@ class DockerTemplateIT {
         assertRemoved(session, container);
     }
 
+    /**
+     * Regression: the engine may end the exec of a killed container before it marks the container
+     * stopped, and the wrapper then blamed the task ({@code exited with code 137}). A docker CLI on the
+     * host's PATH that reports the container running twice more after the kill makes that order certain.
+     */
+    @Test
+    void containerStillMarkedRunningJustAfterItsExecEndedIsAskedAgain() throws Exception {
+        Path marker = dir.resolve("killed");
+        Path p = longTaskPipeline("", "exec sleep 600");
+        ProcessBuilder pb = SluiceProcess.builder(dir, "run", p.toString(), "--progress", "plain")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile());
+        pb.environment().put("PATH", dockerLaggingAfter(marker) + ":" + pb.environment().get("PATH"));
+        Process host = pb.start();
+        Path session = awaitLongTask(host);
+        String container = exported(session, "SESSION_CONTAINER");
+        String name = exported(session, "SESSION_CONTAINER_NAME");
+        Files.writeString(marker, "0");
+        assertThat(docker("kill", container).exitCode()).isZero();
+        assertThat(host.waitFor(120, TimeUnit.SECONDS)).as("the run ends").isTrue();
+        String out = output();
+        assertThat(host.exitValue()).as(out).isZero();
+        assertThat(Files.readString(marker).strip()).as("the stale answers were given").isEqualTo("2");
+
+        List<String[]> rows = traceRows(out);
+        String[] longRow = row(rows, column(rows, "process"), "long");
+        assertThat(longRow[column(rows, "status")]).isEqualTo("FAILED");
+        assertThat(longRow[column(rows, "error")]).contains("session container " + name)
+                .contains("exited (exit code 137); it stopped while the task ran");
+        assertRemoved(session, container);
+    }
+
     @Test
     void pausedSessionContainerIsCaughtByTheHealthCheckWhichFailsTheTask() throws Exception {
         Path p = longTaskPipeline("", "exec sleep 600");
@@ -215,6 +246,29 @@ class DockerTemplateIT {
     private Process start(Path pipeline) throws IOException {
         return SluiceProcess.builder(dir, "run", pipeline.toString(), "--progress", "plain")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
+    }
+
+    /**
+     * A directory with a {@code docker} that passes everything to the real CLI, except that once
+     * {@code marker} exists it answers the first two {@code docker inspect -f} with "running 0",
+     * counting them in the marker.
+     */
+    private Path dockerLaggingAfter(Path marker) throws IOException {
+        String real = Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, "docker"))
+                .filter(Files::isExecutable).findFirst().orElseThrow().toString();
+        Path bin = Files.createDirectories(dir.resolve("lagging-docker"));
+        Path script = bin.resolve("docker");
+        Files.writeString(script, """
+                #!/bin/bash
+                marker=%s
+                if [ "$1" = inspect ] && [ "$2" = -f ] && [ -f "$marker" ]; then
+                  n=$(cat "$marker")
+                  if [ "$n" -lt 2 ]; then echo $((n + 1)) > "$marker"; echo "running 0"; exit 0; fi
+                fi
+                exec %s "$@"
+                """.formatted(marker, real), StandardCharsets.UTF_8);
+        script.toFile().setExecutable(true);
+        return bin;
     }
 
     /** Waits until {@code long} runs in the container; returns the session directory. */
