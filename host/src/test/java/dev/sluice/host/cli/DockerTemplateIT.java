@@ -100,32 +100,21 @@ class DockerTemplateIT {
 
     @Test
     void killingTheSessionContainerFailsTheRunningTaskNamingTheContainer() throws Exception {
-        Path p = longTaskPipeline("", "exec sleep 600");
-        Process host = start(p);
-        Path session = awaitLongTask(host);
-        String container = exported(session, "SESSION_CONTAINER");
-        String name = exported(session, "SESSION_CONTAINER_NAME");
-        assertThat(docker("kill", container).exitCode()).isZero();
-        Instant killed = Instant.now();
-        assertThat(host.waitFor(120, TimeUnit.SECONDS)).as("the run ends").isTrue();
-        String out = output();
-        assertThat(host.exitValue()).as(out).isZero();
-
-        List<String[]> rows = traceRows(out);
-        String[] longRow = row(rows, column(rows, "process"), "long");
-        assertThat(longRow[column(rows, "status")]).isEqualTo("FAILED");
+        Trouble t = troubleDuringLongTask(start(longTaskPipeline("", "exec sleep 600")), "kill", () -> { });
+        String[] longRow = t.row("long");
+        assertThat(longRow[t.column("status")]).isEqualTo("FAILED");
         // The exec ends with the container, and the wrapper says why (should a check come first, it names
         // the container the same way).
-        assertThat(longRow[column(rows, "error")]).contains("session container " + name)
-                .contains(container.substring(0, 12)).contains("exited (exit code 137)");
-        assertThat(longRow[column(rows, "exit")]).isEqualTo("137");
-        assertDetectedInTime(killed, longRow[column(rows, "complete")]);
+        assertThat(longRow[t.column("error")]).contains("session container " + t.name())
+                .contains(t.container().substring(0, 12)).contains("exited (exit code 137)");
+        assertThat(longRow[t.column("exit")]).isEqualTo("137");
+        assertDetectedInTime(t.at(), longRow[t.column("complete")]);
         // The next task finds the container stopped and does not start.
-        String[] others = row(rows, column(rows, "process"), "others");
-        assertThat(others[column(rows, "status")]).isEqualTo("FAILED");
-        assertThat(others[column(rows, "error")]).contains("session container " + name)
+        String[] others = t.row("others");
+        assertThat(others[t.column("status")]).isEqualTo("FAILED");
+        assertThat(others[t.column("error")]).contains("session container " + t.name())
                 .contains("exited (exit code 137); the task did not start");
-        assertRemoved(session, container);
+        assertRemoved(t.session(), t.container());
     }
 
     /**
@@ -136,54 +125,32 @@ class DockerTemplateIT {
     @Test
     void containerStillMarkedRunningJustAfterItsExecEndedIsAskedAgain() throws Exception {
         Path marker = dir.resolve("killed");
-        Path p = longTaskPipeline("", "exec sleep 600");
-        ProcessBuilder pb = SluiceProcess.builder(dir, "run", p.toString(), "--progress", "plain")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile());
+        ProcessBuilder pb = builder(longTaskPipeline("", "exec sleep 600"));
         pb.environment().put("PATH", dockerLaggingAfter(marker) + ":" + pb.environment().get("PATH"));
-        Process host = pb.start();
-        Path session = awaitLongTask(host);
-        String container = exported(session, "SESSION_CONTAINER");
-        String name = exported(session, "SESSION_CONTAINER_NAME");
-        Files.writeString(marker, "0");
-        assertThat(docker("kill", container).exitCode()).isZero();
-        assertThat(host.waitFor(120, TimeUnit.SECONDS)).as("the run ends").isTrue();
-        String out = output();
-        assertThat(host.exitValue()).as(out).isZero();
+        Trouble t = troubleDuringLongTask(pb.start(), "kill", () -> Files.writeString(marker, "0"));
         assertThat(Files.readString(marker).strip()).as("the stale answers were given").isEqualTo("2");
-
-        List<String[]> rows = traceRows(out);
-        String[] longRow = row(rows, column(rows, "process"), "long");
-        assertThat(longRow[column(rows, "status")]).isEqualTo("FAILED");
-        assertThat(longRow[column(rows, "error")]).contains("session container " + name)
+        String[] longRow = t.row("long");
+        assertThat(longRow[t.column("status")]).isEqualTo("FAILED");
+        assertThat(longRow[t.column("error")]).contains("session container " + t.name())
                 .contains("exited (exit code 137); it stopped while the task ran");
-        assertRemoved(session, container);
+        assertRemoved(t.session(), t.container());
     }
 
     @Test
     void pausedSessionContainerIsCaughtByTheHealthCheckWhichFailsTheTask() throws Exception {
-        Path p = longTaskPipeline("", "exec sleep 600");
-        Process host = start(p);
-        Path session = awaitLongTask(host);
-        String container = exported(session, "SESSION_CONTAINER");
-        String name = exported(session, "SESSION_CONTAINER_NAME");
         // A paused container keeps docker exec waiting: only the check notices.
-        assertThat(docker("pause", container).exitCode()).isZero();
-        Instant paused = Instant.now();
-        assertThat(host.waitFor(120, TimeUnit.SECONDS)).as("the run ends").isTrue();
-        String out = output();
-        assertThat(host.exitValue()).as(out).isZero();
-
-        List<String[]> rows = traceRows(out);
-        String[] longRow = row(rows, column(rows, "process"), "long");
-        assertThat(longRow[column(rows, "status")]).isEqualTo("FAILED");
-        assertThat(longRow[column(rows, "error")]).contains("health monitor 'environment docker'")
-                .contains("session container " + name).contains(container.substring(0, 12)).contains("is paused");
-        assertDetectedInTime(paused, longRow[column(rows, "complete")]);
-        assertThat(read(session.resolve("env-1-docker/monitor.log"))).contains("is paused");
-        assertThat(row(rows, column(rows, "process"), "others")[column(rows, "error")])
-                .contains("session container " + name).contains("is paused; the task did not start");
+        Trouble t = troubleDuringLongTask(start(longTaskPipeline("", "exec sleep 600")), "pause", () -> { });
+        String[] longRow = t.row("long");
+        assertThat(longRow[t.column("status")]).isEqualTo("FAILED");
+        assertThat(longRow[t.column("error")]).contains("health monitor 'environment docker'")
+                .contains("session container " + t.name()).contains(t.container().substring(0, 12))
+                .contains("is paused");
+        assertDetectedInTime(t.at(), longRow[t.column("complete")]);
+        assertThat(read(t.session().resolve("env-1-docker/monitor.log"))).contains("is paused");
+        assertThat(t.row("others")[t.column("error")])
+                .contains("session container " + t.name()).contains("is paused; the task did not start");
         // onExit removes a paused container too.
-        assertRemoved(session, container);
+        assertRemoved(t.session(), t.container());
     }
 
     @Test
@@ -244,8 +211,44 @@ class DockerTemplateIT {
     }
 
     private Process start(Path pipeline) throws IOException {
+        return builder(pipeline).start();
+    }
+
+    private ProcessBuilder builder(Path pipeline) {
         return SluiceProcess.builder(dir, "run", pipeline.toString(), "--progress", "plain")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile());
+    }
+
+    /** What a run of {@link #longTaskPipeline} did after its session container was troubled. */
+    private record Trouble(Path session, String container, String name, Instant at, List<String[]> rows) {
+        int column(String name) {
+            return SluiceProcess.column(rows, name);
+        }
+
+        String[] row(String process) {
+            return DockerTemplateIT.row(rows, column("process"), process);
+        }
+    }
+
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    /**
+     * Waits until {@code long} runs, runs {@code before}, then {@code docker <command> <container>}
+     * (kill, pause), and waits for the run to end, which it must with exit code 0.
+     */
+    private Trouble troubleDuringLongTask(Process host, String command, Step before) throws Exception {
+        Path session = awaitLongTask(host);
+        String container = exported(session, "SESSION_CONTAINER");
+        String name = exported(session, "SESSION_CONTAINER_NAME");
+        before.run();
+        assertThat(docker(command, container).exitCode()).isZero();
+        Instant at = Instant.now();
+        assertThat(host.waitFor(120, TimeUnit.SECONDS)).as("the run ends").isTrue();
+        String out = output();
+        assertThat(host.exitValue()).as(out).isZero();
+        return new Trouble(session, container, name, at, traceRows(out));
     }
 
     /**
