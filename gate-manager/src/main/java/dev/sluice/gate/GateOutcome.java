@@ -2,6 +2,8 @@ package dev.sluice.gate;
 
 import dev.sluice.spi.TaskException;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -12,13 +14,22 @@ import java.util.Objects;
 public sealed interface GateOutcome {
 
     /**
-     * Every gate passed; the task may be submitted.
+     * Every gate passed; the task may be submitted. The gates now hold the attempt as admitted until
+     * {@link TaskGateManager#attemptEnded} is called for it.
      *
-     * @param waited time from {@code schedule()} to the last gate passing; zero when there are no gates
+     * @param waited   time from {@code schedule()} to the last gate passing; zero when there are no gates
+     * @param assigned what the gates set aside for the attempt, by kind
+     *                 ({@link dev.sluice.spi.TaskReadinessGate#assigned}); empty when nothing
      */
-    record Passed(Duration waited) implements GateOutcome {
+    record Passed(Duration waited, Map<String, List<String>> assigned) implements GateOutcome {
         public Passed {
             Objects.requireNonNull(waited, "waited");
+            assigned = Map.copyOf(assigned);
+        }
+
+        /** Passed with nothing assigned. */
+        public Passed(Duration waited) {
+            this(waited, Map.of());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.gate;
 
+import dev.sluice.spi.AttemptOutcome;
 import dev.sluice.spi.Hints;
 import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TaskHandle;
@@ -51,6 +52,11 @@ import org.slf4j.LoggerFactory;
  *   <li>Cancellation and shutdown interrupt the gate threads. A gate that ignores the interrupt keeps
  *       its virtual thread until it returns on its own; {@link #shutdown} stops waiting for it after
  *       the grace period and returns it as a {@link StuckGate}.</li>
+ *   <li>A gate whose {@code prepare()} returned normally has admitted the attempt, and hears of its end
+ *       exactly once through {@link TaskReadinessGate#attemptEnded}: from the manager itself when the
+ *       attempt never passed (another gate failed, it was cancelled, the manager shut down, or the gate
+ *       returned after one of those), otherwise when the host calls {@link #attemptEnded} (or
+ *       {@link #endAdmittedAttempts} at shutdown).</li>
  *   <li>Every time the manager reads (the {@code waited} durations, the listener's timestamps, the
  *       shutdown grace) comes from the injected {@link TimeSource}, so tests can drive it with a fake
  *       clock.</li>
@@ -72,6 +78,8 @@ public final class TaskGateManager implements AutoCloseable {
 
     /** Tasks whose outcome is not decided yet, by task id. */
     private final ConcurrentHashMap<String, TaskRun> undecided = new ConcurrentHashMap<>();
+    /** Attempts that passed and whose end the host has not reported yet, by task id. */
+    private final ConcurrentHashMap<String, TaskRun> admitted = new ConcurrentHashMap<>();
 
     /**
      * Guards {@link #shutDown} transitions, the registration of new runs and {@link #liveCalls}; one
@@ -155,6 +163,15 @@ public final class TaskGateManager implements AutoCloseable {
             report(task, shutDown ? new GateOutcome.Cancelled() : new GateOutcome.Passed(Duration.ZERO));
             return;
         }
+        TaskRun stillHeld = admitted.remove(task.id());
+        if (stillHeld != null) {
+            // The host reports every end before gating the task again; a missed one must not leak a seat.
+            log.warn("task {} ({}) attempt {} was gated again before the end of attempt {} was reported;"
+                    + " its gates release what they held for it now", task.id(), task.name(), task.attempt(),
+                    stillHeld.task.attempt());
+            endRun(stillHeld, AttemptOutcome.of(AttemptOutcome.Kind.CANCELLED, null,
+                    "the task was gated again", false));
+        }
         TaskRun run = new TaskRun(task, time.nanoTime());
         boolean registered = false;
         lock.lock();
@@ -191,8 +208,46 @@ public final class TaskGateManager implements AutoCloseable {
         Objects.requireNonNull(taskId, "taskId");
         TaskRun run = undecided.get(taskId);
         if (run != null) {
-            cancelRun(run);
+            cancelRun(run, CANCELLED_WHILE_GATED);
         }
+    }
+
+    /**
+     * The attempt {@code task} that passed its gates has ended: each gate that admitted it hears so
+     * through {@link TaskReadinessGate#attemptEnded}, on this thread. Call it once per
+     * {@link GateOutcome.Passed}, however the attempt ended; an attempt that did not pass, or whose end
+     * was already reported, is ignored.
+     */
+    public void attemptEnded(TaskHandle task, AttemptOutcome outcome) {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(outcome, "outcome");
+        TaskRun run = admitted.get(task.id());
+        if (run != null && run.task.attempt() == task.attempt() && admitted.remove(task.id(), run)) {
+            endRun(run, outcome);
+        }
+    }
+
+    /**
+     * Ends every attempt that passed and whose end was not reported, with {@code outcome} (at host
+     * shutdown, after its tasks were killed).
+     *
+     * @return how many attempts were ended
+     */
+    public int endAdmittedAttempts(AttemptOutcome outcome) {
+        Objects.requireNonNull(outcome, "outcome");
+        int ended = 0;
+        for (TaskRun run : List.copyOf(admitted.values())) {
+            if (admitted.remove(run.task.id(), run)) {
+                endRun(run, outcome);
+                ended++;
+            }
+        }
+        return ended;
+    }
+
+    /** How many attempts passed their gates and are still held as admitted. */
+    public int admittedAttempts() {
+        return admitted.size();
     }
 
     /** How many scheduled tasks are still waiting for their gates' outcome. */
@@ -223,7 +278,7 @@ public final class TaskGateManager implements AutoCloseable {
             lock.unlock();
         }
         for (TaskRun run : toCancel) {
-            cancelRun(run);
+            cancelRun(run, CANCELLED_AT_SHUTDOWN);
         }
         // Also gates of tasks decided earlier that are still unwinding.
         for (GateCall call : liveCallsNow()) {
@@ -236,12 +291,14 @@ public final class TaskGateManager implements AutoCloseable {
     }
 
     /**
-     * {@link #shutdown} with {@link #CLOSE_GRACE}; logs each gate that ignored its interrupt at WARN,
-     * by name, with the tasks it was abandoned in.
+     * {@link #shutdown} with {@link #CLOSE_GRACE}, then {@link #endAdmittedAttempts} with
+     * {@link AttemptOutcome.Kind#SHUTDOWN}; logs each gate that ignored its interrupt at WARN, by name,
+     * with the tasks it was abandoned in.
      */
     @Override
     public void close() {
         List<StuckGate> stuck = shutdown(CLOSE_GRACE);
+        endAdmittedAttempts(CANCELLED_AT_SHUTDOWN);
         Map<String, List<StuckGate>> byGate = stuck.stream()
                 .collect(Collectors.groupingBy(StuckGate::gateId, LinkedHashMap::new, Collectors.toList()));
         byGate.forEach((gateId, inTasks) -> {
@@ -299,12 +356,62 @@ public final class TaskGateManager implements AutoCloseable {
         }
     }
 
-    private void cancelRun(TaskRun run) {
+    private static final AttemptOutcome CANCELLED_WHILE_GATED = AttemptOutcome.of(AttemptOutcome.Kind.CANCELLED,
+            null, "cancelled while waiting in its readiness gates", false);
+    private static final AttemptOutcome CANCELLED_AT_SHUTDOWN = AttemptOutcome.of(AttemptOutcome.Kind.SHUTDOWN,
+            null, "the host shut down", false);
+
+    private void cancelRun(TaskRun run, AttemptOutcome ending) {
         if (run.decide()) {
             undecided.remove(run.task.id(), run);
             run.interruptGatesExcept(null);
+            endRun(run, ending);
             report(run.task, new GateOutcome.Cancelled());
         }
+    }
+
+    /** Tells each gate that admitted the run's attempt that it ended; later admissions are ended at once. */
+    private void endRun(TaskRun run, AttemptOutcome outcome) {
+        for (InstalledGate gate : run.end(outcome)) {
+            notifyEnded(gate, run.task, outcome);
+        }
+    }
+
+    /** A gate's attemptEnded, with its own classloader as context; its faults must not break the caller. */
+    private static void notifyEnded(InstalledGate gate, TaskHandle task, AttemptOutcome outcome) {
+        Thread self = Thread.currentThread();
+        ClassLoader previous = self.getContextClassLoader();
+        self.setContextClassLoader(gate.gate().getClass().getClassLoader());
+        try {
+            gate.gate().attemptEnded(task, outcome);
+        } catch (RuntimeException e) {
+            log.error("readiness gate '{}' threw from attemptEnded for task {} ({}) attempt {}; ignored", gate.id(),
+                    task.id(), task.name(), task.attempt(), e);
+        } finally {
+            self.setContextClassLoader(previous);
+        }
+    }
+
+    /** What the run's gates assigned to its attempt, merged by kind; a gate's fault there is logged. */
+    private static Map<String, List<String>> assignedBy(TaskRun run) {
+        Map<String, List<String>> all = new LinkedHashMap<>();
+        for (GateCall call : run.calls) {
+            InstalledGate gate = call.gate;
+            Map<String, List<String>> some;
+            try {
+                some = gate.gate().assigned(run.task);
+            } catch (RuntimeException e) {
+                log.error("readiness gate '{}' threw from assigned() for task {} ({}); ignored", gate.id(),
+                        run.task.id(), run.task.name(), e);
+                continue;
+            }
+            if (some != null) {
+                some.forEach((kind, ids) -> all.computeIfAbsent(kind, k -> new ArrayList<>()).addAll(ids));
+            }
+        }
+        Map<String, List<String>> copy = new LinkedHashMap<>();
+        all.forEach((kind, ids) -> copy.put(kind, List.copyOf(ids)));
+        return copy;
     }
 
     /** The body of a gate's virtual thread. */
@@ -336,11 +443,18 @@ public final class TaskGateManager implements AutoCloseable {
 
         Instant finishedAt = time.now();
         if (thrown == null) {
+            AttemptOutcome endedMeanwhile = run.admit(call.gate);
+            if (endedMeanwhile != null) {
+                // The attempt was decided against while this gate prepared: give back at once.
+                notifyEnded(call.gate, task, endedMeanwhile);
+            }
             notifyListener("gateFinished", task, () -> listener.gateFinished(task, gateId, finishedAt, null));
             if (run.gatePassed() && run.decide()) {
                 Duration waited = run.waitedSoFar(time);
                 undecided.remove(task.id(), run);
-                report(task, new GateOutcome.Passed(waited));
+                Map<String, List<String>> assigned = assignedBy(run);
+                admitted.put(task.id(), run);
+                report(task, new GateOutcome.Passed(waited, assigned));
             }
         } else if (thrown instanceof InterruptedException && run.isDecided()) {
             Throwable interrupted = thrown;
@@ -352,6 +466,8 @@ public final class TaskGateManager implements AutoCloseable {
                 Duration waited = run.waitedSoFar(time);
                 undecided.remove(task.id(), run);
                 run.interruptGatesExcept(call);
+                endRun(run, AttemptOutcome.of(AttemptOutcome.Kind.CANCELLED, null,
+                        "readiness gate '" + gateId + "' failed: " + error.getMessage(), false));
                 report(task, new GateOutcome.Failed(gateId, error, waited));
             }
         }
@@ -411,6 +527,10 @@ public final class TaskGateManager implements AutoCloseable {
         final List<GateCall> calls;
         private final AtomicInteger gatesLeft;
         private final AtomicBoolean decided = new AtomicBoolean();
+        /** Gates whose prepare() returned normally for this attempt; guarded by this. */
+        private final List<InstalledGate> admittedBy = new ArrayList<>();
+        /** How the attempt ended, once its gates were told; guarded by this. */
+        private AttemptOutcome endedWith;
 
         TaskRun(TaskHandle task, long scheduledAtNanos) {
             this.task = task;
@@ -430,6 +550,29 @@ public final class TaskGateManager implements AutoCloseable {
 
         boolean isDecided() {
             return decided.get();
+        }
+
+        /**
+         * Records that {@code gate} admitted the attempt; returns the outcome to release with at once
+         * when the attempt already ended, {@code null} otherwise.
+         */
+        synchronized AttemptOutcome admit(InstalledGate gate) {
+            if (endedWith != null) {
+                return endedWith;
+            }
+            admittedBy.add(gate);
+            return null;
+        }
+
+        /** Marks the attempt ended; returns the gates to tell, once (empty on later calls). */
+        synchronized List<InstalledGate> end(AttemptOutcome outcome) {
+            if (endedWith != null) {
+                return List.of();
+            }
+            endedWith = outcome;
+            List<InstalledGate> toTell = List.copyOf(admittedBy);
+            admittedBy.clear();
+            return toTell;
         }
 
         /** Counts a passed gate; true when it was the last one. */

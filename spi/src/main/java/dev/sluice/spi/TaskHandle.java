@@ -61,4 +61,14 @@ public interface TaskHandle {
     default String executor() {
         return "local";
     }
+
+    /**
+     * What readiness gates set aside for this attempt, by kind: {@code gpu -> [GPU-5e8c...]} when the
+     * {@code gpu} gate assigned a device (see {@link TaskReadinessGate#assigned}). Filled in once the
+     * attempt's gates have passed, so wrappers, executors and health monitors see it; empty in a gate's
+     * own {@code prepare()} and when nothing was assigned.
+     */
+    default Map<String, List<String>> assigned() {
+        return Map.of();
+    }
 }

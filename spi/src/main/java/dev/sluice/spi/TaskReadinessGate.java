@@ -1,5 +1,7 @@
 package dev.sluice.spi;
 
+import java.util.List;
+import java.util.Map;
 import org.pf4j.ExtensionPoint;
 
 /**
@@ -24,6 +26,10 @@ import org.pf4j.ExtensionPoint;
  *   <li>Its opt-out and deadline are its own policy, read from namespaced hints with
  *       {@link GatePolicy}: {@code <id>/skip} and {@code <id>/maxWait}.</li>
  * </ul>
+ *
+ * <p>A gate may also hand something out as it admits a task (a GPU, a licence seat, a quota token):
+ * {@link #assigned} tells the host what, and {@link #attemptEnded} tells the gate when the attempt it
+ * admitted has ended, whichever way, so that it can take it back.
  *
  * <p>The host creates one instance of each gate and calls it from many threads at once: keep it
  * thread-safe. An extension class may take a {@link PluginContext} in its constructor.
@@ -58,5 +64,40 @@ public interface TaskReadinessGate extends ExtensionPoint {
      */
     default void validateHints(Hints hints) {
         GatePolicy.of(id(), hints, null);
+    }
+
+    /**
+     * Checks what a process's tasks will ask of this gate before anything runs, with its executor and
+     * resources as well as its hints: a gate that hands out devices refuses a request larger than all
+     * it has here, not after a wait. The default checks the hints with {@link #validateHints}.
+     *
+     * @throws InvalidSettingException naming the bad hint (its key) or resource
+     *                                 ({@link TaskRequest#invalidResource}) and the fix
+     */
+    default void validate(TaskRequest request) {
+        validateHints(request.hints());
+    }
+
+    /**
+     * What this gate set aside for the attempt it has just admitted, by kind, for example
+     * {@code gpu -> [GPU-5e8c..., GPU-91ab...]}. The host asks once all of the attempt's gates have
+     * passed and shows the answer to wrappers, executors and health monitors as
+     * {@link TaskHandle#assigned()}, and in the trace and event log. The default assigns nothing.
+     */
+    default Map<String, List<String>> assigned(TaskHandle task) {
+        return Map.of();
+    }
+
+    /**
+     * The attempt {@code task} that this gate admitted ({@link #prepare} returned normally) has ended;
+     * release what was set aside for it. Called exactly once per admitted attempt, whichever way it
+     * ended (see {@link AttemptOutcome.Kind}): after its process ended, when it was cancelled before
+     * launch (also when another gate of the same attempt failed), before its retry is gated again, and
+     * at host shutdown. Never called for an attempt whose {@code prepare} threw.
+     *
+     * <p>Called on a host thread that must not wait: be quick, never block, never throw. The default
+     * does nothing.
+     */
+    default void attemptEnded(TaskHandle task, AttemptOutcome outcome) {
     }
 }

@@ -12,7 +12,20 @@ import java.util.Map;
  */
 public record TestTaskHandle(String id, String key, String processName, String name, int attempt,
         List<String> command, Map<String, String> environment, Resources resources, Path workDir,
-        List<Path> inputs, Hints hints, Map<String, String> params, String executor) implements TaskHandle {
+        List<Path> inputs, Hints hints, Map<String, String> params, String executor,
+        Map<String, List<String>> assigned) implements TaskHandle {
+
+    public TestTaskHandle {
+        assigned = Map.copyOf(assigned);
+    }
+
+    /** A handle with nothing assigned by gates. */
+    public TestTaskHandle(String id, String key, String processName, String name, int attempt, List<String> command,
+            Map<String, String> environment, Resources resources, Path workDir, List<Path> inputs, Hints hints,
+            Map<String, String> params, String executor) {
+        this(id, key, processName, name, attempt, command, environment, resources, workDir, inputs, hints, params,
+                executor, Map.of());
+    }
 
     public static TestTaskHandle of(String id) {
         return new TestTaskHandle(id, "key-" + id, "test", "test (" + id + ")", 1, List.of("true"), Map.of(),
@@ -22,36 +35,47 @@ public record TestTaskHandle(String id, String key, String processName, String n
 
     public TestTaskHandle withHints(Map<String, String> values) {
         return new TestTaskHandle(id, key, processName, name, attempt, command, environment, resources, workDir,
-                inputs, Hints.of(values, "process '" + processName + "'"), params, executor);
+                inputs, Hints.of(values, "process '" + processName + "'"), params, executor, assigned);
     }
 
     public TestTaskHandle withInputs(List<Path> paths) {
         return new TestTaskHandle(id, key, processName, name, attempt, command, environment, resources, workDir,
-                List.copyOf(paths), hints, params, executor);
+                List.copyOf(paths), hints, params, executor, assigned);
     }
 
     public TestTaskHandle withWorkDir(Path dir) {
         return new TestTaskHandle(id, key, processName, name, attempt, command, environment, resources, dir,
-                inputs, hints, params, executor);
+                inputs, hints, params, executor, assigned);
     }
 
     public TestTaskHandle withCommand(List<String> argv) {
         return new TestTaskHandle(id, key, processName, name, attempt, List.copyOf(argv), environment, resources,
-                workDir, inputs, hints, params, executor);
+                workDir, inputs, hints, params, executor, assigned);
     }
 
     public TestTaskHandle withResources(Resources value) {
         return new TestTaskHandle(id, key, processName, name, attempt, command, environment, value, workDir,
-                inputs, hints, params, executor);
+                inputs, hints, params, executor, assigned);
     }
 
     public TestTaskHandle withAttempt(int value) {
         return new TestTaskHandle(id, key, processName, name, value, command, environment, resources, workDir,
-                inputs, hints, params, executor);
+                inputs, hints, params, executor, assigned);
     }
 
     public TestTaskHandle withExecutor(String value) {
         return new TestTaskHandle(id, key, processName, name, attempt, command, environment, resources, workDir,
-                inputs, hints, params, value);
+                inputs, hints, params, value, assigned);
+    }
+
+    /** The same handle with what gates assigned to it, e.g. {@code Map.of("gpu", List.of("0"))}. */
+    public TestTaskHandle withAssigned(Map<String, List<String>> value) {
+        return new TestTaskHandle(id, key, processName, name, attempt, command, environment, resources, workDir,
+                inputs, hints, params, executor, value);
+    }
+
+    public TestTaskHandle withEnvironment(Map<String, String> value) {
+        return new TestTaskHandle(id, key, processName, name, attempt, command, value, resources, workDir,
+                inputs, hints, params, executor, assigned);
     }
 }

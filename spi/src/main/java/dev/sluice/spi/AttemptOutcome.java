@@ -1,0 +1,64 @@
+package dev.sluice.spi;
+
+import java.util.Objects;
+
+/**
+ * How a task attempt that a readiness gate admitted ended, as {@link TaskReadinessGate#attemptEnded}
+ * receives it. Whatever the ending, the gate hears of it exactly once, after the attempt's last
+ * process has ended (or, for an attempt never launched, once it is clear that it never will be).
+ *
+ * @param kind      how it ended
+ * @param exitCode  the task's exit status when it ran to an end by itself; {@code null} otherwise
+ * @param reason    why it failed or was ended, as the user sees it; {@code null} on success
+ * @param willRetry whether the host will start another attempt of the task (a new
+ *                  {@link TaskHandle#attempt()}, which goes through the gates again)
+ */
+public record AttemptOutcome(Kind kind, Integer exitCode, String reason, boolean willRetry) {
+
+    /** The ways an attempt ends. */
+    public enum Kind {
+        /** It ran and exited with status 0. */
+        SUCCEEDED,
+        /**
+         * It ran and failed: a non-zero exit, the executor or a health probe failed it, the machine or
+         * node was lost, or it could not be launched.
+         */
+        FAILED,
+        /** It ran past its time limit and was killed. */
+        TIMED_OUT,
+        /** It ran and was killed because the run was stopped (a failure elsewhere, the user's Ctrl-C). */
+        KILLED,
+        /**
+         * It never ran: the run stopped, or another gate of the same attempt failed, after this gate
+         * had admitted it and before it was launched.
+         */
+        CANCELLED,
+        /** The host shut down while the attempt still held what this gate gave it. */
+        SHUTDOWN
+    }
+
+    public AttemptOutcome {
+        Objects.requireNonNull(kind, "kind");
+        if (kind == Kind.SUCCEEDED && (exitCode == null || exitCode != 0)) {
+            throw new IllegalArgumentException("a succeeded attempt has exit code 0, got " + exitCode);
+        }
+        if (kind == Kind.SUCCEEDED && willRetry) {
+            throw new IllegalArgumentException("a succeeded attempt is not retried");
+        }
+    }
+
+    /** The attempt ran and exited with status 0. */
+    public static AttemptOutcome succeeded() {
+        return new AttemptOutcome(Kind.SUCCEEDED, 0, null, false);
+    }
+
+    /** An attempt that ended some other way. */
+    public static AttemptOutcome of(Kind kind, Integer exitCode, String reason, boolean willRetry) {
+        return new AttemptOutcome(kind, exitCode, reason, willRetry);
+    }
+
+    /** Whether the attempt ran to success. */
+    public boolean isSuccess() {
+        return kind == Kind.SUCCEEDED;
+    }
+}
