@@ -1,0 +1,4 @@
+/**
+ * The {@code apptainer} plugin.
+ */
+package dev.sluice.plugins.apptainer;

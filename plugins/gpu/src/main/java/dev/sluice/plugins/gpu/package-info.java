@@ -1,0 +1,4 @@
+/**
+ * The {@code gpu} plugin.
+ */
+package dev.sluice.plugins.gpu;
