@@ -24,6 +24,7 @@ import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.TaskHealthMonitor;
 import dev.sluice.spi.TaskLaunch;
+import dev.sluice.spi.AttemptOutcome;
 import dev.sluice.spi.TaskReadinessGate;
 import dev.sluice.spi.TaskExecutor;
 import dev.sluice.spi.TaskStatus;
@@ -120,7 +121,7 @@ public final class TaskPollingMonitor {
     private boolean rateLimited;
 
     /** Why the monitor killed a task, and what the task's end then means. */
-    private record KillOrder(String reason, boolean isFailure, long confirmByNanos) {
+    private record KillOrder(String reason, boolean isFailure, AttemptOutcome.Kind kind, long confirmByNanos) {
     }
 
     public TaskPollingMonitor(Options options, List<ProcessPlan> plans, List<ExecutorSetup> executorSetups,
@@ -490,6 +491,7 @@ public final class TaskPollingMonitor {
         switch (outcome) {
             case GateOutcome.Passed passed -> {
                 rec.gateWait = passed.waited();
+                rec.task = rec.task.withAssigned(passed.assigned());
                 enqueue(rec);
             }
             case GateOutcome.Failed f -> {
@@ -695,22 +697,26 @@ public final class TaskPollingMonitor {
         if (kill != null && !kill.isFailure()) {
             rec.error = kill.reason();
             listener.attemptFinished(rec, TaskState.CANCELLED);
+            attemptEndedInGates(rec, AttemptOutcome.of(kill.kind(), rec.exitCode, kill.reason(), false));
             setState(rec, TaskState.CANCELLED);
             onTerminal(rec);
         } else if (kill != null) {
-            failAttempt(rec, kill.reason(), false);
+            failAttempt(rec, kill.reason(), false, kill.kind());
         } else if (rec.protocolFailure != null) {
             failAttempt(rec, rec.protocolFailure, false);
         } else if (status.isSuccess()) {
             preparer.succeeded(rec);
             listener.attemptFinished(rec, TaskState.SUCCEEDED);
+            attemptEndedInGates(rec, AttemptOutcome.succeeded());
             setState(rec, TaskState.SUCCEEDED);
             onTerminal(rec);
         } else {
             boolean retryable = status.state() == TaskStatus.State.NODE_FAILURE;
             String why = describeFailure(status);
             // The run's own openjd_fail message says more than its exit code.
-            failAttempt(rec, runSaid.map(said -> said + " (" + why + ")").orElse(why), retryable);
+            failAttempt(rec, runSaid.map(said -> said + " (" + why + ")").orElse(why), retryable,
+                    status.state() == TaskStatus.State.TIMEOUT ? AttemptOutcome.Kind.TIMED_OUT
+                            : AttemptOutcome.Kind.FAILED);
         }
     }
 
@@ -729,12 +735,16 @@ public final class TaskPollingMonitor {
 
     /** An attempt failed; retry it or apply the process's error strategy. */
     private void failAttempt(TaskRecord rec, String reason, boolean retryable) {
+        failAttempt(rec, reason, retryable, AttemptOutcome.Kind.FAILED);
+    }
+
+    private void failAttempt(TaskRecord rec, String reason, boolean retryable, AttemptOutcome.Kind kind) {
         try (var logContext = TaskLogContext.of(rec.id, rec.processName())) {
-            failAttemptInContext(rec, reason, retryable);
+            failAttemptInContext(rec, reason, retryable, kind);
         }
     }
 
-    private void failAttemptInContext(TaskRecord rec, String reason, boolean retryable) {
+    private void failAttemptInContext(TaskRecord rec, String reason, boolean retryable, AttemptOutcome.Kind kind) {
         rec.error = reason;
         if (rec.completedAt == null) {
             rec.completedAt = time.now();
@@ -745,6 +755,8 @@ public final class TaskPollingMonitor {
         boolean retry = !stopping
                 && ((retryable && attempt <= Math.max(1, p.maxRetries()))
                         || (p.errorStrategy() == ErrorStrategy.RETRY && attempt <= p.maxRetries()));
+        // Before a retry is gated again: what the gates gave this attempt goes back first.
+        attemptEndedInGates(rec, AttemptOutcome.of(kind, rec.exitCode, reason, retry));
         if (retry) {
             Duration delay = p.retryBackoff().delayBefore(attempt + 1);
             rec.retryDueNanos = time.nanoTime() + delay.toNanos();
@@ -799,6 +811,8 @@ public final class TaskPollingMonitor {
                     rec.error = reason;
                     if (started) {
                         listener.attemptFinished(rec, TaskState.CANCELLED);
+                        attemptEndedInGates(rec, AttemptOutcome.of(AttemptOutcome.Kind.CANCELLED, null, reason,
+                                false));
                     }
                     setState(rec, TaskState.CANCELLED);
                     onTerminal(rec);
@@ -838,10 +852,15 @@ public final class TaskPollingMonitor {
      * is canceled the way its wrap hook says, every other one with the run's grace.
      */
     private void killTasks(ExecutorRuntime exec, List<TaskRecord> toKill, String reason, boolean isFailure) {
+        killTasks(exec, toKill, reason, isFailure, isFailure ? AttemptOutcome.Kind.FAILED : AttemptOutcome.Kind.KILLED);
+    }
+
+    private void killTasks(ExecutorRuntime exec, List<TaskRecord> toKill, String reason, boolean isFailure,
+            AttemptOutcome.Kind kind) {
         Map<Duration, List<SubmittedTask>> byGrace = new LinkedHashMap<>();
         for (TaskRecord rec : toKill) {
             Duration grace = killGrace(rec);
-            kills.put(rec, new KillOrder(reason, isFailure, time.nanoTime() + grace.plus(KILL_CONFIRM).toNanos()));
+            kills.put(rec, new KillOrder(reason, isFailure, kind, time.nanoTime() + grace.plus(KILL_CONFIRM).toNanos()));
             if (rec.environmentRun != null) {
                 rec.environmentRun.beforeCancel(grace);
             }
@@ -886,7 +905,7 @@ public final class TaskPollingMonitor {
             if (!kills.containsKey(rec) && rec.executor.active.containsKey(rec.submitted)) {
                 String reason = "ran past its time limit of " + dev.sluice.spi.Units.formatDuration(rec.timeLimit);
                 log.warn("task {} ({}) {}, killing it", rec.id, rec.name(), reason);
-                killTasks(rec.executor, List.of(rec), reason, true);
+                killTasks(rec.executor, List.of(rec), reason, true, AttemptOutcome.Kind.TIMED_OUT);
             }
         }
     }
@@ -915,6 +934,13 @@ public final class TaskPollingMonitor {
         rec.error = reason;
         setState(rec, state);
         onTerminal(rec);
+    }
+
+    /** Tells the gates that admitted the attempt that it ended (see TaskReadinessGate.attemptEnded). */
+    private void attemptEndedInGates(TaskRecord rec, AttemptOutcome outcome) {
+        if (gates != null && rec.task != null) {
+            gates.attemptEnded(rec.task, outcome);
+        }
     }
 
     private void cancelGates(TaskRecord rec) {
@@ -951,6 +977,11 @@ public final class TaskPollingMonitor {
             } catch (RuntimeException e) {
                 log.warn("closing the {} executor failed: {}", exec.name(), e.toString());
             }
+        }
+        if (gates != null) {
+            // After the executors killed and let go of their tasks: nothing a gate handed out stays held.
+            gates.endAdmittedAttempts(AttemptOutcome.of(AttemptOutcome.Kind.SHUTDOWN, null,
+                    stopReason != null ? stopReason : "the run ended", false));
         }
     }
 
@@ -1079,8 +1110,7 @@ public final class TaskPollingMonitor {
         }
         Resources tighter = new Resources(r.cpus(), r.memoryBytes(), limit.get(), r.accelerators(),
                 r.acceleratorType());
-        return new Task(task.id(), task.key(), task.processName(), task.name(), task.attempt(), task.command(),
-                task.environment(), tighter, task.workDir(), task.inputs(), task.hints(), task.params(), task.executor());
+        return task.withResources(tighter);
     }
 
     // ---- plumbing ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import dev.sluice.spi.Settings;
 import dev.sluice.spi.TaskExecutor;
 import dev.sluice.spi.TaskHealthMonitor;
 import dev.sluice.spi.TaskReadinessGate;
+import dev.sluice.spi.TaskRequest;
 import dev.sluice.spi.TaskWrapper;
 import dev.sluice.spi.TimeSource;
 import java.nio.file.Path;
@@ -165,11 +166,14 @@ public final class RunPlan implements AutoCloseable {
                 used.add(p.executor());
             }
             Hints hints = Hints.of(p.hints(), p.origin());
+            TaskRequest request = new TaskRequest(def.name(), p.executor(), p.resources(), hints);
             for (TaskReadinessGate gate : gates) {
                 try {
-                    gate.validateHints(hints);
+                    gate.validate(request);
                 } catch (InvalidSettingException e) {
-                    problems.add(new Problem(def.location(), field + ".hints." + e.key(), e.getMessage()));
+                    // A resource the gate refuses (resources.accelerators) is named as such, not as a hint.
+                    String key = e.key() != null && e.key().startsWith("resources.") ? e.key() : "hints." + e.key();
+                    problems.add(new Problem(def.location(), field + "." + key, e.getMessage()));
                 } catch (RuntimeException e) {
                     problems.add(new Problem(def.location(), field + ".hints",
                             "gate '" + gate.id() + "' failed checking the hints: " + e));

@@ -1,0 +1,213 @@
+package dev.sluice.host.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.host.config.EffectiveProcess;
+import dev.sluice.host.config.OperatorConfig;
+import dev.sluice.host.monitor.TaskPollingMonitor.ProcessPlan;
+import dev.sluice.host.pipeline.Pipeline;
+import dev.sluice.host.pipeline.PipelineLoader;
+import dev.sluice.host.run.TaskState;
+import dev.sluice.host.run.WorkDirs;
+import dev.sluice.spi.AttemptOutcome.Kind;
+import dev.sluice.spi.ExecutorCapacity;
+import dev.sluice.spi.Settings;
+import dev.sluice.spi.TaskLaunch;
+import dev.sluice.spi.TaskReadinessGate;
+import dev.sluice.spi.TimeSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A gate that holds something for a task (a licence seat here, a GPU in the gpu plugin) gets it back
+ * however the attempt ends: success, failure, retry, time limit, kill, cancel while gated, host shutdown.
+ */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class AttemptEndedTest {
+    @TempDir
+    Path dir;
+
+    private final FakeExecutor executor = new FakeExecutor(ExecutorCapacity.unlimited());
+
+    private TaskPollingMonitor monitor(String yaml, TaskReadinessGate... gates) throws Exception {
+        Path file = dir.resolve("p.yaml");
+        Files.writeString(file, yaml);
+        Pipeline pipeline = PipelineLoader.load(file);
+        List<ProcessPlan> plans = new ArrayList<>();
+        for (String name : pipeline.processOrder()) {
+            EffectiveProcess p = OperatorConfig.empty().resolve(pipeline.processes().get(name));
+            plans.add(new ProcessPlan(p, p.expand(dir)));
+        }
+        return new TaskPollingMonitor(new TaskPollingMonitor.Options("t", dir.resolve("work"), Duration.ZERO, false),
+                plans, List.of(new ExecutorSetup(executor, 0, null, Duration.ofMillis(50), Settings.of(Map.of(), "test"))),
+                List.of(gates), List.of(), List.of(), new WorkDirs(dir.resolve("work"), "t"), TimeSource.system(),
+                new RunListener() { });
+    }
+
+    private static CompletableFuture<RunResult> start(TaskPollingMonitor monitor) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return monitor.run();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @Test
+    void succeededAttemptsGiveTheSeatBackSoTheNextTaskGetsIt() throws Exception {
+        SeatGate seat = new SeatGate(1);
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true], matrix: {i: [1, 2]}}
+                """, seat));
+        TaskLaunch first = executor.nextSubmission();
+        // What the gate assigned reaches the executor on the task it launches.
+        assertThat(first.task().assigned()).isEqualTo(Map.of("seat", List.of("seat-of-" + first.task().id())));
+        assertThat(executor.submissions.poll(200, TimeUnit.MILLISECONDS)).as("one seat: the second task waits")
+                .isNull();
+        executor.complete(first.task().name(), 0);
+        TaskLaunch second = executor.nextSubmission();
+        executor.complete(second.task().name(), 0);
+
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(seat.kinds()).containsExactly(Kind.SUCCEEDED, Kind.SUCCEEDED);
+        assertThat(seat.allReturned()).isTrue();
+    }
+
+    @Test
+    void aFailedAttemptGivesItBackWithItsExitCode() throws Exception {
+        SeatGate seat = new SeatGate(1);
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [false]}
+                """, seat));
+        executor.complete(executor.nextSubmission().task().name(), 3);
+
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isFalse();
+        assertThat(seat.ended).singleElement().satisfies(e -> {
+            assertThat(e.outcome().kind()).isEqualTo(Kind.FAILED);
+            assertThat(e.outcome().exitCode()).isEqualTo(3);
+            assertThat(e.outcome().willRetry()).isFalse();
+            assertThat(e.outcome().reason()).contains("exited with code 3");
+        });
+        assertThat(seat.allReturned()).isTrue();
+    }
+
+    @Test
+    void aRetriedAttemptGivesItBackBeforeTheRetryIsGatedAgain() throws Exception {
+        SeatGate seat = new SeatGate(1);
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true], errorStrategy: retry, maxRetries: 1}
+                """, seat));
+        executor.complete(executor.nextSubmission().task().name(), 1);
+        TaskLaunch retry = executor.nextSubmission();
+        assertThat(retry.task().attempt()).isEqualTo(2);
+        executor.complete(retry.task().name(), 0);
+
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(seat.ended).extracting(SeatGate.Ended::attempt).containsExactly(1, 2);
+        assertThat(seat.ended.get(0).outcome().willRetry()).isTrue();
+        assertThat(seat.kinds()).containsExactly(Kind.FAILED, Kind.SUCCEEDED);
+        assertThat(seat.admitted).containsExactly("a#1", "a#2");
+        assertThat(seat.allReturned()).isTrue();
+    }
+
+    @Test
+    void anAttemptKilledAtItsTimeLimitGivesItBackAsTimedOut() throws Exception {
+        SeatGate seat = new SeatGate(1);
+        RunResult r = start(monitor("""
+                processes:
+                  slow: {command: [true], resources: {time: 300ms}}
+                """, seat)).get(20, TimeUnit.SECONDS);
+        assertThat(r.tasks().get(0).state()).isEqualTo(TaskState.FAILED);
+        assertThat(seat.kinds()).containsExactly(Kind.TIMED_OUT);
+        assertThat(seat.allReturned()).isTrue();
+    }
+
+    @Test
+    void aRunningAttemptKilledBecauseTheRunStoppedGivesItBackAsKilled() throws Exception {
+        SeatGate seat = new SeatGate(1);
+        TaskPollingMonitor monitor = monitor("""
+                processes:
+                  a: {command: [true]}
+                """, seat);
+        CompletableFuture<RunResult> run = start(monitor);
+        executor.nextSubmission();
+        monitor.cancel("stop signal");
+
+        assertThat(run.get(10, TimeUnit.SECONDS).cancelled()).isTrue();
+        assertThat(seat.kinds()).containsExactly(Kind.KILLED);
+        assertThat(seat.allReturned()).isTrue();
+    }
+
+    @Test
+    void anAttemptCancelledWhileAnotherOfItsGatesStillWaitsGivesItBackAsCancelled() throws Exception {
+        SeatGate seat = new SeatGate(1);
+        TaskReadinessGate never = LambdaGate.of("never", task -> Thread.sleep(Long.MAX_VALUE));
+        TaskPollingMonitor monitor = monitor("""
+                processes:
+                  a: {command: [true]}
+                """, seat, never);
+        CompletableFuture<RunResult> run = start(monitor);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (seat.admitted.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(seat.admitted).containsExactly("a#1");
+        monitor.cancel("stop signal");
+
+        assertThat(run.get(10, TimeUnit.SECONDS).cancelled()).isTrue();
+        assertThat(seat.kinds()).containsExactly(Kind.CANCELLED);
+        assertThat(seat.allReturned()).isTrue();
+        assertThat(executor.submissions).isEmpty();
+    }
+
+    @Test
+    void attemptsStillHeldWhenTheHostShutsDownGiveItBackAsShutdown() throws Exception {
+        SeatGate seat = new SeatGate(1);
+        executor.honourKills = false; // the kill at shutdown is never confirmed
+        TaskPollingMonitor monitor = monitor("""
+                processes:
+                  a: {command: [true]}
+                """, seat);
+        Thread host = Thread.ofPlatform().name("host-under-test").unstarted(() -> {
+            try {
+                monitor.run();
+            } catch (InterruptedException e) {
+                // the shutdown under test
+            }
+        });
+        host.start();
+        executor.nextSubmission();
+        host.interrupt(); // the host going down mid-run
+        host.join(TimeUnit.SECONDS.toMillis(20));
+
+        assertThat(host.isAlive()).isFalse();
+        assertThat(executor.killed).containsExactly("1");
+        assertThat(seat.kinds()).containsExactly(Kind.SHUTDOWN);
+        assertThat(seat.allReturned()).isTrue();
+    }
+
+    @Test
+    void withNoGateThatHoldsAnythingTasksCarryNoAssignment() throws Exception {
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true]}
+                """, LambdaGate.of("plain", task -> { })));
+        TaskLaunch launch = executor.nextSubmission();
+        assertThat(launch.task().assigned()).isEmpty();
+        executor.complete(launch.task().name(), 0);
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+    }
+}
