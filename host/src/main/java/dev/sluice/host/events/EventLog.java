@@ -97,6 +97,10 @@ public final class EventLog implements RunListener, AutoCloseable {
             case SUBMITTED -> {
                 Map<String, Object> e = event("task_submitted", task);
                 e.put("executor", task.executorName());
+                if (task.task() != null && !task.task().assigned().isEmpty()) {
+                    // What the gates set aside for this attempt, e.g. {"gpu": ["GPU-5e8c..."]}.
+                    e.put("assigned", task.task().assigned());
+                }
                 e.put("workdir", task.task() == null ? null : task.task().workDir().toString());
                 write(e);
             }
@@ -240,6 +244,9 @@ public final class EventLog implements RunListener, AutoCloseable {
             e.put("name", task.name());
             if (task.attempt() > 0) {
                 e.put("attempt", task.attempt());
+            }
+            if (!task.labels().isEmpty()) {
+                e.put("labels", task.labels());
             }
         }
         return e;

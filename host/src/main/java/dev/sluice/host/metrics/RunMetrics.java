@@ -74,7 +74,7 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
         for (TaskRecord task : tasks) {
             // Every series of a process or executor exists from the start, at zero, so that rate() and
             // absent() work from the first scrape.
-            ProcessMeters p = process(task.processName());
+            ProcessMeters p = process(task);
             executor(task.executorName());
             if (task.state().isTerminal()) {
                 p.finished.get(task.state()).increment();
@@ -89,7 +89,7 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
 
     @Override
     public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
-        ProcessMeters p = process(task.processName());
+        ProcessMeters p = process(task);
         if (!from.isTerminal()) {
             p.unfinished.get(from).decrementAndGet();
         }
@@ -115,7 +115,7 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
 
     @Override
     public void attemptFinished(TaskRecord task, TaskState outcome) {
-        ProcessMeters p = process(task.processName());
+        ProcessMeters p = process(task);
         Counter attempts = p.attempts.get(outcome);
         if (attempts == null) {
             return; // cached: no attempt ran
@@ -175,11 +175,11 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
 
     // ---- meters -----------------------------------------------------------------------------------
 
-    private ProcessMeters process(String name) {
-        ProcessMeters p = processes.get(name);
+    private ProcessMeters process(TaskRecord task) {
+        ProcessMeters p = processes.get(task.processName());
         if (p == null) {
-            p = new ProcessMeters(name);
-            processes.put(name, p);
+            p = new ProcessMeters(task.processName(), String.join(",", task.labels()));
+            processes.put(task.processName(), p);
         }
         return p;
     }
@@ -193,8 +193,8 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
         return e;
     }
 
-    private Timer timer(String name, String description, String process) {
-        return Timer.builder(name).description(description).tags("process", process)
+    private Timer timer(String name, String description, String process, String labels) {
+        return Timer.builder(name).description(description).tags("process", process, "labels", labels)
                 .serviceLevelObjectives(BUCKETS).register(registry);
     }
 
@@ -207,30 +207,33 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
         final Timer gateWait;
         final Timer queueWait;
 
-        ProcessMeters(String process) {
+        /** {@code labels}: the process's labels, comma-separated, so that a task class can be summed over. */
+        ProcessMeters(String process, String labels) {
             for (TaskState s : UNFINISHED) {
                 AtomicInteger count = new AtomicInteger();
                 unfinished.put(s, count);
                 Gauge.builder("sluice.tasks.unfinished", count, AtomicInteger::get)
                         .description("Tasks not finished yet, by process and state")
-                        .tags("process", process, "state", s.label()).strongReference(true).register(registry);
+                        .tags("process", process, "labels", labels, "state", s.label()).strongReference(true)
+                        .register(registry);
             }
             for (TaskState s : FINAL) {
                 finished.put(s, Counter.builder("sluice.tasks")
                         .description("Tasks that reached their final status, by process and status")
-                        .tags("process", process, "status", s.label()).register(registry));
+                        .tags("process", process, "labels", labels, "status", s.label()).register(registry));
             }
             for (TaskState s : ATTEMPT_ENDS) {
                 attempts.put(s, Counter.builder("sluice.task.attempts")
                         .description("Attempts of tasks that ended, by process and how they ended")
-                        .tags("process", process, "status", s.label()).register(registry));
+                        .tags("process", process, "labels", labels, "status", s.label()).register(registry));
             }
             duration = timer("sluice.task.duration",
-                    "Time from submission to the end of each attempt (the trace's duration), by process", process);
+                    "Time from submission to the end of each attempt (the trace's duration), by process", process,
+                    labels);
             gateWait = timer("sluice.gate.wait",
-                    "Time each attempt spent in its readiness gates until they decided, by process", process);
+                    "Time each attempt spent in its readiness gates until they decided, by process", process, labels);
             queueWait = timer("sluice.queue.wait",
-                    "Time from passing the gates to submission of each attempt, by process", process);
+                    "Time from passing the gates to submission of each attempt, by process", process, labels);
         }
     }
 

@@ -68,6 +68,27 @@ public final class TaskRecord {
         return spec.name();
     }
 
+    /** The labels of the task's process (the task class an operator routes by), in pipeline order. */
+    public java.util.List<String> labels() {
+        return process.effective().def().labels();
+    }
+
+    /**
+     * The GPUs of the current attempt, for people: the devices a gate assigned ({@code GPU-5e8c...}),
+     * or how many the executor assigns itself ({@code 1 by slurm}); {@code null} when it asked for none.
+     */
+    public String gpus() {
+        if (task == null) {
+            return null;
+        }
+        java.util.List<String> devices = task.assigned().get("gpu");
+        if (devices != null && !devices.isEmpty()) {
+            return String.join(",", devices);
+        }
+        int asked = task.resources().accelerators();
+        return asked > 0 ? asked + " by " + executorName() : null;
+    }
+
     /** The current attempt's handle; {@code null} before the first attempt starts. */
     public Task task() {
         return task;

@@ -37,6 +37,7 @@ public final class TraceWriter implements RunListener, AutoCloseable {
             new Column("native_id", r -> r.task().nativeId()),
             new Column("process", r -> r.task().processName()),
             new Column("name", r -> r.task().name()),
+            new Column("labels", r -> r.task().labels().isEmpty() ? null : String.join(",", r.task().labels())),
             new Column("status", r -> r.outcome().name()),
             new Column("exit", r -> r.task().exitCode()),
             new Column("attempt", r -> r.task().attempt()),
@@ -51,6 +52,7 @@ public final class TraceWriter implements RunListener, AutoCloseable {
             new Column("memory", r -> r.task().task() == null || r.task().task().resources().memoryBytes() == 0
                     ? null : Units.formatSize(r.task().task().resources().memoryBytes())),
             new Column("peak_rss", r -> r.task().peakRss() == null ? null : Units.formatSize(r.task().peakRss())),
+            new Column("gpus", r -> r.task().gpus()),
             new Column("workdir", r -> r.task().task() == null ? null : r.task().task().workDir()),
             new Column("error", r -> r.task().error()));
 

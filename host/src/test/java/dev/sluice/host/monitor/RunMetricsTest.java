@@ -109,12 +109,12 @@ class RunMetricsTest {
         CountDownLatch open = new CountDownLatch(1);
         CompletableFuture<RunResult> run = start(monitor("""
                 processes:
-                  a: {command: [true], matrix: {i: [1, 2]}}
+                  a: {command: [true], matrix: {i: [1, 2]}, labels: [cpu_short]}
                   b: {command: [true], dependsOn: [a], errorStrategy: ignore}
                 """, ex, gate("licence", task -> open.await())));
-        await("both tasks of a in their gates", () -> has("sluice_tasks_unfinished{process=\"a\",state=\"gated\"}", 2));
-        assertThat(value("sluice_tasks_unfinished{process=\"b\",state=\"waiting\"}")).isEqualTo(1);
-        assertThat(value("sluice_tasks_total{process=\"a\",status=\"succeeded\"}")).isZero();
+        await("both tasks of a in their gates", () -> has("sluice_tasks_unfinished{labels=\"cpu_short\",process=\"a\",state=\"gated\"}", 2));
+        assertThat(value("sluice_tasks_unfinished{labels=\"\",process=\"b\",state=\"waiting\"}")).isEqualTo(1);
+        assertThat(value("sluice_tasks_total{labels=\"cpu_short\",process=\"a\",status=\"succeeded\"}")).isZero();
         assertThat(health().path("state").asText()).isEqualTo("running");
         assertThat(health().path("tasks").path("gated").asInt()).isEqualTo(2);
 
@@ -129,23 +129,23 @@ class RunMetricsTest {
         ex.complete("b", 1);
         run.get(10, TimeUnit.SECONDS);
 
-        assertThat(value("sluice_tasks_total{process=\"a\",status=\"succeeded\"}")).isEqualTo(2);
-        assertThat(value("sluice_tasks_total{process=\"b\",status=\"ignored\"}")).isEqualTo(1);
-        assertThat(value("sluice_tasks_total{process=\"b\",status=\"succeeded\"}")).isZero();
-        assertThat(value("sluice_task_attempts_total{process=\"b\",status=\"failed\"}")).isEqualTo(1);
-        assertThat(value("sluice_tasks_unfinished{process=\"a\",state=\"gated\"}")).isZero();
-        assertThat(value("sluice_tasks_unfinished{process=\"b\",state=\"running\"}")).isZero();
+        assertThat(value("sluice_tasks_total{labels=\"cpu_short\",process=\"a\",status=\"succeeded\"}")).isEqualTo(2);
+        assertThat(value("sluice_tasks_total{labels=\"\",process=\"b\",status=\"ignored\"}")).isEqualTo(1);
+        assertThat(value("sluice_tasks_total{labels=\"\",process=\"b\",status=\"succeeded\"}")).isZero();
+        assertThat(value("sluice_task_attempts_total{labels=\"\",process=\"b\",status=\"failed\"}")).isEqualTo(1);
+        assertThat(value("sluice_tasks_unfinished{labels=\"cpu_short\",process=\"a\",state=\"gated\"}")).isZero();
+        assertThat(value("sluice_tasks_unfinished{labels=\"\",process=\"b\",state=\"running\"}")).isZero();
         // 90 s from submission to the end, for each task of a.
-        assertThat(value("sluice_task_duration_seconds_count{process=\"a\"}")).isEqualTo(2);
-        assertThat(value("sluice_task_duration_seconds_sum{process=\"a\"}")).isEqualTo(180);
-        assertThat(value("sluice_task_duration_seconds_bucket{process=\"a\",le=\"60.0\"}")).isZero();
-        assertThat(value("sluice_task_duration_seconds_bucket{process=\"a\",le=\"120.0\"}")).isEqualTo(2);
+        assertThat(value("sluice_task_duration_seconds_count{labels=\"cpu_short\",process=\"a\"}")).isEqualTo(2);
+        assertThat(value("sluice_task_duration_seconds_sum{labels=\"cpu_short\",process=\"a\"}")).isEqualTo(180);
+        assertThat(value("sluice_task_duration_seconds_bucket{labels=\"cpu_short\",process=\"a\",le=\"60.0\"}")).isZero();
+        assertThat(value("sluice_task_duration_seconds_bucket{labels=\"cpu_short\",process=\"a\",le=\"120.0\"}")).isEqualTo(2);
         // 3 s in the gate for each task of a; b's gate was already open.
-        assertThat(value("sluice_gate_wait_seconds_sum{process=\"a\"}")).isEqualTo(6);
-        assertThat(value("sluice_gate_wait_seconds_bucket{process=\"a\",le=\"2.5\"}")).isZero();
-        assertThat(value("sluice_gate_wait_seconds_bucket{process=\"a\",le=\"5.0\"}")).isEqualTo(2);
-        assertThat(value("sluice_gate_wait_seconds_sum{process=\"b\"}")).isZero();
-        assertThat(value("sluice_queue_wait_seconds_count{process=\"a\"}")).isEqualTo(2);
+        assertThat(value("sluice_gate_wait_seconds_sum{labels=\"cpu_short\",process=\"a\"}")).isEqualTo(6);
+        assertThat(value("sluice_gate_wait_seconds_bucket{labels=\"cpu_short\",process=\"a\",le=\"2.5\"}")).isZero();
+        assertThat(value("sluice_gate_wait_seconds_bucket{labels=\"cpu_short\",process=\"a\",le=\"5.0\"}")).isEqualTo(2);
+        assertThat(value("sluice_gate_wait_seconds_sum{labels=\"\",process=\"b\"}")).isZero();
+        assertThat(value("sluice_queue_wait_seconds_count{labels=\"cpu_short\",process=\"a\"}")).isEqualTo(2);
         assertThat(value("sluice_gate_calls_total{gate=\"licence\"}")).isEqualTo(3);
         assertThat(value("sluice_gate_failures_total{gate=\"licence\"}")).isZero();
         assertThat(value("sluice_submissions_total{executor=\"local\"}")).isEqualTo(3);
@@ -182,12 +182,12 @@ class RunMetricsTest {
 
         assertThat(value("sluice_gate_calls_total{gate=\"licence\"}")).isEqualTo(2);
         assertThat(value("sluice_gate_failures_total{gate=\"licence\"}")).isEqualTo(1);
-        assertThat(value("sluice_tasks_total{process=\"a\",status=\"ignored\"}")).isEqualTo(1);
-        assertThat(value("sluice_task_attempts_total{process=\"a\",status=\"failed\"}")).isEqualTo(1);
+        assertThat(value("sluice_tasks_total{labels=\"\",process=\"a\",status=\"ignored\"}")).isEqualTo(1);
+        assertThat(value("sluice_task_attempts_total{labels=\"\",process=\"a\",status=\"failed\"}")).isEqualTo(1);
         // The failed attempt never reached the executor: its gate wait counts, no duration.
-        assertThat(value("sluice_gate_wait_seconds_count{process=\"a\"}")).isEqualTo(1);
-        assertThat(value("sluice_task_duration_seconds_count{process=\"a\"}")).isZero();
-        assertThat(value("sluice_tasks_total{process=\"b\",status=\"succeeded\"}")).isEqualTo(1);
+        assertThat(value("sluice_gate_wait_seconds_count{labels=\"\",process=\"a\"}")).isEqualTo(1);
+        assertThat(value("sluice_task_duration_seconds_count{labels=\"\",process=\"a\"}")).isZero();
+        assertThat(value("sluice_tasks_total{labels=\"\",process=\"b\",status=\"succeeded\"}")).isEqualTo(1);
         assertThat(value("sluice_submissions_total{executor=\"local\"}")).isEqualTo(1);
         assertThat(value("sluice_executor_errors_total{call=\"poll\",executor=\"local\"}")).isEqualTo(1);
         assertThat(value("sluice_executor_errors_total{call=\"submit\",executor=\"local\"}")).isZero();

@@ -41,6 +41,17 @@ record ContainerRequest(String image, String name, List<String> cmd, List<String
         /** The environment variables through which a GPU assignment reaches a task, first wins. */
         static final List<String> ASSIGNMENT_VARIABLES = List.of("NVIDIA_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES");
 
+        /**
+         * The task's GPUs: the devices the host's gates assigned to it ({@code TaskHandle.assigned()}'s
+         * {@code gpu}), else devices named in its environment, else its accelerator count; empty for none.
+         */
+        static Optional<Gpus> of(List<String> assigned, Map<String, String> environment, int accelerators) {
+            if (assigned != null && !assigned.isEmpty()) {
+                return Optional.of(new Gpus(List.copyOf(assigned), 0));
+            }
+            return of(environment, accelerators);
+        }
+
         /** The task's GPUs: devices assigned in its environment, or its accelerator count; empty for none. */
         static Optional<Gpus> of(Map<String, String> environment, int accelerators) {
             for (String variable : ASSIGNMENT_VARIABLES) {
@@ -54,6 +65,21 @@ record ContainerRequest(String image, String name, List<String> cmd, List<String
                 }
             }
             return accelerators > 0 ? Optional.of(new Gpus(List.of(), accelerators)) : Optional.empty();
+        }
+
+        /**
+         * The environment inside a container that gets exactly {@link #deviceIds}: there they are its only
+         * devices, numbered from 0, so a host-side {@code CUDA_VISIBLE_DEVICES} (indexes such as {@code 2})
+         * would name devices the container does not have. It is left out; CUDA then uses every device the
+         * container was given.
+         */
+        Map<String, String> containerEnvironment(Map<String, String> environment) {
+            if (deviceIds.isEmpty() || !environment.containsKey("CUDA_VISIBLE_DEVICES")) {
+                return environment;
+            }
+            Map<String, String> inside = new java.util.LinkedHashMap<>(environment);
+            inside.remove("CUDA_VISIBLE_DEVICES");
+            return inside;
         }
 
         DeviceRequest deviceRequest() {

@@ -180,8 +180,8 @@ public final class DockerExecutor implements TaskExecutor {
         }
         List<Mount> mounts = mountsFor(options);
         checkVisible(task, mounts);
-        Optional<ContainerRequest.Gpus> gpus = ContainerRequest.Gpus.of(launch.command().environment(),
-                task.resources().accelerators());
+        Optional<ContainerRequest.Gpus> gpus = ContainerRequest.Gpus.of(task.assigned().get("gpu"),
+                launch.command().environment(), task.resources().accelerators());
         // exec cannot add devices to a running container: a task with GPUs gets a container of its own.
         boolean ownContainer = options.isolation() == DockerSettings.Isolation.TASK || gpus.isPresent();
         try {
@@ -319,8 +319,10 @@ public final class DockerExecutor implements TaskExecutor {
             Optional<ContainerRequest.Gpus> gpus) throws TaskException {
         TaskHandle task = launch.task();
         String name = containerName("t" + task.id() + "-" + task.attempt());
+        Map<String, String> environment = gpus.map(g -> g.containerEnvironment(launch.command().environment()))
+                .orElse(launch.command().environment());
         ContainerRequest request = new ContainerRequest(options.image(), name, launch.command().argv(),
-                env(launch.command().environment()), launch.command().workDir().toString(), settings.user(),
+                env(environment), launch.command().workDir().toString(), settings.user(),
                 labels(DockerSettings.Isolation.TASK, task.id()), mounts, settings.network(),
                 task.resources().cpus() * 1_000_000_000L, task.resources().memoryBytes(), gpus);
         SubmittedTask submitted = new SubmittedTask(task.id(), task.attempt(), name);

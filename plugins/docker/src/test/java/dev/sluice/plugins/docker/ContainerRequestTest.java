@@ -52,6 +52,19 @@ class ContainerRequestTest {
     }
 
     @Test
+    void devicesTheGpuGateAssignedWinOverTheEnvironmentAndLeaveTheHostIndexesOutside() {
+        ContainerRequest.Gpus gpus = ContainerRequest.Gpus.of(List.of("GPU-4f2a", "GPU-91ab"),
+                Map.of("CUDA_VISIBLE_DEVICES", "2,3"), 2).orElseThrow();
+        assertThat(gpus.deviceRequest().getDeviceIds()).containsExactly("GPU-4f2a", "GPU-91ab");
+        // Inside the container its two devices are 0 and 1; the host's "2,3" would hide them both.
+        assertThat(gpus.containerEnvironment(Map.of("CUDA_VISIBLE_DEVICES", "2,3", "CUDA_DEVICE_ORDER", "PCI_BUS_ID")))
+                .isEqualTo(Map.of("CUDA_DEVICE_ORDER", "PCI_BUS_ID"));
+        assertThat(ContainerRequest.Gpus.of(List.of(), Map.of(), 1).orElseThrow().containerEnvironment(
+                Map.of("CUDA_VISIBLE_DEVICES", "0"))).as("a count leaves the environment alone")
+                .containsEntry("CUDA_VISIBLE_DEVICES", "0");
+    }
+
+    @Test
     void nvidiaVisibleDevicesWinsOverCudaVisibleDevices() {
         ContainerRequest.Gpus gpus = ContainerRequest.Gpus.of(
                 Map.of("NVIDIA_VISIBLE_DEVICES", "GPU-4f2a", "CUDA_VISIBLE_DEVICES", "0"), 1).orElseThrow();
