@@ -120,12 +120,30 @@ public final class RunPlan implements AutoCloseable {
                 implied.putIfAbsent(p.executor(), new PluginRequirement(p.executor(), null, p.def().location()));
             }
         }
+        // A plugin the operator configures is enabled too: a site's gates (GPUs, licences) and wrappers
+        // (Apptainer) are the operator's choice, not each pipeline's.
+        Set<String> configured = new LinkedHashSet<>();
+        for (String id : config.plugins().keySet()) {
+            if (!declared.contains(id) && !implied.containsKey(id)) {
+                configured.add(id);
+                implied.put(id, new PluginRequirement(id, null, config.locations().get("plugins." + id)));
+            }
+        }
         if (!pipeline.plugins().isEmpty() || !implied.isEmpty()) {
             plugins = new PluginHost(pluginsDir, HostVersion.systemVersion(),
                     id -> Settings.of(config.plugins().getOrDefault(id, Map.of()), "plugins." + id + " of the config"),
                     time, pluginMetrics);
             List<PluginRequirement> requirements = new ArrayList<>(pipeline.plugins());
             plugins.available().forEach(info -> installed.add(info.id()));
+            for (String id : configured) {
+                if (!installed.contains(id)) {
+                    plugins.close();
+                    throw new InvalidInputException(List.of(new Problem(implied.get(id).location(), "plugins." + id,
+                            "the config has settings for plugin '" + id + "', which is not installed; installed: "
+                                    + (installed.isEmpty() ? "none" : String.join(", ", installed))
+                                    + "; remove the section or install the plugin's zip into " + pluginsDir)));
+                }
+            }
             implied.values().stream().filter(r -> installed.contains(r.id())).forEach(requirements::add);
             try {
                 plugins.enable(requirements);
