@@ -7,7 +7,9 @@ import org.slf4j.Logger;
  * logger. It is the only route from a plugin to the host; host internals are never exposed.
  *
  * <p>An extension class receives it by declaring a public constructor that takes a
- * {@code PluginContext}; a public no-argument constructor is used otherwise.
+ * {@code PluginContext}; a public no-argument constructor is used otherwise. Every extension of one
+ * plugin in one host receives the same instance, so state the plugin's extensions share (a pool of
+ * devices that a gate hands out and a health monitor watches) can be kept per context.
  */
 public interface PluginContext {
 

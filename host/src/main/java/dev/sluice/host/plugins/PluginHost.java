@@ -245,16 +245,20 @@ public final class PluginHost implements AutoCloseable {
             return new ContextExtensionFactory(this::contextFor);
         }
 
+        /** One context per plugin, shared by its extensions, so that plugin-wide state can hang off it. */
+        private final java.util.Map<String, PluginContext> contexts = new java.util.concurrent.ConcurrentHashMap<>();
+
         private PluginContext contextFor(Class<?> extensionClass) {
             PluginWrapper w = whichPlugin(extensionClass);
             String id = w == null ? "host" : w.getPluginId();
             // Fields are read lazily: PF4J creates the factory from the super constructor.
-            return new HostPluginContext(id, pluginConfig.apply(id), time, metrics.apply(id), (task, status) -> {
-                BiConsumer<TaskHandle, String> sink = statusSink;
-                if (sink != null) {
-                    sink.accept(task, status);
-                }
-            });
+            return contexts.computeIfAbsent(id, pluginId -> new HostPluginContext(pluginId, pluginConfig.apply(pluginId),
+                    time, metrics.apply(pluginId), (task, status) -> {
+                        BiConsumer<TaskHandle, String> sink = statusSink;
+                        if (sink != null) {
+                            sink.accept(task, status);
+                        }
+                    }));
         }
     }
 }
