@@ -1,5 +1,6 @@
 package dev.sluice.plugins.docker;
 
+import dev.sluice.kit.ImageAllowList;
 import dev.sluice.spi.InvalidSettingException;
 import dev.sluice.spi.Settings;
 import java.time.Duration;
@@ -13,7 +14,7 @@ import java.util.TreeSet;
  *
  * @param host          the engine's address, e.g. {@code unix:///var/run/docker.sock}
  * @param pull          when images are pulled
- * @param allowedImages the images tasks may use (globs and pinned digests); empty: any image
+ * @param allowedImages the images tasks may use (globs and pinned digests, the kit's rules); empty: any image
  * @param network       the containers' network mode ({@code bridge}, {@code none}, {@code host}, a network name)
  * @param user          the user tasks run as inside containers ({@code uid:gid}), or {@code null} for the image's
  * @param mounts        extra bind mounts of every container
@@ -21,7 +22,7 @@ import java.util.TreeSet;
  * @param isolation     the isolation of tasks that do not choose one with {@code docker/isolation}
  * @param monitorPeriod how often a running task's container is checked
  */
-record DockerSettings(String host, PullPolicy pull, List<ImagePattern> allowedImages, String network, String user,
+record DockerSettings(String host, PullPolicy pull, ImageAllowList allowedImages, String network, String user,
         List<Mount> mounts, List<String> keepAlive, Isolation isolation, Duration monitorPeriod) {
 
     static final String HOST = "host";
@@ -100,8 +101,7 @@ record DockerSettings(String host, PullPolicy pull, List<ImagePattern> allowedIm
             default -> throw config.invalid(PULL, config.string(PULL, ""),
                     "write missing (pull images not on the machine), always or never");
         };
-        List<ImagePattern> allowed = config.list(ALLOWED_IMAGES).stream()
-                .map(p -> ImagePattern.parse(config, ALLOWED_IMAGES, p)).toList();
+        ImageAllowList allowed = ImageAllowList.from(config, ALLOWED_IMAGES);
         String network = config.string(NETWORK, "bridge").trim();
         if (network.isEmpty()) {
             throw config.invalid(NETWORK, network, "write bridge, none, host or the name of a network");
@@ -140,34 +140,16 @@ record DockerSettings(String host, PullPolicy pull, List<ImagePattern> allowedIm
 
     /** Whether an image may be used by its reference alone; {@code null} when only its digest can tell. */
     Boolean allowsByName(String image) {
-        if (allowedImages.isEmpty()) {
-            return true;
-        }
-        boolean digestPins = false;
-        for (ImagePattern p : allowedImages) {
-            if (p.matchesReference(image)) {
-                return true;
-            }
-            digestPins |= p.isDigest();
-        }
-        return digestPins ? null : false;
+        return allowedImages.allowsByName(image);
     }
 
     /** Whether an image whose local id and repo digests are given is allowed. */
     boolean allows(String image, String imageId, List<String> repoDigests) {
-        if (allowedImages.isEmpty()) {
-            return true;
-        }
-        for (ImagePattern p : allowedImages) {
-            if (p.matchesReference(image) || p.matchesContent(imageId, repoDigests)) {
-                return true;
-            }
-        }
-        return false;
+        return allowedImages.allows(image, imageId, repoDigests);
     }
 
     /** The allow-list as the operator wrote it, for messages. */
     String allowList() {
-        return String.join(", ", allowedImages.stream().map(ImagePattern::text).toList());
+        return allowedImages.describe();
     }
 }

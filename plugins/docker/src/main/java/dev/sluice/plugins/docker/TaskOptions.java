@@ -1,5 +1,6 @@
 package dev.sluice.plugins.docker;
 
+import dev.sluice.kit.ImageRefs;
 import dev.sluice.spi.Hints;
 import dev.sluice.spi.InvalidSettingException;
 import dev.sluice.spi.TaskHandle;

@@ -1,5 +1,6 @@
-package dev.sluice.plugins.docker;
+package dev.sluice.kit;
 
+import dev.sluice.spi.InvalidSettingException;
 import dev.sluice.spi.Settings;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -9,11 +10,22 @@ import java.util.regex.Pattern;
  * {@code busybox:1.*}; {@code *} does not cross a {@code /}, {@code **} does), or a pinned digest
  * ({@code name@sha256:<hex>} or a bare {@code sha256:<hex>}) that allows whatever reference resolves to
  * that content.
+ *
+ * @param text   the entry as the operator wrote it (trimmed)
+ * @param glob   the glob as a regular expression; {@code null} for a pinned digest
+ * @param digest {@code sha256:<hex>} of a pinned digest; {@code null} for a glob
  */
-record ImagePattern(String text, Pattern glob, String digest) {
+public record ImagePattern(String text, Pattern glob, String digest) {
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
 
-    static ImagePattern parse(Settings settings, String key, String text) {
+    /**
+     * Reads one entry.
+     *
+     * @param settings where the entry was written, for the error message
+     * @param key      the setting that holds the list, e.g. {@code allowedImages}
+     * @throws InvalidSettingException naming the key and the way to write an entry
+     */
+    public static ImagePattern parse(Settings settings, String key, String text) {
         String t = text.trim();
         int at = t.indexOf('@');
         String digestPart = at >= 0 ? t.substring(at + 1) : t.startsWith("sha256:") ? t : null;
@@ -30,12 +42,13 @@ record ImagePattern(String text, Pattern glob, String digest) {
         return new ImagePattern(t, globToRegex(t), null);
     }
 
-    boolean isDigest() {
+    /** Whether this entry pins content by digest rather than matching names. */
+    public boolean isDigest() {
         return digest != null;
     }
 
     /** Whether the reference as written is allowed: a glob that matches it, or the same pinned reference. */
-    boolean matchesReference(String image) {
+    public boolean matchesReference(String image) {
         if (glob != null) {
             return glob.matcher(image).matches() || glob.matcher(ImageRefs.withDefaultTag(image)).matches();
         }
@@ -43,7 +56,7 @@ record ImagePattern(String text, Pattern glob, String digest) {
     }
 
     /** Whether an image with this local id or these repo digests ({@code name@sha256:...}) is pinned here. */
-    boolean matchesContent(String imageId, List<String> repoDigests) {
+    public boolean matchesContent(String imageId, List<String> repoDigests) {
         if (digest == null) {
             return false;
         }

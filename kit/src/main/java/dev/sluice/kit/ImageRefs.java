@@ -1,10 +1,10 @@
-package dev.sluice.plugins.docker;
+package dev.sluice.kit;
 
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** Checks and normalises image references ({@code [registry/]name[:tag][@sha256:digest]}). */
-final class ImageRefs {
+/** Checks and normalises OCI image references ({@code [registry/]name[:tag][@sha256:digest]}). */
+public final class ImageRefs {
     // Lower-case path components separated by / (the first may be a registry host with a port), then an
     // optional tag and an optional digest; what the engine itself accepts, minus its rarer corners.
     private static final Pattern REFERENCE = Pattern.compile(
@@ -15,8 +15,8 @@ final class ImageRefs {
     private ImageRefs() {
     }
 
-    /** Why the reference is not one the engine would accept, or empty when it is. */
-    static Optional<String> problem(String image) {
+    /** Why the reference is not one an OCI registry would accept, or empty when it is. */
+    public static Optional<String> problem(String image) {
         if (image.isBlank()) {
             return Optional.of("the image is empty; write e.g. busybox:1.36 or registry.local/lab/tool:2");
         }
@@ -28,7 +28,7 @@ final class ImageRefs {
     }
 
     /** The reference with {@code :latest} added when it names neither a tag nor a digest. */
-    static String withDefaultTag(String image) {
+    public static String withDefaultTag(String image) {
         if (image.contains("@")) {
             return image;
         }
