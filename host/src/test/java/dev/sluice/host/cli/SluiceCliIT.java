@@ -187,7 +187,8 @@ class SluiceCliIT {
                 """.formatted(marker));
         SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString());
         assertThat(r.exitCode()).as(r.all()).isEqualTo(3);
-        assertThat(r.stderr()).contains("plugin 'dockr' is not installed").contains("installed: docker, files, slurm");
+        assertThat(r.stderr()).contains("plugin 'dockr' is not installed")
+                .contains("installed: apptainer, docker, files, gpu, slurm");
         assertThat(marker).doesNotExist();
     }
 
@@ -228,7 +229,8 @@ class SluiceCliIT {
         SluiceProcess.Result r = SluiceProcess.run(dir, "validate", p.toString());
         assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
         assertThat(r.stderr()).contains("unknown executor 'pbs'").contains("available: local")
-                .contains("installed plugins (selecting one's executor enables it): docker, files, slurm");
+                .contains("installed plugins (selecting one's executor enables it): "
+                        + "apptainer, docker, files, gpu, slurm");
     }
 
     @Test

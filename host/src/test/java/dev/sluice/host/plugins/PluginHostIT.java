@@ -102,7 +102,7 @@ class PluginHostIT {
             assertThatThrownBy(() -> host.enable(List.of(req("dockr", null))))
                     .isInstanceOf(PluginLoadException.class)
                     .hasMessageContaining("plugin 'dockr' is not installed in " + plugins)
-                    .hasMessageContaining("installed: docker, files, slurm");
+                    .hasMessageContaining("installed: apptainer, docker, files, gpu, slurm");
         }
     }
 
