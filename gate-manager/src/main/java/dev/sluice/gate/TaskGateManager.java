@@ -87,7 +87,7 @@ public final class TaskGateManager implements AutoCloseable {
      */
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition liveCallsChanged = lock.newCondition();
-    /** Gate calls whose thread has not yet left {@code prepare()}; insertion order keeps reports readable. */
+    /** Gate calls whose thread has not finished prepare() and its report; insertion order keeps reports readable. */
     private final Set<GateCall> liveCalls = new LinkedHashSet<>();
     private volatile boolean shutDown;
 
@@ -438,9 +438,20 @@ public final class TaskGateManager implements AutoCloseable {
             call.leavePrepare();
             // An interrupt meant for prepare() must not reach the listener code that runs next.
             Thread.interrupted();
+        }
+        try {
+            afterPrepare(call, thrown);
+        } finally {
+            // Only now: shutdown waits for live calls, and must find a passed attempt already admitted.
             callEnded(call);
         }
+    }
 
+    /** Records and reports what a gate's prepare() did, on the gate's thread. */
+    private void afterPrepare(GateCall call, Throwable thrown) {
+        TaskRun run = call.run;
+        TaskHandle task = run.task;
+        String gateId = call.gate.id();
         Instant finishedAt = time.now();
         if (thrown == null) {
             AttemptOutcome endedMeanwhile = run.admit(call.gate);
@@ -451,9 +462,10 @@ public final class TaskGateManager implements AutoCloseable {
             notifyListener("gateFinished", task, () -> listener.gateFinished(task, gateId, finishedAt, null));
             if (run.gatePassed() && run.decide()) {
                 Duration waited = run.waitedSoFar(time);
+                // Admitted before it leaves the undecided: at no moment is a passed attempt in neither.
+                admitted.put(task.id(), run);
                 undecided.remove(task.id(), run);
                 Map<String, List<String>> assigned = assignedBy(run);
-                admitted.put(task.id(), run);
                 report(task, new GateOutcome.Passed(waited, assigned));
             }
         } else if (thrown instanceof InterruptedException && run.isDecided()) {

@@ -11,7 +11,9 @@ import java.util.Objects;
  * @param exitCode  the task's exit status when it ran to an end by itself; {@code null} otherwise
  * @param reason    why it failed or was ended, as the user sees it; {@code null} on success
  * @param willRetry whether the host will start another attempt of the task (a new
- *                  {@link TaskHandle#attempt()}, which goes through the gates again)
+ *                  {@link TaskHandle#attempt()}, which goes through the gates again); always
+ *                  {@code false} for {@link Kind#CANCELLED} and {@link Kind#SHUTDOWN}, which are
+ *                  reported before the host decides on a retry
  */
 public record AttemptOutcome(Kind kind, Integer exitCode, String reason, boolean willRetry) {
 
@@ -33,6 +35,12 @@ public record AttemptOutcome(Kind kind, Integer exitCode, String reason, boolean
          * had admitted it and before it was launched.
          */
         CANCELLED,
+        /**
+         * It was killed, but its executor never confirmed that it ended, and the host gave up waiting:
+         * its processes may still run. A gate that hands out something exclusive (a device) should not
+         * hand it to another task in this run.
+         */
+        ABANDONED,
         /** The host shut down while the attempt still held what this gate gave it. */
         SHUTDOWN
     }

@@ -16,6 +16,16 @@ final class PluginCalls {
         }
     }
 
+    /**
+     * What a plugin's unexpected exception says, for people: its message, never its Java class (the
+     * log has the whole exception for the plugin's author).
+     */
+    static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? "an unexpected error in a plugin (the log has the details)"
+                : message;
+    }
+
     @FunctionalInterface
     interface ThrowingSupplier<T, E extends Exception> {
         T get() throws E;

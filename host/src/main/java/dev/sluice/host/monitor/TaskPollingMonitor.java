@@ -482,8 +482,14 @@ public final class TaskPollingMonitor {
         rec.executor.ready.add(rec);
     }
 
-    private void onGateOutcome(TaskRecord rec, int attempt, GateOutcome outcome) {
+    private void onGateOutcome(TaskRecord rec, TaskHandle task, int attempt, GateOutcome outcome) {
         if (rec.attempt() != attempt || rec.state != TaskState.GATED) {
+            if (outcome instanceof GateOutcome.Passed) {
+                // It passed as the run stopped: the monitor has moved the task on, so what its gates
+                // set aside goes back now.
+                gates.attemptEnded(task, AttemptOutcome.of(AttemptOutcome.Kind.CANCELLED, null,
+                        rec.error != null ? rec.error : "the run stopped while the task was in its gates", false));
+            }
             return;
         }
         rec.gatesInFlight.clear();
@@ -566,7 +572,7 @@ public final class TaskPollingMonitor {
             return;
         } catch (RuntimeException e) {
             log.error("wrapping task {} failed", rec.id, e);
-            failAttempt(rec, "wrapping the command failed: " + e, false);
+            failAttempt(rec, "wrapping the command failed: " + PluginCalls.describe(e), false);
             return;
         }
         rec.submittedAt = time.now();
@@ -632,7 +638,7 @@ public final class TaskPollingMonitor {
             default -> {
                 log.error("submitting task {} failed", rec.id, outcome.error());
                 listener.executorFailed(exec.name(), RunListener.ExecutorCall.SUBMIT, outcome.error());
-                failAttempt(rec, "submitting failed: " + outcome.error(), false);
+                failAttempt(rec, "submitting failed: " + PluginCalls.describe(outcome.error()), false);
             }
         }
     }
@@ -921,6 +927,9 @@ public final class TaskPollingMonitor {
             if (order.confirmByNanos() <= now && rec.executor.active.containsKey(rec.submitted)) {
                 log.warn("task {} ({}) did not confirm its end after being killed; giving up on it", rec.id,
                         rec.name());
+                // Its processes may live on: gates hear so, and keep what is exclusive out of reach.
+                kills.put(rec, new KillOrder(order.reason(), order.isFailure(), AttemptOutcome.Kind.ABANDONED,
+                        order.confirmByNanos()));
                 apply(rec.executor, rec, TaskStatus.ended(TaskStatus.State.CANCELLED,
                         "killed; the executor did not confirm the end", null, rec.startedAt, time.now()));
             }
@@ -1187,7 +1196,7 @@ public final class TaskPollingMonitor {
             inbox.add(() -> {
                 TaskRecord rec = byId.get(task.id());
                 if (rec != null) {
-                    onGateOutcome(rec, attempt, outcome);
+                    onGateOutcome(rec, task, attempt, outcome);
                 }
             });
             signal.raise();

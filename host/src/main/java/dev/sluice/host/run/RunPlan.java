@@ -44,6 +44,7 @@ import java.util.function.Function;
  * problems.
  */
 public final class RunPlan implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunPlan.class);
     /** Poll interval when the operator sets none; the local executor signals completions anyway. */
     static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
 
@@ -193,8 +194,9 @@ public final class RunPlan implements AutoCloseable {
                     String key = e.key() != null && e.key().startsWith("resources.") ? e.key() : "hints." + e.key();
                     problems.add(new Problem(def.location(), field + "." + key, e.getMessage()));
                 } catch (RuntimeException e) {
+                    log.error("gate '{}' failed checking process '{}'", gate.id(), def.name(), e);
                     problems.add(new Problem(def.location(), field + ".hints",
-                            "gate '" + gate.id() + "' failed checking the hints: " + e));
+                            "gate '" + gate.id() + "' failed checking the process: " + describe(e)));
                 }
             }
             TaskExecutor executor = available.get(p.executor());
@@ -204,8 +206,9 @@ public final class RunPlan implements AutoCloseable {
                 } catch (InvalidSettingException e) {
                     problems.add(new Problem(def.location(), field + ".hints." + e.key(), e.getMessage()));
                 } catch (RuntimeException e) {
+                    log.error("executor '{}' failed checking process '{}'", executor.name(), def.name(), e);
                     problems.add(new Problem(def.location(), field + ".hints",
-                            "executor '" + executor.name() + "' failed checking the hints: " + e));
+                            "executor '" + executor.name() + "' failed checking the hints: " + describe(e)));
                 }
             }
             for (String key : p.hints().keySet()) {
@@ -241,6 +244,13 @@ public final class RunPlan implements AutoCloseable {
                     Settings.of(raw, "executors." + name + " of the config")));
         }
         return new RunPlan(pipeline, config, plans, plugins, gates, wrappers, monitors, setups, warnings);
+    }
+
+    /** A plugin's unexpected exception for people: its message, not its Java class. */
+    private static String describe(RuntimeException e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? "an unexpected error in the plugin (the log has the details)"
+                : message;
     }
 
     public Pipeline pipeline() {

@@ -13,7 +13,11 @@ import dev.sluice.spi.AttemptOutcome.Kind;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.Settings;
 import dev.sluice.spi.TaskLaunch;
+import dev.sluice.spi.TaskException;
+import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.TaskReadinessGate;
+import dev.sluice.spi.TaskWrapper;
+import dev.sluice.spi.LaunchCommand;
 import dev.sluice.spi.TimeSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +25,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,7 +45,15 @@ class AttemptEndedTest {
 
     private final FakeExecutor executor = new FakeExecutor(ExecutorCapacity.unlimited());
 
+    /** Each task's latest state, by name, as the monitor's listener saw it. */
+    private final Map<String, TaskState> states = new ConcurrentHashMap<>();
+
     private TaskPollingMonitor monitor(String yaml, TaskReadinessGate... gates) throws Exception {
+        return monitor(yaml, 0, List.of(), gates);
+    }
+
+    private TaskPollingMonitor monitor(String yaml, int queueSize, List<TaskWrapper> wrappers,
+            TaskReadinessGate... gates) throws Exception {
         Path file = dir.resolve("p.yaml");
         Files.writeString(file, yaml);
         Pipeline pipeline = PipelineLoader.load(file);
@@ -48,9 +63,15 @@ class AttemptEndedTest {
             plans.add(new ProcessPlan(p, p.expand(dir)));
         }
         return new TaskPollingMonitor(new TaskPollingMonitor.Options("t", dir.resolve("work"), Duration.ZERO, false),
-                plans, List.of(new ExecutorSetup(executor, 0, null, Duration.ofMillis(50), Settings.of(Map.of(), "test"))),
-                List.of(gates), List.of(), List.of(), new WorkDirs(dir.resolve("work"), "t"), TimeSource.system(),
-                new RunListener() { });
+                plans, List.of(new ExecutorSetup(executor, queueSize, null, Duration.ofMillis(50),
+                        Settings.of(Map.of(), "test"))),
+                List.of(gates), wrappers, List.of(), new WorkDirs(dir.resolve("work"), "t"), TimeSource.system(),
+                new RunListener() {
+                    @Override
+                    public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
+                        states.put(task.name(), to);
+                    }
+                });
     }
 
     private static CompletableFuture<RunResult> start(TaskPollingMonitor monitor) {
@@ -197,6 +218,135 @@ class AttemptEndedTest {
         assertThat(executor.killed).containsExactly("1");
         assertThat(seat.kinds()).containsExactly(Kind.SHUTDOWN);
         assertThat(seat.allReturned()).isTrue();
+    }
+
+    @Test
+    void anAttemptStillQueuedWhenTheRunStopsGivesItBackAsCancelled() throws Exception {
+        SeatGate seat = new SeatGate(2);
+        TaskPollingMonitor monitor = monitor("""
+                processes:
+                  a: {command: [true], matrix: {i: [1, 2]}}
+                """, 1, List.of(), seat);
+        CompletableFuture<RunResult> run = start(monitor);
+        TaskLaunch first = executor.nextSubmission();
+        String second = first.task().name().equals("a (i=1)") ? "a (i=2)" : "a (i=1)";
+        await("the second task passed its gates and waits for the executor's one slot",
+                () -> states.get(second) == TaskState.QUEUED);
+        monitor.cancel("stop signal");
+
+        assertThat(run.get(10, TimeUnit.SECONDS).cancelled()).isTrue();
+        assertThat(seat.ended).extracting(e -> e.taskName() + ":" + e.outcome().kind())
+                .containsExactlyInAnyOrder(first.task().name() + ":KILLED", second + ":CANCELLED");
+        assertThat(seat.allReturned()).isTrue();
+    }
+
+    @Test
+    void anAttemptTheExecutorCouldNotLaunchGivesItBackAsFailed() throws Exception {
+        SeatGate seat = new SeatGate(1);
+        executor.submitFailure = new IllegalStateException("no slot for you");
+        RunResult r = start(monitor("""
+                processes:
+                  a: {command: [true]}
+                """, seat)).get(10, TimeUnit.SECONDS);
+
+        assertThat(r.tasks().get(0).state()).isEqualTo(TaskState.FAILED);
+        assertThat(r.tasks().get(0).error()).isEqualTo("submitting failed: no slot for you");
+        assertThat(seat.kinds()).containsExactly(Kind.FAILED);
+        assertThat(seat.allReturned()).isTrue();
+    }
+
+    @Test
+    void anAttemptAWrapperRefusedGivesItBackAsFailed() throws Exception {
+        SeatGate seat = new SeatGate(1);
+        TaskWrapper refusing = new TaskWrapper() {
+            @Override
+            public String id() {
+                return "refusing";
+            }
+
+            @Override
+            public LaunchCommand wrap(TaskHandle task, LaunchCommand command) throws TaskException {
+                throw new TaskException("the image is gone");
+            }
+        };
+        RunResult r = start(monitor("""
+                processes:
+                  a: {command: [true]}
+                """, 0, List.of(refusing), seat)).get(10, TimeUnit.SECONDS);
+
+        assertThat(r.tasks().get(0).error()).isEqualTo("the image is gone");
+        assertThat(seat.kinds()).containsExactly(Kind.FAILED);
+        assertThat(seat.allReturned()).isTrue();
+    }
+
+    @Test
+    void anAttemptWhoseGatesPassedJustAsTheRunStoppedGivesItBackAsCancelled() throws Exception {
+        // The gate thread has decided "passed" but is still asking the gates what they assigned when the
+        // run stops: the monitor has moved the task on by the time the verdict arrives.
+        CountDownLatch inAssigned = new CountDownLatch(1);
+        CountDownLatch letAssignedReturn = new CountDownLatch(1);
+        SeatGate seat = new SeatGate(3) {
+            @Override
+            public Map<String, List<String>> assigned(TaskHandle task) {
+                if (task.name().equals("a")) {
+                    inAssigned.countDown();
+                    try {
+                        letAssignedReturn.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.assigned(task);
+            }
+        };
+        CompletableFuture<RunResult> run = start(monitor("""
+                processes:
+                  a: {command: [true]}
+                  b: {command: [true], errorStrategy: finish}
+                  c: {command: [true]}
+                """, seat));
+        assertThat(inAssigned.await(10, TimeUnit.SECONDS)).isTrue();
+        Map<String, TaskLaunch> launched = new java.util.HashMap<>();
+        for (int i = 0; i < 2; i++) {
+            TaskLaunch launch = executor.nextSubmission();
+            launched.put(launch.task().name(), launch);
+        }
+        executor.complete("b", 1); // errorStrategy finish: nothing new starts, c runs on
+        await("a cancelled while its verdict is on the way", () -> states.get("a") == TaskState.CANCELLED);
+        letAssignedReturn.countDown();
+        await("a's seat back", () -> seat.ended.stream().anyMatch(e -> e.taskName().equals("a")));
+        executor.complete("c", 0);
+
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isFalse();
+        assertThat(launched).containsOnlyKeys("b", "c");
+        assertThat(seat.ended).extracting(e -> e.taskName() + ":" + e.outcome().kind())
+                .containsExactlyInAnyOrder("a:CANCELLED", "b:FAILED", "c:SUCCEEDED");
+        assertThat(seat.allReturned()).isTrue();
+    }
+
+    @Test
+    void aKilledAttemptWhoseEndIsNeverConfirmedIsReportedAsAbandoned() throws Exception {
+        SeatGate seat = new SeatGate(1);
+        executor.honourKills = false;
+        TaskPollingMonitor monitor = monitor("""
+                processes:
+                  a: {command: [true]}
+                """, seat);
+        CompletableFuture<RunResult> run = start(monitor);
+        executor.nextSubmission();
+        monitor.cancel("stop");
+
+        // The monitor gives up on the kill after the grace (zero here) and its confirmation time.
+        assertThat(run.get(30, TimeUnit.SECONDS).cancelled()).isTrue();
+        assertThat(seat.kinds()).containsExactly(Kind.ABANDONED);
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waited 10 s for " + what).isLessThan(deadline);
+            Thread.sleep(5);
+        }
     }
 
     @Test

@@ -42,6 +42,8 @@ final class FakeExecutor implements TaskExecutor {
     volatile CountDownLatch submitGate;
     final AtomicInteger inSubmit = new AtomicInteger();
     final AtomicInteger peakInSubmit = new AtomicInteger();
+    /** When set, submit throws it, as an executor that cannot launch would. */
+    volatile RuntimeException submitFailure;
     /** The clock the tasks' start and end times come from. */
     volatile TimeSource clock = TimeSource.system();
     /** While positive, each poll fails (and counts this down), as a backend that is briefly down would. */
@@ -73,6 +75,10 @@ final class FakeExecutor implements TaskExecutor {
 
     @Override
     public SubmittedTask submit(TaskLaunch launch) {
+        RuntimeException failure = submitFailure;
+        if (failure != null) {
+            throw failure;
+        }
         peakInSubmit.accumulateAndGet(inSubmit.incrementAndGet(), Math::max);
         try {
             CountDownLatch gate = submitGate;

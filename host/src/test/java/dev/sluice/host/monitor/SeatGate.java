@@ -13,7 +13,7 @@ import java.util.concurrent.Semaphore;
  * {@code attemptEnded} gives it back. The shape of every gate that holds something for a task (a GPU,
  * a quota token), used to show that the seat comes back however the attempt ends.
  */
-final class SeatGate implements TaskReadinessGate {
+class SeatGate implements TaskReadinessGate {
     /** One attemptEnded call. */
     record Ended(String taskName, int attempt, AttemptOutcome outcome) {
     }
