@@ -18,6 +18,11 @@ import org.slf4j.Logger;
  * have grown since the run first saw it, and the kernel log must hold no new fatal XID for its PCI
  * address.
  *
+ * <p>What nvidia-smi <em>says</em> (lost, not listed, ECC errors) and a fatal XID count at once. That it
+ * gives no answer (it fails without saying the device is lost, or does not answer in time) counts only
+ * on the second probe of the device in a row: a driver hiccup must not take a healthy device out of the
+ * run for good. The first only logs a warning; a probe that gets an answer starts the count again.
+ *
  * <p>The baselines (ECC counts, XID lines already in the log) are taken once per run, when the
  * inventory is loaded and so before any task of the run has used a device; a device whose count could
  * not be read then gets its baseline from its first probe. Thread-safe: probes of different tasks run
@@ -38,6 +43,8 @@ final class DeviceHealth {
     /** XID lines already in the kernel log when the run first read it; {@code null} until read once. */
     private volatile Set<String> xidLinesBefore;
     private final AtomicBoolean warnedNoNvidiaSmi = new AtomicBoolean();
+    /** Devices, by UUID, whose last probe got no answer from nvidia-smi; the next such probe finds them lost. */
+    private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
 
     DeviceHealth(NvidiaSmi nvidiaSmi, KernelLog kernelLog, Set<Integer> fatalXids, Logger log) {
         this.nvidiaSmi = nvidiaSmi;
@@ -79,8 +86,9 @@ final class DeviceHealth {
             return Optional.empty();
         }
         if (result.timedOut()) {
-            return Optional.of(device.describe() + ": " + nvidiaSmi.describe() + " did not answer about it within "
-                    + Units.formatDuration(nvidiaSmi.timeout()) + ", a sign that the device or its driver hangs");
+            String within = " did not answer about it within " + Units.formatDuration(nvidiaSmi.timeout());
+            return noAnswer(device, nvidiaSmi.describe() + within, nvidiaSmi.describe() + within
+                    + " in two probes in a row, a sign that the device or its driver hangs");
         }
         String said = result.said();
         String lower = said.toLowerCase(Locale.ROOT);
@@ -94,9 +102,11 @@ final class DeviceHealth {
                     + " does not list it");
         }
         if (!result.ok()) {
-            return Optional.of(device.describe() + ": " + nvidiaSmi.describe() + " failed about it (exit code "
-                    + result.exitCode() + "): " + said);
+            String exit = " (exit code " + result.exitCode() + ")" + (said.isEmpty() ? "" : ": " + said);
+            return noAnswer(device, nvidiaSmi.describe() + " failed about it" + exit,
+                    nvidiaSmi.describe() + " failed about it in two probes in a row" + exit);
         }
+        unanswered.remove(device.uuid()); // it answered: a later failure to answer is a first one again
         Optional<Reading> reading = result.stdout().lines().map(Reading::parse).flatMap(Optional::stream)
                 .filter(r -> r.uuid().equalsIgnoreCase(device.uuid())).findFirst();
         if (reading.isEmpty()) {
@@ -112,6 +122,20 @@ final class DeviceHealth {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * nvidia-smi gave no answer about {@code device}: it is lost ({@code twice}) when its previous probe got
+     * none either; otherwise this one ({@code once}) is only logged.
+     */
+    private Optional<String> noAnswer(Device device, String once, String twice) {
+        if (unanswered.add(device.uuid())) {
+            log.warn("{}: {}; it is taken out of the run if its next probe gets no answer either",
+                    device.describe(), once);
+            return Optional.empty();
+        }
+        unanswered.remove(device.uuid());
+        return Optional.of(device.describe() + ": " + twice);
     }
 
     private Optional<String> newFatalXid(Device device) throws InterruptedException {

@@ -40,11 +40,13 @@ import org.slf4j.Logger;
  *
  * <p><b>Lost devices.</b> A device the health probe finds lost ({@link #markLost}) is never handed out
  * again in this run; a waiting request that can no longer be met by the devices left fails at once
- * instead of waiting forever.
+ * instead of waiting forever. So are the devices of an attempt the host abandoned ({@link #abandon}):
+ * its processes may still run on them.
  *
  * <p>The inventory is loaded on first need (a GPU request to validate or admit), once: a run without
  * GPU tasks never runs nvidia-smi. All state is guarded by one lock that is never held while calling
- * out (nvidia-smi, the clock), so {@link #release} never waits long.
+ * out (nvidia-smi, the clock, the host's status display and log), so {@link #release} never waits long;
+ * what to report is decided under the lock and reported after it is let go.
  */
 final class DevicePool {
     private final InventoryLoader loader;
@@ -58,8 +60,10 @@ final class DevicePool {
     private final TreeMap<Integer, Device> free = new TreeMap<>();
     /** The devices each admitted attempt holds, by attempt key. */
     private final Map<String, List<Device>> held = new LinkedHashMap<>();
-    /** Devices out of the run, by UUID, with what was found. */
+    /** Devices out of the run, by UUID, with why: found lost, or left to an abandoned attempt. */
     private final Map<String, String> lost = new LinkedHashMap<>();
+    /** Those of {@link #lost} that are out because an abandoned attempt may still use them, not found unhealthy. */
+    private final Set<String> abandoned = new HashSet<>();
     /** Devices given to an attempt (granted or held) and not yet released. */
     private final Set<String> taken = new HashSet<>();
     /** Waiting requests, oldest first. */
@@ -82,7 +86,7 @@ final class DevicePool {
                 () -> inventory == null ? 0 : inventory.devices().size());
         gauge(metrics, "devices_reserved", "GPUs held by a task attempt now", taken::size);
         gauge(metrics, "devices_unhealthy", "GPUs taken out of the run because a health probe found them lost",
-                lost::size);
+                () -> lost.size() - abandoned.size());
         gauge(metrics, "tasks_waiting", "Tasks waiting in the gpu gate for devices", waiters::size);
     }
 
@@ -127,7 +131,8 @@ final class DevicePool {
                 loaded = loader.load();
             } catch (InventoryException e) {
                 loadFailure = e;
-                log.error("cannot list the GPUs: {}", e.getMessage());
+                // Each task or process that asked says so in its own error; the log keeps the detail once.
+                log.debug("cannot list the GPUs: {}", e.getMessage());
                 throw e;
             }
             if (health != null) {
@@ -183,6 +188,7 @@ final class DevicePool {
         long start = time.nanoTime();
         Thread timer = null;
         boolean admitted = false;
+        String shown = null;
         lock.lockInterruptibly();
         try {
             waiters.add(waiter);
@@ -194,16 +200,11 @@ final class DevicePool {
                     timer = startTimer(waiter, maxWait.get());
                 }
             }
-            String shown = null;
             while (true) {
                 if (waiter.granted != null) {
                     held.put(attemptKey(task), waiter.granted);
                     admitted = true;
-                    if (shown != null) {
-                        log.debug("task {}: got {} after {}", task.name(), describe(waiter.granted),
-                                Units.formatDuration(Duration.ofNanos(time.nanoTime() - start)));
-                    }
-                    return waiter.granted;
+                    break;
                 }
                 if (waiter.failure != null) {
                     throw new TaskException(waiter.failure);
@@ -219,7 +220,15 @@ final class DevicePool {
                 String status = "waiting for " + gpus(count, type) + " (" + occupancy(waiter) + ")";
                 if (!status.equals(shown)) {
                     shown = status;
-                    statuses.accept(task, status);
+                    // The host's status display is called without the lock: it must not hold up releases or
+                    // the other waiters. What changed meanwhile is looked at again before waiting.
+                    lock.unlock();
+                    try {
+                        statuses.accept(task, status);
+                    } finally {
+                        lock.lock();
+                    }
+                    continue;
                 }
                 waiter.changed.await();
             }
@@ -236,6 +245,11 @@ final class DevicePool {
                 timer.interrupt();
             }
         }
+        if (shown != null) {
+            log.debug("task {}: got {} after {}", task.name(), describe(waiter.granted),
+                    Units.formatDuration(Duration.ofNanos(time.nanoTime() - start)));
+        }
+        return waiter.granted;
     }
 
     /** Gives back what {@code task}'s attempt holds, except lost devices; wakes the waiters. Quick and safe to repeat. */
@@ -275,10 +289,44 @@ final class DevicePool {
                 return;
             }
             free.remove(device.index());
-            log.error("{}; it is not used again in this run", problem);
             dispatch();
         } finally {
             lock.unlock();
+        }
+        log.error("{}; it is not used again in this run", problem);
+    }
+
+    /**
+     * Ends {@code task}'s attempt without giving its devices back: the host killed the task but never heard
+     * that it ended, so its processes may still run on them. They are out of the run as if found lost
+     * (with that reason), and waiting requests that can no longer be met fail. Safe to repeat.
+     */
+    void abandon(TaskHandle task) {
+        List<Device> kept = new ArrayList<>();
+        lock.lock();
+        try {
+            List<Device> devices = held.remove(attemptKey(task));
+            if (devices == null) {
+                return;
+            }
+            for (Device d : devices) {
+                String reason = d.describe() + " is kept out: task '" + task.name() + "' was killed but never "
+                        + "confirmed ended, so its processes may still use it";
+                if (lost.putIfAbsent(d.uuid(), reason) == null) {
+                    abandoned.add(d.uuid());
+                    kept.add(d);
+                }
+            }
+            giveBack(devices); // no longer taken by the attempt; being out of the run, none becomes free
+            dispatch();
+            waiters.forEach(w -> w.changed.signal()); // their "n of m in use" changed
+        } finally {
+            lock.unlock();
+        }
+        if (!kept.isEmpty()) {
+            log.warn("task {} attempt {} was killed but never confirmed ended; its processes may still use {}, "
+                    + "so {} not handed out again in this run", task.name(), task.attempt(), describe(kept),
+                    kept.size() == 1 ? "it is" : "they are");
         }
     }
 

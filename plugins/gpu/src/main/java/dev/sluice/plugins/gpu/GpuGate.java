@@ -128,14 +128,20 @@ public final class GpuGate implements TaskReadinessGate {
     }
 
     /**
-     * The attempt's devices go back to the pool, except any found lost; the waiters are woken. However the
-     * attempt ended ({@link AttemptOutcome.Kind}), the devices are free again: a failed or killed task's
-     * processes are gone by the time the host reports its end.
+     * The attempt's devices go back to the pool, except any found lost; the waiters are woken. For every
+     * kind of end but one the host reports it after the attempt's last process ended, so the devices are
+     * free again. The exception is {@link AttemptOutcome.Kind#ABANDONED}: the host killed the task but its
+     * executor never confirmed the end, so its processes may still run on the devices. Those are kept out
+     * of the rest of the run, as if found lost, and tasks waiting for more than is now left fail.
      */
     @Override
     public void attemptEnded(TaskHandle task, AttemptOutcome outcome) {
         try {
-            pool.release(task);
+            if (outcome.kind() == AttemptOutcome.Kind.ABANDONED) {
+                pool.abandon(task);
+            } else {
+                pool.release(task);
+            }
         } catch (RuntimeException e) {
             // The host's thread must not see a fault of ours; the device stays reserved, which is the safe side.
             log.error("could not give back the GPUs of task {} attempt {}: {}", task.name(), task.attempt(),
@@ -162,7 +168,7 @@ public final class GpuGate implements TaskReadinessGate {
             return Optional.of(new Problem("accelerators", n, "this machine has no GPU to hand out (" + (
                     inventory.devices().isEmpty() ? "none listed by " + inventory.origin()
                     + (inventory.excluded().isEmpty() ? "" : ", the others excluded in plugins.gpu.exclude")
-                    : "all were found unhealthy in this run") + "); remove resources.accelerators" + elsewhere));
+                    : "all were taken out of this run") + "); remove resources.accelerators" + elsewhere));
         }
         List<Device> ofType = pool.usable(inventory, type);
         if (ofType.isEmpty()) {

@@ -11,14 +11,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.DoubleSupplier;
 import org.slf4j.Logger;
-import org.slf4j.helpers.NOPLogger;
 
-/** A {@link PluginContext} written by hand: given config and clock; it keeps the gauges and statuses it is given. */
+/**
+ * A {@link PluginContext} written by hand: given config and clock; it keeps the gauges, statuses and log
+ * lines it is given.
+ */
 final class FakeContext implements PluginContext {
     private final Settings config;
     private final TimeSource time;
     final Map<String, DoubleSupplier> gauges = new ConcurrentHashMap<>();
     final List<String> statuses = new CopyOnWriteArrayList<>();
+    final RecordingLogger log = new RecordingLogger();
+    /** Run (once) when the next status is reported, on the reporting thread; a test sets it. */
+    volatile Runnable onNextStatus;
 
     FakeContext(TimeSource time, Map<String, String> config) {
         this.time = time;
@@ -58,11 +63,16 @@ final class FakeContext implements PluginContext {
     @Override
     public void reportStatus(TaskHandle task, String status) {
         statuses.add(task.id() + ": " + status);
+        Runnable hook = onNextStatus;
+        onNextStatus = null;
+        if (hook != null) {
+            hook.run();
+        }
     }
 
     @Override
     public Logger logger() {
-        return NOPLogger.NOP_LOGGER;
+        return log;
     }
 
     /** The current value of a gauge the plugin registered. */

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.event.Level;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class GpuHealthMonitorTest {
@@ -70,15 +71,53 @@ class GpuHealthMonitorTest {
     }
 
     @Test
-    void aDeviceThatNoLongerAnswersInTimeIsLost() throws Exception {
+    void aDeviceNvidiaSmiDoesNotAnswerAboutInTimeTwiceInARowIsLost() throws Exception {
         TestTaskHandle task = running("t1");
         gpus.commands.onHealth(uuid -> CommandRunner.Result.timeout());
 
+        assertThat(gpus.monitor.probe(task, SUBMITTED).isHealthy()).isTrue(); // once may be a driver hiccup
+        assertThat(gpus.runtime.pool().lostReason(uuid(0))).isEmpty();
+        assertThat(gpus.context.log.at(Level.WARN)).containsExactly(DEVICE_0 + ": nvidia-smi did not answer about "
+                + "it within 10s; it is taken out of the run if its next probe gets no answer either");
         Health health = gpus.monitor.probe(task, SUBMITTED);
 
-        assertThat(health.message()).isEqualTo(DEVICE_0 + ": nvidia-smi did not answer about it within 10s, "
-                + "a sign that the device or its driver hangs");
+        assertThat(health.message()).isEqualTo(DEVICE_0 + ": nvidia-smi did not answer about it within 10s in two "
+                + "probes in a row, a sign that the device or its driver hangs");
         assertThat(gpus.runtime.pool().lostReason(uuid(0))).isPresent();
+    }
+
+    @Test
+    void aFailedNvidiaSmiCallCountsOnlyTwiceInARowAndAnAnswerInBetweenStartsAgain() throws Exception {
+        String noDriver = "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.";
+        boolean[] failing = {true};
+        TestTaskHandle task = running("t1");
+        gpus.commands.onHealth(uuid -> failing[0] ? CommandRunner.Result.failed(9, noDriver, "")
+                : CommandRunner.Result.ok(uuid + ", 00000000:10:00.0, 0\n"));
+
+        assertThat(gpus.monitor.probe(task, SUBMITTED).isHealthy()).isTrue();
+        failing[0] = false;
+        assertThat(gpus.monitor.probe(task, SUBMITTED).isHealthy()).isTrue(); // answered: the count starts again
+        failing[0] = true;
+        assertThat(gpus.monitor.probe(task, SUBMITTED).isHealthy()).isTrue();
+        assertThat(gpus.context.log.at(Level.WARN)).hasSize(2).allMatch(w -> w.equals(DEVICE_0 + ": nvidia-smi "
+                + "failed about it (exit code 9): " + noDriver + "; it is taken out of the run if its next probe "
+                + "gets no answer either"));
+        assertThat(gpus.context.gauge("devices_unhealthy")).isZero();
+        Health health = gpus.monitor.probe(task, SUBMITTED);
+
+        assertThat(health.message()).isEqualTo(DEVICE_0 + ": nvidia-smi failed about it in two probes in a row "
+                + "(exit code 9): " + noDriver);
+        assertThat(gpus.context.gauge("devices_unhealthy")).isEqualTo(1);
+    }
+
+    @Test
+    void whatNvidiaSmiSaysIsLostIsLostAtTheFirstProbe() throws Exception {
+        TestTaskHandle task = running("t1");
+        gpus.commands.onHealth(uuid -> CommandRunner.Result.ok(uuid(1) + ", 00000000:11:00.0, 0\n"));
+
+        assertThat(gpus.monitor.probe(task, SUBMITTED).message()).startsWith(DEVICE_0 + " is no longer present: "
+                + "nvidia-smi answered without it");
+        assertThat(gpus.context.log.at(Level.WARN)).isEmpty();
     }
 
     @Test
