@@ -106,8 +106,8 @@ final class Apptainer {
                 p = GpuEnvFile.ensureIn(settings.cacheDir());
             } catch (IOException e) {
                 throw new TaskException("cannot write " + GpuEnvFile.NAME + " into the cache directory "
-                        + settings.cacheDir() + ": " + e.getMessage() + "; check that it is writable, or set plugins."
-                        + "apptainer." + ApptainerSettings.CACHE_DIR, e);
+                        + settings.cacheDir() + ": " + Problems.describe(e) + "; check that it is writable, or set "
+                        + "plugins.apptainer." + ApptainerSettings.CACHE_DIR, e);
             }
             gpuEnv = p;
         }

@@ -151,7 +151,7 @@ public final class ApptainerGate implements TaskReadinessGate {
                     throw new InterruptedException("cancelled while hashing " + source.text());
                 }
                 throw new TaskException("cannot read " + source.text() + " to check it against the allow-list: "
-                        + e.getMessage(), e);
+                        + Problems.describe(e) + "; check that it is readable by the user sluice runs as", e);
             }
             if (!pinned) {
                 throw new TaskException(apptainer.allowed.refusal(source, task.hints().origin())

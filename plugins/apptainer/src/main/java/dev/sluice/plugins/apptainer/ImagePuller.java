@@ -85,7 +85,7 @@ final class ImagePuller {
         try {
             result = runner.run(List.of(apptainer.toString(), "pull", target.toString(), uri), timeout, lines);
         } catch (IOException e) {
-            throw new TaskException("could not start " + apptainer + " to pull " + uri + ": " + e.getMessage()
+            throw new TaskException("could not start " + apptainer + " to pull " + uri + ": " + Problems.describe(e)
                     + "; check plugins.apptainer." + ApptainerSettings.PROGRAM, e);
         }
         if (result.timedOut()) {

@@ -27,7 +27,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
@@ -119,7 +118,7 @@ final class SifCache {
     /**
      * Returns the SIF file of {@code source}, pulling it first when no run has yet.
      *
-     * @param maxWait how long {@code task} may wait; {@code null} for no limit
+     * @param maxWait how long {@code task} may wait, on the plugin's clock; {@code null} for no limit
      * @throws TaskException        when the pull failed ({@link RetryableTaskException} when it may pass), or
      *                              {@code maxWait} passed
      * @throws InterruptedException when the wait was cancelled
@@ -138,7 +137,7 @@ final class SifCache {
                 continue;
             }
             try {
-                return maxWait == null ? pull.result.get() : pull.result.get(maxWait.toNanos(), TimeUnit.NANOSECONDS);
+                return await(pull, maxWait);
             } catch (TimeoutException e) {
                 throw new TaskException("gate '" + ApptainerGate.ID + "' gave up after " + Units.formatDuration(maxWait)
                         + " waiting for the pull of " + source.uri() + " (raise the hint " + ApptainerGate.MAX_WAIT
@@ -152,6 +151,46 @@ final class SifCache {
             } finally {
                 pull.leave(task);
             }
+        }
+    }
+
+    /**
+     * Waits for the pull's result, at most {@code maxWait} on the plugin's clock ({@code null}: no limit).
+     *
+     * <p>{@code Future.get(timeout)} would wait in real time, out of a fake clock's reach; so a timer on a
+     * virtual thread of its own sleeps {@code maxWait} on the {@link TimeSource} and then completes a
+     * deadline, and the waiter blocks until the pull's result or the deadline, whichever comes first. An
+     * interrupt still ends the wait at once (the caller then leaves the pull, which kills it when it was
+     * the last waiter), and the timer is stopped however the wait ends.
+     *
+     * @throws TimeoutException   when {@code maxWait} passed before the pull ended
+     * @throws ExecutionException when the pull failed; its cause says how
+     */
+    private Path await(Pull pull, Duration maxWait) throws InterruptedException, ExecutionException, TimeoutException {
+        if (maxWait == null) {
+            return pull.result.get();
+        }
+        CompletableFuture<Void> deadline = new CompletableFuture<>();
+        Thread timer = Thread.ofVirtual().name("apptainer-max-wait-" + pull.entry.getFileName()).start(() -> {
+            try {
+                time.sleep(maxWait);
+                deadline.complete(null);
+            } catch (InterruptedException e) {
+                // The wait ended first; nothing to time out.
+            }
+        });
+        try {
+            try {
+                CompletableFuture.anyOf(pull.result, deadline).get();
+            } catch (ExecutionException e) {
+                // The pull failed (the deadline never does): its own future reports how, below.
+            }
+            if (!pull.result.isDone()) {
+                throw new TimeoutException();
+            }
+            return pull.result.get();
+        } finally {
+            timer.interrupt();
         }
     }
 
@@ -215,10 +254,16 @@ final class SifCache {
                 pulls.remove(entry, this);
                 log.warn("pull of {} failed: {}", source.uri(), e.getMessage());
                 result.completeExceptionally(e);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // A fault of sluice or of the machine, not Apptainer's words: the waiters must still hear of it
+                // (an incomplete result would hold them forever), in words, with the details in the log. An Error
+                // is not rethrown: it is logged here, and this thread ends now anyway.
                 pullsFailed.increment();
                 pulls.remove(entry, this);
-                result.completeExceptionally(new TaskException("the pull of " + source.uri() + " failed: " + e, e));
+                log.error("pull of {} failed unexpectedly", source.uri(), e);
+                result.completeExceptionally(new TaskException("the pull of " + source.uri() + " failed unexpectedly: "
+                        + Problems.describe(e) + " (the run's log has the details; run again, and report it if it "
+                        + "happens again)", e));
             }
         }
 
@@ -266,7 +311,7 @@ final class SifCache {
                     throw new InterruptedException("pull cancelled");
                 }
                 throw new TaskException("cannot keep " + source.uri() + " in the cache directory " + dir + ": "
-                        + e.getMessage() + "; check that it is writable, or set plugins.apptainer."
+                        + Problems.describe(e) + "; check that it is writable, or set plugins.apptainer."
                         + ApptainerSettings.CACHE_DIR, e);
             }
         }

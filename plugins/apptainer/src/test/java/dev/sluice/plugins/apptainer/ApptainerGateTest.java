@@ -15,9 +15,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -242,6 +244,37 @@ class ApptainerGateTest {
     }
 
     @Test
+    void aRegistryNameThatDoesNotResolveIsRetried() throws Exception {
+        fakeEnv.put("FAKE_APPTAINER_PULL_ERROR", "failed to get checksum for " + IMAGE + ": pinging container registry "
+                + "registry.local: Get \"https://registry.local/v2/\": dial tcp: lookup registry.local on 127.0.0.53:53: "
+                + "no such host");
+        Run run = new Run(Map.of("pullBackoff", "0s", "pullRetries", "2"));
+        assertThatThrownBy(() -> run.prepare(task("t", IMAGE)).get(30, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(RetryableTaskException.class).hasMessageContaining("in 3 tries")
+                .hasMessageContaining("no such host").hasMessageContaining("pullRetries");
+        assertThat(StandIn.logged(log, "pull ")).hasSize(3);
+    }
+
+    @Test
+    void anUnexpectedFaultOfThePullIsToldInWordsNotJavasNames() {
+        CommandRunner broken = (argv, timeout, lines) -> {
+            throw new IllegalStateException("the runner lost its way");
+        };
+        CommandRunner silent = (argv, timeout, lines) -> {
+            throw new NullPointerException();
+        };
+        Run run = new Run(TimeSource.system(), Map.of(), broken);
+        assertThatThrownBy(() -> run.prepare(task("t", IMAGE)).get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(TaskException.class)
+                .hasMessage("the pull of " + IMAGE + " failed unexpectedly: the runner lost its way (the run's log has "
+                        + "the details; run again, and report it if it happens again)");
+        Run other = new Run(TimeSource.system(), Map.of(), silent);
+        assertThatThrownBy(() -> other.prepare(task("t", IMAGE)).get(10, TimeUnit.SECONDS)).cause()
+                .hasMessageContaining("failed unexpectedly: an unexpected error that gave no details")
+                .hasMessageNotContaining("Exception");
+    }
+
+    @Test
     void atMostMaxConcurrentPullsRunAtOnce() throws Exception {
         int[] running = {0};
         int[] most = {0};
@@ -326,6 +359,86 @@ class ApptainerGateTest {
         TestTaskHandle t = TestTaskHandle.of("t").withHints(Map.of("apptainer/image", IMAGE, "apptainer/maxWait", "500ms"));
         assertThatThrownBy(() -> run.prepare(t).get(20, TimeUnit.SECONDS)).cause().isInstanceOf(TaskException.class)
                 .hasMessageContaining("gave up after 500ms").hasMessageContaining("apptainer/maxWait");
+    }
+
+    /** A pull that runs until it is interrupted; counts its starts and its interrupts. */
+    private static final class HangingPull implements CommandRunner {
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch killed = new CountDownLatch(1);
+        final CountDownLatch finish = new CountDownLatch(1);
+
+        @Override
+        public Result run(List<String> argv, Duration timeout, Consumer<String> lines) throws InterruptedException {
+            started.countDown();
+            try {
+                finish.await();
+            } catch (InterruptedException e) {
+                killed.countDown();
+                throw e;
+            }
+            StandIn.fakeSif(Path.of(argv.get(2)));
+            return new Result(0, List.of(), false);
+        }
+    }
+
+    @Test
+    void maxWaitIsMeasuredOnThePluginsClockAndItsEndKillsThePull() throws Exception {
+        FakeTimeSource time = new FakeTimeSource();
+        HangingPull pull = new HangingPull();
+        Run run = new Run(time, Map.of(), pull);
+        TestTaskHandle t = TestTaskHandle.of("t").withHints(Map.of("apptainer/image", IMAGE, "apptainer/maxWait", "20m"));
+        FutureTask<Void> f = run.prepare(t);
+        assertThat(pull.started.await(10, TimeUnit.SECONDS)).isTrue();
+        time.awaitSleepers(1, Duration.ofSeconds(10));   // the maxWait timer, on the fake clock
+        time.advance(Duration.ofMinutes(20).minusSeconds(1));
+        Thread.sleep(200);
+        assertThat(f.isDone()).as("real time passes, the fake clock has not reached maxWait").isFalse();
+        time.advance(Duration.ofSeconds(1));
+        assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(TaskException.class)
+                .isNotInstanceOf(RetryableTaskException.class).hasMessageContaining("gave up after 20m")
+                .hasMessageContaining("apptainer/maxWait").hasMessageContaining("pulling " + IMAGE);
+        assertThat(pull.killed.await(10, TimeUnit.SECONDS)).as("the last waiter left: the pull is killed").isTrue();
+        assertThat(Files.exists(entry(IMAGE))).isFalse();
+    }
+
+    @Test
+    void aWaitBoundedByMaxWaitStillEndsWithThePullOrAnInterruptAndLeavesNoTimer() throws Exception {
+        FakeTimeSource time = new FakeTimeSource();
+        HangingPull pull = new HangingPull();
+        Run run = new Run(time, Map.of(), pull);
+        Map<String, String> hints = Map.of("apptainer/image", IMAGE, "apptainer/maxWait", "20m");
+        // An interrupt ends the wait at once, on any clock, and kills the pull of its only waiter.
+        Thread[] gateThread = new Thread[1];
+        FutureTask<Void> interrupted = new FutureTask<>(() -> {
+            gateThread[0] = Thread.currentThread();
+            run.gate.prepare(TestTaskHandle.of("a").withHints(hints));
+            return null;
+        });
+        Thread.ofVirtual().start(interrupted);
+        assertThat(pull.started.await(10, TimeUnit.SECONDS)).isTrue();
+        time.awaitSleepers(1, Duration.ofSeconds(10));
+        gateThread[0].interrupt();
+        assertThatThrownBy(() -> interrupted.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(InterruptedException.class);
+        assertThat(pull.killed.await(10, TimeUnit.SECONDS)).isTrue();
+        awaitNoSleepers(time);
+        // A pull that ends before maxWait ends the wait, and its timer with it.
+        HangingPull quick = new HangingPull();
+        Run second = new Run(time, Map.of(), quick);
+        FutureTask<Void> f = second.prepare(TestTaskHandle.of("b").withHints(hints));
+        assertThat(quick.started.await(10, TimeUnit.SECONDS)).isTrue();
+        time.awaitSleepers(1, Duration.ofSeconds(10));
+        quick.finish.countDown();
+        f.get(10, TimeUnit.SECONDS);
+        assertThat(ImageSource.isSif(entry(IMAGE))).isTrue();
+        awaitNoSleepers(time);
+    }
+
+    private static void awaitNoSleepers(FakeTimeSource time) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (time.sleepers() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(time.sleepers()).as("no maxWait timer is left sleeping").isZero();
     }
 
     @Test
