@@ -459,8 +459,11 @@ public final class TaskGateManager implements AutoCloseable {
                 // The attempt was decided against while this gate prepared: give back at once.
                 notifyEnded(call.gate, task, endedMeanwhile);
             }
+            // Counted before anyone hears it finished: whoever sees this gate's end and then lets the
+            // last gate pass must find the last gate's thread deciding, not this one.
+            boolean wasLast = run.gatePassed();
             notifyListener("gateFinished", task, () -> listener.gateFinished(task, gateId, finishedAt, null));
-            if (run.gatePassed() && run.decide()) {
+            if (wasLast && run.decide()) {
                 Duration waited = run.waitedSoFar(time);
                 // Admitted before it leaves the undecided: at no moment is a passed attempt in neither.
                 admitted.put(task.id(), run);
