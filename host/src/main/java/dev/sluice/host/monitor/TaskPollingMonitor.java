@@ -7,7 +7,6 @@ import dev.sluice.gate.StuckGate;
 import dev.sluice.gate.TaskGateManager;
 import dev.sluice.host.config.EffectiveProcess;
 import dev.sluice.host.config.TaskSpec;
-import dev.sluice.host.pipeline.ErrorStrategy;
 import dev.sluice.host.run.Task;
 import dev.sluice.host.run.TaskState;
 import dev.sluice.host.http.HostEndpoint;
@@ -758,33 +757,31 @@ public final class TaskPollingMonitor {
         listener.attemptFinished(rec, TaskState.FAILED);
         EffectiveProcess p = rec.process.effective();
         int attempt = rec.attempt();
-        boolean retry = !stopping
-                && ((retryable && attempt <= Math.max(1, p.maxRetries()))
-                        || (p.errorStrategy() == ErrorStrategy.RETRY && attempt <= p.maxRetries()));
+        AttemptPolicy.Decision decision = AttemptPolicy.afterFailure(p.errorStrategy(), p.maxRetries(),
+                p.retryBackoff(), attempt, retryable, stopping);
         // Before a retry is gated again: what the gates gave this attempt goes back first.
-        attemptEndedInGates(rec, AttemptOutcome.of(kind, rec.exitCode, reason, retry));
-        if (retry) {
-            Duration delay = p.retryBackoff().delayBefore(attempt + 1);
-            rec.retryDueNanos = time.nanoTime() + delay.toNanos();
-            log.info("task {} ({}) attempt {} failed: {}; retrying in {}", rec.id, rec.name(), attempt, reason,
-                    dev.sluice.spi.Units.formatDuration(delay));
-            setState(rec, TaskState.RETRY_WAIT);
-            retries.add(rec);
-            return;
-        }
-        switch (p.errorStrategy()) {
-            case IGNORE -> {
+        attemptEndedInGates(rec, AttemptOutcome.of(kind, rec.exitCode, reason,
+                decision instanceof AttemptPolicy.Decision.Retry));
+        switch (decision) {
+            case AttemptPolicy.Decision.Retry retry -> {
+                rec.retryDueNanos = time.nanoTime() + retry.delay().toNanos();
+                log.info("task {} ({}) attempt {} failed: {}; retrying in {}", rec.id, rec.name(), attempt, reason,
+                        dev.sluice.spi.Units.formatDuration(retry.delay()));
+                setState(rec, TaskState.RETRY_WAIT);
+                retries.add(rec);
+            }
+            case AttemptPolicy.Decision.Ignore ignore -> {
                 setState(rec, TaskState.IGNORED);
                 onTerminal(rec);
             }
-            case FINISH -> {
+            case AttemptPolicy.Decision.Finish finish -> {
                 failed = true;
                 setState(rec, TaskState.FAILED);
                 onTerminal(rec);
                 stopSubmitting("task " + rec.id + " (" + rec.name() + ") failed; errorStrategy finish lets "
                         + "running tasks end");
             }
-            default -> {
+            case AttemptPolicy.Decision.Terminate terminate -> {
                 failed = true;
                 setState(rec, TaskState.FAILED);
                 onTerminal(rec);
