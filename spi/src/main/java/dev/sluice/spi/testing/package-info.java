@@ -1,2 +1,2 @@
-/** Test doubles for plugin authors: a fake clock and a simple task handle. */
+/** Test doubles for plugin authors: a fake clock, a simple task handle and a plugin context. */
 package dev.sluice.spi.testing;

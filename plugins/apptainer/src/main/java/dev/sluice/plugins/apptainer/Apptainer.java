@@ -1,5 +1,6 @@
 package dev.sluice.plugins.apptainer;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.Hints;
 import dev.sluice.spi.InvalidSettingException;
 import dev.sluice.spi.PluginContext;

@@ -1,5 +1,6 @@
 package dev.sluice.plugins.apptainer;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.RetryableTaskException;
 import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TimeSource;
@@ -20,6 +21,8 @@ import java.util.function.Consumer;
 final class ImagePuller {
     /** The longest wait between two tries, however many there were. */
     static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    /** How many lines of a pull's output (stdout and stderr together) are kept for its error message. */
+    static final int KEPT_LINES = 20;
 
     private final ApptainerProgram program;
     private final CommandRunner runner;
@@ -83,7 +86,8 @@ final class ImagePuller {
         Path apptainer = program.require();
         CommandRunner.Result result;
         try {
-            result = runner.run(List.of(apptainer.toString(), "pull", target.toString(), uri), timeout, lines);
+            result = runner.run(CommandRunner.Command.of(List.of(apptainer.toString(), "pull", target.toString(), uri),
+                    timeout).mergingStderr().keepingLastLines(KEPT_LINES).streamingLines(lines));
         } catch (IOException e) {
             throw new TaskException("could not start " + apptainer + " to pull " + uri + ": " + Problems.describe(e)
                     + "; check plugins.apptainer." + ApptainerSettings.PROGRAM, e);
@@ -93,7 +97,7 @@ final class ImagePuller {
                     + ApptainerSettings.PULL_TIMEOUT + ")");
         }
         if (!result.ok()) {
-            return PullFailure.of(result.output(), result.exitCode());
+            return PullFailure.of(result.outputLines(), result.exitCode());
         }
         if (!Files.isRegularFile(target) || !ImageSource.isSif(target)) {
             return new PullFailure("apptainer pull reported success but wrote no SIF file at " + target, false);

@@ -3,10 +3,12 @@ package dev.sluice.plugins.apptainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.RetryableTaskException;
 import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TimeSource;
 import dev.sluice.spi.testing.FakeTimeSource;
+import dev.sluice.spi.testing.TestPluginContext;
 import dev.sluice.spi.testing.TestTaskHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +21,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,14 +47,14 @@ class ApptainerGateTest {
     }
 
     private final class Run {
-        final FakeContext context;
+        final TestPluginContext context;
         final Apptainer apptainer;
         final ApptainerGate gate;
 
         Run(TimeSource time, Map<String, String> config, CommandRunner runner) {
             Map<String, String> all = new HashMap<>(Map.of("apptainer", program.toString(), "cacheDir", cache.toString()));
             all.putAll(config);
-            context = new FakeContext(time, all);
+            context = TestPluginContext.of(ApptainerGate.ID).withConfig(all).withTime(time);
             apptainer = Apptainer.create(context, runner, Duration.ofMillis(20));
             gate = new ApptainerGate(context, apptainer);
         }
@@ -257,10 +258,10 @@ class ApptainerGateTest {
 
     @Test
     void anUnexpectedFaultOfThePullIsToldInWordsNotJavasNames() {
-        CommandRunner broken = (argv, timeout, lines) -> {
+        CommandRunner broken = command -> {
             throw new IllegalStateException("the runner lost its way");
         };
-        CommandRunner silent = (argv, timeout, lines) -> {
+        CommandRunner silent = command -> {
             throw new NullPointerException();
         };
         Run run = new Run(TimeSource.system(), Map.of(), broken);
@@ -279,17 +280,17 @@ class ApptainerGateTest {
         int[] running = {0};
         int[] most = {0};
         Object guard = new Object();
-        CommandRunner slow = (argv, timeout, lines) -> {
+        CommandRunner slow = command -> {
             synchronized (guard) {
                 running[0]++;
                 most[0] = Math.max(most[0], running[0]);
             }
             Thread.sleep(300);
-            StandIn.fakeSif(Path.of(argv.get(2)));
+            StandIn.fakeSif(Path.of(command.argv().get(2)));
             synchronized (guard) {
                 running[0]--;
             }
-            return new CommandRunner.Result(0, List.of(), false);
+            return CommandRunner.Result.ok("");
         };
         Run run = new Run(TimeSource.system(), Map.of("maxConcurrentPulls", "2"), slow);
         List<FutureTask<Void>> tasks = new ArrayList<>();
@@ -305,8 +306,8 @@ class ApptainerGateTest {
 
     @Test
     void theAllowListIsCheckedBeforeAnyPull() {
-        CommandRunner never = (argv, timeout, lines) -> {
-            throw new AssertionError("pulled " + argv);
+        CommandRunner never = command -> {
+            throw new AssertionError("pulled " + command.argv());
         };
         Run run = new Run(TimeSource.system(), Map.of("allowedImages", "registry.local/lab/*, oras://registry.local/sif/*"),
                 never);
@@ -343,8 +344,8 @@ class ApptainerGateTest {
 
     @Test
     void skipAndTasksWithoutAnImagePassAtOnce() throws Exception {
-        CommandRunner never = (argv, timeout, lines) -> {
-            throw new AssertionError("pulled " + argv);
+        CommandRunner never = command -> {
+            throw new AssertionError("pulled " + command.argv());
         };
         Run run = new Run(TimeSource.system(), Map.of(), never);
         run.prepare(TestTaskHandle.of("plain")).get(10, TimeUnit.SECONDS);
@@ -368,7 +369,7 @@ class ApptainerGateTest {
         final CountDownLatch finish = new CountDownLatch(1);
 
         @Override
-        public Result run(List<String> argv, Duration timeout, Consumer<String> lines) throws InterruptedException {
+        public Result run(Command command) throws InterruptedException {
             started.countDown();
             try {
                 finish.await();
@@ -376,8 +377,8 @@ class ApptainerGateTest {
                 killed.countDown();
                 throw e;
             }
-            StandIn.fakeSif(Path.of(argv.get(2)));
-            return new Result(0, List.of(), false);
+            StandIn.fakeSif(Path.of(command.argv().get(2)));
+            return Result.ok("");
         }
     }
 

@@ -2,10 +2,12 @@ package dev.sluice.plugins.apptainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.Health;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TimeSource;
 import dev.sluice.spi.testing.FakeTimeSource;
+import dev.sluice.spi.testing.TestPluginContext;
 import dev.sluice.spi.testing.TestTaskHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +34,9 @@ class ApptainerMonitorTest {
         Path program = StandIn.install(tmp);
         sif = StandIn.fakeSif(tmp.resolve("images/tool.sif"));
         work = Files.createDirectories(tmp.resolve("work"));
-        FakeContext context = new FakeContext(TimeSource.system(), Map.of("apptainer", program.toString(),
-                "cacheDir", tmp.resolve("cache").toString(), "monitorPeriod", "2s"));
+        TestPluginContext context = TestPluginContext.of(ApptainerGate.ID).withTime(TimeSource.system())
+                .withConfig(Map.of("apptainer", program.toString(), "cacheDir", tmp.resolve("cache").toString(),
+                        "monitorPeriod", "2s"));
         monitor = new ApptainerMonitor(Apptainer.create(context, CommandRunner.processes(Map.of()),
                 Duration.ofMillis(10)), TimeSource.system(), Path.of("/proc"));
         process = new ProcessBuilder(List.of(program.toString(), "exec", "--cleanenv", sif.toString(), "sleep", "60"))
@@ -97,8 +100,9 @@ class ApptainerMonitorTest {
     void underSlurmOnlyTheImageIsChecked() throws Exception {
         TestTaskHandle t = task(sif.toString()).withExecutor("slurm");
         assertThat(monitor.probe(t, new SubmittedTask("t", 1, "12345")).isHealthy()).isTrue();
-        ApptainerMonitor fake = new ApptainerMonitor(Apptainer.create(new FakeContext(new FakeTimeSource(),
-                Map.of("cacheDir", tmp.resolve("cache").toString())), CommandRunner.processes(Map.of()),
+        TestPluginContext cacheOnly = TestPluginContext.of(ApptainerGate.ID)
+                .withConfig(Map.of("cacheDir", tmp.resolve("cache").toString()));
+        ApptainerMonitor fake = new ApptainerMonitor(Apptainer.create(cacheOnly, CommandRunner.processes(Map.of()),
                 Duration.ofMillis(10)), new FakeTimeSource(), Path.of("/proc"));
         TestTaskHandle pulled = task("docker://busybox:1.36").withExecutor("slurm");
         assertThat(fake.probe(pulled, new SubmittedTask("t", 1, "12345")).message()).contains("removed");

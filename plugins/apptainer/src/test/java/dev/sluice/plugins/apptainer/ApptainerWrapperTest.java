@@ -3,10 +3,11 @@ package dev.sluice.plugins.apptainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.LaunchCommand;
 import dev.sluice.spi.Resources;
 import dev.sluice.spi.TaskException;
-import dev.sluice.spi.testing.FakeTimeSource;
+import dev.sluice.spi.testing.TestPluginContext;
 import dev.sluice.spi.testing.TestTaskHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ class ApptainerWrapperTest {
     private ApptainerWrapper wrapper(Map<String, String> config) {
         Map<String, String> all = new HashMap<>(Map.of("apptainer", program.toString(), "cacheDir", cache.toString()));
         all.putAll(config);
-        FakeContext context = new FakeContext(new FakeTimeSource(), all);
+        TestPluginContext context = TestPluginContext.of(ApptainerGate.ID).withConfig(all);
         return new ApptainerWrapper(Apptainer.create(context, CommandRunner.processes(Map.of()), Duration.ofMillis(10)));
     }
 
@@ -140,7 +141,8 @@ class ApptainerWrapperTest {
 
     @Test
     void aMissingProgramIsAClearError() {
-        FakeContext context = new FakeContext(new FakeTimeSource(), Map.of("apptainer", tmp.resolve("nope").toString()));
+        TestPluginContext context = TestPluginContext.of(ApptainerGate.ID)
+                .withConfig(Map.of("apptainer", tmp.resolve("nope").toString()));
         ApptainerWrapper w = new ApptainerWrapper(Apptainer.create(context, CommandRunner.processes(Map.of()),
                 Duration.ofMillis(10)));
         assertThatThrownBy(() -> w.wrap(task(Map.of("apptainer/image", "/images/tool.sif")), inner(Map.of())))

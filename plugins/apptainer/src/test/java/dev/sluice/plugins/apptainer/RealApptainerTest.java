@@ -3,8 +3,10 @@ package dev.sluice.plugins.apptainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.LaunchCommand;
 import dev.sluice.spi.TimeSource;
+import dev.sluice.spi.testing.TestPluginContext;
 import dev.sluice.spi.testing.TestTaskHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +30,8 @@ class RealApptainerTest {
         assumeTrue(onPath.problem().isEmpty(), "no apptainer on the PATH: the real-Apptainer test is skipped");
         String image = Optional.ofNullable(System.getenv("SLUICE_APPTAINER_TEST_IMAGE")).orElse("docker://busybox:1.36");
         Path work = Files.createDirectories(tmp.resolve("work"));
-        FakeContext context = new FakeContext(TimeSource.system(), Map.of("cacheDir", tmp.resolve("cache").toString(),
-                "pullRetries", "1"));
+        TestPluginContext context = TestPluginContext.of(ApptainerGate.ID).withTime(TimeSource.system())
+                .withConfig(Map.of("cacheDir", tmp.resolve("cache").toString(), "pullRetries", "1"));
         Apptainer apptainer = Apptainer.create(context, CommandRunner.processes(Map.of()), Apptainer.LOCK_POLL);
         TestTaskHandle task = TestTaskHandle.of("t").withWorkDir(work).withHints(Map.of("apptainer/image", image));
         new ApptainerGate(context, apptainer).prepare(task);

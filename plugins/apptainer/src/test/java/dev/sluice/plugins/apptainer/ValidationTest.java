@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.Hints;
 import dev.sluice.spi.InvalidSettingException;
 import dev.sluice.spi.Resources;
 import dev.sluice.spi.Settings;
 import dev.sluice.spi.TaskRequest;
-import dev.sluice.spi.testing.FakeTimeSource;
+import dev.sluice.spi.testing.TestPluginContext;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -33,7 +34,7 @@ class ValidationTest {
         Map<String, String> all = new HashMap<>(Map.of("apptainer", program.toString(), "cacheDir",
                 tmp.resolve("cache").toString()));
         all.putAll(config);
-        FakeContext context = new FakeContext(new FakeTimeSource(), all);
+        TestPluginContext context = TestPluginContext.of(ApptainerGate.ID).withConfig(all);
         return new ApptainerGate(context, Apptainer.create(context, CommandRunner.processes(Map.of()),
                 Duration.ofMillis(10)));
     }

@@ -2,8 +2,9 @@ package dev.sluice.plugins.apptainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.LaunchCommand;
-import dev.sluice.spi.testing.FakeTimeSource;
+import dev.sluice.spi.testing.TestPluginContext;
 import dev.sluice.spi.testing.TestTaskHandle;
 import java.io.File;
 import java.nio.file.Files;
@@ -36,8 +37,8 @@ class WrappedRunTest {
         out = work.resolve(".command.out");
         sif = StandIn.fakeSif(tmp.resolve("images/tool.sif"));
         Files.createDirectories(tmp.resolve("data"));
-        FakeContext context = new FakeContext(new FakeTimeSource(), Map.of("apptainer", program.toString(),
-                "cacheDir", tmp.resolve("cache").toString(), "binds", tmp.resolve("data") + ":/data:ro",
+        TestPluginContext context = TestPluginContext.of(ApptainerGate.ID).withConfig(Map.of(
+                "apptainer", program.toString(), "cacheDir", tmp.resolve("cache").toString(), "binds", tmp.resolve("data") + ":/data:ro",
                 "options", "--writable-tmpfs"));
         wrapper = new ApptainerWrapper(Apptainer.create(context, CommandRunner.processes(Map.of()),
                 Duration.ofMillis(10)));
@@ -124,8 +125,8 @@ class WrappedRunTest {
     void theStandInRefusesWhatApptainerRefuses() throws Exception {
         Map<String, String> config = new HashMap<>(Map.of("apptainer", tmp.resolve("bin/apptainer").toString(),
                 "cacheDir", tmp.resolve("cache").toString(), "options", "--frobnicate"));
-        ApptainerWrapper odd = new ApptainerWrapper(Apptainer.create(new FakeContext(new FakeTimeSource(), config),
-                CommandRunner.processes(Map.of()), Duration.ofMillis(10)));
+        ApptainerWrapper odd = new ApptainerWrapper(Apptainer.create(
+                TestPluginContext.of(ApptainerGate.ID).withConfig(config), CommandRunner.processes(Map.of()), Duration.ofMillis(10)));
         LaunchCommand wrapped = odd.wrap(task(), new LaunchCommand(List.of("true"), Map.of(), work));
         Process p = new ProcessBuilder(wrapped.argv()).redirectErrorStream(true).start();
         String said = new String(p.getInputStream().readAllBytes());

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.spi.Hints;
 import dev.sluice.spi.InvalidSettingException;
+import dev.sluice.spi.testing.TestPluginContext;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,7 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Checking of the gate's hints ({@code validateHints}) and of the operator's config (the constructor). */
 class FilesGateSettingsTest {
     private final SteppingClock clock = new SteppingClock();
-    private final FilesGate gate = new FilesGate(new FakePluginContext(clock));
+    private final FilesGate gate = new FilesGate(TestPluginContext.of(FilesGate.ID).withTime(clock));
 
     @Test
     void goodHintsAndOtherNamespacesPass() {
@@ -46,7 +47,8 @@ class FilesGateSettingsTest {
 
     @Test
     void stableForHintLongerThanConfiguredMaxWaitIsBlamedOnTheHint() {
-        FilesGate configured = new FilesGate(new FakePluginContext(clock, Map.of("maxWait", "30s")));
+        FilesGate configured = new FilesGate(
+                TestPluginContext.of(FilesGate.ID).withConfig(Map.of("maxWait", "30s")).withTime(clock));
         Hints hints = Hints.of(Map.of("files/stableFor", "1m"), "process 'align'");
 
         assertThatThrownBy(() -> configured.validateHints(hints))
@@ -64,11 +66,11 @@ class FilesGateSettingsTest {
             maxWait      | PT-5S | must not be negative
             """)
     void badConfigFailsAtStartNamingTheKeyAndValue(String key, String value, String problem) {
-        FakePluginContext context = new FakePluginContext(clock, Map.of(key, value));
+        TestPluginContext context = TestPluginContext.of(FilesGate.ID).withConfig(Map.of(key, value)).withTime(clock);
 
         assertThatThrownBy(() -> new FilesGate(context))
                 .isInstanceOfSatisfying(InvalidSettingException.class, e -> assertThat(e.key()).isEqualTo(key))
-                .hasMessageContaining("'" + key + "' = '" + value + "' in the operator config section plugins.files")
+                .hasMessageContaining("'" + key + "' = '" + value + "' in plugins.files of the config")
                 .hasMessageContaining(problem);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.sluice.spi.RetryableTaskException;
 import dev.sluice.spi.TaskException;
+import dev.sluice.spi.testing.TestPluginContext;
 import dev.sluice.spi.testing.TestTaskHandle;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -38,14 +39,14 @@ class FilesGateTest {
     Path dir;
 
     private SteppingClock clock;
-    private FakePluginContext context;
+    private TestPluginContext context;
     private FilesGate gate;
     private final List<GateRun> runs = new ArrayList<>();
 
     @BeforeEach
     void createGate() {
         clock = new SteppingClock();
-        context = new FakePluginContext(clock);
+        context = TestPluginContext.of(FilesGate.ID).withTime(clock);
         gate = new FilesGate(context);
     }
 
@@ -185,7 +186,8 @@ class FilesGateTest {
         for (int i = 0; i < 8; i++) {
             inputs.add(dir.resolve("part-" + i));
         }
-        context = new FakePluginContext(clock, Map.of("maxWait", "0", "stableFor", "0"));
+        context = TestPluginContext.of(FilesGate.ID).withTime(clock)
+                .withConfig(Map.of("maxWait", "0", "stableFor", "0"));
         gate = new FilesGate(context);
 
         assertThatThrownBy(() -> gate.prepare(TestTaskHandle.of("t1").withInputs(inputs)))
@@ -208,7 +210,8 @@ class FilesGateTest {
 
     @Test
     void configDefaultsApplyWhenNoHintIsSet() throws Exception {
-        context = new FakePluginContext(clock, Map.of("maxWait", "0", "stableFor", "0"));
+        context = TestPluginContext.of(FilesGate.ID).withTime(clock)
+                .withConfig(Map.of("maxWait", "0", "stableFor", "0"));
         gate = new FilesGate(context);
         Path present = write("present.txt", "x");
         Path missing = dir.resolve("missing.txt");
@@ -224,7 +227,8 @@ class FilesGateTest {
 
     @Test
     void hintsOverrideConfigDefaults() throws Exception {
-        context = new FakePluginContext(clock, Map.of("stableFor", "10s", "pollInterval", "5s"));
+        context = TestPluginContext.of(FilesGate.ID).withTime(clock)
+                .withConfig(Map.of("stableFor", "10s", "pollInterval", "5s"));
         gate = new FilesGate(context);
         Path input = write("in.txt", "x");
         GateRun run = start(TestTaskHandle.of("t1").withInputs(List.of(input))
@@ -409,10 +413,10 @@ class FilesGateTest {
     }
 
     private double waitedCount() {
-        return context.metrics().count(FilesGate.METRIC_TASKS_WAITED);
+        return context.metrics().counterTotal(FilesGate.METRIC_TASKS_WAITED);
     }
 
     private double timeoutCount() {
-        return context.metrics().count(FilesGate.METRIC_TIMEOUTS);
+        return context.metrics().counterTotal(FilesGate.METRIC_TIMEOUTS);
     }
 }

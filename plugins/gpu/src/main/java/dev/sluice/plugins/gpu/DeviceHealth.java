@@ -1,5 +1,6 @@
 package dev.sluice.plugins.gpu;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.Units;
 import java.io.IOException;
 import java.util.HashSet;

@@ -1,5 +1,6 @@
 package dev.sluice.plugins.gpu;
 
+import dev.sluice.kit.CommandRunner;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;

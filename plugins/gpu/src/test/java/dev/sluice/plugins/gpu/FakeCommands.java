@@ -1,7 +1,7 @@
 package dev.sluice.plugins.gpu;
 
+import dev.sluice.kit.CommandRunner;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,7 +41,8 @@ final class FakeCommands implements CommandRunner {
     }
 
     @Override
-    public Result run(List<String> argv, Duration timeout) throws IOException {
+    public Result run(Command command) throws IOException {
+        List<String> argv = command.argv();
         calls.add(List.copyOf(argv));
         String line = String.join(" ", argv);
         Answer best = null;

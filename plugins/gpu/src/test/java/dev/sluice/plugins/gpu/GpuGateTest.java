@@ -5,6 +5,7 @@ import static dev.sluice.plugins.gpu.Gpus.task;
 import static dev.sluice.plugins.gpu.Gpus.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.AttemptOutcome;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskException;
@@ -46,7 +47,7 @@ class GpuGateTest {
         assertThat(gpus.held(t1)).containsExactly(uuid(0), uuid(1));
         assertThat(gpus.held(t2)).containsExactly(uuid(2), uuid(3));
         assertThat(third.isDone()).isFalse();
-        assertThat(gpus.context.statuses).contains("t3: waiting for 1 GPU (4 of 4 in use)");
+        assertThat(gpus.context.statuses()).contains("t3: waiting for 1 GPU (4 of 4 in use)");
 
         gpus.ended(t1);
         third.awaitPassed();
@@ -71,8 +72,8 @@ class GpuGateTest {
 
         // One device comes free: the request for two asked first, so the request for one behind it may not take it.
         gpus.ended(one);
-        assertThat(gpus.context.gauge("tasks_waiting")).isEqualTo(2);
-        assertThat(gpus.context.gauge("devices_reserved")).isEqualTo(1);
+        assertThat(gpus.gauge("tasks_waiting")).isEqualTo(2);
+        assertThat(gpus.gauge("devices_reserved")).isEqualTo(1);
         assertThat(smallRun.isDone()).isFalse();
 
         gpus.ended(two);
@@ -139,10 +140,10 @@ class GpuGateTest {
         assertThat(run.awaitFailure()).isInstanceOf(TaskException.class)
                 .hasMessageContaining("gate 'gpu' gave up on task 'test (late)' after 5m waiting for 1 GPU")
                 .hasMessageContaining("Raise the hint gpu/maxWait").hasMessageContaining("gpu/skip: true");
-        assertThat(gpus.context.gauge("tasks_waiting")).isZero();
+        assertThat(gpus.gauge("tasks_waiting")).isZero();
         gpus.ended(holder);
         assertThat(gpus.gate.assigned(late)).isEmpty();
-        assertThat(gpus.context.gauge("devices_reserved")).isZero();
+        assertThat(gpus.gauge("devices_reserved")).isZero();
     }
 
     @Test
@@ -163,7 +164,7 @@ class GpuGateTest {
         GateRun.start(gpus.gate, skipped).awaitPassed();
 
         assertThat(gpus.gate.assigned(skipped)).isEmpty();
-        assertThat(gpus.context.gauge("devices_reserved")).isEqualTo(1);
+        assertThat(gpus.gauge("devices_reserved")).isEqualTo(1);
     }
 
     @Test
@@ -178,10 +179,10 @@ class GpuGateTest {
         run.interrupt();
 
         assertThat(run.awaitFailure()).isInstanceOf(InterruptedException.class);
-        assertThat(gpus.context.gauge("tasks_waiting")).isZero();
+        assertThat(gpus.gauge("tasks_waiting")).isZero();
         assertThat(gpus.gate.assigned(waiting)).isEmpty();
         gpus.ended(holder);
-        assertThat(gpus.context.gauge("devices_reserved")).isZero();
+        assertThat(gpus.gauge("devices_reserved")).isZero();
         TestTaskHandle next = task("next", 2);
         GateRun.start(gpus.gate, next).awaitPassed(); // both devices are free again
         assertThat(gpus.held(next)).hasSize(2);
@@ -225,15 +226,15 @@ class GpuGateTest {
                 .hasMessageContaining("task 'test (big)' asks for 2 GPUs, but only 1 of that kind is left in this run "
                         + "(taken out: " + kept0 + "; GPU 1 (" + uuid(1));
         assertThat(gpus.gate.assigned(stuck)).isEmpty();
-        assertThat(gpus.context.gauge("devices_reserved")).isEqualTo(1); // other's
-        assertThat(gpus.context.gauge("devices_unhealthy")).isZero(); // nothing was found wrong with them
-        assertThat(gpus.context.gauge("tasks_waiting")).isZero();
-        assertThat(gpus.context.log.at(Level.WARN)).singleElement().asString()
+        assertThat(gpus.gauge("devices_reserved")).isEqualTo(1); // other's
+        assertThat(gpus.gauge("devices_unhealthy")).isZero(); // nothing was found wrong with them
+        assertThat(gpus.gauge("tasks_waiting")).isZero();
+        assertThat(gpus.context.logger().at(Level.WARN)).singleElement().asString()
                 .contains("test (stuck)", "GPU 0 (" + uuid(0), "GPU 1 (" + uuid(1), "not handed out again");
 
         // Repeated, it changes nothing; the retry of the task goes through the gate again and gets what is left.
         gpus.gate.attemptEnded(stuck, AttemptOutcome.of(AttemptOutcome.Kind.ABANDONED, null, "again", true));
-        assertThat(gpus.context.log.at(Level.WARN)).hasSize(1);
+        assertThat(gpus.context.logger().at(Level.WARN)).hasSize(1);
         gpus.ended(other);
         TestTaskHandle retry = task("stuck", 1).withAttempt(2);
         GateRun.start(gpus.gate, retry).awaitPassed();
@@ -253,9 +254,9 @@ class GpuGateTest {
         gpus.gate.attemptEnded(stuck, AttemptOutcome.of(AttemptOutcome.Kind.ABANDONED, null, "never confirmed", false));
 
         assertThat(gpus.runtime.pool().lostReason(uuid(0))).get().asString().contains("is lost: nvidia-smi says");
-        assertThat(gpus.context.gauge("devices_unhealthy")).isEqualTo(1);
-        assertThat(gpus.context.gauge("devices_reserved")).isZero();
-        assertThat(gpus.context.log.at(Level.WARN)).isEmpty();
+        assertThat(gpus.gauge("devices_unhealthy")).isEqualTo(1);
+        assertThat(gpus.gauge("devices_reserved")).isZero();
+        assertThat(gpus.context.logger().at(Level.WARN)).isEmpty();
     }
 
     @Test
@@ -265,7 +266,7 @@ class GpuGateTest {
         GateRun.start(gpus.gate, holder).awaitPassed();
         List<String> seenFromOutside = new CopyOnWriteArrayList<>();
         // The host's status display may take its own time; meanwhile another thread must get at the pool.
-        gpus.context.onNextStatus = () -> {
+        gpus.onNextStatus.set(() -> {
             Thread outside = Thread.ofVirtual().start(() -> {
                 gpus.ended(holder);
                 seenFromOutside.add("released");
@@ -277,7 +278,7 @@ class GpuGateTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        };
+        });
         TestTaskHandle waiting = task("waiting", 1);
 
         GateRun.start(gpus.gate, waiting).awaitPassed();
@@ -300,7 +301,7 @@ class GpuGateTest {
         TestTaskHandle attempt2 = attempt1.withAttempt(2);
         GateRun.start(gpus.gate, attempt2).awaitPassed();
         assertThat(gpus.held(attempt2)).containsExactly(uuid(0));
-        assertThat(gpus.context.gauge("devices_reserved")).isEqualTo(1);
+        assertThat(gpus.gauge("devices_reserved")).isEqualTo(1);
     }
 
     @Test
@@ -315,7 +316,7 @@ class GpuGateTest {
 
         assertThat(gpus.gate.assigned(slurm)).isEmpty();
         assertThat(gpus.gate.assigned(pbs)).isEmpty();
-        assertThat(gpus.context.gauge("devices_reserved")).isEqualTo(1);
+        assertThat(gpus.gauge("devices_reserved")).isEqualTo(1);
     }
 
     @Test
@@ -326,7 +327,7 @@ class GpuGateTest {
         GateRun.start(gpus.gate, slurm).awaitPassed();
 
         assertThat(gpus.gate.assigned(slurm)).isEmpty();
-        assertThat(gpus.context.gauge("devices_reserved")).isZero();
+        assertThat(gpus.gauge("devices_reserved")).isZero();
     }
 
     @Test
@@ -335,7 +336,7 @@ class GpuGateTest {
 
         GateRun.start(gpus.gate, dev.sluice.spi.testing.TestTaskHandle.of("plain")).awaitPassed();
 
-        assertThat(gpus.context.gauge("devices")).isZero(); // not loaded
+        assertThat(gpus.gauge("devices")).isZero(); // not loaded
     }
 
     @Test
@@ -399,8 +400,8 @@ class GpuGateTest {
         }
         assertThat(grants).isEqualTo(200);
         assertThat(holder).isEmpty();
-        assertThat(gpus.context.gauge("devices_reserved")).isZero();
-        assertThat(gpus.context.gauge("tasks_waiting")).isZero();
+        assertThat(gpus.gauge("devices_reserved")).isZero();
+        assertThat(gpus.gauge("tasks_waiting")).isZero();
     }
 
     /** A grant ({@code granted}) or release of {@code devices} by {@code task}, which asked for {@code count}. */

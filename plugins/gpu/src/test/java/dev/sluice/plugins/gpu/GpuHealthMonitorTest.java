@@ -5,6 +5,7 @@ import static dev.sluice.plugins.gpu.Gpus.task;
 import static dev.sluice.plugins.gpu.Gpus.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.Health;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskException;
@@ -59,7 +60,7 @@ class GpuHealthMonitorTest {
 
         assertThat(health.isHealthy()).isFalse();
         assertThat(health.message()).startsWith(DEVICE_0 + " is lost: nvidia-smi says");
-        assertThat(gpus.context.gauge("devices_unhealthy")).isEqualTo(1);
+        assertThat(gpus.gauge("devices_unhealthy")).isEqualTo(1);
 
         gpus.ended(task);
         TestTaskHandle next = task("t2", 1);
@@ -77,7 +78,7 @@ class GpuHealthMonitorTest {
 
         assertThat(gpus.monitor.probe(task, SUBMITTED).isHealthy()).isTrue(); // once may be a driver hiccup
         assertThat(gpus.runtime.pool().lostReason(uuid(0))).isEmpty();
-        assertThat(gpus.context.log.at(Level.WARN)).containsExactly(DEVICE_0 + ": nvidia-smi did not answer about "
+        assertThat(gpus.context.logger().at(Level.WARN)).containsExactly(DEVICE_0 + ": nvidia-smi did not answer about "
                 + "it within 10s; it is taken out of the run if its next probe gets no answer either");
         Health health = gpus.monitor.probe(task, SUBMITTED);
 
@@ -99,15 +100,15 @@ class GpuHealthMonitorTest {
         assertThat(gpus.monitor.probe(task, SUBMITTED).isHealthy()).isTrue(); // answered: the count starts again
         failing[0] = true;
         assertThat(gpus.monitor.probe(task, SUBMITTED).isHealthy()).isTrue();
-        assertThat(gpus.context.log.at(Level.WARN)).hasSize(2).allMatch(w -> w.equals(DEVICE_0 + ": nvidia-smi "
+        assertThat(gpus.context.logger().at(Level.WARN)).hasSize(2).allMatch(w -> w.equals(DEVICE_0 + ": nvidia-smi "
                 + "failed about it (exit code 9): " + noDriver + "; it is taken out of the run if its next probe "
                 + "gets no answer either"));
-        assertThat(gpus.context.gauge("devices_unhealthy")).isZero();
+        assertThat(gpus.gauge("devices_unhealthy")).isZero();
         Health health = gpus.monitor.probe(task, SUBMITTED);
 
         assertThat(health.message()).isEqualTo(DEVICE_0 + ": nvidia-smi failed about it in two probes in a row "
                 + "(exit code 9): " + noDriver);
-        assertThat(gpus.context.gauge("devices_unhealthy")).isEqualTo(1);
+        assertThat(gpus.gauge("devices_unhealthy")).isEqualTo(1);
     }
 
     @Test
@@ -117,7 +118,7 @@ class GpuHealthMonitorTest {
 
         assertThat(gpus.monitor.probe(task, SUBMITTED).message()).startsWith(DEVICE_0 + " is no longer present: "
                 + "nvidia-smi answered without it");
-        assertThat(gpus.context.log.at(Level.WARN)).isEmpty();
+        assertThat(gpus.context.logger().at(Level.WARN)).isEmpty();
     }
 
     @Test
@@ -202,7 +203,7 @@ class GpuHealthMonitorTest {
         assertThat(waiting.awaitFailure()).isInstanceOf(TaskException.class)
                 .hasMessageContaining("gate 'gpu': task 'test (waiting)' asks for 2 GPUs, but only 1 of that kind is "
                         + "left in this run (taken out: " + DEVICE_0 + ": the NVIDIA driver reported the fatal XID 79");
-        assertThat(gpus.context.gauge("tasks_waiting")).isZero();
+        assertThat(gpus.gauge("tasks_waiting")).isZero();
     }
 
     @Test

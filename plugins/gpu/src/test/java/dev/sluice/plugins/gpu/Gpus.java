@@ -1,9 +1,11 @@
 package dev.sluice.plugins.gpu;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.AttemptOutcome;
 import dev.sluice.spi.Resources;
 import dev.sluice.spi.Settings;
 import dev.sluice.spi.testing.FakeTimeSource;
+import dev.sluice.spi.testing.TestPluginContext;
 import dev.sluice.spi.testing.TestTaskHandle;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +22,9 @@ final class Gpus {
     static final Duration HANG_GUARD = Duration.ofSeconds(10);
 
     final FakeTimeSource time = new FakeTimeSource();
-    final FakeContext context;
+    final TestPluginContext context;
+    /** Run (once) when the plugin next reports a status, on the reporting thread; a test sets it. */
+    final NextStatusHook onNextStatus = new NextStatusHook();
     final FakeCommands commands = new FakeCommands();
     final List<String> kernelLog = new CopyOnWriteArrayList<>();
     volatile boolean kernelLogReadable = true;
@@ -30,7 +34,8 @@ final class Gpus {
     final GpuHealthMonitor monitor;
 
     private Gpus(List<Device> devices, Map<String, String> config, Map<String, String> env) {
-        this.context = new FakeContext(time, config);
+        this.context = TestPluginContext.of(GpuGate.ID).withConfig(config).withTime(time)
+                .withStatusListener(onNextStatus);
         GpuSettings settings = GpuSettings.from(Settings.of(config, "config plugins.gpu"));
         NvidiaSmi nvidiaSmi = new NvidiaSmi(commands, settings.nvidiaSmi(), settings.nvidiaSmiTimeout());
         DeviceSource source = () -> devices;
@@ -42,6 +47,11 @@ final class Gpus {
         this.monitor = new GpuHealthMonitor(runtime);
         // Healthy answers unless a test says otherwise.
         commands.onHealth(uuid -> CommandRunner.Result.ok(uuid + ", " + busOf(devices, uuid) + ", 0\n"));
+    }
+
+    /** The value the plugin's gauge {@code name} reads now. */
+    double gauge(String name) {
+        return context.metrics().gaugeValue(name);
     }
 
     static Gpus of(List<Device> devices) {
@@ -101,9 +111,9 @@ final class Gpus {
      */
     void awaitWaiters(int count) throws InterruptedException {
         long deadline = System.nanoTime() + HANG_GUARD.toNanos();
-        while (context.gauge("tasks_waiting") != count) {
+        while (gauge("tasks_waiting") != count) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("expected " + count + " waiting tasks, have " + context.gauge("tasks_waiting"));
+                throw new AssertionError("expected " + count + " waiting tasks, have " + gauge("tasks_waiting"));
             }
             Thread.sleep(1);
         }

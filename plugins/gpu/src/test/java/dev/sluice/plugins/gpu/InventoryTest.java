@@ -3,6 +3,8 @@ package dev.sluice.plugins.gpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.kit.CommandRunner;
+import dev.sluice.spi.testing.TestPluginContext;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -184,8 +186,8 @@ class InventoryTest {
 
     @Test
     void theRuntimeReadsTheOperatorsListFromTheConfig() throws Exception {
-        FakeContext context = new FakeContext(new dev.sluice.spi.testing.FakeTimeSource(),
-                Map.of("devices", "0|" + U0 + "|NVIDIA L4\n1|" + U1 + "|NVIDIA L4"));
+        TestPluginContext context = TestPluginContext.of(GpuGate.ID)
+                .withConfig(Map.of("devices", "0|" + U0 + "|NVIDIA L4\n1|" + U1 + "|NVIDIA L4"));
         GpuRuntime runtime = GpuRuntime.create(context, GpuSettings.from(context.config()), commands,
                 env(Map.of("CUDA_VISIBLE_DEVICES", "1")));
 
@@ -198,7 +200,7 @@ class InventoryTest {
         commands.on("nvidia-smi --query-gpu=index", argv -> {
             throw new IOException("error=2, No such file or directory");
         });
-        FakeContext context = new FakeContext(new dev.sluice.spi.testing.FakeTimeSource(), Map.of());
+        TestPluginContext context = TestPluginContext.of(GpuGate.ID);
         GpuRuntime runtime = GpuRuntime.create(context, GpuSettings.from(context.config()), commands, env(Map.of()));
 
         for (int i = 0; i < 3; i++) {

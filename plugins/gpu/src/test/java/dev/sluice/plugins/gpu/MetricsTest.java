@@ -4,7 +4,9 @@ import static dev.sluice.plugins.gpu.Gpus.devices;
 import static dev.sluice.plugins.gpu.Gpus.task;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.SubmittedTask;
+import dev.sluice.spi.testing.TestPluginContext;
 import dev.sluice.spi.testing.TestTaskHandle;
 import java.util.List;
 import java.util.Map;
@@ -19,32 +21,32 @@ class MetricsTest {
     @Test
     void gaugesFollowTheRun() throws Exception {
         Gpus gpus = Gpus.of(devices(4, "NVIDIA H100 80GB HBM3"), Map.of("exclude", "3"));
-        FakeContext c = gpus.context;
-        assertThat(c.gauges.keySet()).containsExactlyInAnyOrder("devices", "devices_reserved", "devices_unhealthy",
+        TestPluginContext.Metrics c = gpus.context.metrics();
+        assertThat(c.gaugeNames()).containsExactlyInAnyOrder("devices", "devices_reserved", "devices_unhealthy",
                 "tasks_waiting");
-        assertThat(List.of(c.gauge("devices"), c.gauge("devices_reserved"), c.gauge("devices_unhealthy"),
-                c.gauge("tasks_waiting"))).containsExactly(0.0, 0.0, 0.0, 0.0);
+        assertThat(List.of(c.gaugeValue("devices"), c.gaugeValue("devices_reserved"), c.gaugeValue("devices_unhealthy"),
+                c.gaugeValue("tasks_waiting"))).containsExactly(0.0, 0.0, 0.0, 0.0);
 
         TestTaskHandle a = task("a", 2);
         GateRun.start(gpus.gate, a).awaitPassed();
-        assertThat(c.gauge("devices")).isEqualTo(3); // four, one excluded
-        assertThat(c.gauge("devices_reserved")).isEqualTo(2);
+        assertThat(c.gaugeValue("devices")).isEqualTo(3); // four, one excluded
+        assertThat(c.gaugeValue("devices_reserved")).isEqualTo(2);
 
         GateRun b = GateRun.start(gpus.gate, task("b", 2));
         GateRun.start(gpus.gate, task("c", 2));
         gpus.awaitWaiters(2);
-        assertThat(c.gauge("tasks_waiting")).isEqualTo(2);
+        assertThat(c.gaugeValue("tasks_waiting")).isEqualTo(2);
 
         gpus.commands.onHealth(uuid -> CommandRunner.Result.failed(15, "", "GPU is lost"));
         assertThat(gpus.monitor.probe(gpus.admitted(a), new SubmittedTask("a", 1, "1")).isHealthy()).isFalse();
-        assertThat(c.gauge("devices_unhealthy")).isEqualTo(1);
-        assertThat(c.gauge("devices_reserved")).isEqualTo(2); // still held by a until its attempt ends
+        assertThat(c.gaugeValue("devices_unhealthy")).isEqualTo(1);
+        assertThat(c.gaugeValue("devices_reserved")).isEqualTo(2); // still held by a until its attempt ends
 
         gpus.ended(a);
         b.awaitPassed(); // device 1 and 2 are left; b asked first
-        assertThat(c.gauge("devices_reserved")).isEqualTo(2);
-        assertThat(c.gauge("devices_unhealthy")).isEqualTo(1);
-        assertThat(c.gauge("tasks_waiting")).isEqualTo(1);
-        assertThat(c.gauge("devices")).isEqualTo(3);
+        assertThat(c.gaugeValue("devices_reserved")).isEqualTo(2);
+        assertThat(c.gaugeValue("devices_unhealthy")).isEqualTo(1);
+        assertThat(c.gaugeValue("tasks_waiting")).isEqualTo(1);
+        assertThat(c.gaugeValue("devices")).isEqualTo(3);
     }
 }

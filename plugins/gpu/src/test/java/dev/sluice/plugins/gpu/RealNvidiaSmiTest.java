@@ -3,13 +3,14 @@ package dev.sluice.plugins.gpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.Hints;
 import dev.sluice.spi.InvalidSettingException;
 import dev.sluice.spi.LaunchCommand;
 import dev.sluice.spi.Resources;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskRequest;
-import dev.sluice.spi.testing.FakeTimeSource;
+import dev.sluice.spi.testing.TestPluginContext;
 import dev.sluice.spi.testing.TestTaskHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ class RealNvidiaSmiTest {
         Map<String, String> config = new java.util.HashMap<>(Map.of("nvidiaSmi", nvidiaSmi.toString(),
                 "nvidiaSmiTimeout", "500ms", "kernelLog", "off"));
         config.putAll(more);
-        FakeContext context = new FakeContext(new FakeTimeSource(), config);
+        TestPluginContext context = TestPluginContext.of(GpuGate.ID).withConfig(config);
         return GpuRuntime.create(context, GpuSettings.from(context.config()), CommandRunner.processes(),
                 name -> Optional.empty());
     }

@@ -2,7 +2,7 @@ package dev.sluice.plugins.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.spi.testing.FakeTimeSource;
+import dev.sluice.spi.testing.TestPluginContext;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -11,8 +11,8 @@ class SharedPoolsTest {
 
     @Test
     void extensionsGivenOneContextShareAPoolAndAnotherHostsContextGetsItsOwn() {
-        FakeContext host = new FakeContext(new FakeTimeSource(), Map.of("kernelLog", "off"));
-        FakeContext otherHost = new FakeContext(new FakeTimeSource(), Map.of());
+        TestPluginContext host = TestPluginContext.of(GpuGate.ID).withConfig(Map.of("kernelLog", "off"));
+        TestPluginContext otherHost = TestPluginContext.of(GpuGate.ID);
 
         GpuRuntime shared = SharedPools.of(host);
 

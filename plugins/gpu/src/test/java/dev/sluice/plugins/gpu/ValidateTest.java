@@ -107,7 +107,7 @@ class ValidateTest {
                 .doesNotThrowAnyException();
         assertThatCode(() -> gpus.gate.validate(request("local", 8, null, Map.of("gpu/skip", "true"))))
                 .doesNotThrowAnyException();
-        assertThat(gpus.context.gauge("devices")).isZero();
+        assertThat(gpus.gauge("devices")).isZero();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.sluice.plugins.slurm;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.CallbackEndpoint;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.ExecutorContext;
@@ -812,9 +813,11 @@ public final class SlurmExecutor implements TaskExecutor {
         commandCounts.computeIfAbsent(name, n -> plugin.metrics().counter("commands_total",
                 "Slurm commands the executor ran", "command", n)).increment();
         try {
-            return runner.run(argv, settings.commandTimeout());
+            CommandRunner.Result result = runner.run(argv, settings.commandTimeout());
+            return result.timedOut() ? new CommandRunner.Result(-1, true, result.stdout(),
+                    "did not answer within " + Units.formatDuration(settings.commandTimeout())) : result;
         } catch (IOException e) {
-            return new CommandRunner.Result(127, "", "cannot run " + argv.get(0) + ": " + e.getMessage());
+            return CommandRunner.Result.failed(127, "", "cannot run " + argv.get(0) + ": " + e.getMessage());
         }
     }
 }

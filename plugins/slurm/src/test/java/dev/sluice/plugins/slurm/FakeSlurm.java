@@ -1,8 +1,8 @@
 package dev.sluice.plugins.slurm;
 
+import dev.sluice.kit.CommandRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -40,15 +40,16 @@ final class FakeSlurm implements CommandRunner {
     private int nextId = 100;
 
     @Override
-    public synchronized Result run(List<String> argv, Duration timeout) {
+    public synchronized Result run(Command run) {
+        List<String> argv = run.argv();
         calls.add(List.copyOf(argv));
         String command = Path.of(argv.get(0)).getFileName().toString();
         return switch (command) {
             case "sbatch" -> sbatch(argv);
             case "squeue" -> squeueAnswer != null ? squeueAnswer : squeue(argv);
             case "scancel" -> scancel(argv);
-            case "sacct" -> new Result(1, "", "Slurm accounting storage is disabled\n");
-            default -> new Result(127, "", command + ": command not found");
+            case "sacct" -> Result.failed(1, "", "Slurm accounting storage is disabled\n");
+            default -> Result.failed(127, "", command + ": command not found");
         };
     }
 
@@ -62,11 +63,11 @@ final class FakeSlurm implements CommandRunner {
             name = Files.readAllLines(script).stream().filter(l -> l.startsWith("#SBATCH --job-name="))
                     .map(l -> l.substring("#SBATCH --job-name=".length())).findFirst().orElse("");
         } catch (java.io.IOException e) {
-            return new Result(1, "", "sbatch: error: Unable to open file " + script);
+            return Result.failed(1, "", "sbatch: error: Unable to open file " + script);
         }
         String id = Integer.toString(nextId++);
         jobs.put(id, new Job(id, name, script));
-        return new Result(0, id + "\n", "");
+        return Result.ok(id + "\n");
     }
 
     private Result squeue(List<String> argv) {
@@ -80,7 +81,7 @@ final class FakeSlurm implements CommandRunner {
                         .append(started ? "node1" : "").append('\n');
             }
         }
-        return new Result(0, out.toString(), "");
+        return Result.ok(out.toString());
     }
 
     private Result scancel(List<String> argv) {
@@ -98,7 +99,7 @@ final class FakeSlurm implements CommandRunner {
                 job.reason = "None";
             }
         }
-        return new Result(0, "", "");
+        return Result.ok("");
     }
 
     private static String option(List<String> argv, String prefix) {

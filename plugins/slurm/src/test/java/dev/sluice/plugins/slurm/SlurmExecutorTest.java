@@ -3,6 +3,7 @@ package dev.sluice.plugins.slurm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.ExecutorException;
 import dev.sluice.spi.Hints;
 import dev.sluice.spi.InvalidSettingException;
@@ -225,7 +226,7 @@ class SlurmExecutorTest {
         nextRound(executor);
         slurm.set(job.nativeId(), "RUNNING", "None");
         nextRound(executor);
-        assertThat(contexts.statuses).containsExactly("t1: job " + job.nativeId() + " pending (Resources)",
+        assertThat(contexts.plugin().statuses()).containsExactly("t1: job " + job.nativeId() + " pending (Resources)",
                 "t1: job " + job.nativeId() + " running on node1");
     }
 
@@ -278,8 +279,8 @@ class SlurmExecutorTest {
     void aTransientSubmissionFailureIsRetriedWithBackoff() throws Exception {
         SlurmExecutor executor = started(Map.of("submitRetries", "3"));
         String down = "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)";
-        slurm.sbatchFailures.add(new CommandRunner.Result(1, "", down));
-        slurm.sbatchFailures.add(new CommandRunner.Result(1, "", down));
+        slurm.sbatchFailures.add(CommandRunner.Result.failed(1, "", down));
+        slurm.sbatchFailures.add(CommandRunner.Result.failed(1, "", down));
         SubmittedTask job = executor.submit(launch("t1", Resources.DEFAULT, Map.of()));
         assertThat(job.nativeId()).matches("\\d+");
         assertThat(slurm.count("sbatch")).isEqualTo(3);
@@ -290,8 +291,8 @@ class SlurmExecutorTest {
     void aControllerThatStaysDownFailsTheSubmissionAsRetryableWithSlurmsMessage() throws Exception {
         SlurmExecutor executor = started(Map.of("submitRetries", "1"));
         String down = "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)";
-        slurm.sbatchFailures.add(new CommandRunner.Result(1, "", down));
-        slurm.sbatchFailures.add(new CommandRunner.Result(1, "", down));
+        slurm.sbatchFailures.add(CommandRunner.Result.failed(1, "", down));
+        slurm.sbatchFailures.add(CommandRunner.Result.failed(1, "", down));
         assertThatThrownBy(() -> executor.submit(launch("t1", Resources.DEFAULT, Map.of())))
                 .isInstanceOf(TaskException.class).satisfies(e -> assertThat(((TaskException) e).isRetryable()).isTrue())
                 .hasMessageContaining("Unable to contact slurm controller").hasMessageContaining("tried 2 times");
@@ -300,7 +301,7 @@ class SlurmExecutorTest {
     @Test
     void aPermanentSubmissionFailureFailsTheTaskWithSlurmsMessage() throws Exception {
         SlurmExecutor executor = started(Map.of("partition", "nope"));
-        slurm.sbatchFailures.add(new CommandRunner.Result(1, "", "sbatch: error: invalid partition specified: nope\n"
+        slurm.sbatchFailures.add(CommandRunner.Result.failed(1, "", "sbatch: error: invalid partition specified: nope\n"
                 + "sbatch: error: Batch job submission failed: Invalid partition name specified\n"));
         assertThatThrownBy(() -> executor.submit(launch("t1", Resources.DEFAULT, Map.of())))
                 .isInstanceOf(TaskException.class).satisfies(e -> assertThat(((TaskException) e).isRetryable()).isFalse())
@@ -321,7 +322,7 @@ class SlurmExecutorTest {
 
     @Test
     void aControllerDownAtStartStopsTheExecutorWithSlurmsMessage() {
-        slurm.squeueAnswer = new CommandRunner.Result(1, "",
+        slurm.squeueAnswer = CommandRunner.Result.failed(1, "",
                 "squeue: error: Unable to contact slurm controller (connect failure)\n");
         SlurmExecutor executor = new SlurmExecutor(contexts.plugin(), slurm, false);
         assertThatThrownBy(() -> executor.start(contexts.executor(Map.of("binDir", bin.toString()))))
@@ -335,7 +336,7 @@ class SlurmExecutorTest {
     void squeueFailuresKeepTheJobsAndTryAgainSoon() throws Exception {
         SlurmExecutor executor = started(Map.of());
         SubmittedTask job = submit(executor, 1).get(0);
-        slurm.squeueAnswer = new CommandRunner.Result(-1, "", "did not answer within 30s");
+        slurm.squeueAnswer = new CommandRunner.Result(-1, true, "", "did not answer within 30s");
         nextRound(executor);
         assertThat(executor.poll(List.of(job))).isEmpty();
         assertThat(executor.untilNextRound()).isEqualTo(Duration.ofSeconds(1));
