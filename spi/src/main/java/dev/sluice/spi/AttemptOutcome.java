@@ -55,9 +55,11 @@ public record AttemptOutcome(Kind kind, Integer exitCode, String reason, boolean
         }
     }
 
-    /** The attempt ran and exited with status 0. */
+    private static final AttemptOutcome SUCCEEDED = new AttemptOutcome(Kind.SUCCEEDED, 0, null, false);
+
+    /** The attempt ran and exited with status 0 (one shared instance: it is reported for every success). */
     public static AttemptOutcome succeeded() {
-        return new AttemptOutcome(Kind.SUCCEEDED, 0, null, false);
+        return SUCCEEDED;
     }
 
     /** An attempt that ended some other way. */
