@@ -63,8 +63,6 @@ public final class TaskPollingMonitor {
     private static final Logger log = LoggerFactory.getLogger(TaskPollingMonitor.class);
     /** Longest the loop sleeps without a reason, so displays stay live. */
     private static final Duration TICK = Duration.ofMillis(250);
-    /** How long after a kill's grace period the monitor waits for the executor to confirm the end. */
-    private static final Duration KILL_CONFIRM = Duration.ofSeconds(10);
 
     /**
      * Run-wide options.
@@ -103,9 +101,8 @@ public final class TaskPollingMonitor {
     private final Map<String, TaskRecord> byId = new HashMap<>();
     private final PriorityQueue<TaskRecord> retries =
             new PriorityQueue<>(Comparator.comparingLong(t -> t.retryDueNanos));
-    private final Map<TaskRecord, KillOrder> kills = new LinkedHashMap<>();
-    /** When running tasks with a time limit must have ended, in nanoTime. */
-    private final Map<TaskRecord, Long> timeLimits = new LinkedHashMap<>();
+    /** Kills awaiting their end, and running tasks' time limits. */
+    private final KillSchedule kills = new KillSchedule();
     private final Map<TaskRecord, List<Thread>> probes = new HashMap<>();
     private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final Signal signal = new Signal();
@@ -118,10 +115,6 @@ public final class TaskPollingMonitor {
     private boolean failed;
     private int unfinished;
     private boolean rateLimited;
-
-    /** Why the monitor killed a task, and what the task's end then means. */
-    private record KillOrder(String reason, boolean isFailure, AttemptOutcome.Kind kind, long confirmByNanos) {
-    }
 
     public TaskPollingMonitor(Options options, List<ProcessPlan> plans, List<ExecutorSetup> executorSetups,
             List<TaskReadinessGate> gates, List<TaskWrapper> wrappers, List<TaskHealthMonitor> healthMonitors,
@@ -675,7 +668,7 @@ public final class TaskPollingMonitor {
                 setState(rec, TaskState.RUNNING);
                 // The limit counts from the start: time waiting in a cluster's queue is not the task's.
                 if (rec.timeLimit != null) {
-                    timeLimits.put(rec, time.nanoTime() + rec.timeLimit.toNanos());
+                    kills.limit(rec, time.nanoTime() + rec.timeLimit.toNanos());
                 }
             }
             return;
@@ -684,7 +677,6 @@ public final class TaskPollingMonitor {
         exec.release(rec.task.resources());
         rec.process.active--;
         stopProbes(rec);
-        timeLimits.remove(rec);
         Optional<String> runSaid = Optional.empty();
         if (rec.environmentRun != null) {
             runSaid = rec.environmentRun.finish();
@@ -698,7 +690,7 @@ public final class TaskPollingMonitor {
         }
         rec.exitCode = status.exitCode();
         rec.peakRss = status.peakRssBytes();
-        KillOrder kill = kills.remove(rec);
+        KillSchedule.KillOrder kill = kills.ended(rec);
         if (kill != null && !kill.isFailure()) {
             rec.error = kill.reason();
             listener.attemptFinished(rec, TaskState.CANCELLED);
@@ -842,7 +834,7 @@ public final class TaskPollingMonitor {
         for (ExecutorRuntime exec : executors.values()) {
             List<TaskRecord> toKill = new ArrayList<>();
             for (TaskRecord rec : exec.active.values()) {
-                if (!kills.containsKey(rec)) {
+                if (!kills.isKilled(rec)) {
                     toKill.add(rec);
                 }
             }
@@ -863,7 +855,7 @@ public final class TaskPollingMonitor {
         Map<Duration, List<SubmittedTask>> byGrace = new LinkedHashMap<>();
         for (TaskRecord rec : toKill) {
             Duration grace = killGrace(rec);
-            kills.put(rec, new KillOrder(reason, isFailure, kind, time.nanoTime() + grace.plus(KILL_CONFIRM).toNanos()));
+            kills.killed(rec, reason, isFailure, kind, time.nanoTime(), grace);
             if (rec.environmentRun != null) {
                 rec.environmentRun.beforeCancel(grace);
             }
@@ -895,17 +887,8 @@ public final class TaskPollingMonitor {
 
     /** Executors may not enforce a task's time limit (the local one does not), so the monitor does. */
     private void enforceTimeLimits() {
-        if (timeLimits.isEmpty()) {
-            return;
-        }
-        long now = time.nanoTime();
-        for (Map.Entry<TaskRecord, Long> e : List.copyOf(timeLimits.entrySet())) {
-            TaskRecord rec = e.getKey();
-            if (e.getValue() > now) {
-                continue;
-            }
-            timeLimits.remove(rec);
-            if (!kills.containsKey(rec) && rec.executor.active.containsKey(rec.submitted)) {
+        for (TaskRecord rec : kills.pastTimeLimit(time.nanoTime())) {
+            if (!kills.isKilled(rec) && rec.executor.active.containsKey(rec.submitted)) {
                 String reason = "ran past its time limit of " + dev.sluice.spi.Units.formatDuration(rec.timeLimit);
                 log.warn("task {} ({}) {}, killing it", rec.id, rec.name(), reason);
                 killTasks(rec.executor, List.of(rec), reason, true, AttemptOutcome.Kind.TIMED_OUT);
@@ -913,23 +896,19 @@ public final class TaskPollingMonitor {
         }
     }
 
-    /** A killed task whose end the executor never confirms is taken as ended. */
+    /**
+     * A killed task whose end the executor never confirms is taken as ended; its gates hear that its
+     * processes may live on (ABANDONED), so that what is exclusive stays out of reach.
+     */
     private void enforceKillDeadlines() {
-        if (kills.isEmpty()) {
-            return;
-        }
-        long now = time.nanoTime();
-        for (TaskRecord rec : List.copyOf(kills.keySet())) {
-            KillOrder order = kills.get(rec);
-            if (order.confirmByNanos() <= now && rec.executor.active.containsKey(rec.submitted)) {
-                log.warn("task {} ({}) did not confirm its end after being killed; giving up on it", rec.id,
-                        rec.name());
-                // Its processes may live on: gates hear so, and keep what is exclusive out of reach.
-                kills.put(rec, new KillOrder(order.reason(), order.isFailure(), AttemptOutcome.Kind.ABANDONED,
-                        order.confirmByNanos()));
-                apply(rec.executor, rec, TaskStatus.ended(TaskStatus.State.CANCELLED,
-                        "killed; the executor did not confirm the end", null, rec.startedAt, time.now()));
+        for (TaskRecord rec : kills.unconfirmed(time.nanoTime())) {
+            if (!rec.executor.active.containsKey(rec.submitted)) {
+                kills.ended(rec); // its end was applied meanwhile; nothing left to wait for
+                continue;
             }
+            log.warn("task {} ({}) did not confirm its end after being killed; giving up on it", rec.id, rec.name());
+            apply(rec.executor, rec, TaskStatus.ended(TaskStatus.State.CANCELLED,
+                    "killed; the executor did not confirm the end", null, rec.startedAt, time.now()));
         }
     }
 
@@ -1054,7 +1033,7 @@ public final class TaskPollingMonitor {
 
     private void onUnhealthy(TaskRecord rec, int attempt, String message) {
         if (rec.attempt() != attempt || rec.submitted == null || !rec.executor.active.containsKey(rec.submitted)
-                || kills.containsKey(rec)) {
+                || kills.isKilled(rec)) {
             return;
         }
         log.warn("task {} ({}) is unhealthy, killing it: {}", rec.id, rec.name(), message);
@@ -1084,7 +1063,7 @@ public final class TaskPollingMonitor {
             return;
         }
         rec.protocolFailure = problem;
-        if (rec.submitted != null && rec.executor.active.containsKey(rec.submitted) && !kills.containsKey(rec)) {
+        if (rec.submitted != null && rec.executor.active.containsKey(rec.submitted) && !kills.isKilled(rec)) {
             log.warn("task {} ({}) broke the stdout protocol, killing it: {}", rec.id, rec.name(), problem);
             killTasks(rec.executor, List.of(rec), problem, true);
         }
@@ -1144,12 +1123,7 @@ public final class TaskPollingMonitor {
         if (rateLimited) {
             wake = Math.min(wake, now + Duration.ofMillis(5).toNanos());
         }
-        for (KillOrder order : kills.values()) {
-            wake = Math.min(wake, order.confirmByNanos());
-        }
-        for (long limit : timeLimits.values()) {
-            wake = Math.min(wake, limit);
-        }
+        wake = kills.nextDue(wake);
         return Math.max(0, wake - now);
     }
 

@@ -1,0 +1,106 @@
+package dev.sluice.host.monitor;
+
+import dev.sluice.spi.AttemptOutcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the monitor has asked to end, and when: the kill orders whose end the executor has not yet
+ * confirmed, and the time limits of running tasks. It holds times, read on the monitor's clock, and
+ * answers what is due; the monitor does the killing. Owned by the monitor's thread.
+ */
+final class KillSchedule {
+    /** How long after the kill grace the monitor waits for an executor to confirm a killed task's end. */
+    static final Duration CONFIRM = Duration.ofSeconds(10);
+
+    /**
+     * Why the monitor killed a task and what its end then means.
+     *
+     * @param reason         what the user is told
+     * @param isFailure      whether the task fails (a time limit, a health probe) rather than is cancelled
+     *                       (the run stopped)
+     * @param kind           how the attempt's end reaches its gates
+     * @param confirmByNanos when the monitor stops waiting for the executor to confirm the end
+     */
+    record KillOrder(String reason, boolean isFailure, AttemptOutcome.Kind kind, long confirmByNanos) {
+        /** The same order, its end never confirmed: the task's processes may live on. */
+        KillOrder abandoned() {
+            return new KillOrder(reason, isFailure, AttemptOutcome.Kind.ABANDONED, confirmByNanos);
+        }
+    }
+
+    private final Map<TaskRecord, KillOrder> orders = new LinkedHashMap<>();
+    private final Map<TaskRecord, Long> timeLimits = new LinkedHashMap<>();
+
+    /** The task was killed at {@code nowNanos} with {@code grace} between asking and forcing. */
+    void killed(TaskRecord rec, String reason, boolean isFailure, AttemptOutcome.Kind kind, long nowNanos,
+            Duration grace) {
+        orders.put(rec, new KillOrder(reason, isFailure, kind, nowNanos + grace.plus(CONFIRM).toNanos()));
+    }
+
+    /** Whether the task was killed and its end is awaited. */
+    boolean isKilled(TaskRecord rec) {
+        return orders.containsKey(rec);
+    }
+
+    /** The task ended: its kill order, if it was killed, is returned and forgotten, with its time limit. */
+    KillOrder ended(TaskRecord rec) {
+        timeLimits.remove(rec);
+        return orders.remove(rec);
+    }
+
+    /** The running task must end by {@code dueNanos}. */
+    void limit(TaskRecord rec, long dueNanos) {
+        timeLimits.put(rec, dueNanos);
+    }
+
+    /** The tasks whose time limit has passed at {@code nowNanos}; their limits are forgotten. */
+    List<TaskRecord> pastTimeLimit(long nowNanos) {
+        if (timeLimits.isEmpty()) {
+            return List.of();
+        }
+        List<TaskRecord> due = new ArrayList<>();
+        timeLimits.entrySet().removeIf(e -> {
+            boolean past = e.getValue() <= nowNanos;
+            if (past) {
+                due.add(e.getKey());
+            }
+            return past;
+        });
+        return due;
+    }
+
+    /**
+     * The killed tasks whose end was not confirmed by {@code nowNanos}; their orders are marked
+     * {@link AttemptOutcome.Kind#ABANDONED} and stay until the monitor ends them.
+     */
+    List<TaskRecord> unconfirmed(long nowNanos) {
+        if (orders.isEmpty()) {
+            return List.of();
+        }
+        List<TaskRecord> due = new ArrayList<>();
+        orders.replaceAll((rec, order) -> {
+            if (order.confirmByNanos() <= nowNanos) {
+                due.add(rec);
+                return order.abandoned();
+            }
+            return order;
+        });
+        return due;
+    }
+
+    /** The earlier of {@code wakeNanos} and the next moment something here falls due. */
+    long nextDue(long wakeNanos) {
+        long wake = wakeNanos;
+        for (KillOrder order : orders.values()) {
+            wake = Math.min(wake, order.confirmByNanos());
+        }
+        for (long limit : timeLimits.values()) {
+            wake = Math.min(wake, limit);
+        }
+        return wake;
+    }
+}

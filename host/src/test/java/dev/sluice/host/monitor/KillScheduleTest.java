@@ -1,0 +1,72 @@
+package dev.sluice.host.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.host.config.TaskSpec;
+import dev.sluice.spi.AttemptOutcome.Kind;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Kill orders and time limits on plain nanosecond times: what falls due when. */
+class KillScheduleTest {
+    private static final long S = 1_000_000_000L;
+
+    private final KillSchedule schedule = new KillSchedule();
+    private final TaskRecord a = record("a");
+    private final TaskRecord b = record("b");
+
+    private static TaskRecord record(String name) {
+        return new TaskRecord(name, new TaskSpec(name, name, 0, Map.of(), List.of("true"), null, Map.of(), Map.of(),
+                List.of(), "key-" + name), null);
+    }
+
+    @Test
+    void timeLimitsFallDueOnceAndAreForgotten() {
+        schedule.limit(a, 10 * S);
+        schedule.limit(b, 20 * S);
+
+        assertThat(schedule.pastTimeLimit(9 * S)).isEmpty();
+        assertThat(schedule.pastTimeLimit(10 * S)).containsExactly(a);
+        assertThat(schedule.pastTimeLimit(15 * S)).as("a was handed out once").isEmpty();
+        assertThat(schedule.nextDue(Long.MAX_VALUE)).isEqualTo(20 * S);
+    }
+
+    @Test
+    void aKillIsAwaitedForItsGracePlusTheConfirmationTimeThenMarkedAbandoned() {
+        schedule.killed(a, "ran past its time limit of 1s", true, Kind.TIMED_OUT, 100 * S, Duration.ofSeconds(5));
+        long confirmBy = 105 * S + KillSchedule.CONFIRM.toNanos();
+
+        assertThat(schedule.isKilled(a)).isTrue();
+        assertThat(schedule.nextDue(Long.MAX_VALUE)).isEqualTo(confirmBy);
+        assertThat(schedule.unconfirmed(confirmBy - 1)).isEmpty();
+        assertThat(schedule.unconfirmed(confirmBy)).containsExactly(a);
+
+        KillSchedule.KillOrder order = schedule.ended(a);
+        assertThat(order.kind()).isEqualTo(Kind.ABANDONED);
+        assertThat(order.isFailure()).isTrue();
+        assertThat(order.reason()).isEqualTo("ran past its time limit of 1s");
+        assertThat(schedule.isKilled(a)).isFalse();
+    }
+
+    @Test
+    void anEndConfirmedInTimeKeepsTheOrdersKindAndForgetsTheTimeLimit() {
+        schedule.limit(a, 50 * S);
+        schedule.killed(a, "stop", false, Kind.KILLED, 10 * S, Duration.ZERO);
+
+        KillSchedule.KillOrder order = schedule.ended(a);
+
+        assertThat(order.kind()).isEqualTo(Kind.KILLED);
+        assertThat(schedule.ended(a)).as("a second end finds nothing").isNull();
+        assertThat(schedule.pastTimeLimit(60 * S)).as("the limit went with the end").isEmpty();
+        assertThat(schedule.nextDue(7 * S)).isEqualTo(7 * S);
+    }
+
+    @Test
+    void nothingDueLeavesTheWakeAsItWas() {
+        assertThat(schedule.nextDue(42)).isEqualTo(42);
+        assertThat(schedule.unconfirmed(Long.MAX_VALUE)).isEmpty();
+        assertThat(schedule.ended(b)).isNull();
+    }
+}
