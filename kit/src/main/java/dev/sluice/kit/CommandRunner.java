@@ -21,7 +21,9 @@ import java.util.function.Consumer;
  *       (then the result is {@linkplain Result#timedOut() timed out}, with what it wrote until then) or
  *       when the calling thread is interrupted (then {@link InterruptedException} is thrown).</li>
  * </ul>
- * Output is read as UTF-8 text, line by line; each line ends with {@code \n} in the result.
+ * Output is read as UTF-8 text, line by line; each line ends with {@code \n} in the result. What a
+ * command wrote is waited for up to 5 s after it ended (1 s after it was killed): a process it left
+ * behind that holds its output open cuts the result short there.
  *
  * <p>A fake implements {@link #run(Command)} alone, for example
  * {@code CommandRunner fake = command -> Result.ok("GPU 0\n");}
@@ -154,7 +156,10 @@ public interface CommandRunner {
         return ProcessRunner::run;
     }
 
-    /** Runs real processes with sluice's environment plus {@code extraEnvironment} (e.g. a test's stand-in PATH). */
+    /**
+     * Runs real processes with sluice's environment plus {@code extraEnvironment} (e.g. a test's stand-in
+     * PATH), which wins over a command's own {@link Command#environment()} for the same name.
+     */
     static CommandRunner processes(Map<String, String> extraEnvironment) {
         Map<String, String> extra = Map.copyOf(extraEnvironment);
         return command -> ProcessRunner.run(command.withEnvironment(extra));

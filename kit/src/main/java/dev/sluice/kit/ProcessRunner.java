@@ -16,8 +16,10 @@ import java.util.function.Consumer;
 
 /** {@link CommandRunner#processes()}: runs real processes as that interface describes. */
 final class ProcessRunner {
-    /** How long, after a command ended or was killed, its output is still waited for (a child may hold a pipe). */
+    /** How long, after a command ended, the rest of its output is waited for (a child may hold a pipe). */
     static final Duration OUTPUT_GRACE = Duration.ofSeconds(5);
+    /** The same after a command was killed at its timeout: the caller has waited long enough already. */
+    static final Duration KILLED_OUTPUT_GRACE = Duration.ofSeconds(1);
 
     private ProcessRunner() {
     }
@@ -40,32 +42,59 @@ final class ProcessRunner {
             if (!ended) {
                 killTree(process);
             }
-            // A child that outlives the command could keep a pipe open: do not wait on the readers forever.
-            outReader.join(OUTPUT_GRACE);
-            if (errReader != null) {
-                errReader.join(OUTPUT_GRACE);
-            }
+            // A child that outlives the command could keep a pipe open: the readers get one shared
+            // deadline, then what was read is the result (a reader still blocked is left to end with
+            // the pipe).
+            long deadline = System.nanoTime() + (ended ? OUTPUT_GRACE : KILLED_OUTPUT_GRACE).toNanos();
+            joinBy(outReader, deadline);
+            joinBy(errReader, deadline);
             return ended ? new Result(process.exitValue(), false, out.text(), err.text())
                     : new Result(-1, true, out.text(), err.text());
         } finally {
-            // Also when interrupted: the command and its helpers must not outlive the caller's interest.
-            killTree(process);
+            // When interrupted, the command and its helpers must not outlive the caller's interest. Only
+            // while it lives: once it is reaped its pid may be another process's, and its children are
+            // no longer its descendants.
+            if (process.isAlive()) {
+                killTree(process);
+            }
         }
     }
 
-    /** SIGKILL to the command and everything it started (its descendants first, while they are still its own). */
+    private static void joinBy(Thread reader, long deadlineNanos) throws InterruptedException {
+        long left = deadlineNanos - System.nanoTime();
+        if (reader != null && left > 0) {
+            reader.join(Duration.ofNanos(left));
+        }
+    }
+
+    /**
+     * SIGKILL to the command and everything it started: its descendants first, while they are still its
+     * own, in passes until none is left (one may fork while the previous pass kills), then the command.
+     */
     private static void killTree(Process process) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        for (int pass = 0; pass < 3; pass++) {
+            java.util.List<ProcessHandle> descendants = process.descendants().toList();
+            if (descendants.isEmpty()) {
+                break;
+            }
+            descendants.forEach(ProcessHandle::destroyForcibly);
+        }
         process.destroyForcibly();
     }
 
     private static void drain(InputStream in, Output into, Consumer<String> lines) {
+        Consumer<String> consumer = lines;
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
                 into.add(line);
-                if (lines != null) {
-                    lines.accept(line);
+                if (consumer != null) {
+                    try {
+                        consumer.accept(line);
+                    } catch (RuntimeException e) {
+                        // The caller's fault must not stop the draining: a full pipe would stall the command.
+                        consumer = null;
+                    }
                 }
             }
         } catch (IOException ignored) {

@@ -100,6 +100,19 @@ class CommandRunnerTest {
     }
 
     @Test
+    void aLineConsumerThatThrowsDoesNotStopTheDraining() throws Exception {
+        // 20,000 lines overflow a pipe: had the reader stopped at the consumer's fault, the command would
+        // block until its timeout.
+        Result r = runner.run(sh("i=0; while [ $i -lt 20000 ]; do echo line $i; i=$((i+1)); done; echo done",
+                TIMEOUT).keepingLastLines(1).streamingLines(line -> {
+                    throw new IllegalStateException("the caller's bug");
+                }));
+        assertThat(r.timedOut()).isFalse();
+        assertThat(r.ok()).isTrue();
+        assertThat(r.stdout()).isEqualTo("done\n");
+    }
+
+    @Test
     void addsEnvironmentVariablesToSluicesOwn() throws Exception {
         Result r = runner.run(sh("echo \"$SLUICE_KIT_TEST $ALSO ${PATH:+has-path}\"", TIMEOUT)
                 .withEnvironment(Map.of("SLUICE_KIT_TEST", "one")).withEnvironment(Map.of("ALSO", "two")));

@@ -74,22 +74,25 @@ final class KillSchedule {
     }
 
     /**
-     * The killed tasks whose end was not confirmed by {@code nowNanos}; their orders are marked
-     * {@link AttemptOutcome.Kind#ABANDONED} and stay until the monitor ends them.
+     * The killed tasks whose end was not confirmed by {@code nowNanos}, to be given up on one by one
+     * ({@link #abandon}); ending one may end another meanwhile, so each is checked again as it comes.
      */
     List<TaskRecord> unconfirmed(long nowNanos) {
         if (orders.isEmpty()) {
             return List.of();
         }
         List<TaskRecord> due = new ArrayList<>();
-        orders.replaceAll((rec, order) -> {
+        orders.forEach((rec, order) -> {
             if (order.confirmByNanos() <= nowNanos) {
                 due.add(rec);
-                return order.abandoned();
             }
-            return order;
         });
         return due;
+    }
+
+    /** The monitor gives up waiting for the killed task's end: its processes may live on. */
+    void abandon(TaskRecord rec) {
+        orders.computeIfPresent(rec, (r, order) -> order.abandoned());
     }
 
     /** The earlier of {@code wakeNanos} and the next moment something here falls due. */

@@ -677,6 +677,7 @@ public final class TaskPollingMonitor {
         exec.release(rec.task.resources());
         rec.process.active--;
         stopProbes(rec);
+        KillSchedule.KillOrder kill = kills.ended(rec);
         Optional<String> runSaid = Optional.empty();
         if (rec.environmentRun != null) {
             runSaid = rec.environmentRun.finish();
@@ -690,7 +691,6 @@ public final class TaskPollingMonitor {
         }
         rec.exitCode = status.exitCode();
         rec.peakRss = status.peakRssBytes();
-        KillSchedule.KillOrder kill = kills.ended(rec);
         if (kill != null && !kill.isFailure()) {
             rec.error = kill.reason();
             listener.attemptFinished(rec, TaskState.CANCELLED);
@@ -902,10 +902,14 @@ public final class TaskPollingMonitor {
      */
     private void enforceKillDeadlines() {
         for (TaskRecord rec : kills.unconfirmed(time.nanoTime())) {
+            if (!kills.isKilled(rec)) {
+                continue; // its end was applied while another's was
+            }
             if (!rec.executor.active.containsKey(rec.submitted)) {
-                kills.ended(rec); // its end was applied meanwhile; nothing left to wait for
+                kills.ended(rec); // nothing left to wait for
                 continue;
             }
+            kills.abandon(rec);
             log.warn("task {} ({}) did not confirm its end after being killed; giving up on it", rec.id, rec.name());
             apply(rec.executor, rec, TaskStatus.ended(TaskStatus.State.CANCELLED,
                     "killed; the executor did not confirm the end", null, rec.startedAt, time.now()));

@@ -34,7 +34,7 @@ class KillScheduleTest {
     }
 
     @Test
-    void aKillIsAwaitedForItsGracePlusTheConfirmationTimeThenMarkedAbandoned() {
+    void aKillIsAwaitedForItsGracePlusTheConfirmationTimeThenAbandoned() {
         schedule.killed(a, "ran past its time limit of 1s", true, Kind.TIMED_OUT, 100 * S, Duration.ofSeconds(5));
         long confirmBy = 105 * S + KillSchedule.CONFIRM.toNanos();
 
@@ -42,6 +42,7 @@ class KillScheduleTest {
         assertThat(schedule.nextDue(Long.MAX_VALUE)).isEqualTo(confirmBy);
         assertThat(schedule.unconfirmed(confirmBy - 1)).isEmpty();
         assertThat(schedule.unconfirmed(confirmBy)).containsExactly(a);
+        schedule.abandon(a);
 
         KillSchedule.KillOrder order = schedule.ended(a);
         assertThat(order.kind()).isEqualTo(Kind.ABANDONED);
@@ -61,6 +62,16 @@ class KillScheduleTest {
         assertThat(schedule.ended(a)).as("a second end finds nothing").isNull();
         assertThat(schedule.pastTimeLimit(60 * S)).as("the limit went with the end").isEmpty();
         assertThat(schedule.nextDue(7 * S)).isEqualTo(7 * S);
+    }
+
+    @Test
+    void aDueKillNotYetAbandonedKeepsItsKind() {
+        schedule.killed(a, "stop", false, Kind.KILLED, 0, Duration.ZERO);
+        assertThat(schedule.unconfirmed(Long.MAX_VALUE)).containsExactly(a);
+        // Its real end arrived before the monitor gave up on it: the gates hear the original reason.
+        assertThat(schedule.ended(a).kind()).isEqualTo(Kind.KILLED);
+        schedule.abandon(a);
+        assertThat(schedule.isKilled(a)).as("abandoning an ended kill brings nothing back").isFalse();
     }
 
     @Test

@@ -34,8 +34,8 @@ import org.slf4j.helpers.MessageFormatter;
  * }</pre>
  *
  * <p>The {@code with...} methods return a new context with nothing recorded; configure it before handing
- * it to the plugin. Like the host's, a context is equal only to itself, so a plugin may key state shared by
- * its extensions on it. Safe from any thread.
+ * it to the plugin. A context is equal only to itself, and the host hands every extension of a plugin the
+ * same one, so a plugin may key state shared by its extensions on it. Safe from any thread.
  */
 public final class TestPluginContext implements PluginContext {
     private final String pluginId;
@@ -127,41 +127,80 @@ public final class TestPluginContext implements PluginContext {
     private record ReportedStatus(String taskId, String status) {
     }
 
-    /** Metrics that keep each counter's total and each gauge, by name and tags, for the test to read. */
+    /**
+     * Metrics that keep each counter's total and each gauge, by name and tags, for the test to read. They
+     * hold plugins to the host's rules, so that what passes here works there: names and tag keys of
+     * lower-case letters, digits and {@code _}; tags as key, value pairs (their order does not matter);
+     * counters that only go up, {@code x_total} and {@code x} being one counter; the first gauge
+     * registered under a name and tags is the one read.
+     */
     public static final class Metrics implements PluginMetrics {
+        private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z][a-z0-9_]*");
         private final Map<Key, DoubleAdder> counters = new ConcurrentHashMap<>();
         private final Map<Key, DoubleSupplier> gauges = new ConcurrentHashMap<>();
 
-        private record Key(String name, List<String> tags) {
-            Key(String name, String... tags) {
-                this(name, List.of(tags));
+        /** A metric's identity: its name and its tags sorted by key. */
+        private record Key(String name, Map<String, String> tags) {
+            static Key of(String name, String... tags) {
+                if (name == null || !NAME.matcher(name).matches()) {
+                    throw new IllegalArgumentException("metric name '" + name + "' is not allowed; use lower-case "
+                            + "letters, digits and '_', starting with a letter (e.g. commands_total)");
+                }
+                if (tags.length % 2 != 0) {
+                    throw new IllegalArgumentException("metric " + name + " has " + tags.length
+                            + " tag strings; give them as key, value pairs");
+                }
+                Map<String, String> sorted = new java.util.TreeMap<>();
+                for (int i = 0; i < tags.length; i += 2) {
+                    if (tags[i] == null || !NAME.matcher(tags[i]).matches() || tags[i + 1] == null) {
+                        throw new IllegalArgumentException("metric " + name + " has tag " + tags[i] + "="
+                                + tags[i + 1] + "; keys are lower-case letters, digits and '_', values are not null");
+                    }
+                    sorted.put(tags[i], tags[i + 1]);
+                }
+                return new Key(name, java.util.Collections.unmodifiableMap(sorted));
+            }
+
+            /** The counter's key: Prometheus adds {@code _total} to every counter, so it is one name either way. */
+            static Key counter(String name, String... tags) {
+                Key key = of(name, tags);
+                return name.endsWith("_total") ? new Key(name.substring(0, name.length() - 6), key.tags()) : key;
             }
         }
 
         @Override
         public Counter counter(String name, String description, String... tags) {
-            DoubleAdder total = counters.computeIfAbsent(new Key(name, tags), k -> new DoubleAdder());
-            return total::add;
+            DoubleAdder total = counters.computeIfAbsent(Key.counter(name, tags), k -> new DoubleAdder());
+            return amount -> {
+                if (amount < 0 || Double.isNaN(amount)) {
+                    throw new IllegalArgumentException("counter " + name + " was given " + amount
+                            + "; counters only go up, use a gauge for a value that goes down");
+                }
+                total.add(amount);
+            };
         }
 
         @Override
         public void gauge(String name, String description, DoubleSupplier value, String... tags) {
-            gauges.put(new Key(name, tags), value);
+            gauges.putIfAbsent(Key.of(name, tags), value);
         }
 
-        /** The total of the counter with that name and exactly those tags (key, value pairs); 0 when never created. */
+        /**
+         * The total of the counter with that name (with or without {@code _total}) and those tags (key, value
+         * pairs, in any order); 0 when never created.
+         */
         public double counterTotal(String name, String... tags) {
-            DoubleAdder total = counters.get(new Key(name, tags));
+            DoubleAdder total = counters.get(Key.counter(name, tags));
             return total == null ? 0 : total.sum();
         }
 
         /**
-         * The value the gauge with that name and exactly those tags reads now.
+         * The value the gauge with that name and those tags (in any order) reads now.
          *
          * @throws AssertionError when the plugin registered no such gauge
          */
         public double gaugeValue(String name, String... tags) {
-            DoubleSupplier gauge = gauges.get(new Key(name, tags));
+            DoubleSupplier gauge = gauges.get(Key.of(name, tags));
             if (gauge == null) {
                 throw new AssertionError("no gauge " + name + " " + List.of(tags) + "; registered: " + gauges.keySet());
             }

@@ -88,4 +88,26 @@ class TestPluginContextTest {
         assertThat(context.logger().lines()).containsExactly("WARN device 0 is lost: no answer", "INFO started",
                 "DEBUG detail 1");
     }
+
+    @Test
+    void metricsFollowTheHostsRules() {
+        TestPluginContext.Metrics metrics = TestPluginContext.of("gpu").metrics();
+        metrics.counter("pulls_total", "pulls", "image", "a", "outcome", "ok").increment(2);
+        metrics.counter("pulls", "pulls", "outcome", "ok", "image", "a").increment();
+        // One counter: _total or not, tags in any order.
+        assertThat(metrics.counterTotal("pulls", "outcome", "ok", "image", "a")).isEqualTo(3);
+        assertThat(metrics.counterTotal("pulls_total", "image", "a", "outcome", "ok")).isEqualTo(3);
+
+        metrics.gauge("devices", "devices", () -> 4);
+        metrics.gauge("devices", "devices", () -> 9);
+        assertThat(metrics.gaugeValue("devices")).as("the first registered is read, as the host does").isEqualTo(4);
+
+        PluginMetrics.Counter pulls = metrics.counter("pulls", "pulls");
+        assertThatThrownBy(() -> pulls.increment(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("counters only go up");
+        assertThatThrownBy(() -> metrics.counter("Pulls", "pulls")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lower-case");
+        assertThatThrownBy(() -> metrics.gauge("devices", "devices", () -> 1, "odd"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key, value pairs");
+    }
 }

@@ -333,6 +333,15 @@ class SlurmExecutorTest {
     }
 
     @Test
+    void aCommandKilledAtItsTimeoutIsNamedAsSuch() {
+        slurm.squeueAnswer = CommandRunner.Result.timeout(); // what the runner gives, with no words of Slurm's
+        SlurmExecutor executor = new SlurmExecutor(contexts.plugin(), slurm, false);
+        assertThatThrownBy(() -> executor.start(contexts.executor(Map.of("binDir", bin.toString()))))
+                .isInstanceOf(ExecutorException.class)
+                .hasMessageContaining("the Slurm controller does not answer: did not answer within 30s");
+    }
+
+    @Test
     void squeueFailuresKeepTheJobsAndTryAgainSoon() throws Exception {
         SlurmExecutor executor = started(Map.of());
         SubmittedTask job = submit(executor, 1).get(0);
