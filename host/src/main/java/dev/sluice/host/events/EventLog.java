@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.TaskRecord;
-import dev.sluice.host.run.TaskState;
+import dev.sluice.host.task.TaskState;
 import dev.sluice.spi.TimeSource;
 import java.io.BufferedWriter;
 import java.io.IOException;

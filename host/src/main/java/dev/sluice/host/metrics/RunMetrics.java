@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.host.http.HostEndpoint;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.TaskRecord;
-import dev.sluice.host.run.TaskState;
+import dev.sluice.host.task.TaskState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;

@@ -1,6 +1,6 @@
 package dev.sluice.host.monitor;
 
-import dev.sluice.host.run.TaskState;
+import dev.sluice.host.task.TaskState;
 import java.time.Instant;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package dev.sluice.host.monitor;
 
 import dev.sluice.host.config.TaskSpec;
-import dev.sluice.host.run.Task;
+import dev.sluice.host.task.Task;
 import dev.sluice.spi.TaskFiles;
 import java.io.IOException;
 

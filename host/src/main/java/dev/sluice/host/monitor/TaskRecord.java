@@ -1,8 +1,8 @@
 package dev.sluice.host.monitor;
 
 import dev.sluice.host.config.TaskSpec;
-import dev.sluice.host.run.Task;
-import dev.sluice.host.run.TaskState;
+import dev.sluice.host.task.Task;
+import dev.sluice.host.task.TaskState;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskFiles;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.sluice.host.pipeline;
 
+import dev.sluice.host.yaml.Location;
+
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.sluice.host.progress;
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.TaskRecord;
-import dev.sluice.host.run.TaskState;
+import dev.sluice.host.task.TaskState;
 import dev.sluice.spi.TimeSource;
 import java.io.PrintStream;
 import java.time.Duration;

@@ -6,7 +6,7 @@ import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.RunResult;
 import dev.sluice.host.monitor.TaskRecord;
 import dev.sluice.host.run.RunSummary;
-import dev.sluice.host.run.TaskState;
+import dev.sluice.host.task.TaskState;
 import dev.sluice.spi.Resources;
 import dev.sluice.spi.TimeSource;
 import dev.sluice.spi.Units;

@@ -1,5 +1,6 @@
 package dev.sluice.host.run;
 
+import dev.sluice.host.task.TaskState;
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunResult;
 import dev.sluice.host.monitor.TaskRecord;

@@ -1,5 +1,6 @@
 package dev.sluice.host.run;
 
+import dev.sluice.host.task.Task;
 import dev.sluice.host.config.EffectiveProcess;
 import dev.sluice.host.config.TaskSpec;
 import dev.sluice.host.monitor.ProcessRuntime;

@@ -7,7 +7,7 @@ import dev.sluice.host.config.OperatorConfig;
 import dev.sluice.host.monitor.TaskPollingMonitor.ProcessPlan;
 import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.PipelineLoader;
-import dev.sluice.host.run.TaskState;
+import dev.sluice.host.task.TaskState;
 import dev.sluice.host.run.WorkDirs;
 import dev.sluice.spi.AttemptOutcome.Kind;
 import dev.sluice.spi.ExecutorCapacity;

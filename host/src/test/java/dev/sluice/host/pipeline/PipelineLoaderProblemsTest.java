@@ -1,5 +1,9 @@
 package dev.sluice.host.pipeline;
 
+import dev.sluice.host.yaml.Location;
+import dev.sluice.host.yaml.Problem;
+import dev.sluice.host.yaml.InvalidInputException;
+
 import static dev.sluice.host.pipeline.TestFiles.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;

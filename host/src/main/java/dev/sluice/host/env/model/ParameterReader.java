@@ -1,9 +1,9 @@
 package dev.sluice.host.env.model;
 
-import dev.sluice.host.pipeline.Location;
-import dev.sluice.host.pipeline.yaml.Fields;
-import dev.sluice.host.pipeline.yaml.Problems;
-import dev.sluice.host.pipeline.yaml.YamlNode;
+import dev.sluice.host.yaml.Location;
+import dev.sluice.host.yaml.Fields;
+import dev.sluice.host.yaml.Problems;
+import dev.sluice.host.yaml.YamlNode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.sluice.host.env.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.host.monitor.TaskEnvironments.EnvironmentRun;
-import dev.sluice.host.pipeline.InvalidInputException;
+import dev.sluice.host.yaml.InvalidInputException;
 import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.PipelineLoader;
 import dev.sluice.host.pipeline.ProcessDef;

@@ -1,4 +1,4 @@
-package dev.sluice.host.run;
+package dev.sluice.host.task;
 
 import dev.sluice.spi.Hints;
 import dev.sluice.spi.Resources;

@@ -1,4 +1,4 @@
-package dev.sluice.host.run;
+package dev.sluice.host.task;
 
 /** Where a task is in a run, as progress, trace and summary show it. */
 public enum TaskState {

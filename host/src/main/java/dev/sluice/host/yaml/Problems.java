@@ -1,8 +1,8 @@
-package dev.sluice.host.pipeline.yaml;
+package dev.sluice.host.yaml;
 
-import dev.sluice.host.pipeline.InvalidInputException;
-import dev.sluice.host.pipeline.Location;
-import dev.sluice.host.pipeline.Problem;
+import dev.sluice.host.yaml.InvalidInputException;
+import dev.sluice.host.yaml.Location;
+import dev.sluice.host.yaml.Problem;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.sluice.host.pipeline.yaml;
+package dev.sluice.host.yaml;
 
 import java.util.Collection;
 import java.util.Locale;

@@ -1,6 +1,6 @@
-package dev.sluice.host.pipeline.yaml;
+package dev.sluice.host.yaml;
 
-import dev.sluice.host.pipeline.Location;
+import dev.sluice.host.yaml.Location;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;

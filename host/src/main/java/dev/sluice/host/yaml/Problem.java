@@ -1,4 +1,4 @@
-package dev.sluice.host.pipeline;
+package dev.sluice.host.yaml;
 
 import java.util.Comparator;
 import java.util.Objects;
