@@ -11,9 +11,10 @@ import org.pf4j.ExtensionPoint;
  * {@code TaskPollingMonitor} owns the queues, capacity accounting, rate limits, retries and threads;
  * an executor only launches, reports and kills.
  *
- * <p>Life cycle: {@link #start} once per run, then any number of {@link #submit}, {@link #poll}
- * and {@link #kill} calls from the monitor's thread (submit from up to {@link #submitConcurrency()}
- * threads at once), then {@link #close}. Executors must not hold a thread per running task.
+ * <p>Life cycle: {@link #start} once per run, then any number of {@link #submit}, {@link #poll},
+ * {@link #terminate} and {@link #force} calls from the monitor's thread (submit from up to
+ * {@link #submitConcurrency()} threads at once), then {@link #close}. Executors must not hold a
+ * thread per running task, and do not escalate kills: the host forces a task after its grace.
  */
 public interface TaskExecutor extends ExtensionPoint {
 
@@ -53,11 +54,43 @@ public interface TaskExecutor extends ExtensionPoint {
     Map<SubmittedTask, TaskStatus> poll(Collection<SubmittedTask> tasks) throws ExecutorException;
 
     /**
-     * Ends tasks: asks them to stop (SIGTERM or the backend's equivalent), and after
-     * {@code gracePeriod} forces them (SIGKILL). A zero grace period forces at once. Returns without
-     * waiting; the end shows up in a later {@link #poll}.
+     * Asks tasks to stop (SIGTERM to the task's process group, or the backend's equivalent) and
+     * returns without waiting; the end shows up in a later {@link #poll}. The host owns the
+     * escalation: a task that has not ended after {@code gracePeriod} gets {@link #force}. The
+     * grace is given so a backend can tell the task how long it has (a cancelation file, a notice
+     * period); an executor does not force the task itself.
+     *
+     * <p>The default calls the deprecated {@link #kill}, so executors written before this method
+     * keep working for one release.
      */
-    void kill(Collection<SubmittedTask> tasks, Duration gracePeriod) throws ExecutorException;
+    default void terminate(Collection<SubmittedTask> tasks, Duration gracePeriod) throws ExecutorException {
+        kill(tasks, gracePeriod);
+    }
+
+    /**
+     * Ends tasks at once (SIGKILL to the task's process group, or the backend's equivalent): called by
+     * the host when a grace period has passed, or with no grace at all. Returns without waiting; the
+     * end shows up in a later {@link #poll}.
+     *
+     * <p>The default calls the deprecated {@link #kill} with no grace.
+     */
+    default void force(Collection<SubmittedTask> tasks) throws ExecutorException {
+        kill(tasks, Duration.ZERO);
+    }
+
+    /**
+     * Ends tasks, escalating from asking to forcing after {@code gracePeriod} by itself.
+     *
+     * @deprecated implement {@link #terminate} and {@link #force} instead and let the host escalate;
+     *             the host calls only those two, whose defaults call this method, so an executor that
+     *             implements only {@code kill} keeps working for one release. An executor that
+     *             implements none of the three cannot end its tasks.
+     */
+    @Deprecated(since = "0.2", forRemoval = true)
+    default void kill(Collection<SubmittedTask> tasks, Duration gracePeriod) throws ExecutorException {
+        throw new ExecutorException("executor '" + name() + "' cannot end tasks: it implements neither "
+                + "terminate and force nor kill");
+    }
 
     /**
      * Health monitors of this executor's own, probed for its tasks only (a container executor checks

@@ -9,8 +9,9 @@ import java.util.Map;
 
 /**
  * What the monitor has asked to end, and when: the kill orders whose end the executor has not yet
- * confirmed, and the time limits of running tasks. It holds times, read on the monitor's clock, and
- * answers what is due; the monitor does the killing. Owned by the monitor's thread.
+ * confirmed (each asked to stop, forced after its grace, given up on when never confirmed), and the
+ * time limits of running tasks. It holds times, read on the monitor's clock, and answers what is due;
+ * the monitor does the killing. Owned by the monitor's thread.
  */
 final class KillSchedule {
     /** How long after the kill grace the monitor waits for an executor to confirm a killed task's end. */
@@ -23,22 +24,48 @@ final class KillSchedule {
      * @param isFailure      whether the task fails (a time limit, a health probe) rather than is cancelled
      *                       (the run stopped)
      * @param kind           how the attempt's end reaches its gates
+     * @param forceAtNanos   when the task is forced if it has not ended; {@link Long#MAX_VALUE} once forced
      * @param confirmByNanos when the monitor stops waiting for the executor to confirm the end
      */
-    record KillOrder(String reason, boolean isFailure, AttemptOutcome.Kind kind, long confirmByNanos) {
+    record KillOrder(String reason, boolean isFailure, AttemptOutcome.Kind kind, long forceAtNanos,
+            long confirmByNanos) {
         /** The same order, its end never confirmed: the task's processes may live on. */
         KillOrder abandoned() {
-            return new KillOrder(reason, isFailure, AttemptOutcome.Kind.ABANDONED, confirmByNanos);
+            return new KillOrder(reason, isFailure, AttemptOutcome.Kind.ABANDONED, forceAtNanos, confirmByNanos);
+        }
+
+        KillOrder forced() {
+            return new KillOrder(reason, isFailure, kind, Long.MAX_VALUE, confirmByNanos);
         }
     }
 
     private final Map<TaskRecord, KillOrder> orders = new LinkedHashMap<>();
     private final Map<TaskRecord, Long> timeLimits = new LinkedHashMap<>();
 
-    /** The task was killed at {@code nowNanos} with {@code grace} between asking and forcing. */
+    /**
+     * The task was asked to stop at {@code nowNanos} and is forced after {@code grace}; a zero grace
+     * means the monitor forces it at once, so no force falls due later.
+     */
     void killed(TaskRecord rec, String reason, boolean isFailure, AttemptOutcome.Kind kind, long nowNanos,
             Duration grace) {
-        orders.put(rec, new KillOrder(reason, isFailure, kind, nowNanos + grace.plus(CONFIRM).toNanos()));
+        long forceAt = grace.isZero() ? Long.MAX_VALUE : nowNanos + grace.toNanos();
+        orders.put(rec, new KillOrder(reason, isFailure, kind, forceAt, nowNanos + grace.plus(CONFIRM).toNanos()));
+    }
+
+    /** The killed tasks whose grace has passed at {@code nowNanos}: they are forced now, once. */
+    List<TaskRecord> dueForce(long nowNanos) {
+        if (orders.isEmpty()) {
+            return List.of();
+        }
+        List<TaskRecord> due = new ArrayList<>();
+        orders.replaceAll((rec, order) -> {
+            if (order.forceAtNanos() != Long.MAX_VALUE && order.forceAtNanos() <= nowNanos) {
+                due.add(rec);
+                return order.forced();
+            }
+            return order;
+        });
+        return due;
     }
 
     /** Whether the task was killed and its end is awaited. */
@@ -99,7 +126,7 @@ final class KillSchedule {
     long nextDue(long wakeNanos) {
         long wake = wakeNanos;
         for (KillOrder order : orders.values()) {
-            wake = Math.min(wake, order.confirmByNanos());
+            wake = Math.min(wake, Math.min(order.forceAtNanos(), order.confirmByNanos()));
         }
         for (long limit : timeLimits.values()) {
             wake = Math.min(wake, limit);

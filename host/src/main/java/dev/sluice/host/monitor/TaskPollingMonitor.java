@@ -230,6 +230,7 @@ public final class TaskPollingMonitor {
         // Completions may have released dependents or freed capacity: use it now, not next wake-up.
         submitReady();
         enforceTimeLimits();
+        forceDueKills();
         enforceKillDeadlines();
         listener.tick();
     }
@@ -843,8 +844,8 @@ public final class TaskPollingMonitor {
     }
 
     /**
-     * Kills tasks and records why. Each gets its own grace between SIGTERM and SIGKILL: a wrapped task
-     * is canceled the way its wrap hook says, every other one with the run's grace.
+     * Kills tasks and records why: each is asked to stop and forced when its own grace has passed
+     * (a wrapped task's grace is what its wrap hook says, every other one's the run's).
      */
     private void killTasks(ExecutorRuntime exec, List<TaskRecord> toKill, String reason, boolean isFailure) {
         killTasks(exec, toKill, reason, isFailure, isFailure ? AttemptOutcome.Kind.FAILED : AttemptOutcome.Kind.KILLED);
@@ -861,7 +862,7 @@ public final class TaskPollingMonitor {
             }
             byGrace.computeIfAbsent(grace, g -> new ArrayList<>()).add(rec.submitted);
         }
-        byGrace.forEach((grace, batch) -> kill(exec, batch, grace));
+        byGrace.forEach((grace, batch) -> endTasks(exec, batch, grace));
     }
 
     private Duration killGrace(TaskRecord rec) {
@@ -869,20 +870,36 @@ public final class TaskPollingMonitor {
                 : rec.environmentRun.killGrace().orElse(options.killGrace());
     }
 
-    private void kill(ExecutorRuntime exec, List<SubmittedTask> toKill, Duration grace) {
-        if (toKill.isEmpty()) {
+    /** Asks the tasks to stop, or forces them when there is no grace. */
+    private void endTasks(ExecutorRuntime exec, List<SubmittedTask> batch, Duration grace) {
+        if (batch.isEmpty()) {
             return;
         }
         try {
             PluginCalls.call(exec.executor, () -> {
-                exec.executor.kill(toKill, grace);
+                if (grace.isZero()) {
+                    exec.executor.force(batch);
+                } else {
+                    exec.executor.terminate(batch, grace);
+                }
                 return null;
             });
         } catch (ExecutorException | RuntimeException e) {
-            log.warn("the {} executor could not kill {} task(s): {}", exec.name(), toKill.size(), e.getMessage());
+            log.warn("the {} executor could not end {} task(s): {}", exec.name(), batch.size(), e.getMessage());
             listener.executorFailed(exec.name(), RunListener.ExecutorCall.KILL, e);
         }
         exec.statusChanged = true;
+    }
+
+    /** Forces the killed tasks whose grace has passed, in one call per executor. */
+    private void forceDueKills() {
+        Map<ExecutorRuntime, List<SubmittedTask>> due = new LinkedHashMap<>();
+        for (TaskRecord rec : kills.dueForce(time.nanoTime())) {
+            if (rec.executor.active.containsKey(rec.submitted)) {
+                due.computeIfAbsent(rec.executor, e -> new ArrayList<>()).add(rec.submitted);
+            }
+        }
+        due.forEach((exec, batch) -> endTasks(exec, batch, Duration.ZERO));
     }
 
     /** Executors may not enforce a task's time limit (the local one does not), so the monitor does. */
@@ -956,7 +973,8 @@ public final class TaskPollingMonitor {
                 exec.submitPool.shutdownNow();
             }
             if (!exec.active.isEmpty()) {
-                kill(exec, List.copyOf(exec.active.keySet()), options.killGrace());
+                // The loop is gone (it was interrupted): nothing would force these after a grace.
+                endTasks(exec, List.copyOf(exec.active.keySet()), Duration.ZERO);
             }
             try {
                 PluginCalls.call(exec.executor, () -> {

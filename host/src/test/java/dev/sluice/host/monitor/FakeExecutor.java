@@ -22,11 +22,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A hand-written executor for monitor tests: tasks run until the test ends them; submissions and
- * kills are recorded; the peak number of tasks at once is tracked.
+ * A hand-written executor for monitor tests: tasks run until the test ends them; submissions,
+ * terminations and forces are recorded; the peak number of tasks at once is tracked.
  */
 final class FakeExecutor implements TaskExecutor {
     final BlockingQueue<TaskLaunch> submissions = new LinkedBlockingQueue<>();
+    /** The tasks asked to end (terminated, or forced with no grace), by id, in order. */
     final List<String> killed = new CopyOnWriteArrayList<>();
     final AtomicInteger peakActive = new AtomicInteger();
     private final Map<String, TaskStatus> statuses = new ConcurrentHashMap<>();
@@ -34,8 +35,12 @@ final class FakeExecutor implements TaskExecutor {
     private final AtomicInteger active = new AtomicInteger();
     private final ExecutorCapacity capacity;
     private volatile ExecutorContext context;
-    /** Ends killed tasks at once, as a well-behaved backend would. */
+    /** Ends terminated and forced tasks at once, as a well-behaved backend would. */
     volatile boolean honourKills = true;
+    /** When set, tasks shrug off being asked to stop and end only when forced. */
+    volatile boolean ignoreTerminate;
+    /** The tasks forced, by id, in order. */
+    final List<String> forced = new CopyOnWriteArrayList<>();
     /** What {@link #submitConcurrency()} answers. */
     volatile int concurrency = 1;
     /** When set, submit waits for it, so tests can hold launches in flight. */
@@ -137,11 +142,24 @@ final class FakeExecutor implements TaskExecutor {
     }
 
     @Override
-    public void kill(Collection<SubmittedTask> tasks, Duration gracePeriod) {
+    public void terminate(Collection<SubmittedTask> tasks, Duration gracePeriod) {
         for (SubmittedTask t : tasks) {
             killed.add(t.taskId());
+            if (honourKills && !ignoreTerminate && !statuses.get(t.nativeId()).state().isTerminal()) {
+                end(t, TaskStatus.ended(TaskStatus.State.CANCELLED, "terminated", 143, clock.now(), clock.now()));
+            }
+        }
+    }
+
+    @Override
+    public void force(Collection<SubmittedTask> tasks) {
+        for (SubmittedTask t : tasks) {
+            forced.add(t.taskId());
+            if (!killed.contains(t.taskId())) {
+                killed.add(t.taskId()); // forced without being asked first: no grace
+            }
             if (honourKills && !statuses.get(t.nativeId()).state().isTerminal()) {
-                end(t, TaskStatus.ended(TaskStatus.State.CANCELLED, "killed", 143, clock.now(), clock.now()));
+                end(t, TaskStatus.ended(TaskStatus.State.CANCELLED, "killed", 137, clock.now(), clock.now()));
             }
         }
     }

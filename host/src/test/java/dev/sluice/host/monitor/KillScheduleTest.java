@@ -34,11 +34,15 @@ class KillScheduleTest {
     }
 
     @Test
-    void aKillIsAwaitedForItsGracePlusTheConfirmationTimeThenAbandoned() {
+    void aKillIsForcedAfterItsGraceAwaitedForTheConfirmationTimeThenAbandoned() {
         schedule.killed(a, "ran past its time limit of 1s", true, Kind.TIMED_OUT, 100 * S, Duration.ofSeconds(5));
         long confirmBy = 105 * S + KillSchedule.CONFIRM.toNanos();
 
         assertThat(schedule.isKilled(a)).isTrue();
+        assertThat(schedule.nextDue(Long.MAX_VALUE)).as("the force comes first").isEqualTo(105 * S);
+        assertThat(schedule.dueForce(105 * S - 1)).isEmpty();
+        assertThat(schedule.dueForce(105 * S)).containsExactly(a);
+        assertThat(schedule.dueForce(106 * S)).as("forced once").isEmpty();
         assertThat(schedule.nextDue(Long.MAX_VALUE)).isEqualTo(confirmBy);
         assertThat(schedule.unconfirmed(confirmBy - 1)).isEmpty();
         assertThat(schedule.unconfirmed(confirmBy)).containsExactly(a);
@@ -55,6 +59,7 @@ class KillScheduleTest {
     void anEndConfirmedInTimeKeepsTheOrdersKindAndForgetsTheTimeLimit() {
         schedule.limit(a, 50 * S);
         schedule.killed(a, "stop", false, Kind.KILLED, 10 * S, Duration.ZERO);
+        assertThat(schedule.dueForce(Long.MAX_VALUE)).as("forced at once, by the monitor, when killed").isEmpty();
 
         KillSchedule.KillOrder order = schedule.ended(a);
 
