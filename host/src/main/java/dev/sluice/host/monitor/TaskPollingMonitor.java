@@ -692,6 +692,9 @@ public final class TaskPollingMonitor {
         }
         rec.exitCode = status.exitCode();
         rec.peakRss = status.peakRssBytes();
+        if (rec.exitCode != null) {
+            preparer.ended(rec.files, rec.exitCode);
+        }
         if (kill != null && !kill.isFailure()) {
             rec.error = kill.reason();
             listener.attemptFinished(rec, TaskState.CANCELLED);

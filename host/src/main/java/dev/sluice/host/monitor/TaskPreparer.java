@@ -18,6 +18,14 @@ public interface TaskPreparer extends AutoCloseable {
     /** A previous run's successful attempt of the same task, when resuming; otherwise {@code null}. */
     Prepared cached(String taskId, TaskSpec spec, ProcessRuntime process);
 
+    /**
+     * The attempt ended with an exit code: records it in the attempt's {@code .exitcode} where the
+     * executor has not (the host, not each executor, keeps that file). May finish in the background,
+     * before a {@link #succeeded} that follows.
+     */
+    default void ended(TaskFiles files, int exitCode) {
+    }
+
     /** Remembers that the attempt succeeded, for a later --resume. May finish in the background. */
     void succeeded(TaskRecord task);
 

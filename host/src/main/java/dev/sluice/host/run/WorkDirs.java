@@ -2,6 +2,7 @@ package dev.sluice.host.run;
 
 import dev.sluice.host.task.Task;
 import dev.sluice.host.config.EffectiveProcess;
+import dev.sluice.host.io.AtomicFiles;
 import dev.sluice.host.config.TaskSpec;
 import dev.sluice.host.monitor.ProcessRuntime;
 import dev.sluice.host.monitor.TaskPreparer;
@@ -32,9 +33,9 @@ import java.util.concurrent.TimeUnit;
 public final class WorkDirs implements TaskPreparer {
     private final Path workRoot;
     private final String runId;
-    /** Writes --resume records in order, on one thread of its own. */
-    private final ExecutorService resumeWriter = Executors.newSingleThreadExecutor(
-            Thread.ofPlatform().name("sluice-resume-writer").daemon().factory());
+    /** Writes exit codes and --resume records in order, on one thread of its own. */
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("sluice-work-writer").daemon().factory());
 
     public WorkDirs(Path workRoot, String runId) {
         this.workRoot = workRoot.toAbsolutePath().normalize();
@@ -93,7 +94,23 @@ public final class WorkDirs implements TaskPreparer {
         Path workDir = task.task().workDir();
         int attempt = task.attempt();
         String id = task.id();
-        resumeWriter.execute(() -> writeCacheEntry(entry, workDir, attempt, id));
+        writer.execute(() -> writeCacheEntry(entry, workDir, attempt, id));
+    }
+
+    @Override
+    public void ended(TaskFiles files, int exitCode) {
+        writer.execute(() -> writeExitCode(files.exitCode(), exitCode));
+    }
+
+    private static void writeExitCode(Path file, int exitCode) {
+        try {
+            if (!Files.exists(file)) {
+                AtomicFiles.write(file, exitCode + "\n", StandardCharsets.US_ASCII);
+            }
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(WorkDirs.class).warn("could not write the exit code {} to {}: {}",
+                    exitCode, file, e.toString());
+        }
     }
 
     private static void writeCacheEntry(Path entry, Path workDir, int attempt, String taskId) {
@@ -112,11 +129,12 @@ public final class WorkDirs implements TaskPreparer {
     /** Waits until every success has been recorded for --resume. */
     @Override
     public void close() {
-        resumeWriter.shutdown();
+        writer.shutdown();
         try {
-            if (!resumeWriter.awaitTermination(1, TimeUnit.MINUTES)) {
+            if (!writer.awaitTermination(1, TimeUnit.MINUTES)) {
                 org.slf4j.LoggerFactory.getLogger(WorkDirs.class).warn(
-                        "gave up waiting for --resume records to be written; some tasks will run again");
+                        "gave up waiting for exit codes and --resume records to be written; some tasks will run "
+                        + "again");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
