@@ -35,12 +35,12 @@ final class Harness {
         Files.writeString(yaml, "processes:\n  t:\n    command: [true]\n    matrix: {i: [" + items + "]}\n");
         Pipeline pipeline = PipelineLoader.load(yaml);
         EffectiveProcess process = OperatorConfig.empty().resolve(pipeline.processes().get("t"));
-        TaskPollingMonitor monitor = new TaskPollingMonitor(
+        TaskPollingMonitor monitor = TaskPollingMonitor.builder(
                 new TaskPollingMonitor.Options("bench", dir.resolve("work"), Duration.ofSeconds(1), false),
-                List.of(new TaskPollingMonitor.ProcessPlan(process, process.expand(dir))),
-                List.of(new ExecutorSetup(executor, 0, null, Duration.ofSeconds(1), Settings.of(Map.of(), "bench"))),
-                List.of(gate), List.of(), List.of(), new WorkDirs(dir.resolve("work"), "bench"),
-                TimeSource.system(), new RunListener() { });
+                List.of(new TaskPollingMonitor.ProcessPlan(process, process.expand(dir))))
+                .executors(List.of(new ExecutorSetup(executor, 0, null, Duration.ofSeconds(1),
+                        Settings.of(Map.of(), "bench"))))
+                .gates(List.of(gate)).preparer(new WorkDirs(dir.resolve("work"), "bench")).build();
         return monitor.run();
     }
 

@@ -32,4 +32,16 @@ public interface TaskWrapper extends ExtensionPoint {
      * @throws TaskException when the task cannot be wrapped; the message says why
      */
     LaunchCommand wrap(TaskHandle task, LaunchCommand command) throws TaskException;
+
+    /**
+     * Wraps one attempt, for a wrapper with more to say than a command: a tighter time limit, a
+     * kill grace of its own, a watch on the attempt's output, a verdict at its end (see
+     * {@link WrappedTask}). The host calls this, not {@link #wrap}; the default wraps with
+     * {@link #wrap} and says nothing more.
+     *
+     * @throws TaskException when the task cannot be wrapped; the message says why
+     */
+    default WrappedTask open(TaskHandle task, LaunchCommand command) throws TaskException {
+        return WrappedTask.of(wrap(task, command));
+    }
 }

@@ -10,7 +10,6 @@ import dev.sluice.host.metrics.HostMetrics;
 import dev.sluice.host.metrics.RunMetrics;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.RunResult;
-import dev.sluice.host.monitor.TaskEnvironments;
 import dev.sluice.host.monitor.TaskPollingMonitor;
 import dev.sluice.host.progress.ProgressDisplay;
 import dev.sluice.host.report.HtmlReport;
@@ -21,6 +20,7 @@ import dev.sluice.host.run.WorkDirs;
 import dev.sluice.host.trace.TraceWriter;
 import dev.sluice.spi.TaskHealthMonitor;
 import dev.sluice.spi.TaskReadinessGate;
+import dev.sluice.spi.TaskWrapper;
 import dev.sluice.spi.TimeSource;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -259,13 +259,15 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             if (htmlReport != null) {
                 listeners.add(htmlReport);
             }
-            TaskPollingMonitor monitor = new TaskPollingMonitor(
+            List<TaskWrapper> wrappers = new ArrayList<>(plan.wrappers());
+            if (session != null) {
+                wrappers.add(session.wrapper());
+            }
+            TaskPollingMonitor monitor = TaskPollingMonitor.builder(
                     new TaskPollingMonitor.Options(runId, workRoot, KILL_GRACE, resume, plan.pipeline().name(),
-                            endpoint),
-                    plan.plans(),
-                    plan.executors(), gates, plan.wrappers(), monitors,
-                    session == null ? TaskEnvironments.NONE : session,
-                    new WorkDirs(workRoot, runId), time, RunListener.of(listeners));
+                            endpoint), plan.plans())
+                    .executors(plan.executors()).gates(gates).wrappers(wrappers).healthMonitors(monitors)
+                    .preparer(new WorkDirs(workRoot, runId)).time(time).listener(RunListener.of(listeners)).build();
             plan.showStatusesOn(monitor::reportStatus);
             if (mode != ProgressMode.off) {
                 out.printf("sluice run %s: %s, %d task(s)%n", runId, plan.pipeline().name(), plan.taskCount());

@@ -1,13 +1,16 @@
 package dev.sluice.host.monitor;
-
 import dev.sluice.host.pipeline.Backoff;
 import dev.sluice.host.pipeline.ErrorStrategy;
+import dev.sluice.spi.AttemptOutcome;
+import dev.sluice.spi.TaskStatus;
+import dev.sluice.spi.WrappedTask;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
- * What follows a failed attempt, decided from the process's error strategy alone: a pure function, so
- * that its rules are tested as a table and the monitor only applies the answer.
+ * How an attempt ended ({@link #afterEnd}) and what follows a failed one ({@link #afterFailure}):
+ * pure functions, so that their rules are tested as tables and the monitor only applies the answers.
  *
  * <p>A failure that may pass (a gate's {@code RetryableTaskException}, a lost node) is retried under
  * every strategy, once or up to {@code maxRetries} times; under {@code retry} every failure is, up to
@@ -37,7 +40,58 @@ final class AttemptPolicy {
         }
     }
 
+    /** How an ended attempt counts. */
+    sealed interface Verdict {
+        record Succeeded() implements Verdict {
+        }
+
+        /** The run stopped it: it ends cancelled and is not retried. */
+        record Cancelled(String reason, AttemptOutcome.Kind kind) implements Verdict {
+        }
+
+        /** It failed; {@link #afterFailure} decides what follows. */
+        record Failed(String reason, boolean retryable, AttemptOutcome.Kind kind) implements Verdict {
+        }
+    }
+
     private AttemptPolicy() {
+    }
+
+    /**
+     * How an attempt that reached a terminal status counts: a kill the monitor ordered says why it
+     * ended; then a wrapper's failure (a broken protocol) overrides a success; otherwise the status
+     * decides, with the wrapper's explanation before the exit code.
+     *
+     * @param kill    the monitor's kill order for the attempt, or {@code null}
+     * @param wrapped what the attempt's wrappers said at its end
+     */
+    static Verdict afterEnd(TaskStatus status, KillSchedule.KillOrder kill, WrappedTask.Ending wrapped) {
+        if (kill != null) {
+            return kill.isFailure() ? new Verdict.Failed(kill.reason(), false, kill.kind())
+                    : new Verdict.Cancelled(kill.reason(), kill.kind());
+        }
+        if (wrapped.failure().isPresent()) {
+            return new Verdict.Failed(wrapped.failure().get(), false, AttemptOutcome.Kind.FAILED);
+        }
+        if (status.isSuccess()) {
+            return new Verdict.Succeeded();
+        }
+        String why = describe(status);
+        return new Verdict.Failed(wrapped.explanation().map(said -> said + " (" + why + ")").orElse(why),
+                status.state() == TaskStatus.State.NODE_FAILURE,
+                status.state() == TaskStatus.State.TIMEOUT ? AttemptOutcome.Kind.TIMED_OUT : AttemptOutcome.Kind.FAILED);
+    }
+
+    /** A failed status in words, for the task's error. */
+    static String describe(TaskStatus status) {
+        String reason = status.reason() == null ? "" : ": " + status.reason();
+        return switch (status.state()) {
+            case COMPLETED -> "exited with code " + status.exitCode()
+                    + (status.exitCode() == 127 ? " (command not found?)" : "") + reason;
+            case TIMEOUT -> "ran past its time limit" + reason;
+            case OUT_OF_MEMORY -> "was killed for running out of memory" + reason;
+            default -> status.state().name().toLowerCase(Locale.ROOT).replace('_', ' ') + reason;
+        };
     }
 
     /**

@@ -1,5 +1,16 @@
 package dev.sluice.host.monitor;
 
+import dev.sluice.spi.CallbackEndpoint;
+import dev.sluice.spi.ExecutorContext;
+import dev.sluice.spi.ExecutorException;
+import dev.sluice.spi.TaskStatus;
+import dev.sluice.spi.TimeSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import com.google.common.util.concurrent.RateLimiter;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.Resources;
@@ -16,6 +27,7 @@ import java.util.Map;
  * tasks, its limits and its poll schedule.
  */
 final class ExecutorRuntime {
+    private static final Logger log = LoggerFactory.getLogger(ExecutorRuntime.class);
     final TaskExecutor executor;
     final ExecutorCapacity capacity;
     final int queueSize;
@@ -39,17 +51,128 @@ final class ExecutorRuntime {
     long usedMemory;
     int usedAccelerators;
 
+    private final RunListener listener;
+
     /**
      * @param queueSize   most tasks submitted at once; 0 for no limit
      * @param rateLimiter submit rate limit, or {@code null}
      */
     ExecutorRuntime(TaskExecutor executor, ExecutorCapacity capacity, int queueSize, RateLimiter rateLimiter,
-            Duration pollInterval) {
+            Duration pollInterval, RunListener listener) {
         this.executor = executor;
         this.capacity = capacity;
         this.queueSize = queueSize;
         this.rateLimiter = rateLimiter;
         this.pollInterval = pollInterval;
+        this.listener = listener;
+    }
+
+    /**
+     * Starts the configured executor for the run. One that cannot start still gets a runtime, with
+     * unlimited capacity and its {@link #startProblem}, so that its tasks fail with that reason.
+     *
+     * @param wake called from any thread when the executor says a status changed
+     */
+    static ExecutorRuntime start(ExecutorSetup setup, Duration pollInterval, TaskPollingMonitor.Options options,
+            TimeSource time, RunListener listener, Runnable wake) {
+        TaskExecutor executor = setup.executor();
+        ExecutorRuntime[] holder = new ExecutorRuntime[1];
+        Optional<CallbackEndpoint> callbacks = options.endpoint() == null ? Optional.empty()
+                : Optional.of(options.endpoint().register(executor.name(),
+                        (key, body) -> PluginCalls.call(executor, () -> executor.callback(key, body))));
+        ExecutorContext context = new RunExecutorContext(options, setup.config(), time, callbacks, () -> {
+            ExecutorRuntime rt = holder[0];
+            if (rt != null) {
+                rt.statusChanged = true;
+            }
+            wake.run();
+        });
+        ExecutorCapacity capacity;
+        String problem = null;
+        try {
+            PluginCalls.call(executor, () -> {
+                executor.start(context);
+                return null;
+            });
+            capacity = PluginCalls.call(executor, executor::capacity);
+        } catch (ExecutorException | RuntimeException e) {
+            problem = "executor '" + executor.name() + "' could not start: " + e.getMessage();
+            log.error(problem, e);
+            listener.executorFailed(executor.name(), RunListener.ExecutorCall.START, e);
+            capacity = ExecutorCapacity.unlimited();
+        }
+        RateLimiter limiter = setup.submitRateLimit() == null ? null
+                : RateLimiter.create(setup.submitRateLimit().perSecond());
+        ExecutorRuntime rt = new ExecutorRuntime(executor, capacity, setup.queueSize(), limiter, pollInterval,
+                listener);
+        rt.startProblem = problem;
+        if (problem == null) {
+            int concurrency = PluginCalls.call(executor, executor::submitConcurrency);
+            if (concurrency > 1) {
+                rt.submitConcurrency = concurrency;
+                rt.submitPool = Executors.newFixedThreadPool(concurrency,
+                        Thread.ofPlatform().name("sluice-submit-" + rt.name() + "-", 1).daemon().factory());
+            }
+            try {
+                rt.healthMonitors = List.copyOf(PluginCalls.call(executor, executor::healthMonitors));
+            } catch (RuntimeException e) {
+                log.warn("executor '{}' failed listing its health monitors: {}", rt.name(), e.toString());
+            }
+        }
+        holder[0] = rt;
+        return rt;
+    }
+
+    /** The statuses of every running task, or {@code null} when the executor could not be asked. */
+    Map<SubmittedTask, TaskStatus> poll() {
+        List<SubmittedTask> batch = List.copyOf(active.keySet());
+        try {
+            return PluginCalls.call(executor, () -> executor.poll(batch));
+        } catch (ExecutorException | RuntimeException e) {
+            log.warn("polling the {} executor failed, will try again: {}", name(), e.getMessage());
+            listener.executorFailed(name(), RunListener.ExecutorCall.POLL, e);
+            return null;
+        }
+    }
+
+    /** Asks the tasks to stop, or forces them when there is no grace; the end comes with a poll. */
+    void end(List<SubmittedTask> batch, Duration grace) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            PluginCalls.call(executor, () -> {
+                if (grace.isZero()) {
+                    executor.force(batch);
+                } else {
+                    executor.terminate(batch, grace);
+                }
+                return null;
+            });
+        } catch (ExecutorException | RuntimeException e) {
+            log.warn("the {} executor could not end {} task(s): {}", name(), batch.size(), e.getMessage());
+            listener.executorFailed(name(), RunListener.ExecutorCall.KILL, e);
+        }
+        statusChanged = true;
+    }
+
+    /** The run is over: launches in flight are dropped, tasks still here are forced, the executor closes. */
+    void close() {
+        if (submitPool != null) {
+            submitPool.shutdownNow();
+        }
+        if (!active.isEmpty()) {
+            // The loop is gone (it was interrupted): nothing would force these after a grace.
+            end(List.copyOf(active.keySet()), Duration.ZERO);
+        }
+        try {
+            PluginCalls.call(executor, () -> {
+                executor.close();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log.warn("closing the {} executor failed: {}", name(), e.toString());
+        }
     }
 
     String name() {

@@ -39,12 +39,12 @@ public final class TaskRecord {
     Long peakRss;
     String error;
     String status;
-    /** The current attempt's run in its environments, or {@code null} when its process names none. */
-    TaskEnvironments.EnvironmentRun environmentRun;
+    /** The wrappers of the current attempt, which hear of its launch, cancelation and end. */
+    Launcher.Wrapping wrapping = Launcher.Wrapping.NONE;
     /** The current attempt's time limit as launched, or {@code null} for none. */
     java.time.Duration timeLimit;
-    /** The stdout-protocol line the current attempt broke, or {@code null}. */
-    String protocolFailure;
+    /** Why a wrapper said the current attempt is broken (its stdout protocol), or {@code null}. */
+    String wrapperFailure;
 
     TaskRecord(String id, TaskSpec spec, ProcessRuntime process) {
         this.id = id;
@@ -193,8 +193,8 @@ public final class TaskRecord {
         error = null;
         submitted = null;
         status = null;
-        environmentRun = null;
-        protocolFailure = null;
+        wrapping = Launcher.Wrapping.NONE;
+        wrapperFailure = null;
         timeLimit = null;
         gatesInFlight.clear();
     }

@@ -62,16 +62,16 @@ class AttemptEndedTest {
             EffectiveProcess p = OperatorConfig.empty().resolve(pipeline.processes().get(name));
             plans.add(new ProcessPlan(p, p.expand(dir)));
         }
-        return new TaskPollingMonitor(new TaskPollingMonitor.Options("t", dir.resolve("work"), Duration.ZERO, false),
-                plans, List.of(new ExecutorSetup(executor, queueSize, null, Duration.ofMillis(50),
-                        Settings.of(Map.of(), "test"))),
-                List.of(gates), wrappers, List.of(), new WorkDirs(dir.resolve("work"), "t"), TimeSource.system(),
-                new RunListener() {
+        return TaskPollingMonitor.builder(new TaskPollingMonitor.Options("t", dir.resolve("work"), Duration.ZERO,
+                false), plans).executors(List.of(new ExecutorSetup(executor, queueSize, null, Duration.ofMillis(50),
+                        Settings.of(Map.of(), "test"))))
+                .gates(List.of(gates)).wrappers(wrappers).preparer(new WorkDirs(dir.resolve("work"), "t"))
+                .listener(new RunListener() {
                     @Override
                     public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
                         states.put(task.name(), to);
                     }
-                });
+                }).build();
     }
 
     private static CompletableFuture<RunResult> start(TaskPollingMonitor monitor) {

@@ -39,11 +39,11 @@ public final class LocalRuns {
             plans.add(new ProcessPlan(p, p.expand(dir)));
         }
         Path work = dir.resolve("work");
-        TaskPollingMonitor monitor = new TaskPollingMonitor(
-                new TaskPollingMonitor.Options(RUN_ID, work, Duration.ofSeconds(1), false, pipeline.name()), plans,
-                List.of(new ExecutorSetup(new LocalExecutor(), 0, null, Duration.ofMillis(20),
-                        Settings.of(localConfig, "test config"))),
-                gates, List.of(), List.of(), new WorkDirs(work, RUN_ID), TimeSource.system(), listener);
+        TaskPollingMonitor monitor = TaskPollingMonitor.builder(
+                new TaskPollingMonitor.Options(RUN_ID, work, Duration.ofSeconds(1), false, pipeline.name()), plans)
+                .executors(List.of(new ExecutorSetup(new LocalExecutor(), 0, null, Duration.ofMillis(20),
+                        Settings.of(localConfig, "test config"))))
+                .gates(gates).preparer(new WorkDirs(work, RUN_ID)).listener(listener).build();
         return monitor.run();
     }
 }

@@ -54,11 +54,11 @@ class ProgressDisplayRunTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         FakeExecutor ex = new FakeExecutor(ExecutorCapacity.unlimited());
-        TaskPollingMonitor monitor = new TaskPollingMonitor(
-                new TaskPollingMonitor.Options("t", dir.resolve("work"), Duration.ZERO, false), plans,
-                List.of(new ExecutorSetup(ex, 0, null, Duration.ofMillis(50), Settings.of(Map.of(), "test"))),
-                List.of(), List.of(), List.of(), new WorkDirs(dir.resolve("work"), "t"), TimeSource.system(),
-                new ProgressDisplay(out, false, TimeSource.system()));
+        TaskPollingMonitor monitor = TaskPollingMonitor.builder(
+                new TaskPollingMonitor.Options("t", dir.resolve("work"), Duration.ZERO, false), plans)
+                .executors(List.of(new ExecutorSetup(ex, 0, null, Duration.ofMillis(50), Settings.of(Map.of(), "test"))))
+                .preparer(new WorkDirs(dir.resolve("work"), "t"))
+                .listener(new ProgressDisplay(out, false, TimeSource.system())).build();
         CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> {
             try {
                 return monitor.run();

@@ -54,10 +54,10 @@ class RunMetricsTest {
             plans.add(new ProcessPlan(p, p.expand(dir)));
         }
         executor.clock = clock;
-        return new TaskPollingMonitor(new TaskPollingMonitor.Options("run-1", dir.resolve("work"), Duration.ZERO,
-                false), plans, List.of(new ExecutorSetup(executor, 0, null, Duration.ofMillis(50),
-                        Settings.of(Map.of(), "test"))), List.of(gate), List.of(), List.of(),
-                new WorkDirs(dir.resolve("work"), "run-1"), clock, metrics);
+        return TaskPollingMonitor.builder(new TaskPollingMonitor.Options("run-1", dir.resolve("work"), Duration.ZERO,
+                false), plans).executors(List.of(new ExecutorSetup(executor, 0, null, Duration.ofMillis(50),
+                        Settings.of(Map.of(), "test")))).gates(List.of(gate))
+                .preparer(new WorkDirs(dir.resolve("work"), "run-1")).time(clock).listener(metrics).build();
     }
 
     /** Runs the monitor on a thread of its own (the common pool may have a single thread). */

@@ -82,10 +82,11 @@ class TaskPollingMonitorTest {
                         : failure instanceof InterruptedException ? "interrupted" : failure.getMessage()));
             }
         };
-        return new TaskPollingMonitor(new TaskPollingMonitor.Options("t", dir.resolve("work"), Duration.ZERO, false),
-                plans(yaml), List.of(new ExecutorSetup(executor, queueSize, null, Duration.ofMillis(50),
-                        Settings.of(Map.of(), "test"))), gates, wrappers, health,
-                new WorkDirs(dir.resolve("work"), "t"), TimeSource.system(), recorder);
+        return TaskPollingMonitor.builder(new TaskPollingMonitor.Options("t", dir.resolve("work"), Duration.ZERO,
+                false), plans(yaml)).executors(List.of(new ExecutorSetup(executor, queueSize, null,
+                        Duration.ofMillis(50), Settings.of(Map.of(), "test"))))
+                .gates(gates).wrappers(wrappers).healthMonitors(health)
+                .preparer(new WorkDirs(dir.resolve("work"), "t")).listener(recorder).build();
     }
 
     private static CompletableFuture<RunResult> start(TaskPollingMonitor monitor) {

@@ -21,7 +21,6 @@ import dev.sluice.host.env.model.ParameterType;
 import dev.sluice.host.env.model.ParameterValue;
 import dev.sluice.host.env.model.WrapStyle;
 import dev.sluice.host.monitor.HealthProbeLoop;
-import dev.sluice.host.monitor.TaskEnvironments;
 import dev.sluice.spi.Health;
 import dev.sluice.spi.LaunchCommand;
 import dev.sluice.spi.TaskException;
@@ -29,6 +28,8 @@ import dev.sluice.spi.TaskFiles;
 import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.TaskHealthMonitor;
 import dev.sluice.spi.TaskReadinessGate;
+import dev.sluice.spi.TaskWrapper;
+import dev.sluice.spi.WrappedTask;
 import dev.sluice.spi.TimeSource;
 import dev.sluice.spi.Units;
 import java.io.IOException;
@@ -68,7 +69,7 @@ import org.slf4j.LoggerFactory;
  * executor runs them, with the session's variables set and wrapped by the wrapping environment's
  * {@code onWrapTaskRun}. Thread-safe.
  */
-public final class EnvironmentSession implements TaskEnvironments {
+public final class EnvironmentSession {
     /** How long a check may run when its {@code onMonitor.command} gives no timeout. */
     static final Duration DEFAULT_CHECK_TIMEOUT = Duration.ofSeconds(60);
     private static final Logger log = LoggerFactory.getLogger(EnvironmentSession.class);
@@ -426,11 +427,43 @@ public final class EnvironmentSession implements TaskEnvironments {
 
     // ---- tasks ------------------------------------------------------------------------------------
 
-    @Override
-    public EnvironmentRun launch(TaskHandle task, LaunchCommand command, TaskFiles files) throws TaskException {
+    /**
+     * The wrapper that puts each task into the environments its process names (their variables and
+     * the innermost wrapping environment's {@code onWrapTaskRun}), inside every plugin's wrapper.
+     */
+    public TaskWrapper wrapper() {
+        return new TaskWrapper() {
+            @Override
+            public String id() {
+                return "environments";
+            }
+
+            @Override
+            public int priority() {
+                return Integer.MIN_VALUE;
+            }
+
+            @Override
+            public boolean appliesTo(TaskHandle task) {
+                return holds(task.processName());
+            }
+
+            @Override
+            public LaunchCommand wrap(TaskHandle task, LaunchCommand command) throws TaskException {
+                return open(task, command).command();
+            }
+
+            @Override
+            public WrappedTask open(TaskHandle task, LaunchCommand command) throws TaskException {
+                return launch(task, command, TaskFiles.in(task.workDir()));
+            }
+        };
+    }
+
+    private WrappedTask launch(TaskHandle task, LaunchCommand command, TaskFiles files) throws TaskException {
         List<Node> stack = stacks.get(task.processName());
         if (stack == null) {
-            return null;
+            return WrappedTask.of(command);
         }
         Node inner = stack.getLast();
         SessionVariables variables = inner.entered.isDone() && !inner.entered.isCompletedExceptionally()
@@ -495,7 +528,7 @@ public final class EnvironmentSession implements TaskEnvironments {
     }
 
     /** One task attempt inside the session. */
-    private final class Run implements EnvironmentRun {
+    private final class Run implements WrappedTask {
         private final LaunchCommand command;
         private final Optional<Duration> timeLimit;
         private final Optional<Duration> killGrace;
@@ -539,18 +572,14 @@ public final class EnvironmentSession implements TaskEnvironments {
         }
 
         @Override
-        public void watch(Consumer<String> status, Consumer<String> protocolFailure) {
-            watcher.start(status, protocolFailure);
+        public void launched(Reports reports) {
+            watcher.start(reports::status, reports::fail);
         }
 
         @Override
-        public Optional<String> finish() {
-            return watcher.finish();
-        }
-
-        @Override
-        public Optional<String> protocolFailure() {
-            return watcher.protocolFailure();
+        public Ending ended() {
+            Optional<String> said = watcher.finish();
+            return new Ending(watcher.protocolFailure(), said);
         }
     }
 

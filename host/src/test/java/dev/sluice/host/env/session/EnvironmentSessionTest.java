@@ -6,7 +6,7 @@ import static dev.sluice.host.env.session.SessionRig.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.sluice.host.monitor.TaskEnvironments.EnvironmentRun;
+import dev.sluice.spi.WrappedTask;
 import dev.sluice.spi.Hints;
 import dev.sluice.spi.TaskException;
 import java.nio.charset.StandardCharsets;
@@ -146,7 +146,7 @@ class EnvironmentSessionTest {
                   p: {command: [x], environment: [outer, inner]}
                 """)) {
             rig.enter("p");
-            EnvironmentRun run = rig.launch("p", List.of("python", "fit.py"), Map.of("TASK_VAR", "t"));
+            WrappedTask run = rig.launch("p", List.of("python", "fit.py"), Map.of("TASK_VAR", "t"));
 
             assertThat(run.command().environment()).containsOnly(
                     Map.entry("OUTER_VAR", "outer-value"),
@@ -177,7 +177,7 @@ class EnvironmentSessionTest {
                   p: {command: [x], environment: [a, b]}
                 """)) {
             rig.enter("p");
-            EnvironmentRun run = rig.launch("p", List.of("prog", "arg"), Map.of());
+            WrappedTask run = rig.launch("p", List.of("prog", "arg"), Map.of());
 
             assertThat(run.command().argv()).containsExactly("env", "-u", "HOST_ONLY", "prog", "arg");
             assertThat(run.command().environment()).as("later actions did not see it either")
@@ -198,7 +198,7 @@ class EnvironmentSessionTest {
                   p: {command: [x], environment: a}
                 """)) {
             rig.enter("p");
-            EnvironmentRun run = rig.launch("p", List.of("prog"),
+            WrappedTask run = rig.launch("p", List.of("prog"),
                     Map.of("MODE", "mine", "LEVEL", "9", "HOST_ONLY", "task-sets-it"));
 
             assertThat(run.command().environment()).containsOnly(Map.entry("MODE", "mine"), Map.entry("LEVEL", "9"),

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.sluice.host.env.action.RunningAction;
-import dev.sluice.host.monitor.TaskEnvironments.EnvironmentRun;
+import dev.sluice.spi.WrappedTask;
 import dev.sluice.spi.Resources;
 import dev.sluice.spi.TaskException;
 import dev.sluice.spi.testing.FakeTimeSource;
@@ -60,7 +60,7 @@ class EnvironmentSessionWrapTest {
                   p: {command: [x], environment: w}
                 """)) {
             rig.enter("p");
-            EnvironmentRun run = rig.launch(rig.task("p", TWO_MINUTES), List.of("python", "train.py", "--epochs", "3"),
+            WrappedTask run = rig.launch(rig.task("p", TWO_MINUTES), List.of("python", "train.py", "--epochs", "3"),
                     Map.of("TASK_VAR", "t"));
 
             assertThat(rig.lines("enters.txt")).as("the wrapper's own onEnter runs normally").containsExactly("w");
@@ -87,7 +87,7 @@ class EnvironmentSessionWrapTest {
                   p: {command: [x], environment: w}
                 """)) {
             rig.enter("p");
-            EnvironmentRun run = rig.launch("p", List.of("prog"), Map.of());
+            WrappedTask run = rig.launch("p", List.of("prog"), Map.of());
 
             assertThat(run.command().argv()).as("a null argument gives none").containsExactly("wrap", "t=", "prog");
             assertThat(run.timeLimit()).isEmpty();
@@ -145,7 +145,7 @@ class EnvironmentSessionWrapTest {
                   train: {command: [x], environment: [box, tool, plain]}
                 """)) {
             rig.enter("train");
-            EnvironmentRun run = rig.launch(rig.task("train", TWO_MINUTES), List.of("python", "fit.py"),
+            WrappedTask run = rig.launch(rig.task("train", TWO_MINUTES), List.of("python", "fit.py"),
                     Map.of("LR", "0.1"));
 
             assertThat(rig.lines("hooks.txt")).as("onWrapEnvEnter ran tool's onEnter; plain has none to wrap")
@@ -243,7 +243,7 @@ class EnvironmentSessionWrapTest {
         try (SessionRig rig = wrapTaskRun(
                 ", timeout: 600, cancelation: {mode: NOTIFY_THEN_TERMINATE, notifyPeriodInSeconds: 45}", clock)) {
             rig.enter("p");
-            EnvironmentRun run = rig.launch("p", List.of("prog"), Map.of());
+            WrappedTask run = rig.launch("p", List.of("prog"), Map.of());
             assertThat(run.killGrace()).contains(Duration.ofSeconds(45));
             assertThat(run.timeLimit()).contains(Duration.ofSeconds(600));
             Path cancelInfo = rig.file(RunningAction.CANCEL_INFO_FILE);
@@ -261,7 +261,7 @@ class EnvironmentSessionWrapTest {
     void notifyThenTerminateWithoutAPeriodGivesATaskRunsDefaultGrace() throws Exception {
         try (SessionRig rig = wrapTaskRun(", cancelation: {mode: NOTIFY_THEN_TERMINATE}", new FakeTimeSource())) {
             rig.enter("p");
-            EnvironmentRun run = rig.launch("p", List.of("prog"), Map.of());
+            WrappedTask run = rig.launch("p", List.of("prog"), Map.of());
 
             assertThat(run.killGrace()).contains(Duration.ofSeconds(120));
             assertThat(run.timeLimit()).isEmpty();
@@ -272,7 +272,7 @@ class EnvironmentSessionWrapTest {
     void terminateHookGivesZeroGraceAndWritesNoCancelInfo() throws Exception {
         try (SessionRig rig = wrapTaskRun(", cancelation: {mode: TERMINATE}, timeout: 5", new FakeTimeSource())) {
             rig.enter("p");
-            EnvironmentRun run = rig.launch("p", List.of("prog", "x"), Map.of());
+            WrappedTask run = rig.launch("p", List.of("prog", "x"), Map.of());
 
             assertThat(run.command().argv()).containsExactly("wrap", "prog", "x");
             assertThat(run.killGrace()).contains(Duration.ZERO);
@@ -292,7 +292,7 @@ class EnvironmentSessionWrapTest {
                   p: {command: [x], environment: a}
                 """, new FakeTimeSource())) {
             rig.enter("p");
-            EnvironmentRun run = rig.launch("p", List.of("prog"), Map.of());
+            WrappedTask run = rig.launch("p", List.of("prog"), Map.of());
 
             assertThat(run.command().argv()).containsExactly("prog");
             assertThat(run.killGrace()).isEmpty();

@@ -2,7 +2,8 @@ package dev.sluice.host.env.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.host.monitor.TaskEnvironments.EnvironmentRun;
+import dev.sluice.spi.TaskWrapper;
+import dev.sluice.spi.WrappedTask;
 import dev.sluice.host.yaml.InvalidInputException;
 import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.PipelineLoader;
@@ -121,13 +122,16 @@ final class SessionRig implements AutoCloseable {
     }
 
     /** Launches a new task of the process with its own command and variables. */
-    EnvironmentRun launch(String process, List<String> argv, Map<String, String> environment) throws TaskException {
+    WrappedTask launch(String process, List<String> argv, Map<String, String> environment) throws TaskException {
         return launch(task(process), argv, environment);
     }
 
-    EnvironmentRun launch(TestTaskHandle task, List<String> argv, Map<String, String> environment)
+    /** The task wrapped by the session's wrapper, or {@code null} when the wrapper does not apply to it. */
+    WrappedTask launch(TestTaskHandle task, List<String> argv, Map<String, String> environment)
             throws TaskException {
-        return session.launch(task, new LaunchCommand(argv, environment, task.workDir()), TaskFiles.in(task.workDir()));
+        TaskWrapper wrapper = session.wrapper();
+        return wrapper.appliesTo(task) ? wrapper.open(task, new LaunchCommand(argv, environment, task.workDir()))
+                : null;
     }
 
     /** A file in the session directory. */

@@ -1,0 +1,158 @@
+package dev.sluice.host.monitor;
+
+import dev.sluice.host.logging.TaskLogContext;
+import dev.sluice.host.task.Task;
+import dev.sluice.spi.ExecutorException;
+import dev.sluice.spi.LaunchCommand;
+import dev.sluice.spi.Resources;
+import dev.sluice.spi.SubmittedTask;
+import dev.sluice.spi.TaskException;
+import dev.sluice.spi.TaskFiles;
+import dev.sluice.spi.TaskHandle;
+import dev.sluice.spi.TaskLaunch;
+import dev.sluice.spi.TaskWrapper;
+import dev.sluice.spi.WrappedTask;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Turns a gated attempt into what its executor launches: the task's command put through every
+ * wrapper that applies to it, innermost first, and the submit call itself, on the monitor's thread or
+ * on the executor's submit threads. Returns what happened; the loop decides what follows.
+ */
+final class Launcher {
+    private final List<TaskWrapper> wrappers;
+
+    Launcher(List<TaskWrapper> wrappers) {
+        // Lowest priority wraps the task's own command; the highest ends up outermost.
+        this.wrappers = wrappers.stream()
+                .sorted(Comparator.comparingInt(TaskWrapper::priority).thenComparing(TaskWrapper::id)).toList();
+    }
+
+    /** An attempt ready to submit: what the executor gets, and the wrappers that watch it. */
+    record Launch(TaskLaunch launch, Wrapping wrapping) {
+    }
+
+    /**
+     * Wraps the attempt.
+     *
+     * @throws TaskException     when a wrapper refused the task; the message says why
+     * @throws RuntimeException  when a wrapper failed unexpectedly
+     */
+    Launch wrap(Task task, TaskFiles files) throws TaskException {
+        LaunchCommand command = new LaunchCommand(task.command(), task.environment(), task.workDir());
+        List<WrappedTask> opened = new ArrayList<>(2);
+        for (TaskWrapper wrapper : wrappers) {
+            LaunchCommand inner = command;
+            if (PluginCalls.call(wrapper, () -> wrapper.appliesTo(task))) {
+                WrappedTask wrapped = PluginCalls.call(wrapper, () -> wrapper.open(task, inner));
+                opened.add(wrapped);
+                command = wrapped.command();
+            }
+        }
+        Wrapping wrapping = new Wrapping(opened);
+        return new Launch(new TaskLaunch(withTimeLimit(task, wrapping.timeLimit()), command, files), wrapping);
+    }
+
+    /** What one submit call gave: the submitted task, or the exception it threw. */
+    record Submitted(SubmittedTask task, Exception error) {
+    }
+
+    /**
+     * Submits the attempt: on the monitor's thread when the executor takes one submit at a time,
+     * otherwise on its submit threads. {@code answer} gets the outcome on the monitor's thread (through
+     * {@code post} when it comes from another).
+     *
+     * @return whether the answer will come later, through {@code post}
+     */
+    static boolean submit(ExecutorRuntime exec, TaskLaunch launch, Consumer<Runnable> post,
+            Consumer<Submitted> answer) {
+        if (exec.submitPool == null) {
+            answer.accept(call(exec, launch));
+            return false;
+        }
+        exec.submitting++;
+        exec.submitPool.execute(() -> {
+            Submitted outcome = call(exec, launch);
+            post.accept(() -> {
+                exec.submitting--;
+                answer.accept(outcome);
+            });
+        });
+        return true;
+    }
+
+    private static Submitted call(ExecutorRuntime exec, TaskLaunch launch) {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(exec.executor.getClass().getClassLoader());
+        try (var logContext = TaskLogContext.of(launch.task().id(), launch.task().processName())) {
+            return new Submitted(exec.executor.submit(launch), null);
+        } catch (TaskException | ExecutorException | RuntimeException e) {
+            return new Submitted(null, e);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    private static TaskHandle withTimeLimit(Task task, Optional<Duration> limit) {
+        Resources r = task.resources();
+        if (limit.isEmpty() || (r.time() != null && r.time().compareTo(limit.get()) <= 0)) {
+            return task;
+        }
+        return task.withResources(new Resources(r.cpus(), r.memoryBytes(), limit.get(), r.accelerators(),
+                r.acceleratorType()));
+    }
+
+    /** The wrappers of one attempt, as one: the loop talks to this, never to each. */
+    static final class Wrapping {
+        static final Wrapping NONE = new Wrapping(List.of());
+        private final List<WrappedTask> wrapped;
+
+        Wrapping(List<WrappedTask> wrapped) {
+            this.wrapped = List.copyOf(wrapped);
+        }
+
+        /** The tightest time limit any wrapper sets. */
+        Optional<Duration> timeLimit() {
+            return wrapped.stream().map(w -> PluginCalls.call(w, w::timeLimit)).flatMap(Optional::stream)
+                    .min(Comparator.naturalOrder());
+        }
+
+        /** The longest grace any wrapper asks for, or {@code runGrace} when none does. */
+        Duration killGrace(Duration runGrace) {
+            return wrapped.stream().map(w -> PluginCalls.call(w, w::killGrace)).flatMap(Optional::stream)
+                    .max(Comparator.naturalOrder()).orElse(runGrace);
+        }
+
+        void launched(WrappedTask.Reports reports) {
+            wrapped.forEach(w -> PluginCalls.call(w, () -> {
+                w.launched(reports);
+                return null;
+            }));
+        }
+
+        void beforeCancel(Duration grace) {
+            wrapped.forEach(w -> PluginCalls.call(w, () -> {
+                w.beforeCancel(grace);
+                return null;
+            }));
+        }
+
+        /** Every wrapper's verdict, innermost first: the first failure and the first explanation win. */
+        WrappedTask.Ending ended() {
+            Optional<String> failure = Optional.empty();
+            Optional<String> explanation = Optional.empty();
+            for (WrappedTask w : wrapped) {
+                WrappedTask.Ending ending = PluginCalls.call(w, w::ended);
+                failure = failure.or(ending::failure);
+                explanation = explanation.or(ending::explanation);
+            }
+            return new WrappedTask.Ending(failure, explanation);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.sluice.host.monitor;
+
+import dev.sluice.spi.SubmittedTask;
+import dev.sluice.spi.TaskHandle;
+import dev.sluice.spi.TaskHealthMonitor;
+import dev.sluice.spi.TimeSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The health probes of running attempts: the plugins' monitors and the executor's own, each on a
+ * {@link HealthProbeLoop} of its own from launch to end. What a probe finds reaches the loop as an
+ * event; the supervisor decides nothing.
+ */
+final class ProbeSupervisor {
+    private static final Logger log = LoggerFactory.getLogger(ProbeSupervisor.class);
+
+    /** Where a probe's findings go, from the probe's thread. */
+    interface Findings {
+        void status(TaskRecord rec, int attempt, String message);
+
+        void unhealthy(TaskRecord rec, int attempt, String message);
+    }
+
+    private final List<TaskHealthMonitor> monitors;
+    private final TimeSource time;
+    private final Findings findings;
+    private final Map<TaskRecord, List<Thread>> probes = new HashMap<>();
+
+    ProbeSupervisor(List<TaskHealthMonitor> monitors, TimeSource time, Findings findings) {
+        this.monitors = List.copyOf(monitors);
+        this.time = time;
+        this.findings = findings;
+    }
+
+    /** Starts probing the launched attempt with every monitor that applies to it. */
+    void start(TaskRecord rec, List<TaskHealthMonitor> executorsOwn) {
+        List<TaskHealthMonitor> all = monitors;
+        if (!executorsOwn.isEmpty()) {
+            all = new ArrayList<>(monitors);
+            all.addAll(executorsOwn);
+        }
+        if (all.isEmpty()) {
+            return;
+        }
+        TaskHandle task = rec.task;
+        SubmittedTask submitted = rec.submitted;
+        int attempt = task.attempt();
+        List<Thread> threads = new ArrayList<>();
+        for (TaskHealthMonitor monitor : all) {
+            Duration period;
+            int threshold;
+            try {
+                if (!PluginCalls.call(monitor, () -> monitor.appliesTo(task))) {
+                    continue;
+                }
+                period = PluginCalls.call(monitor, monitor::period);
+                threshold = PluginCalls.call(monitor, monitor::failureThreshold);
+            } catch (RuntimeException e) {
+                log.warn("health monitor '{}' failed in appliesTo, period or failureThreshold: {}", monitor.id(),
+                        e.toString());
+                continue;
+            }
+            threads.add(HealthProbeLoop.start("probe-" + monitor.id() + "-" + rec.id, time, period, threshold,
+                    monitor.getClass().getClassLoader(), () -> monitor.probe(task, submitted),
+                    new HealthProbeLoop.Outcome() {
+                        @Override
+                        public void status(String message) {
+                            findings.status(rec, attempt, message);
+                        }
+
+                        @Override
+                        public void unhealthy(String message) {
+                            findings.unhealthy(rec, attempt, "health monitor '" + monitor.id() + "': " + message);
+                        }
+                    }));
+        }
+        if (!threads.isEmpty()) {
+            probes.put(rec, threads);
+        }
+    }
+
+    /** The attempt ended: its probes stop. */
+    void stop(TaskRecord rec) {
+        List<Thread> threads = probes.remove(rec);
+        if (threads != null) {
+            threads.forEach(Thread::interrupt);
+        }
+    }
+
+    /** The run ended: every probe stops. */
+    void stopAll() {
+        probes.values().forEach(threads -> threads.forEach(Thread::interrupt));
+        probes.clear();
+    }
+}
