@@ -1,5 +1,7 @@
 package dev.sluice.bench;
 
+import dev.sluice.host.monitor.ProcessPlan;
+import dev.sluice.host.monitor.RunOptions;
 import dev.sluice.host.config.EffectiveProcess;
 import dev.sluice.host.config.OperatorConfig;
 import dev.sluice.host.monitor.ExecutorSetup;
@@ -36,8 +38,8 @@ final class Harness {
         Pipeline pipeline = PipelineLoader.load(yaml);
         EffectiveProcess process = OperatorConfig.empty().resolve(pipeline.processes().get("t"));
         TaskPollingMonitor monitor = TaskPollingMonitor.builder(
-                new TaskPollingMonitor.Options("bench", dir.resolve("work"), Duration.ofSeconds(1), false),
-                List.of(new TaskPollingMonitor.ProcessPlan(process, process.expand(dir))))
+                new RunOptions("bench", dir.resolve("work"), Duration.ofSeconds(1), false),
+                List.of(new ProcessPlan(process, process.expand(dir))))
                 .executors(List.of(new ExecutorSetup(executor, 0, null, Duration.ofSeconds(1),
                         Settings.of(Map.of(), "bench"))))
                 .gates(List.of(gate)).preparer(new WorkDirs(dir.resolve("work"), "bench")).build();

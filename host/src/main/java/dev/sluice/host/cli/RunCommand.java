@@ -1,5 +1,6 @@
 package dev.sluice.host.cli;
 
+import dev.sluice.host.monitor.RunOptions;
 import dev.sluice.host.env.action.ActionException;
 import dev.sluice.host.env.action.SessionSecrets;
 import dev.sluice.host.env.session.EnvironmentSession;
@@ -264,7 +265,7 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
                 wrappers.add(session.wrapper());
             }
             TaskPollingMonitor monitor = TaskPollingMonitor.builder(
-                    new TaskPollingMonitor.Options(runId, workRoot, KILL_GRACE, resume, plan.pipeline().name(),
+                    new RunOptions(runId, workRoot, KILL_GRACE, resume, plan.pipeline().name(),
                             endpoint), plan.plans())
                     .executors(plan.executors()).gates(gates).wrappers(wrappers).healthMonitors(monitors)
                     .preparer(new WorkDirs(workRoot, runId)).time(time).listener(RunListener.of(listeners)).build();

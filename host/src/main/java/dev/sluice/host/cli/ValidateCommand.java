@@ -1,6 +1,6 @@
 package dev.sluice.host.cli;
 
-import dev.sluice.host.monitor.TaskPollingMonitor.ProcessPlan;
+import dev.sluice.host.monitor.ProcessPlan;
 import dev.sluice.host.run.ExitCodes;
 import dev.sluice.host.run.RunPlan;
 import dev.sluice.spi.TimeSource;

@@ -73,7 +73,7 @@ final class ExecutorRuntime {
      *
      * @param wake called from any thread when the executor says a status changed
      */
-    static ExecutorRuntime start(ExecutorSetup setup, Duration pollInterval, TaskPollingMonitor.Options options,
+    static ExecutorRuntime start(ExecutorSetup setup, Duration pollInterval, RunOptions options,
             TimeSource time, RunListener listener, Runnable wake) {
         TaskExecutor executor = setup.executor();
         ExecutorRuntime[] holder = new ExecutorRuntime[1];

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /** What an executor gets from the run at start: its settings, the run's names and clock, a way to wake the loop. */
-record RunExecutorContext(TaskPollingMonitor.Options options, Settings config, TimeSource time,
+record RunExecutorContext(RunOptions options, Settings config, TimeSource time,
         Optional<CallbackEndpoint> callbacks, Runnable wake) implements ExecutorContext {
 
     @Override

@@ -1,7 +1,6 @@
 package dev.sluice.host.monitor;
 
 import dev.sluice.host.config.TaskSpec;
-import dev.sluice.host.monitor.TaskPollingMonitor.ProcessPlan;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

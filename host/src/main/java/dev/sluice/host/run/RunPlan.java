@@ -7,7 +7,7 @@ import dev.sluice.host.config.OperatorConfig;
 import dev.sluice.host.config.TaskSpec;
 import dev.sluice.host.executor.local.LocalExecutor;
 import dev.sluice.host.monitor.ExecutorSetup;
-import dev.sluice.host.monitor.TaskPollingMonitor.ProcessPlan;
+import dev.sluice.host.monitor.ProcessPlan;
 import dev.sluice.host.yaml.InvalidInputException;
 import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.PipelineLoader;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.host.config.EffectiveProcess;
 import dev.sluice.host.config.OperatorConfig;
-import dev.sluice.host.monitor.TaskPollingMonitor.ProcessPlan;
+import dev.sluice.host.monitor.ProcessPlan;
 import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.PipelineLoader;
 import dev.sluice.host.task.TaskState;
@@ -62,7 +62,7 @@ class AttemptEndedTest {
             EffectiveProcess p = OperatorConfig.empty().resolve(pipeline.processes().get(name));
             plans.add(new ProcessPlan(p, p.expand(dir)));
         }
-        return TaskPollingMonitor.builder(new TaskPollingMonitor.Options("t", dir.resolve("work"), Duration.ZERO,
+        return TaskPollingMonitor.builder(new RunOptions("t", dir.resolve("work"), Duration.ZERO,
                 false), plans).executors(List.of(new ExecutorSetup(executor, queueSize, null, Duration.ofMillis(50),
                         Settings.of(Map.of(), "test"))))
                 .gates(List.of(gates)).wrappers(wrappers).preparer(new WorkDirs(dir.resolve("work"), "t"))

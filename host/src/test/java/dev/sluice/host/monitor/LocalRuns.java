@@ -3,7 +3,7 @@ package dev.sluice.host.monitor;
 import dev.sluice.host.config.EffectiveProcess;
 import dev.sluice.host.config.OperatorConfig;
 import dev.sluice.host.executor.local.LocalExecutor;
-import dev.sluice.host.monitor.TaskPollingMonitor.ProcessPlan;
+import dev.sluice.host.monitor.ProcessPlan;
 import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.PipelineLoader;
 import dev.sluice.host.run.WorkDirs;
@@ -40,7 +40,7 @@ public final class LocalRuns {
         }
         Path work = dir.resolve("work");
         TaskPollingMonitor monitor = TaskPollingMonitor.builder(
-                new TaskPollingMonitor.Options(RUN_ID, work, Duration.ofSeconds(1), false, pipeline.name()), plans)
+                new RunOptions(RUN_ID, work, Duration.ofSeconds(1), false, pipeline.name()), plans)
                 .executors(List.of(new ExecutorSetup(new LocalExecutor(), 0, null, Duration.ofMillis(20),
                         Settings.of(localConfig, "test config"))))
                 .gates(gates).preparer(new WorkDirs(work, RUN_ID)).listener(listener).build();

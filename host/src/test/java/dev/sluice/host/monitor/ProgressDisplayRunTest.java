@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.host.config.EffectiveProcess;
 import dev.sluice.host.config.OperatorConfig;
-import dev.sluice.host.monitor.TaskPollingMonitor.ProcessPlan;
+import dev.sluice.host.monitor.ProcessPlan;
 import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.PipelineLoader;
 import dev.sluice.host.progress.ProgressDisplay;
@@ -55,7 +55,7 @@ class ProgressDisplayRunTest {
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         FakeExecutor ex = new FakeExecutor(ExecutorCapacity.unlimited());
         TaskPollingMonitor monitor = TaskPollingMonitor.builder(
-                new TaskPollingMonitor.Options("t", dir.resolve("work"), Duration.ZERO, false), plans)
+                new RunOptions("t", dir.resolve("work"), Duration.ZERO, false), plans)
                 .executors(List.of(new ExecutorSetup(ex, 0, null, Duration.ofMillis(50), Settings.of(Map.of(), "test"))))
                 .preparer(new WorkDirs(dir.resolve("work"), "t"))
                 .listener(new ProgressDisplay(out, false, TimeSource.system())).build();

@@ -8,7 +8,7 @@ import dev.sluice.host.config.EffectiveProcess;
 import dev.sluice.host.config.OperatorConfig;
 import dev.sluice.host.metrics.HostMetrics;
 import dev.sluice.host.metrics.RunMetrics;
-import dev.sluice.host.monitor.TaskPollingMonitor.ProcessPlan;
+import dev.sluice.host.monitor.ProcessPlan;
 import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.PipelineLoader;
 import dev.sluice.host.run.WorkDirs;
@@ -54,7 +54,7 @@ class RunMetricsTest {
             plans.add(new ProcessPlan(p, p.expand(dir)));
         }
         executor.clock = clock;
-        return TaskPollingMonitor.builder(new TaskPollingMonitor.Options("run-1", dir.resolve("work"), Duration.ZERO,
+        return TaskPollingMonitor.builder(new RunOptions("run-1", dir.resolve("work"), Duration.ZERO,
                 false), plans).executors(List.of(new ExecutorSetup(executor, 0, null, Duration.ofMillis(50),
                         Settings.of(Map.of(), "test")))).gates(List.of(gate))
                 .preparer(new WorkDirs(dir.resolve("work"), "run-1")).time(clock).listener(metrics).build();

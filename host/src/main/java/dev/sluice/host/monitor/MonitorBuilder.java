@@ -1,0 +1,71 @@
+package dev.sluice.host.monitor;
+
+import dev.sluice.spi.TaskHealthMonitor;
+import dev.sluice.spi.TaskReadinessGate;
+import dev.sluice.spi.TaskWrapper;
+import dev.sluice.spi.TimeSource;
+import java.util.List;
+
+/** Puts a {@link TaskPollingMonitor} together: the options and plans are required, every part else defaults to none. */
+public final class MonitorBuilder {
+    final RunOptions options;
+    final List<ProcessPlan> plans;
+    List<ExecutorSetup> executors = List.of();
+    List<TaskReadinessGate> gates = List.of();
+    List<TaskWrapper> wrappers = List.of();
+    List<TaskHealthMonitor> healthMonitors = List.of();
+    TaskPreparer preparer;
+    TimeSource time = TimeSource.system();
+    RunListener listener = new RunListener() {
+    };
+
+    MonitorBuilder(RunOptions options, List<ProcessPlan> plans) {
+        this.options = options;
+        this.plans = List.copyOf(plans);
+    }
+
+    public MonitorBuilder executors(List<ExecutorSetup> value) {
+        executors = List.copyOf(value);
+        return this;
+    }
+
+    public MonitorBuilder gates(List<TaskReadinessGate> value) {
+        gates = List.copyOf(value);
+        return this;
+    }
+
+    /** Plugin wrappers and the environments' wrapper alike, in any order: their priorities order them. */
+    public MonitorBuilder wrappers(List<TaskWrapper> value) {
+        wrappers = List.copyOf(value);
+        return this;
+    }
+
+    public MonitorBuilder healthMonitors(List<TaskHealthMonitor> value) {
+        healthMonitors = List.copyOf(value);
+        return this;
+    }
+
+    /** Makes each attempt's work directory; required. */
+    public MonitorBuilder preparer(TaskPreparer value) {
+        preparer = value;
+        return this;
+    }
+
+    /** The run's clock; a fake one moves the loop on in tests. */
+    public MonitorBuilder time(TimeSource value) {
+        time = value;
+        return this;
+    }
+
+    public MonitorBuilder listener(RunListener value) {
+        listener = value;
+        return this;
+    }
+
+    public TaskPollingMonitor build() {
+        if (preparer == null) {
+            throw new IllegalStateException("a monitor needs a TaskPreparer");
+        }
+        return new TaskPollingMonitor(this);
+    }
+}

@@ -1,0 +1,243 @@
+package dev.sluice.host.monitor;
+
+import dev.sluice.host.config.EffectiveProcess;
+import dev.sluice.host.logging.TaskLogContext;
+import dev.sluice.host.task.TaskState;
+import dev.sluice.spi.AttemptOutcome;
+import dev.sluice.spi.SubmittedTask;
+import dev.sluice.spi.TaskStatus;
+import dev.sluice.spi.Units;
+import dev.sluice.spi.WrappedTask;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How attempts end, applied: a terminal status (with what the kill schedule and the attempt's wrappers
+ * say, through {@link AttemptPolicy}), a failure and its error strategy, kills the run orders (a time
+ * limit, a failing probe, the run stopping) and what the kill schedule says is due. Owned by the
+ * monitor's thread.
+ */
+final class Outcomes {
+    private static final Logger log = LoggerFactory.getLogger(Outcomes.class);
+
+    private final RunState run;
+    private final TaskPreparer preparer;
+    private final ProbeSupervisor probes;
+    private final Duration runGrace;
+
+    Outcomes(RunState run, TaskPreparer preparer, ProbeSupervisor probes, Duration runGrace) {
+        this.run = run;
+        this.preparer = preparer;
+        this.probes = probes;
+        this.runGrace = runGrace;
+    }
+
+    /** A status the executor reported for a running attempt. */
+    void apply(TaskRecord rec, TaskStatus status) {
+        if (!status.state().isTerminal()) {
+            if (status.state() == TaskStatus.State.RUNNING && rec.state == TaskState.SUBMITTED) {
+                rec.startedAt = status.startedAt() != null ? status.startedAt() : run.time.now();
+                run.setState(rec, TaskState.RUNNING);
+                // The limit counts from the start: time waiting in a cluster's queue is not the task's.
+                if (rec.timeLimit != null) {
+                    run.kills.limit(rec, run.time.nanoTime() + rec.timeLimit.toNanos());
+                }
+            }
+            return;
+        }
+        rec.executor.active.remove(rec.submitted);
+        rec.executor.release(rec.task.resources());
+        rec.process.active--;
+        probes.stop(rec);
+        KillSchedule.KillOrder kill = run.kills.ended(rec);
+        WrappedTask.Ending wrapped = rec.wrapping.ended();
+        if (rec.wrapperFailure != null) {
+            wrapped = new WrappedTask.Ending(Optional.of(rec.wrapperFailure), wrapped.explanation());
+        }
+        rec.completedAt = status.completedAt() != null ? status.completedAt() : run.time.now();
+        if (rec.startedAt == null) {
+            rec.startedAt = status.startedAt() != null ? status.startedAt() : rec.submittedAt;
+        }
+        rec.exitCode = status.exitCode();
+        rec.peakRss = status.peakRssBytes();
+        if (rec.exitCode != null) {
+            preparer.ended(rec.files, rec.exitCode);
+        }
+        switch (AttemptPolicy.afterEnd(status, kill, wrapped)) {
+            case AttemptPolicy.Verdict.Succeeded s -> {
+                preparer.succeeded(rec);
+                run.concludeAttempt(rec, TaskState.SUCCEEDED, AttemptOutcome.succeeded());
+            }
+            case AttemptPolicy.Verdict.Cancelled c -> {
+                rec.error = c.reason();
+                run.concludeAttempt(rec, TaskState.CANCELLED, AttemptOutcome.of(c.kind(), rec.exitCode, c.reason(),
+                        false));
+            }
+            case AttemptPolicy.Verdict.Failed f -> fail(rec, f.reason(), f.retryable(), f.kind());
+        }
+    }
+
+    /** An attempt failed; retry it or apply the process's error strategy. */
+    void fail(TaskRecord rec, String reason, boolean retryable, AttemptOutcome.Kind kind) {
+        try (var logContext = TaskLogContext.of(rec.id, rec.processName())) {
+            rec.error = reason;
+            if (rec.completedAt == null) {
+                rec.completedAt = run.time.now();
+            }
+            run.listener.attemptFinished(rec, TaskState.FAILED);
+            EffectiveProcess p = rec.process.effective();
+            int attempt = rec.attempt();
+            AttemptPolicy.Decision decision = AttemptPolicy.afterFailure(p.errorStrategy(), p.maxRetries(),
+                    p.retryBackoff(), attempt, retryable, run.stopping);
+            // Before a retry is gated again: what the gates gave this attempt goes back first.
+            run.attemptEnded(rec, AttemptOutcome.of(kind, rec.exitCode, reason,
+                    decision instanceof AttemptPolicy.Decision.Retry));
+            switch (decision) {
+                case AttemptPolicy.Decision.Retry retry -> {
+                    rec.retryDueNanos = run.time.nanoTime() + retry.delay().toNanos();
+                    log.info("task {} ({}) attempt {} failed: {}; retrying in {}", rec.id, rec.name(), attempt,
+                            reason, Units.formatDuration(retry.delay()));
+                    run.setState(rec, TaskState.RETRY_WAIT);
+                    run.retries.add(rec);
+                }
+                case AttemptPolicy.Decision.Ignore ignore -> run.conclude(rec, TaskState.IGNORED);
+                case AttemptPolicy.Decision.Finish finish -> {
+                    run.failed = true;
+                    run.conclude(rec, TaskState.FAILED);
+                    stopSubmitting("task " + rec.id + " (" + rec.name() + ") failed; errorStrategy finish lets "
+                            + "running tasks end");
+                }
+                case AttemptPolicy.Decision.Terminate terminate -> {
+                    run.failed = true;
+                    run.conclude(rec, TaskState.FAILED);
+                    stopRun("task " + rec.id + " (" + rec.name() + ") failed");
+                }
+            }
+        }
+    }
+
+    /** Nothing new starts; tasks not yet submitted are cancelled; running ones go on. */
+    void stopSubmitting(String reason) {
+        if (run.stopping) {
+            return;
+        }
+        run.stopping = true;
+        run.stopReason = reason;
+        for (TaskRecord rec : run.graph.tasks()) {
+            switch (rec.state) {
+                case WAITING -> {
+                    if (rec.process.released) {
+                        run.finishUnstarted(rec, TaskState.CANCELLED, reason);
+                    }
+                }
+                case GATED, QUEUED, RETRY_WAIT -> {
+                    if (rec.state == TaskState.GATED && run.gates != null) {
+                        run.gates.cancel(rec.task.id());
+                    }
+                    rec.executor.ready.remove(rec);
+                    run.retries.remove(rec);
+                    rec.error = reason;
+                    if (rec.state == TaskState.RETRY_WAIT) {
+                        run.conclude(rec, TaskState.CANCELLED);
+                    } else {
+                        run.concludeAttempt(rec, TaskState.CANCELLED, AttemptOutcome.of(AttemptOutcome.Kind.CANCELLED,
+                                null, reason, false));
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        // Processes not yet released end as cancelled too.
+        for (ProcessRuntime p : run.graph.releaseTheRest()) {
+            for (TaskRecord rec : p.tasks) {
+                run.finishUnstarted(rec, TaskState.CANCELLED, reason);
+            }
+        }
+    }
+
+    /** Everything stops: not-yet-submitted tasks are cancelled and running ones are killed. */
+    void stopRun(String reason) {
+        stopSubmitting(reason);
+        run.killing = true;
+        for (ExecutorRuntime exec : run.executors.values()) {
+            kill(exec.active.values().stream().filter(rec -> !run.kills.isKilled(rec)).toList(), reason, false,
+                    AttemptOutcome.Kind.KILLED);
+        }
+    }
+
+    /**
+     * Kills attempts and records why: each is asked to stop and forced when its own grace has passed (the
+     * longest its wrappers ask for, or the run's).
+     */
+    void kill(List<TaskRecord> toKill, String reason, boolean isFailure, AttemptOutcome.Kind kind) {
+        Map<ExecutorRuntime, Map<Duration, List<SubmittedTask>>> batches = new LinkedHashMap<>();
+        for (TaskRecord rec : toKill) {
+            Duration grace = rec.wrapping.killGrace(runGrace);
+            run.kills.killed(rec, reason, isFailure, kind, run.time.nanoTime(), grace);
+            rec.wrapping.beforeCancel(grace);
+            batches.computeIfAbsent(rec.executor, e -> new LinkedHashMap<>())
+                    .computeIfAbsent(grace, g -> new ArrayList<>()).add(rec.submitted);
+        }
+        batches.forEach((exec, byGrace) -> byGrace.forEach((grace, batch) -> exec.end(batch, grace)));
+    }
+
+    /** A running attempt that must not go on (unhealthy, broke its wrapper's protocol) is killed and failed. */
+    void killFailing(TaskRecord rec, int attempt, String what, String reason) {
+        if (rec.attempt() != attempt || !RunState.running(rec) || run.kills.isKilled(rec)) {
+            return;
+        }
+        log.warn("task {} ({}) {}, killing it: {}", rec.id, rec.name(), what, reason);
+        kill(List.of(rec), reason, true, AttemptOutcome.Kind.FAILED);
+    }
+
+    /** A wrapper found the attempt broken: it is killed, and fails when it ends. */
+    void wrapperFailed(TaskRecord rec, int attempt, String reason) {
+        if (rec.attempt() == attempt && rec.wrapperFailure == null) {
+            rec.wrapperFailure = reason;
+            killFailing(rec, attempt, "broke its wrapper's protocol", reason);
+        }
+    }
+
+    /**
+     * What the kill schedule says is due: time limits the executor did not enforce, forces after a
+     * grace, and killed attempts whose end never came (taken as ended; their gates hear ABANDONED, so
+     * that what is exclusive stays out of reach).
+     */
+    void enforceKills() {
+        long now = run.time.nanoTime();
+        for (TaskRecord rec : run.kills.pastTimeLimit(now)) {
+            if (!run.kills.isKilled(rec) && RunState.running(rec)) {
+                String reason = "ran past its time limit of " + Units.formatDuration(rec.timeLimit);
+                log.warn("task {} ({}) {}, killing it", rec.id, rec.name(), reason);
+                kill(List.of(rec), reason, true, AttemptOutcome.Kind.TIMED_OUT);
+            }
+        }
+        Map<ExecutorRuntime, List<SubmittedTask>> forces = new LinkedHashMap<>();
+        for (TaskRecord rec : run.kills.dueForce(now)) {
+            if (RunState.running(rec)) {
+                forces.computeIfAbsent(rec.executor, e -> new ArrayList<>()).add(rec.submitted);
+            }
+        }
+        forces.forEach((exec, batch) -> exec.end(batch, Duration.ZERO));
+        for (TaskRecord rec : run.kills.unconfirmed(now)) {
+            if (!run.kills.isKilled(rec)) {
+                continue; // its end was applied while another's was
+            }
+            if (!RunState.running(rec)) {
+                run.kills.ended(rec); // nothing left to wait for
+                continue;
+            }
+            run.kills.abandon(rec);
+            log.warn("task {} ({}) did not confirm its end after being killed; giving up on it", rec.id, rec.name());
+            apply(rec, TaskStatus.ended(TaskStatus.State.CANCELLED, "killed; the executor did not confirm the end",
+                    null, rec.startedAt, run.time.now()));
+        }
+    }
+}

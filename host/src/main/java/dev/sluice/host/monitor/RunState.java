@@ -1,0 +1,126 @@
+package dev.sluice.host.monitor;
+
+import dev.sluice.gate.TaskGateManager;
+import dev.sluice.host.monitor.RunGraph.Next;
+import dev.sluice.host.task.TaskState;
+import dev.sluice.spi.AttemptOutcome;
+import dev.sluice.spi.TimeSource;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.PriorityQueue;
+
+/**
+ * What the {@link Dispatcher} and {@link Outcomes} share about one run: its graph and executors, the
+ * tasks waiting to retry, the kill schedule, whether the run is stopping, and the one way a task
+ * changes state (so listeners, gates and the graph hear of every change alike). Owned by the
+ * monitor's thread.
+ */
+final class RunState {
+    final RunGraph graph;
+    final Map<String, ExecutorRuntime> executors = new LinkedHashMap<>();
+    final RunListener listener;
+    final TimeSource time;
+    final KillSchedule kills = new KillSchedule();
+    final PriorityQueue<TaskRecord> retries = new PriorityQueue<>(Comparator.comparingLong(t -> t.retryDueNanos));
+    /** What ended tasks let go and the dispatcher has yet to apply. */
+    private final Deque<Next> released = new ArrayDeque<>();
+    private Consumer<Next> follower = next -> { };
+    private boolean following;
+    /** The gates, or {@code null} when no plugin has any. */
+    TaskGateManager gates;
+    /** Set once nothing new may start. */
+    boolean stopping;
+    /** Set once the run kills its tasks: a launch still in flight is killed when it lands. */
+    boolean killing;
+    boolean cancelled;
+    boolean failed;
+    String stopReason;
+
+    RunState(RunGraph graph, RunListener listener, TimeSource time) {
+        this.graph = graph;
+        this.listener = listener;
+        this.time = time;
+    }
+
+    void setState(TaskRecord rec, TaskState to) {
+        TaskState from = rec.state;
+        if (from != to) {
+            rec.state = to;
+            listener.stateChanged(rec, from, to);
+        }
+    }
+
+    /** Who applies what the graph lets go: the dispatcher. */
+    void followWith(Consumer<Next> value) {
+        follower = value;
+    }
+
+    /**
+     * Applies what the graph let go, at once. What that in turn lets go joins the same queue instead of
+     * a deeper call, so a long chain of processes costs no stack.
+     */
+    void follow(List<Next> next) {
+        released.addAll(next);
+        if (following) {
+            return;
+        }
+        following = true;
+        try {
+            Next n;
+            while ((n = released.poll()) != null) {
+                follower.accept(n);
+            }
+        } finally {
+            following = false;
+        }
+    }
+
+    /** The task reached a terminal state; what that lets go is released or skipped. */
+    void conclude(TaskRecord rec, TaskState state) {
+        setState(rec, state);
+        follow(graph.taskEnded(rec));
+    }
+
+    /**
+     * The current attempt ended as {@code state}: listeners and the gates that admitted it hear so, then
+     * the task reaches that state.
+     */
+    void concludeAttempt(TaskRecord rec, TaskState state, AttemptOutcome outcome) {
+        listener.attemptFinished(rec, state);
+        attemptEnded(rec, outcome);
+        conclude(rec, state);
+    }
+
+    /** A task that never ran ends, with why. */
+    void finishUnstarted(TaskRecord rec, TaskState state, String reason) {
+        if (!rec.state.isTerminal()) {
+            rec.error = reason;
+            conclude(rec, state);
+        }
+    }
+
+    /** Tells the gates that admitted the attempt that it ended (see TaskReadinessGate.attemptEnded). */
+    void attemptEnded(TaskRecord rec, AttemptOutcome outcome) {
+        if (gates != null && rec.task != null) {
+            gates.attemptEnded(rec.task, outcome);
+        }
+    }
+
+    /** Shows a status message of the current attempt; one for an attempt that has moved on is dropped. */
+    void showStatus(TaskRecord rec, int attempt, String message) {
+        if (rec.attempt() == attempt && !rec.state.isTerminal()) {
+            rec.status = message;
+            listener.statusChanged(rec);
+        }
+    }
+
+    /** Whether the attempt is with its executor now. */
+    static boolean running(TaskRecord rec) {
+        return rec.submitted != null && rec.executor.active.containsKey(rec.submitted);
+    }
+}
