@@ -18,6 +18,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns a gated attempt into what its executor launches: the task's command put through every
@@ -25,6 +27,7 @@ import java.util.function.Consumer;
  * on the executor's submit threads. Returns what happened; the loop decides what follows.
  */
 final class Launcher {
+    private static final Logger log = LoggerFactory.getLogger(Launcher.class);
     private final List<TaskWrapper> wrappers;
 
     Launcher(List<TaskWrapper> wrappers) {
@@ -130,17 +133,17 @@ final class Launcher {
         }
 
         void launched(WrappedTask.Reports reports) {
-            wrapped.forEach(w -> PluginCalls.call(w, () -> {
+            wrapped.forEach(w -> quietly(w, "launched", () -> {
                 w.launched(reports);
                 return null;
-            }));
+            }, null));
         }
 
         void beforeCancel(Duration grace) {
-            wrapped.forEach(w -> PluginCalls.call(w, () -> {
+            wrapped.forEach(w -> quietly(w, "beforeCancel", () -> {
                 w.beforeCancel(grace);
                 return null;
-            }));
+            }, null));
         }
 
         /** Every wrapper's verdict, innermost first: the first failure and the first explanation win. */
@@ -148,11 +151,26 @@ final class Launcher {
             Optional<String> failure = Optional.empty();
             Optional<String> explanation = Optional.empty();
             for (WrappedTask w : wrapped) {
-                WrappedTask.Ending ending = PluginCalls.call(w, w::ended);
+                WrappedTask.Ending ending = quietly(w, "ended", w::ended, WrappedTask.Ending.NONE);
                 failure = failure.or(ending::failure);
                 explanation = explanation.or(ending::explanation);
             }
             return new WrappedTask.Ending(failure, explanation);
+        }
+
+        /**
+         * A wrapper's hook that fails is logged and skipped: the attempt runs on, and a broken watch
+         * must not stop the run.
+         */
+        private static <T> T quietly(WrappedTask w, String hook, PluginCalls.ThrowingSupplier<T, RuntimeException> call,
+                T fallback) {
+            try {
+                T result = PluginCalls.call(w, call);
+                return result == null ? fallback : result;
+            } catch (RuntimeException e) {
+                log.warn("a task wrapper failed in {}: {}", hook, PluginCalls.describe(e), e);
+                return fallback;
+            }
         }
     }
 }

@@ -18,6 +18,8 @@ public final class MonitorBuilder {
     TimeSource time = TimeSource.system();
     RunListener listener = new RunListener() {
     };
+    /** How the loop waits; {@code null} for the clock's own ({@link Wakeups#on}). */
+    Wakeups wakeups;
 
     MonitorBuilder(RunOptions options, List<ProcessPlan> plans) {
         this.options = options;
@@ -54,6 +56,12 @@ public final class MonitorBuilder {
     /** The run's clock; a fake one moves the loop on in tests. */
     public MonitorBuilder time(TimeSource value) {
         time = value;
+        return this;
+    }
+
+    /** How the loop waits, for tests that watch it go idle. */
+    MonitorBuilder wakeups(Wakeups value) {
+        wakeups = value;
         return this;
     }
 

@@ -22,15 +22,31 @@ final class Signal {
         }
     }
 
-    /** Waits up to {@code nanos} for a signal; returns at once if one is pending. Clears it. */
-    void await(long nanos) throws InterruptedException {
+    /** Whether a signal is waiting to be taken. */
+    boolean pending() {
+        lock.lock();
+        try {
+            return pending;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits up to {@code nanos} for a signal; returns at once if one is pending. Clears it.
+     *
+     * @return whether a signal came
+     */
+    boolean await(long nanos) throws InterruptedException {
         lock.lockInterruptibly();
         try {
             long left = nanos;
             while (!pending && left > 0) {
                 left = raised.awaitNanos(left);
             }
+            boolean came = pending;
             pending = false;
+            return came;
         } finally {
             lock.unlock();
         }

@@ -53,7 +53,7 @@ public final class TaskPollingMonitor {
     TaskPollingMonitor(MonitorBuilder b) {
         this.options = b.options;
         this.time = b.time;
-        this.wakeups = Wakeups.on(b.time);
+        this.wakeups = b.wakeups != null ? b.wakeups : Wakeups.on(b.time);
         this.listener = b.listener;
         this.preparer = b.preparer;
         this.gateList = b.gates;
@@ -135,7 +135,7 @@ public final class TaskPollingMonitor {
             while (!run.graph.finished()) {
                 step();
                 if (!run.graph.finished()) {
-                    wakeups.await(signal, nanosUntilNextWake());
+                    wakeups.awaitUntil(signal, nextWake());
                 }
             }
             listener.tick();
@@ -212,7 +212,8 @@ public final class TaskPollingMonitor {
         return interval;
     }
 
-    private long nanosUntilNextWake() {
+    /** When, on the clock, the loop must look again even if nothing is posted. */
+    private long nextWake() {
         long now = time.nanoTime();
         long wake = now + TICK.toNanos();
         if (!run.retries.isEmpty()) {
@@ -223,8 +224,7 @@ public final class TaskPollingMonitor {
                 wake = Math.min(wake, exec.nextPollNanos);
             }
         }
-        wake = run.kills.nextDue(dispatcher.admission().nextDue(now, wake));
-        return Math.max(0, wake - now);
+        return run.kills.nextDue(dispatcher.admission().nextDue(now, wake));
     }
 
     private void shutdown() {

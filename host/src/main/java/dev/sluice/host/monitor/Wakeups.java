@@ -6,30 +6,26 @@ import java.time.Duration;
 /**
  * How the loop waits for its next wake-up: until something is posted to it (a {@link Signal}) or the
  * next thing it must do falls due on the run's clock. On the real clock that is one timed wait; on any
- * other (a test's fake clock) a sleeper on that clock raises the signal when its time comes, so a
- * test moves the loop on by moving the clock.
+ * other (a test's fake clock) the loop looks at that clock every millisecond while it waits, so a test
+ * moves the loop on by moving the clock.
  */
 interface Wakeups {
-    /** Waits until {@code signal} is raised or {@code nanos} have passed on the clock; clears the signal. */
-    void await(Signal signal, long nanos) throws InterruptedException;
+    /**
+     * Waits until {@code signal} is raised or the clock reads {@code wakeNanos} (a time on the clock,
+     * not a span, so a clock moved before the wait begins still counts); clears the signal.
+     */
+    void awaitUntil(Signal signal, long wakeNanos) throws InterruptedException;
 
     static Wakeups on(TimeSource time) {
         if (time == TimeSource.system()) {
-            return Signal::await;
+            return (signal, wakeNanos) -> signal.await(wakeNanos - time.nanoTime());
         }
-        return (signal, nanos) -> {
-            Thread sleeper = Thread.ofVirtual().name("sluice-monitor-wakeup").start(() -> {
-                try {
-                    time.sleep(Duration.ofNanos(nanos));
-                    signal.raise();
-                } catch (InterruptedException e) {
-                    // The loop woke for another reason.
+        long slice = Duration.ofMillis(1).toNanos();
+        return (signal, wakeNanos) -> {
+            while (time.nanoTime() < wakeNanos) {
+                if (signal.await(slice)) {
+                    return;
                 }
-            });
-            try {
-                signal.await(Long.MAX_VALUE);
-            } finally {
-                sleeper.interrupt();
             }
         };
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.host.config.EffectiveProcess;
 import dev.sluice.host.config.OperatorConfig;
 import dev.sluice.host.monitor.ProcessPlan;
+import dev.sluice.host.pipeline.Backoff;
 import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.PipelineLoader;
 import dev.sluice.host.task.TaskState;
@@ -44,6 +45,8 @@ class AttemptEndedTest {
     Path dir;
 
     private final FakeExecutor executor = new FakeExecutor(ExecutorCapacity.unlimited());
+    /** The loop on a fake clock: time moves only when a test moves it. */
+    private final SteppedLoop loop = new SteppedLoop();
 
     /** Each task's latest state, by name, as the monitor's listener saw it. */
     private final Map<String, TaskState> states = new ConcurrentHashMap<>();
@@ -66,6 +69,7 @@ class AttemptEndedTest {
                 false), plans).executors(List.of(new ExecutorSetup(executor, queueSize, null, Duration.ofMillis(50),
                         Settings.of(Map.of(), "test"))))
                 .gates(List.of(gates)).wrappers(wrappers).preparer(new WorkDirs(dir.resolve("work"), "t"))
+                .time(loop.clock).wakeups(loop)
                 .listener(new RunListener() {
                     @Override
                     public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
@@ -74,14 +78,17 @@ class AttemptEndedTest {
                 }).build();
     }
 
+    /** Runs the monitor on a thread of its own (the common pool may have a single thread). */
     private static CompletableFuture<RunResult> start(TaskPollingMonitor monitor) {
-        return CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("monitor").start(() -> {
             try {
-                return monitor.run();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
+                result.complete(monitor.run());
+            } catch (InterruptedException | RuntimeException e) {
+                result.completeExceptionally(e);
             }
         });
+        return result;
     }
 
     @Test
@@ -94,8 +101,8 @@ class AttemptEndedTest {
         TaskLaunch first = executor.nextSubmission();
         // What the gate assigned reaches the executor on the task it launches.
         assertThat(first.task().assigned()).isEqualTo(Map.of("seat", List.of("seat-of-" + first.task().id())));
-        assertThat(executor.submissions.poll(200, TimeUnit.MILLISECONDS)).as("one seat: the second task waits")
-                .isNull();
+        loop.awaitIdle();
+        assertThat(executor.submissions.poll()).as("one seat: the second task waits").isNull();
         executor.complete(first.task().name(), 0);
         TaskLaunch second = executor.nextSubmission();
         executor.complete(second.task().name(), 0);
@@ -132,6 +139,7 @@ class AttemptEndedTest {
                   a: {command: [true], errorStrategy: retry, maxRetries: 1}
                 """, seat));
         executor.complete(executor.nextSubmission().task().name(), 1);
+        loop.advance(Backoff.DEFAULT.delayBefore(2));
         TaskLaunch retry = executor.nextSubmission();
         assertThat(retry.task().attempt()).isEqualTo(2);
         executor.complete(retry.task().name(), 0);
@@ -147,10 +155,14 @@ class AttemptEndedTest {
     @Test
     void anAttemptKilledAtItsTimeLimitGivesItBackAsTimedOut() throws Exception {
         SeatGate seat = new SeatGate(1);
-        RunResult r = start(monitor("""
+        CompletableFuture<RunResult> run = start(monitor("""
                 processes:
                   slow: {command: [true], resources: {time: 300ms}}
-                """, seat)).get(20, TimeUnit.SECONDS);
+                """, seat));
+        executor.nextSubmission();
+        loop.awaitIdle();
+        loop.clock.advance(Duration.ofMillis(300));
+        RunResult r = run.get(10, TimeUnit.SECONDS);
         assertThat(r.tasks().get(0).state()).isEqualTo(TaskState.FAILED);
         assertThat(seat.kinds()).containsExactly(Kind.TIMED_OUT);
         assertThat(seat.allReturned()).isTrue();
@@ -337,7 +349,9 @@ class AttemptEndedTest {
         monitor.cancel("stop");
 
         // The monitor gives up on the kill after the grace (zero here) and its confirmation time.
-        assertThat(run.get(30, TimeUnit.SECONDS).cancelled()).isTrue();
+        loop.awaitIdle();
+        loop.clock.advance(KillSchedule.CONFIRM);
+        assertThat(run.get(10, TimeUnit.SECONDS).cancelled()).isTrue();
         assertThat(seat.kinds()).containsExactly(Kind.ABANDONED);
     }
 

@@ -21,7 +21,6 @@ import dev.sluice.spi.LaunchCommand;
 import dev.sluice.spi.TaskLaunch;
 import dev.sluice.spi.TaskWrapper;
 import dev.sluice.spi.TaskReadinessGate;
-import dev.sluice.spi.TimeSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,11 +36,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The monitor's rules on a hand-written executor: DAG, capacity, error strategies, retries, gates, health. */
+/**
+ * The monitor's rules on a hand-written executor: DAG, capacity, error strategies, retries, gates,
+ * health. The loop runs on a fake clock ({@link SteppedLoop}): time moves only when a test moves it,
+ * and "nothing happened" is checked once the loop is idle, never by waiting.
+ */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class TaskPollingMonitorTest {
     @TempDir
     Path dir;
+
+    private final SteppedLoop loop = new SteppedLoop();
 
     private final List<String> transitions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -65,6 +70,7 @@ class TaskPollingMonitorTest {
     private TaskPollingMonitor monitor(String yaml, FakeExecutor executor, int queueSize,
             List<TaskReadinessGate> gates, List<TaskWrapper> wrappers, List<TaskHealthMonitor> health)
             throws Exception {
+        executor.clock = loop.clock;
         RunListener recorder = new RunListener() {
             @Override
             public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
@@ -86,17 +92,21 @@ class TaskPollingMonitorTest {
                 false), plans(yaml)).executors(List.of(new ExecutorSetup(executor, queueSize, null,
                         Duration.ofMillis(50), Settings.of(Map.of(), "test"))))
                 .gates(gates).wrappers(wrappers).healthMonitors(health)
-                .preparer(new WorkDirs(dir.resolve("work"), "t")).listener(recorder).build();
+                .preparer(new WorkDirs(dir.resolve("work"), "t")).listener(recorder)
+                .time(loop.clock).wakeups(loop).build();
     }
 
+    /** Runs the monitor on a thread of its own (the common pool may have a single thread). */
     private static CompletableFuture<RunResult> start(TaskPollingMonitor monitor) {
-        return CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("monitor").start(() -> {
             try {
-                return monitor.run();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
+                result.complete(monitor.run());
+            } catch (InterruptedException | RuntimeException e) {
+                result.completeExceptionally(e);
             }
         });
+        return result;
     }
 
     private static FakeExecutor unlimited() {
@@ -118,7 +128,8 @@ class TaskPollingMonitorTest {
         List<String> first = List.of(ex.nextSubmission().task().name(), ex.nextSubmission().task().name());
         assertThat(first).containsExactlyInAnyOrder("a (i=1)", "a (i=2)");
         ex.complete("a (i=1)", 0);
-        assertThat(ex.submissions.poll(200, TimeUnit.MILLISECONDS)).as("b waits for a (i=2)").isNull();
+        loop.awaitIdle();
+        assertThat(ex.submissions.poll()).as("b waits for a (i=2)").isNull();
         ex.complete("a (i=2)", 0);
         assertThat(ex.nextSubmission().task().name()).isEqualTo("b");
         ex.complete("b", 0);
@@ -157,7 +168,8 @@ class TaskPollingMonitorTest {
         ex.nextSubmission();
         ex.nextSubmission();
         ex.complete("a (i=1)", 1);
-        assertThat(ex.submissions.poll(200, TimeUnit.MILLISECONDS)).as("a (i=3) never starts").isNull();
+        loop.awaitIdle();
+        assertThat(ex.submissions.poll()).as("a (i=3) never starts").isNull();
         assertThat(run).isNotDone();
         ex.complete("a (i=2)", 0);
         RunResult r = run.get(10, TimeUnit.SECONDS);
@@ -197,6 +209,9 @@ class TaskPollingMonitorTest {
                 """, ex, 0, List.of(), List.of()));
         TaskLaunch first = ex.nextSubmission();
         ex.complete("a", 1);
+        loop.awaitIdle();
+        assertThat(ex.submissions).as("not before the backoff").isEmpty();
+        loop.advance(Duration.ofMillis(10));
         TaskLaunch second = ex.nextSubmission();
         assertThat(second.task().attempt()).isEqualTo(2);
         assertThat(second.task().key()).isEqualTo(first.task().key());
@@ -220,6 +235,7 @@ class TaskPollingMonitorTest {
                 """, ex, 0, List.of(), List.of()));
         ex.nextSubmission();
         ex.complete("a", 1);
+        loop.advance(Duration.ofMillis(1));
         assertThat(ex.nextSubmission().task().attempt()).isEqualTo(2);
         ex.complete("a", 1);
         RunResult r = run.get(10, TimeUnit.SECONDS);
@@ -237,7 +253,8 @@ class TaskPollingMonitorTest {
         // Regression (racy test): completing each task as soon as it appeared let the peak be 1.
         List<String> running = new ArrayList<>(List.of(ex.nextSubmission().task().name(),
                 ex.nextSubmission().task().name()));
-        assertThat(ex.submissions.poll(200, TimeUnit.MILLISECONDS)).as("4 cpus hold two 2-cpu tasks").isNull();
+        loop.awaitIdle();
+        assertThat(ex.submissions.poll()).as("4 cpus hold two 2-cpu tasks").isNull();
         for (int done = 0; done < 5; done++) {
             ex.complete(running.remove(0), 0);
             if (done < 3) {
@@ -259,7 +276,8 @@ class TaskPollingMonitorTest {
         for (int i = 0; i < 3; i++) {
             names.add(ex.nextSubmission().task().name());
         }
-        assertThat(ex.submissions.poll(200, TimeUnit.MILLISECONDS)).isNull();
+        loop.awaitIdle();
+        assertThat(ex.submissions.poll()).isNull();
         ex.complete(names.get(0), 0);
         TaskLaunch fourth = ex.nextSubmission();
         names.subList(1, 3).forEach(n -> ex.complete(n, 0));
@@ -293,7 +311,8 @@ class TaskPollingMonitorTest {
                 processes:
                   a: {command: [true]}
                 """, ex, 0, List.of(slow), List.of()));
-        assertThat(ex.submissions.poll(200, TimeUnit.MILLISECONDS)).isNull();
+        loop.awaitIdle();
+        assertThat(ex.submissions.poll()).isNull();
         open.countDown();
         TaskLaunch l = ex.nextSubmission();
         assertThat(passed).containsKey("a");
@@ -343,6 +362,8 @@ class TaskPollingMonitorTest {
                 processes:
                   a: {command: [true], retryBackoff: {initial: 1ms, max: 1ms, multiplier: 1}}
                 """, ex, 0, List.of(flaky), List.of()));
+        awaitTransition("a:retry-wait");
+        loop.advance(Duration.ofMillis(1));
         TaskLaunch l = ex.nextSubmission();
         assertThat(l.task().attempt()).isEqualTo(2);
         ex.complete(l.task().name(), 0);
@@ -371,9 +392,10 @@ class TaskPollingMonitorTest {
                   b: {command: [true]}
                 """, ex, 0, List.of(refusing, slow), List.of()));
         TaskLaunch b = ex.nextSubmission();
+        // A gate's end, unlike its verdict, does not wake the loop: it is shown at the next turn.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!transitions.contains("a:gate-finished:slow:interrupted") && System.nanoTime() < deadline) {
-            Thread.sleep(10);
+            loop.advance(Duration.ofMillis(250));
         }
         ex.complete(b.task().name(), 0);
         assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
@@ -418,10 +440,15 @@ class TaskPollingMonitorTest {
                 return Health.unhealthy("helper process 4242 is gone");
             }
         };
-        RunResult r = start(monitor("""
+        CompletableFuture<RunResult> run = start(monitor("""
                 processes:
                   a: {command: [true]}
-                """, ex, 0, List.of(), List.of(dead))).get(20, TimeUnit.SECONDS);
+                """, ex, 0, List.of(), List.of(dead)));
+        ex.nextSubmission();
+        loop.awaitIdle();
+        loop.clock.awaitSleepers(1, Duration.ofSeconds(10)); // the probe, waiting for its first period
+        loop.clock.advance(HealthProbeLoop.MIN_PERIOD);
+        RunResult r = run.get(10, TimeUnit.SECONDS);
         assertThat(stateOf(r, "a")).isEqualTo(TaskState.FAILED);
         assertThat(r.tasks().get(0).error()).isEqualTo("health monitor 'helper': helper process 4242 is gone");
         assertThat(ex.killed).containsExactly("1");
@@ -431,10 +458,15 @@ class TaskPollingMonitorTest {
     void taskPastItsTimeLimitIsKilledByTheMonitorWhenTheExecutorDoesNotEnforceIt() throws Exception {
         // Regression: the local executor ignored resources.time, so such a task ran for ever.
         FakeExecutor ex = unlimited();
-        RunResult r = start(monitor("""
+        CompletableFuture<RunResult> run = start(monitor("""
                 processes:
                   slow: {command: [true], resources: {time: 300ms}}
-                """, ex, 0, List.of(), List.of())).get(20, TimeUnit.SECONDS);
+                """, ex, 0, List.of(), List.of()));
+        ex.nextSubmission();
+        loop.advance(Duration.ofMillis(299));
+        assertThat(ex.killed).as("not before its limit").isEmpty();
+        loop.clock.advance(Duration.ofMillis(1));
+        RunResult r = run.get(10, TimeUnit.SECONDS);
         assertThat(stateOf(r, "slow")).isEqualTo(TaskState.FAILED);
         assertThat(r.tasks().get(0).error()).startsWith("ran past its time limit of ");
         assertThat(ex.killed).containsExactly("1");
@@ -469,7 +501,10 @@ class TaskPollingMonitorTest {
         CompletableFuture<RunResult> run = start(monitor);
         ex.nextSubmission();
         monitor.cancel("stop");
-        RunResult r = run.get(30, TimeUnit.SECONDS);
+        loop.advance(KillSchedule.CONFIRM.minusMillis(1));
+        assertThat(run).as("still waiting for the end to be confirmed").isNotDone();
+        loop.clock.advance(Duration.ofMillis(1));
+        RunResult r = run.get(10, TimeUnit.SECONDS);
         assertThat(stateOf(r, "a")).isEqualTo(TaskState.CANCELLED);
         assertThat(r.tasks().get(0).error()).isEqualTo("stop");
     }
@@ -566,6 +601,17 @@ class TaskPollingMonitorTest {
         RunResult r = run.get(10, TimeUnit.SECONDS);
         assertThat(ex.killed).containsExactly("1");
         assertThat(stateOf(r, "a")).isEqualTo(TaskState.CANCELLED);
+    }
+
+    /** Waits for a transition that another thread (a gate) brings about; the timeout only guards. */
+    private void awaitTransition(String transition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!transitions.contains(transition)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no " + transition + " within 10 s; saw " + transitions);
+            }
+            Thread.sleep(1);
+        }
     }
 
     /** A gate from a lambda. */
