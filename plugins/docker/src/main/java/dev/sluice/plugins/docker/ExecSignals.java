@@ -1,7 +1,5 @@
 package dev.sluice.plugins.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectExecResponse;
 import dev.sluice.spi.TimeSource;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,22 +17,22 @@ import org.slf4j.Logger;
  * another user than the container), {@code kill} is exec'd inside the container with their pids there.
  */
 final class ExecSignals {
-    private final DockerClient client;
+    private final Engine engine;
     private final TaskRun run;
     private final TimeSource time;
     private final Logger log;
 
-    ExecSignals(DockerClient client, TaskRun run, TimeSource time, Logger log) {
-        this.client = client;
+    ExecSignals(Engine engine, TaskRun run, TimeSource time, Logger log) {
+        this.engine = engine;
         this.run = run;
         this.time = time;
         this.log = log;
     }
 
     void terminate(Duration grace) throws InterruptedException {
-        InspectExecResponse exec = client.inspectExecCmd(run.execId).exec();
-        Long pid = exec.getPidLong();
-        if (!Boolean.TRUE.equals(exec.isRunning()) || pid == null || pid <= 0) {
+        Engine.ExecState exec = engine.inspectExec(run.execId);
+        Long pid = exec.pid();
+        if (!exec.running() || pid == null || pid <= 0) {
             return;
         }
         List<ProcessHandle> tree = tree(pid);
@@ -75,12 +73,10 @@ final class ExecSignals {
         List<String> argv = new ArrayList<>(List.of("kill", "-s", force ? "KILL" : "TERM"));
         argv.addAll(refused);
         try {
-            String id = client.execCreateCmd(run.containerId).withCmd(argv.toArray(String[]::new))
-                    .withUser("0").exec().getId();
-            client.execStartCmd(id).withDetach(true).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<>());
-        } catch (RuntimeException e) {
+            engine.runDetached(run.containerId, argv, "0");
+        } catch (EngineException e) {
             log.warn("cannot signal task {} in {}: the host may not signal its processes and kill inside the container "
-                    + "failed: {}", run.submitted.taskId(), run.container(), e.toString());
+                    + "failed: {}", run.submitted.taskId(), run.container(), e.getMessage());
         }
     }
 

@@ -36,6 +36,6 @@ final class TaskRun {
 
     /** The container as users see it: {@code sluice-<run>-s1 (3f2a9c1d0b7e)}. */
     String container() {
-        return DockerExecutor.describeContainer(containerName, containerId);
+        return ContainerState.describe(containerName, containerId);
     }
 }
