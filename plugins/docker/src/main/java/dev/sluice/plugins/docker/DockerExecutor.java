@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.pf4j.Extension;
 import org.slf4j.Logger;
@@ -54,6 +55,8 @@ public final class DockerExecutor implements TaskExecutor {
     private final DockerSettings settings;
     private final Logger log;
     private final Function<String, Engine> connect;
+    /** Where signals are sent from: a virtual thread each, in production. */
+    private final Executor background;
     private ExecutorContext context;
     private Engine engine;
     private ExecutorCapacity capacity;
@@ -65,14 +68,18 @@ public final class DockerExecutor implements TaskExecutor {
 
     /** @throws InvalidSettingException when the operator's {@code plugins.docker} settings are bad */
     public DockerExecutor(PluginContext plugin) {
-        this(plugin, DockerJavaEngine::connect);
+        this(plugin, DockerJavaEngine::connect, task -> Thread.ofVirtual().name("docker-signal").start(task));
     }
 
-    /** @param connect the engine at an address ({@code plugins.docker.host}) */
-    DockerExecutor(PluginContext plugin, Function<String, Engine> connect) {
+    /**
+     * @param connect    the engine at an address ({@code plugins.docker.host})
+     * @param background runs the engine requests that signal tasks
+     */
+    DockerExecutor(PluginContext plugin, Function<String, Engine> connect, Executor background) {
         this.settings = DockerSettings.from(plugin.config());
         this.log = plugin.logger();
         this.connect = connect;
+        this.background = background;
     }
 
     @Override
@@ -205,26 +212,39 @@ public final class DockerExecutor implements TaskExecutor {
         return runs.poll(tasks);
     }
 
+    /**
+     * SIGTERM to each task: to an exec's processes, or to its own container. The grace is not needed:
+     * the host forces the tasks that still run when it has passed.
+     */
     @Override
-    public void kill(Collection<SubmittedTask> tasks, Duration gracePeriod) {
+    public void terminate(Collection<SubmittedTask> tasks, Duration gracePeriod) {
+        signal(tasks, false);
+    }
+
+    /** SIGKILL to each task: to an exec's processes (those sent SIGTERM included), or to its own container. */
+    @Override
+    public void force(Collection<SubmittedTask> tasks) {
+        signal(tasks, true);
+    }
+
+    private void signal(Collection<SubmittedTask> tasks, boolean force) {
         for (SubmittedTask t : tasks) {
             TaskRun run = runs.get(t);
             if (run == null || run.status.state().isTerminal()) {
                 continue;
             }
             run.killRequested = true;
-            Thread.ofVirtual().name("docker-kill-" + t.taskId()).start(() -> {
+            // Engine requests and reading /proc take a moment per task: off the monitor's thread.
+            background.execute(() -> {
                 try {
-                    if (run.execId != null) {
-                        new ExecSignals(engine, run, context.time(), log).terminate(gracePeriod);
-                    } else if (gracePeriod.isZero()) {
-                        engine.killContainer(run.containerId, "KILL");
+                    if (run.execId == null) {
+                        engine.killContainer(run.containerId, force ? "KILL" : "TERM");
+                    } else if (force) {
+                        new ExecSignals(engine, run, log).force();
                     } else {
-                        engine.stopContainer(run.containerId, gracePeriod);
+                        new ExecSignals(engine, run, log).terminate();
                     }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (RuntimeException e) {
+                } catch (EngineException e) {
                     log.debug("stopping task {} in {} failed: {}", t.taskId(), run.container(), e.getMessage());
                 }
             });

@@ -99,12 +99,6 @@ final class DockerJavaEngine implements Engine {
     }
 
     @Override
-    public void stopContainer(String containerId, Duration grace) {
-        call(() -> client.stopContainerCmd(containerId)
-                .withTimeout((int) Math.max(1, (grace.toMillis() + 999) / 1000)).exec());
-    }
-
-    @Override
     public void removeContainer(String containerId) {
         call(() -> client.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec());
     }

@@ -77,9 +77,6 @@ interface Engine extends AutoCloseable {
     /** Sends {@code signal} ({@code TERM}, {@code KILL}) to the container's first process. */
     void killContainer(String containerId, String signal);
 
-    /** Stops the container: its stop signal, then SIGKILL after {@code grace} (whole seconds, at least one). */
-    void stopContainer(String containerId, Duration grace);
-
     /** Removes the container, killing it if it runs, with its anonymous volumes. */
     void removeContainer(String containerId);
 

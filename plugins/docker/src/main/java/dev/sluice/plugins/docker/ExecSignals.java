@@ -1,51 +1,64 @@
 package dev.sluice.plugins.docker;
 
-import dev.sluice.spi.TimeSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 
 /**
- * Ends a task exec'd in a session container: SIGTERM to its process and every descendant, SIGKILL to
- * what is left after the grace period. The engine has no call to signal an exec, so the processes are
- * signalled from the host by their host pids; where the host may not signal them (sluice runs as
- * another user than the container), {@code kill} is exec'd inside the container with their pids there.
+ * Signals a task exec'd in a session container: its process and every descendant. The engine has no
+ * call to signal an exec, so the processes are signalled from the host by their host pids; where the
+ * host may not signal them (sluice runs as another user than the container), {@code kill} is exec'd
+ * inside the container with their pids there. The host decides when SIGTERM is followed by SIGKILL.
  */
 final class ExecSignals {
     private final Engine engine;
     private final TaskRun run;
-    private final TimeSource time;
     private final Logger log;
 
-    ExecSignals(Engine engine, TaskRun run, TimeSource time, Logger log) {
+    ExecSignals(Engine engine, TaskRun run, Logger log) {
         this.engine = engine;
         this.run = run;
-        this.time = time;
         this.log = log;
     }
 
-    void terminate(Duration grace) throws InterruptedException {
+    /** SIGTERM to the exec's processes, which are remembered so that {@link #force} reaches them too. */
+    void terminate() {
+        List<ProcessHandle> tree = liveTree();
+        run.terminated.addAll(tree);
+        signal(tree, false);
+    }
+
+    /**
+     * SIGKILL to the exec's processes, and to those {@link #terminate} reached that still live: a child
+     * that ignored SIGTERM may outlive the exec's own process.
+     */
+    void force() {
+        Set<ProcessHandle> all = new LinkedHashSet<>();
+        try {
+            all.addAll(liveTree());
+        } catch (EngineException e) {
+            log.debug("inspecting exec {} of {} failed: {}", run.execId, run.container(), e.getMessage());
+        }
+        run.terminated.stream().filter(ProcessHandle::isAlive).forEach(all::add);
+        if (!all.isEmpty()) {
+            signal(List.copyOf(all), true);
+        }
+    }
+
+    /** The exec's process and its descendants, while the engine says it runs. */
+    private List<ProcessHandle> liveTree() {
         Engine.ExecState exec = engine.inspectExec(run.execId);
         Long pid = exec.pid();
         if (!exec.running() || pid == null || pid <= 0) {
-            return;
+            return List.of();
         }
-        List<ProcessHandle> tree = tree(pid);
-        if (grace.isZero()) {
-            signal(tree, true);
-            return;
-        }
-        signal(tree, false);
-        time.sleep(grace);
-        List<ProcessHandle> left = tree.stream().filter(ProcessHandle::isAlive).toList();
-        if (!left.isEmpty()) {
-            signal(left, true);
-        }
+        return tree(pid);
     }
 
     private static List<ProcessHandle> tree(long pid) {

@@ -3,11 +3,6 @@ package dev.sluice.plugins.docker;
 import dev.sluice.spi.TaskStatus;
 import dev.sluice.spi.TimeSource;
 import dev.sluice.spi.Units;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -174,20 +169,8 @@ final class TaskEnds {
         return limit > 0 ? " (memory limit " + Units.formatSize(limit) + ", " + setting + ")" : "";
     }
 
+    /** Reports the end; the host writes the exit code into {@code .exitcode} when it learns it. */
     private void end(TaskRun run, TaskStatus status) {
-        if (status.exitCode() != null) {
-            writeExitCode(run.launch.files().exitCode(), status.exitCode());
-        }
         runs.end(run, status);
-    }
-
-    private void writeExitCode(Path file, int code) {
-        try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, code + "\n", StandardCharsets.US_ASCII);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            log.warn("cannot write {}: {}", file, e.toString());
-        }
     }
 }

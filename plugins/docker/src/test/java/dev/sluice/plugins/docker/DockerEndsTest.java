@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.spi.Resources;
 import dev.sluice.spi.SubmittedTask;
+import dev.sluice.spi.TaskLaunch;
 import dev.sluice.spi.TaskStatus;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,6 +70,22 @@ class DockerEndsTest {
                 .isEqualTo(1 /* the session's start */);
         assertThat(status(ok).reason()).as("forgotten once reported")
                 .isEqualTo("the docker executor does not know this task");
+    }
+
+    @Test
+    void theExitCodeIsReportedAndItsFileLeftToTheHost() throws Exception {
+        TaskLaunch session = h.launch("t1", Map.of());
+        SubmittedTask inSession = executor.submit(session);
+        h.engine.exitExec(h.engine.lastExec().id, 5L);
+        TaskLaunch own = h.launch("t2", Map.of(TaskOptions.ISOLATION, "task"));
+        SubmittedTask inOwn = executor.submit(own);
+        h.engine.exitContainer(h.engine.created().get(1).id, 6, false);
+
+        assertThat(status(inSession).exitCode()).isEqualTo(5);
+        assertThat(status(inOwn).exitCode()).isEqualTo(6);
+        // The host writes .exitcode from the status it polls, for every executor alike.
+        assertThat(session.files().exitCode()).doesNotExist();
+        assertThat(own.files().exitCode()).doesNotExist();
     }
 
     @Test

@@ -71,10 +71,11 @@ final class DockerHarness {
         Map<String, String> config = new HashMap<>(Map.of("network", "none", "user", "1000:1000"));
         config.putAll(pluginConfig);
         plugin = TestPluginContext.of("docker").withConfig(config).withTime(clock);
+        // Signals are sent on the caller's thread, so a test sees them sent when terminate or force returns.
         return new DockerExecutor(plugin, host -> {
             connectedTo.add(host);
             return engine;
-        });
+        }, Runnable::run);
     }
 
     DockerExecutor started(Map<String, String> pluginConfig, Map<String, String> executorConfig)

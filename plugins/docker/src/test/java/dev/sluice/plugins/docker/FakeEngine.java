@@ -33,6 +33,8 @@ final class FakeEngine implements Engine {
         boolean removed;
         /** How many more inspections report it running after it died (the engine's lag). */
         int staleRunningReports;
+        /** Whether its task ignores SIGTERM. */
+        boolean ignoresTerm;
         final List<String> signals = new ArrayList<>();
 
         Container(String id, ContainerRequest request, String name, Map<String, String> labels) {
@@ -182,6 +184,7 @@ final class FakeEngine implements Engine {
 
     @Override
     public void killContainer(String containerId, String signal) {
+        boolean ends;
         synchronized (this) {
             record("kill " + signal + " " + containerId);
             Container c = container(containerId);
@@ -189,14 +192,11 @@ final class FakeEngine implements Engine {
                 throw new EngineException(EngineException.Kind.CONFLICT, "Container " + containerId + " is not running");
             }
             c.signals.add(signal);
+            ends = signal.equals("KILL") || !c.ignoresTerm;
         }
-    }
-
-    @Override
-    public void stopContainer(String containerId, Duration grace) {
-        synchronized (this) {
-            record("stop " + containerId);
-            container(containerId).signals.add("stop " + grace.toSeconds() + "s");
+        // Its first process passes the signal on to the task, which ends by it unless it ignores SIGTERM.
+        if (ends) {
+            exitContainer(containerId, signal.equals("KILL") ? 137 : 143, false);
         }
     }
 
