@@ -6,6 +6,8 @@ import dev.sluice.spi.Units;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 
 /**
@@ -85,30 +87,24 @@ final class TaskEnds {
      * engine reported an out-of-memory kill (which leaves the container running).
      */
     private Optional<ContainerState> stateAfterSignal(TaskRun run) {
-        long deadline = time.nanoTime() + CONTAINER_END_GRACE.toNanos();
-        while (true) {
-            Optional<ContainerState> state = containers.state(run.containerId, true);
-            boolean running = state.map(ContainerState::running).orElse(false);
-            if (!running || run.killRequested || oomKills.since(run.containerId, run.startSystemNanos)
-                    || time.nanoTime() > deadline) {
-                return state;
-            }
-            try {
-                time.sleep(POLL_STEP);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return state;
-            }
-        }
+        AtomicReference<Optional<ContainerState>> state = new AtomicReference<>();
+        within(CONTAINER_END_GRACE, () -> {
+            state.set(containers.state(run.containerId, true));
+            return !state.get().map(ContainerState::running).orElse(false) || run.killRequested
+                    || oomKills.since(run.containerId, run.startSystemNanos);
+        });
+        return state.get();
     }
 
     /** Whether the container's cgroup reported an out-of-memory kill since the run started, waiting briefly for it. */
     private boolean killedForMemory(TaskRun run) {
-        long deadline = time.nanoTime() + OOM_EVENT_GRACE.toNanos();
-        while (true) {
-            if (oomKills.since(run.containerId, run.startSystemNanos)) {
-                return true;
-            }
+        return within(OOM_EVENT_GRACE, () -> oomKills.since(run.containerId, run.startSystemNanos));
+    }
+
+    /** Asks {@code done} every {@link #POLL_STEP} until it holds or {@code grace} has passed; whether it held. */
+    private boolean within(Duration grace, BooleanSupplier done) {
+        long deadline = time.nanoTime() + grace.toNanos();
+        while (!done.getAsBoolean()) {
             if (time.nanoTime() > deadline) {
                 return false;
             }
@@ -119,6 +115,7 @@ final class TaskEnds {
                 return false;
             }
         }
+        return true;
     }
 
     /** A task's own container's stream ended: read its exit code and state, then remove it. */

@@ -69,9 +69,7 @@ class DockerMonitorTest {
         Submitted a = submit("t1", Map.of());
         FakeEngine.Container session = h.engine.created().get(0);
         // Stopped, and the engine has not ended the exec's stream yet.
-        session.running = false;
-        session.status = "exited";
-        session.exitCode = 137L;
+        h.engine.stoppedUnseen(session.id, 137);
         h.time.advance(Duration.ofMillis(500));
 
         Health health = probe(a);
@@ -102,9 +100,7 @@ class DockerMonitorTest {
     void aTasksOwnContainerThatExitedIsLeftToTheExecutorWhichReadsItsExitCode() throws Exception {
         Submitted a = submit("t1", Map.of(TaskOptions.ISOLATION, "task"));
         FakeEngine.Container c = h.engine.created().get(0);
-        c.running = false;
-        c.status = "exited";
-        c.exitCode = 1L;
+        h.engine.stoppedUnseen(c.id, 1);
         h.time.advance(Duration.ofMillis(500));
         assertThat(probe(a).isHealthy()).isTrue();
 

@@ -234,9 +234,7 @@ class DockerSubmitTest {
         h.engine.exitExec(h.engine.lastExec().id, 0L);
         FakeEngine.Container first = h.engine.created().get(0);
         // Stopped from outside while no task ran in it: no stream tells the executor.
-        first.running = false;
-        first.status = "exited";
-        first.exitCode = 137L;
+        h.engine.stoppedUnseen(first.id, 137);
 
         SubmittedTask second = executor.submit(h.launch("t2", Map.of()));
 

@@ -331,13 +331,18 @@ final class FakeEngine implements Engine {
     /** The container's first process exits with {@code code}: its stream and its execs' end. */
     void exitContainer(String containerId, long code, boolean oomKilled) {
         synchronized (this) {
-            Container c = container(containerId);
-            c.running = false;
-            c.status = "exited";
-            c.exitCode = code;
-            c.oomKilled = oomKilled;
+            stoppedUnseen(containerId, code);
+            container(containerId).oomKilled = oomKilled;
         }
         endStreams(containerId, code);
+    }
+
+    /** The container stopped, and no stream has told anyone yet (it held no task, or the engine lags). */
+    synchronized void stoppedUnseen(String containerId, long code) {
+        Container c = container(containerId);
+        c.running = false;
+        c.status = "exited";
+        c.exitCode = code;
     }
 
     /** The container is killed (from outside sluice, or removed): everything in it ends by SIGKILL. */
