@@ -1,6 +1,5 @@
 package dev.sluice.plugins.docker;
 
-import com.github.dockerjava.api.command.InspectContainerResponse;
 import dev.sluice.spi.Health;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskHandle;
@@ -15,11 +14,13 @@ import java.util.Optional;
  * exited is left to the executor, which reads its exit code.
  */
 final class ContainerMonitor implements TaskHealthMonitor {
-    private final DockerExecutor executor;
+    private final TaskRuns runs;
+    private final Containers containers;
     private final Duration period;
 
-    ContainerMonitor(DockerExecutor executor, Duration period) {
-        this.executor = executor;
+    ContainerMonitor(TaskRuns runs, Containers containers, Duration period) {
+        this.runs = runs;
+        this.containers = containers;
         this.period = period;
     }
 
@@ -35,18 +36,18 @@ final class ContainerMonitor implements TaskHealthMonitor {
 
     @Override
     public Health probe(TaskHandle task, SubmittedTask submitted) {
-        TaskRun run = executor.run(submitted);
+        TaskRun run = runs.get(submitted);
         if (run == null || run.status.state().isTerminal()) {
             return Health.ok();
         }
-        Optional<InspectContainerResponse.ContainerState> state;
+        Optional<ContainerState> state;
         try {
-            state = executor.containerState(run.containerId, false);
-        } catch (RuntimeException e) {
-            return Health.unhealthy("cannot inspect container " + run.container() + ": " + executor.describe(e));
+            state = containers.state(run.containerId, false);
+        } catch (EngineException e) {
+            return Health.unhealthy("cannot inspect container " + run.container() + ": " + e.getMessage());
         }
-        boolean running = state.map(s -> Boolean.TRUE.equals(s.getRunning())).orElse(false);
-        boolean paused = state.map(s -> Boolean.TRUE.equals(s.getPaused())).orElse(false);
+        boolean running = state.map(ContainerState::running).orElse(false);
+        boolean paused = state.map(ContainerState::paused).orElse(false);
         if (running && !paused) {
             return Health.ok();
         }
@@ -55,8 +56,8 @@ final class ContainerMonitor implements TaskHealthMonitor {
             return Health.ok();
         }
         if (run.session != null) {
-            run.session.died(DockerExecutor.describeState(state));
+            run.session.died(ContainerState.describe(state));
         }
-        return Health.unhealthy("container " + run.container() + " " + DockerExecutor.describeState(state));
+        return Health.unhealthy("container " + run.container() + " " + ContainerState.describe(state));
     }
 }

@@ -36,23 +36,6 @@ final class Daemon implements AutoCloseable {
         return client;
     }
 
-    String host() {
-        return host;
-    }
-
-    /**
-     * Checks that the engine answers.
-     *
-     * @throws IllegalStateException saying so, with the fix
-     */
-    void ping() {
-        try {
-            client.pingCmd().exec();
-        } catch (RuntimeException e) {
-            throw new IllegalStateException(unreachable(e), e);
-        }
-    }
-
     /** Whether the failure is the engine not answering at all (as opposed to refusing a request). */
     static boolean isUnreachable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

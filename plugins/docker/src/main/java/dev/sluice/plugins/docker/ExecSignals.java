@@ -1,53 +1,64 @@
 package dev.sluice.plugins.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectExecResponse;
-import dev.sluice.spi.TimeSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 
 /**
- * Ends a task exec'd in a session container: SIGTERM to its process and every descendant, SIGKILL to
- * what is left after the grace period. The engine has no call to signal an exec, so the processes are
- * signalled from the host by their host pids; where the host may not signal them (sluice runs as
- * another user than the container), {@code kill} is exec'd inside the container with their pids there.
+ * Signals a task exec'd in a session container: its process and every descendant. The engine has no
+ * call to signal an exec, so the processes are signalled from the host by their host pids; where the
+ * host may not signal them (sluice runs as another user than the container), {@code kill} is exec'd
+ * inside the container with their pids there. The host decides when SIGTERM is followed by SIGKILL.
  */
 final class ExecSignals {
-    private final DockerClient client;
+    private final Engine engine;
     private final TaskRun run;
-    private final TimeSource time;
     private final Logger log;
 
-    ExecSignals(DockerClient client, TaskRun run, TimeSource time, Logger log) {
-        this.client = client;
+    ExecSignals(Engine engine, TaskRun run, Logger log) {
+        this.engine = engine;
         this.run = run;
-        this.time = time;
         this.log = log;
     }
 
-    void terminate(Duration grace) throws InterruptedException {
-        InspectExecResponse exec = client.inspectExecCmd(run.execId).exec();
-        Long pid = exec.getPidLong();
-        if (!Boolean.TRUE.equals(exec.isRunning()) || pid == null || pid <= 0) {
-            return;
-        }
-        List<ProcessHandle> tree = tree(pid);
-        if (grace.isZero()) {
-            signal(tree, true);
-            return;
-        }
+    /** SIGTERM to the exec's processes, which are remembered so that {@link #force} reaches them too. */
+    void terminate() {
+        List<ProcessHandle> tree = liveTree();
+        run.terminated.addAll(tree);
         signal(tree, false);
-        time.sleep(grace);
-        List<ProcessHandle> left = tree.stream().filter(ProcessHandle::isAlive).toList();
-        if (!left.isEmpty()) {
-            signal(left, true);
+    }
+
+    /**
+     * SIGKILL to the exec's processes, and to those {@link #terminate} reached that still live: a child
+     * that ignored SIGTERM may outlive the exec's own process.
+     */
+    void force() {
+        Set<ProcessHandle> all = new LinkedHashSet<>();
+        try {
+            all.addAll(liveTree());
+        } catch (EngineException e) {
+            log.debug("inspecting exec {} of {} failed: {}", run.execId, run.container(), e.getMessage());
         }
+        run.terminated.stream().filter(ProcessHandle::isAlive).forEach(all::add);
+        if (!all.isEmpty()) {
+            signal(List.copyOf(all), true);
+        }
+    }
+
+    /** The exec's process and its descendants, while the engine says it runs. */
+    private List<ProcessHandle> liveTree() {
+        Engine.ExecState exec = engine.inspectExec(run.execId);
+        Long pid = exec.pid();
+        if (!exec.running() || pid == null || pid <= 0) {
+            return List.of();
+        }
+        return tree(pid);
     }
 
     private static List<ProcessHandle> tree(long pid) {
@@ -75,12 +86,10 @@ final class ExecSignals {
         List<String> argv = new ArrayList<>(List.of("kill", "-s", force ? "KILL" : "TERM"));
         argv.addAll(refused);
         try {
-            String id = client.execCreateCmd(run.containerId).withCmd(argv.toArray(String[]::new))
-                    .withUser("0").exec().getId();
-            client.execStartCmd(id).withDetach(true).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<>());
-        } catch (RuntimeException e) {
+            engine.runDetached(run.containerId, argv, "0");
+        } catch (EngineException e) {
             log.warn("cannot signal task {} in {}: the host may not signal its processes and kill inside the container "
-                    + "failed: {}", run.submitted.taskId(), run.container(), e.toString());
+                    + "failed: {}", run.submitted.taskId(), run.container(), e.getMessage());
         }
     }
 

@@ -1,19 +1,17 @@
 package dev.sluice.plugins.docker;
 
-import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.model.Frame;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Writes an attached stream's frames verbatim to the task's {@code .command.out} and {@code .command.err}
+ * Writes an attached stream's bytes verbatim to the task's {@code .command.out} and {@code .command.err}
  * as they arrive (no buffering, so that a reader of the stdout protocol sees lines at once), and calls
  * back once when the stream ends. The end of the stream says nothing of the exit code: the callback
  * asks the engine for it.
  */
-final class OutputSink extends ResultCallback.Adapter<Frame> {
+final class OutputSink implements Engine.Output {
     private final OutputStream out;
     private final OutputStream err;
     private final Runnable onEnd;
@@ -33,15 +31,18 @@ final class OutputSink extends ResultCallback.Adapter<Frame> {
     }
 
     @Override
-    public void onNext(Frame frame) {
+    public void stdout(byte[] bytes) {
+        write(out, bytes);
+    }
+
+    @Override
+    public void stderr(byte[] bytes) {
+        write(err, bytes);
+    }
+
+    private void write(OutputStream stream, byte[] bytes) {
         try {
-            switch (frame.getStreamType()) {
-                case STDERR -> err.write(frame.getPayload());
-                case STDOUT, RAW -> out.write(frame.getPayload());
-                default -> {
-                    // STDIN frames are never sent back.
-                }
-            }
+            stream.write(bytes);
         } catch (IOException e) {
             if (!writeFailed) {
                 writeFailed = true;
@@ -52,23 +53,8 @@ final class OutputSink extends ResultCallback.Adapter<Frame> {
     }
 
     @Override
-    public void onError(Throwable throwable) {
+    public void ended() {
         end();
-        releaseStream();
-    }
-
-    @Override
-    public void onComplete() {
-        end();
-        releaseStream();
-    }
-
-    private void releaseStream() {
-        try {
-            close();
-        } catch (IOException e) {
-            // The stream is gone either way.
-        }
     }
 
     private void end() {

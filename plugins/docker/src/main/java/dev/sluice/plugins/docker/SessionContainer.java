@@ -32,6 +32,6 @@ final class SessionContainer {
 
     @Override
     public String toString() {
-        return DockerExecutor.describeContainer(name, id);
+        return ContainerState.describe(name, id);
     }
 }

@@ -4,6 +4,8 @@ import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskLaunch;
 import dev.sluice.spi.TaskStatus;
 import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** One task attempt on the engine: an exec in a session container, or a container of its own. */
 final class TaskRun {
@@ -19,7 +21,10 @@ final class TaskRun {
     final long startSystemNanos;
     final Instant startedAt;
     volatile TaskStatus status;
+    /** Whether sluice asked it to stop: a SIGKILL is then not the out-of-memory killer's. */
     volatile boolean killRequested;
+    /** The processes of an exec that were sent SIGTERM, for the SIGKILL that may follow. */
+    final Set<ProcessHandle> terminated = ConcurrentHashMap.newKeySet();
 
     TaskRun(TaskLaunch launch, SubmittedTask submitted, SessionContainer session, String containerId,
             String containerName, String execId, long startSystemNanos, Instant startedAt) {
@@ -36,6 +41,6 @@ final class TaskRun {
 
     /** The container as users see it: {@code sluice-<run>-s1 (3f2a9c1d0b7e)}. */
     String container() {
-        return DockerExecutor.describeContainer(containerName, containerId);
+        return ContainerState.describe(containerName, containerId);
     }
 }

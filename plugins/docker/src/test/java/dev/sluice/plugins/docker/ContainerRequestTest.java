@@ -20,7 +20,7 @@ class ContainerRequestTest {
 
     private static ContainerRequest request(long nanoCpus, long memory, Optional<ContainerRequest.Gpus> gpus) {
         return new ContainerRequest("lab/tool:2", "sluice-r1-t3-1", List.of("sh", "-c", "echo hi"), List.of("A=b"),
-                "/work/ab/cd", "1000:1000", Map.of(DockerExecutor.LABEL_RUN, "r1"),
+                "/work/ab/cd", "1000:1000", Map.of(RunLabels.RUN, "r1"),
                 List.of(new Mount(Path.of("/work"), Path.of("/work"), false),
                         new Mount(Path.of("/data/refs"), Path.of("/refs"), true)),
                 "none", nanoCpus, memory, gpus);
@@ -34,7 +34,7 @@ class ContainerRequestTest {
         assertThat(cmd.getEnv()).containsExactly("A=b");
         assertThat(cmd.getWorkingDir()).isEqualTo("/work/ab/cd");
         assertThat(cmd.getUser()).isEqualTo("1000:1000");
-        assertThat(cmd.getLabels()).containsEntry(DockerExecutor.LABEL_RUN, "r1");
+        assertThat(cmd.getLabels()).containsEntry(RunLabels.RUN, "r1");
         return cmd.getHostConfig();
     }
 
