@@ -5,7 +5,6 @@ import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.RunResult;
 import dev.sluice.host.monitor.TaskRecord;
-import dev.sluice.host.run.RunSummary;
 import dev.sluice.host.task.TaskState;
 import dev.sluice.spi.Resources;
 import dev.sluice.spi.TimeSource;

@@ -1,4 +1,4 @@
-package dev.sluice.host.run;
+package dev.sluice.host.report;
 
 import dev.sluice.host.task.TaskState;
 import dev.sluice.host.logging.Redaction;

@@ -1,0 +1,296 @@
+package dev.sluice.host.run;
+
+import dev.sluice.host.env.action.ActionException;
+import dev.sluice.host.env.action.SessionSecrets;
+import dev.sluice.host.env.session.EnvironmentSession;
+import dev.sluice.host.events.EventLog;
+import dev.sluice.host.http.HostEndpoint;
+import dev.sluice.host.logging.LogFiles;
+import dev.sluice.host.logging.Redaction;
+import dev.sluice.host.metrics.HostMetrics;
+import dev.sluice.host.metrics.RunMetrics;
+import dev.sluice.host.monitor.RunListener;
+import dev.sluice.host.monitor.RunOptions;
+import dev.sluice.host.monitor.RunResult;
+import dev.sluice.host.monitor.TaskPollingMonitor;
+import dev.sluice.host.progress.ProgressDisplay;
+import dev.sluice.host.report.HtmlReport;
+import dev.sluice.host.report.RunSummary;
+import dev.sluice.host.trace.TraceWriter;
+import dev.sluice.spi.TaskHealthMonitor;
+import dev.sluice.spi.TaskReadinessGate;
+import dev.sluice.spi.TaskWrapper;
+import dev.sluice.spi.TimeSource;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Wires one run of a loaded pipeline: its files and log, its listeners (progress, metrics, trace,
+ * events, report), the endpoint, the environments' session, the monitor and the stop signal, and
+ * returns the exit code. The CLI only parses what it is asked and hands it here.
+ */
+public final class RunWiring {
+    /** Time between asking tasks to stop and forcing them when the run stops them. */
+    private static final Duration KILL_GRACE = Duration.ofSeconds(10);
+
+    private final RunPlan plan;
+    private final RunRequest request;
+    private final TimeSource time;
+    private final PrintStream out;
+    private final PrintWriter err;
+    /** The values of the config's {@code secretEnv} variables, masked in everything the run writes. */
+    private final SessionSecrets configSecrets = new SessionSecrets();
+
+    public RunWiring(RunPlan plan, RunRequest request, TimeSource time, PrintStream out, PrintWriter err) {
+        this.plan = plan;
+        this.request = request;
+        this.time = time;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** The run's files, once its id is known. */
+    private record RunFiles(String runId, Path workRoot, Path trace, Path events, Path report, Path log) {
+    }
+
+    /**
+     * Runs the pipeline to its end.
+     *
+     * @param metrics where the endpoint's metrics live; {@code null} when there is no endpoint
+     */
+    public int run(HostMetrics metrics) throws IOException {
+        for (String name : plan.config().secretEnv()) {
+            String value = System.getenv(name);
+            if (value == null || value.isEmpty()) {
+                err.println("sluice: warning: secretEnv names " + name + ", which is not set in sluice's environment; "
+                        + "there is nothing to mask");
+            } else {
+                configSecrets.register(value);
+            }
+        }
+        Redaction.use(configSecrets::redact);
+        String runId = newRunId();
+        Path workRoot = request.workDir().toAbsolutePath().normalize();
+        Path runDir = workRoot.resolve("runs").resolve(runId);
+        RunRequest.Outputs outputs = request.outputs();
+        try {
+            Files.createDirectories(workRoot);
+        } catch (IOException e) {
+            return fail(ExitCodes.INTERNAL_ERROR, "cannot create the work directory " + workRoot + ": " + e.getMessage()
+                    + "; pass a writable one with --work-dir");
+        }
+        Path events = outputs.events().resolve(runDir.resolve("events.jsonl"));
+        Path report = outputs.report() == null ? null : outputs.report().toAbsolutePath().normalize();
+        for (String problem : new String[] {unwritable("--events", outputs.events().path() == null ? null : events),
+                unwritable("--report", report)}) {
+            if (problem != null) {
+                return fail(ExitCodes.INVALID_INPUT, problem);
+            }
+        }
+        Path log = outputs.log().resolve(runDir.resolve("log.jsonl"));
+        AutoCloseable logFile;
+        try {
+            logFile = log == null ? () -> { } : LogFiles.open(log, runId, request.verbosity());
+        } catch (IOException e) {
+            return fail(ExitCodes.INVALID_INPUT, "cannot write the log file " + log + ": " + e.getMessage()
+                    + "; pass a writable path with --log");
+        }
+        try {
+            return run(metrics, new RunFiles(runId, workRoot, outputs.trace().resolve(runDir.resolve("trace.tsv")),
+                    events, report, log));
+        } finally {
+            try {
+                logFile.close();
+            } catch (Exception e) {
+                err.println("sluice: closing the log file failed: " + e.getMessage());
+            }
+        }
+    }
+
+    private int run(HostMetrics metrics, RunFiles files) throws IOException {
+        List<RunListener> listeners = new ArrayList<>();
+        if (request.progress() != RunRequest.Progress.OFF) {
+            listeners.add(new ProgressDisplay(out, request.progress() == RunRequest.Progress.ANSI, time));
+        }
+        RunMetrics runMetrics = metrics == null ? null : metrics.forRun(files.runId(), plan.pipeline().name());
+        if (runMetrics != null) {
+            listeners.add(runMetrics);
+        }
+        HostEndpoint endpoint;
+        try {
+            endpoint = request.endpoint().port() == null ? null : HostEndpoint.start(
+                    InetAddress.getByName(request.endpoint().address()), request.endpoint().port(), runMetrics);
+        } catch (IOException e) {
+            return fail(ExitCodes.INVALID_INPUT, e.getMessage());
+        }
+        EnvironmentSession session;
+        try {
+            session = openSession(files.workRoot().resolve("runs").resolve(files.runId()).resolve("session"));
+        } catch (IOException | ActionException e) {
+            if (endpoint != null) {
+                endpoint.close();
+            }
+            return fail(ExitCodes.INTERNAL_ERROR, "cannot start the session for the pipeline's environments: "
+                    + e.getMessage());
+        }
+        List<TaskReadinessGate> gates = new ArrayList<>(plan.gates());
+        List<TaskHealthMonitor> monitors = new ArrayList<>(plan.monitors());
+        List<TaskWrapper> wrappers = new ArrayList<>(plan.wrappers());
+        if (session != null) {
+            // Values the environments mark secret never reach a log line, the trace, the events or the report.
+            SessionSecrets fromEnvironments = session.secrets();
+            Redaction.use(text -> fromEnvironments.redact(configSecrets.redact(text)));
+            gates.add(session.gate());
+            monitors.addAll(session.healthMonitors());
+            wrappers.add(session.wrapper());
+        }
+        try (endpoint; TraceWriter traceWriter = files.trace() == null ? null
+                : new TraceWriter(files.trace(), request.outputs().traceColumns());
+                EventLog eventLog = files.events() == null ? null
+                        : new EventLog(files.events(), files.runId(), plan.pipeline().name(), time)) {
+            if (traceWriter != null) {
+                listeners.add(traceWriter);
+            }
+            if (eventLog != null) {
+                listeners.add(eventLog);
+            }
+            HtmlReport htmlReport = files.report() == null ? null
+                    : new HtmlReport(files.report(), files.runId(), plan.pipeline().name(), time);
+            if (htmlReport != null) {
+                listeners.add(htmlReport);
+            }
+            TaskPollingMonitor monitor = TaskPollingMonitor.builder(new RunOptions(files.runId(), files.workRoot(),
+                            KILL_GRACE, request.resume(), plan.pipeline().name(), endpoint), plan.plans())
+                    .executors(plan.executors()).gates(gates).wrappers(wrappers).healthMonitors(monitors)
+                    .preparer(new WorkDirs(files.workRoot(), files.runId())).time(time)
+                    .listener(RunListener.of(listeners)).build();
+            plan.showStatusesOn(monitor::reportStatus);
+            if (request.progress() != RunRequest.Progress.OFF) {
+                out.printf("sluice run %s: %s, %d task(s)%n", files.runId(), plan.pipeline().name(), plan.taskCount());
+                if (endpoint != null) {
+                    out.printf("Endpoint: %s (metrics at /metrics, health at /healthz)%n", endpoint.url());
+                }
+            }
+            return supervise(monitor, session, htmlReport, files);
+        }
+    }
+
+    /** Runs the monitor, stopping it on SIGINT/SIGTERM, and prints the summary. */
+    private int supervise(TaskPollingMonitor monitor, EnvironmentSession session, HtmlReport htmlReport, RunFiles files) {
+        CountDownLatch finished = new CountDownLatch(1);
+        // On SIGINT/SIGTERM: stop the tasks (asked, then forced after the grace) and exit the
+        // environments before the JVM exits.
+        Duration stopWait = KILL_GRACE.plusSeconds(15).plus(session == null ? Duration.ZERO : session.exitBudget());
+        Thread hook = new Thread(() -> {
+            monitor.cancel("the host received a stop signal");
+            try {
+                finished.await(stopWait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "sluice-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            RunResult result;
+            List<String> exitProblems = List.of();
+            try {
+                result = monitor.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return ExitCodes.INTERRUPTED;
+            } finally {
+                // Every environment entered, or whose enter was attempted, is exited, whatever happened.
+                if (session != null) {
+                    exitProblems = session.exitAll();
+                }
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is already exiting because of a signal; the hook is running.
+            }
+            Path report = files.report();
+            if (htmlReport != null) {
+                try {
+                    htmlReport.write(result);
+                } catch (IOException e) {
+                    err.println("sluice: cannot write the report " + report + ": " + e.getMessage());
+                    report = null;
+                }
+            }
+            // Printed before the hook is released, so a stopped run still shows its summary.
+            RunSummary.print(new PrintWriter(out, true), files.runId(), result, files.trace(), files.events(), report,
+                    files.log());
+            for (String problem : exitProblems) {
+                err.println("sluice: " + problem);
+            }
+            err.flush();
+            if (result.cancelled()) {
+                return ExitCodes.INTERRUPTED;
+            }
+            return result.succeeded() && exitProblems.isEmpty() ? ExitCodes.OK : ExitCodes.TASKS_FAILED;
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private int fail(int exitCode, String message) {
+        err.println("sluice: " + message);
+        err.flush();
+        return exitCode;
+    }
+
+    /** Why a file an option names cannot be written, or {@code null} when it can (or none is named). */
+    private static String unwritable(String option, Path file) {
+        if (file == null) {
+            return null;
+        }
+        if (Files.isDirectory(file)) {
+            return option + " " + file + " is a directory; name a file";
+        }
+        try {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+        } catch (IOException e) {
+            return option + " " + file + ": cannot create its directory (" + e.getMessage()
+                    + "); name a writable place";
+        }
+        if (file.getParent() != null && !Files.isWritable(file.getParent())
+                || Files.exists(file) && !Files.isWritable(file)) {
+            return option + " " + file + " cannot be written; name a writable place";
+        }
+        return null;
+    }
+
+    /** The session of the pipeline's environments, or {@code null} when no process names one. */
+    private EnvironmentSession openSession(Path directory) throws IOException, ActionException {
+        Map<String, List<String>> stacks = new LinkedHashMap<>();
+        plan.pipeline().processes().values().stream().filter(p -> !p.environments().isEmpty())
+                .forEach(p -> stacks.put(p.name(), p.environments()));
+        if (stacks.isEmpty()) {
+            return null;
+        }
+        return EnvironmentSession.create(plan.pipeline().environments(), stacks, directory, time, System.getenv());
+    }
+
+    private static String newRunId() {
+        return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
+    }
+}
