@@ -3,7 +3,7 @@ package dev.sluice.host.env.model;
 import dev.sluice.host.env.action.ActionKind;
 import dev.sluice.host.env.action.Cancelation;
 import dev.sluice.host.env.format.FormatString;
-import dev.sluice.host.yaml.Location;
+import dev.sluice.yaml.Location;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

@@ -1,7 +1,7 @@
 package dev.sluice.host.env.model;
 
 import dev.sluice.host.env.format.FormatString;
-import dev.sluice.host.yaml.Location;
+import dev.sluice.yaml.Location;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package dev.sluice.host.env.model;
 
-import dev.sluice.host.yaml.Location;
+import dev.sluice.yaml.Location;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

@@ -1,9 +1,9 @@
 package dev.sluice.host.env.model;
 
-import dev.sluice.host.yaml.Location;
-import dev.sluice.host.yaml.Fields;
-import dev.sluice.host.yaml.Problems;
-import dev.sluice.host.yaml.YamlNode;
+import dev.sluice.yaml.Location;
+import dev.sluice.yaml.Fields;
+import dev.sluice.yaml.Problems;
+import dev.sluice.yaml.YamlNode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

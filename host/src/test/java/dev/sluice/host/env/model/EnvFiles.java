@@ -3,10 +3,10 @@ package dev.sluice.host.env.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.sluice.host.yaml.InvalidInputException;
+import dev.sluice.yaml.InvalidInputException;
 import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.PipelineLoader;
-import dev.sluice.host.yaml.Problem;
+import dev.sluice.yaml.Problem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;

@@ -5,8 +5,8 @@ import static dev.sluice.host.env.model.EnvFiles.problems;
 import static dev.sluice.host.env.model.EnvFiles.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.host.yaml.Location;
-import dev.sluice.host.yaml.Problem;
+import dev.sluice.yaml.Location;
+import dev.sluice.yaml.Problem;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

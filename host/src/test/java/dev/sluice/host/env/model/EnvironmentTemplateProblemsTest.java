@@ -7,9 +7,9 @@ import static dev.sluice.host.env.model.EnvFiles.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.sluice.host.yaml.InvalidInputException;
-import dev.sluice.host.yaml.Location;
-import dev.sluice.host.yaml.Problem;
+import dev.sluice.yaml.InvalidInputException;
+import dev.sluice.yaml.Location;
+import dev.sluice.yaml.Problem;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.spi.TaskWrapper;
 import dev.sluice.spi.WrappedTask;
-import dev.sluice.host.yaml.InvalidInputException;
+import dev.sluice.yaml.InvalidInputException;
 import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.PipelineLoader;
 import dev.sluice.host.pipeline.ProcessDef;

@@ -3,4 +3,4 @@
  * file, line, field and fix. Shared by the pipeline, config and environment loaders; it knows none
  * of them.
  */
-package dev.sluice.host.yaml;
+package dev.sluice.yaml;

@@ -1,4 +1,4 @@
-package dev.sluice.host.yaml;
+package dev.sluice.yaml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

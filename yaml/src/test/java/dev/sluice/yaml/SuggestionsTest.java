@@ -1,8 +1,8 @@
-package dev.sluice.host.yaml;
+package dev.sluice.yaml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.host.yaml.Suggestions;
+import dev.sluice.yaml.Suggestions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

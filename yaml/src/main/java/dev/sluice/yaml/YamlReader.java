@@ -1,4 +1,4 @@
-package dev.sluice.host.yaml;
+package dev.sluice.yaml;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
-import dev.sluice.host.yaml.Location;
+import dev.sluice.yaml.Location;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.CharacterCodingException;

@@ -1,8 +1,8 @@
-package dev.sluice.host.yaml;
+package dev.sluice.yaml;
 
-import dev.sluice.host.yaml.InvalidInputException;
-import dev.sluice.host.yaml.Location;
-import dev.sluice.host.yaml.Problem;
+import dev.sluice.yaml.InvalidInputException;
+import dev.sluice.yaml.Location;
+import dev.sluice.yaml.Problem;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.sluice.host.yaml;
+package dev.sluice.yaml;
 
 import java.util.Collection;
 import java.util.Locale;
