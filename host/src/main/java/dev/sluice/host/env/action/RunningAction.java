@@ -1,6 +1,6 @@
 package dev.sluice.host.env.action;
 
-import dev.sluice.host.io.AtomicFiles;
+import dev.sluice.kit.AtomicFiles;
 import dev.sluice.spi.TimeSource;
 import dev.sluice.spi.Units;
 import java.io.BufferedReader;

@@ -1,7 +1,7 @@
 package dev.sluice.host.env.session;
 
 import dev.sluice.host.env.model.MonitorDef;
-import dev.sluice.host.monitor.HealthProbeLoop;
+import dev.sluice.kit.HealthProbeLoop;
 import dev.sluice.spi.Health;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskHandle;

@@ -20,7 +20,7 @@ import dev.sluice.host.env.model.MonitorDef;
 import dev.sluice.host.env.model.ParameterType;
 import dev.sluice.host.env.model.ParameterValue;
 import dev.sluice.host.env.model.WrapStyle;
-import dev.sluice.host.monitor.HealthProbeLoop;
+import dev.sluice.kit.HealthProbeLoop;
 import dev.sluice.spi.Health;
 import dev.sluice.spi.LaunchCommand;
 import dev.sluice.spi.TaskException;

@@ -1,4 +1,4 @@
-package dev.sluice.host.io;
+package dev.sluice.kit;
 
 import java.io.IOException;
 import java.nio.charset.Charset;

@@ -1,4 +1,4 @@
-package dev.sluice.host.process;
+package dev.sluice.kit;
 
 import java.io.File;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.sluice.host.monitor;
+package dev.sluice.kit;
 
 import dev.sluice.spi.Health;
 import dev.sluice.spi.TimeSource;
