@@ -1,4 +1,4 @@
-package dev.sluice.host.arch;
+package dev.sluice.kit.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,47 +16,49 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
 
 /**
- * The host's packages depend on each other in one direction only: a package that needs another's
+ * A module's packages depend on each other in one direction only: a package that needs another's
  * types never is needed back, so each can be read (and moved) on its own. Read from the sources:
  * every class in another package is named by an import or a qualified name.
+ *
+ * <p>Shared by every module's {@code PackageCyclesTest} (through the kit's test jar), so that each
+ * module keeps the same rule with one reader and one cycle search.
  */
-class PackageCyclesTest {
-    private static final Path SOURCES = Path.of("src/main/java");
-    private static final Pattern PACKAGE = Pattern.compile("^package (dev\\.sluice\\.host[\\w.]*);", Pattern.MULTILINE);
-    /** A reference to a host type: packages are lower case, the type starts upper case. */
-    private static final Pattern REFERENCE = Pattern.compile("\\b(dev\\.sluice\\.host(?:\\.[a-z]\\w*)*)\\.[A-Z]");
-
-    @Test
-    void hostPackagesHaveNoCycles() throws IOException {
-        Map<String, Set<String>> uses = dependencies();
-        assertThat(uses).as("packages read from " + SOURCES.toAbsolutePath()).hasSizeGreaterThan(10);
-        assertThat(cycles(uses)).isEmpty();
+public final class PackageCycles {
+    private PackageCycles() {
     }
 
-    @Test
-    void aCycleIsFound() {
-        Map<String, Set<String>> uses = new TreeMap<>();
-        uses.put("a", Set.of("b"));
-        uses.put("b", Set.of("c"));
-        uses.put("c", Set.of("a"));
-        uses.put("d", Set.of("a"));
-        assertThat(cycles(uses)).containsExactly(List.of("a", "b", "c"));
+    /**
+     * Fails when the packages under {@code rootPackage} in {@code sources} depend on each other in a
+     * cycle.
+     *
+     * @param sources     a module's main sources, e.g. {@code src/main/java}
+     * @param rootPackage the module's packages, e.g. {@code dev.sluice.host}
+     * @param atLeast     how many packages there are at least, so that a wrong path cannot pass
+     */
+    public static void assertNone(Path sources, String rootPackage, int atLeast) throws IOException {
+        Map<String, Set<String>> uses = dependencies(sources, rootPackage);
+        assertThat(uses).as("packages read from " + sources.toAbsolutePath()).hasSizeGreaterThanOrEqualTo(atLeast);
+        assertThat(cycles(uses)).as("package cycles under " + rootPackage).isEmpty();
     }
 
-    private static Map<String, Set<String>> dependencies() throws IOException {
+    /** Each package under {@code rootPackage} in {@code sources}, with the packages under it that it uses. */
+    public static Map<String, Set<String>> dependencies(Path sources, String rootPackage) throws IOException {
+        String root = Pattern.quote(rootPackage);
+        Pattern packagePattern = Pattern.compile("^package (" + root + "[\\w.]*);", Pattern.MULTILINE);
+        // A reference to a type of the module: packages are lower case, the type starts upper case.
+        Pattern reference = Pattern.compile("\\b(" + root + "(?:\\.[a-z]\\w*)*)\\.[A-Z]");
         Map<String, Set<String>> uses = new TreeMap<>();
-        try (Stream<Path> files = Files.walk(SOURCES)) {
+        try (Stream<Path> files = Files.walk(sources)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
                 String text = Files.readString(file);
-                Matcher pkg = PACKAGE.matcher(text);
+                Matcher pkg = packagePattern.matcher(text);
                 if (!pkg.find()) {
                     continue;
                 }
                 Set<String> mine = uses.computeIfAbsent(pkg.group(1), p -> new TreeSet<>());
-                Matcher ref = REFERENCE.matcher(text.substring(pkg.end()));
+                Matcher ref = reference.matcher(text.substring(pkg.end()));
                 while (ref.find()) {
                     if (!ref.group(1).equals(pkg.group(1))) {
                         mine.add(ref.group(1));
@@ -68,7 +70,7 @@ class PackageCyclesTest {
     }
 
     /** The strongly connected groups of more than one package (Tarjan), each sorted. */
-    static List<List<String>> cycles(Map<String, Set<String>> uses) {
+    public static List<List<String>> cycles(Map<String, Set<String>> uses) {
         List<List<String>> found = new ArrayList<>();
         Map<String, Integer> index = new TreeMap<>();
         Map<String, Integer> low = new TreeMap<>();
