@@ -4,8 +4,8 @@ import dev.sluice.yaml.Location;
 import dev.sluice.yaml.Problem;
 import dev.sluice.yaml.InvalidInputException;
 
-import dev.sluice.host.env.model.EnvironmentDef;
-import dev.sluice.host.env.model.EnvironmentLoader;
+import dev.sluice.openjd.model.EnvironmentDef;
+import dev.sluice.openjd.model.EnvironmentLoader;
 import dev.sluice.yaml.Fields;
 import dev.sluice.yaml.Problems;
 import dev.sluice.host.pipeline.SettingsReader;
