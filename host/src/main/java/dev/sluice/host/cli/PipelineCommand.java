@@ -1,6 +1,6 @@
 package dev.sluice.host.cli;
 
-import dev.sluice.host.yaml.InvalidInputException;
+import dev.sluice.yaml.InvalidInputException;
 import dev.sluice.host.plugins.PluginLoadException;
 import dev.sluice.host.run.ExitCodes;
 import dev.sluice.host.run.RunPlan;

@@ -1,15 +1,15 @@
 package dev.sluice.host.config;
 
-import dev.sluice.host.yaml.InvalidInputException;
-import dev.sluice.host.yaml.Location;
+import dev.sluice.yaml.InvalidInputException;
+import dev.sluice.yaml.Location;
 import dev.sluice.host.pipeline.PipelineLoader;
 import dev.sluice.host.pipeline.ProcessSettings;
 import dev.sluice.host.pipeline.RateLimit;
-import dev.sluice.host.yaml.Fields;
-import dev.sluice.host.yaml.Problems;
+import dev.sluice.yaml.Fields;
+import dev.sluice.yaml.Problems;
 import dev.sluice.host.pipeline.SettingsReader;
-import dev.sluice.host.yaml.YamlNode;
-import dev.sluice.host.yaml.YamlReader;
+import dev.sluice.yaml.YamlNode;
+import dev.sluice.yaml.YamlReader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;

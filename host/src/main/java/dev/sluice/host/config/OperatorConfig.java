@@ -2,12 +2,12 @@ package dev.sluice.host.config;
 
 import dev.sluice.host.pipeline.Backoff;
 import dev.sluice.host.pipeline.ErrorStrategy;
-import dev.sluice.host.yaml.Location;
+import dev.sluice.yaml.Location;
 import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.ProcessDef;
 import dev.sluice.host.pipeline.ProcessSettings;
 import dev.sluice.host.pipeline.Templates;
-import dev.sluice.host.yaml.Suggestions;
+import dev.sluice.yaml.Suggestions;
 import dev.sluice.spi.Resources;
 import dev.sluice.spi.Settings;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.sluice.host.monitor;
 
+import dev.sluice.kit.HealthProbeLoop;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.TaskHealthMonitor;

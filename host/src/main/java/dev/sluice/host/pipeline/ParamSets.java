@@ -1,28 +1,17 @@
 package dev.sluice.host.pipeline;
 
-import dev.sluice.host.yaml.Location;
-import dev.sluice.host.yaml.Problem;
-import dev.sluice.host.yaml.InvalidInputException;
-import dev.sluice.host.env.model.EnvironmentDef;
-import dev.sluice.host.env.model.EnvironmentLoader;
-import dev.sluice.host.yaml.Fields;
-import dev.sluice.host.yaml.Problems;
-import dev.sluice.host.pipeline.SettingsReader;
-import dev.sluice.host.yaml.Suggestions;
-import dev.sluice.host.yaml.YamlNode;
-import dev.sluice.host.yaml.YamlReader;
-import java.nio.file.Path;
+import dev.sluice.yaml.Location;
+import dev.sluice.yaml.Fields;
+import dev.sluice.yaml.Problems;
+import dev.sluice.yaml.YamlNode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.pf4j.DefaultVersionManager;
+
 
 /**
  * A process's {@code matrix:} or {@code each:}, read into one param map per task, with a located

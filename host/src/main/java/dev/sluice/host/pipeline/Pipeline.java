@@ -1,6 +1,6 @@
 package dev.sluice.host.pipeline;
 
-import dev.sluice.host.env.model.EnvironmentDef;
+import dev.sluice.openjd.model.EnvironmentDef;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,17 +1,17 @@
 package dev.sluice.host.pipeline;
 
-import dev.sluice.host.yaml.Location;
-import dev.sluice.host.yaml.Problem;
-import dev.sluice.host.yaml.InvalidInputException;
+import dev.sluice.yaml.Location;
+import dev.sluice.yaml.Problem;
+import dev.sluice.yaml.InvalidInputException;
 
-import dev.sluice.host.env.model.EnvironmentDef;
-import dev.sluice.host.env.model.EnvironmentLoader;
-import dev.sluice.host.yaml.Fields;
-import dev.sluice.host.yaml.Problems;
+import dev.sluice.openjd.model.EnvironmentDef;
+import dev.sluice.openjd.model.EnvironmentLoader;
+import dev.sluice.yaml.Fields;
+import dev.sluice.yaml.Problems;
 import dev.sluice.host.pipeline.SettingsReader;
-import dev.sluice.host.yaml.Suggestions;
-import dev.sluice.host.yaml.YamlNode;
-import dev.sluice.host.yaml.YamlReader;
+import dev.sluice.yaml.Suggestions;
+import dev.sluice.yaml.YamlNode;
+import dev.sluice.yaml.YamlReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

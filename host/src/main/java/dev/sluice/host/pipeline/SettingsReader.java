@@ -1,8 +1,8 @@
 package dev.sluice.host.pipeline;
 
-import dev.sluice.host.yaml.Fields;
-import dev.sluice.host.yaml.Problems;
-import dev.sluice.host.yaml.YamlNode;
+import dev.sluice.yaml.Fields;
+import dev.sluice.yaml.Problems;
+import dev.sluice.yaml.YamlNode;
 
 import dev.sluice.host.pipeline.Backoff;
 import dev.sluice.host.pipeline.ErrorStrategy;

@@ -1,6 +1,6 @@
 package dev.sluice.host.report;
 
-import dev.sluice.host.io.AtomicFiles;
+import dev.sluice.kit.AtomicFiles;
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.RunResult;

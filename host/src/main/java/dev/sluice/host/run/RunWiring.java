@@ -1,8 +1,8 @@
 package dev.sluice.host.run;
 
-import dev.sluice.host.env.action.ActionException;
-import dev.sluice.host.env.action.SessionSecrets;
-import dev.sluice.host.env.session.EnvironmentSession;
+import dev.sluice.openjd.action.ActionException;
+import dev.sluice.openjd.action.SessionSecrets;
+import dev.sluice.openjd.session.EnvironmentSession;
 import dev.sluice.host.events.EventLog;
 import dev.sluice.host.http.HostEndpoint;
 import dev.sluice.host.logging.LogFiles;

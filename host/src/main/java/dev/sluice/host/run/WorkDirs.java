@@ -2,7 +2,7 @@ package dev.sluice.host.run;
 
 import dev.sluice.host.task.Task;
 import dev.sluice.host.config.EffectiveProcess;
-import dev.sluice.host.io.AtomicFiles;
+import dev.sluice.kit.AtomicFiles;
 import dev.sluice.host.config.TaskSpec;
 import dev.sluice.host.monitor.ProcessRuntime;
 import dev.sluice.host.monitor.TaskPreparer;

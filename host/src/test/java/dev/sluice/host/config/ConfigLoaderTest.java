@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.sluice.host.pipeline.ErrorStrategy;
-import dev.sluice.host.yaml.InvalidInputException;
-import dev.sluice.host.yaml.Location;
-import dev.sluice.host.yaml.Problem;
+import dev.sluice.yaml.InvalidInputException;
+import dev.sluice.yaml.Location;
+import dev.sluice.yaml.Problem;
 import dev.sluice.host.pipeline.ProcessSettings;
 import dev.sluice.host.pipeline.RateLimit;
 import dev.sluice.host.pipeline.TestFiles;

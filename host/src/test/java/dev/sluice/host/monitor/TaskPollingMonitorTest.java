@@ -9,6 +9,7 @@ import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.PipelineLoader;
 import dev.sluice.host.task.TaskState;
 import dev.sluice.host.run.WorkDirs;
+import dev.sluice.kit.HealthProbeLoop;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.Health;
 import dev.sluice.spi.RetryableTaskException;

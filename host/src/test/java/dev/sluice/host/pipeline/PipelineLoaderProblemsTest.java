@@ -1,8 +1,8 @@
 package dev.sluice.host.pipeline;
 
-import dev.sluice.host.yaml.Location;
-import dev.sluice.host.yaml.Problem;
-import dev.sluice.host.yaml.InvalidInputException;
+import dev.sluice.yaml.Location;
+import dev.sluice.yaml.Problem;
+import dev.sluice.yaml.InvalidInputException;
 
 import static dev.sluice.host.pipeline.TestFiles.write;
 import static org.assertj.core.api.Assertions.assertThat;

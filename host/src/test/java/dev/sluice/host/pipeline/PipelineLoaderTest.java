@@ -1,6 +1,6 @@
 package dev.sluice.host.pipeline;
 
-import dev.sluice.host.yaml.Location;
+import dev.sluice.yaml.Location;
 
 import static dev.sluice.host.pipeline.TestFiles.write;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,8 +1,8 @@
 package dev.sluice.host.executor.local;
 
-import dev.sluice.host.io.AtomicFiles;
-import dev.sluice.host.process.GroupSignaller;
-import dev.sluice.host.process.ProgramLocator;
+import dev.sluice.kit.AtomicFiles;
+import dev.sluice.kit.GroupSignaller;
+import dev.sluice.kit.ProgramLocator;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.ExecutorContext;
 import dev.sluice.spi.ExecutorException;

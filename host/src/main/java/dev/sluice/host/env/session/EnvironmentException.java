@@ -1,8 +1,0 @@
-package dev.sluice.host.env.session;
-
-/** An environment could not be entered; the message names it and says why. */
-final class EnvironmentException extends Exception {
-    EnvironmentException(String message) {
-        super(message);
-    }
-}

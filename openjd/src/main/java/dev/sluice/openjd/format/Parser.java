@@ -1,0 +1,394 @@
+package dev.sluice.openjd.format;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Recursive-descent parser for the expression subset (see docs/user-guide/format-strings.md);
+ * precedence from lowest: conditional, or, and, not, comparison, + -, * // %, unary sign, postfix.
+ */
+final class Parser {
+    private static final Set<String> COMPARISONS = Set.of("==", "!=", "<", ">", "<=", ">=");
+
+    private final String whole;
+    private final List<Token> tokens;
+    private int next;
+
+    private Parser(String whole, List<Token> tokens) {
+        this.whole = whole;
+        this.tokens = tokens;
+    }
+
+    /** Parses {@code whole[start, end)} as one expression. */
+    static Expr parse(String whole, int start, int end) throws FormatStringException {
+        Parser p = new Parser(whole, Lexer.tokenize(whole, start, end));
+        if (p.peek().kind() == Token.Kind.END) {
+            throw p.error(start - 2, "empty expression: put a value between '{{' and '}}', e.g. {{ Param.Name }}");
+        }
+        Expr e = p.conditional();
+        if (p.peek().kind() != Token.Kind.END) {
+            throw p.unexpected(p.peek(), "the end of the expression");
+        }
+        p.checkLocals(e, new ArrayDeque<>());
+        return e;
+    }
+
+    private Expr conditional() throws FormatStringException {
+        Expr then = or();
+        Token t = peek();
+        if (t.isWord("if")) {
+            next++;
+            Expr test = or();
+            expectWord("else", "a conditional 'x if test else y' needs 'else'");
+            Expr otherwise = conditional();
+            return new Expr.Conditional(then, test, otherwise, t.offset());
+        }
+        return then;
+    }
+
+    private Expr or() throws FormatStringException {
+        Expr left = and();
+        while (peek().isWord("or")) {
+            Token t = take();
+            left = new Expr.Logic(false, left, and(), t.offset());
+        }
+        return left;
+    }
+
+    private Expr and() throws FormatStringException {
+        Expr left = not();
+        while (peek().isWord("and")) {
+            Token t = take();
+            left = new Expr.Logic(true, left, not(), t.offset());
+        }
+        return left;
+    }
+
+    private Expr not() throws FormatStringException {
+        if (peek().isWord("not")) {
+            Token t = take();
+            return new Expr.Not(not(), t.offset());
+        }
+        return comparison();
+    }
+
+    private Expr comparison() throws FormatStringException {
+        Expr first = additive();
+        List<String> ops = new ArrayList<>();
+        List<Integer> offsets = new ArrayList<>();
+        List<Expr> operands = new ArrayList<>(List.of(first));
+        while (true) {
+            Token t = peek();
+            String op;
+            if (t.kind() == Token.Kind.OP && COMPARISONS.contains(t.text())) {
+                op = t.text();
+                next++;
+            } else if (t.isWord("in")) {
+                op = "in";
+                next++;
+            } else if (t.isWord("not") && tokens.get(next + 1).isWord("in")) {
+                op = "not in";
+                next += 2;
+            } else {
+                break;
+            }
+            ops.add(op);
+            offsets.add(t.offset());
+            operands.add(additive());
+        }
+        return ops.isEmpty() ? first : new Expr.Comparison(ops, operands, offsets, first.offset());
+    }
+
+    private Expr additive() throws FormatStringException {
+        Expr left = multiplicative();
+        while (peek().isOp("+") || peek().isOp("-")) {
+            Token t = take();
+            left = new Expr.Arithmetic(t.text(), left, multiplicative(), t.offset());
+        }
+        return left;
+    }
+
+    private Expr multiplicative() throws FormatStringException {
+        Expr left = unary();
+        while (true) {
+            Token t = peek();
+            if (t.isOp("*") || t.isOp("//") || t.isOp("%")) {
+                next++;
+                left = new Expr.Arithmetic(t.text(), left, unary(), t.offset());
+            } else if (t.isOp("/")) {
+                throw error(t.offset(), "'/' (division and path joining) is not supported; "
+                        + "use '//' for integer division or '+' to build paths");
+            } else {
+                return left;
+            }
+        }
+    }
+
+    private Expr unary() throws FormatStringException {
+        Token t = peek();
+        if (t.isOp("-") || t.isOp("+")) {
+            next++;
+            return new Expr.Sign(t.isOp("-"), unary(), t.offset());
+        }
+        Expr e = postfix();
+        if (peek().isOp("**")) {
+            throw error(peek().offset(), "'**' (power) is not supported");
+        }
+        return e;
+    }
+
+    private Expr postfix() throws FormatStringException {
+        Expr e = primary();
+        while (true) {
+            Token t = peek();
+            if (t.isOp(".")) {
+                next++;
+                Token name = take();
+                if (name.kind() != Token.Kind.IDENT) {
+                    throw unexpected(name, "a name after '.'");
+                }
+                if (peek().isOp("(")) {
+                    List<Expr> args = new ArrayList<>(List.of(e));
+                    args.addAll(arguments());
+                    e = call(name, args);
+                } else if (e instanceof Expr.Variable v) {
+                    e = new Expr.Variable(v.name() + "." + name.text(), v.offset());
+                } else {
+                    throw error(name.offset(), "property '." + name.text() + "' is not supported here: "
+                            + "only template variables have dotted names; call functions as f(x) or x.f()");
+                }
+            } else if (t.isOp("[")) {
+                next++;
+                Expr index = conditional();
+                if (peek().isOp(":")) {
+                    throw error(peek().offset(), "slices 'x[a:b]' are not supported; index one element with x[i]");
+                }
+                expectOp("]", "an index 'x[i]' needs a closing ']'");
+                e = new Expr.Index(e, index, t.offset());
+            } else if (t.isOp("(")) {
+                throw error(t.offset(), "only functions can be called; " + describe(e) + " is not a function");
+            } else {
+                return e;
+            }
+        }
+    }
+
+    private Expr primary() throws FormatStringException {
+        Token t = take();
+        switch (t.kind()) {
+            case INT -> {
+                return new Expr.Literal(Value.of(t.number()), t.offset());
+            }
+            case STRING -> {
+                return new Expr.Literal(Value.of(t.text()), t.offset());
+            }
+            case IDENT -> {
+                return name(t);
+            }
+            case OP -> {
+                if (t.isOp("(")) {
+                    Expr inner = conditional();
+                    expectOp(")", "'(' needs a closing ')'");
+                    return inner;
+                }
+                if (t.isOp("[")) {
+                    return list(t);
+                }
+                throw unexpected(t, "a value");
+            }
+            default -> throw unexpected(t, "a value");
+        }
+    }
+
+    private Expr name(Token t) throws FormatStringException {
+        switch (t.text()) {
+            case "True", "true" -> {
+                return new Expr.Literal(Value.of(true), t.offset());
+            }
+            case "False", "false" -> {
+                return new Expr.Literal(Value.of(false), t.offset());
+            }
+            case "None", "null" -> {
+                return new Expr.Literal(Value.NULL, t.offset());
+            }
+            case "if", "else", "and", "or", "not", "for", "in" -> throw unexpected(t, "a value");
+            default -> {
+                // fall through to names below
+            }
+        }
+        if (peek().isOp("(")) {
+            return call(t, arguments());
+        }
+        char first = t.text().charAt(0);
+        if (Character.isLowerCase(first) || first == '_') {
+            // Lowercase names are reserved for comprehension variables; checkLocals reports unbound ones.
+            return new Expr.Local(t.text(), t.offset());
+        }
+        return new Expr.Variable(t.text(), t.offset());
+    }
+
+    private Expr call(Token name, List<Expr> args) throws FormatStringException {
+        if (!Builtins.exists(name.text())) {
+            throw error(name.offset(), "unknown function '" + name.text() + "'; the functions are "
+                    + String.join(", ", Builtins.names()));
+        }
+        return new Expr.Call(name.text(), List.copyOf(args), name.offset());
+    }
+
+    private List<Expr> arguments() throws FormatStringException {
+        expectOp("(", "a call needs '('");
+        List<Expr> args = new ArrayList<>();
+        if (peek().isOp(")")) {
+            next++;
+            return args;
+        }
+        while (true) {
+            args.add(conditional());
+            if (peek().isOp(",")) {
+                next++;
+                continue;
+            }
+            expectOp(")", "function arguments are separated by ',' and end with ')'");
+            return args;
+        }
+    }
+
+    private Expr list(Token open) throws FormatStringException {
+        List<Expr> items = new ArrayList<>();
+        if (peek().isOp("]")) {
+            next++;
+            return new Expr.ListOf(items, open.offset());
+        }
+        Expr first = conditional();
+        if (peek().isWord("for")) {
+            next++;
+            Token variable = take();
+            if (variable.kind() != Token.Kind.IDENT || !isLocalName(variable.text())) {
+                throw error(variable.offset(), "a list comprehension variable must be a name that starts "
+                        + "with a lowercase letter or '_', e.g. [x for x in Param.Items]");
+            }
+            expectWord("in", "a list comprehension reads '[x for x in list]'");
+            Expr source = or();
+            Expr condition = null;
+            if (peek().isWord("if")) {
+                next++;
+                condition = or();
+            }
+            expectOp("]", "a list comprehension ends with ']'");
+            return new Expr.Comprehension(first, variable.text(), source, condition, open.offset());
+        }
+        items.add(first);
+        while (peek().isOp(",")) {
+            next++;
+            if (peek().isOp("]")) {
+                break;
+            }
+            items.add(conditional());
+        }
+        expectOp("]", "list items are separated by ',' and the list ends with ']'");
+        return new Expr.ListOf(items, open.offset());
+    }
+
+    /** Every lowercase name must be the variable of an enclosing comprehension, and none may shadow another. */
+    private void checkLocals(Expr e, Deque<String> bound) throws FormatStringException {
+        switch (e) {
+            case Expr.Local l -> {
+                if (!bound.contains(l.name())) {
+                    throw error(l.offset(), "unknown name '" + l.name() + "': lowercase names are only list "
+                            + "comprehension variables; template variables start with a capital "
+                            + "(Param., Task., Session., Env., WrappedAction., ...)");
+                }
+            }
+            case Expr.Comprehension c -> {
+                checkLocals(c.source(), bound);
+                if (bound.contains(c.variable())) {
+                    throw error(c.offset(), "list comprehension variable '" + c.variable()
+                            + "' hides an enclosing one of the same name; rename it");
+                }
+                bound.push(c.variable());
+                checkLocals(c.element(), bound);
+                if (c.condition() != null) {
+                    checkLocals(c.condition(), bound);
+                }
+                bound.pop();
+            }
+            default -> {
+                for (Expr child : children(e)) {
+                    checkLocals(child, bound);
+                }
+            }
+        }
+    }
+
+    /** The direct sub-expressions of {@code e}. */
+    static List<Expr> children(Expr e) {
+        return switch (e) {
+            case Expr.Literal l -> List.of();
+            case Expr.Variable v -> List.of();
+            case Expr.Local l -> List.of();
+            case Expr.ListOf l -> l.items();
+            case Expr.Comprehension c -> c.condition() == null
+                    ? List.of(c.source(), c.element())
+                    : List.of(c.source(), c.element(), c.condition());
+            case Expr.Call c -> c.args();
+            case Expr.Arithmetic a -> List.of(a.left(), a.right());
+            case Expr.Comparison c -> c.operands();
+            case Expr.Logic l -> List.of(l.left(), l.right());
+            case Expr.Not n -> List.of(n.operand());
+            case Expr.Sign s -> List.of(s.operand());
+            case Expr.Conditional c -> List.of(c.then(), c.test(), c.otherwise());
+            case Expr.Index i -> List.of(i.target(), i.index());
+        };
+    }
+
+    private static boolean isLocalName(String name) {
+        char first = name.charAt(0);
+        return (Character.isLowerCase(first) || first == '_')
+                && !Set.of("if", "else", "and", "or", "not", "for", "in", "true", "false", "null").contains(name);
+    }
+
+    private static String describe(Expr e) {
+        return switch (e) {
+            case Expr.Variable v -> "variable '" + v.name() + "'";
+            case Expr.Local l -> "'" + l.name() + "'";
+            default -> "this value";
+        };
+    }
+
+    private Token peek() {
+        return tokens.get(next);
+    }
+
+    private Token take() {
+        Token t = tokens.get(next);
+        if (t.kind() != Token.Kind.END) {
+            next++;
+        }
+        return t;
+    }
+
+    private void expectOp(String op, String why) throws FormatStringException {
+        Token t = take();
+        if (!t.isOp(op)) {
+            throw error(t.offset(), "expected '" + op + "' but found " + t.describe() + ": " + why);
+        }
+    }
+
+    private void expectWord(String word, String why) throws FormatStringException {
+        Token t = take();
+        if (!t.isWord(word)) {
+            throw error(t.offset(), "expected '" + word + "' but found " + t.describe() + ": " + why);
+        }
+    }
+
+    private FormatStringException unexpected(Token t, String wanted) {
+        return error(t.offset(), "expected " + wanted + " but found " + t.describe());
+    }
+
+    private FormatStringException error(int offset, String detail) {
+        return new FormatStringException(FormatProblem.at(whole, offset, detail));
+    }
+}

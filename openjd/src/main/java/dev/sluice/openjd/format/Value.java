@@ -1,0 +1,104 @@
+package dev.sluice.openjd.format;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A value a format-string expression works with: a string, a 64-bit integer, a boolean, a list
+ * (of scalars, or of lists of scalars) or null. Template variables are strings, integers, lists of
+ * strings or null; booleans come from comparisons.
+ */
+public sealed interface Value {
+
+    /** The null value: an unset optional such as {@code WrappedAction.Timeout}. */
+    Value NULL = new Null();
+
+    /** A string value. */
+    static Value of(String s) {
+        return new Str(s);
+    }
+
+    /** An integer value. */
+    static Value of(long n) {
+        return new Int(n);
+    }
+
+    /** A boolean value. */
+    static Value of(boolean b) {
+        return b ? Bool.TRUE : Bool.FALSE;
+    }
+
+    /** A list of strings, such as {@code WrappedAction.Args}. */
+    static Value ofStrings(List<String> items) {
+        return new ListValue(items.stream().map(Value::of).toList());
+    }
+
+    /** An integer, or {@link #NULL} when {@code n} is null: for optional fields such as timeouts. */
+    static Value ofNullable(Long n) {
+        return n == null ? NULL : of(n);
+    }
+
+    /** A string, or {@link #NULL} when {@code s} is null. */
+    static Value ofNullable(String s) {
+        return s == null ? NULL : of(s);
+    }
+
+    /** The type name used in error messages: string, int, bool, list or null. */
+    String typeName();
+
+    /** A string. */
+    record Str(String value) implements Value {
+        public Str {
+            Objects.requireNonNull(value, "value");
+        }
+
+        @Override
+        public String typeName() {
+            return "string";
+        }
+    }
+
+    /** A 64-bit signed integer. */
+    record Int(long value) implements Value {
+        @Override
+        public String typeName() {
+            return "int";
+        }
+    }
+
+    /** A boolean. */
+    record Bool(boolean value) implements Value {
+        static final Bool TRUE = new Bool(true);
+        static final Bool FALSE = new Bool(false);
+
+        @Override
+        public String typeName() {
+            return "bool";
+        }
+    }
+
+    /** A list; null is never an element (the EXPR specification forbids it). */
+    record ListValue(List<Value> items) implements Value {
+        public ListValue {
+            items = List.copyOf(items);
+            for (Value v : items) {
+                if (v instanceof Null) {
+                    throw new IllegalArgumentException("a list cannot hold null");
+                }
+            }
+        }
+
+        @Override
+        public String typeName() {
+            return "list";
+        }
+    }
+
+    /** The null value; use {@link Value#NULL}. */
+    record Null() implements Value {
+        @Override
+        public String typeName() {
+            return "null";
+        }
+    }
+}

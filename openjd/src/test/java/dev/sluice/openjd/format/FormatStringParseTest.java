@@ -1,0 +1,120 @@
+package dev.sluice.openjd.format;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class FormatStringParseTest {
+
+    private static FormatStringException parseError(String text) {
+        return catchThrowableOfType(FormatStringException.class, () -> FormatString.parse(text));
+    }
+
+    @Test
+    void literalTextHasNoVariables() throws Exception {
+        FormatString s = FormatString.parse("just text { with } single braces");
+
+        assertThat(s.isLiteral()).isTrue();
+        assertThat(s.variables()).isEmpty();
+        assertThat(s.evaluate(Values.empty())).isEqualTo("just text { with } single braces");
+    }
+
+    @Test
+    void whitespaceInsideBracesIsOptional() throws Exception {
+        Values v = Values.builder().put("Param.Scene", "s.blend").build();
+
+        assertThat(FormatString.parse("{{Param.Scene}}").evaluate(v)).isEqualTo("s.blend");
+        assertThat(FormatString.parse("{{   Param.Scene\t}}").evaluate(v)).isEqualTo("s.blend");
+        assertThat(FormatString.parse("{{\n  Param.Scene\n}}").evaluate(v)).isEqualTo("s.blend");
+    }
+
+    @Test
+    void variablesAreFullDottedNamesInOrderWithoutFunctionsOrLoopVariables() throws Exception {
+        FormatString s = FormatString.parse(
+                "{{ repr_sh(Task.Param.Frame) }} {{ [e for e in WrappedAction.Environment] }} "
+                        + "{{ WrappedAction.Args.join(' ') }} {{ Task.Param.Frame }} {{ WrappedAction.Cancelation.Mode }}");
+
+        assertThat(s.variables()).containsExactly("Task.Param.Frame", "WrappedAction.Environment",
+                "WrappedAction.Args", "WrappedAction.Cancelation.Mode");
+    }
+
+    @Test
+    void keywordsAfterADotAreNames() throws Exception {
+        FormatString s = FormatString.parse("{{ Param.if }}");
+
+        assertThat(s.variables()).containsExactly("Param.if");
+    }
+
+    @Test
+    void aStringLiteralMayContainClosingBraces() throws Exception {
+        assertThat(FormatString.parse("{{ 'a}}b' }}!").evaluate(Values.empty())).isEqualTo("a}}b!");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        // text | column | part of the message
+        "`abc {{ Param.X`|5|'{{' is not closed",
+        "`{{ Param.X }} and {{ Param.Y`|19|'{{' is not closed",
+        "`a }} b`|3|'}}' without a matching '{{'",
+        "`{{ Param.X }} }}`|15|'}}' without a matching '{{'",
+        "`x {{ }}`|3|empty expression",
+        "`x {{}}`|3|empty expression",
+        "`{{ Param.X + }}`|14|expected a value but found the end of the expression",
+        "`{{ Param.X Param.Y }}`|12|expected the end of the expression but found 'Param'",
+        "`{{ nope(1) }}`|4|unknown function 'nope'; the functions are flatten, join, len, repr_json, repr_sh, string",
+        "`{{ Param.X.upperr() }}`|12|unknown function 'upperr'",
+        "`{{ 'abc }}`|1|'{{' is not closed",
+        "`{{ x }}`|4|unknown name 'x'",
+        "`{{ [x for x in Param.L] + [y] }}`|28|unknown name 'y'",
+        "`{{ 1.5 }}`|4|floating-point numbers are not supported",
+        "`{{ 007 }}`|4|leading zeros are not allowed",
+        "`{{ 99999999999999999999 }}`|4|integers are 64-bit",
+        "`{{ Param.A / 'x' }}`|12|'/' (division and path joining) is not supported",
+        "`{{ Param.L[1:2] }}`|13|slices 'x[a:b]' are not supported",
+        "`{{ Param.X # }}`|12|unexpected character '#'",
+        "`{{ '\\x4' }}`|5|escape \\x needs exactly 2 hex digits",
+        "`{{ Param.A if true }}`|20|expected 'else'",
+        "`{{ repr_sh(Param.A }}`|20|expected ')'",
+        "`{{ [1, 2 }}`|10|expected ']'",
+        "`{{ Param.X.stem }}`|0|",
+        "`{{ Param.X() }}`|10|unknown function 'X'",
+        "`{{ (1).x }}`|8|property '.x' is not supported here",
+        "`{{ '''a''' }}`|4|triple-quoted strings are not supported",
+        "`{{ [e for E in Param.L] }}`|11|a list comprehension variable must be a name that starts with a lowercase letter",
+    })
+    void malformedStringsFailWithTheirColumn(String text, int column, String message) {
+        if (column == 0) {
+            // Control row: a valid string (properties chain into the variable name) must not fail.
+            assertThat(parseError(text)).isNull();
+            return;
+        }
+        FormatStringException e = parseError(text);
+
+        assertThat(e).as("parse error for %s", text).isNotNull();
+        assertThat(e.column()).isEqualTo(column);
+        assertThat(e.getMessage()).contains("column " + column + ": ").contains(message).contains(text);
+    }
+
+    @Test
+    void anErrorOnALaterLineReportsLineAndColumn() {
+        FormatStringException e = parseError("#!/bin/sh\necho {{ Param.A }}\necho {{ Param.B +* }}\n");
+
+        FormatProblem p = e.problems().getFirst();
+        assertThat(p.line()).isEqualTo(3);
+        assertThat(p.column()).isEqualTo(18);
+        assertThat(e.getMessage()).startsWith("line 3, column 18: ");
+    }
+
+    @Test
+    void parseAllReportsTheProblemsOfEveryString() {
+        FormatStringException e = catchThrowableOfType(FormatStringException.class,
+                () -> FormatString.parseAll(List.of("{{ ok.x }}", "fine", "{{ }}", "{{ Param.A")));
+
+        assertThat(e.problems()).hasSize(3);
+        assertThat(e.getMessage()).startsWith("3 problems:");
+    }
+}
