@@ -77,9 +77,9 @@ public final class TaskGateManager implements AutoCloseable {
     private final GateListener listener;
 
     /** Tasks whose outcome is not decided yet, by task id. */
-    private final ConcurrentHashMap<String, TaskRun> undecided = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, GatedAttempt> undecided = new ConcurrentHashMap<>();
     /** Attempts that passed and whose end the host has not reported yet, by task id. */
-    private final ConcurrentHashMap<String, TaskRun> admitted = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, GatedAttempt> admitted = new ConcurrentHashMap<>();
 
     /**
      * Guards {@link #shutDown} transitions, the registration of new runs and {@link #liveCalls}; one
@@ -163,7 +163,7 @@ public final class TaskGateManager implements AutoCloseable {
             report(task, shutDown ? new GateOutcome.Cancelled() : new GateOutcome.Passed(Duration.ZERO));
             return;
         }
-        TaskRun stillHeld = admitted.remove(task.id());
+        GatedAttempt stillHeld = admitted.remove(task.id());
         if (stillHeld != null) {
             // The host reports every end before gating the task again; a missed one must not leak a seat.
             log.warn("task {} ({}) attempt {} was gated again before the end of attempt {} was reported;"
@@ -172,12 +172,12 @@ public final class TaskGateManager implements AutoCloseable {
             endRun(stillHeld, AttemptOutcome.of(AttemptOutcome.Kind.CANCELLED, null,
                     "the task was gated again", false));
         }
-        TaskRun run = new TaskRun(task, time.nanoTime());
+        GatedAttempt run = new GatedAttempt(task, time.nanoTime());
         boolean registered = false;
         lock.lock();
         try {
             if (!shutDown) {
-                TaskRun earlier = undecided.putIfAbsent(task.id(), run);
+                GatedAttempt earlier = undecided.putIfAbsent(task.id(), run);
                 if (earlier != null) {
                     throw new IllegalStateException("task " + task.id() + " (" + task.name()
                             + ") is already waiting in its readiness gates; cancel(\"" + task.id()
@@ -206,7 +206,7 @@ public final class TaskGateManager implements AutoCloseable {
      */
     public void cancel(String taskId) {
         Objects.requireNonNull(taskId, "taskId");
-        TaskRun run = undecided.get(taskId);
+        GatedAttempt run = undecided.get(taskId);
         if (run != null) {
             cancelRun(run, CANCELLED_WHILE_GATED);
         }
@@ -221,7 +221,7 @@ public final class TaskGateManager implements AutoCloseable {
     public void attemptEnded(TaskHandle task, AttemptOutcome outcome) {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(outcome, "outcome");
-        TaskRun run = admitted.get(task.id());
+        GatedAttempt run = admitted.get(task.id());
         if (run != null && run.task.attempt() == task.attempt() && admitted.remove(task.id(), run)) {
             endRun(run, outcome);
         }
@@ -236,7 +236,7 @@ public final class TaskGateManager implements AutoCloseable {
     public int endAdmittedAttempts(AttemptOutcome outcome) {
         Objects.requireNonNull(outcome, "outcome");
         int ended = 0;
-        for (TaskRun run : List.copyOf(admitted.values())) {
+        for (GatedAttempt run : List.copyOf(admitted.values())) {
             if (admitted.remove(run.task.id(), run)) {
                 endRun(run, outcome);
                 ended++;
@@ -269,7 +269,7 @@ public final class TaskGateManager implements AutoCloseable {
         if (grace.isNegative()) {
             throw new IllegalArgumentException("shutdown grace must not be negative, got " + grace);
         }
-        List<TaskRun> toCancel;
+        List<GatedAttempt> toCancel;
         lock.lock();
         try {
             shutDown = true;
@@ -277,7 +277,7 @@ public final class TaskGateManager implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        for (TaskRun run : toCancel) {
+        for (GatedAttempt run : toCancel) {
             cancelRun(run, CANCELLED_AT_SHUTDOWN);
         }
         // Also gates of tasks decided earlier that are still unwinding.
@@ -361,7 +361,7 @@ public final class TaskGateManager implements AutoCloseable {
     private static final AttemptOutcome CANCELLED_AT_SHUTDOWN = AttemptOutcome.of(AttemptOutcome.Kind.SHUTDOWN,
             null, "the host shut down", false);
 
-    private void cancelRun(TaskRun run, AttemptOutcome ending) {
+    private void cancelRun(GatedAttempt run, AttemptOutcome ending) {
         if (run.decide()) {
             undecided.remove(run.task.id(), run);
             run.interruptGatesExcept(null);
@@ -371,7 +371,7 @@ public final class TaskGateManager implements AutoCloseable {
     }
 
     /** Tells each gate that admitted the run's attempt that it ended; later admissions are ended at once. */
-    private void endRun(TaskRun run, AttemptOutcome outcome) {
+    private void endRun(GatedAttempt run, AttemptOutcome outcome) {
         for (InstalledGate gate : run.end(outcome)) {
             notifyEnded(gate, run.task, outcome);
         }
@@ -393,7 +393,7 @@ public final class TaskGateManager implements AutoCloseable {
     }
 
     /** What the run's gates assigned to its attempt, merged by kind; a gate's fault there is logged. */
-    private static Map<String, List<String>> assignedBy(TaskRun run) {
+    private static Map<String, List<String>> assignedBy(GatedAttempt run) {
         Map<String, List<String>> all = new LinkedHashMap<>();
         for (GateCall call : run.calls) {
             InstalledGate gate = call.gate;
@@ -416,7 +416,7 @@ public final class TaskGateManager implements AutoCloseable {
 
     /** The body of a gate's virtual thread. */
     private void runGate(GateCall call) {
-        TaskRun run = call.run;
+        GatedAttempt run = call.run;
         TaskHandle task = run.task;
         String gateId = call.gate.id();
         if (!call.enterPrepare()) {
@@ -449,7 +449,7 @@ public final class TaskGateManager implements AutoCloseable {
 
     /** Records and reports what a gate's prepare() did, on the gate's thread. */
     private void afterPrepare(GateCall call, Throwable thrown) {
-        TaskRun run = call.run;
+        GatedAttempt run = call.run;
         TaskHandle task = run.task;
         String gateId = call.gate.id();
         Instant finishedAt = time.now();
@@ -536,7 +536,7 @@ public final class TaskGateManager implements AutoCloseable {
     }
 
     /** One schedule() call: the task, its gate calls and whether its outcome is decided. */
-    private final class TaskRun {
+    private final class GatedAttempt {
         final TaskHandle task;
         final long scheduledAtNanos;
         final List<GateCall> calls;
@@ -547,7 +547,7 @@ public final class TaskGateManager implements AutoCloseable {
         /** How the attempt ended, once its gates were told; guarded by this. */
         private AttemptOutcome endedWith;
 
-        TaskRun(TaskHandle task, long scheduledAtNanos) {
+        GatedAttempt(TaskHandle task, long scheduledAtNanos) {
             this.task = task;
             this.scheduledAtNanos = scheduledAtNanos;
             this.gatesLeft = new AtomicInteger(installed.size());
@@ -614,11 +614,11 @@ public final class TaskGateManager implements AutoCloseable {
         private enum State { NEW, PREPARING, ENDED }
 
         final InstalledGate gate;
-        final TaskRun run;
+        final GatedAttempt run;
         final Thread thread;
         private State state = State.NEW; // guarded by this
 
-        GateCall(InstalledGate gate, TaskRun run) {
+        GateCall(InstalledGate gate, GatedAttempt run) {
             this.gate = gate;
             this.run = run;
             this.thread = Thread.ofVirtual().name("gate-" + gate.id() + "-" + run.task.id()).unstarted(this::body);

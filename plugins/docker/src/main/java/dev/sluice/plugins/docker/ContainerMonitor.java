@@ -14,11 +14,11 @@ import java.util.Optional;
  * exited is left to the executor, which reads its exit code.
  */
 final class ContainerMonitor implements TaskHealthMonitor {
-    private final TaskRuns runs;
+    private final EngineAttempts runs;
     private final Containers containers;
     private final Duration period;
 
-    ContainerMonitor(TaskRuns runs, Containers containers, Duration period) {
+    ContainerMonitor(EngineAttempts runs, Containers containers, Duration period) {
         this.runs = runs;
         this.containers = containers;
         this.period = period;
@@ -36,7 +36,7 @@ final class ContainerMonitor implements TaskHealthMonitor {
 
     @Override
     public Health probe(TaskHandle task, SubmittedTask submitted) {
-        TaskRun run = runs.get(submitted);
+        EngineAttempt run = runs.get(submitted);
         if (run == null || run.status.state().isTerminal()) {
             return Health.ok();
         }

@@ -61,7 +61,7 @@ public final class DockerExecutor implements TaskExecutor {
     private Engine engine;
     private ExecutorCapacity capacity;
     private int submitConcurrency = 4;
-    private TaskRuns runs;
+    private EngineAttempts runs;
     private Containers containers;
     private OomKills oomKills;
     private Launcher launcher;
@@ -119,7 +119,7 @@ public final class DockerExecutor implements TaskExecutor {
                 * 1_000_000_000L;
         RunLabels labels = new RunLabels(context.runId(), context.pipelineName(), context.workRoot().toString(),
                 Leftovers.ownerLabel());
-        runs = new TaskRuns(context::statusChanged);
+        runs = new EngineAttempts(context::statusChanged);
         containers = new Containers(engine, context.time(), log);
         oomKills = new OomKills(log);
         TaskEnds ends = new TaskEnds(engine, containers, oomKills, runs, context.time(), capacity.memoryBytes(), log);
@@ -229,7 +229,7 @@ public final class DockerExecutor implements TaskExecutor {
 
     private void signal(Collection<SubmittedTask> tasks, boolean force) {
         for (SubmittedTask t : tasks) {
-            TaskRun run = runs.get(t);
+            EngineAttempt run = runs.get(t);
             if (run == null || run.status.state().isTerminal()) {
                 continue;
             }

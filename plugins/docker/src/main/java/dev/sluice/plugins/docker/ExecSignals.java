@@ -18,10 +18,10 @@ import org.slf4j.Logger;
  */
 final class ExecSignals {
     private final Engine engine;
-    private final TaskRun run;
+    private final EngineAttempt run;
     private final Logger log;
 
-    ExecSignals(Engine engine, TaskRun run, Logger log) {
+    ExecSignals(Engine engine, EngineAttempt run, Logger log) {
         this.engine = engine;
         this.run = run;
         this.log = log;

@@ -19,14 +19,14 @@ final class Launcher {
     private final Engine engine;
     private final Containers containers;
     private final SessionContainers sessions;
-    private final TaskRuns runs;
+    private final EngineAttempts runs;
     private final TaskEnds ends;
     private final DockerSettings settings;
     private final RunLabels labels;
     private final TimeSource time;
     private final Logger log;
 
-    Launcher(Engine engine, Containers containers, SessionContainers sessions, TaskRuns runs, TaskEnds ends,
+    Launcher(Engine engine, Containers containers, SessionContainers sessions, EngineAttempts runs, TaskEnds ends,
             DockerSettings settings, RunLabels labels, TimeSource time, Logger log) {
         this.engine = engine;
         this.containers = containers;
@@ -56,8 +56,8 @@ final class Launcher {
         }
         SubmittedTask submitted = new SubmittedTask(launch.task().id(), launch.task().attempt(),
                 session.name + "/" + execId.substring(0, Math.min(12, execId.length())));
-        TaskRun run = new TaskRun(launch, submitted, session, session.id, session.name, execId, System.nanoTime(),
-                time.now());
+        EngineAttempt run = new EngineAttempt(launch, submitted, session, session.id, session.name, execId,
+                System.nanoTime(), time.now());
         OutputSink sink = sink(launch, () -> ends.execEnded(run));
         sink.ready();
         runs.add(run);
@@ -88,7 +88,7 @@ final class Launcher {
                 labels.of(DockerSettings.Isolation.TASK, task.id()), mounts, settings.network(),
                 task.resources().cpus() * 1_000_000_000L, task.resources().memoryBytes(), gpus);
         SubmittedTask submitted = new SubmittedTask(task.id(), task.attempt(), name);
-        TaskRun[] holder = new TaskRun[1];
+        EngineAttempt[] holder = new EngineAttempt[1];
         OutputSink sink = sink(launch, () -> ends.containerEnded(holder[0]));
         // Taken before the start: an out-of-memory event of a container that dies at once may come
         // before createAndStart returns.
@@ -100,7 +100,7 @@ final class Launcher {
             sink.abandon();
             throw e;
         }
-        TaskRun run = new TaskRun(launch, submitted, null, id, name, null, startNanos, time.now());
+        EngineAttempt run = new EngineAttempt(launch, submitted, null, id, name, null, startNanos, time.now());
         holder[0] = run;
         runs.add(run);
         sink.ready();

@@ -27,13 +27,13 @@ final class TaskEnds {
     private final Engine engine;
     private final Containers containers;
     private final OomKills oomKills;
-    private final TaskRuns runs;
+    private final EngineAttempts runs;
     private final TimeSource time;
     /** The session containers' memory limit, for messages. */
     private final long sessionMemory;
     private final Logger log;
 
-    TaskEnds(Engine engine, Containers containers, OomKills oomKills, TaskRuns runs, TimeSource time,
+    TaskEnds(Engine engine, Containers containers, OomKills oomKills, EngineAttempts runs, TimeSource time,
             long sessionMemory, Logger log) {
         this.engine = engine;
         this.containers = containers;
@@ -45,7 +45,7 @@ final class TaskEnds {
     }
 
     /** An exec's stream ended: ask the engine how. */
-    void execEnded(TaskRun run) {
+    void execEnded(EngineAttempt run) {
         Long exitCode = null;
         try {
             Engine.ExecState exec = engine.inspectExec(run.execId);
@@ -86,7 +86,7 @@ final class TaskEnds {
      * still looks alive is asked again for a short while, unless sluice killed the task itself or the
      * engine reported an out-of-memory kill (which leaves the container running).
      */
-    private Optional<ContainerState> stateAfterSignal(TaskRun run) {
+    private Optional<ContainerState> stateAfterSignal(EngineAttempt run) {
         AtomicReference<Optional<ContainerState>> state = new AtomicReference<>();
         within(CONTAINER_END_GRACE, () -> {
             state.set(containers.state(run.containerId, true));
@@ -97,7 +97,7 @@ final class TaskEnds {
     }
 
     /** Whether the container's cgroup reported an out-of-memory kill since the run started, waiting briefly for it. */
-    private boolean killedForMemory(TaskRun run) {
+    private boolean killedForMemory(EngineAttempt run) {
         return within(OOM_EVENT_GRACE, () -> oomKills.since(run.containerId, run.startSystemNanos));
     }
 
@@ -119,7 +119,7 @@ final class TaskEnds {
     }
 
     /** A task's own container's stream ended: read its exit code and state, then remove it. */
-    void containerEnded(TaskRun run) {
+    void containerEnded(EngineAttempt run) {
         Instant now = time.now();
         TaskStatus status;
         try {
@@ -167,7 +167,7 @@ final class TaskEnds {
     }
 
     /** Reports the end; the host writes the exit code into {@code .exitcode} when it learns it. */
-    private void end(TaskRun run, TaskStatus status) {
+    private void end(EngineAttempt run, TaskStatus status) {
         runs.end(run, status);
     }
 }

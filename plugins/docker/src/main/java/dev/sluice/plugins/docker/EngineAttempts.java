@@ -11,16 +11,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * The executor's status table: the runs of submitted tasks, whose statuses the output streams' threads
  * keep up to date, so that polls are answered from memory. A run is forgotten once its end was reported.
  */
-final class TaskRuns {
-    private final Map<SubmittedTask, TaskRun> runs = new ConcurrentHashMap<>();
+final class EngineAttempts {
+    private final Map<SubmittedTask, EngineAttempt> runs = new ConcurrentHashMap<>();
     private final Runnable statusChanged;
 
     /** @param statusChanged tells the host to poll now */
-    TaskRuns(Runnable statusChanged) {
+    EngineAttempts(Runnable statusChanged) {
         this.statusChanged = statusChanged;
     }
 
-    void add(TaskRun run) {
+    void add(EngineAttempt run) {
         runs.put(run.submitted, run);
     }
 
@@ -30,12 +30,12 @@ final class TaskRuns {
     }
 
     /** The run of a submitted task, or {@code null} once its end has been reported (or it was never ours). */
-    TaskRun get(SubmittedTask submitted) {
+    EngineAttempt get(SubmittedTask submitted) {
         return runs.get(submitted);
     }
 
     /** Records the run's end and tells the host. */
-    void end(TaskRun run, TaskStatus status) {
+    void end(EngineAttempt run, TaskStatus status) {
         run.status = status;
         statusChanged.run();
     }
@@ -44,7 +44,7 @@ final class TaskRuns {
     Map<SubmittedTask, TaskStatus> poll(Collection<SubmittedTask> tasks) {
         Map<SubmittedTask, TaskStatus> answer = new HashMap<>();
         for (SubmittedTask t : tasks) {
-            TaskRun run = runs.get(t);
+            EngineAttempt run = runs.get(t);
             if (run == null) {
                 answer.put(t, TaskStatus.ended(TaskStatus.State.FAILED, "the docker executor does not know this task",
                         null, null, null));

@@ -8,7 +8,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** One task attempt on the engine: an exec in a session container, or a container of its own. */
-final class TaskRun {
+final class EngineAttempt {
     final TaskLaunch launch;
     final SubmittedTask submitted;
     /** The session container it was exec'd in; {@code null} for a container of its own. */
@@ -26,7 +26,7 @@ final class TaskRun {
     /** The processes of an exec that were sent SIGTERM, for the SIGKILL that may follow. */
     final Set<ProcessHandle> terminated = ConcurrentHashMap.newKeySet();
 
-    TaskRun(TaskLaunch launch, SubmittedTask submitted, SessionContainer session, String containerId,
+    EngineAttempt(TaskLaunch launch, SubmittedTask submitted, SessionContainer session, String containerId,
             String containerName, String execId, long startSystemNanos, Instant startedAt) {
         this.launch = launch;
         this.submitted = submitted;
