@@ -1,2 +1,2 @@
-/** Starting and signalling processes and process groups: shared by executors and the action runner. */
+/** Signalling process groups: shared by the local executor and the action runner (program lookup is the kit's). */
 package dev.sluice.host.process;

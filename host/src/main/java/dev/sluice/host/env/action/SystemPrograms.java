@@ -1,7 +1,7 @@
 package dev.sluice.host.env.action;
 
 import dev.sluice.host.process.GroupSignaller;
-import dev.sluice.host.process.ProgramLocator;
+import dev.sluice.kit.ProgramLocator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,8 +10,9 @@ import java.util.Optional;
 /**
  * The programs the runner needs ({@code setsid} for a process group per action, {@code kill} to signal
  * a whole group, since the JDK signals single processes only) and the {@code execvp}-style lookup that
- * reports a missing action program before launch rather than as exit status 127. The lookup and the
- * group signalling are the local executor's, from {@link dev.sluice.host.process}.
+ * reports a missing action program before launch rather than as exit status 127. The lookup is the
+ * kit's {@link ProgramLocator} and the group signalling the local executor's, from
+ * {@link dev.sluice.host.process}.
  */
 final class SystemPrograms {
     private final Path setsid;

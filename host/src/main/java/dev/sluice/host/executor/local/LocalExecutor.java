@@ -2,7 +2,7 @@ package dev.sluice.host.executor.local;
 
 import dev.sluice.host.io.AtomicFiles;
 import dev.sluice.host.process.GroupSignaller;
-import dev.sluice.host.process.ProgramLocator;
+import dev.sluice.kit.ProgramLocator;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.ExecutorContext;
 import dev.sluice.spi.ExecutorException;
