@@ -2,6 +2,7 @@ package dev.sluice.kit;
 
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskStatus;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,6 +134,18 @@ public final class StatusTable<T> {
     /** The records of the tasks held that have not ended, in the order they were added. */
     public synchronized List<T> live() {
         return entries.values().stream().filter(e -> !hasEnded(e)).map(e -> e.record).toList();
+    }
+
+    /** The records of the tasks of {@code batch} that the table holds and that have not ended: those to signal. */
+    public synchronized List<T> live(Collection<SubmittedTask> batch) {
+        List<T> live = new ArrayList<>();
+        for (SubmittedTask task : batch) {
+            Entry<T> entry = entries.get(task);
+            if (entry != null && !hasEnded(entry)) {
+                live.add(entry.record);
+            }
+        }
+        return live;
     }
 
     /** The records of every task held, ended ones included. */

@@ -35,6 +35,7 @@ class StatusTableTest {
         assertThat(table.answer(List.of(a))).as("a kept end is answered each time").containsEntry(a, end);
         assertThat(table.get(a)).contains("proc a");
         assertThat(table.live()).containsExactly("proc b");
+        assertThat(table.live(List.of(a, b, stranger))).as("of a batch: held and not ended").containsExactly("proc b");
         assertThat(table.all()).containsExactly("proc a", "proc b");
     }
 

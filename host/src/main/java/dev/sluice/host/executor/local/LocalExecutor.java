@@ -260,7 +260,7 @@ public final class LocalExecutor implements TaskExecutor {
     @Override
     public Map<SubmittedTask, TaskStatus> poll(Collection<SubmittedTask> batch) throws ExecutorException {
         requireStarted();
-        for (LocalTask task : live(batch)) {
+        for (LocalTask task : tasks.live(batch)) {
             task.sampleMemory();
         }
         return tasks.answer(batch);
@@ -281,7 +281,7 @@ public final class LocalExecutor implements TaskExecutor {
             throw new IllegalArgumentException("grace period must not be negative, got " + gracePeriod);
         }
         ExecutorContext ctx = requireStarted();
-        List<LocalTask> targets = live(batch);
+        List<LocalTask> targets = tasks.live(batch);
         long now = ctx.time().nanoTime();
         for (LocalTask task : targets) {
             task.terminated("killed by sluice: SIGTERM sent to its process group", now);
@@ -298,7 +298,7 @@ public final class LocalExecutor implements TaskExecutor {
     @Override
     public void force(Collection<SubmittedTask> batch) throws ExecutorException {
         ExecutorContext ctx = requireStarted();
-        List<LocalTask> targets = live(batch);
+        List<LocalTask> targets = tasks.live(batch);
         long now = ctx.time().nanoTime();
         for (LocalTask task : targets) {
             long asked = task.terminatedNanos();
@@ -307,17 +307,6 @@ public final class LocalExecutor implements TaskExecutor {
                             + " after SIGTERM, SIGKILL sent to its process group");
         }
         signal("KILL", targets);
-    }
-
-    /** The tasks of {@code batch} whose leader is still running. */
-    private List<LocalTask> live(Collection<SubmittedTask> batch) {
-        List<LocalTask> live = new ArrayList<>();
-        for (SubmittedTask submitted : batch) {
-            if (tasks.isLive(submitted)) {
-                tasks.get(submitted).ifPresent(live::add);
-            }
-        }
-        return live;
     }
 
     /**
