@@ -279,14 +279,7 @@ public abstract class BatchExecutor implements TaskExecutor {
             job.endRequested = true;
             (job.queued() ? queued : running).add(job);
         }
-        try {
-            commands.forEachBatch(ids(running), scheduler::terminateCommand);
-            cancel(queued);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ExecutorException("interrupted while cancelling jobs");
-        }
-        rounds.resetBackoff();
+        end(running, queued);
     }
 
     /** Cancels jobs, skipping those whose cancel the scheduler has already accepted. */
@@ -299,8 +292,17 @@ public abstract class BatchExecutor implements TaskExecutor {
                 targets.add(job);
             }
         }
+        end(List.of(), targets);
+    }
+
+    /** Signals {@code signal}'s batch shells and cancels {@code cancel}; the next round looks soon after. */
+    private void end(List<BatchJob> signal, List<BatchJob> cancel) throws ExecutorException {
+        if (signal.isEmpty() && cancel.isEmpty()) {
+            return;
+        }
         try {
-            cancel(targets);
+            commands.forEachBatch(ids(signal), scheduler::terminateCommand);
+            cancel(cancel);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ExecutorException("interrupted while cancelling jobs");
