@@ -205,7 +205,8 @@ final class StatusRounds {
                     : min(interval.multipliedBy(2), settings.maxPollInterval());
             nextQueryNanos = now + interval.toNanos();
         }
-        log.debug("{} status round: {} job(s) open, {}; next in {}", executor, open.size(),
+        // "squeue round: ...": bench/run-slurm counts the rounds by this line.
+        log.debug("{} round: {} job(s) open, {}; next in {}", SchedulerCommands.programName(argv), open.size(),
                 changed ? "changes" : "no change", Units.formatDuration(interval));
         if (changed) {
             context.statusChanged();
