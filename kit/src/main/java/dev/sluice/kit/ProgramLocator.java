@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * Finds programs the way {@code execvp} does, so that a missing program is reported before launch
  * with a message the user can act on instead of as an exit status 127 buried in {@code .command.err}.
- * Shared by the local executor and the environment action runner.
+ * In the kit because the host (the local executor, the environment action runner) and plugins that run
+ * tools of their own (a batch scheduler's commands) all need the same lookup and the same words.
  */
 public final class ProgramLocator {
 

@@ -1,8 +1,9 @@
 package dev.sluice.host.executor.local;
 
-import dev.sluice.kit.AtomicFiles;
+import dev.sluice.kit.ExecutorConfig;
 import dev.sluice.kit.GroupSignaller;
 import dev.sluice.kit.ProgramLocator;
+import dev.sluice.kit.StatusTable;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.ExecutorContext;
 import dev.sluice.spi.ExecutorException;
@@ -18,20 +19,15 @@ import dev.sluice.spi.TaskStatus;
 import dev.sluice.spi.Units;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -47,9 +43,10 @@ import org.slf4j.LoggerFactory;
  * <p>A task is launched as {@code setsid -- <argv...>} in its work directory, with the host's
  * environment plus the task's variables, stdin from {@code /dev/null} and stdout/stderr written
  * straight to {@code .command.out}/{@code .command.err}. When the group leader exits, the JDK's
- * {@link Process#onExit()} callback writes {@code .exitcode}, records the status and calls
- * {@link ExecutorContext#statusChanged()}; {@link #poll} only reads that memory. No thread is held per
- * running task; a kill batch with a grace period holds one virtual thread while the grace runs.
+ * {@link Process#onExit()} callback records the status in the status table and calls
+ * {@link ExecutorContext#statusChanged()}; {@link #poll} only reads that table, and the host writes
+ * {@code .exitcode} from what it reports. No thread is held per running task, and none waits out a
+ * kill's grace: the host forces a task whose grace has passed.
  *
  * <p>Config keys (the executor's section of the operator config): {@code cpus} (whole number,
  * default: the processors the JVM sees) and {@code memory} (a size, default: the machine's physical
@@ -59,24 +56,22 @@ import org.slf4j.LoggerFactory;
 public final class LocalExecutor implements TaskExecutor {
     /** The name pipelines and configs select this executor by. */
     public static final String NAME = "local";
-    /** Config key: CPU cores the host may fill with tasks. */
-    public static final String CONFIG_CPUS = "cpus";
-    /** Config key: memory the host may fill with tasks. */
-    public static final String CONFIG_MEMORY = "memory";
 
     private static final Logger log = LoggerFactory.getLogger(LocalExecutor.class);
     /** How long {@link #close} waits for killed tasks to be gone; the host is shutting down. */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
     private static final Path DEV_NULL = Path.of("/dev/null");
 
-    /** Every task launched in this run, ended ones included, so that later polls still answer. */
-    private final Map<SubmittedTask, LocalTask> tasks = new ConcurrentHashMap<>();
-    /** Tasks whose group leader is running, by pid, to spot a pid reused before a delayed SIGKILL. */
+    /**
+     * Every task launched in this run, ended ones included, so that later polls (and kills) still find
+     * them; a task it never launched will never be seen here, so it is reported failed.
+     */
+    private final StatusTable<LocalTask> tasks = new StatusTable<>(StatusTable.Unknown.failed(submitted ->
+            "the local executor has no process for task " + submitted.taskId() + " attempt " + submitted.attempt()
+                    + " (pid " + submitted.nativeId() + "): it was not launched by this executor in this run"),
+            StatusTable.Reporting.EVERY_POLL, StatusTable.Ends.KEPT);
+    /** Tasks whose group leader is running, by pid, to spot a pid reused before a group is signalled. */
     private final Map<Long, LocalTask> runningByPid = new ConcurrentHashMap<>();
-    /** Tasks sent SIGTERM and waiting out their grace period. */
-    private final Set<LocalTask> awaitingForce = ConcurrentHashMap.newKeySet();
-    /** The virtual threads waiting out grace periods, interrupted by {@link #close}. */
-    private final Set<Thread> graceThreads = ConcurrentHashMap.newKeySet();
 
     private volatile ExecutorContext context;
     private volatile ExecutorCapacity capacity;
@@ -120,24 +115,13 @@ public final class LocalExecutor implements TaskExecutor {
                 Units.formatSize(configured.memoryBytes()));
     }
 
-    private static ExecutorCapacity readCapacity(Settings config) throws ExecutorException {
+    private static ExecutorCapacity readCapacity(Settings settings) throws ExecutorException {
+        ExecutorConfig config = new ExecutorConfig(NAME, settings);
         try {
-            int cpus = config.integer(CONFIG_CPUS, Runtime.getRuntime().availableProcessors());
-            if (cpus < 1) {
-                throw config.invalid(CONFIG_CPUS, config.string(CONFIG_CPUS, ""),
-                        "the local executor needs at least 1 cpu; write e.g. 4, or leave it out to use all "
-                                + Runtime.getRuntime().availableProcessors());
-            }
-            long memory = config.size(CONFIG_MEMORY, physicalMemory());
-            if (memory < 1) {
-                throw config.invalid(CONFIG_MEMORY, config.string(CONFIG_MEMORY, ""),
-                        "the local executor needs some memory; write e.g. 16GB, or leave it out to use all "
-                                + Units.formatSize(physicalMemory()));
-            }
-            return new ExecutorCapacity(cpus, memory, 0);
+            return new ExecutorCapacity(config.cpus(Runtime.getRuntime().availableProcessors()),
+                    config.memory(physicalMemory()), 0);
         } catch (InvalidSettingException e) {
-            throw new ExecutorException("local executor config key '" + e.key() + "' is invalid: "
-                    + e.getMessage(), e);
+            throw config.failure(e);
         }
     }
 
@@ -158,15 +142,9 @@ public final class LocalExecutor implements TaskExecutor {
     }
 
     /**
-     * Launches the task in a new process group and returns at once; the native id is its pid.
-     *
-     * @throws TaskException     when the program cannot be found or the process cannot be started
-     * @throws ExecutorException when the executor was not started or is closed
-     */
-    /**
      * Starting a process costs a fork and two execs (setsid, then the program), a few milliseconds
      * each on a busy machine; as many launches as there are CPUs overlap. {@link #submit} only
-     * touches concurrent maps, so it is safe to call from several threads.
+     * touches the status table and a concurrent map, so it is safe to call from several threads.
      */
     @Override
     public int submitConcurrency() {
@@ -174,6 +152,12 @@ public final class LocalExecutor implements TaskExecutor {
         return c == null ? 1 : Math.max(1, c.cpus());
     }
 
+    /**
+     * Launches the task in a new process group and returns at once; the native id is its pid.
+     *
+     * @throws TaskException     when the program cannot be found or the process cannot be started
+     * @throws ExecutorException when the executor was not started or is closed
+     */
     @Override
     public SubmittedTask submit(TaskLaunch launch) throws TaskException, ExecutorException {
         Objects.requireNonNull(launch, "launch");
@@ -205,8 +189,8 @@ public final class LocalExecutor implements TaskExecutor {
         Instant startedAt = ctx.time().now();
         SubmittedTask submitted = new SubmittedTask(launch.task().id(), launch.task().attempt(),
                 Long.toString(process.pid()));
-        LocalTask task = new LocalTask(submitted, process, files, startedAt);
-        tasks.put(submitted, task);
+        LocalTask task = new LocalTask(submitted, process, startedAt);
+        tasks.add(submitted, task, TaskStatus.running(startedAt));
         runningByPid.put(process.pid(), task);
         log.debug("task {} started as pid {}: {}", taskName, process.pid(), command.argv());
         // Registered after the maps are filled: a process that is already gone completes right here.
@@ -244,112 +228,85 @@ public final class LocalExecutor implements TaskExecutor {
         return lookup.find().isPresent() ? Optional.empty() : Optional.of(lookup.problem());
     }
 
-    /** Runs on the JDK thread that completes {@code onExit}: records the end and wakes the host. */
+    /**
+     * Runs on the thread that completes {@code onExit}: cleans up the group of a task that was asked to
+     * stop, records the end and wakes the host. The cleanup comes first, so that when the host learns
+     * of the end the whole group has been signalled.
+     */
     private void onLeaderExit(LocalTask task) {
         try {
-            Instant endedAt = context.time().now();
             int exitCode = task.process().exitValue();
-            try {
-                writeExitCode(task.files().exitCode(), exitCode);
-            } catch (IOException | RuntimeException e) {
-                log.warn("task {} (pid {}) exited with {} but its exit code file {} could not be written: {}",
-                        task.submitted().taskId(), task.processGroup(), exitCode, task.files().exitCode(),
-                        e.toString());
+            if (task.needsCleanup() && ownsProcessGroup(task)) {
+                try {
+                    signaller.signal("KILL", List.of(task.processGroup()));
+                } catch (IOException e) {
+                    log.warn("task {} (pid {}) ended after SIGTERM, but SIGKILL to what is left of its process"
+                            + " group failed: {}", task.submitted().taskId(), task.processGroup(), e.getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
-            // The file is written first so that whoever sees the status also finds the file.
-            task.recordExit(exitCode, endedAt);
+            tasks.record(task.submitted(), task.end(exitCode, context.time().now()));
             runningByPid.remove(task.processGroup(), task);
         } finally {
             context.statusChanged();
         }
     }
 
-    private static void writeExitCode(Path target, int exitCode) throws IOException {
-        AtomicFiles.write(target, exitCode + "\n", StandardCharsets.US_ASCII);
-    }
-
     /**
-     * Answers from memory. A task this executor did not launch is reported {@code FAILED}, since no
-     * process of it will ever be seen here.
+     * Answers from the status table. A task this executor did not launch is reported {@code FAILED},
+     * since no process of it will ever be seen here.
      */
     @Override
     public Map<SubmittedTask, TaskStatus> poll(Collection<SubmittedTask> batch) throws ExecutorException {
         requireStarted();
-        Map<SubmittedTask, TaskStatus> answer = new LinkedHashMap<>();
-        for (SubmittedTask submitted : batch) {
-            LocalTask task = tasks.get(submitted);
-            if (task != null) {
-                task.sampleMemory();
-            }
-            answer.put(submitted, task != null ? task.status()
-                    : TaskStatus.ended(TaskStatus.State.FAILED, "the local executor has no process for task "
-                            + submitted.taskId() + " attempt " + submitted.attempt() + " (pid "
-                            + submitted.nativeId() + "): it was not launched by this executor in this run",
-                            null, null, null));
+        for (LocalTask task : tasks.live(batch)) {
+            task.sampleMemory();
         }
-        return answer;
+        return tasks.answer(batch);
     }
 
     /**
-     * Sends SIGTERM to each task's process group now, and SIGKILL after {@code gracePeriod} on the
-     * context's clock; a zero grace period sends SIGKILL at once. Tasks that have ended, or that this
-     * executor does not know, are left alone.
+     * Sends SIGTERM to each task's process group, in one {@code kill} run for the batch, and returns:
+     * the host forces a task still running when {@code gracePeriod} has passed. A task whose leader
+     * ends before that has what is left of its group killed at once (see {@link #onLeaderExit}). Tasks
+     * that have ended, or that this executor does not know, are left alone.
      *
      * @throws ExecutorException when the {@code kill} program cannot be run
      */
     @Override
-    public void kill(Collection<SubmittedTask> batch, Duration gracePeriod) throws ExecutorException {
+    public void terminate(Collection<SubmittedTask> batch, Duration gracePeriod) throws ExecutorException {
         Objects.requireNonNull(gracePeriod, "gracePeriod");
         if (gracePeriod.isNegative()) {
             throw new IllegalArgumentException("grace period must not be negative, got " + gracePeriod);
         }
-        requireStarted();
-        List<LocalTask> targets = new ArrayList<>();
-        for (SubmittedTask submitted : batch) {
-            LocalTask task = tasks.get(submitted);
-            if (task != null && !task.hasEnded()) {
-                targets.add(task);
-            }
-        }
-        if (targets.isEmpty()) {
-            return;
-        }
-        if (gracePeriod.isZero()) {
-            force(targets, "killed by sluice: SIGKILL sent to its process group");
-            return;
-        }
+        ExecutorContext ctx = requireStarted();
+        List<LocalTask> targets = tasks.live(batch);
+        long now = ctx.time().nanoTime();
         for (LocalTask task : targets) {
-            task.markCancelled("killed by sluice: SIGTERM sent to its process group");
+            task.terminated("killed by sluice: SIGTERM sent to its process group", now);
         }
-        awaitingForce.addAll(targets);
-        try {
-            sendOrFail("TERM", targets);
-        } catch (ExecutorException e) {
-            targets.forEach(awaitingForce::remove);
-            throw e;
-        }
-        Thread grace = Thread.ofVirtual().name("sluice-local-kill-grace").unstarted(
-                () -> forceAfterGrace(targets, gracePeriod));
-        graceThreads.add(grace);
-        grace.start();
+        signal("TERM", targets);
     }
 
-    private void forceAfterGrace(List<LocalTask> targets, Duration gracePeriod) {
-        try {
-            context.time().sleep(gracePeriod);
-            // Groups whose leader has exited are signalled too: a child that ignored SIGTERM may remain.
-            List<LocalTask> stillOwned = targets.stream().filter(this::ownsProcessGroup).toList();
-            force(stillOwned, "killed by sluice: still running " + Units.formatDuration(gracePeriod)
-                    + " after SIGTERM, SIGKILL sent to its process group");
-        } catch (InterruptedException e) {
-            // close() interrupts waiting grace periods and kills the groups itself.
-            Thread.currentThread().interrupt();
-        } catch (ExecutorException e) {
-            log.error("could not force-kill tasks after their grace period: {}", e.getMessage(), e);
-        } finally {
-            targets.forEach(awaitingForce::remove);
-            graceThreads.remove(Thread.currentThread());
+    /**
+     * Sends SIGKILL to each task's process group, in one {@code kill} run for the batch. Tasks that have
+     * ended, or that this executor does not know, are left alone.
+     *
+     * @throws ExecutorException when the {@code kill} program cannot be run
+     */
+    @Override
+    public void force(Collection<SubmittedTask> batch) throws ExecutorException {
+        ExecutorContext ctx = requireStarted();
+        List<LocalTask> targets = tasks.live(batch);
+        long now = ctx.time().nanoTime();
+        for (LocalTask task : targets) {
+            long asked = task.terminatedNanos();
+            task.forced(asked < 0 ? "killed by sluice: SIGKILL sent to its process group"
+                    : "killed by sluice: still running " + Units.formatDuration(Duration.ofNanos(now - asked))
+                            + " after SIGTERM, SIGKILL sent to its process group");
         }
+        signal("KILL", targets);
     }
 
     /**
@@ -361,16 +318,10 @@ public final class LocalExecutor implements TaskExecutor {
         return holder == null || holder == task;
     }
 
-    private void force(List<LocalTask> targets, String reason) throws ExecutorException {
-        for (LocalTask task : targets) {
-            if (!task.hasEnded()) {
-                task.markCancelled(reason);
-            }
+    private void signal(String signal, List<LocalTask> targets) throws ExecutorException {
+        if (targets.isEmpty()) {
+            return;
         }
-        sendOrFail("KILL", targets);
-    }
-
-    private void sendOrFail(String signal, List<LocalTask> targets) throws ExecutorException {
         try {
             signaller.signal(signal, targets.stream().map(LocalTask::processGroup).toList());
         } catch (IOException e) {
@@ -382,7 +333,7 @@ public final class LocalExecutor implements TaskExecutor {
         }
     }
 
-    /** SIGKILLs every task group still running or still in its grace period, and waits briefly. */
+    /** SIGKILLs every task group still running, and waits briefly for the leaders to be gone. */
     @Override
     public void close() {
         if (closed) {
@@ -392,20 +343,15 @@ public final class LocalExecutor implements TaskExecutor {
         if (context == null) {
             return;
         }
-        // Taken before the interrupts, which make the grace threads forget their tasks.
-        Set<LocalTask> victims = new LinkedHashSet<>(awaitingForce);
-        graceThreads.forEach(Thread::interrupt);
-        for (LocalTask task : tasks.values()) {
-            if (!task.hasEnded()) {
-                victims.add(task);
-            }
-        }
+        List<LocalTask> victims = tasks.live();
         if (victims.isEmpty()) {
             return;
         }
+        for (LocalTask task : victims) {
+            task.forced("killed by sluice: the local executor was closed");
+        }
         try {
-            force(victims.stream().filter(this::ownsProcessGroup).toList(),
-                    "killed by sluice: the local executor was closed");
+            signal("KILL", victims.stream().filter(this::ownsProcessGroup).toList());
         } catch (ExecutorException e) {
             log.error("closing the local executor: {}", e.getMessage(), e);
         }

@@ -1,7 +1,6 @@
 package dev.sluice.host.executor.local;
 
 import dev.sluice.spi.SubmittedTask;
-import dev.sluice.spi.TaskFiles;
 import dev.sluice.spi.TaskStatus;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,26 +10,26 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One task attempt the local executor launched: its process (the leader of its own process group)
- * and what is known of it. Written by the monitor's thread (kill requests) and by the JDK thread
- * that completes {@link Process#onExit()}; every mutable field is volatile.
+ * and what sluice did to it. Its status lives in the executor's status table. Written by the monitor's
+ * thread (terminate, force) and read by the thread that completes {@link Process#onExit()}; every
+ * mutable field is volatile.
  */
 final class LocalTask {
     private final SubmittedTask submitted;
     private final Process process;
-    private final TaskFiles files;
     private final Instant startedAt;
     private volatile String cancelReason;
-    private volatile TaskStatus status;
+    /** When SIGTERM was sent ({@code nanoTime} of the executor's clock), or -1: a later SIGKILL says how long it had. */
+    private volatile long terminatedNanos = -1;
+    private volatile boolean forced;
     private volatile CompletableFuture<?> exitRecorded = new CompletableFuture<>();
     /** The largest resident memory of the task's processes seen so far, in bytes; 0 before a reading. */
     private volatile long peakRss;
 
-    LocalTask(SubmittedTask submitted, Process process, TaskFiles files, Instant startedAt) {
+    LocalTask(SubmittedTask submitted, Process process, Instant startedAt) {
         this.submitted = submitted;
         this.process = process;
-        this.files = files;
         this.startedAt = startedAt;
-        this.status = TaskStatus.running(startedAt);
     }
 
     SubmittedTask submitted() {
@@ -46,19 +45,7 @@ final class LocalTask {
         return process.pid();
     }
 
-    TaskFiles files() {
-        return files;
-    }
-
-    Instant startedAt() {
-        return startedAt;
-    }
-
-    TaskStatus status() {
-        return status;
-    }
-
-    /** Completes once the leader's exit has been recorded, see {@link #recordExit}. */
+    /** Completes once the leader's exit has been recorded. */
     CompletableFuture<?> exitRecorded() {
         return exitRecorded;
     }
@@ -67,27 +54,47 @@ final class LocalTask {
         this.exitRecorded = future;
     }
 
-    /** Whether the group leader has exited and its end has been recorded. */
-    boolean hasEnded() {
-        return status.state().isTerminal();
+    /**
+     * Records that its group was sent SIGTERM, so that its end counts as a cancellation; a second request
+     * keeps the time of the first, which is when the task was first asked.
+     */
+    void terminated(String reason, long nanos) {
+        if (!forced) {
+            this.cancelReason = reason;
+        }
+        if (terminatedNanos < 0) {
+            this.terminatedNanos = nanos;
+        }
+    }
+
+    /** When SIGTERM was sent, or -1 when it was not. */
+    long terminatedNanos() {
+        return terminatedNanos;
+    }
+
+    /** Records that its group was sent SIGKILL; the stronger signal's reason replaces the first. */
+    void forced(String reason) {
+        this.cancelReason = reason;
+        this.forced = true;
     }
 
     /**
-     * Records that sluice signalled the task, so that its end counts as a cancellation; a later
-     * signal replaces the reason with the stronger one.
+     * Whether the group may still hold processes once the leader is gone: it was asked to stop and never
+     * forced, so a child that ignored SIGTERM can outlive the leader, and the host forces only tasks
+     * that are still running.
      */
-    void markCancelled(String reason) {
-        this.cancelReason = reason;
+    boolean needsCleanup() {
+        return terminatedNanos >= 0 && !forced;
     }
 
-    /** Records the leader's exit; called once, from the JDK thread completing {@code onExit}. */
-    void recordExit(int exitCode, Instant endedAt) {
+    /** The end to report when the leader exited with {@code exitCode}. */
+    TaskStatus end(int exitCode, Instant endedAt) {
         String reason = cancelReason;
         TaskStatus end = reason == null
                 ? TaskStatus.completed(exitCode, startedAt, endedAt)
                 : TaskStatus.ended(TaskStatus.State.CANCELLED, reason, exitCode, startedAt, endedAt);
         long peak = peakRss;
-        status = peak > 0 ? end.withPeakRss(peak) : end;
+        return peak > 0 ? end.withPeakRss(peak) : end;
     }
 
     /**
@@ -97,9 +104,6 @@ final class LocalTask {
      * none. Does nothing where /proc is missing.
      */
     void sampleMemory() {
-        if (hasEnded()) {
-            return;
-        }
         long total = vmHwm(process.pid());
         for (ProcessHandle child : process.descendants().toList()) {
             total += vmHwm(child.pid());

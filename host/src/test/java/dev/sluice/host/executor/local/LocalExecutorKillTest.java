@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Killing process groups: SIGTERM, then SIGKILL after the grace period on the fake clock. Tasks
- * signal "ready" through named pipes, so each step waits on the task itself and never on a sleep.
+ * Ending process groups: {@code terminate} sends SIGTERM, {@code force} SIGKILL, and the test plays the
+ * host, which forces a task when its grace has passed on the fake clock. Tasks signal "ready" through
+ * named pipes, so each step waits on the task itself and never on a sleep.
  */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LocalExecutorKillTest {
@@ -47,16 +48,16 @@ class LocalExecutorKillTest {
     }
 
     @Test
-    void killSendsSigtermFirst() throws Exception {
+    void terminateSendsSigterm() throws Exception {
         Path dir = rig.workDir("term");
         TaskRig.mkfifo(dir.resolve("ready"));
         SubmittedTask task = rig.shell("term", "echo ready > ready; exec sleep 300");
         assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
 
-        rig.executor.kill(List.of(task), GRACE);
+        rig.executor.terminate(List.of(task), GRACE);
 
-        // The fake clock never moves, so only SIGTERM (exit status 128 + 15) can have ended it.
-        TaskStatus status = rig.awaitEnd(task);
+        // Nothing forces it, so only SIGTERM (exit status 128 + 15) can have ended it.
+        TaskStatus status = rig.awaitEndAsTheHostSeesIt(task);
         assertThat(status.state()).isEqualTo(State.CANCELLED);
         assertThat(status.exitCode()).isEqualTo(143);
         assertThat(status.reason()).contains("SIGTERM");
@@ -64,22 +65,23 @@ class LocalExecutorKillTest {
     }
 
     @Test
-    void taskThatTrapsSigtermIsKilledWhenTheGracePeriodRunsOut() throws Exception {
+    void taskThatTrapsSigtermIsKilledWhenTheHostForcesItAfterTheGracePeriod() throws Exception {
         Path dir = rig.workDir("stubborn");
         TaskRig.mkfifo(dir.resolve("ready"));
         TaskRig.mkfifo(dir.resolve("term"));
         SubmittedTask task = rig.shell("stubborn", IGNORES_TERM);
         assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
 
-        rig.executor.kill(List.of(task), GRACE);
+        rig.executor.terminate(List.of(task), GRACE);
 
         assertThat(Files.readString(dir.resolve("term"))).as("the task's TERM trap ran").isEqualTo("term\n");
-        clock.awaitSleepers(1, TaskRig.PATIENCE);
+        assertThat(clock.sleepers()).as("the executor waits out no grace of its own").isZero();
         assertThat(rig.poll(task).state()).as("alive during the grace period").isEqualTo(State.RUNNING);
 
         clock.advance(GRACE);
+        rig.executor.force(List.of(task));
 
-        TaskStatus status = rig.awaitEnd(task);
+        TaskStatus status = rig.awaitEndAsTheHostSeesIt(task);
         assertThat(status.state()).isEqualTo(State.CANCELLED);
         assertThat(status.exitCode()).isEqualTo(137);
         assertThat(status.reason()).contains("SIGKILL").contains("30s");
@@ -87,14 +89,14 @@ class LocalExecutorKillTest {
     }
 
     @Test
-    void zeroGracePeriodSendsSigkillAtOnce() throws Exception {
+    void forceSendsSigkillAtOnce() throws Exception {
         Path dir = rig.workDir("at-once");
         TaskRig.mkfifo(dir.resolve("ready"));
         TaskRig.mkfifo(dir.resolve("term"));
         SubmittedTask task = rig.shell("at-once", IGNORES_TERM);
         assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
 
-        rig.executor.kill(List.of(task), Duration.ZERO);
+        rig.executor.force(List.of(task));
 
         TaskStatus status = rig.awaitEnd(task);
         assertThat(status.state()).isEqualTo(State.CANCELLED);
@@ -112,15 +114,20 @@ class LocalExecutorKillTest {
         long grandchild = Long.parseLong(Files.readString(dir.resolve("child.pid")).trim());
         assertThat(TaskRig.isRunning(grandchild)).isTrue();
 
-        rig.executor.kill(List.of(task), GRACE);
+        rig.executor.terminate(List.of(task), GRACE);
 
         assertThat(rig.awaitEnd(task).state()).isEqualTo(State.CANCELLED);
         TaskRig.awaitGone(grandchild);
         assertThat(TaskRig.isRunning(grandchild)).as("grandchild %d after the kill", grandchild).isFalse();
     }
 
+    /**
+     * The host forces only tasks still running, so once the leader has ended on SIGTERM the executor
+     * kills what is left of the group itself, at once: a child that ignored SIGTERM would otherwise
+     * outlive the task.
+     */
     @Test
-    void sigkillAfterTheGraceReachesAGrandchildThatTrapsSigterm() throws Exception {
+    void sigkillReachesAGrandchildThatTrapsSigtermOnceTheLeaderHasEnded() throws Exception {
         Path dir = rig.workDir("stubborn-child");
         TaskRig.mkfifo(dir.resolve("ready"));
         TaskRig.mkfifo(dir.resolve("term"));
@@ -131,16 +138,13 @@ class LocalExecutorKillTest {
         long grandchild = Long.parseLong(Files.readString(dir.resolve("child.pid")).trim());
         assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
 
-        rig.executor.kill(List.of(task), GRACE);
-        assertThat(Files.readString(dir.resolve("term"))).isEqualTo("term\n");
+        rig.executor.terminate(List.of(task), GRACE);
+        assertThat(Files.readString(dir.resolve("term"))).as("the grandchild trapped SIGTERM").isEqualTo("term\n");
         assertThat(rig.awaitEnd(task).exitCode()).as("the leader ended on SIGTERM").isEqualTo(143);
-        assertThat(TaskRig.isRunning(grandchild)).as("the grandchild trapped SIGTERM").isTrue();
-
-        clock.awaitSleepers(1, TaskRig.PATIENCE);
-        clock.advance(GRACE);
 
         TaskRig.awaitGone(grandchild);
         assertThat(TaskRig.isRunning(grandchild)).isFalse();
+        assertThat(clock.sleepers()).as("with no grace waited out and no force from the host").isZero();
     }
 
     @Test
@@ -148,8 +152,8 @@ class LocalExecutorKillTest {
         SubmittedTask task = rig.shell("done", "exit 0");
         TaskStatus before = rig.awaitEnd(task);
 
-        rig.executor.kill(List.of(task), GRACE);
-        rig.executor.kill(List.of(task), Duration.ZERO);
+        rig.executor.terminate(List.of(task), GRACE);
+        rig.executor.force(List.of(task));
 
         assertThat(rig.poll(task)).isEqualTo(before);
         assertThat(clock.sleepers()).isZero();
@@ -163,7 +167,7 @@ class LocalExecutorKillTest {
         assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
         SubmittedTask victim = rig.shell("victim", "exec sleep 300");
 
-        rig.executor.kill(List.of(victim), Duration.ZERO);
+        rig.executor.force(List.of(victim));
 
         assertThat(rig.awaitEnd(victim).state()).isEqualTo(State.CANCELLED);
         assertThat(rig.poll(bystander).state()).isEqualTo(State.RUNNING);
@@ -174,7 +178,7 @@ class LocalExecutorKillTest {
     void negativeGracePeriodIsRefused() throws Exception {
         SubmittedTask task = rig.shell("negative", "exit 0");
 
-        assertThatThrownBy(() -> rig.executor.kill(List.of(task), Duration.ofSeconds(-1)))
+        assertThatThrownBy(() -> rig.executor.terminate(List.of(task), Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("negative");
     }
@@ -201,9 +205,8 @@ class LocalExecutorKillTest {
         TaskRig.mkfifo(dir.resolve("term"));
         SubmittedTask task = rig.shell("closing", IGNORES_TERM);
         assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
-        rig.executor.kill(List.of(task), GRACE);
+        rig.executor.terminate(List.of(task), GRACE);
         assertThat(Files.readString(dir.resolve("term"))).isEqualTo("term\n");
-        clock.awaitSleepers(1, TaskRig.PATIENCE);
 
         rig.executor.close();
 

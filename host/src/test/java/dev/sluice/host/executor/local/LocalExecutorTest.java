@@ -54,7 +54,7 @@ class LocalExecutorTest {
     void exitCodeZeroReachesPollAndTheExitCodeFile() throws Exception {
         SubmittedTask task = rig.shell("ok", "exit 0");
 
-        TaskStatus status = rig.awaitEnd(task);
+        TaskStatus status = rig.awaitEndAsTheHostSeesIt(task);
 
         // The peak memory is whatever the polls happened to read, if any: not compared.
         assertThat(status).usingRecursiveComparison().ignoringFields("peakRssBytes")
@@ -66,7 +66,7 @@ class LocalExecutorTest {
     void nonZeroExitCodeReachesPollAndTheExitCodeFile() throws Exception {
         SubmittedTask task = rig.shell("fails", "exit 3");
 
-        TaskStatus status = rig.awaitEnd(task);
+        TaskStatus status = rig.awaitEndAsTheHostSeesIt(task);
 
         assertThat(status.state()).isEqualTo(State.COMPLETED);
         assertThat(status.exitCode()).isEqualTo(3);
@@ -76,11 +76,21 @@ class LocalExecutorTest {
 
     @Test
     void theExitCodeFileIsWrittenWithoutLeavingTemporaryFiles() throws Exception {
-        rig.awaitEnd(rig.shell("tidy", "exit 0"));
+        rig.awaitEndAsTheHostSeesIt(rig.shell("tidy", "exit 0"));
 
         try (var files = Files.list(workRoot.resolve("tidy"))) {
             assertThat(files.map(p -> p.getFileName().toString()))
                     .containsExactlyInAnyOrder(".command.out", ".command.err", ".exitcode");
+        }
+    }
+
+    @Test
+    void theExecutorLeavesTheExitCodeFileToTheHost() throws Exception {
+        rig.awaitEnd(rig.shell("no-file", "exit 4"));
+
+        try (var files = Files.list(workRoot.resolve("no-file"))) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder(".command.out", ".command.err");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.sluice.host.executor.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.host.run.WorkDirs;
 import dev.sluice.spi.LaunchCommand;
 import dev.sluice.spi.Settings;
 import dev.sluice.spi.SubmittedTask;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,6 +33,8 @@ final class TaskRig implements AutoCloseable {
     final LocalExecutor executor = new LocalExecutor();
     final FakeExecutorContext context;
     final Path workRoot;
+    /** The files of each task launched through {@link #launch}, by task id, for {@link #awaitEndAsTheHostSeesIt}. */
+    private final Map<String, TaskFiles> files = new ConcurrentHashMap<>();
 
     TaskRig(Path workRoot, TimeSource time) throws Exception {
         this(workRoot, time, Settings.of(Map.of(), "executors.local"));
@@ -48,6 +52,7 @@ final class TaskRig implements AutoCloseable {
     }
 
     TaskLaunch launch(String id, Path workDir, Map<String, String> environment, String... argv) {
+        files.put(id, TaskFiles.in(workDir));
         return new TaskLaunch(TestTaskHandle.of(id).withWorkDir(workDir),
                 new LaunchCommand(List.of(argv), environment, workDir), TaskFiles.in(workDir));
     }
@@ -73,6 +78,21 @@ final class TaskRig implements AutoCloseable {
             assertThat(context.awaitChange(PATIENCE))
                     .as("statusChanged() for %s within %s", task, PATIENCE).isTrue();
         }
+    }
+
+    /**
+     * {@link #awaitEnd}, then the host's part: the executor writes no {@code .exitcode}, the host's work
+     * directories do when it learns the end ({@code TaskPollingMonitor.apply} calls {@code WorkDirs.ended}),
+     * so tests of what lands in that file hand the end on as the host does and wait for the write.
+     */
+    TaskStatus awaitEndAsTheHostSeesIt(SubmittedTask task) throws Exception {
+        TaskStatus status = awaitEnd(task);
+        if (status.exitCode() != null) {
+            WorkDirs host = new WorkDirs(workRoot, "test-run");
+            host.ended(files.get(task.taskId()), status.exitCode());
+            host.close();
+        }
+        return status;
     }
 
     @Override

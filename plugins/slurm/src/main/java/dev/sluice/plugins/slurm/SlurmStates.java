@@ -1,13 +1,13 @@
 package dev.sluice.plugins.slurm;
 
+import dev.sluice.kit.batch.JobState;
 import java.util.Map;
 import java.util.Set;
 
-/** Slurm's job states and pending reasons, as squeue prints them, and what they mean for a task. */
+/** Slurm's job states and pending reasons, as squeue and sacct print them, and what they mean for a task. */
 final class SlurmStates {
     private static final Set<String> PENDING = Set.of("PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_FED",
             "REQUEUE_HOLD", "RESV_DEL_HOLD", "SUSPENDED", "STOPPED", "RESIZING");
-    private static final Set<String> RUNNING = Set.of("RUNNING", "SIGNALING", "COMPLETING", "STAGE_OUT");
 
     /**
      * Pending reasons after which Slurm will not start the job without someone changing it or the
@@ -32,12 +32,21 @@ final class SlurmStates {
         return PENDING.contains(state);
     }
 
-    static boolean isRunning(String state) {
-        return RUNNING.contains(state);
-    }
-
-    /** Whether the batch script has ended, so that the exit-code file is due. */
-    static boolean batchEnded(String state) {
-        return !isPending(state) && !"RUNNING".equals(state) && !"SIGNALING".equals(state);
+    /** What a Slurm state means to the executor; a state Slurm adds later reads as a failure with its name. */
+    static JobState meaning(String state) {
+        if (isPending(state)) {
+            return JobState.QUEUED;
+        }
+        return switch (state) {
+            case "RUNNING", "SIGNALING" -> JobState.RUNNING;
+            // The batch script has ended and Slurm is cleaning up: the exit code may come any moment.
+            case "COMPLETING", "STAGE_OUT" -> JobState.FINISHING;
+            case "COMPLETED", "FAILED" -> JobState.EXITED;
+            case "TIMEOUT", "DEADLINE" -> JobState.TIMED_OUT;
+            case "OUT_OF_MEMORY" -> JobState.OUT_OF_MEMORY;
+            case "NODE_FAIL", "BOOT_FAIL", "PREEMPTED" -> JobState.NODE_FAILED;
+            case "CANCELLED" -> JobState.CANCELLED;
+            default -> JobState.FAILED;
+        };
     }
 }

@@ -231,33 +231,45 @@ class SlurmExecutorTest {
     }
 
     @Test
-    void killSignalsRunningJobsAndCancelsPendingOnesInBatchesThenForcesAfterTheGrace() throws Exception {
+    void terminateSignalsRunningJobsAndCancelsPendingOnesInBatchesAndForceCancelsWhatStillRuns() throws Exception {
         SlurmExecutor executor = started(Map.of());
         List<SubmittedTask> jobs = submit(executor, 5);
         for (SubmittedTask job : jobs.subList(0, 3)) {
             slurm.set(job.nativeId(), "RUNNING", "None");
         }
         nextRound(executor);
-        executor.kill(jobs, Duration.ofSeconds(10));
+        executor.terminate(jobs, Duration.ofSeconds(10));
         List<String> running = jobs.subList(0, 3).stream().map(SubmittedTask::nativeId).toList();
         List<String> pending = jobs.subList(3, 5).stream().map(SubmittedTask::nativeId).toList();
         List<List<String>> scancels = slurm.callsOf("scancel");
         assertThat(scancels).hasSize(2);
         assertThat(scancels.get(0)).containsSubsequence("--batch", "--signal=TERM").containsAll(running);
         assertThat(scancels.get(1).subList(1, 3)).containsExactlyElementsOf(pending);
-        time.advance(Duration.ofSeconds(9));
+        time.advance(Duration.ofSeconds(10));
         executor.statusRound();
-        assertThat(slurm.callsOf("scancel")).as("not forced within the grace").hasSize(2);
-        time.advance(Duration.ofSeconds(1));
-        executor.statusRound();
+        assertThat(slurm.callsOf("scancel")).as("the executor forces nothing by itself; the host does").hasSize(2);
+        // The host, its grace passed, forces every task it has not seen end: the pending ones' cancel is not repeated.
+        executor.force(jobs);
         assertThat(slurm.callsOf("scancel")).hasSize(3);
         assertThat(slurm.callsOf("scancel").get(2).subList(1, 4)).containsExactlyElementsOf(running);
+        assertThat(slurm.callsOf("scancel").get(2)).hasSize(4);
         nextRound(executor);
         Map<SubmittedTask, TaskStatus> ends = executor.poll(jobs);
         assertThat(ends).hasSize(5).allSatisfy((t, s) -> {
             assertThat(s.state()).isEqualTo(TaskStatus.State.CANCELLED);
             assertThat(s.reason()).doesNotContain("not by sluice");
         });
+    }
+
+    @Test
+    void forcingAJobThatNeverStartedCancelsIt() throws Exception {
+        SlurmExecutor executor = started(Map.of());
+        SubmittedTask job = submit(executor, 1).get(0);
+        executor.force(List.of(job));
+        assertThat(slurm.callsOf("scancel")).containsExactly(List.of(bin.resolve("scancel").toString(),
+                job.nativeId()));
+        executor.force(List.of(job));
+        assertThat(slurm.callsOf("scancel")).as("an accepted cancel is not repeated").hasSize(1);
     }
 
     @Test
