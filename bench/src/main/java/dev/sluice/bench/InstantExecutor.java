@@ -54,6 +54,11 @@ final class InstantExecutor implements dev.sluice.spi.TaskExecutor {
     }
 
     @Override
-    public void kill(Collection<SubmittedTask> tasks, Duration gracePeriod) {
+    public void terminate(Collection<SubmittedTask> tasks, Duration gracePeriod) {
+        // Tasks end at once; nothing is ever left to stop.
+    }
+
+    @Override
+    public void force(Collection<SubmittedTask> tasks) {
     }
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
-import dev.sluice.host.monitor.TaskRecord;
+import dev.sluice.host.monitor.TaskProgress;
 import dev.sluice.host.task.TaskState;
 import dev.sluice.spi.TimeSource;
 import java.io.BufferedWriter;
@@ -42,15 +42,15 @@ public final class EventLog implements RunListener, AutoCloseable {
     private final TimeSource time;
     private final BufferedWriter out;
     /** The outcome attemptFinished logged for a task's latest attempt, so its state change does not log it twice. */
-    private final Map<TaskRecord, TaskState> attemptLogged = new HashMap<>();
+    private final Map<TaskProgress, TaskState> attemptLogged = new HashMap<>();
     /**
      * Gates started and not yet ended, with their attempt. A gate interrupted as its task's verdict came
      * may report its end only after the task moved on to its next attempt, or after the run ended; the
      * monitor then drops it, and the log ends the gate itself.
      */
-    private final Map<TaskRecord, Map<String, Integer>> openGates = new HashMap<>();
+    private final Map<TaskProgress, Map<String, Integer>> openGates = new HashMap<>();
     /** Tasks whose current attempt's task_started was logged. */
-    private final Set<TaskRecord> startLogged = new HashSet<>();
+    private final Set<TaskProgress> startLogged = new HashSet<>();
     private long startedNanos;
 
     public EventLog(Path file, String runId, String pipeline, TimeSource time) throws IOException {
@@ -69,19 +69,19 @@ public final class EventLog implements RunListener, AutoCloseable {
     }
 
     @Override
-    public void runStarted(List<TaskRecord> tasks) {
+    public void runStarted(List<TaskProgress> tasks) {
         startedNanos = time.nanoTime();
         Map<String, Object> e = event("run_started", null);
         e.put("pipeline", pipeline);
         e.put("tasks", tasks.size());
         write(e);
-        for (TaskRecord task : tasks) {
+        for (TaskProgress task : tasks) {
             write(event("task_pending", task));
         }
     }
 
     @Override
-    public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
+    public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
         TaskState logged = to.isTerminal() || to == TaskState.RETRY_WAIT ? attemptLogged.remove(task) : null;
         switch (to) {
             case GATED -> {
@@ -131,7 +131,7 @@ public final class EventLog implements RunListener, AutoCloseable {
     }
 
     @Override
-    public void gateStarted(TaskRecord task, String gateId, Instant at) {
+    public void gateStarted(TaskProgress task, String gateId, Instant at) {
         openGates.computeIfAbsent(task, t -> new LinkedHashMap<>()).put(gateId, task.attempt());
         Map<String, Object> e = event("gate_started", task, at);
         e.put("gate", gateId);
@@ -139,7 +139,7 @@ public final class EventLog implements RunListener, AutoCloseable {
     }
 
     @Override
-    public void gateFinished(TaskRecord task, String gateId, Instant at, Throwable failure) {
+    public void gateFinished(TaskProgress task, String gateId, Instant at, Throwable failure) {
         Map<String, Integer> open = openGates.get(task);
         if (open != null) {
             open.remove(gateId);
@@ -155,14 +155,14 @@ public final class EventLog implements RunListener, AutoCloseable {
     }
 
     @Override
-    public void statusChanged(TaskRecord task) {
+    public void statusChanged(TaskProgress task) {
         Map<String, Object> e = event("task_status", task);
         e.put("status", task.status());
         write(e);
     }
 
     @Override
-    public void attemptFinished(TaskRecord task, TaskState outcome) {
+    public void attemptFinished(TaskProgress task, TaskState outcome) {
         String name = switch (outcome) {
             case SUCCEEDED -> "task_completed";
             case CACHED -> "task_cached";
@@ -186,7 +186,7 @@ public final class EventLog implements RunListener, AutoCloseable {
         write(withError(e, task));
     }
 
-    private void logStarted(TaskRecord task, Instant at) {
+    private void logStarted(TaskProgress task, Instant at) {
         startLogged.add(task);
         Map<String, Object> e = event("task_started", task, at);
         e.put("native_id", task.nativeId());
@@ -194,7 +194,7 @@ public final class EventLog implements RunListener, AutoCloseable {
     }
 
     /** Ends the gates of an earlier attempt whose end never came: they were interrupted. */
-    private void endOpenGates(TaskRecord task) {
+    private void endOpenGates(TaskProgress task) {
         Map<String, Integer> open = openGates.remove(task);
         if (open == null) {
             return;
@@ -209,8 +209,8 @@ public final class EventLog implements RunListener, AutoCloseable {
     }
 
     @Override
-    public void runFinished(List<TaskRecord> tasks) {
-        for (TaskRecord task : List.copyOf(openGates.keySet())) {
+    public void runFinished(List<TaskProgress> tasks) {
+        for (TaskProgress task : List.copyOf(openGates.keySet())) {
             endOpenGates(task);
         }
         Map<TaskState, Integer> byState = new EnumMap<>(TaskState.class);
@@ -228,12 +228,12 @@ public final class EventLog implements RunListener, AutoCloseable {
         out.close();
     }
 
-    private Map<String, Object> event(String name, TaskRecord task) {
+    private Map<String, Object> event(String name, TaskProgress task) {
         return event(name, task, time.now());
     }
 
     /** The fields every event has; a task's when it is about one. */
-    private Map<String, Object> event(String name, TaskRecord task, Instant at) {
+    private Map<String, Object> event(String name, TaskProgress task, Instant at) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("time", TIME.format(at));
         e.put("run", runId);
@@ -252,7 +252,7 @@ public final class EventLog implements RunListener, AutoCloseable {
         return e;
     }
 
-    private static Map<String, Object> withError(Map<String, Object> e, TaskRecord task) {
+    private static Map<String, Object> withError(Map<String, Object> e, TaskProgress task) {
         e.put("error", task.error());
         return e;
     }

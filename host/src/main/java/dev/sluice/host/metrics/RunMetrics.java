@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.host.http.HostEndpoint;
 import dev.sluice.host.monitor.RunListener;
-import dev.sluice.host.monitor.TaskRecord;
+import dev.sluice.host.monitor.TaskProgress;
 import dev.sluice.host.task.TaskState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -70,8 +70,8 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
     // ---- RunListener: the monitor's thread -------------------------------------------------------
 
     @Override
-    public void runStarted(List<TaskRecord> tasks) {
-        for (TaskRecord task : tasks) {
+    public void runStarted(List<TaskProgress> tasks) {
+        for (TaskProgress task : tasks) {
             // Every series of a process or executor exists from the start, at zero, so that rate() and
             // absent() work from the first scrape.
             ProcessMeters p = process(task);
@@ -88,7 +88,7 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
     }
 
     @Override
-    public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
+    public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
         ProcessMeters p = process(task);
         if (!from.isTerminal()) {
             p.unfinished.get(from).decrementAndGet();
@@ -114,7 +114,7 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
     }
 
     @Override
-    public void attemptFinished(TaskRecord task, TaskState outcome) {
+    public void attemptFinished(TaskProgress task, TaskState outcome) {
         ProcessMeters p = process(task);
         Counter attempts = p.attempts.get(outcome);
         if (attempts == null) {
@@ -128,7 +128,7 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
     }
 
     @Override
-    public void gateFinished(TaskRecord task, String gateId, java.time.Instant at, Throwable failure) {
+    public void gateFinished(TaskProgress task, String gateId, java.time.Instant at, Throwable failure) {
         GateMeters g = gates.computeIfAbsent(gateId, GateMeters::new);
         g.calls.increment();
         if (failure != null && !(failure instanceof InterruptedException)) {
@@ -142,7 +142,7 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
     }
 
     @Override
-    public void runFinished(List<TaskRecord> tasks) {
+    public void runFinished(List<TaskProgress> tasks) {
         phase = "finished";
     }
 
@@ -175,7 +175,7 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
 
     // ---- meters -----------------------------------------------------------------------------------
 
-    private ProcessMeters process(TaskRecord task) {
+    private ProcessMeters process(TaskProgress task) {
         ProcessMeters p = processes.get(task.processName());
         if (p == null) {
             p = new ProcessMeters(task.processName(), String.join(",", task.labels()));

@@ -22,7 +22,7 @@ final class Admission {
     }
 
     /** A task to submit, taken off its executor's ready queue. */
-    record Pick(ExecutorRuntime executor, TaskRecord task) {
+    record Pick(ExecutorRuntime executor, TaskProgress task) {
     }
 
     /**
@@ -42,7 +42,7 @@ final class Admission {
     final class Pass {
         private final Iterator<ExecutorRuntime> execs = executors.iterator();
         private ExecutorRuntime exec;
-        private Iterator<TaskRecord> ready;
+        private Iterator<TaskProgress> ready;
 
         /** The next task to submit, or {@code null} when nothing more may go now. */
         Pick next() {
@@ -55,8 +55,8 @@ final class Admission {
                     ready = exec.ready.iterator();
                     continue;
                 }
-                TaskRecord rec = ready.next();
-                Resources res = rec.task.resources();
+                TaskProgress rec = ready.next();
+                Resources res = rec.task().resources();
                 if (!exec.fitsNow(res)) {
                     continue;
                 }

@@ -65,7 +65,7 @@ final class Dispatcher {
         switch (next) {
             case Next.Release r -> release(r.process());
             case Next.Skip s -> {
-                for (TaskRecord rec : s.process().tasks) {
+                for (TaskProgress rec : s.process().tasks) {
                     run.finishUnstarted(rec, run.stopping ? TaskState.CANCELLED : TaskState.SKIPPED,
                             run.stopping ? run.stopReason : s.reason());
                 }
@@ -79,7 +79,7 @@ final class Dispatcher {
     private void release(ProcessRuntime p) {
         p.released = true;
         ExecutorRuntime exec = run.executors.get(p.effective().executor());
-        for (TaskRecord rec : p.tasks) {
+        for (TaskProgress rec : p.tasks) {
             rec.executor = exec;
             if (run.stopping) {
                 run.finishUnstarted(rec, TaskState.CANCELLED, run.stopReason);
@@ -87,8 +87,7 @@ final class Dispatcher {
             }
             TaskPreparer.Prepared cached = resume ? preparer.cached(rec.id, rec.spec, p) : null;
             if (cached != null) {
-                rec.task = cached.task();
-                rec.files = cached.files();
+                rec.begin(new Attempt(cached.task(), cached.files()));
                 run.setState(rec, TaskState.CACHED);
                 run.listener.attemptFinished(rec, TaskState.CACHED);
                 run.conclude(rec, TaskState.CACHED);
@@ -117,7 +116,7 @@ final class Dispatcher {
     void retryDue() {
         long now = run.time.nanoTime();
         while (!run.retries.isEmpty() && run.retries.peek().retryDueNanos <= now) {
-            TaskRecord rec = run.retries.poll();
+            TaskProgress rec = run.retries.poll();
             if (rec.state == TaskState.RETRY_WAIT && prepare(rec, rec.attempt() + 1)) {
                 schedule(rec);
             }
@@ -125,43 +124,40 @@ final class Dispatcher {
     }
 
     /** Makes the attempt's work directory and handle; a failure here stops the run. */
-    private boolean prepare(TaskRecord rec, int attempt) {
+    private boolean prepare(TaskProgress rec, int attempt) {
         TaskPreparer.Prepared prepared;
         try {
             prepared = preparer.prepare(rec.id, rec.spec, rec.process, attempt);
         } catch (IOException | RuntimeException e) {
-            rec.resetAttemptTimes();
             rec.error = "cannot prepare the work directory: " + e.getMessage();
             run.failed = true;
             run.conclude(rec, TaskState.FAILED);
             outcomes.stopRun("task " + rec.id + " (" + rec.name() + ") could not be prepared");
             return false;
         }
-        rec.task = prepared.task();
-        rec.files = prepared.files();
-        rec.resetAttemptTimes();
+        rec.begin(new Attempt(prepared.task(), prepared.files()));
         return true;
     }
 
     /** Sends a prepared attempt into its gates, or straight to the queue when there are none. */
-    private void schedule(TaskRecord rec) {
-        rec.gatedAt = run.time.now();
+    private void schedule(TaskProgress rec) {
+        rec.times(t -> t.gated(run.time.now()));
         if (run.gates == null) {
             enqueue(rec);
         } else {
             run.setState(rec, TaskState.GATED);
-            run.gates.schedule(rec.task);
+            run.gates.schedule(rec.task());
         }
     }
 
-    private void enqueue(TaskRecord rec) {
-        rec.queuedAt = run.time.now();
+    private void enqueue(TaskProgress rec) {
+        rec.times(t -> t.queued(run.time.now()));
         run.setState(rec, TaskState.QUEUED);
         rec.executor.ready.add(rec);
     }
 
     /** The gates' verdict on an attempt. */
-    void gateOutcome(TaskRecord rec, TaskHandle task, int attempt, GateOutcome outcome) {
+    void gateOutcome(TaskProgress rec, TaskHandle task, int attempt, GateOutcome outcome) {
         if (rec.attempt() != attempt || rec.state != TaskState.GATED) {
             if (outcome instanceof GateOutcome.Passed) {
                 // It passed as the run stopped: the monitor has moved the task on, so what its gates
@@ -175,12 +171,12 @@ final class Dispatcher {
         run.listener.gatesChanged(rec);
         switch (outcome) {
             case GateOutcome.Passed passed -> {
-                rec.gateWait = passed.waited();
-                rec.task = rec.task.withAssigned(passed.assigned());
+                rec.update(a -> a.withTask(a.task().withAssigned(passed.assigned()))
+                        .withTimes(a.times().waitedInGates(passed.waited())));
                 enqueue(rec);
             }
             case GateOutcome.Failed f -> {
-                rec.gateWait = f.waited();
+                rec.times(t -> t.waitedInGates(f.waited()));
                 outcomes.fail(rec, "gate '" + f.gateId() + "': " + f.error().getMessage(), f.error().isRetryable(),
                         AttemptOutcome.Kind.FAILED);
             }
@@ -199,10 +195,10 @@ final class Dispatcher {
         }
     }
 
-    private void submit(ExecutorRuntime exec, TaskRecord rec) {
+    private void submit(ExecutorRuntime exec, TaskProgress rec) {
         Launcher.Launch launch;
         try {
-            launch = launcher.wrap(rec.task, rec.files);
+            launch = launcher.wrap(rec.task(), rec.files());
         } catch (TaskException e) {
             outcomes.fail(rec, e.getMessage(), e.isRetryable(), AttemptOutcome.Kind.FAILED);
             return;
@@ -213,18 +209,18 @@ final class Dispatcher {
             return;
         }
         rec.wrapping = launch.wrapping();
-        rec.submittedAt = run.time.now();
+        rec.times(t -> t.submitted(run.time.now()));
         rec.timeLimit = launch.launch().task().resources().time();
-        exec.take(rec.task.resources());
+        exec.take(rec.task().resources());
         rec.process.active++;
         run.setState(rec, TaskState.SUBMITTED);
         int attempt = rec.attempt();
         Launcher.submit(exec, launch.launch(), loop::post, submitted -> submitted(exec, rec, attempt, submitted));
     }
 
-    private void submitted(ExecutorRuntime exec, TaskRecord rec, int attempt, Launcher.Submitted outcome) {
+    private void submitted(ExecutorRuntime exec, TaskProgress rec, int attempt, Launcher.Submitted outcome) {
         if (outcome.task() != null) {
-            rec.submitted = outcome.task();
+            rec.update(a -> a.withSubmitted(outcome.task()));
             exec.active.put(outcome.task(), rec);
             if (run.killing) {
                 // The run was stopped while this task was being launched.
@@ -235,7 +231,7 @@ final class Dispatcher {
             }
             return;
         }
-        exec.release(rec.task.resources());
+        exec.release(rec.task().resources());
         rec.process.active--;
         switch (outcome.error()) {
             case TaskException e -> outcomes.fail(rec, e.getMessage(), e.isRetryable(), AttemptOutcome.Kind.FAILED);
@@ -254,7 +250,7 @@ final class Dispatcher {
     }
 
     /** Where the attempt's wrappers report while it runs: onto the loop's thread. */
-    private WrappedTask.Reports reports(TaskRecord rec, int attempt) {
+    private WrappedTask.Reports reports(TaskProgress rec, int attempt) {
         return new WrappedTask.Reports() {
             @Override
             public void status(String message) {

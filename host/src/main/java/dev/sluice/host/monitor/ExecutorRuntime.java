@@ -34,8 +34,8 @@ final class ExecutorRuntime {
     final RateLimiter rateLimiter;
     final Duration pollInterval;
     /** Ready tasks in the order they passed their gates. */
-    final Deque<TaskRecord> ready = new ArrayDeque<>();
-    final Map<SubmittedTask, TaskRecord> active = new LinkedHashMap<>();
+    final Deque<TaskProgress> ready = new ArrayDeque<>();
+    final Map<SubmittedTask, TaskProgress> active = new LinkedHashMap<>();
     volatile boolean statusChanged;
     /** Why the executor could not start, or {@code null}; its tasks fail with it. */
     String startProblem;

@@ -15,10 +15,10 @@ import java.util.function.Function;
 final class GateEvents implements GateListener {
     /** What the loop does with a gate's verdict. */
     interface Verdicts {
-        void outcome(TaskRecord rec, TaskHandle task, int attempt, GateOutcome outcome);
+        void outcome(TaskProgress rec, TaskHandle task, int attempt, GateOutcome outcome);
     }
 
-    private final Function<String, TaskRecord> tasks;
+    private final Function<String, TaskProgress> tasks;
     private final RunListener listener;
     private final Consumer<Runnable> enqueue;
     private final Consumer<Runnable> post;
@@ -29,7 +29,7 @@ final class GateEvents implements GateListener {
      *                is shown, which the next turn picks up
      * @param post    adds to the inbox and wakes the loop
      */
-    GateEvents(Function<String, TaskRecord> tasks, RunListener listener, Consumer<Runnable> enqueue,
+    GateEvents(Function<String, TaskProgress> tasks, RunListener listener, Consumer<Runnable> enqueue,
             Consumer<Runnable> post, Verdicts verdicts) {
         this.tasks = tasks;
         this.listener = listener;
@@ -42,7 +42,7 @@ final class GateEvents implements GateListener {
     public void gateStarted(TaskHandle task, String gateId, Instant at) {
         int attempt = task.attempt();
         enqueue.accept(() -> {
-            TaskRecord rec = current(task, attempt);
+            TaskProgress rec = current(task, attempt);
             if (rec != null) {
                 listener.gateStarted(rec, gateId, at);
                 if (rec.state == TaskState.GATED) {
@@ -57,7 +57,7 @@ final class GateEvents implements GateListener {
     public void gateFinished(TaskHandle task, String gateId, Instant at, Throwable failure) {
         int attempt = task.attempt();
         enqueue.accept(() -> {
-            TaskRecord rec = current(task, attempt);
+            TaskProgress rec = current(task, attempt);
             if (rec != null) {
                 // Reported even after the task's verdict, so that each gateStarted gets its end.
                 listener.gateFinished(rec, gateId, at, failure);
@@ -72,15 +72,15 @@ final class GateEvents implements GateListener {
     public void outcome(TaskHandle task, GateOutcome outcome) {
         int attempt = task.attempt();
         post.accept(() -> {
-            TaskRecord rec = tasks.apply(task.id());
+            TaskProgress rec = tasks.apply(task.id());
             if (rec != null) {
                 verdicts.outcome(rec, task, attempt, outcome);
             }
         });
     }
 
-    private TaskRecord current(TaskHandle task, int attempt) {
-        TaskRecord rec = tasks.apply(task.id());
+    private TaskProgress current(TaskHandle task, int attempt) {
+        TaskProgress rec = tasks.apply(task.id());
         return rec == null || rec.attempt() != attempt ? null : rec;
     }
 }

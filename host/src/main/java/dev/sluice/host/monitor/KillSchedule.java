@@ -39,25 +39,25 @@ final class KillSchedule {
         }
     }
 
-    private final Map<TaskRecord, KillOrder> orders = new LinkedHashMap<>();
-    private final Map<TaskRecord, Long> timeLimits = new LinkedHashMap<>();
+    private final Map<TaskProgress, KillOrder> orders = new LinkedHashMap<>();
+    private final Map<TaskProgress, Long> timeLimits = new LinkedHashMap<>();
 
     /**
      * The task was asked to stop at {@code nowNanos} and is forced after {@code grace}; a zero grace
      * means the monitor forces it at once, so no force falls due later.
      */
-    void killed(TaskRecord rec, String reason, boolean isFailure, AttemptOutcome.Kind kind, long nowNanos,
+    void killed(TaskProgress rec, String reason, boolean isFailure, AttemptOutcome.Kind kind, long nowNanos,
             Duration grace) {
         long forceAt = grace.isZero() ? Long.MAX_VALUE : nowNanos + grace.toNanos();
         orders.put(rec, new KillOrder(reason, isFailure, kind, forceAt, nowNanos + grace.plus(CONFIRM).toNanos()));
     }
 
     /** The killed tasks whose grace has passed at {@code nowNanos}: they are forced now, once. */
-    List<TaskRecord> dueForce(long nowNanos) {
+    List<TaskProgress> dueForce(long nowNanos) {
         if (orders.isEmpty()) {
             return List.of();
         }
-        List<TaskRecord> due = new ArrayList<>();
+        List<TaskProgress> due = new ArrayList<>();
         orders.replaceAll((rec, order) -> {
             if (order.forceAtNanos() != Long.MAX_VALUE && order.forceAtNanos() <= nowNanos) {
                 due.add(rec);
@@ -69,27 +69,27 @@ final class KillSchedule {
     }
 
     /** Whether the task was killed and its end is awaited. */
-    boolean isKilled(TaskRecord rec) {
+    boolean isKilled(TaskProgress rec) {
         return orders.containsKey(rec);
     }
 
     /** The task ended: its kill order, if it was killed, is returned and forgotten, with its time limit. */
-    KillOrder ended(TaskRecord rec) {
+    KillOrder ended(TaskProgress rec) {
         timeLimits.remove(rec);
         return orders.remove(rec);
     }
 
     /** The running task must end by {@code dueNanos}. */
-    void limit(TaskRecord rec, long dueNanos) {
+    void limit(TaskProgress rec, long dueNanos) {
         timeLimits.put(rec, dueNanos);
     }
 
     /** The tasks whose time limit has passed at {@code nowNanos}; their limits are forgotten. */
-    List<TaskRecord> pastTimeLimit(long nowNanos) {
+    List<TaskProgress> pastTimeLimit(long nowNanos) {
         if (timeLimits.isEmpty()) {
             return List.of();
         }
-        List<TaskRecord> due = new ArrayList<>();
+        List<TaskProgress> due = new ArrayList<>();
         timeLimits.entrySet().removeIf(e -> {
             boolean past = e.getValue() <= nowNanos;
             if (past) {
@@ -104,11 +104,11 @@ final class KillSchedule {
      * The killed tasks whose end was not confirmed by {@code nowNanos}, to be given up on one by one
      * ({@link #abandon}); ending one may end another meanwhile, so each is checked again as it comes.
      */
-    List<TaskRecord> unconfirmed(long nowNanos) {
+    List<TaskProgress> unconfirmed(long nowNanos) {
         if (orders.isEmpty()) {
             return List.of();
         }
-        List<TaskRecord> due = new ArrayList<>();
+        List<TaskProgress> due = new ArrayList<>();
         orders.forEach((rec, order) -> {
             if (order.confirmByNanos() <= nowNanos) {
                 due.add(rec);
@@ -118,7 +118,7 @@ final class KillSchedule {
     }
 
     /** The monitor gives up waiting for the killed task's end: its processes may live on. */
-    void abandon(TaskRecord rec) {
+    void abandon(TaskProgress rec) {
         orders.computeIfPresent(rec, (r, order) -> order.abandoned());
     }
 

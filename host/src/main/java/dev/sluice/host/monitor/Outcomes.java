@@ -9,6 +9,7 @@ import dev.sluice.spi.TaskStatus;
 import dev.sluice.spi.Units;
 import dev.sluice.spi.WrappedTask;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,10 +40,11 @@ final class Outcomes {
     }
 
     /** A status the executor reported for a running attempt. */
-    void apply(TaskRecord rec, TaskStatus status) {
+    void apply(TaskProgress rec, TaskStatus status) {
         if (!status.state().isTerminal()) {
             if (status.state() == TaskStatus.State.RUNNING && rec.state == TaskState.SUBMITTED) {
-                rec.startedAt = status.startedAt() != null ? status.startedAt() : run.time.now();
+                Instant started = status.startedAt() != null ? status.startedAt() : run.time.now();
+                rec.times(t -> t.started(started));
                 run.setState(rec, TaskState.RUNNING);
                 // The limit counts from the start: time waiting in a cluster's queue is not the task's.
                 if (rec.timeLimit != null) {
@@ -51,8 +53,8 @@ final class Outcomes {
             }
             return;
         }
-        rec.executor.active.remove(rec.submitted);
-        rec.executor.release(rec.task.resources());
+        rec.executor.active.remove(rec.submitted());
+        rec.executor.release(rec.task().resources());
         rec.process.active--;
         probes.stop(rec);
         KillSchedule.KillOrder kill = run.kills.ended(rec);
@@ -60,14 +62,13 @@ final class Outcomes {
         if (rec.wrapperFailure != null) {
             wrapped = new WrappedTask.Ending(Optional.of(rec.wrapperFailure), wrapped.explanation());
         }
-        rec.completedAt = status.completedAt() != null ? status.completedAt() : run.time.now();
-        if (rec.startedAt == null) {
-            rec.startedAt = status.startedAt() != null ? status.startedAt() : rec.submittedAt;
-        }
-        rec.exitCode = status.exitCode();
-        rec.peakRss = status.peakRssBytes();
-        if (rec.exitCode != null) {
-            preparer.ended(rec.files, rec.exitCode);
+        Instant completed = status.completedAt() != null ? status.completedAt() : run.time.now();
+        Instant started = rec.startedAt() != null ? rec.startedAt()
+                : status.startedAt() != null ? status.startedAt() : rec.submittedAt();
+        rec.update(a -> a.withTimes(a.times().started(started).completed(completed))
+                .withEnd(status.exitCode(), status.peakRssBytes()));
+        if (status.exitCode() != null) {
+            preparer.ended(rec.files(), status.exitCode());
         }
         switch (AttemptPolicy.afterEnd(status, kill, wrapped)) {
             case AttemptPolicy.Verdict.Succeeded s -> {
@@ -76,7 +77,7 @@ final class Outcomes {
             }
             case AttemptPolicy.Verdict.Cancelled c -> {
                 rec.error = c.reason();
-                run.concludeAttempt(rec, TaskState.CANCELLED, AttemptOutcome.of(c.kind(), rec.exitCode, c.reason(),
+                run.concludeAttempt(rec, TaskState.CANCELLED, AttemptOutcome.of(c.kind(), rec.exitCode(), c.reason(),
                         false));
             }
             case AttemptPolicy.Verdict.Failed f -> fail(rec, f.reason(), f.retryable(), f.kind());
@@ -84,11 +85,12 @@ final class Outcomes {
     }
 
     /** An attempt failed; retry it or apply the process's error strategy. */
-    void fail(TaskRecord rec, String reason, boolean retryable, AttemptOutcome.Kind kind) {
+    void fail(TaskProgress rec, String reason, boolean retryable, AttemptOutcome.Kind kind) {
         try (var logContext = TaskLogContext.of(rec.id, rec.processName())) {
             rec.error = reason;
-            if (rec.completedAt == null) {
-                rec.completedAt = run.time.now();
+            if (rec.attempt() > 0 && rec.completedAt() == null) {
+                Instant now = run.time.now();
+                rec.times(t -> t.completed(now));
             }
             run.listener.attemptFinished(rec, TaskState.FAILED);
             EffectiveProcess p = rec.process.effective();
@@ -96,7 +98,7 @@ final class Outcomes {
             AttemptPolicy.Decision decision = AttemptPolicy.afterFailure(p.errorStrategy(), p.maxRetries(),
                     p.retryBackoff(), attempt, retryable, run.stopping);
             // Before a retry is gated again: what the gates gave this attempt goes back first.
-            run.attemptEnded(rec, AttemptOutcome.of(kind, rec.exitCode, reason,
+            run.attemptEnded(rec, AttemptOutcome.of(kind, rec.exitCode(), reason,
                     decision instanceof AttemptPolicy.Decision.Retry));
             switch (decision) {
                 case AttemptPolicy.Decision.Retry retry -> {
@@ -129,7 +131,7 @@ final class Outcomes {
         }
         run.stopping = true;
         run.stopReason = reason;
-        for (TaskRecord rec : run.graph.tasks()) {
+        for (TaskProgress rec : run.graph.tasks()) {
             switch (rec.state) {
                 case WAITING -> {
                     if (rec.process.released) {
@@ -138,7 +140,7 @@ final class Outcomes {
                 }
                 case GATED, QUEUED, RETRY_WAIT -> {
                     if (rec.state == TaskState.GATED && run.gates != null) {
-                        run.gates.cancel(rec.task.id());
+                        run.gates.cancel(rec.id);
                     }
                     rec.executor.ready.remove(rec);
                     run.retries.remove(rec);
@@ -156,7 +158,7 @@ final class Outcomes {
         }
         // Processes not yet released end as cancelled too.
         for (ProcessRuntime p : run.graph.releaseTheRest()) {
-            for (TaskRecord rec : p.tasks) {
+            for (TaskProgress rec : p.tasks) {
                 run.finishUnstarted(rec, TaskState.CANCELLED, reason);
             }
         }
@@ -176,20 +178,20 @@ final class Outcomes {
      * Kills attempts and records why: each is asked to stop and forced when its own grace has passed (the
      * longest its wrappers ask for, or the run's).
      */
-    void kill(List<TaskRecord> toKill, String reason, boolean isFailure, AttemptOutcome.Kind kind) {
+    void kill(List<TaskProgress> toKill, String reason, boolean isFailure, AttemptOutcome.Kind kind) {
         Map<ExecutorRuntime, Map<Duration, List<SubmittedTask>>> batches = new LinkedHashMap<>();
-        for (TaskRecord rec : toKill) {
+        for (TaskProgress rec : toKill) {
             Duration grace = rec.wrapping.killGrace(runGrace);
             run.kills.killed(rec, reason, isFailure, kind, run.time.nanoTime(), grace);
             rec.wrapping.beforeCancel(grace);
             batches.computeIfAbsent(rec.executor, e -> new LinkedHashMap<>())
-                    .computeIfAbsent(grace, g -> new ArrayList<>()).add(rec.submitted);
+                    .computeIfAbsent(grace, g -> new ArrayList<>()).add(rec.submitted());
         }
         batches.forEach((exec, byGrace) -> byGrace.forEach((grace, batch) -> exec.end(batch, grace)));
     }
 
     /** A running attempt that must not go on (unhealthy, broke its wrapper's protocol) is killed and failed. */
-    void killFailing(TaskRecord rec, int attempt, String what, String reason) {
+    void killFailing(TaskProgress rec, int attempt, String what, String reason) {
         if (rec.attempt() != attempt || !RunState.running(rec) || run.kills.isKilled(rec)) {
             return;
         }
@@ -198,7 +200,7 @@ final class Outcomes {
     }
 
     /** A wrapper found the attempt broken: it is killed, and fails when it ends. */
-    void wrapperFailed(TaskRecord rec, int attempt, String reason) {
+    void wrapperFailed(TaskProgress rec, int attempt, String reason) {
         if (rec.attempt() == attempt && rec.wrapperFailure == null) {
             rec.wrapperFailure = reason;
             killFailing(rec, attempt, "broke its wrapper's protocol", reason);
@@ -212,7 +214,7 @@ final class Outcomes {
      */
     void enforceKills() {
         long now = run.time.nanoTime();
-        for (TaskRecord rec : run.kills.pastTimeLimit(now)) {
+        for (TaskProgress rec : run.kills.pastTimeLimit(now)) {
             if (!run.kills.isKilled(rec) && RunState.running(rec)) {
                 String reason = "ran past its time limit of " + Units.formatDuration(rec.timeLimit);
                 log.warn("task {} ({}) {}, killing it", rec.id, rec.name(), reason);
@@ -220,13 +222,13 @@ final class Outcomes {
             }
         }
         Map<ExecutorRuntime, List<SubmittedTask>> forces = new LinkedHashMap<>();
-        for (TaskRecord rec : run.kills.dueForce(now)) {
+        for (TaskProgress rec : run.kills.dueForce(now)) {
             if (RunState.running(rec)) {
-                forces.computeIfAbsent(rec.executor, e -> new ArrayList<>()).add(rec.submitted);
+                forces.computeIfAbsent(rec.executor, e -> new ArrayList<>()).add(rec.submitted());
             }
         }
         forces.forEach((exec, batch) -> exec.end(batch, Duration.ZERO));
-        for (TaskRecord rec : run.kills.unconfirmed(now)) {
+        for (TaskProgress rec : run.kills.unconfirmed(now)) {
             if (!run.kills.isKilled(rec)) {
                 continue; // its end was applied while another's was
             }
@@ -237,7 +239,7 @@ final class Outcomes {
             run.kills.abandon(rec);
             log.warn("task {} ({}) did not confirm its end after being killed; giving up on it", rec.id, rec.name());
             apply(rec, TaskStatus.ended(TaskStatus.State.CANCELLED, "killed; the executor did not confirm the end",
-                    null, rec.startedAt, run.time.now()));
+                    null, rec.startedAt(), run.time.now()));
         }
     }
 }

@@ -23,15 +23,15 @@ final class ProbeSupervisor {
 
     /** Where a probe's findings go, from the probe's thread. */
     interface Findings {
-        void status(TaskRecord rec, int attempt, String message);
+        void status(TaskProgress rec, int attempt, String message);
 
-        void unhealthy(TaskRecord rec, int attempt, String message);
+        void unhealthy(TaskProgress rec, int attempt, String message);
     }
 
     private final List<TaskHealthMonitor> monitors;
     private final TimeSource time;
     private final Findings findings;
-    private final Map<TaskRecord, List<Thread>> probes = new HashMap<>();
+    private final Map<TaskProgress, List<Thread>> probes = new HashMap<>();
 
     ProbeSupervisor(List<TaskHealthMonitor> monitors, TimeSource time, Findings findings) {
         this.monitors = List.copyOf(monitors);
@@ -40,7 +40,7 @@ final class ProbeSupervisor {
     }
 
     /** Starts probing the launched attempt with every monitor that applies to it. */
-    void start(TaskRecord rec, List<TaskHealthMonitor> executorsOwn) {
+    void start(TaskProgress rec, List<TaskHealthMonitor> executorsOwn) {
         List<TaskHealthMonitor> all = monitors;
         if (!executorsOwn.isEmpty()) {
             all = new ArrayList<>(monitors);
@@ -49,8 +49,8 @@ final class ProbeSupervisor {
         if (all.isEmpty()) {
             return;
         }
-        TaskHandle task = rec.task;
-        SubmittedTask submitted = rec.submitted;
+        TaskHandle task = rec.task();
+        SubmittedTask submitted = rec.submitted();
         int attempt = task.attempt();
         List<Thread> threads = new ArrayList<>();
         for (TaskHealthMonitor monitor : all) {
@@ -87,7 +87,7 @@ final class ProbeSupervisor {
     }
 
     /** The attempt ended: its probes stop. */
-    void stop(TaskRecord rec) {
+    void stop(TaskProgress rec) {
         List<Thread> threads = probes.remove(rec);
         if (threads != null) {
             threads.forEach(Thread::interrupt);

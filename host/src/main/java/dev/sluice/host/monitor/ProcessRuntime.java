@@ -8,7 +8,7 @@ import java.util.List;
 /** The monitor's view of one process: its tasks, its place in the DAG and its own limits. */
 public final class ProcessRuntime {
     private final EffectiveProcess effective;
-    final List<TaskRecord> tasks = new ArrayList<>();
+    final List<TaskProgress> tasks = new ArrayList<>();
     final List<ProcessRuntime> upstream = new ArrayList<>();
     final List<ProcessRuntime> downstream = new ArrayList<>();
     /** Submit rate limit of this process, or {@code null}. */
@@ -31,7 +31,7 @@ public final class ProcessRuntime {
         return effective;
     }
 
-    public List<TaskRecord> tasks() {
+    public List<TaskProgress> tasks() {
         return tasks;
     }
 

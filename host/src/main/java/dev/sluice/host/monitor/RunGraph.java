@@ -26,8 +26,8 @@ final class RunGraph {
     }
 
     private final List<ProcessRuntime> processes = new ArrayList<>();
-    private final List<TaskRecord> tasks = new ArrayList<>();
-    private final Map<String, TaskRecord> byId = new HashMap<>();
+    private final List<TaskProgress> tasks = new ArrayList<>();
+    private final Map<String, TaskProgress> byId = new HashMap<>();
     private int unfinished;
 
     RunGraph(List<ProcessPlan> plans) {
@@ -37,7 +37,7 @@ final class RunGraph {
             processes.add(p);
             byName.put(p.name(), p);
             for (TaskSpec spec : plan.tasks()) {
-                TaskRecord rec = new TaskRecord(Integer.toString(tasks.size() + 1), spec, p);
+                TaskProgress rec = new TaskProgress(Integer.toString(tasks.size() + 1), spec, p);
                 p.tasks.add(rec);
                 tasks.add(rec);
                 byId.put(rec.id, rec);
@@ -62,11 +62,11 @@ final class RunGraph {
     }
 
     /** Every task, in id order. */
-    List<TaskRecord> tasks() {
+    List<TaskProgress> tasks() {
         return tasks;
     }
 
-    TaskRecord task(String id) {
+    TaskProgress task(String id) {
         return byId.get(id);
     }
 
@@ -81,7 +81,7 @@ final class RunGraph {
     }
 
     /** A task reached a terminal state: what its process's end lets go, if it ended the process. */
-    List<Next> taskEnded(TaskRecord rec) {
+    List<Next> taskEnded(TaskProgress rec) {
         unfinished--;
         ProcessRuntime p = rec.process;
         p.unfinished--;

@@ -21,19 +21,19 @@ public interface RunListener {
     }
 
     /** The run's tasks are known. */
-    default void runStarted(List<TaskRecord> tasks) {
+    default void runStarted(List<TaskProgress> tasks) {
     }
 
     /** A task moved from one state to another. */
-    default void stateChanged(TaskRecord task, TaskState from, TaskState to) {
+    default void stateChanged(TaskProgress task, TaskState from, TaskState to) {
     }
 
     /** The set of gates a task waits in changed. */
-    default void gatesChanged(TaskRecord task) {
+    default void gatesChanged(TaskProgress task) {
     }
 
     /** One of the current attempt's readiness gates started, at {@code at}. */
-    default void gateStarted(TaskRecord task, String gateId, Instant at) {
+    default void gateStarted(TaskProgress task, String gateId, Instant at) {
     }
 
     /**
@@ -44,15 +44,15 @@ public interface RunListener {
      * @param failure {@code null} when the gate passed; an {@link InterruptedException} when it was
      *                stopped because its task was decided or cancelled; otherwise why it failed
      */
-    default void gateFinished(TaskRecord task, String gateId, Instant at, Throwable failure) {
+    default void gateFinished(TaskProgress task, String gateId, Instant at, Throwable failure) {
     }
 
-    /** A running task reported what it is doing ({@link TaskRecord#status()}). */
-    default void statusChanged(TaskRecord task) {
+    /** A running task reported what it is doing ({@link TaskProgress#status()}). */
+    default void statusChanged(TaskProgress task) {
     }
 
     /** One attempt of a task ended (successfully or not); its times and result are set. */
-    default void attemptFinished(TaskRecord task, TaskState outcome) {
+    default void attemptFinished(TaskProgress task, TaskState outcome) {
     }
 
     /**
@@ -68,7 +68,7 @@ public interface RunListener {
     }
 
     /** All tasks are terminal. */
-    default void runFinished(List<TaskRecord> tasks) {
+    default void runFinished(List<TaskProgress> tasks) {
     }
 
     /** Several listeners as one. */
@@ -76,37 +76,37 @@ public interface RunListener {
         List<RunListener> copy = List.copyOf(listeners);
         return new RunListener() {
             @Override
-            public void runStarted(List<TaskRecord> tasks) {
+            public void runStarted(List<TaskProgress> tasks) {
                 copy.forEach(l -> l.runStarted(tasks));
             }
 
             @Override
-            public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
+            public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
                 copy.forEach(l -> l.stateChanged(task, from, to));
             }
 
             @Override
-            public void gatesChanged(TaskRecord task) {
+            public void gatesChanged(TaskProgress task) {
                 copy.forEach(l -> l.gatesChanged(task));
             }
 
             @Override
-            public void gateStarted(TaskRecord task, String gateId, Instant at) {
+            public void gateStarted(TaskProgress task, String gateId, Instant at) {
                 copy.forEach(l -> l.gateStarted(task, gateId, at));
             }
 
             @Override
-            public void gateFinished(TaskRecord task, String gateId, Instant at, Throwable failure) {
+            public void gateFinished(TaskProgress task, String gateId, Instant at, Throwable failure) {
                 copy.forEach(l -> l.gateFinished(task, gateId, at, failure));
             }
 
             @Override
-            public void statusChanged(TaskRecord task) {
+            public void statusChanged(TaskProgress task) {
                 copy.forEach(l -> l.statusChanged(task));
             }
 
             @Override
-            public void attemptFinished(TaskRecord task, TaskState outcome) {
+            public void attemptFinished(TaskProgress task, TaskState outcome) {
                 copy.forEach(l -> l.attemptFinished(task, outcome));
             }
 
@@ -121,7 +121,7 @@ public interface RunListener {
             }
 
             @Override
-            public void runFinished(List<TaskRecord> tasks) {
+            public void runFinished(List<TaskProgress> tasks) {
                 copy.forEach(l -> l.runFinished(tasks));
             }
         };

@@ -13,18 +13,18 @@ import java.util.Map;
  * @param cancelled  whether the run was stopped from outside (a signal)
  * @param stopReason why the run stopped early, or {@code null}
  */
-public record RunResult(boolean succeeded, boolean cancelled, String stopReason, List<TaskRecord> tasks,
+public record RunResult(boolean succeeded, boolean cancelled, String stopReason, List<TaskProgress> tasks,
         Duration wallTime) {
 
     public Map<TaskState, Integer> counts() {
         Map<TaskState, Integer> counts = new EnumMap<>(TaskState.class);
-        for (TaskRecord t : tasks) {
+        for (TaskProgress t : tasks) {
             counts.merge(t.state(), 1, Integer::sum);
         }
         return counts;
     }
 
-    public List<TaskRecord> failures() {
+    public List<TaskProgress> failures() {
         return tasks.stream().filter(t -> t.state() == TaskState.FAILED || t.state() == TaskState.IGNORED).toList();
     }
 }

@@ -26,7 +26,7 @@ final class RunState {
     final RunListener listener;
     final TimeSource time;
     final KillSchedule kills = new KillSchedule();
-    final PriorityQueue<TaskRecord> retries = new PriorityQueue<>(Comparator.comparingLong(t -> t.retryDueNanos));
+    final PriorityQueue<TaskProgress> retries = new PriorityQueue<>(Comparator.comparingLong(t -> t.retryDueNanos));
     /** What ended tasks let go and the dispatcher has yet to apply. */
     private final Deque<Next> released = new ArrayDeque<>();
     private Consumer<Next> follower = next -> { };
@@ -47,7 +47,7 @@ final class RunState {
         this.time = time;
     }
 
-    void setState(TaskRecord rec, TaskState to) {
+    void setState(TaskProgress rec, TaskState to) {
         TaskState from = rec.state;
         if (from != to) {
             rec.state = to;
@@ -81,7 +81,7 @@ final class RunState {
     }
 
     /** The task reached a terminal state; what that lets go is released or skipped. */
-    void conclude(TaskRecord rec, TaskState state) {
+    void conclude(TaskProgress rec, TaskState state) {
         setState(rec, state);
         follow(graph.taskEnded(rec));
     }
@@ -90,14 +90,14 @@ final class RunState {
      * The current attempt ended as {@code state}: listeners and the gates that admitted it hear so, then
      * the task reaches that state.
      */
-    void concludeAttempt(TaskRecord rec, TaskState state, AttemptOutcome outcome) {
+    void concludeAttempt(TaskProgress rec, TaskState state, AttemptOutcome outcome) {
         listener.attemptFinished(rec, state);
         attemptEnded(rec, outcome);
         conclude(rec, state);
     }
 
     /** A task that never ran ends, with why. */
-    void finishUnstarted(TaskRecord rec, TaskState state, String reason) {
+    void finishUnstarted(TaskProgress rec, TaskState state, String reason) {
         if (!rec.state.isTerminal()) {
             rec.error = reason;
             conclude(rec, state);
@@ -105,14 +105,14 @@ final class RunState {
     }
 
     /** Tells the gates that admitted the attempt that it ended (see TaskReadinessGate.attemptEnded). */
-    void attemptEnded(TaskRecord rec, AttemptOutcome outcome) {
-        if (gates != null && rec.task != null) {
-            gates.attemptEnded(rec.task, outcome);
+    void attemptEnded(TaskProgress rec, AttemptOutcome outcome) {
+        if (gates != null && rec.task() != null) {
+            gates.attemptEnded(rec.task(), outcome);
         }
     }
 
     /** Shows a status message of the current attempt; one for an attempt that has moved on is dropped. */
-    void showStatus(TaskRecord rec, int attempt, String message) {
+    void showStatus(TaskProgress rec, int attempt, String message) {
         if (rec.attempt() == attempt && !rec.state.isTerminal()) {
             rec.status = message;
             listener.statusChanged(rec);
@@ -120,7 +120,7 @@ final class RunState {
     }
 
     /** Whether the attempt is with its executor now. */
-    static boolean running(TaskRecord rec) {
-        return rec.submitted != null && rec.executor.active.containsKey(rec.submitted);
+    static boolean running(TaskProgress rec) {
+        return rec.submitted() != null && rec.executor.active.containsKey(rec.submitted());
     }
 }

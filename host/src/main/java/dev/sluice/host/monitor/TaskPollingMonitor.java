@@ -61,12 +61,12 @@ public final class TaskPollingMonitor {
         this.run = new RunState(new RunGraph(b.plans), b.listener, b.time);
         this.probes = new ProbeSupervisor(b.healthMonitors, b.time, new ProbeSupervisor.Findings() {
             @Override
-            public void status(TaskRecord rec, int attempt, String message) {
+            public void status(TaskProgress rec, int attempt, String message) {
                 post(() -> run.showStatus(rec, attempt, message));
             }
 
             @Override
-            public void unhealthy(TaskRecord rec, int attempt, String message) {
+            public void unhealthy(TaskProgress rec, int attempt, String message) {
                 post(() -> outcomes.killFailing(rec, attempt, "is unhealthy", message));
             }
         });
@@ -94,7 +94,7 @@ public final class TaskPollingMonitor {
     }
 
     /** Every task of the run, in id order. */
-    public List<TaskRecord> tasks() {
+    public List<TaskProgress> tasks() {
         return List.copyOf(run.graph.tasks());
     }
 
@@ -110,7 +110,7 @@ public final class TaskPollingMonitor {
      */
     public void reportStatus(TaskHandle task, String status) {
         post(() -> {
-            TaskRecord rec = run.graph.task(task.id());
+            TaskProgress rec = run.graph.task(task.id());
             if (rec != null) {
                 run.showStatus(rec, task.attempt(), status);
             }
@@ -191,7 +191,7 @@ public final class TaskPollingMonitor {
                 continue;
             }
             for (Map.Entry<SubmittedTask, TaskStatus> entry : statuses.entrySet()) {
-                TaskRecord rec = exec.active.get(entry.getKey());
+                TaskProgress rec = exec.active.get(entry.getKey());
                 if (rec != null) {
                     outcomes.apply(rec, entry.getValue());
                 }

@@ -27,7 +27,7 @@ public interface TaskPreparer extends AutoCloseable {
     }
 
     /** Remembers that the attempt succeeded, for a later --resume. May finish in the background. */
-    void succeeded(TaskRecord task);
+    void succeeded(TaskProgress task);
 
     /** Finishes what {@link #succeeded} left in the background; called when the run ends. */
     @Override

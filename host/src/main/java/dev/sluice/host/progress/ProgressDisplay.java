@@ -2,7 +2,7 @@ package dev.sluice.host.progress;
 
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
-import dev.sluice.host.monitor.TaskRecord;
+import dev.sluice.host.monitor.TaskProgress;
 import dev.sluice.host.task.TaskState;
 import dev.sluice.spi.TimeSource;
 import java.io.PrintStream;
@@ -33,7 +33,7 @@ public final class ProgressDisplay implements RunListener {
     private final boolean ansi;
     private final TimeSource time;
     private final Map<String, ProcessCounts> processes = new LinkedHashMap<>();
-    private final Map<TaskRecord, Set<String>> gatesOf = new HashMap<>();
+    private final Map<TaskProgress, Set<String>> gatesOf = new HashMap<>();
     private int linesDrawn;
     private long lastDrawNanos = Long.MIN_VALUE;
     private boolean dirty;
@@ -72,8 +72,8 @@ public final class ProgressDisplay implements RunListener {
     }
 
     @Override
-    public void runStarted(List<TaskRecord> tasks) {
-        for (TaskRecord t : tasks) {
+    public void runStarted(List<TaskProgress> tasks) {
+        for (TaskProgress t : tasks) {
             ProcessCounts c = processes.computeIfAbsent(t.processName(), ProcessCounts::new);
             c.total++;
             c.byState.merge(t.state(), 1, Integer::sum);
@@ -82,7 +82,7 @@ public final class ProgressDisplay implements RunListener {
     }
 
     @Override
-    public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
+    public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
         ProcessCounts c = processes.computeIfAbsent(task.processName(), ProcessCounts::new);
         c.byState.merge(from, -1, Integer::sum);
         c.byState.merge(to, 1, Integer::sum);
@@ -104,12 +104,12 @@ public final class ProgressDisplay implements RunListener {
     }
 
     @Override
-    public void gatesChanged(TaskRecord task) {
+    public void gatesChanged(TaskProgress task) {
         setGates(task, processes.computeIfAbsent(task.processName(), ProcessCounts::new), task.gatesInFlight());
         dirty = true;
     }
 
-    private void setGates(TaskRecord task, ProcessCounts c, Set<String> now) {
+    private void setGates(TaskProgress task, ProcessCounts c, Set<String> now) {
         Set<String> before = gatesOf.getOrDefault(task, Set.of());
         if (before.equals(now)) {
             return;
@@ -126,7 +126,7 @@ public final class ProgressDisplay implements RunListener {
     }
 
     @Override
-    public void statusChanged(TaskRecord task) {
+    public void statusChanged(TaskProgress task) {
         ProcessCounts c = processes.computeIfAbsent(task.processName(), ProcessCounts::new);
         c.status = task.status() == null ? null : "task " + task.id() + ": " + Redaction.redact(task.status());
         c.changed = true;
@@ -139,7 +139,7 @@ public final class ProgressDisplay implements RunListener {
     }
 
     @Override
-    public void runFinished(List<TaskRecord> tasks) {
+    public void runFinished(List<TaskProgress> tasks) {
         dirty = true;
         draw(true);
     }

@@ -4,7 +4,7 @@ import dev.sluice.kit.AtomicFiles;
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.RunResult;
-import dev.sluice.host.monitor.TaskRecord;
+import dev.sluice.host.monitor.TaskProgress;
 import dev.sluice.host.task.TaskState;
 import dev.sluice.spi.Resources;
 import dev.sluice.spi.TimeSource;
@@ -81,12 +81,12 @@ public final class HtmlReport implements RunListener {
     }
 
     @Override
-    public void runStarted(List<TaskRecord> tasks) {
+    public void runStarted(List<TaskProgress> tasks) {
         startedAt = time.now();
     }
 
     @Override
-    public void attemptFinished(TaskRecord task, TaskState outcome) {
+    public void attemptFinished(TaskProgress task, TaskState outcome) {
         // A task cancelled while gated or queued has no completion time: it ended now.
         Instant ended = task.completedAt() != null ? task.completedAt() : time.now();
         attempts.add(new Attempt(task.id(), task.processName(), task.name(), task.attempt(), outcome,
@@ -144,8 +144,8 @@ public final class HtmlReport implements RunListener {
     // ---- processes --------------------------------------------------------------------------------
 
     private void processes(StringBuilder html, RunResult result) {
-        Map<String, List<TaskRecord>> tasksByProcess = new LinkedHashMap<>();
-        for (TaskRecord t : result.tasks()) {
+        Map<String, List<TaskProgress>> tasksByProcess = new LinkedHashMap<>();
+        for (TaskProgress t : result.tasks()) {
             tasksByProcess.computeIfAbsent(t.processName(), p -> new ArrayList<>()).add(t);
         }
         Map<String, List<Attempt>> attemptsByProcess = attempts.stream()
@@ -155,8 +155,8 @@ public final class HtmlReport implements RunListener {
                 .append("<th>Run time min</th><th>median</th><th>max</th>")
                 .append("<th>Gate wait median</th><th>Queue median</th><th>CPUs</th><th>Memory</th>")
                 .append("</tr></thead>\n<tbody>\n");
-        for (Map.Entry<String, List<TaskRecord>> entry : tasksByProcess.entrySet()) {
-            List<TaskRecord> tasks = entry.getValue();
+        for (Map.Entry<String, List<TaskProgress>> entry : tasksByProcess.entrySet()) {
+            List<TaskProgress> tasks = entry.getValue();
             List<Attempt> ran = attemptsByProcess.getOrDefault(entry.getKey(), List.of()).stream()
                     .filter(a -> a.outcome() != TaskState.CACHED).toList();
             Map<TaskState, Integer> outcomes = new EnumMap<>(TaskState.class);
@@ -208,13 +208,13 @@ public final class HtmlReport implements RunListener {
     // ---- failures ---------------------------------------------------------------------------------
 
     private void failures(StringBuilder html, RunResult result) {
-        List<TaskRecord> failures = result.failures();
+        List<TaskProgress> failures = result.failures();
         html.append("<section id=\"failures\">\n<h2>Failures</h2>\n");
         if (failures.isEmpty()) {
             html.append("<p>No task failed.</p>\n</section>\n");
             return;
         }
-        for (TaskRecord t : failures.subList(0, Math.min(FAILURES_SHOWN, failures.size()))) {
+        for (TaskProgress t : failures.subList(0, Math.min(FAILURES_SHOWN, failures.size()))) {
             html.append("<div class=\"failure\">\n<h3>Task ").append(esc(t.id())).append(' ').append(esc(t.name()))
                     .append(" <span class=\"state-").append(t.state().label()).append("\">")
                     .append(t.state() == TaskState.IGNORED ? "failed, ignored" : "failed")

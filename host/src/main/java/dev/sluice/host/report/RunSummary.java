@@ -3,7 +3,7 @@ package dev.sluice.host.report;
 import dev.sluice.host.task.TaskState;
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunResult;
-import dev.sluice.host.monitor.TaskRecord;
+import dev.sluice.host.monitor.TaskProgress;
 import dev.sluice.spi.Units;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -50,9 +50,9 @@ public final class RunSummary {
         if (result.stopReason() != null && !result.succeeded()) {
             out.println("Stopped because " + result.stopReason() + ".");
         }
-        List<TaskRecord> failures = result.failures();
+        List<TaskProgress> failures = result.failures();
         for (int i = 0; i < Math.min(FAILURES_SHOWN, failures.size()); i++) {
-            TaskRecord t = failures.get(i);
+            TaskProgress t = failures.get(i);
             out.printf("%nTask %s %s %s (attempt %d): %s%n", t.id(), t.name(),
                     t.state() == TaskState.IGNORED ? "failed, ignored" : "failed", t.attempt(),
                     Redaction.redact(t.error()));
@@ -89,7 +89,7 @@ public final class RunSummary {
      * The last {@code maxLines} lines of the task's latest stderr ({@code .command.err}); empty when there
      * is none. Reads only the file's end, since a task may write gigabytes there.
      */
-    public static List<String> stderrTail(TaskRecord t, int maxLines) {
+    public static List<String> stderrTail(TaskProgress t, int maxLines) {
         if (t.files() == null || !Files.isRegularFile(t.files().stderr())) {
             return List.of();
         }

@@ -6,7 +6,7 @@ import dev.sluice.kit.AtomicFiles;
 import dev.sluice.host.config.TaskSpec;
 import dev.sluice.host.monitor.ProcessRuntime;
 import dev.sluice.host.monitor.TaskPreparer;
-import dev.sluice.host.monitor.TaskRecord;
+import dev.sluice.host.monitor.TaskProgress;
 import dev.sluice.spi.Hints;
 import dev.sluice.spi.TaskFiles;
 import java.io.IOException;
@@ -88,7 +88,7 @@ public final class WorkDirs implements TaskPreparer {
     }
 
     @Override
-    public void succeeded(TaskRecord task) {
+    public void succeeded(TaskProgress task) {
         // Off the monitor's thread: a few file operations per task would otherwise delay submissions.
         Path entry = cacheEntry(task.spec());
         Path workDir = task.task().workDir();

@@ -2,7 +2,7 @@ package dev.sluice.host.trace;
 
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
-import dev.sluice.host.monitor.TaskRecord;
+import dev.sluice.host.monitor.TaskProgress;
 import dev.sluice.host.task.TaskState;
 import dev.sluice.spi.Units;
 import java.io.BufferedWriter;
@@ -28,7 +28,7 @@ public final class TraceWriter implements RunListener, AutoCloseable {
     private record Column(String name, Function<Row, Object> value) {
     }
 
-    private record Row(TaskRecord task, TaskState outcome) {
+    private record Row(TaskProgress task, TaskState outcome) {
     }
 
     private static final List<Column> COLUMNS = List.of(
@@ -114,7 +114,7 @@ public final class TraceWriter implements RunListener, AutoCloseable {
     }
 
     @Override
-    public void attemptFinished(TaskRecord task, TaskState outcome) {
+    public void attemptFinished(TaskProgress task, TaskState outcome) {
         Row row = new Row(task, outcome);
         StringBuilder line = new StringBuilder();
         for (int i = 0; i < columns.size(); i++) {
@@ -138,7 +138,7 @@ public final class TraceWriter implements RunListener, AutoCloseable {
         out.close();
     }
 
-    private static String hash(TaskRecord task) {
+    private static String hash(TaskProgress task) {
         if (task.task() == null) {
             return null;
         }

@@ -72,7 +72,7 @@ class AttemptEndedTest {
                 .time(loop.clock).wakeups(loop)
                 .listener(new RunListener() {
                     @Override
-                    public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
+                    public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
                         states.put(task.name(), to);
                     }
                 }).build();

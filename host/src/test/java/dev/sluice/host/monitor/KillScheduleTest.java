@@ -14,11 +14,11 @@ class KillScheduleTest {
     private static final long S = 1_000_000_000L;
 
     private final KillSchedule schedule = new KillSchedule();
-    private final TaskRecord a = record("a");
-    private final TaskRecord b = record("b");
+    private final TaskProgress a = record("a");
+    private final TaskProgress b = record("b");
 
-    private static TaskRecord record(String name) {
-        return new TaskRecord(name, new TaskSpec(name, name, 0, Map.of(), List.of("true"), null, Map.of(), Map.of(),
+    private static TaskProgress record(String name) {
+        return new TaskProgress(name, new TaskSpec(name, name, 0, Map.of(), List.of("true"), null, Map.of(), Map.of(),
                 List.of(), "key-" + name), null);
     }
 

@@ -74,17 +74,17 @@ class TaskPollingMonitorTest {
         executor.clock = loop.clock;
         RunListener recorder = new RunListener() {
             @Override
-            public void stateChanged(TaskRecord task, TaskState from, TaskState to) {
+            public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
                 transitions.add(task.name() + ":" + to.label());
             }
 
             @Override
-            public void gateStarted(TaskRecord task, String gateId, java.time.Instant at) {
+            public void gateStarted(TaskProgress task, String gateId, java.time.Instant at) {
                 transitions.add(task.name() + ":gate-started:" + gateId);
             }
 
             @Override
-            public void gateFinished(TaskRecord task, String gateId, java.time.Instant at, Throwable failure) {
+            public void gateFinished(TaskProgress task, String gateId, java.time.Instant at, Throwable failure) {
                 transitions.add(task.name() + ":gate-finished:" + gateId + ":" + (failure == null ? "passed"
                         : failure instanceof InterruptedException ? "interrupted" : failure.getMessage()));
             }
@@ -219,8 +219,15 @@ class TaskPollingMonitorTest {
         assertThat(second.task().workDir()).isNotEqualTo(first.task().workDir());
         assertThat(second.command().environment()).containsEntry("SLUICE_TASK_ATTEMPT", "2");
         ex.complete("a", 0);
-        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(r.succeeded()).isTrue();
         assertThat(transitions).containsSubsequence("a:submitted", "a:retry-wait", "a:queued", "a:submitted", "a:succeeded");
+        // Each try is kept as it ended, the first one's exit code and work directory included.
+        List<Attempt> tries = r.tasks().get(0).attempts();
+        assertThat(tries).extracting(Attempt::number).containsExactly(1, 2);
+        assertThat(tries).extracting(Attempt::exitCode).containsExactly(1, 0);
+        assertThat(tries.get(0).task().workDir()).isEqualTo(first.task().workDir());
+        assertThat(tries.get(1).times().submittedAt()).isAfter(tries.get(0).times().completedAt());
     }
 
     @Test

@@ -7,49 +7,72 @@ import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskFiles;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
- * The monitor's book-keeping for one task across its attempts. Owned by the monitor's thread;
- * listeners read it on that thread only.
+ * One task across its attempts: its spec and process, its state, and one immutable {@link Attempt}
+ * per try (the last is the current one). Changed only on the monitor's thread, by {@link RunState},
+ * the {@link Dispatcher} and the {@link Outcomes}; listeners read it on that thread.
  */
-public final class TaskRecord {
+public final class TaskProgress {
     final String id;
     final TaskSpec spec;
     final ProcessRuntime process;
     ExecutorRuntime executor;
-    Task task;
-    TaskFiles files;
     TaskState state = TaskState.WAITING;
-    SubmittedTask submitted;
+    private final List<Attempt> attempts = new ArrayList<>(1);
     /** Gates of the current attempt still running, for "gated by" in the progress display. */
     final Set<String> gatesInFlight = new LinkedHashSet<>();
     long retryDueNanos;
-
-    // Times of the current attempt.
-    Instant gatedAt;
-    Instant queuedAt;
-    Instant submittedAt;
-    Instant startedAt;
-    Instant completedAt;
-    Duration gateWait = Duration.ZERO;
-    Integer exitCode;
-    /** The attempt's peak resident memory in bytes, when its executor measured it. */
-    Long peakRss;
+    /** Why the current attempt, or the task before any attempt, ended as it did; {@code null} if fine. */
     String error;
+    /** The latest status message of the current attempt. */
     String status;
     /** The wrappers of the current attempt, which hear of its launch, cancelation and end. */
     Launcher.Wrapping wrapping = Launcher.Wrapping.NONE;
     /** The current attempt's time limit as launched, or {@code null} for none. */
-    java.time.Duration timeLimit;
+    Duration timeLimit;
     /** Why a wrapper said the current attempt is broken (its stdout protocol), or {@code null}. */
     String wrapperFailure;
 
-    TaskRecord(String id, TaskSpec spec, ProcessRuntime process) {
+    TaskProgress(String id, TaskSpec spec, ProcessRuntime process) {
         this.id = id;
         this.spec = spec;
         this.process = process;
+    }
+
+    /** A new try begins: what the last one left behind (its error, status, wrappers) goes. */
+    void begin(Attempt attempt) {
+        attempts.add(attempt);
+        error = null;
+        status = null;
+        wrapping = Launcher.Wrapping.NONE;
+        timeLimit = null;
+        wrapperFailure = null;
+        gatesInFlight.clear();
+    }
+
+    /** The current try moved on. */
+    void update(UnaryOperator<Attempt> change) {
+        attempts.set(attempts.size() - 1, change.apply(current()));
+    }
+
+    /** The current try reached a step. */
+    void times(UnaryOperator<AttemptTimes> change) {
+        update(a -> a.withTimes(change.apply(a.times())));
+    }
+
+    private Attempt current() {
+        return attempts.isEmpty() ? null : attempts.getLast();
+    }
+
+    private AttemptTimes times() {
+        Attempt a = current();
+        return a == null ? AttemptTimes.NONE : a.times();
     }
 
     public String id() {
@@ -68,8 +91,13 @@ public final class TaskRecord {
         return spec.name();
     }
 
+    /** Every try so far, the current one last; empty before the first starts. */
+    public List<Attempt> attempts() {
+        return List.copyOf(attempts);
+    }
+
     /** The labels of the task's process (the task class an operator routes by), in pipeline order. */
-    public java.util.List<String> labels() {
+    public List<String> labels() {
         return process.effective().def().labels();
     }
 
@@ -78,10 +106,11 @@ public final class TaskRecord {
      * or how many the executor assigns itself ({@code 1 by slurm}); {@code null} when it asked for none.
      */
     public String gpus() {
+        Task task = task();
         if (task == null) {
             return null;
         }
-        java.util.List<String> devices = task.assigned().get("gpu");
+        List<String> devices = task.assigned().get("gpu");
         if (devices != null && !devices.isEmpty()) {
             return String.join(",", devices);
         }
@@ -91,11 +120,13 @@ public final class TaskRecord {
 
     /** The current attempt's handle; {@code null} before the first attempt starts. */
     public Task task() {
-        return task;
+        Attempt a = current();
+        return a == null ? null : a.task();
     }
 
     public int attempt() {
-        return task == null ? 0 : task.attempt();
+        Attempt a = current();
+        return a == null ? 0 : a.number();
     }
 
     public TaskState state() {
@@ -107,64 +138,74 @@ public final class TaskRecord {
     }
 
     public TaskFiles files() {
-        return files;
+        Attempt a = current();
+        return a == null ? null : a.files();
     }
 
     public String executorName() {
         return executor == null ? process.effective().executor() : executor.name();
     }
 
+    /** What the executor returned for the current attempt; {@code null} until it is launched. */
+    SubmittedTask submitted() {
+        Attempt a = current();
+        return a == null ? null : a.submitted();
+    }
+
     public String nativeId() {
-        return submitted == null ? null : submitted.nativeId();
+        SubmittedTask s = submitted();
+        return s == null ? null : s.nativeId();
     }
 
     public Instant gatedAt() {
-        return gatedAt;
+        return times().gatedAt();
     }
 
     public Instant queuedAt() {
-        return queuedAt;
+        return times().queuedAt();
     }
 
     public Instant submittedAt() {
-        return submittedAt;
+        return times().submittedAt();
     }
 
     public Instant startedAt() {
-        return startedAt;
+        return times().startedAt();
     }
 
     public Instant completedAt() {
-        return completedAt;
+        return times().completedAt();
     }
 
     /** Time spent in readiness gates in the current attempt. */
     public Duration gateWait() {
-        return gateWait;
+        return times().gateWait();
     }
 
     /** Time from passing the gates to submission. */
     public Duration queueWait() {
-        return between(queuedAt, submittedAt);
+        return between(queuedAt(), submittedAt());
     }
 
     /** Time from submission to completion. */
     public Duration duration() {
-        return between(submittedAt, completedAt);
+        return between(submittedAt(), completedAt());
     }
 
     /** Time the task itself ran. */
     public Duration realtime() {
-        return between(startedAt, completedAt);
+        return between(startedAt(), completedAt());
     }
 
     /** The attempt's peak resident memory in bytes, or {@code null} when its executor did not measure it. */
     public Long peakRss() {
-        return peakRss;
+        Attempt a = current();
+        return a == null ? null : a.peakRss();
     }
 
     public Integer exitCode() {
-        return exitCode;
+        Attempt a = current();
+        return a == null ? null : a.exitCode();
     }
 
     /** Why the current attempt failed, or {@code null}. */
@@ -179,24 +220,6 @@ public final class TaskRecord {
 
     private static Duration between(Instant a, Instant b) {
         return a == null || b == null ? null : Duration.between(a, b);
-    }
-
-    void resetAttemptTimes() {
-        gatedAt = null;
-        queuedAt = null;
-        submittedAt = null;
-        startedAt = null;
-        completedAt = null;
-        gateWait = Duration.ZERO;
-        exitCode = null;
-        peakRss = null;
-        error = null;
-        submitted = null;
-        status = null;
-        wrapping = Launcher.Wrapping.NONE;
-        wrapperFailure = null;
-        timeLimit = null;
-        gatesInFlight.clear();
     }
 
     @Override
