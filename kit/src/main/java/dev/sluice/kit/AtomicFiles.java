@@ -6,34 +6,46 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Files written whole or not at all, for readers that poll them (a task's exit code, cancel_info.json). */
 public final class AtomicFiles {
+    private static final Set<PosixFilePermission> READABLE = PosixFilePermissions.fromString("rw-r--r--");
+
     private AtomicFiles() {
     }
 
     /**
      * Writes {@code text} to a temporary file beside {@code target} and moves it into place, atomically
-     * where the file system allows, so that a reader never sees half of it.
+     * where the file system allows, so that a reader never sees half of it. Kept to a handful of system
+     * calls: the host writes one of these for every attempt.
      */
     public static void write(Path target, String text, Charset charset) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Path temp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
+        Path temp = target.resolveSibling("." + target.getFileName() + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        boolean moved = false;
         try {
-            // A temporary file is its owner's alone; the file in place is readable like any other.
-            if (Files.getFileStore(temp).supportsFileAttributeView(PosixFileAttributeView.class)) {
-                Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.write(temp, text.getBytes(charset), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            // The file in place is readable like any other, whatever the umask made of the new one.
+            try {
+                Files.setPosixFilePermissions(temp, READABLE);
+            } catch (UnsupportedOperationException notPosix) {
+                // A file system without POSIX permissions keeps its own.
             }
-            Files.writeString(temp, text, charset);
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
             }
+            moved = true;
         } finally {
-            Files.deleteIfExists(temp);
+            if (!moved) {
+                Files.deleteIfExists(temp);
+            }
         }
     }
 }

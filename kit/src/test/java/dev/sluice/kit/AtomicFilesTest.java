@@ -1,0 +1,43 @@
+package dev.sluice.kit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A file written whole, readable by others, with nothing left beside it. */
+class AtomicFilesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void writesAndReplacesLeavingNoTemporaryFile() throws Exception {
+        Path target = dir.resolve(".exitcode");
+
+        AtomicFiles.write(target, "1\n", StandardCharsets.US_ASCII);
+        AtomicFiles.write(target, "0\n", StandardCharsets.US_ASCII);
+
+        assertThat(Files.readString(target)).isEqualTo("0\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rw-r--r--");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files).containsExactly(target);
+        }
+    }
+
+    @Test
+    void aFailedWriteLeavesNothingBehind() throws Exception {
+        Path target = dir.resolve("sub").resolve(".exitcode"); // its directory does not exist
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> AtomicFiles.write(target, "1\n", StandardCharsets.US_ASCII))
+                .isInstanceOf(java.io.IOException.class);
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files).isEmpty();
+        }
+    }
+}
