@@ -1,5 +1,6 @@
 package dev.sluice.plugins.docker;
 
+import dev.sluice.kit.StatusTable;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.ExecutorContext;
 import dev.sluice.spi.ExecutorException;
@@ -61,7 +62,13 @@ public final class DockerExecutor implements TaskExecutor {
     private Engine engine;
     private ExecutorCapacity capacity;
     private int submitConcurrency = 4;
-    private EngineAttempts runs;
+    /**
+     * The attempts of submitted tasks, whose statuses the output streams' threads record. Every task the
+     * host polls was submitted here, so one it does not hold has failed; an end is forgotten once reported.
+     */
+    private final StatusTable<EngineAttempt> runs = new StatusTable<>(
+            StatusTable.Unknown.failed(task -> "the docker executor does not know this task"),
+            StatusTable.Reporting.EVERY_POLL, StatusTable.Ends.FORGOTTEN_ONCE_REPORTED);
     private Containers containers;
     private OomKills oomKills;
     private Launcher launcher;
@@ -119,10 +126,10 @@ public final class DockerExecutor implements TaskExecutor {
                 * 1_000_000_000L;
         RunLabels labels = new RunLabels(context.runId(), context.pipelineName(), context.workRoot().toString(),
                 Leftovers.ownerLabel());
-        runs = new EngineAttempts(context::statusChanged);
         containers = new Containers(engine, context.time(), log);
         oomKills = new OomKills(log);
-        TaskEnds ends = new TaskEnds(engine, containers, oomKills, runs, context.time(), capacity.memoryBytes(), log);
+        TaskEnds ends = new TaskEnds(engine, containers, oomKills, runs, context::statusChanged, context.time(),
+                capacity.memoryBytes(), log);
         SessionContainers sessions = new SessionContainers(containers, settings, labels,
                 context.workRoot().toString(), sessionNanoCpus, capacity.memoryBytes(), log);
         launcher = new Launcher(engine, containers, sessions, runs, ends, settings, labels, context.time(), log);
@@ -209,7 +216,7 @@ public final class DockerExecutor implements TaskExecutor {
 
     @Override
     public Map<SubmittedTask, TaskStatus> poll(Collection<SubmittedTask> tasks) {
-        return runs.poll(tasks);
+        return runs.answer(tasks);
     }
 
     /**
@@ -228,11 +235,7 @@ public final class DockerExecutor implements TaskExecutor {
     }
 
     private void signal(Collection<SubmittedTask> tasks, boolean force) {
-        for (SubmittedTask t : tasks) {
-            EngineAttempt run = runs.get(t);
-            if (run == null || run.status.state().isTerminal()) {
-                continue;
-            }
+        for (EngineAttempt run : runs.live(tasks)) {
             run.killRequested = true;
             // Engine requests and reading /proc take a moment per task: off the monitor's thread.
             background.execute(() -> {
@@ -245,7 +248,8 @@ public final class DockerExecutor implements TaskExecutor {
                         new ExecSignals(engine, run, log).terminate();
                     }
                 } catch (EngineException e) {
-                    log.debug("stopping task {} in {} failed: {}", t.taskId(), run.container(), e.getMessage());
+                    log.debug("stopping task {} in {} failed: {}", run.submitted.taskId(), run.container(),
+                            e.getMessage());
                 }
             });
         }
