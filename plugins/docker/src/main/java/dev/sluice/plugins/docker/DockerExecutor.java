@@ -1,12 +1,12 @@
 package dev.sluice.plugins.docker;
 
+import dev.sluice.kit.ExecutorConfig;
 import dev.sluice.kit.StatusTable;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.ExecutorContext;
 import dev.sluice.spi.ExecutorException;
 import dev.sluice.spi.InvalidSettingException;
 import dev.sluice.spi.PluginContext;
-import dev.sluice.spi.Settings;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TaskExecutor;
@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.pf4j.Extension;
@@ -50,8 +48,8 @@ public final class DockerExecutor implements TaskExecutor {
     public static final String NAME = "docker";
 
     /** {@code executors.docker} keys the executor reads, besides the host's own. */
-    private static final Set<String> EXECUTOR_KEYS = new TreeSet<>(
-            List.of("queueSize", "submitRateLimit", "pollInterval", "cpus", "memory", "submitConcurrency"));
+    private static final List<String> EXECUTOR_KEYS = List.of(ExecutorConfig.CPUS, ExecutorConfig.MEMORY,
+            ExecutorConfig.SUBMIT_CONCURRENCY);
 
     private final DockerSettings settings;
     private final Logger log;
@@ -97,19 +95,20 @@ public final class DockerExecutor implements TaskExecutor {
     @Override
     public void start(ExecutorContext context) throws ExecutorException {
         this.context = context;
-        Settings config = context.config();
-        for (String key : config.keys()) {
-            if (!EXECUTOR_KEYS.contains(key)) {
-                throw new ExecutorException(config.origin() + ": unknown setting '" + key + "'; the docker executor "
-                        + "knows " + String.join(", ", EXECUTOR_KEYS) + " (its other settings go under plugins.docker)");
-            }
+        ExecutorConfig config = new ExecutorConfig(NAME, context.config());
+        try {
+            config.requireKnown(EXECUTOR_KEYS);
+        } catch (InvalidSettingException e) {
+            throw new ExecutorException(config.failure(e).getMessage()
+                    + " (its other settings go under plugins.docker)", e);
         }
         try {
-            capacity = new ExecutorCapacity(config.integer("cpus", Runtime.getRuntime().availableProcessors()),
-                    config.size("memory", 0), 0);
-            submitConcurrency = Math.max(1, config.integer("submitConcurrency", 4));
-        } catch (IllegalArgumentException e) {
-            throw new ExecutorException(e.getMessage(), e);
+            // Memory is not counted unless set: a session container then has no memory limit.
+            capacity = new ExecutorCapacity(config.cpus(Runtime.getRuntime().availableProcessors()),
+                    config.settings().size(ExecutorConfig.MEMORY, ExecutorCapacity.UNLIMITED), 0);
+            submitConcurrency = config.submitConcurrency(4);
+        } catch (InvalidSettingException e) {
+            throw config.failure(e);
         }
         engine = connect.apply(settings.host());
         int engineCpus;
