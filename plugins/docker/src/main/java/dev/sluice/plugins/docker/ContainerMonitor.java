@@ -1,10 +1,12 @@
 package dev.sluice.plugins.docker;
 
+import dev.sluice.kit.StatusTable;
 import dev.sluice.spi.Health;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.TaskHealthMonitor;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -14,11 +16,11 @@ import java.util.Optional;
  * exited is left to the executor, which reads its exit code.
  */
 final class ContainerMonitor implements TaskHealthMonitor {
-    private final EngineAttempts runs;
+    private final StatusTable<EngineAttempt> runs;
     private final Containers containers;
     private final Duration period;
 
-    ContainerMonitor(EngineAttempts runs, Containers containers, Duration period) {
+    ContainerMonitor(StatusTable<EngineAttempt> runs, Containers containers, Duration period) {
         this.runs = runs;
         this.containers = containers;
         this.period = period;
@@ -36,10 +38,11 @@ final class ContainerMonitor implements TaskHealthMonitor {
 
     @Override
     public Health probe(TaskHandle task, SubmittedTask submitted) {
-        EngineAttempt run = runs.get(submitted);
-        if (run == null || run.status.state().isTerminal()) {
+        List<EngineAttempt> live = runs.live(List.of(submitted));
+        if (live.isEmpty()) {
             return Health.ok();
         }
+        EngineAttempt run = live.getFirst();
         Optional<ContainerState> state;
         try {
             state = containers.state(run.containerId, false);

@@ -1,11 +1,12 @@
 package dev.sluice.plugins.docker;
 
+import dev.sluice.kit.ExecutorConfig;
+import dev.sluice.kit.StatusTable;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.ExecutorContext;
 import dev.sluice.spi.ExecutorException;
 import dev.sluice.spi.InvalidSettingException;
 import dev.sluice.spi.PluginContext;
-import dev.sluice.spi.Settings;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TaskExecutor;
@@ -21,8 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.pf4j.Extension;
@@ -49,8 +48,8 @@ public final class DockerExecutor implements TaskExecutor {
     public static final String NAME = "docker";
 
     /** {@code executors.docker} keys the executor reads, besides the host's own. */
-    private static final Set<String> EXECUTOR_KEYS = new TreeSet<>(
-            List.of("queueSize", "submitRateLimit", "pollInterval", "cpus", "memory", "submitConcurrency"));
+    private static final List<String> EXECUTOR_KEYS = List.of(ExecutorConfig.CPUS, ExecutorConfig.MEMORY,
+            ExecutorConfig.SUBMIT_CONCURRENCY);
 
     private final DockerSettings settings;
     private final Logger log;
@@ -61,7 +60,13 @@ public final class DockerExecutor implements TaskExecutor {
     private Engine engine;
     private ExecutorCapacity capacity;
     private int submitConcurrency = 4;
-    private EngineAttempts runs;
+    /**
+     * The attempts of submitted tasks, whose statuses the output streams' threads record. Every task the
+     * host polls was submitted here, so one it does not hold has failed; an end is forgotten once reported.
+     */
+    private final StatusTable<EngineAttempt> runs = new StatusTable<>(
+            StatusTable.Unknown.failed(task -> "the docker executor does not know this task"),
+            StatusTable.Reporting.EVERY_POLL, StatusTable.Ends.FORGOTTEN_ONCE_REPORTED);
     private Containers containers;
     private OomKills oomKills;
     private Launcher launcher;
@@ -90,19 +95,20 @@ public final class DockerExecutor implements TaskExecutor {
     @Override
     public void start(ExecutorContext context) throws ExecutorException {
         this.context = context;
-        Settings config = context.config();
-        for (String key : config.keys()) {
-            if (!EXECUTOR_KEYS.contains(key)) {
-                throw new ExecutorException(config.origin() + ": unknown setting '" + key + "'; the docker executor "
-                        + "knows " + String.join(", ", EXECUTOR_KEYS) + " (its other settings go under plugins.docker)");
-            }
+        ExecutorConfig config = new ExecutorConfig(NAME, context.config());
+        try {
+            config.requireKnown(EXECUTOR_KEYS);
+        } catch (InvalidSettingException e) {
+            throw new ExecutorException(config.failure(e).getMessage()
+                    + " (its other settings go under plugins.docker)", e);
         }
         try {
-            capacity = new ExecutorCapacity(config.integer("cpus", Runtime.getRuntime().availableProcessors()),
-                    config.size("memory", 0), 0);
-            submitConcurrency = Math.max(1, config.integer("submitConcurrency", 4));
-        } catch (IllegalArgumentException e) {
-            throw new ExecutorException(e.getMessage(), e);
+            // Memory is not counted unless set: a session container then has no memory limit.
+            capacity = new ExecutorCapacity(config.cpus(Runtime.getRuntime().availableProcessors()),
+                    config.settings().size(ExecutorConfig.MEMORY, ExecutorCapacity.UNLIMITED), 0);
+            submitConcurrency = config.submitConcurrency(4);
+        } catch (InvalidSettingException e) {
+            throw config.failure(e);
         }
         engine = connect.apply(settings.host());
         int engineCpus;
@@ -119,10 +125,10 @@ public final class DockerExecutor implements TaskExecutor {
                 * 1_000_000_000L;
         RunLabels labels = new RunLabels(context.runId(), context.pipelineName(), context.workRoot().toString(),
                 Leftovers.ownerLabel());
-        runs = new EngineAttempts(context::statusChanged);
         containers = new Containers(engine, context.time(), log);
         oomKills = new OomKills(log);
-        TaskEnds ends = new TaskEnds(engine, containers, oomKills, runs, context.time(), capacity.memoryBytes(), log);
+        TaskEnds ends = new TaskEnds(engine, containers, oomKills, runs, context::statusChanged, context.time(),
+                capacity.memoryBytes(), log);
         SessionContainers sessions = new SessionContainers(containers, settings, labels,
                 context.workRoot().toString(), sessionNanoCpus, capacity.memoryBytes(), log);
         launcher = new Launcher(engine, containers, sessions, runs, ends, settings, labels, context.time(), log);
@@ -209,7 +215,7 @@ public final class DockerExecutor implements TaskExecutor {
 
     @Override
     public Map<SubmittedTask, TaskStatus> poll(Collection<SubmittedTask> tasks) {
-        return runs.poll(tasks);
+        return runs.answer(tasks);
     }
 
     /**
@@ -228,11 +234,7 @@ public final class DockerExecutor implements TaskExecutor {
     }
 
     private void signal(Collection<SubmittedTask> tasks, boolean force) {
-        for (SubmittedTask t : tasks) {
-            EngineAttempt run = runs.get(t);
-            if (run == null || run.status.state().isTerminal()) {
-                continue;
-            }
+        for (EngineAttempt run : runs.live(tasks)) {
             run.killRequested = true;
             // Engine requests and reading /proc take a moment per task: off the monitor's thread.
             background.execute(() -> {
@@ -245,7 +247,8 @@ public final class DockerExecutor implements TaskExecutor {
                         new ExecSignals(engine, run, log).terminate();
                     }
                 } catch (EngineException e) {
-                    log.debug("stopping task {} in {} failed: {}", t.taskId(), run.container(), e.getMessage());
+                    log.debug("stopping task {} in {} failed: {}", run.submitted.taskId(), run.container(),
+                            e.getMessage());
                 }
             });
         }

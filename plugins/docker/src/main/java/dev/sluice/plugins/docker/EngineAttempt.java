@@ -2,12 +2,14 @@ package dev.sluice.plugins.docker;
 
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskLaunch;
-import dev.sluice.spi.TaskStatus;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** One task attempt on the engine: an exec in a session container, or a container of its own. */
+/**
+ * One task attempt on the engine: an exec in a session container, or a container of its own. It is the
+ * executor's record of the task in its {@link dev.sluice.kit.StatusTable}, which holds its status.
+ */
 final class EngineAttempt {
     final TaskLaunch launch;
     final SubmittedTask submitted;
@@ -20,7 +22,6 @@ final class EngineAttempt {
     /** {@link System#nanoTime} at the start, to match the engine's real-time events against. */
     final long startSystemNanos;
     final Instant startedAt;
-    volatile TaskStatus status;
     /** Whether sluice asked it to stop: a SIGKILL is then not the out-of-memory killer's. */
     volatile boolean killRequested;
     /** The processes of an exec that were sent SIGTERM, for the SIGKILL that may follow. */
@@ -36,7 +37,6 @@ final class EngineAttempt {
         this.execId = execId;
         this.startSystemNanos = startSystemNanos;
         this.startedAt = startedAt;
-        this.status = TaskStatus.running(startedAt);
     }
 
     /** The container as users see it: {@code sluice-<run>-s1 (3f2a9c1d0b7e)}. */

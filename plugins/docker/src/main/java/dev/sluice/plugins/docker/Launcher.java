@@ -1,9 +1,11 @@
 package dev.sluice.plugins.docker;
 
+import dev.sluice.kit.StatusTable;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.TaskLaunch;
+import dev.sluice.spi.TaskStatus;
 import dev.sluice.spi.TimeSource;
 import java.io.IOException;
 import java.util.List;
@@ -19,15 +21,15 @@ final class Launcher {
     private final Engine engine;
     private final Containers containers;
     private final SessionContainers sessions;
-    private final EngineAttempts runs;
+    private final StatusTable<EngineAttempt> runs;
     private final TaskEnds ends;
     private final DockerSettings settings;
     private final RunLabels labels;
     private final TimeSource time;
     private final Logger log;
 
-    Launcher(Engine engine, Containers containers, SessionContainers sessions, EngineAttempts runs, TaskEnds ends,
-            DockerSettings settings, RunLabels labels, TimeSource time, Logger log) {
+    Launcher(Engine engine, Containers containers, SessionContainers sessions, StatusTable<EngineAttempt> runs,
+            TaskEnds ends, DockerSettings settings, RunLabels labels, TimeSource time, Logger log) {
         this.engine = engine;
         this.containers = containers;
         this.sessions = sessions;
@@ -59,15 +61,15 @@ final class Launcher {
         EngineAttempt run = new EngineAttempt(launch, submitted, session, session.id, session.name, execId,
                 System.nanoTime(), time.now());
         OutputSink sink = sink(launch, () -> ends.execEnded(run));
-        sink.ready();
-        runs.add(run);
         try {
             engine.startExec(execId, sink);
         } catch (RuntimeException e) {
-            runs.discard(submitted);
             sink.abandon();
             throw e;
         }
+        // Held only once the exec started, and its end let through only once it is held.
+        runs.add(submitted, run, TaskStatus.running(run.startedAt));
+        sink.ready();
         return submitted;
     }
 
@@ -102,7 +104,7 @@ final class Launcher {
         }
         EngineAttempt run = new EngineAttempt(launch, submitted, null, id, name, null, startNanos, time.now());
         holder[0] = run;
-        runs.add(run);
+        runs.add(submitted, run, TaskStatus.running(run.startedAt));
         sink.ready();
         return submitted;
     }

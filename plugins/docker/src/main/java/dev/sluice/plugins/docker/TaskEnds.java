@@ -1,5 +1,6 @@
 package dev.sluice.plugins.docker;
 
+import dev.sluice.kit.StatusTable;
 import dev.sluice.spi.TaskStatus;
 import dev.sluice.spi.TimeSource;
 import dev.sluice.spi.Units;
@@ -27,18 +28,21 @@ final class TaskEnds {
     private final Engine engine;
     private final Containers containers;
     private final OomKills oomKills;
-    private final EngineAttempts runs;
+    private final StatusTable<EngineAttempt> runs;
+    /** Tells the host to poll now. */
+    private final Runnable statusChanged;
     private final TimeSource time;
     /** The session containers' memory limit, for messages. */
     private final long sessionMemory;
     private final Logger log;
 
-    TaskEnds(Engine engine, Containers containers, OomKills oomKills, EngineAttempts runs, TimeSource time,
-            long sessionMemory, Logger log) {
+    TaskEnds(Engine engine, Containers containers, OomKills oomKills, StatusTable<EngineAttempt> runs,
+            Runnable statusChanged, TimeSource time, long sessionMemory, Logger log) {
         this.engine = engine;
         this.containers = containers;
         this.oomKills = oomKills;
         this.runs = runs;
+        this.statusChanged = statusChanged;
         this.time = time;
         this.sessionMemory = sessionMemory;
         this.log = log;
@@ -166,8 +170,9 @@ final class TaskEnds {
         return limit > 0 ? " (memory limit " + Units.formatSize(limit) + ", " + setting + ")" : "";
     }
 
-    /** Reports the end; the host writes the exit code into {@code .exitcode} when it learns it. */
+    /** Records the end and tells the host, which writes the exit code into {@code .exitcode} when it learns it. */
     private void end(EngineAttempt run, TaskStatus status) {
-        runs.end(run, status);
+        runs.record(run.submitted, status);
+        statusChanged.run();
     }
 }

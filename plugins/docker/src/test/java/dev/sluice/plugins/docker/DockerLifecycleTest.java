@@ -47,12 +47,37 @@ class DockerLifecycleTest {
     void anUnknownOrBadExecutorSettingFailsTheStartBeforeTheEngineIsAsked() {
         DockerExecutor executor = h.executor(Map.of());
         assertThatThrownBy(() -> executor.start(h.context(Map.of("cpu", "2")))).isInstanceOf(ExecutorException.class)
-                .hasMessageContaining("executors.docker of the config: unknown setting 'cpu'")
+                .hasMessageContaining("'cpu' = '2' in executors.docker of the config: not a setting of the docker "
+                        + "executor")
                 .hasMessageContaining("cpus, memory").hasMessageContaining("plugins.docker");
         assertThatThrownBy(() -> executor.start(h.context(Map.of("memory", "lots"))))
                 .isInstanceOf(ExecutorException.class).hasMessageContaining("memory");
         assertThat(h.connectedTo).isEmpty();
         executor.close();
+    }
+
+    @Test
+    void aCpusBelowOneIsRefusedNamingTheKeyTheValueAndTheFix() {
+        DockerExecutor executor = h.executor(Map.of());
+        for (String cpus : List.of("0", "-2")) {
+            assertThatThrownBy(() -> executor.start(h.context(Map.of("cpus", cpus))))
+                    .isInstanceOf(ExecutorException.class)
+                    .hasMessageContaining("'cpus' = '" + cpus + "' in executors.docker of the config: the docker "
+                            + "executor needs at least 1 cpu; write e.g. 4, or leave it out to use all "
+                            + Runtime.getRuntime().availableProcessors());
+        }
+        assertThatThrownBy(() -> executor.start(h.context(Map.of("submitConcurrency", "0"))))
+                .isInstanceOf(ExecutorException.class)
+                .hasMessageContaining("'submitConcurrency' = '0' in executors.docker of the config: must be at "
+                        + "least 1");
+        assertThat(h.connectedTo).isEmpty();
+        executor.close();
+    }
+
+    @Test
+    void memoryIsNotCountedUnlessSetAndZeroMeansTheSame() throws Exception {
+        assertThat(h.started(Map.of(), Map.of()).capacity().memoryBytes()).isZero();
+        assertThat(h.started(Map.of(), Map.of("memory", "0")).capacity().memoryBytes()).isZero();
     }
 
     @Test

@@ -197,6 +197,37 @@ class DockerSubmitTest {
     }
 
     @Test
+    void anExecTheEngineDoesNotStartFailsTheTaskAndLeavesNothingBehind() throws Exception {
+        DockerExecutor executor = h.started();
+        h.engine.startExecFailure = new EngineException(EngineException.Kind.FAILED, "exec start refused");
+
+        assertThatThrownBy(() -> executor.submit(h.launch("t1", Map.of()))).isInstanceOf(TaskException.class)
+                .hasMessageStartingWith("the Docker engine refused task test (t1): exec start refused");
+
+        FakeEngine.Exec exec = h.engine.lastExec();
+        SubmittedTask never = new SubmittedTask("t1", 1, h.engine.created().getFirst().name + "/"
+                + exec.id.substring(0, 12));
+        assertThat(DockerHarness.status(executor, never).reason()).isEqualTo("the docker executor does not know "
+                + "this task");
+        assertThat(h.engine.count("exec-inspect")).as("the end of a task that never started is not asked about")
+                .isZero();
+        assertThat(h.statusChanges).hasValue(0);
+    }
+
+    @Test
+    void anExecThatEndsBeforeItsStartReturnsIsReportedOnceHeld() throws Exception {
+        DockerExecutor executor = h.started();
+        h.engine.execExitsAtStart = 3L;
+
+        SubmittedTask submitted = executor.submit(h.launch("t1", Map.of()));
+
+        TaskStatus end = DockerHarness.status(executor, submitted);
+        assertThat(end.state()).isEqualTo(TaskStatus.State.COMPLETED);
+        assertThat(end.exitCode()).isEqualTo(3);
+        assertThat(h.statusChanges).hasValue(1);
+    }
+
+    @Test
     void anEngineThatStopsAnsweringFailsTheExecutorNotTheTask() throws Exception {
         DockerExecutor executor = h.started();
         h.engine.down = true;

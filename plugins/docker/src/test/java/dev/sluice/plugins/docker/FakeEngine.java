@@ -79,6 +79,10 @@ final class FakeEngine implements Engine {
     EngineException listFailure;
     /** What inspectExec answers instead of the exec's state, when set. */
     EngineException inspectExecFailure;
+    /** What startExec answers instead of starting the exec, when set; its stream has ended by then. */
+    EngineException startExecFailure;
+    /** The exit code of an exec that ends before startExec returns (its stream too), when set. */
+    Long execExitsAtStart;
     int cpus = 8;
     Map<String, String> oomLabels;
     Consumer<String> oomListener;
@@ -244,11 +248,20 @@ final class FakeEngine implements Engine {
     }
 
     @Override
-    public synchronized void startExec(String execId, Output output) {
-        record("exec-start " + execId);
-        Exec e = execs.get(execId);
-        e.output = output;
-        e.running = true;
+    public void startExec(String execId, Output output) {
+        synchronized (this) {
+            record("exec-start " + execId);
+            Exec e = execs.get(execId);
+            e.output = output;
+            e.running = true;
+        }
+        if (startExecFailure != null) {
+            exitExec(execId, null);
+            throw startExecFailure;
+        }
+        if (execExitsAtStart != null) {
+            exitExec(execId, execExitsAtStart);
+        }
     }
 
     @Override
