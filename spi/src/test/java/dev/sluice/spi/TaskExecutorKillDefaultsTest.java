@@ -14,13 +14,11 @@ import org.junit.jupiter.api.Test;
 class TaskExecutorKillDefaultsTest {
     private static final List<SubmittedTask> TASKS = List.of(new SubmittedTask("1", 1, "n-1"));
 
-    /** Implements only the deprecated kill, as executors did before. */
-    private static final class OldExecutor implements TaskExecutor {
-        final List<Duration> kills = new ArrayList<>();
-
+    /** Implements neither terminate and force nor kill. */
+    private static class BareExecutor implements TaskExecutor {
         @Override
         public String name() {
-            return "old";
+            return "bare";
         }
 
         @Override
@@ -37,6 +35,11 @@ class TaskExecutorKillDefaultsTest {
         public Map<SubmittedTask, TaskStatus> poll(Collection<SubmittedTask> tasks) {
             return Map.of();
         }
+    }
+
+    /** Implements only the deprecated kill, as executors did before. */
+    private static final class OldExecutor extends BareExecutor {
+        final List<Duration> kills = new ArrayList<>();
 
         @SuppressWarnings("removal")
         @Override
@@ -57,29 +60,7 @@ class TaskExecutorKillDefaultsTest {
 
     @Test
     void anExecutorThatCanEndNothingSaysSoByName() {
-        TaskExecutor bare = new TaskExecutor() {
-            @Override
-            public String name() {
-                return "bare";
-            }
-
-            @Override
-            public ExecutorCapacity capacity() {
-                return ExecutorCapacity.unlimited();
-            }
-
-            @Override
-            public SubmittedTask submit(TaskLaunch launch) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public Map<SubmittedTask, TaskStatus> poll(Collection<SubmittedTask> tasks) {
-                return Map.of();
-            }
-        };
-
-        assertThatThrownBy(() -> bare.force(TASKS)).isInstanceOf(ExecutorException.class)
+        assertThatThrownBy(() -> new BareExecutor().force(TASKS)).isInstanceOf(ExecutorException.class)
                 .hasMessage("executor 'bare' cannot end tasks: it implements neither terminate and force nor kill");
     }
 }

@@ -15,7 +15,7 @@ import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TaskFiles;
 import dev.sluice.spi.TaskLaunch;
 import dev.sluice.spi.TaskStatus;
-import dev.sluice.spi.TimeSource;
+import dev.sluice.spi.testing.TestExecutorContext;
 import dev.sluice.spi.testing.FakeTimeSource;
 import dev.sluice.spi.testing.TestPluginContext;
 import dev.sluice.spi.testing.TestTaskHandle;
@@ -28,7 +28,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +40,8 @@ class BatchExecutorTest {
     private final FakeTimeSource time = new FakeTimeSource();
     private final FakeToy toy = new FakeToy();
     private final TestPluginContext plugin = TestPluginContext.of("toy").withTime(time);
-    private final AtomicInteger statusChanges = new AtomicInteger();
+    /** The context the executor was last started with. */
+    private TestExecutorContext context;
     private Path bin;
 
     /** The toy's executor: a name and its settings, the rest is the base's. */
@@ -73,38 +73,10 @@ class BatchExecutorTest {
     }
 
     private ExecutorContext context(Map<String, String> config, Optional<CallbackEndpoint> endpoint) {
-        Settings settings = Settings.of(config, "executors.toy");
-        return new ExecutorContext() {
-            @Override
-            public String runId() {
-                return RUN;
-            }
-
-            @Override
-            public Path workRoot() {
-                return dir.resolve("work");
-            }
-
-            @Override
-            public Settings config() {
-                return settings;
-            }
-
-            @Override
-            public TimeSource time() {
-                return time;
-            }
-
-            @Override
-            public void statusChanged() {
-                statusChanges.incrementAndGet();
-            }
-
-            @Override
-            public Optional<CallbackEndpoint> callbackEndpoint() {
-                return endpoint;
-            }
-        };
+        TestExecutorContext made = TestExecutorContext.of("toy", dir.resolve("work")).withRunId(RUN).withConfig(config)
+                .withTime(time);
+        context = endpoint.map(made::withCallbackEndpoint).orElse(made);
+        return context;
     }
 
     private ToyExecutor started(Map<String, String> extra) throws ExecutorException {
@@ -260,7 +232,7 @@ class BatchExecutorTest {
         ToyExecutor executor = started(Map.of());
         SubmittedTask job = submit(executor, 1).get(0);
         assertThat(executor.callback("7", "0\n")).isTrue();
-        assertThat(statusChanges.get()).isEqualTo(1);
+        assertThat(context.statusChanges()).isEqualTo(1);
         assertThat(executor.poll(List.of(job)).get(job).isSuccess()).isTrue();
         assertThat(toy.callsOf("tstat")).as("only the check at start").hasSize(1);
         assertThat(executor.callback("7", "0")).as("a reported job is no longer known").isFalse();

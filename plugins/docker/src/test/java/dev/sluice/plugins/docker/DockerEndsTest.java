@@ -54,12 +54,12 @@ class DockerEndsTest {
         SubmittedTask seven = inSession("t2");
         FakeEngine.Exec second = h.engine.lastExec();
         h.time.advance(Duration.ofSeconds(3));
-        int changes = h.statusChanges.get();
+        int changes = h.statusChanges();
 
         h.engine.exitExec(first.id, 0L);
         h.engine.exitExec(second.id, 7L);
 
-        assertThat(h.statusChanges.get() - changes).as("the host is told at once, each time").isEqualTo(2);
+        assertThat(h.statusChanges() - changes).as("the host is told at once, each time").isEqualTo(2);
         TaskStatus end = status(seven);
         assertThat(end.state()).isEqualTo(TaskStatus.State.COMPLETED);
         assertThat(end.exitCode()).isEqualTo(7);

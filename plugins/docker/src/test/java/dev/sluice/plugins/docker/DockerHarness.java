@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.spi.ExecutorContext;
 import dev.sluice.spi.ExecutorException;
 import dev.sluice.spi.LaunchCommand;
-import dev.sluice.spi.Settings;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskFiles;
 import dev.sluice.spi.TaskLaunch;
 import dev.sluice.spi.TaskStatus;
 import dev.sluice.spi.TimeSource;
 import dev.sluice.spi.testing.FakeTimeSource;
+import dev.sluice.spi.testing.TestExecutorContext;
 import dev.sluice.spi.testing.TestPluginContext;
 import dev.sluice.spi.testing.TestTaskHandle;
 import java.io.IOException;
@@ -27,7 +27,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** The host's side of the docker executor in unit tests: its contexts, a fake engine, a fake clock, tasks. */
@@ -57,7 +56,7 @@ final class DockerHarness {
         }
     };
     final FakeEngine engine = new FakeEngine();
-    final AtomicInteger statusChanges = new AtomicInteger();
+    private TestExecutorContext context;
     final List<String> connectedTo = new ArrayList<>();
     String pipeline = "pipe";
     TestPluginContext plugin;
@@ -90,38 +89,14 @@ final class DockerHarness {
     }
 
     ExecutorContext context(Map<String, String> executorConfig) {
-        Settings settings = Settings.of(executorConfig, "executors.docker of the config");
-        return new ExecutorContext() {
-            @Override
-            public String runId() {
-                return RUN_ID;
-            }
+        context = TestExecutorContext.of("docker", workRoot).withRunId(RUN_ID).withPipelineName(pipeline)
+                .withConfig(executorConfig).withTime(clock);
+        return context;
+    }
 
-            @Override
-            public String pipelineName() {
-                return pipeline;
-            }
-
-            @Override
-            public Path workRoot() {
-                return workRoot;
-            }
-
-            @Override
-            public Settings config() {
-                return settings;
-            }
-
-            @Override
-            public TimeSource time() {
-                return clock;
-            }
-
-            @Override
-            public void statusChanged() {
-                statusChanges.incrementAndGet();
-            }
-        };
+    /** How often the executor last started said a status changed. */
+    int statusChanges() {
+        return context == null ? 0 : context.statusChanges();
     }
 
     /** A task of the docker executor with the test image, its work directory under the work root. */

@@ -211,7 +211,7 @@ class DockerSubmitTest {
                 + "this task");
         assertThat(h.engine.count("exec-inspect")).as("the end of a task that never started is not asked about")
                 .isZero();
-        assertThat(h.statusChanges).hasValue(0);
+        assertThat(h.statusChanges()).isEqualTo(0);
     }
 
     @Test
@@ -224,7 +224,7 @@ class DockerSubmitTest {
         TaskStatus end = DockerHarness.status(executor, submitted);
         assertThat(end.state()).isEqualTo(TaskStatus.State.COMPLETED);
         assertThat(end.exitCode()).isEqualTo(3);
-        assertThat(h.statusChanges).hasValue(1);
+        assertThat(h.statusChanges()).isEqualTo(1);
     }
 
     @Test

@@ -279,7 +279,7 @@ class SlurmExecutorTest {
         long squeues = slurm.count("squeue");
         Files.writeString(workOf(job, dir).resolve(".exitcode"), "0\n");
         assertThat(executor.callback(job.nativeId(), "0\n")).isTrue();
-        assertThat(contexts.statusChanges.get()).isEqualTo(1);
+        assertThat(contexts.statusChanges()).isEqualTo(1);
         TaskStatus end = executor.poll(List.of(job)).get(job);
         assertThat(end.isSuccess()).isTrue();
         assertThat(slurm.count("squeue")).isEqualTo(squeues);

@@ -2,19 +2,18 @@ package dev.sluice.plugins.slurm;
 
 import dev.sluice.spi.CallbackEndpoint;
 import dev.sluice.spi.ExecutorContext;
-import dev.sluice.spi.Settings;
 import dev.sluice.spi.TimeSource;
+import dev.sluice.spi.testing.TestExecutorContext;
 import dev.sluice.spi.testing.TestPluginContext;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 
-/** The host's side of the executor in unit tests: the SPI's TestPluginContext, and an executor context by hand. */
+/** The host's side of the executor in unit tests: the SPI's TestPluginContext and TestExecutorContext. */
 final class TestContexts {
     final TimeSource time;
     final Path workRoot;
-    final AtomicInteger statusChanges = new AtomicInteger();
+    private TestExecutorContext last;
     private final TestPluginContext plugin;
     Optional<CallbackEndpoint> endpoint = Optional.empty();
 
@@ -30,37 +29,14 @@ final class TestContexts {
     }
 
     ExecutorContext executor(Map<String, String> config) {
-        Settings settings = Settings.of(config, "executors.slurm of the config");
-        return new ExecutorContext() {
-            @Override
-            public String runId() {
-                return "20261122-100000-abcd";
-            }
+        TestExecutorContext context = TestExecutorContext.of("slurm", workRoot).withRunId("20261122-100000-abcd")
+                .withConfig(config).withTime(time);
+        last = endpoint.map(context::withCallbackEndpoint).orElse(context);
+        return last;
+    }
 
-            @Override
-            public Path workRoot() {
-                return workRoot;
-            }
-
-            @Override
-            public Settings config() {
-                return settings;
-            }
-
-            @Override
-            public TimeSource time() {
-                return time;
-            }
-
-            @Override
-            public void statusChanged() {
-                statusChanges.incrementAndGet();
-            }
-
-            @Override
-            public Optional<CallbackEndpoint> callbackEndpoint() {
-                return endpoint;
-            }
-        };
+    /** How often the executor last started said a status changed. */
+    int statusChanges() {
+        return last == null ? 0 : last.statusChanges();
     }
 }
