@@ -222,6 +222,9 @@ final class Dispatcher {
         if (outcome.task() != null) {
             rec.update(a -> a.withSubmitted(outcome.task()));
             exec.active.put(outcome.task(), rec);
+            // A launch answered on a submit thread may have ended before it got here, its "status
+            // changed" spent on a poll that could not see it yet: look again at the next poll.
+            exec.statusChanged = true;
             if (run.killing) {
                 // The run was stopped while this task was being launched.
                 outcomes.kill(List.of(rec), run.stopReason, false, AttemptOutcome.Kind.KILLED);
