@@ -24,12 +24,12 @@ final class ParameterReader {
             ParameterType.INT, Set.of("minLength", "maxLength", "objectType", "dataFlow"));
 
     private final Problems problems;
-    private final EnvironmentReader names;
+    private final FieldValues values;
     private final Set<String> declared = new java.util.LinkedHashSet<>();
 
     ParameterReader(Problems problems) {
         this.problems = problems;
-        this.names = new EnvironmentReader(problems, "", Set.of(), Set.of(), false);
+        this.values = new FieldValues(problems);
     }
 
     /** The definitions in order; the ones with problems are left out (and reported). */
@@ -72,7 +72,7 @@ final class ParameterReader {
             name = f.string("name");
             if (name != null) {
                 declared.add(name);
-                names.checkIdentifier(name, f.node("name"), f.path("name"), "a parameter name");
+                values.checkIdentifier(name, f.node("name"), f.path("name"), "a parameter name");
                 Location first = seen.putIfAbsent(name, f.node("name").location());
                 if (first != null) {
                     problems.add(f.node("name"), f.path("name"), "parameter '" + name

@@ -1,0 +1,98 @@
+package dev.sluice.openjd.session;
+
+import dev.sluice.openjd.action.Action;
+import dev.sluice.openjd.action.ActionException;
+import dev.sluice.openjd.action.ActionKind;
+import dev.sluice.openjd.action.ActionListener;
+import dev.sluice.openjd.action.ActionResult;
+import dev.sluice.openjd.action.ActionRunner;
+import dev.sluice.openjd.action.RunningAction;
+import dev.sluice.openjd.format.FormatStringException;
+import dev.sluice.openjd.format.Values;
+import dev.sluice.openjd.model.ActionDef;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs an environment's enter and exit actions: through the wrapping environment's hook when there is
+ * one, with the environment's check alongside. Entering and exiting differ only in which action and
+ * hook they pass, so both run here.
+ */
+final class LifecycleActions {
+    // The session's logger, so that the run's log names the same source as before the session was split.
+    private static final Logger log = LoggerFactory.getLogger(EnvironmentSession.class);
+
+    private final SessionActions actions;
+    private final SessionChecks checks;
+    private final ActionRunner runner;
+    /** Whether the session has started exiting; an enter that starts after that cancels itself. */
+    private final BooleanSupplier closing;
+
+    LifecycleActions(SessionActions actions, SessionChecks checks, ActionRunner runner, BooleanSupplier closing) {
+        this.actions = actions;
+        this.checks = checks;
+        this.runner = runner;
+        this.closing = closing;
+    }
+
+    /**
+     * Runs an environment's enter or exit action, through the wrapping environment's hook when there is
+     * one, with the environment's check alongside.
+     *
+     * @param applyVariables whether the action's {@code openjd_env} lines change the node's variables
+     */
+    ActionResult run(StackNode node, ActionDef def, ActionKind kind, String logName, Optional<ActionDef> hook,
+            boolean applyVariables) throws FormatStringException, ActionException, InterruptedException, IOException {
+        Files.createDirectories(node.dir);
+        SessionVariables variables = node.variables;
+        Action action = actions.action(def, node.values, variables, kind, Optional.empty(), null);
+        if (hook.isPresent()) {
+            StackNode wrapper = node.wrapper;
+            Values wrapValues = SessionActions.wrappedAction(wrapper.values.toBuilder(), action.argv(),
+                    variables.asAssignments(), def.timeout(), def.cancelation().map(c -> c.mode().name()).orElse(null),
+                    def.cancelation().flatMap(c -> c.notifyPeriod()).orElse(null))
+                    .put("WrappedEnv.Name", node.def.name())
+                    .build();
+            // The hook's own timeout and cancelation, where it gives them, else the wrapped action's.
+            action = actions.action(hook.get(), wrapValues, variables, kind,
+                    action.timeout(), hook.get().cancelation().isPresent() ? null : action.cancelation());
+        }
+        ActionListener listener = !applyVariables ? ActionListener.NONE : new ActionListener() {
+            @Override
+            public void onEnvironmentSet(String name, String value, boolean redacted) {
+                node.variables = node.variables.with(name, value);
+            }
+
+            @Override
+            public void onEnvironmentUnset(String name) {
+                node.variables = node.variables.without(name);
+            }
+
+            @Override
+            public void onStatus(String message) {
+                log.info("{}: {}", node.describe(), message);
+            }
+        };
+        RunningAction running = runner.start(action, node.dir.resolve(logName + ".log"), listener);
+        if (applyVariables) {
+            node.entering = running;
+            // exitAll() cancels the enters it finds running; one whose action started after it looked
+            // cancels itself, so that exiting never waits for an enter to run to its end.
+            if (closing.getAsBoolean()) {
+                running.cancel("the run is ending before " + node.describe() + " was entered");
+            }
+        }
+        Thread check = checks.alongside(node, logName, running);
+        try {
+            return running.awaitResult();
+        } finally {
+            if (check != null) {
+                check.interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.sluice.openjd.session;
+
+import dev.sluice.openjd.action.ActionKind;
+import dev.sluice.openjd.action.Cancelation;
+import dev.sluice.openjd.action.SessionSecrets;
+import dev.sluice.openjd.format.FormatString;
+import dev.sluice.openjd.format.FormatStringException;
+import dev.sluice.openjd.format.Value;
+import dev.sluice.openjd.format.Values;
+import dev.sluice.openjd.model.ActionDef;
+import dev.sluice.openjd.model.WrapStyle;
+import dev.sluice.spi.LaunchCommand;
+import dev.sluice.spi.TaskException;
+import dev.sluice.spi.TaskFiles;
+import dev.sluice.spi.TaskHandle;
+import dev.sluice.spi.TaskWrapper;
+import dev.sluice.spi.TimeSource;
+import dev.sluice.spi.WrappedTask;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Puts each task into the environments its process names: their variables and the innermost wrapping
+ * environment's {@code onWrapTaskRun}, inside every plugin's wrapper (it has the lowest priority).
+ */
+final class SessionWrapper implements TaskWrapper {
+    private final Map<String, List<StackNode>> stacks;
+    private final Map<String, String> hostEnvironment;
+    private final SessionSecrets secrets;
+    private final TimeSource time;
+    /** The session directory, where a task's cancel notice is written. */
+    private final Path directory;
+
+    SessionWrapper(Map<String, List<StackNode>> stacks, Map<String, String> hostEnvironment, SessionSecrets secrets,
+            TimeSource time, Path directory) {
+        this.stacks = stacks;
+        this.hostEnvironment = hostEnvironment;
+        this.secrets = secrets;
+        this.time = time;
+        this.directory = directory;
+    }
+
+    @Override
+    public String id() {
+        return "environments";
+    }
+
+    @Override
+    public int priority() {
+        return Integer.MIN_VALUE;
+    }
+
+    @Override
+    public boolean appliesTo(TaskHandle task) {
+        return stacks.containsKey(task.processName());
+    }
+
+    @Override
+    public LaunchCommand wrap(TaskHandle task, LaunchCommand command) throws TaskException {
+        return open(task, command).command();
+    }
+
+    @Override
+    public WrappedTask open(TaskHandle task, LaunchCommand command) throws TaskException {
+        return launch(task, command, TaskFiles.in(task.workDir()));
+    }
+
+    private WrappedTask launch(TaskHandle task, LaunchCommand command, TaskFiles files) throws TaskException {
+        List<StackNode> stack = stacks.get(task.processName());
+        if (stack == null) {
+            return WrappedTask.of(command);
+        }
+        StackNode inner = stack.getLast();
+        SessionVariables variables = inner.entered.isDone() && !inner.entered.isCompletedExceptionally()
+                ? inner.entered.join() : null;
+        if (variables == null) {
+            throw new TaskException(inner.describe() + " is not entered, so task " + task.name()
+                    + " cannot run in it");
+        }
+        // The process's own env: is the most specific setting and wins over the environments'.
+        Map<String, String> environment = new LinkedHashMap<>(variables.set());
+        environment.putAll(command.environment());
+        Set<String> unset = new LinkedHashSet<>(variables.unset());
+        unset.removeAll(command.environment().keySet());
+
+        List<String> argv = command.argv();
+        Optional<Duration> timeLimit = Optional.empty();
+        Optional<Duration> killGrace = Optional.empty();
+        boolean notify = false;
+        StackNode wrapper = stack.stream().filter(n -> n.def.wraps()).findFirst().orElse(null);
+        if (wrapper != null) {
+            ActionDef hook = wrapper.def.onWrapTaskRun().orElseThrow();
+            List<String> assignments = new SessionVariables(environment, Set.of()).asAssignments();
+            Optional<Duration> taskTime = task.resources().timeLimit();
+            Values.Builder values = SessionActions.wrappedAction(wrapper.values.toBuilder(), argv, assignments,
+                    taskTime, null, null)
+                    .put("WrappedStep.Name", task.processName());
+            if (wrapper.def.wrapStyle() == WrapStyle.WRAP_TASK_RUN) {
+                values.put("Task.Command", argv.getFirst())
+                        .putStrings("Task.Args", argv.subList(1, argv.size()))
+                        .putStrings("Task.Environment", assignments)
+                        .put("Env.Action.Timeout", Value.ofNullable(taskTime.map(Duration::toSeconds).orElse(null)));
+            }
+            try {
+                Values all = values.build();
+                List<String> wrapped = new ArrayList<>();
+                wrapped.add(hook.command().evaluate(all));
+                wrapped.addAll(FormatString.evaluateArgs(hook.args(), all));
+                argv = wrapped;
+            } catch (FormatStringException e) {
+                throw new TaskException("onWrapTaskRun of " + wrapper.describe() + " (" + hook.location()
+                        + ") failed for task " + task.name() + ": " + e.getMessage(), e);
+            }
+            timeLimit = hook.timeout();
+            Cancelation cancelation = hook.resolveCancelation(ActionKind.TASK_RUN);
+            killGrace = Optional.of(cancelation.notifyPeriod());
+            notify = cancelation.mode() == Cancelation.Mode.NOTIFY_THEN_TERMINATE;
+        }
+        // Variables an environment unset that the host has: the task must not inherit them.
+        List<String> inherited = unset.stream().filter(hostEnvironment::containsKey).toList();
+        if (!inherited.isEmpty()) {
+            List<String> withUnset = new ArrayList<>();
+            withUnset.add("env");
+            inherited.forEach(name -> {
+                withUnset.add("-u");
+                withUnset.add(name);
+            });
+            withUnset.addAll(argv);
+            argv = withUnset;
+        }
+        LaunchCommand launched = new LaunchCommand(argv, environment, command.workDir());
+        TaskOutputWatcher watcher = new TaskOutputWatcher(files.stdout(), secrets, time);
+        return new WrappedRun(launched, timeLimit, killGrace, notify, watcher, directory, time);
+    }
+}

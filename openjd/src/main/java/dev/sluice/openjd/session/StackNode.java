@@ -1,0 +1,76 @@
+package dev.sluice.openjd.session;
+
+import dev.sluice.openjd.action.RunningAction;
+import dev.sluice.openjd.format.Value;
+import dev.sluice.openjd.format.Values;
+import dev.sluice.openjd.model.EmbeddedFileDef;
+import dev.sluice.openjd.model.EnvironmentDef;
+import dev.sluice.openjd.model.ParameterType;
+import dev.sluice.openjd.model.ParameterValue;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One environment at one place in the process stacks: {@code conda} inside {@code container} is another
+ * node than {@code conda} on its own, with a directory and variables of its own. Shared by the parts of
+ * a session (entering, wrapping, checks, exiting), which is why it stands on its own.
+ */
+final class StackNode {
+    final EnvironmentDef def;
+    final StackNode parent;
+    /** The names from the outermost to this one, e.g. {@code container/conda}. */
+    final String key;
+    /** The wrapping environment outside this one, if any. */
+    final StackNode wrapper;
+    final Path dir;
+    final Values values;
+    final CompletableFuture<SessionVariables> entered = new CompletableFuture<>();
+    /** Guarded by the session's lock. */
+    boolean started;
+    /** The variables while entering and once entered; read by checks. */
+    volatile SessionVariables variables = SessionVariables.NONE;
+    /** The enter action while it runs, so that closing can cancel it. */
+    volatile RunningAction entering;
+
+    private StackNode(EnvironmentDef def, StackNode parent, String key, StackNode wrapper, Path dir, Values values) {
+        this.def = def;
+        this.parent = parent;
+        this.key = key;
+        this.wrapper = wrapper;
+        this.dir = dir;
+        this.values = values;
+    }
+
+    /**
+     * The node of {@code def} inside {@code parent}, with its own directory in the session's and the
+     * values its format strings see: the session's, its parameters and its embedded files' paths.
+     *
+     * @param index the node's number in the session, which keeps the directories of two nodes of one
+     *              environment apart
+     */
+    static StackNode of(EnvironmentDef def, StackNode parent, String key, int index, Path sessionDir,
+            Values sessionValues) {
+        StackNode wrapper = null;
+        for (StackNode n = parent; n != null; n = n.parent) {
+            if (n.def.wraps()) {
+                wrapper = n;
+                break;
+            }
+        }
+        Path dir = sessionDir.resolve("env-" + index + "-" + def.name());
+        Values.Builder values = sessionValues.toBuilder();
+        for (ParameterValue p : def.parameters().values()) {
+            Value v = p.type() == ParameterType.INT ? Value.of(Long.parseLong(p.value())) : Value.of(p.value());
+            values.put("Param." + p.name(), v).put("RawParam." + p.name(), v);
+        }
+        for (EmbeddedFileDef f : def.embeddedFiles()) {
+            values.put("Env.File." + f.name(), dir.resolve(f.filename().orElse(f.name())).toString());
+        }
+        return new StackNode(def, parent, key, wrapper, dir, values.build());
+    }
+
+    String describe() {
+        return parent == null ? "environment '" + def.name() + "'"
+                : "environment '" + def.name() + "' (inside " + parent.key.replace("/", " > ") + ")";
+    }
+}

@@ -1,0 +1,80 @@
+package dev.sluice.openjd.session;
+
+import dev.sluice.openjd.action.RunningAction;
+import dev.sluice.spi.LaunchCommand;
+import dev.sluice.spi.TimeSource;
+import dev.sluice.spi.WrappedTask;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One task attempt inside the session: the wrapped command, the wrap hook's time limit and kill grace,
+ * the cancel notice a {@code NOTIFY_THEN_TERMINATE} hook asks for, and the task's {@code openjd_*}
+ * output watched while it runs.
+ */
+final class WrappedRun implements WrappedTask {
+    // The session's logger, so that the run's log names the same source as before the session was split.
+    private static final Logger log = LoggerFactory.getLogger(EnvironmentSession.class);
+
+    private final LaunchCommand command;
+    private final Optional<Duration> timeLimit;
+    private final Optional<Duration> killGrace;
+    private final boolean notify;
+    private final TaskOutputWatcher watcher;
+    /** The session directory, where the cancel notice is written. */
+    private final Path directory;
+    private final TimeSource time;
+
+    WrappedRun(LaunchCommand command, Optional<Duration> timeLimit, Optional<Duration> killGrace, boolean notify,
+            TaskOutputWatcher watcher, Path directory, TimeSource time) {
+        this.command = command;
+        this.timeLimit = timeLimit;
+        this.killGrace = killGrace;
+        this.notify = notify;
+        this.watcher = watcher;
+        this.directory = directory;
+        this.time = time;
+    }
+
+    @Override
+    public LaunchCommand command() {
+        return command;
+    }
+
+    @Override
+    public Optional<Duration> timeLimit() {
+        return timeLimit;
+    }
+
+    @Override
+    public Optional<Duration> killGrace() {
+        return killGrace;
+    }
+
+    @Override
+    public void beforeCancel(Duration grace) {
+        if (!notify || grace.isZero()) {
+            return;
+        }
+        try {
+            RunningAction.writeCancelInfo(directory, time.now().plus(grace));
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not write {} in {}: {}", RunningAction.CANCEL_INFO_FILE, directory, e.toString());
+        }
+    }
+
+    @Override
+    public void launched(Reports reports) {
+        watcher.start(reports::status, reports::fail);
+    }
+
+    @Override
+    public Ending ended() {
+        Optional<String> said = watcher.finish();
+        return new Ending(watcher.protocolFailure(), said);
+    }
+}
