@@ -3,6 +3,8 @@ package dev.sluice.kit;
 import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -46,6 +48,41 @@ public final class AtomicFiles {
             if (!moved) {
                 Files.deleteIfExists(temp);
             }
+        }
+    }
+
+    /**
+     * Writes {@code text} to {@code target} whole, unless a file is already there: a file someone else
+     * wrote meanwhile (a task writing its own exit code) always wins. Returns whether this call wrote it.
+     */
+    public static boolean writeIfAbsent(Path target, String text, Charset charset) throws IOException {
+        if (Files.exists(target)) {
+            return false;
+        }
+        Path temp = target.resolveSibling("." + target.getFileName() + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        try {
+            Files.write(temp, text.getBytes(charset), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try {
+                Files.setPosixFilePermissions(temp, READABLE);
+            } catch (UnsupportedOperationException notPosix) {
+                // A file system without POSIX permissions keeps its own.
+            }
+            try {
+                // A link, unlike a rename, fails when the target exists: checking and writing are one step.
+                Files.createLink(target, temp);
+                return true;
+            } catch (FileAlreadyExistsException e) {
+                return false;
+            } catch (UnsupportedOperationException | FileSystemException noLinks) {
+                if (Files.exists(target)) {
+                    return false;
+                }
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                return true;
+            }
+        } finally {
+            Files.deleteIfExists(temp);
         }
     }
 }

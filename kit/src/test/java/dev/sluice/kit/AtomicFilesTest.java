@@ -40,4 +40,20 @@ class AtomicFilesTest {
             assertThat(files).isEmpty();
         }
     }
+
+    @Test
+    void writeIfAbsentLeavesAFileSomeoneElseWrote() throws Exception {
+        Path mine = dir.resolve("mine");
+        Path theirs = Files.writeString(dir.resolve("theirs"), "0\n");
+
+        assertThat(AtomicFiles.writeIfAbsent(mine, "3\n", StandardCharsets.US_ASCII)).isTrue();
+        assertThat(AtomicFiles.writeIfAbsent(theirs, "137\n", StandardCharsets.US_ASCII)).isFalse();
+
+        assertThat(Files.readString(mine)).isEqualTo("3\n");
+        assertThat(Files.readString(theirs)).isEqualTo("0\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(mine))).isEqualTo("rw-r--r--");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files).containsExactlyInAnyOrder(mine, theirs);
+        }
+    }
 }

@@ -86,7 +86,7 @@ public interface TaskExecutor extends ExtensionPoint {
      *             implements only {@code kill} keeps working for one release. An executor that
      *             implements none of the three cannot end its tasks.
      */
-    @Deprecated(since = "0.2", forRemoval = true)
+    @Deprecated(since = "0.1.0", forRemoval = true)
     default void kill(Collection<SubmittedTask> tasks, Duration gracePeriod) throws ExecutorException {
         throw new ExecutorException("executor '" + name() + "' cannot end tasks: it implements neither "
                 + "terminate and force nor kill");

@@ -42,8 +42,10 @@ public interface WrappedTask {
     }
 
     /**
-     * The attempt ended, whichever way; called once, after {@link #launched}. The wrapper stops
-     * watching and gives its verdict.
+     * The attempt ended, whichever way: called once for every attempt the wrapper opened, also one that
+     * never ran (a wrapper further out refused it, or its executor could not submit it), in which case
+     * {@link #launched} was never called. The wrapper stops watching, lets go of what it holds for the
+     * attempt, and gives its verdict.
      */
     default Ending ended() {
         return Ending.NONE;

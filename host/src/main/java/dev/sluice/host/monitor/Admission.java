@@ -43,16 +43,24 @@ final class Admission {
         private final Iterator<ExecutorRuntime> execs = executors.iterator();
         private ExecutorRuntime exec;
         private Iterator<TaskProgress> ready;
+        private long seenChanges;
 
         /** The next task to submit, or {@code null} when nothing more may go now. */
         Pick next() {
             while (true) {
+                if (ready != null && exec.readyChanges != seenChanges) {
+                    // The queue changed under the pass (a failed launch released more tasks): start
+                    // this executor's queue again rather than walk a stale iterator.
+                    ready = exec.ready.iterator();
+                    seenChanges = exec.readyChanges;
+                }
                 if (ready == null || !ready.hasNext() || !exec.hasRoom()) {
                     if (!execs.hasNext()) {
                         return null;
                     }
                     exec = execs.next();
                     ready = exec.ready.iterator();
+                    seenChanges = exec.readyChanges;
                     continue;
                 }
                 TaskProgress rec = ready.next();

@@ -38,6 +38,8 @@ final class Dispatcher {
     private final ProbeSupervisor probes;
     private final boolean resume;
     private final Loop loop;
+    /** Set while {@link #submitReady} runs. */
+    private boolean admitting;
 
     Dispatcher(RunState run, Outcomes outcomes, Launcher launcher, TaskPreparer preparer, ProbeSupervisor probes,
             boolean resume, Loop loop) {
@@ -153,7 +155,7 @@ final class Dispatcher {
     private void enqueue(TaskProgress rec) {
         rec.times(t -> t.queued(run.time.now()));
         run.setState(rec, TaskState.QUEUED);
-        rec.executor.ready.add(rec);
+        rec.executor.queue(rec);
     }
 
     /** The gates' verdict on an attempt. */
@@ -186,12 +188,23 @@ final class Dispatcher {
         }
     }
 
-    /** Launches every ready task that may go now. */
+    /**
+     * Launches every ready task that may go now. Not re-entered: a launch that fails at once can
+     * release a process whose tasks catch up on the inbox, and the pass under way picks them up.
+     */
     void submitReady() {
-        Admission.Pass pass = admission.pass();
-        Admission.Pick pick;
-        while (!run.stopping && (pick = pass.next()) != null) {
-            submit(pick.executor(), pick.task());
+        if (admitting) {
+            return;
+        }
+        admitting = true;
+        try {
+            Admission.Pass pass = admission.pass();
+            Admission.Pick pick;
+            while (!run.stopping && (pick = pass.next()) != null) {
+                submit(pick.executor(), pick.task());
+            }
+        } finally {
+            admitting = false;
         }
     }
 
@@ -222,9 +235,6 @@ final class Dispatcher {
         if (outcome.task() != null) {
             rec.update(a -> a.withSubmitted(outcome.task()));
             exec.active.put(outcome.task(), rec);
-            // A launch answered on a submit thread may have ended before it got here, its "status
-            // changed" spent on a poll that could not see it yet: look again at the next poll.
-            exec.statusChanged = true;
             if (run.killing) {
                 // The run was stopped while this task was being launched.
                 outcomes.kill(List.of(rec), run.stopReason, false, AttemptOutcome.Kind.KILLED);
@@ -236,6 +246,7 @@ final class Dispatcher {
         }
         exec.release(rec.task().resources());
         rec.process.active--;
+        rec.wrapping.ended(); // never launched, but opened: its wrappers hear the end
         switch (outcome.error()) {
             case TaskException e -> outcomes.fail(rec, e.getMessage(), e.isRetryable(), AttemptOutcome.Kind.FAILED);
             case ExecutorException e -> {

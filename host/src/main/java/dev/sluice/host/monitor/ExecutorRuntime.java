@@ -33,8 +33,10 @@ final class ExecutorRuntime {
     final int queueSize;
     final RateLimiter rateLimiter;
     final Duration pollInterval;
-    /** Ready tasks in the order they passed their gates. */
+    /** Ready tasks in the order they passed their gates; changed through {@link #queue} and {@link #unqueue}. */
     final Deque<TaskProgress> ready = new ArrayDeque<>();
+    /** Counts changes to {@link #ready} made outside an admission pass, which must then look again. */
+    long readyChanges;
     final Map<SubmittedTask, TaskProgress> active = new LinkedHashMap<>();
     volatile boolean statusChanged;
     /** Why the executor could not start, or {@code null}; its tasks fail with it. */
@@ -193,6 +195,19 @@ final class ExecutorRuntime {
                     + capacity.accelerators();
         }
         return null;
+    }
+
+    /** The task passed its gates and waits for room. */
+    void queue(TaskProgress rec) {
+        ready.add(rec);
+        readyChanges++;
+    }
+
+    /** The task leaves the queue without being submitted (the run stopped). */
+    void unqueue(TaskProgress rec) {
+        if (ready.remove(rec)) {
+            readyChanges++;
+        }
     }
 
     /** Whether any task at all could be submitted now, so a full executor skips its queue quickly. */

@@ -49,16 +49,22 @@ final class Launcher {
     Launch wrap(Task task, TaskFiles files) throws TaskException {
         LaunchCommand command = new LaunchCommand(task.command(), task.environment(), task.workDir());
         List<WrappedTask> opened = new ArrayList<>(2);
-        for (TaskWrapper wrapper : wrappers) {
-            LaunchCommand inner = command;
-            if (PluginCalls.call(wrapper, () -> wrapper.appliesTo(task))) {
-                WrappedTask wrapped = PluginCalls.call(wrapper, () -> wrapper.open(task, inner));
-                opened.add(wrapped);
-                command = wrapped.command();
+        try {
+            for (TaskWrapper wrapper : wrappers) {
+                LaunchCommand inner = command;
+                if (PluginCalls.call(wrapper, () -> wrapper.appliesTo(task))) {
+                    WrappedTask wrapped = PluginCalls.call(wrapper, () -> wrapper.open(task, inner));
+                    opened.add(wrapped);
+                    command = wrapped.command();
+                }
             }
+            Wrapping wrapping = new Wrapping(opened);
+            return new Launch(new TaskLaunch(withTimeLimit(task, wrapping.timeLimit()), command, files), wrapping);
+        } catch (TaskException | RuntimeException e) {
+            // The attempt will not run: the wrappers that opened it hear its end, as the SPI promises.
+            new Wrapping(opened).ended();
+            throw e;
         }
-        Wrapping wrapping = new Wrapping(opened);
-        return new Launch(new TaskLaunch(withTimeLimit(task, wrapping.timeLimit()), command, files), wrapping);
     }
 
     /** What one submit call gave: the submitted task, or the exception it threw. */
@@ -84,6 +90,11 @@ final class Launcher {
             post.accept(() -> {
                 exec.submitting--;
                 answer.accept(outcome);
+                if (outcome.task() != null) {
+                    // It may have ended before it got here, its "status changed" spent on a poll that
+                    // could not see it yet: look again at the next poll.
+                    exec.statusChanged = true;
+                }
             });
         });
         return true;
@@ -122,14 +133,18 @@ final class Launcher {
 
         /** The tightest time limit any wrapper sets. */
         Optional<Duration> timeLimit() {
-            return wrapped.stream().map(w -> PluginCalls.call(w, w::timeLimit)).flatMap(Optional::stream)
-                    .min(Comparator.naturalOrder());
+            return wrapped.stream().map(w -> quietly(w, "timeLimit", w::timeLimit, Optional.<Duration>empty()))
+                    .flatMap(Optional::stream).filter(limit -> limit.isPositive()).min(Comparator.naturalOrder());
         }
 
-        /** The longest grace any wrapper asks for, or {@code runGrace} when none does. */
+        /**
+         * The longest grace any wrapper asks for, or {@code runGrace} when none does; called while the
+         * run stops tasks, so a wrapper that fails here costs its own grace, not the stop.
+         */
         Duration killGrace(Duration runGrace) {
-            return wrapped.stream().map(w -> PluginCalls.call(w, w::killGrace)).flatMap(Optional::stream)
-                    .max(Comparator.naturalOrder()).orElse(runGrace);
+            return wrapped.stream().map(w -> quietly(w, "killGrace", w::killGrace, Optional.<Duration>empty()))
+                    .flatMap(Optional::stream).filter(grace -> !grace.isNegative()).max(Comparator.naturalOrder())
+                    .orElse(runGrace);
         }
 
         void launched(WrappedTask.Reports reports) {

@@ -142,7 +142,7 @@ final class Outcomes {
                     if (rec.state == TaskState.GATED && run.gates != null) {
                         run.gates.cancel(rec.id);
                     }
-                    rec.executor.ready.remove(rec);
+                    rec.executor.unqueue(rec);
                     run.retries.remove(rec);
                     rec.error = reason;
                     if (rec.state == TaskState.RETRY_WAIT) {

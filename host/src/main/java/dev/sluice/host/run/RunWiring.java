@@ -17,6 +17,7 @@ import dev.sluice.host.progress.ProgressDisplay;
 import dev.sluice.host.report.HtmlReport;
 import dev.sluice.host.report.RunSummary;
 import dev.sluice.host.trace.TraceWriter;
+import dev.sluice.kit.IoErrors;
 import dev.sluice.spi.TaskHealthMonitor;
 import dev.sluice.spi.TaskReadinessGate;
 import dev.sluice.spi.TaskWrapper;
@@ -91,7 +92,7 @@ public final class RunWiring {
         try {
             Files.createDirectories(workRoot);
         } catch (IOException e) {
-            return fail(ExitCodes.INTERNAL_ERROR, "cannot create the work directory " + workRoot + ": " + e.getMessage()
+            return fail(ExitCodes.INTERNAL_ERROR, "cannot create the work directory " + workRoot + ": " + IoErrors.describe(e)
                     + "; pass a writable one with --work-dir");
         }
         Path events = outputs.events().resolve(runDir.resolve("events.jsonl"));
@@ -107,7 +108,7 @@ public final class RunWiring {
         try {
             logFile = log == null ? () -> { } : LogFiles.open(log, runId, request.verbosity());
         } catch (IOException e) {
-            return fail(ExitCodes.INVALID_INPUT, "cannot write the log file " + log + ": " + e.getMessage()
+            return fail(ExitCodes.INVALID_INPUT, "cannot write the log file " + log + ": " + IoErrors.describe(e)
                     + "; pass a writable path with --log");
         }
         try {
@@ -117,7 +118,8 @@ public final class RunWiring {
             try {
                 logFile.close();
             } catch (Exception e) {
-                err.println("sluice: closing the log file failed: " + e.getMessage());
+                err.println("sluice: closing the log file failed: "
+                        + (e instanceof IOException io ? IoErrors.describe(io) : e.getMessage()));
             }
         }
     }
@@ -136,7 +138,7 @@ public final class RunWiring {
             endpoint = request.endpoint().port() == null ? null : HostEndpoint.start(
                     InetAddress.getByName(request.endpoint().address()), request.endpoint().port(), runMetrics);
         } catch (IOException e) {
-            return fail(ExitCodes.INVALID_INPUT, e.getMessage());
+            return fail(ExitCodes.INVALID_INPUT, IoErrors.describe(e));
         }
         EnvironmentSession session;
         try {
@@ -146,7 +148,7 @@ public final class RunWiring {
                 endpoint.close();
             }
             return fail(ExitCodes.INTERNAL_ERROR, "cannot start the session for the pipeline's environments: "
-                    + e.getMessage());
+                    + (e instanceof IOException io ? IoErrors.describe(io) : e.getMessage()));
         }
         List<TaskReadinessGate> gates = new ArrayList<>(plan.gates());
         List<TaskHealthMonitor> monitors = new ArrayList<>(plan.monitors());
@@ -229,7 +231,7 @@ public final class RunWiring {
                 try {
                     htmlReport.write(result);
                 } catch (IOException e) {
-                    err.println("sluice: cannot write the report " + report + ": " + e.getMessage());
+                    err.println("sluice: cannot write the report " + report + ": " + IoErrors.describe(e));
                     report = null;
                 }
             }
@@ -268,7 +270,7 @@ public final class RunWiring {
                 Files.createDirectories(file.getParent());
             }
         } catch (IOException e) {
-            return option + " " + file + ": cannot create its directory (" + e.getMessage()
+            return option + " " + file + ": cannot create its directory (" + IoErrors.describe(e)
                     + "); name a writable place";
         }
         if (file.getParent() != null && !Files.isWritable(file.getParent())

@@ -3,6 +3,7 @@ package dev.sluice.host.run;
 import dev.sluice.host.task.Task;
 import dev.sluice.host.config.EffectiveProcess;
 import dev.sluice.kit.AtomicFiles;
+import dev.sluice.kit.IoErrors;
 import dev.sluice.host.config.TaskSpec;
 import dev.sluice.host.monitor.ProcessRuntime;
 import dev.sluice.host.monitor.TaskPreparer;
@@ -104,12 +105,10 @@ public final class WorkDirs implements TaskPreparer {
 
     private static void writeExitCode(Path file, int exitCode) {
         try {
-            if (!Files.exists(file)) {
-                AtomicFiles.write(file, exitCode + "\n", StandardCharsets.US_ASCII);
-            }
+            AtomicFiles.writeIfAbsent(file, exitCode + "\n", StandardCharsets.US_ASCII);
         } catch (IOException e) {
             org.slf4j.LoggerFactory.getLogger(WorkDirs.class).warn("could not write the exit code {} to {}: {}",
-                    exitCode, file, e.toString());
+                    exitCode, file, IoErrors.describe(e));
         }
     }
 

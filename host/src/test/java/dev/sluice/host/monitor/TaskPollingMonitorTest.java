@@ -21,6 +21,7 @@ import dev.sluice.spi.TaskHealthMonitor;
 import dev.sluice.spi.LaunchCommand;
 import dev.sluice.spi.TaskLaunch;
 import dev.sluice.spi.TaskWrapper;
+import dev.sluice.spi.WrappedTask;
 import dev.sluice.spi.TaskReadinessGate;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -536,6 +537,126 @@ class TaskPollingMonitorTest {
         assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
         assertThat(argv.get("boxed")).containsExactly("time", "in-box", "echo", "hi");
         assertThat(argv.get("plain")).containsExactly("time", "echo", "hi");
+    }
+
+    @Test
+    void wrappersThatOpenedAnAttemptHearItsEndAlsoWhenItNeverRuns() throws Exception {
+        FakeExecutor ex = unlimited();
+        AtomicInteger ends = new AtomicInteger();
+        TaskWrapper listening = new TaskWrapper() {
+            @Override
+            public String id() {
+                return "listening";
+            }
+
+            @Override
+            public LaunchCommand wrap(TaskHandle task, LaunchCommand command) {
+                return command;
+            }
+
+            @Override
+            public WrappedTask open(TaskHandle task, LaunchCommand command) {
+                return new WrappedTask() {
+                    @Override
+                    public LaunchCommand command() {
+                        return command;
+                    }
+
+                    @Override
+                    public Ending ended() {
+                        ends.incrementAndGet();
+                        return Ending.NONE;
+                    }
+                };
+            }
+        };
+        TaskWrapper refusing = new TaskWrapper() {
+            @Override
+            public String id() {
+                return "refusing";
+            }
+
+            @Override
+            public int priority() {
+                return 10;
+            }
+
+            @Override
+            public boolean appliesTo(TaskHandle task) {
+                return task.name().equals("refused");
+            }
+
+            @Override
+            public LaunchCommand wrap(TaskHandle task, LaunchCommand command) throws TaskException {
+                throw new TaskException("no room in the box");
+            }
+        };
+        RunResult r = start(monitor("""
+                processes:
+                  refused: {command: [true], errorStrategy: ignore}
+                """, ex, 0, List.of(), List.of(listening, refusing), List.of())).get(10, TimeUnit.SECONDS);
+        assertThat(stateOf(r, "refused")).isEqualTo(TaskState.IGNORED);
+        assertThat(ends).as("the inner wrapper opened it, the outer one refused it").hasValue(1);
+
+        ex.submitFailure = new IllegalStateException("the backend fell over");
+        RunResult failed = start(monitor("""
+                processes:
+                  unsubmitted: {command: [true], errorStrategy: ignore}
+                """, ex, 0, List.of(), List.of(listening), List.of())).get(10, TimeUnit.SECONDS);
+        assertThat(stateOf(failed, "unsubmitted")).isEqualTo(TaskState.IGNORED);
+        assertThat(ends).as("opened, then its submit failed").hasValue(2);
+    }
+
+    @Test
+    void aWrapperWhoseHooksFailCostsItsOwnSayNotTheRun() throws Exception {
+        FakeExecutor ex = unlimited();
+        TaskWrapper broken = new TaskWrapper() {
+            @Override
+            public String id() {
+                return "broken";
+            }
+
+            @Override
+            public LaunchCommand wrap(TaskHandle task, LaunchCommand command) {
+                return command;
+            }
+
+            @Override
+            public WrappedTask open(TaskHandle task, LaunchCommand command) {
+                return new WrappedTask() {
+                    @Override
+                    public LaunchCommand command() {
+                        return command;
+                    }
+
+                    @Override
+                    public java.util.Optional<Duration> killGrace() {
+                        throw new IllegalStateException("grace unknown");
+                    }
+
+                    @Override
+                    public void beforeCancel(Duration grace) {
+                        throw new IllegalStateException("cannot write the notice");
+                    }
+
+                    @Override
+                    public Ending ended() {
+                        throw new IllegalStateException("lost the verdict");
+                    }
+                };
+            }
+        };
+        TaskPollingMonitor monitor = monitor("""
+                processes:
+                  a: {command: [true]}
+                """, ex, 0, List.of(), List.of(broken), List.of());
+        CompletableFuture<RunResult> run = start(monitor);
+        ex.nextSubmission();
+        monitor.cancel("stop");
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(r.cancelled()).isTrue();
+        assertThat(stateOf(r, "a")).isEqualTo(TaskState.CANCELLED);
+        assertThat(ex.forced).as("the run's grace (zero here) applies: forced at once").containsExactly("1");
     }
 
     /** A wrapper that puts {@code word} in front of the argv; the "box" one applies only with a box/ hint. */

@@ -4,10 +4,8 @@ import dev.sluice.spi.Health;
 import dev.sluice.spi.InvalidSettingException;
 import dev.sluice.spi.PluginContext;
 import dev.sluice.spi.SubmittedTask;
-import dev.sluice.spi.TaskFiles;
 import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.TaskHealthMonitor;
-import dev.sluice.spi.TimeSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,30 +21,24 @@ import org.pf4j.Extension;
  *       directory (one removed or made unreadable under a running task breaks the container's file
  *       system);</li>
  *   <li>for tasks of the local executor, whose native id is the pid of {@code apptainer} itself: that
- *       process is alive and not stopped. One that is gone although the executor wrote no exit status
- *       ({@code .exitcode}) for it, after a second look a second later, died unseen; one in the stopped
- *       state (SIGSTOP) would never end by itself.</li>
+ *       process is not stopped (SIGSTOP), in which state it would never end by itself. One that is gone
+ *       has ended, and the executor, which sees every end of the process it started, reports how.</li>
  * </ol>
  * Under Slurm the process runs on a node this machine cannot look into; the scheduler and the Slurm
  * executor watch it, and only the image is checked here.
  */
 @Extension
 public final class ApptainerMonitor implements TaskHealthMonitor {
-    /** How long to wait for the executor's exit status before calling a vanished process dead. */
-    static final Duration EXIT_GRACE = Duration.ofSeconds(1);
-
     private final Apptainer apptainer;
-    private final TimeSource time;
     private final Path proc;
 
     /** @throws InvalidSettingException when the operator's {@code plugins.apptainer} settings are bad */
     public ApptainerMonitor(PluginContext context) {
-        this(Apptainer.of(context), context.time(), Path.of("/proc"));
+        this(Apptainer.of(context), Path.of("/proc"));
     }
 
-    ApptainerMonitor(Apptainer apptainer, TimeSource time, Path proc) {
+    ApptainerMonitor(Apptainer apptainer, Path proc) {
         this.apptainer = apptainer;
-        this.time = time;
         this.proc = proc;
     }
 
@@ -89,19 +81,9 @@ public final class ApptainerMonitor implements TaskHealthMonitor {
             return Health.ok(); // not a pid: an executor this monitor cannot look into
         }
         Optional<Character> state = state(pid);
-        if (state.isEmpty() || state.get() == 'Z' || state.get() == 'X') {
-            Path exitCode = TaskFiles.in(task.workDir()).exitCode();
-            if (Files.exists(exitCode)) {
-                return Health.ok(); // it ended and the executor saw it: the executor reports how
-            }
-            time.sleep(EXIT_GRACE);
-            if (Files.exists(exitCode)) {
-                return Health.ok();
-            }
-            return Health.unhealthy("the apptainer process (pid " + pid + ") of the task is gone, and the executor "
-                    + "recorded no exit status for it");
-        }
-        if (state.get() == 'T' || state.get() == 't') {
+        // A process that is gone has ended: the local executor learns of every end of the process it
+        // started and reports how, so only a stopped one needs this monitor.
+        if (state.isPresent() && (state.get() == 'T' || state.get() == 't')) {
             return Health.unhealthy("the apptainer process (pid " + pid + ") of the task is stopped (SIGSTOP or a "
                     + "debugger) and would never end by itself; send it SIGCONT, or let sluice end the task");
         }
