@@ -543,33 +543,18 @@ class TaskPollingMonitorTest {
     void wrappersThatOpenedAnAttemptHearItsEndAlsoWhenItNeverRuns() throws Exception {
         FakeExecutor ex = unlimited();
         AtomicInteger ends = new AtomicInteger();
-        TaskWrapper listening = new TaskWrapper() {
+        TaskWrapper listening = opening("listening", command -> new WrappedTask() {
             @Override
-            public String id() {
-                return "listening";
-            }
-
-            @Override
-            public LaunchCommand wrap(TaskHandle task, LaunchCommand command) {
+            public LaunchCommand command() {
                 return command;
             }
 
             @Override
-            public WrappedTask open(TaskHandle task, LaunchCommand command) {
-                return new WrappedTask() {
-                    @Override
-                    public LaunchCommand command() {
-                        return command;
-                    }
-
-                    @Override
-                    public Ending ended() {
-                        ends.incrementAndGet();
-                        return Ending.NONE;
-                    }
-                };
+            public Ending ended() {
+                ends.incrementAndGet();
+                return Ending.NONE;
             }
-        };
+        });
         TaskWrapper refusing = new TaskWrapper() {
             @Override
             public String id() {
@@ -610,42 +595,27 @@ class TaskPollingMonitorTest {
     @Test
     void aWrapperWhoseHooksFailCostsItsOwnSayNotTheRun() throws Exception {
         FakeExecutor ex = unlimited();
-        TaskWrapper broken = new TaskWrapper() {
+        TaskWrapper broken = opening("broken", command -> new WrappedTask() {
             @Override
-            public String id() {
-                return "broken";
-            }
-
-            @Override
-            public LaunchCommand wrap(TaskHandle task, LaunchCommand command) {
+            public LaunchCommand command() {
                 return command;
             }
 
             @Override
-            public WrappedTask open(TaskHandle task, LaunchCommand command) {
-                return new WrappedTask() {
-                    @Override
-                    public LaunchCommand command() {
-                        return command;
-                    }
-
-                    @Override
-                    public java.util.Optional<Duration> killGrace() {
-                        throw new IllegalStateException("grace unknown");
-                    }
-
-                    @Override
-                    public void beforeCancel(Duration grace) {
-                        throw new IllegalStateException("cannot write the notice");
-                    }
-
-                    @Override
-                    public Ending ended() {
-                        throw new IllegalStateException("lost the verdict");
-                    }
-                };
+            public java.util.Optional<Duration> killGrace() {
+                throw new IllegalStateException("grace unknown");
             }
-        };
+
+            @Override
+            public void beforeCancel(Duration grace) {
+                throw new IllegalStateException("cannot write the notice");
+            }
+
+            @Override
+            public Ending ended() {
+                throw new IllegalStateException("lost the verdict");
+            }
+        });
         TaskPollingMonitor monitor = monitor("""
                 processes:
                   a: {command: [true]}
@@ -657,6 +627,26 @@ class TaskPollingMonitorTest {
         assertThat(r.cancelled()).isTrue();
         assertThat(stateOf(r, "a")).isEqualTo(TaskState.CANCELLED);
         assertThat(ex.forced).as("the run's grace (zero here) applies: forced at once").containsExactly("1");
+    }
+
+    /** A wrapper of priority 0 that applies to every task and opens each attempt with {@code open}. */
+    private static TaskWrapper opening(String id, java.util.function.Function<LaunchCommand, WrappedTask> open) {
+        return new TaskWrapper() {
+            @Override
+            public String id() {
+                return id;
+            }
+
+            @Override
+            public LaunchCommand wrap(TaskHandle task, LaunchCommand command) {
+                return open.apply(command).command();
+            }
+
+            @Override
+            public WrappedTask open(TaskHandle task, LaunchCommand command) {
+                return open.apply(command);
+            }
+        };
     }
 
     /** A wrapper that puts {@code word} in front of the argv; the "box" one applies only with a box/ hint. */
