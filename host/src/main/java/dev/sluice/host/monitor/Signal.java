@@ -51,4 +51,30 @@ final class Signal {
             lock.unlock();
         }
     }
+
+    /** Takes a pending signal, if there is one: whether there was. */
+    boolean take() {
+        lock.lock();
+        try {
+            boolean was = pending;
+            pending = false;
+            return was;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits up to {@code nanos} for a signal without taking it; whether one is pending. */
+    boolean awaitRaised(long nanos) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            long left = nanos;
+            while (!pending && left > 0) {
+                left = raised.awaitNanos(left);
+            }
+            return pending;
+        } finally {
+            lock.unlock();
+        }
+    }
 }

@@ -13,7 +13,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class SteppedLoop implements Wakeups {
     final FakeTimeSource clock = new FakeTimeSource();
-    private final Wakeups onClock = Wakeups.on(clock);
+    /** How often the waiting loop looks at the fake clock. */
+    private static final long SLICE_NANOS = Duration.ofMillis(1).toNanos();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private Signal waitingOn;
@@ -25,22 +26,26 @@ final class SteppedLoop implements Wakeups {
     public void awaitUntil(Signal signal, long wakeNanos) throws InterruptedException {
         lock.lock();
         try {
-            waitingOn = signal;
             wakeAt = wakeNanos;
             turns++;
-            changed.signalAll();
         } finally {
             lock.unlock();
         }
-        try {
-            onClock.awaitUntil(signal, wakeNanos);
-        } finally {
+        while (true) {
             lock.lock();
             try {
-                waitingOn = null;
+                // Taking the signal and leaving the wait are one step under this lock, so a test that
+                // sees the loop waiting with nothing pending never sees a loop that has just woken.
+                if (signal.take() || clock.nanoTime() >= wakeNanos) {
+                    waitingOn = null;
+                    return;
+                }
+                waitingOn = signal;
+                changed.signalAll();
             } finally {
                 lock.unlock();
             }
+            signal.awaitRaised(SLICE_NANOS);
         }
     }
 
