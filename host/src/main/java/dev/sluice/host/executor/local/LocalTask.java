@@ -2,9 +2,6 @@ package dev.sluice.host.executor.local;
 
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskStatus;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
@@ -99,32 +96,14 @@ final class LocalTask {
 
     /**
      * Reads the resident memory of the task's processes from /proc: each one's high-water mark
-     * ({@code VmHWM}), summed over the leader and its descendants, and keeps the largest sum seen. A task
-     * that ends between two readings keeps what the last one saw; one shorter than a poll interval has
-     * none. Does nothing where /proc is missing.
+     * ({@code VmHWM}), summed over the leader and its descendants ({@link ProcessTree}), and keeps the
+     * largest sum seen. A task that ends between two readings keeps what the last one saw; one shorter
+     * than a poll interval has none. Does nothing where /proc is missing.
      */
     void sampleMemory() {
-        long total = vmHwm(process.pid());
-        for (ProcessHandle child : process.descendants().toList()) {
-            total += vmHwm(child.pid());
-        }
+        long total = ProcessTree.peakRss(process.toHandle());
         if (total > peakRss) {
             peakRss = total;
         }
-    }
-
-    private static long vmHwm(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    // "VmHWM:     1234 kB"
-                    String[] parts = line.substring(6).trim().split("\\s+");
-                    return Long.parseLong(parts[0]) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // Gone between the listing and the read, or no /proc: no reading.
-        }
-        return 0;
     }
 }
