@@ -2,12 +2,7 @@ package dev.sluice.host.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.host.config.EffectiveProcess;
-import dev.sluice.host.config.OperatorConfig;
-import dev.sluice.host.monitor.ProcessPlan;
 import dev.sluice.host.pipeline.Backoff;
-import dev.sluice.host.pipeline.Pipeline;
-import dev.sluice.host.pipeline.PipelineLoader;
 import dev.sluice.host.task.TaskState;
 import dev.sluice.host.run.WorkDirs;
 import dev.sluice.spi.AttemptOutcome.Kind;
@@ -19,11 +14,8 @@ import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.TaskReadinessGate;
 import dev.sluice.spi.TaskWrapper;
 import dev.sluice.spi.LaunchCommand;
-import dev.sluice.spi.TimeSource;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -57,14 +49,7 @@ class AttemptEndedTest {
 
     private TaskPollingMonitor monitor(String yaml, int queueSize, List<TaskWrapper> wrappers,
             TaskReadinessGate... gates) throws Exception {
-        Path file = dir.resolve("p.yaml");
-        Files.writeString(file, yaml);
-        Pipeline pipeline = PipelineLoader.load(file);
-        List<ProcessPlan> plans = new ArrayList<>();
-        for (String name : pipeline.processOrder()) {
-            EffectiveProcess p = OperatorConfig.empty().resolve(pipeline.processes().get(name));
-            plans.add(new ProcessPlan(p, p.expand(dir)));
-        }
+        List<ProcessPlan> plans = MonitorRuns.plans(dir, yaml);
         return TaskPollingMonitor.builder(new RunOptions("t", dir.resolve("work"), Duration.ZERO,
                 false), plans).executors(List.of(new ExecutorSetup(executor, queueSize, null, Duration.ofMillis(50),
                         Settings.of(Map.of(), "test"))))
@@ -78,23 +63,10 @@ class AttemptEndedTest {
                 }).build();
     }
 
-    /** Runs the monitor on a thread of its own (the common pool may have a single thread). */
-    private static CompletableFuture<RunResult> start(TaskPollingMonitor monitor) {
-        CompletableFuture<RunResult> result = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().name("monitor").start(() -> {
-            try {
-                result.complete(monitor.run());
-            } catch (InterruptedException | RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        });
-        return result;
-    }
-
     @Test
     void succeededAttemptsGiveTheSeatBackSoTheNextTaskGetsIt() throws Exception {
         SeatGate seat = new SeatGate(1);
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true], matrix: {i: [1, 2]}}
                 """, seat));
@@ -115,7 +87,7 @@ class AttemptEndedTest {
     @Test
     void aFailedAttemptGivesItBackWithItsExitCode() throws Exception {
         SeatGate seat = new SeatGate(1);
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [false]}
                 """, seat));
@@ -134,7 +106,7 @@ class AttemptEndedTest {
     @Test
     void aRetriedAttemptGivesItBackBeforeTheRetryIsGatedAgain() throws Exception {
         SeatGate seat = new SeatGate(1);
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true], errorStrategy: retry, maxRetries: 1}
                 """, seat));
@@ -155,7 +127,7 @@ class AttemptEndedTest {
     @Test
     void anAttemptKilledAtItsTimeLimitGivesItBackAsTimedOut() throws Exception {
         SeatGate seat = new SeatGate(1);
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   slow: {command: [true], resources: {time: 300ms}}
                 """, seat));
@@ -175,7 +147,7 @@ class AttemptEndedTest {
                 processes:
                   a: {command: [true]}
                 """, seat);
-        CompletableFuture<RunResult> run = start(monitor);
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor);
         executor.nextSubmission();
         monitor.cancel("stop signal");
 
@@ -192,7 +164,7 @@ class AttemptEndedTest {
                 processes:
                   a: {command: [true]}
                 """, seat, never);
-        CompletableFuture<RunResult> run = start(monitor);
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (seat.admitted.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(10);
@@ -239,7 +211,7 @@ class AttemptEndedTest {
                 processes:
                   a: {command: [true], matrix: {i: [1, 2]}}
                 """, 1, List.of(), seat);
-        CompletableFuture<RunResult> run = start(monitor);
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor);
         TaskLaunch first = executor.nextSubmission();
         String second = first.task().name().equals("a (i=1)") ? "a (i=2)" : "a (i=1)";
         await("the second task passed its gates and waits for the executor's one slot",
@@ -256,7 +228,7 @@ class AttemptEndedTest {
     void anAttemptTheExecutorCouldNotLaunchGivesItBackAsFailed() throws Exception {
         SeatGate seat = new SeatGate(1);
         executor.submitFailure = new IllegalStateException("no slot for you");
-        RunResult r = start(monitor("""
+        RunResult r = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true]}
                 """, seat)).get(10, TimeUnit.SECONDS);
@@ -281,7 +253,7 @@ class AttemptEndedTest {
                 throw new TaskException("the image is gone");
             }
         };
-        RunResult r = start(monitor("""
+        RunResult r = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true]}
                 """, 0, List.of(refusing), seat)).get(10, TimeUnit.SECONDS);
@@ -311,7 +283,7 @@ class AttemptEndedTest {
                 return super.assigned(task);
             }
         };
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true]}
                   b: {command: [true], errorStrategy: finish}
@@ -344,7 +316,7 @@ class AttemptEndedTest {
                 processes:
                   a: {command: [true]}
                 """, seat);
-        CompletableFuture<RunResult> run = start(monitor);
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor);
         executor.nextSubmission();
         monitor.cancel("stop");
 
@@ -365,7 +337,7 @@ class AttemptEndedTest {
 
     @Test
     void withNoGateThatHoldsAnythingTasksCarryNoAssignment() throws Exception {
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true]}
                 """, LambdaGate.of("plain", task -> { })));

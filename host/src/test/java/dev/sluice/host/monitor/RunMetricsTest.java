@@ -4,24 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sluice.host.config.EffectiveProcess;
-import dev.sluice.host.config.OperatorConfig;
 import dev.sluice.host.metrics.HostMetrics;
 import dev.sluice.host.metrics.RunMetrics;
-import dev.sluice.host.monitor.ProcessPlan;
-import dev.sluice.host.pipeline.Pipeline;
-import dev.sluice.host.pipeline.PipelineLoader;
 import dev.sluice.host.run.WorkDirs;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.Settings;
 import dev.sluice.spi.TaskException;
-import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.TaskReadinessGate;
 import dev.sluice.spi.testing.FakeTimeSource;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -45,32 +37,12 @@ class RunMetricsTest {
     private final RunMetrics metrics = new HostMetrics().forRun("run-1", "p");
 
     private TaskPollingMonitor monitor(String yaml, FakeExecutor executor, TaskReadinessGate gate) throws Exception {
-        Path file = dir.resolve("p.yaml");
-        Files.writeString(file, yaml);
-        Pipeline pipeline = PipelineLoader.load(file);
-        List<ProcessPlan> plans = new ArrayList<>();
-        for (String name : pipeline.processOrder()) {
-            EffectiveProcess p = OperatorConfig.empty().resolve(pipeline.processes().get(name));
-            plans.add(new ProcessPlan(p, p.expand(dir)));
-        }
+        List<ProcessPlan> plans = MonitorRuns.plans(dir, yaml);
         executor.clock = clock;
         return TaskPollingMonitor.builder(new RunOptions("run-1", dir.resolve("work"), Duration.ZERO,
                 false), plans).executors(List.of(new ExecutorSetup(executor, 0, null, Duration.ofMillis(50),
                         Settings.of(Map.of(), "test")))).gates(List.of(gate))
                 .preparer(new WorkDirs(dir.resolve("work"), "run-1")).time(clock).listener(metrics).build();
-    }
-
-    /** Runs the monitor on a thread of its own (the common pool may have a single thread). */
-    private static CompletableFuture<RunResult> start(TaskPollingMonitor monitor) {
-        CompletableFuture<RunResult> result = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().name("monitor").start(() -> {
-            try {
-                result.complete(monitor.run());
-            } catch (InterruptedException | RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        });
-        return result;
     }
 
     /** The value of one series, written as the exposition writes it (labels in alphabetical order). */
@@ -107,7 +79,7 @@ class RunMetricsTest {
     void tasksAreCountedByStateWhileTheyRunAndByFinalStatusOnceTheyEnd() throws Exception {
         FakeExecutor ex = new FakeExecutor(ExecutorCapacity.unlimited());
         CountDownLatch open = new CountDownLatch(1);
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true], matrix: {i: [1, 2]}, labels: [cpu_short]}
                   b: {command: [true], dependsOn: [a], errorStrategy: ignore}
@@ -166,7 +138,7 @@ class RunMetricsTest {
     void gateFailuresAndFailedPollsAreCountedByGateAndExecutor() throws Exception {
         FakeExecutor ex = new FakeExecutor(ExecutorCapacity.unlimited());
         ex.failingPolls.set(1);
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true], errorStrategy: ignore}
                   b: {command: [true]}

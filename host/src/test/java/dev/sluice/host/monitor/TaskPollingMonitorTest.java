@@ -2,11 +2,6 @@ package dev.sluice.host.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.host.config.EffectiveProcess;
-import dev.sluice.host.config.OperatorConfig;
-import dev.sluice.host.monitor.ProcessPlan;
-import dev.sluice.host.pipeline.Pipeline;
-import dev.sluice.host.pipeline.PipelineLoader;
 import dev.sluice.host.task.TaskState;
 import dev.sluice.host.run.WorkDirs;
 import dev.sluice.kit.HealthProbeLoop;
@@ -23,7 +18,6 @@ import dev.sluice.spi.TaskLaunch;
 import dev.sluice.spi.TaskWrapper;
 import dev.sluice.spi.WrappedTask;
 import dev.sluice.spi.TaskReadinessGate;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,18 +46,6 @@ class TaskPollingMonitorTest {
 
     private final List<String> transitions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private List<ProcessPlan> plans(String yaml) throws Exception {
-        Path file = dir.resolve("p.yaml");
-        Files.writeString(file, yaml);
-        Pipeline pipeline = PipelineLoader.load(file);
-        List<ProcessPlan> plans = new ArrayList<>();
-        for (String name : pipeline.processOrder()) {
-            EffectiveProcess p = OperatorConfig.empty().resolve(pipeline.processes().get(name));
-            plans.add(new ProcessPlan(p, p.expand(dir)));
-        }
-        return plans;
-    }
-
     private TaskPollingMonitor monitor(String yaml, FakeExecutor executor, int queueSize,
             List<TaskReadinessGate> gates, List<TaskHealthMonitor> health) throws Exception {
         return monitor(yaml, executor, queueSize, gates, List.of(), health);
@@ -91,24 +73,11 @@ class TaskPollingMonitorTest {
             }
         };
         return TaskPollingMonitor.builder(new RunOptions("t", dir.resolve("work"), Duration.ZERO,
-                false), plans(yaml)).executors(List.of(new ExecutorSetup(executor, queueSize, null,
+                false), MonitorRuns.plans(dir, yaml)).executors(List.of(new ExecutorSetup(executor, queueSize, null,
                         Duration.ofMillis(50), Settings.of(Map.of(), "test"))))
                 .gates(gates).wrappers(wrappers).healthMonitors(health)
                 .preparer(new WorkDirs(dir.resolve("work"), "t")).listener(recorder)
                 .time(loop.clock).wakeups(loop).build();
-    }
-
-    /** Runs the monitor on a thread of its own (the common pool may have a single thread). */
-    private static CompletableFuture<RunResult> start(TaskPollingMonitor monitor) {
-        CompletableFuture<RunResult> result = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().name("monitor").start(() -> {
-            try {
-                result.complete(monitor.run());
-            } catch (InterruptedException | RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        });
-        return result;
     }
 
     private static FakeExecutor unlimited() {
@@ -122,7 +91,7 @@ class TaskPollingMonitorTest {
     @Test
     void dependentProcessStartsOnlyAfterEveryUpstreamTaskSucceeded() throws Exception {
         FakeExecutor ex = unlimited();
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true], matrix: {i: [1, 2]}}
                   b: {command: [true], dependsOn: [a]}
@@ -143,7 +112,7 @@ class TaskPollingMonitorTest {
     @Test
     void terminateKillsTheOtherRunningTasksAndCancelsTheRest() throws Exception {
         FakeExecutor ex = unlimited();
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true], matrix: {i: [1, 2]}}
                   b: {command: [true], dependsOn: [a]}
@@ -163,7 +132,7 @@ class TaskPollingMonitorTest {
     @Test
     void finishLetsRunningTasksEndButStartsNothingNew() throws Exception {
         FakeExecutor ex = new FakeExecutor(new ExecutorCapacity(2, 0, 0));
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true], matrix: {i: [1, 2, 3]}, errorStrategy: finish}
                 """, ex, 0, List.of(), List.of()));
@@ -184,7 +153,7 @@ class TaskPollingMonitorTest {
     @Test
     void ignoredFailureLetsDependentsRunAndTheRunSucceed() throws Exception {
         FakeExecutor ex = unlimited();
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true], errorStrategy: ignore}
                   b: {command: [true], dependsOn: [a]}
@@ -201,7 +170,7 @@ class TaskPollingMonitorTest {
     @Test
     void retryRunsANewAttemptInANewWorkDirAfterTheBackoff() throws Exception {
         FakeExecutor ex = unlimited();
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a:
                     command: [true]
@@ -234,7 +203,7 @@ class TaskPollingMonitorTest {
     @Test
     void retriesRunOutThenTheRunFails() throws Exception {
         FakeExecutor ex = unlimited();
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a:
                     command: [true]
@@ -255,7 +224,7 @@ class TaskPollingMonitorTest {
     @Test
     void cpuCapacityBoundsHowManyTasksRunAtOnce() throws Exception {
         FakeExecutor ex = new FakeExecutor(new ExecutorCapacity(4, 0, 0));
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true], matrix: {i: [1, 2, 3, 4, 5]}, resources: {cpus: 2}}
                 """, ex, 0, List.of(), List.of()));
@@ -277,7 +246,7 @@ class TaskPollingMonitorTest {
     @Test
     void queueSizeBoundsSubmittedTasks() throws Exception {
         FakeExecutor ex = unlimited();
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true], matrix: {i: [1, 2, 3, 4]}}
                 """, ex, 3, List.of(), List.of()));
@@ -298,7 +267,7 @@ class TaskPollingMonitorTest {
     @Test
     void taskLargerThanTheExecutorFailsAtOnceWithTheNumbers() throws Exception {
         FakeExecutor ex = new FakeExecutor(new ExecutorCapacity(2, 1L << 30, 0));
-        RunResult r = start(monitor("""
+        RunResult r = MonitorRuns.start(monitor("""
                 processes:
                   big: {command: [true], resources: {memory: 4GB}}
                 """, ex, 0, List.of(), List.of())).get(10, TimeUnit.SECONDS);
@@ -316,7 +285,7 @@ class TaskPollingMonitorTest {
             open.await();
             passed.put(task.name(), true);
         });
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true]}
                 """, ex, 0, List.of(slow), List.of()));
@@ -333,7 +302,7 @@ class TaskPollingMonitorTest {
     @Test
     void withoutGatesTasksGoStraightToTheQueue() throws Exception {
         FakeExecutor ex = unlimited();
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true]}
                 """, ex, 0, List.of(), List.of()));
@@ -349,7 +318,7 @@ class TaskPollingMonitorTest {
         TaskReadinessGate refusing = gate("licence", task -> {
             throw new TaskException("no licence seat for " + task.name());
         });
-        RunResult r = start(monitor("""
+        RunResult r = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true], errorStrategy: ignore}
                 """, ex, 0, List.of(refusing), List.of())).get(10, TimeUnit.SECONDS);
@@ -367,7 +336,7 @@ class TaskPollingMonitorTest {
                 throw new RetryableTaskException("service busy");
             }
         });
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true], retryBackoff: {initial: 1ms, max: 1ms, multiplier: 1}}
                 """, ex, 0, List.of(flaky), List.of()));
@@ -395,7 +364,7 @@ class TaskPollingMonitorTest {
                 Thread.sleep(60_000);
             }
         });
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true], errorStrategy: ignore}
                   b: {command: [true]}
@@ -422,7 +391,7 @@ class TaskPollingMonitorTest {
         TaskReadinessGate buggy = gate("buggy", task -> {
             throw new IllegalStateException("index out of whack");
         });
-        RunResult r = start(monitor("""
+        RunResult r = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true]}
                 """, ex, 0, List.of(buggy), List.of())).get(10, TimeUnit.SECONDS);
@@ -449,7 +418,7 @@ class TaskPollingMonitorTest {
                 return Health.unhealthy("helper process 4242 is gone");
             }
         };
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true]}
                 """, ex, 0, List.of(), List.of(dead)));
@@ -467,7 +436,7 @@ class TaskPollingMonitorTest {
     void taskPastItsTimeLimitIsKilledByTheMonitorWhenTheExecutorDoesNotEnforceIt() throws Exception {
         // Regression: the local executor ignored resources.time, so such a task ran for ever.
         FakeExecutor ex = unlimited();
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   slow: {command: [true], resources: {time: 300ms}}
                 """, ex, 0, List.of(), List.of()));
@@ -489,7 +458,7 @@ class TaskPollingMonitorTest {
                   a: {command: [true]}
                   b: {command: [true], dependsOn: [a]}
                 """, ex, 0, List.of(), List.of());
-        CompletableFuture<RunResult> run = start(monitor);
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor);
         ex.nextSubmission();
         monitor.cancel("stop signal");
         RunResult r = run.get(10, TimeUnit.SECONDS);
@@ -507,7 +476,7 @@ class TaskPollingMonitorTest {
                 processes:
                   a: {command: [true]}
                 """, ex, 0, List.of(), List.of());
-        CompletableFuture<RunResult> run = start(monitor);
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor);
         ex.nextSubmission();
         monitor.cancel("stop");
         loop.advance(KillSchedule.CONFIRM.minusMillis(1));
@@ -521,7 +490,7 @@ class TaskPollingMonitorTest {
     @Test
     void wrappersComposeInPriorityOrderAndOnlyWhereTheyApply() throws Exception {
         FakeExecutor ex = unlimited();
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   plain: {command: [echo, hi]}
                   boxed: {command: [echo, hi], hints: {box/image: alpine}}
@@ -576,7 +545,7 @@ class TaskPollingMonitorTest {
                 throw new TaskException("no room in the box");
             }
         };
-        RunResult r = start(monitor("""
+        RunResult r = MonitorRuns.start(monitor("""
                 processes:
                   refused: {command: [true], errorStrategy: ignore}
                 """, ex, 0, List.of(), List.of(listening, refusing), List.of())).get(10, TimeUnit.SECONDS);
@@ -584,7 +553,7 @@ class TaskPollingMonitorTest {
         assertThat(ends).as("the inner wrapper opened it, the outer one refused it").hasValue(1);
 
         ex.submitFailure = new IllegalStateException("the backend fell over");
-        RunResult failed = start(monitor("""
+        RunResult failed = MonitorRuns.start(monitor("""
                 processes:
                   unsubmitted: {command: [true], errorStrategy: ignore}
                 """, ex, 0, List.of(), List.of(listening), List.of())).get(10, TimeUnit.SECONDS);
@@ -620,7 +589,7 @@ class TaskPollingMonitorTest {
                 processes:
                   a: {command: [true]}
                 """, ex, 0, List.of(), List.of(broken), List.of());
-        CompletableFuture<RunResult> run = start(monitor);
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor);
         ex.nextSubmission();
         monitor.cancel("stop");
         RunResult r = run.get(10, TimeUnit.SECONDS);
@@ -682,7 +651,7 @@ class TaskPollingMonitorTest {
         ex.concurrency = 3;
         CountDownLatch hold = new CountDownLatch(1);
         ex.submitGate = hold;
-        CompletableFuture<RunResult> run = start(monitor("""
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
                 processes:
                   a: {command: [true], matrix: {i: [1, 2, 3, 4, 5, 6]}}
                 """, ex, 0, List.of(), List.of()));
@@ -710,7 +679,7 @@ class TaskPollingMonitorTest {
                 processes:
                   a: {command: [true]}
                 """, ex, 0, List.of(), List.of());
-        CompletableFuture<RunResult> run = start(monitor);
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (ex.inSubmit.get() < 1 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
