@@ -71,59 +71,12 @@ public interface RunListener {
     default void runFinished(List<TaskProgress> tasks) {
     }
 
-    /** Several listeners as one. */
+    /**
+     * Several listeners as one. One that fails (its file cannot be written: a full disk) is left out
+     * for the rest of the run with a warning naming what it writes, and the run goes on: a trace or an
+     * event log is worth less than the tasks.
+     */
     static RunListener of(List<RunListener> listeners) {
-        List<RunListener> copy = List.copyOf(listeners);
-        return new RunListener() {
-            @Override
-            public void runStarted(List<TaskProgress> tasks) {
-                copy.forEach(l -> l.runStarted(tasks));
-            }
-
-            @Override
-            public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
-                copy.forEach(l -> l.stateChanged(task, from, to));
-            }
-
-            @Override
-            public void gatesChanged(TaskProgress task) {
-                copy.forEach(l -> l.gatesChanged(task));
-            }
-
-            @Override
-            public void gateStarted(TaskProgress task, String gateId, Instant at) {
-                copy.forEach(l -> l.gateStarted(task, gateId, at));
-            }
-
-            @Override
-            public void gateFinished(TaskProgress task, String gateId, Instant at, Throwable failure) {
-                copy.forEach(l -> l.gateFinished(task, gateId, at, failure));
-            }
-
-            @Override
-            public void statusChanged(TaskProgress task) {
-                copy.forEach(l -> l.statusChanged(task));
-            }
-
-            @Override
-            public void attemptFinished(TaskProgress task, TaskState outcome) {
-                copy.forEach(l -> l.attemptFinished(task, outcome));
-            }
-
-            @Override
-            public void executorFailed(String executor, ExecutorCall call, Exception error) {
-                copy.forEach(l -> l.executorFailed(executor, call, error));
-            }
-
-            @Override
-            public void tick() {
-                copy.forEach(RunListener::tick);
-            }
-
-            @Override
-            public void runFinished(List<TaskProgress> tasks) {
-                copy.forEach(l -> l.runFinished(tasks));
-            }
-        };
+        return new Listeners(listeners);
     }
 }

@@ -161,15 +161,31 @@ public final class RunWiring {
             monitors.addAll(session.healthMonitors());
             wrappers.add(session.wrapper());
         }
-        try (endpoint; TraceWriter traceWriter = files.trace() == null ? null
-                : new TraceWriter(files.trace(), request.outputs().traceColumns());
-                EventLog eventLog = files.events() == null ? null
-                        : new EventLog(files.events(), files.runId(), plan.pipeline().name(), time)) {
-            if (traceWriter != null) {
-                listeners.add(traceWriter);
+        TraceWriter traceWriter = null;
+        EventLog eventLog = null;
+        Path opening = files.trace();
+        try {
+            traceWriter = files.trace() == null ? null
+                    : new TraceWriter(files.trace(), request.outputs().traceColumns());
+            opening = files.events();
+            eventLog = files.events() == null ? null
+                    : new EventLog(files.events(), files.runId(), plan.pipeline().name(), time);
+        } catch (IOException e) {
+            Path which = opening;
+            closeQuietly(traceWriter);
+            closeQuietly(endpoint);
+            return fail(ExitCodes.INVALID_INPUT, "cannot write " + which + ": " + IoErrors.describe(e)
+                    + "; free some space there, or name another place (--trace, --events) or none (--no-trace, "
+                    + "--no-events)");
+        }
+        TraceWriter trace = traceWriter;
+        EventLog events = eventLog;
+        try (endpoint; trace; events) {
+            if (trace != null) {
+                listeners.add(trace);
             }
-            if (eventLog != null) {
-                listeners.add(eventLog);
+            if (events != null) {
+                listeners.add(events);
             }
             HtmlReport htmlReport = files.report() == null ? null
                     : new HtmlReport(files.report(), files.runId(), plan.pipeline().name(), time);
@@ -248,6 +264,16 @@ public final class RunWiring {
             return result.succeeded() && exitProblems.isEmpty() ? ExitCodes.OK : ExitCodes.TASKS_FAILED;
         } finally {
             finished.countDown();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable resource) {
+        if (resource != null) {
+            try {
+                resource.close();
+            } catch (Exception ignored) {
+                // Already failing; the first problem is the one to report.
+            }
         }
     }
 

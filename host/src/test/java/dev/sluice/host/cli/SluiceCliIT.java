@@ -349,6 +349,23 @@ class SluiceCliIT {
         assertThat(dir.resolve("work")).doesNotExist();
     }
 
+    @Test
+    void aTraceThatCannotBeWrittenIsRefusedInWordsBeforeAnyTaskRuns() throws Exception {
+        Path p = write("one.yaml", """
+                processes:
+                  a:
+                    script: "touch ran"
+                """);
+        // /proc takes no new files: as good as a full disk for the trace's first line.
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "--trace", "/proc/sluice-trace.tsv");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stderr()).contains("sluice: cannot write /proc/sluice-trace.tsv: ")
+                .contains("or none (--no-trace, --no-events)").doesNotContain("Exception").doesNotContain("\tat ");
+        try (var files = java.nio.file.Files.walk(dir)) {
+            assertThat(files).as("no task ran").noneMatch(f -> f.getFileName().toString().equals("ran"));
+        }
+    }
+
 
     @Test
     void secretEnvValuesAreMaskedInTheSummaryTheTraceAndTheLog() throws Exception {
