@@ -1,8 +1,8 @@
-# Sourced by ./sluice and ./build: sets JAVA_HOME to a JDK >= 21 (SLUICE_MIN_JAVA), or exits 2
+# Sourced by ./sluice and ./build: sets JAVA_HOME to a JDK >= 25 (SLUICE_MIN_JAVA), or exits 2
 # with a message saying how to get one. Order: $JAVA_HOME, the `java` on PATH, then the newest JDK
 # under /usr/lib/jvm, /usr/local/lib/jvm, /opt/java and ~/.sdkman/candidates/java.
 
-SLUICE_MIN_JAVA=${SLUICE_MIN_JAVA:-21}
+SLUICE_MIN_JAVA=${SLUICE_MIN_JAVA:-25}
 
 # Prints the feature version (17, 21, 25) of the JDK at $1, or nothing.
 sluice_jdk_version() {
@@ -50,7 +50,7 @@ sluice_find_jdk() {
 
 if ! SLUICE_JAVA_HOME=$(sluice_find_jdk); then
   echo "sluice: no JDK ${SLUICE_MIN_JAVA} or newer found (looked at JAVA_HOME, java on PATH, /usr/lib/jvm)." >&2
-  echo "sluice: install one (e.g. 'apt-get install openjdk-21-jdk-headless') or set JAVA_HOME to it." >&2
+  echo "sluice: install one (e.g. Temurin 25 from adoptium.net, or 'apt-get install openjdk-25-jdk-headless' where your distribution has it) or set JAVA_HOME to it." >&2
   exit 2
 fi
 export JAVA_HOME=$SLUICE_JAVA_HOME

@@ -30,6 +30,7 @@ final class SluiceProcess {
     static ProcessBuilder builder(Path workingDir, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-Dsluice.home=" + dist());
         cmd.add("-cp");
         cmd.add(dist().resolve("lib") + "/*");

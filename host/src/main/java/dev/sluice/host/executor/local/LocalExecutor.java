@@ -1,7 +1,6 @@
 package dev.sluice.host.executor.local;
 
 import dev.sluice.kit.ExecutorConfig;
-import dev.sluice.kit.GroupSignaller;
 import dev.sluice.kit.ProgramLocator;
 import dev.sluice.kit.StatusTable;
 import dev.sluice.spi.ExecutorCapacity;
@@ -22,8 +21,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,18 +39,20 @@ import org.slf4j.LoggerFactory;
  * The {@code local} executor: runs each task attempt as a process on this machine, in a process group
  * of its own so that a kill reaches everything the task started.
  *
- * <p>A task is launched as {@code setsid -- <argv...>} in its work directory, with the host's
+ * <p>A task is launched as the leader of a new session in its work directory, with the host's
  * environment plus the task's variables, stdin from {@code /dev/null} and stdout/stderr written
- * straight to {@code .command.out}/{@code .command.err}. When the group leader exits, the JDK's
- * {@link Process#onExit()} callback records the status in the status table and calls
- * {@link ExecutorContext#statusChanged()}; {@link #poll} only reads that table, and the host writes
- * {@code .exitcode} from what it reports. No thread is held per running task, and none waits out a
- * kill's grace: the host forces a task whose grace has passed.
+ * straight to {@code .command.out}/{@code .command.err}: by one {@code posix_spawn} where the JVM
+ * grants native access on Linux with glibc ({@link PosixSpawner}), otherwise as {@code setsid --
+ * <argv...>} through the JDK ({@link JdkSpawner}). When the leader exits, the {@link Spawner}'s
+ * callback records the status in the status table and calls {@link ExecutorContext#statusChanged()};
+ * {@link #poll} only reads that table (and samples the memory of a few long-running tasks), and the
+ * host writes {@code .exitcode} from what it reports. No thread is held per running task, and none
+ * waits out a kill's grace: the host forces a task whose grace has passed.
  *
  * <p>Config keys (the executor's section of the operator config): {@code cpus} (whole number,
  * default: the processors the JVM sees) and {@code memory} (a size, default: the machine's physical
- * memory) set the capacity reported to the host. Linux only: needs util-linux {@code setsid} and a
- * {@code kill} program that takes process groups.
+ * memory) set the capacity reported to the host. Linux only; launching through the JDK needs
+ * util-linux {@code setsid} and a {@code kill} program that takes process groups.
  */
 public final class LocalExecutor implements TaskExecutor {
     /** The name pipelines and configs select this executor by. */
@@ -60,7 +61,13 @@ public final class LocalExecutor implements TaskExecutor {
     private static final Logger log = LoggerFactory.getLogger(LocalExecutor.class);
     /** How long {@link #close} waits for killed tasks to be gone; the host is shutting down. */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
-    private static final Path DEV_NULL = Path.of("/dev/null");
+    /**
+     * Memory readings per poll, whatever the number of running tasks, and the age a task must reach
+     * before it is read at all: the kernel's figure at the end covers short tasks, and a reading walks
+     * /proc, so its cost must not grow with the tasks running (issue 14).
+     */
+    static final int READINGS_PER_POLL = 4;
+    static final Duration READ_MEMORY_AFTER = Duration.ofSeconds(1);
 
     /**
      * Every task launched in this run, ended ones included, so that later polls (and kills) still find
@@ -75,12 +82,32 @@ public final class LocalExecutor implements TaskExecutor {
 
     private volatile ExecutorContext context;
     private volatile ExecutorCapacity capacity;
-    private volatile Path setsidProgram;
-    private volatile GroupSignaller signaller;
+    /** Bare program names already found on a PATH, so that a launch does not search it again. */
+    private final Map<ProgramKey, Path> programs = new ConcurrentHashMap<>();
+    private final SpawnerFactory spawnerFactory;
+    private final Map<String, String> hostEnvironment = System.getenv();
+    private volatile Spawner spawner;
     private volatile boolean closed;
+    /** Where the next poll's memory readings start among the running tasks, so every task gets its turn. */
+    private int readingCursor;
 
-    /** Creates an executor; {@link #start} prepares it for a run. */
+    /** Creates an executor that launches the best way this machine allows; {@link #start} prepares it. */
     public LocalExecutor() {
+        this(Spawner::open);
+    }
+
+    /** For tests: an executor that launches with what {@code spawnerFactory} opens. */
+    LocalExecutor(SpawnerFactory spawnerFactory) {
+        this.spawnerFactory = Objects.requireNonNull(spawnerFactory, "spawnerFactory");
+    }
+
+    /** Opens the {@link Spawner} a run launches with. */
+    @FunctionalInterface
+    interface SpawnerFactory {
+        Spawner open() throws ExecutorException;
+    }
+
+    private record ProgramKey(String program, String path) {
     }
 
     @Override
@@ -89,7 +116,7 @@ public final class LocalExecutor implements TaskExecutor {
     }
 
     /**
-     * Reads the config and finds {@code setsid} and {@code kill}.
+     * Reads the config and opens the way tasks are launched.
      *
      * @throws ExecutorException naming the config key and bad value, or the missing program
      */
@@ -97,22 +124,12 @@ public final class LocalExecutor implements TaskExecutor {
     public void start(ExecutorContext executorContext) throws ExecutorException {
         Objects.requireNonNull(executorContext, "executorContext");
         ExecutorCapacity configured = readCapacity(executorContext.config());
-        Path setsid = ProgramLocator.onHostPath("setsid", Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"))
-                .orElseThrow(() -> new ExecutorException("the local executor needs the 'setsid' program"
-                        + " (util-linux) to give each task its own process group, and it is not on the host's"
-                        + " PATH (" + System.getenv("PATH") + ") nor in /usr/bin or /bin; install util-linux"));
-        // Prefer /bin/kill over the PATH: it is procps' or util-linux's, both of which take "-- -pgid".
-        Path kill = ProgramLocator.onHostPath("/bin/kill", Path.of("/usr/bin/kill"))
-                .or(() -> ProgramLocator.onHostPath("kill"))
-                .orElseThrow(() -> new ExecutorException("the local executor needs a 'kill' program to signal"
-                        + " task process groups, and there is none in /bin, /usr/bin or on the host's PATH ("
-                        + System.getenv("PATH") + "); install procps or util-linux"));
+        Spawner opened = spawnerFactory.open();
         this.capacity = configured;
-        this.setsidProgram = setsid;
-        this.signaller = new GroupSignaller(kill);
+        this.spawner = opened;
         this.context = executorContext;
-        log.debug("local executor started: {} cpus, {} memory", configured.cpus(),
-                Units.formatSize(configured.memoryBytes()));
+        log.debug("local executor started: {} cpus, {} memory, launching with {}", configured.cpus(),
+                Units.formatSize(configured.memoryBytes()), opened.describe());
     }
 
     private static ExecutorCapacity readCapacity(Settings settings) throws ExecutorException {
@@ -142,8 +159,8 @@ public final class LocalExecutor implements TaskExecutor {
     }
 
     /**
-     * Starting a process costs a fork and two execs (setsid, then the program), a few milliseconds
-     * each on a busy machine; as many launches as there are CPUs overlap. {@link #submit} only
+     * Starting a process costs a clone and an exec (three execs through the JDK), a millisecond or more
+     * on a busy machine; as many launches as there are CPUs overlap. {@link #submit} only
      * touches the status table and a concurrent map, so it is safe to call from several threads.
      */
     @Override
@@ -165,22 +182,12 @@ public final class LocalExecutor implements TaskExecutor {
         LaunchCommand command = launch.command();
         TaskFiles files = launch.files();
         String taskName = launch.task().name();
-        checkProgram(command, taskName);
+        Map<String, String> environment = new HashMap<>(hostEnvironment);
+        environment.putAll(command.environment());
 
-        List<String> argv = new ArrayList<>(command.argv().size() + 2);
-        argv.add(setsidProgram.toString());
-        argv.add("--");
-        argv.addAll(command.argv());
-        ProcessBuilder builder = new ProcessBuilder(argv)
-                .directory(command.workDir().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL.toFile()))
-                .redirectOutput(ProcessBuilder.Redirect.to(files.stdout().toFile()))
-                .redirectError(ProcessBuilder.Redirect.to(files.stderr().toFile()));
-        builder.environment().putAll(command.environment());
-
-        Process process;
+        Spawner.Child child;
         try {
-            process = builder.start();
+            child = spawn(command, files, environment, taskName);
         } catch (IOException e) {
             throw new TaskException("task " + taskName + ": could not start " + command.argv().getFirst()
                     + " in " + command.workDir() + " (output to " + files.stdout() + "): " + e.getMessage()
@@ -188,21 +195,47 @@ public final class LocalExecutor implements TaskExecutor {
         }
         Instant startedAt = ctx.time().now();
         SubmittedTask submitted = new SubmittedTask(launch.task().id(), launch.task().attempt(),
-                Long.toString(process.pid()));
-        LocalTask task = new LocalTask(submitted, process, startedAt);
+                Long.toString(child.pid()));
+        LocalTask task = new LocalTask(submitted, child, startedAt, ctx.time().nanoTime());
         tasks.add(submitted, task, TaskStatus.running(startedAt));
-        runningByPid.put(process.pid(), task);
-        log.debug("task {} started as pid {}: {}", taskName, process.pid(), command.argv());
+        runningByPid.put(child.pid(), task);
+        log.debug("task {} started as pid {}: {}", taskName, child.pid(), command.argv());
         // Registered after the maps are filled: a process that is already gone completes right here.
-        task.exitRecordedBy(process.onExit().whenComplete((ended, failure) -> onLeaderExit(task)));
+        task.exitRecordedBy(child.exit().whenComplete((exit, failure) -> onLeaderExit(task, exit, failure)));
         return submitted;
     }
 
-    private static void checkProgram(LaunchCommand command, String taskName) throws TaskException {
-        ProgramLocator.Lookup lookup = lookup(command.argv().getFirst(), command.environment(), command.workDir());
-        if (lookup.find().isEmpty()) {
-            throw new TaskException("task " + taskName + ": " + lookup.problem());
+    /**
+     * Finds the program (a bare name once per PATH, then from memory) and starts it; when a remembered
+     * program is gone, looks again once.
+     */
+    private Spawner.Child spawn(LaunchCommand command, TaskFiles files, Map<String, String> environment,
+            String taskName) throws TaskException, IOException {
+        String program = command.argv().getFirst();
+        boolean bare = !program.isEmpty() && program.indexOf('/') < 0;
+        ProgramLocator.Lookup lookup = lookup(program, command.environment(), command.workDir());
+        ProgramKey key = bare ? new ProgramKey(program, lookup.path()) : null;
+        Path remembered = bare ? programs.get(key) : null;
+        Path file = remembered != null ? remembered : find(lookup, taskName);
+        try {
+            Spawner.Child child = spawner.spawn(new Spawner.Request(file, command.argv(), environment,
+                    command.workDir(), files.stdout(), files.stderr()));
+            if (bare && remembered == null) {
+                programs.put(key, file);
+            }
+            return child;
+        } catch (IOException e) {
+            if (remembered == null) {
+                throw e;
+            }
+            programs.remove(key, remembered);
+            return spawner.spawn(new Spawner.Request(find(lookup, taskName), command.argv(), environment,
+                    command.workDir(), files.stdout(), files.stderr()));
         }
+    }
+
+    private static Path find(ProgramLocator.Lookup lookup, String taskName) throws TaskException {
+        return lookup.find().orElseThrow(() -> new TaskException("task " + taskName + ": " + lookup.problem()));
     }
 
     private static ProgramLocator.Lookup lookup(String program, Map<String, String> env, Path workDir) {
@@ -233,20 +266,18 @@ public final class LocalExecutor implements TaskExecutor {
      * stop, records the end and wakes the host. The cleanup comes first, so that when the host learns
      * of the end the whole group has been signalled.
      */
-    private void onLeaderExit(LocalTask task) {
+    private void onLeaderExit(LocalTask task, Spawner.Exit exit, Throwable failure) {
         try {
-            int exitCode = task.process().exitValue();
             if (task.needsCleanup() && ownsProcessGroup(task)) {
                 try {
-                    signaller.signal("KILL", List.of(task.processGroup()));
+                    spawner.signal(Spawner.Signal.KILL, List.of(task.processGroup()));
                 } catch (IOException e) {
                     log.warn("task {} (pid {}) ended after SIGTERM, but SIGKILL to what is left of its process"
                             + " group failed: {}", task.submitted().taskId(), task.processGroup(), e.getMessage());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
                 }
             }
-            tasks.record(task.submitted(), task.end(exitCode, context.time().now()));
+            Instant now = context.time().now();
+            tasks.record(task.submitted(), failure == null ? task.end(exit, now) : task.lost(failure, now));
             runningByPid.remove(task.processGroup(), task);
         } finally {
             context.statusChanged();
@@ -259,11 +290,31 @@ public final class LocalExecutor implements TaskExecutor {
      */
     @Override
     public Map<SubmittedTask, TaskStatus> poll(Collection<SubmittedTask> batch) throws ExecutorException {
-        requireStarted();
-        for (LocalTask task : tasks.live(batch)) {
-            task.sampleMemory();
-        }
+        ExecutorContext ctx = requireStarted();
+        readMemory(tasks.live(batch), ctx.time().nanoTime());
         return tasks.answer(batch);
+    }
+
+    /**
+     * Reads the memory of at most {@link #READINGS_PER_POLL} of the tasks that have run for
+     * {@link #READ_MEMORY_AFTER}, taking turns across polls.
+     */
+    private void readMemory(List<LocalTask> live, long now) {
+        if (live.isEmpty()) {
+            return;
+        }
+        long minAge = READ_MEMORY_AFTER.toNanos();
+        int size = live.size();
+        int start = Math.floorMod(readingCursor, size);
+        int read = 0;
+        for (int i = 0; i < size && read < READINGS_PER_POLL; i++) {
+            LocalTask task = live.get((start + i) % size);
+            if (now - task.startedNanos() >= minAge) {
+                task.sampleMemory();
+                read++;
+                readingCursor = start + i + 1;
+            }
+        }
     }
 
     /**
@@ -286,7 +337,7 @@ public final class LocalExecutor implements TaskExecutor {
         for (LocalTask task : targets) {
             task.terminated("killed by sluice: SIGTERM sent to its process group", now);
         }
-        signal("TERM", targets);
+        signal(Spawner.Signal.TERM, targets);
     }
 
     /**
@@ -306,7 +357,7 @@ public final class LocalExecutor implements TaskExecutor {
                     : "killed by sluice: still running " + Units.formatDuration(Duration.ofNanos(now - asked))
                             + " after SIGTERM, SIGKILL sent to its process group");
         }
-        signal("KILL", targets);
+        signal(Spawner.Signal.KILL, targets);
     }
 
     /**
@@ -318,18 +369,15 @@ public final class LocalExecutor implements TaskExecutor {
         return holder == null || holder == task;
     }
 
-    private void signal(String signal, List<LocalTask> targets) throws ExecutorException {
+    private void signal(Spawner.Signal signal, List<LocalTask> targets) throws ExecutorException {
         if (targets.isEmpty()) {
             return;
         }
         try {
-            signaller.signal(signal, targets.stream().map(LocalTask::processGroup).toList());
+            spawner.signal(signal, targets.stream().map(LocalTask::processGroup).toList());
         } catch (IOException e) {
-            throw new ExecutorException("could not run " + signaller.killProgram() + " to send SIG" + signal
-                    + " to " + targets.size() + " task process group(s): " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ExecutorException("interrupted while sending SIG" + signal + " to task process groups", e);
+            throw new ExecutorException("could not send SIG" + signal + " to " + targets.size()
+                    + " task process group(s): " + e.getMessage(), e);
         }
     }
 
@@ -343,7 +391,14 @@ public final class LocalExecutor implements TaskExecutor {
         if (context == null) {
             return;
         }
-        List<LocalTask> victims = tasks.live();
+        try {
+            killAndWait(tasks.live());
+        } finally {
+            spawner.close();
+        }
+    }
+
+    private void killAndWait(List<LocalTask> victims) {
         if (victims.isEmpty()) {
             return;
         }
@@ -351,7 +406,7 @@ public final class LocalExecutor implements TaskExecutor {
             task.forced("killed by sluice: the local executor was closed");
         }
         try {
-            signal("KILL", victims.stream().filter(this::ownsProcessGroup).toList());
+            signal(Spawner.Signal.KILL, victims.stream().filter(this::ownsProcessGroup).toList());
         } catch (ExecutorException e) {
             log.error("closing the local executor: {}", e.getMessage(), e);
         }
@@ -361,7 +416,7 @@ public final class LocalExecutor implements TaskExecutor {
             CompletableFuture.allOf(exits).get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             log.warn("closing the local executor: tasks still running {} after SIGKILL: pids {}",
-                    Units.formatDuration(CLOSE_WAIT), victims.stream().filter(t -> t.process().isAlive())
+                    Units.formatDuration(CLOSE_WAIT), victims.stream().filter(t -> !t.child().exit().isDone())
                             .map(LocalTask::processGroup).toList());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

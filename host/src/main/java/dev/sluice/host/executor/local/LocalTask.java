@@ -6,15 +6,16 @@ import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One task attempt the local executor launched: its process (the leader of its own process group)
- * and what sluice did to it. Its status lives in the executor's status table. Written by the monitor's
- * thread (terminate, force) and read by the thread that completes {@link Process#onExit()}; every
+ * One task attempt the local executor launched: its process (the leader of its own session and
+ * process group) and what sluice did to it. Its status lives in the executor's status table. Written
+ * by the monitor's thread (terminate, force) and read by the thread that learns of the end; every
  * mutable field is volatile.
  */
 final class LocalTask {
     private final SubmittedTask submitted;
-    private final Process process;
+    private final Spawner.Child child;
     private final Instant startedAt;
+    private final long startedNanos;
     private volatile String cancelReason;
     /** When SIGTERM was sent ({@code nanoTime} of the executor's clock), or -1: a later SIGKILL says how long it had. */
     private volatile long terminatedNanos = -1;
@@ -23,23 +24,29 @@ final class LocalTask {
     /** The largest resident memory of the task's processes seen so far, in bytes; 0 before a reading. */
     private volatile long peakRss;
 
-    LocalTask(SubmittedTask submitted, Process process, Instant startedAt) {
+    LocalTask(SubmittedTask submitted, Spawner.Child child, Instant startedAt, long startedNanos) {
         this.submitted = submitted;
-        this.process = process;
+        this.child = child;
         this.startedAt = startedAt;
+        this.startedNanos = startedNanos;
     }
 
     SubmittedTask submitted() {
         return submitted;
     }
 
-    Process process() {
-        return process;
+    Spawner.Child child() {
+        return child;
     }
 
-    /** The process group id, which is the leader's pid because the task runs under {@code setsid}. */
+    /** When it started, as the executor's clock's {@code nanoTime}. */
+    long startedNanos() {
+        return startedNanos;
+    }
+
+    /** The process group id, which is the leader's pid because the task leads a session of its own. */
     long processGroup() {
-        return process.pid();
+        return child.pid();
     }
 
     /** Completes once the leader's exit has been recorded. */
@@ -84,24 +91,32 @@ final class LocalTask {
         return terminatedNanos >= 0 && !forced;
     }
 
-    /** The end to report when the leader exited with {@code exitCode}. */
-    TaskStatus end(int exitCode, Instant endedAt) {
+    /**
+     * The end to report when the leader ended as {@code exit} says. The peak memory is the larger of the
+     * readings' largest sum and the kernel's figure for the largest single process the leader waited for.
+     */
+    TaskStatus end(Spawner.Exit exit, Instant endedAt) {
         String reason = cancelReason;
         TaskStatus end = reason == null
-                ? TaskStatus.completed(exitCode, startedAt, endedAt)
-                : TaskStatus.ended(TaskStatus.State.CANCELLED, reason, exitCode, startedAt, endedAt);
-        long peak = peakRss;
+                ? TaskStatus.completed(exit.exitCode(), startedAt, endedAt)
+                : TaskStatus.ended(TaskStatus.State.CANCELLED, reason, exit.exitCode(), startedAt, endedAt);
+        long peak = Math.max(peakRss, exit.peakRssBytes());
         return peak > 0 ? end.withPeakRss(peak) : end;
+    }
+
+    /** The end to report when how the leader ended cannot be known (its wait failed: never seen here). */
+    TaskStatus lost(Throwable why, Instant endedAt) {
+        return TaskStatus.ended(TaskStatus.State.FAILED, "the local executor lost track of the task's process (pid "
+                + processGroup() + "): " + why.getMessage(), null, startedAt, endedAt);
     }
 
     /**
      * Reads the resident memory of the task's processes from /proc: each one's high-water mark
      * ({@code VmHWM}), summed over the leader and its descendants ({@link ProcessTree}), and keeps the
-     * largest sum seen. A task that ends between two readings keeps what the last one saw; one shorter
-     * than a poll interval has none. Does nothing where /proc is missing.
+     * largest sum seen. Does nothing where /proc is missing.
      */
     void sampleMemory() {
-        long total = ProcessTree.peakRss(process.toHandle());
+        long total = ProcessTree.peakRss(child.pid());
         if (total > peakRss) {
             peakRss = total;
         }

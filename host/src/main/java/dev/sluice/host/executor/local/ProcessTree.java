@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 
 /**
  * A task's own processes as /proc shows them, walked from the leader down through each thread's
@@ -24,20 +25,20 @@ final class ProcessTree {
     }
 
     /**
-     * The sum of the high-water resident memory ({@code VmHWM}) of {@code leader} and its descendants,
+     * The sum of the high-water resident memory ({@code VmHWM}) of the process {@code leader} and its descendants,
      * in bytes; 0 when none could be read (gone, or no /proc).
      */
-    static long peakRss(ProcessHandle leader) {
+    static long peakRss(long leader) {
         if (!CHILDREN_LISTS) {
-            long total = vmHwm(leader.pid());
-            for (ProcessHandle child : leader.descendants().toList()) {
+            long total = vmHwm(leader);
+            for (ProcessHandle child : ProcessHandle.of(leader).map(h -> h.descendants().toList()).orElse(List.of())) {
                 total += vmHwm(child.pid());
             }
             return total;
         }
         long total = 0;
         Deque<Long> pending = new ArrayDeque<>();
-        pending.add(leader.pid());
+        pending.add(leader);
         for (int walked = 0; !pending.isEmpty() && walked < MAX_PROCESSES; walked++) {
             long pid = pending.poll();
             total += vmHwm(pid);

@@ -39,12 +39,17 @@ class LocalExecutorKillTest {
     @BeforeEach
     void startExecutor() throws Exception {
         clock = new FakeTimeSource();
-        rig = new TaskRig(workRoot, clock);
+        rig = new TaskRig(workRoot, clock, spawners());
     }
 
     @AfterEach
     void closeExecutor() {
         rig.close();
+    }
+
+    /** How the executor under test launches; {@code ...ThroughJdkTest} runs every test the other way. */
+    LocalExecutor.SpawnerFactory spawners() {
+        return Spawner::open;
     }
 
     @Test
@@ -130,7 +135,8 @@ class LocalExecutorKillTest {
     void sigkillReachesAGrandchildThatTrapsSigtermOnceTheLeaderHasEnded() throws Exception {
         Path dir = rig.workDir("stubborn-child");
         TaskRig.mkfifo(dir.resolve("ready"));
-        TaskRig.mkfifo(dir.resolve("term"));
+        // A plain file: the SIGKILL that follows the leader's end can come before the trap has run, so
+        // nothing may wait on it.
         TaskRig.mkfifo(dir.resolve("child.pid"));
         // The leader dies on SIGTERM; the stubborn grandchild outlives it until SIGKILL.
         SubmittedTask task = rig.shell("stubborn-child",
@@ -139,7 +145,6 @@ class LocalExecutorKillTest {
         assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
 
         rig.executor.terminate(List.of(task), GRACE);
-        assertThat(Files.readString(dir.resolve("term"))).as("the grandchild trapped SIGTERM").isEqualTo("term\n");
         assertThat(rig.awaitEnd(task).exitCode()).as("the leader ended on SIGTERM").isEqualTo(143);
 
         TaskRig.awaitGone(grandchild);

@@ -42,12 +42,17 @@ class LocalExecutorTest {
     @BeforeEach
     void startExecutor() throws Exception {
         clock = new FakeTimeSource(START);
-        rig = new TaskRig(workRoot, clock);
+        rig = new TaskRig(workRoot, clock, spawners());
     }
 
     @AfterEach
     void closeExecutor() {
         rig.close();
+    }
+
+    /** How the executor under test launches; {@code ...ThroughJdkTest} runs every test the other way. */
+    LocalExecutor.SpawnerFactory spawners() {
+        return Spawner::open;
     }
 
     @Test

@@ -30,7 +30,7 @@ class ProcessTreeTest {
             long leaderAlone = rss(leader.toHandle());
             long expected = leaderAlone + tree.stream().mapToLong(ProcessTreeTest::rss).sum();
 
-            long read = ProcessTree.peakRss(leader.toHandle());
+            long read = ProcessTree.peakRss(leader.pid());
 
             assertThat(leaderAlone).isPositive();
             assertThat(read).as("%d processes under the leader", tree.size()).isEqualTo(expected);
@@ -44,7 +44,7 @@ class ProcessTreeTest {
     void aProcessThatIsGoneReadsAsNothing() throws Exception {
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
-        assertThat(ProcessTree.peakRss(gone.toHandle())).isZero();
+        assertThat(ProcessTree.peakRss(gone.pid())).isZero();
     }
 
     private static long rss(ProcessHandle p) {

@@ -30,7 +30,7 @@ final class TaskRig implements AutoCloseable {
     /** How long a test waits for something that takes milliseconds; only reached when it is broken. */
     static final Duration PATIENCE = Duration.ofSeconds(30);
 
-    final LocalExecutor executor = new LocalExecutor();
+    final LocalExecutor executor;
     final FakeExecutorContext context;
     final Path workRoot;
     /** The files of each task launched through {@link #launch}, by task id, for {@link #awaitEndAsTheHostSeesIt}. */
@@ -41,6 +41,16 @@ final class TaskRig implements AutoCloseable {
     }
 
     TaskRig(Path workRoot, TimeSource time, Settings config) throws Exception {
+        this(workRoot, time, config, Spawner::open);
+    }
+
+    TaskRig(Path workRoot, TimeSource time, LocalExecutor.SpawnerFactory spawners) throws Exception {
+        this(workRoot, time, Settings.of(Map.of(), "executors.local"), spawners);
+    }
+
+    TaskRig(Path workRoot, TimeSource time, Settings config, LocalExecutor.SpawnerFactory spawners)
+            throws Exception {
+        this.executor = new LocalExecutor(spawners);
         this.workRoot = workRoot;
         this.context = new FakeExecutorContext(time, config, workRoot);
         executor.start(context);

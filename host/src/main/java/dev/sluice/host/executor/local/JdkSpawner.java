@@ -1,0 +1,80 @@
+package dev.sluice.host.executor.local;
+
+import dev.sluice.kit.GroupSignaller;
+import dev.sluice.kit.ProgramLocator;
+import dev.sluice.spi.ExecutorException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Launches through the JDK, where {@link PosixSpawner} cannot be used: {@code setsid -- argv...} with
+ * {@link ProcessBuilder} (the JDK's spawn helper, then {@code setsid}, then the program: three execs
+ * per task), and process groups signalled by the system's {@code kill} program. The memory figure of
+ * an end is unknown (0): only {@link ProcessTree}'s readings give one.
+ */
+final class JdkSpawner implements Spawner {
+    private static final Path DEV_NULL = Path.of("/dev/null");
+
+    private final Path setsid;
+    private final GroupSignaller signaller;
+
+    private JdkSpawner(Path setsid, GroupSignaller signaller) {
+        this.setsid = setsid;
+        this.signaller = signaller;
+    }
+
+    /** @throws ExecutorException naming the missing program and the package that has it */
+    static JdkSpawner open() throws ExecutorException {
+        Path setsid = ProgramLocator.onHostPath("setsid", Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"))
+                .orElseThrow(() -> new ExecutorException("the local executor needs the 'setsid' program"
+                        + " (util-linux) to give each task its own process group, and it is not on the host's"
+                        + " PATH (" + System.getenv("PATH") + ") nor in /usr/bin or /bin; install util-linux"));
+        // Prefer /bin/kill over the PATH: it is procps' or util-linux's, both of which take "-- -pgid".
+        Path kill = ProgramLocator.onHostPath("/bin/kill", Path.of("/usr/bin/kill"))
+                .or(() -> ProgramLocator.onHostPath("kill"))
+                .orElseThrow(() -> new ExecutorException("the local executor needs a 'kill' program to signal"
+                        + " task process groups, and there is none in /bin, /usr/bin or on the host's PATH ("
+                        + System.getenv("PATH") + "); install procps or util-linux"));
+        return new JdkSpawner(setsid, new GroupSignaller(kill));
+    }
+
+    @Override
+    public Child spawn(Request request) throws IOException {
+        List<String> argv = new ArrayList<>(request.argv().size() + 2);
+        argv.add(setsid.toString());
+        argv.add("--");
+        // As the task wrote it: setsid looks a bare name up on the task's PATH, as before this class.
+        argv.addAll(request.argv());
+        ProcessBuilder builder = new ProcessBuilder(argv)
+                .directory(request.workDir().toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL.toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.to(request.stdout().toFile()))
+                .redirectError(ProcessBuilder.Redirect.to(request.stderr().toFile()));
+        builder.environment().clear();
+        builder.environment().putAll(request.environment());
+        Process process = builder.start();
+        return new Child(process.pid(), process.onExit().thenApply(p -> new Exit(p.exitValue(), 0)));
+    }
+
+    @Override
+    public void signal(Signal signal, Collection<Long> processGroups) throws IOException {
+        try {
+            signaller.signal(signal.name(), processGroups);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running " + signaller.killProgram());
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "the JDK's ProcessBuilder with " + setsid + ", groups signalled by " + signaller.killProgram();
+    }
+
+    @Override
+    public void close() {
+    }
+}

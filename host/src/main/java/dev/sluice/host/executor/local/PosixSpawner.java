@@ -1,0 +1,150 @@
+package dev.sluice.host.executor.local;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts each task with one {@code posix_spawn}: the C library clones the JVM without copying it
+ * (the child shares its memory until it execs, as with vfork), makes the child a session leader
+ * ({@code POSIX_SPAWN_SETSID}), resets its signal mask and every signal to the default, enters the
+ * work directory, opens stdin on {@code /dev/null} and stdout/stderr on the task's files, closes every
+ * other descriptor, and execs the program: one exec per task instead of the JDK's three (its spawn
+ * helper, {@code setsid}, the program). Ends are learnt by {@link ChildReaper} and groups are
+ * signalled with {@code kill(2)}, so no program runs on the executor's behalf.
+ */
+final class PosixSpawner implements Spawner {
+    private final Libc libc;
+    private final ChildReaper reaper;
+    /** The attributes every launch shares; {@code posix_spawn} only reads them. */
+    private final Arena shared;
+    private final MemorySegment attributes;
+
+    private PosixSpawner(Libc libc, ChildReaper reaper, Arena shared, MemorySegment attributes) {
+        this.libc = libc;
+        this.reaper = reaper;
+        this.shared = shared;
+        this.attributes = attributes;
+    }
+
+    /** @throws IOException when this kernel refuses pidfds or epoll (then the JDK launches instead) */
+    static PosixSpawner open(Libc libc) throws IOException {
+        ChildReaper reaper = ChildReaper.open(libc);
+        Arena shared = Arena.ofShared();
+        try {
+            MemorySegment attributes = shared.allocate(Libc.SPAWN_ATTR_BYTES, 16);
+            MemorySegment noSignals = shared.allocate(Libc.SIGSET_BYTES, 16);
+            MemorySegment allSignals = shared.allocate(Libc.SIGSET_BYTES, 16);
+            check(libc, libc.attrInit(attributes), "posix_spawnattr_init");
+            check(libc, libc.sigEmptySet(noSignals), "sigemptyset");
+            check(libc, libc.sigFillSet(allSignals), "sigfillset");
+            // A task starts as from a fresh login: nothing blocked, nothing ignored that the JVM ignores.
+            check(libc, libc.attrSetSigMask(attributes, noSignals), "posix_spawnattr_setsigmask");
+            check(libc, libc.attrSetSigDefault(attributes, allSignals), "posix_spawnattr_setsigdefault");
+            check(libc, libc.attrSetFlags(attributes, (short) (Libc.POSIX_SPAWN_SETSID
+                    | Libc.POSIX_SPAWN_SETSIGMASK | Libc.POSIX_SPAWN_SETSIGDEF)), "posix_spawnattr_setflags");
+            return new PosixSpawner(libc, reaper, shared, attributes);
+        } catch (IOException | RuntimeException e) {
+            shared.close();
+            reaper.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public Child spawn(Request request) throws IOException {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment actions = call.allocate(Libc.FILE_ACTIONS_BYTES, 16);
+            check(libc, libc.actionsInit(actions), "posix_spawn_file_actions_init");
+            try {
+                check(libc, libc.actionsAddChdir(actions, call.allocateFrom(request.workDir().toString())),
+                        "posix_spawn_file_actions_addchdir_np");
+                check(libc, libc.actionsAddOpen(actions, 0, call.allocateFrom("/dev/null"), Libc.O_RDONLY, 0),
+                        "posix_spawn_file_actions_addopen");
+                int output = Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC;
+                check(libc, libc.actionsAddOpen(actions, 1, call.allocateFrom(request.stdout().toString()), output,
+                        0666), "posix_spawn_file_actions_addopen");
+                check(libc, libc.actionsAddOpen(actions, 2, call.allocateFrom(request.stderr().toString()), output,
+                        0666), "posix_spawn_file_actions_addopen");
+                // The JVM's own descriptors are not all close-on-exec; a task must not hold any of them.
+                check(libc, libc.actionsAddCloseFrom(actions, 3), "posix_spawn_file_actions_addclosefrom_np");
+                MemorySegment pid = call.allocate(JAVA_INT);
+                int error = libc.posixSpawn(pid, call.allocateFrom(request.program().toString()), actions,
+                        attributes, strings(call, request.argv()), environment(call, request.environment()));
+                if (error != 0) {
+                    throw new IOException(libc.strerror(error));
+                }
+                return reaper.watch(pid.get(JAVA_INT, 0));
+            } finally {
+                libc.actionsDestroy(actions);
+            }
+        }
+    }
+
+    private static MemorySegment strings(Arena arena, List<String> values) {
+        MemorySegment array = arena.allocate(ADDRESS, values.size() + 1L);
+        for (int i = 0; i < values.size(); i++) {
+            array.setAtIndex(ADDRESS, i, arena.allocateFrom(values.get(i)));
+        }
+        array.setAtIndex(ADDRESS, values.size(), MemorySegment.NULL);
+        return array;
+    }
+
+    private static MemorySegment environment(Arena arena, Map<String, String> environment) {
+        MemorySegment array = arena.allocate(ADDRESS, environment.size() + 1L);
+        int i = 0;
+        for (Map.Entry<String, String> e : environment.entrySet()) {
+            array.setAtIndex(ADDRESS, i++, arena.allocateFrom(e.getKey() + "=" + e.getValue()));
+        }
+        array.setAtIndex(ADDRESS, i, MemorySegment.NULL);
+        return array;
+    }
+
+    @Override
+    public void signal(Signal signal, Collection<Long> processGroups) throws IOException {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment errno = libc.newErrnoState(call);
+            IOException failure = null;
+            for (long group : processGroups) {
+                // A negative pid addresses the whole process group.
+                if (libc.kill(errno, (int) -group, signal.number) != 0) {
+                    int error = libc.errno(errno);
+                    if (error != Libc.ESRCH && failure == null) {
+                        failure = new IOException("SIG" + signal + " to process group " + group + ": "
+                                + libc.strerror(error));
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
+    ChildReaper reaper() {
+        return reaper;
+    }
+
+    @Override
+    public String describe() {
+        return "posix_spawn, one exec per task, ends learnt through pidfds";
+    }
+
+    @Override
+    public void close() {
+        reaper.close();
+        shared.close();
+    }
+
+    private static void check(Libc libc, int result, String call) throws IOException {
+        if (result != 0) {
+            throw new IOException(call + ": " + libc.strerror(result));
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.sluice.host.executor.local;
+
+import dev.sluice.spi.ExecutorException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How the local executor starts a task's program as the leader of a session (and so a process group)
+ * of its own, learns how it ended, and signals its group. {@link PosixSpawner} does it with one
+ * {@code posix_spawn} per task and no helper program; {@link JdkSpawner}, where that cannot be used,
+ * with the JDK's {@link ProcessBuilder} and {@code setsid}.
+ */
+interface Spawner extends AutoCloseable {
+
+    /**
+     * Starts the program and returns once it runs (or could not be started).
+     *
+     * @throws IOException with the system's words (e.g. "No such file or directory") when the work
+     *                     directory, an output file or the program could not be used
+     */
+    Child spawn(Request request) throws IOException;
+
+    /** Sends {@code signal} to every process group; a group that is gone already is not an error. */
+    void signal(Signal signal, Collection<Long> processGroups) throws IOException;
+
+    /** How it launches, for the debug log. */
+    String describe();
+
+    /** Stops watching for ends; called once every task it started is gone or given up on. */
+    @Override
+    void close();
+
+    /**
+     * Starts with {@code posix_spawn} where the C library and the JVM allow it, otherwise with the JDK.
+     *
+     * @throws ExecutorException when neither way is available (no {@code setsid} or {@code kill})
+     */
+    static Spawner open() throws ExecutorException {
+        Logger log = LoggerFactory.getLogger(Spawner.class);
+        Libc.Result libc = Libc.load();
+        if (libc.libc() != null) {
+            try {
+                return PosixSpawner.open(libc.libc());
+            } catch (IOException e) {
+                log.debug("local executor: posix_spawn cannot be used ({}); launching through the JDK",
+                        e.getMessage());
+            }
+        } else {
+            log.debug("local executor: posix_spawn cannot be used ({}); launching through the JDK",
+                    libc.unavailableBecause());
+        }
+        return JdkSpawner.open();
+    }
+
+    /**
+     * One launch.
+     *
+     * @param program     the file to run (resolved: absolute, or relative to {@code workDir})
+     * @param argv        the arguments, {@code argv[0]} as the task wrote it
+     * @param environment the whole environment the program sees
+     */
+    record Request(Path program, List<String> argv, Map<String, String> environment, Path workDir, Path stdout,
+            Path stderr) {
+        public Request {
+            Objects.requireNonNull(program, "program");
+            argv = List.copyOf(argv);
+            environment = Map.copyOf(environment);
+            Objects.requireNonNull(workDir, "workDir");
+            Objects.requireNonNull(stdout, "stdout");
+            Objects.requireNonNull(stderr, "stderr");
+            if (argv.isEmpty()) {
+                throw new IllegalArgumentException("argv must hold at least the program's name");
+            }
+        }
+    }
+
+    /** A started program: its pid, which is also its process group and session id. */
+    record Child(long pid, CompletableFuture<Exit> exit) {
+    }
+
+    /**
+     * How a program ended.
+     *
+     * @param exitCode     its exit status, or 128 plus the signal that ended it (as a shell reports it)
+     * @param peakRssBytes the largest resident memory of the program or any descendant it waited for,
+     *                     as the kernel counted it, in bytes; 0 when unknown
+     */
+    record Exit(int exitCode, long peakRssBytes) {
+    }
+
+    /** The signals the executor sends, with their Linux numbers. */
+    enum Signal {
+        TERM(15), KILL(9);
+
+        final int number;
+
+        Signal(int number) {
+            this.number = number;
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package dev.sluice.host.executor.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * What both ways of launching promise the local executor: a session of the task's own, exact exit
+ * codes and signals, the given environment and nothing else, the work directory, stdin from
+ * /dev/null, output in the task's files, no descriptor of the host's, and a whole group signalled.
+ */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class SpawnerTest {
+    private static final Map<String, String> ENV = Map.of("PATH", "/usr/bin:/bin", "GREETING", "hello world");
+
+    @TempDir
+    Path dir;
+
+    static Stream<Arguments> spawners() {
+        return Stream.of(Arguments.of("posix_spawn", (LocalExecutor.SpawnerFactory) () -> {
+            Libc.Result libc = Libc.load();
+            assertThat(libc.unavailableBecause()).as("posix_spawn is usable on this Linux machine").isNull();
+            try {
+                return PosixSpawner.open(libc.libc());
+            } catch (IOException e) {
+                throw new AssertionError("pidfds and epoll work on this kernel", e);
+            }
+        }), Arguments.of("JDK", (LocalExecutor.SpawnerFactory) JdkSpawner::open));
+    }
+
+    private Spawner.Child run(Spawner spawner, String... argv) throws IOException {
+        return spawner.spawn(new Spawner.Request(Path.of(argv[0]), List.of(argv), ENV, dir, dir.resolve("out"),
+                dir.resolve("err")));
+    }
+
+    private static Spawner.Exit end(Spawner.Child child) throws Exception {
+        return child.exit().get(TaskRig.PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private String out() throws IOException {
+        return Files.readString(dir.resolve("out"), StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("spawners")
+    void exitCodesAndSignalsAreReportedAsAShellWould(String name, LocalExecutor.SpawnerFactory factory)
+            throws Exception {
+        try (Spawner spawner = factory.open()) {
+            assertThat(end(run(spawner, "/bin/sh", "-c", "exit 3")).exitCode()).isEqualTo(3);
+            assertThat(end(run(spawner, "/bin/sh", "-c", "exit 0")).exitCode()).isZero();
+            assertThat(end(run(spawner, "/bin/sh", "-c", "kill -KILL $$")).exitCode()).isEqualTo(137);
+            assertThat(end(run(spawner, "/bin/sh", "-c", "kill -TERM $$")).exitCode()).isEqualTo(143);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("spawners")
+    void theProgramSeesItsEnvironmentItsDirectoryAndAnEmptyStdin(String name, LocalExecutor.SpawnerFactory factory)
+            throws Exception {
+        try (Spawner spawner = factory.open()) {
+            assertThat(end(run(spawner, "/usr/bin/env")).exitCode()).isZero();
+            assertThat(out().lines().collect(Collectors.toSet()))
+                    .containsExactlyInAnyOrder("PATH=/usr/bin:/bin", "GREETING=hello world");
+
+            assertThat(end(run(spawner, "/bin/sh", "-c", "pwd -P; cat; echo oops >&2")).exitCode()).isZero();
+            assertThat(out()).isEqualTo(dir.toRealPath() + "\n");
+            assertThat(Files.readString(dir.resolve("err"))).isEqualTo("oops\n");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("spawners")
+    void theProgramLeadsASessionAndHoldsNoDescriptorOfTheHost(String name, LocalExecutor.SpawnerFactory factory)
+            throws Exception {
+        try (Spawner spawner = factory.open()) {
+            // Fields of /proc/self/stat after the name: state ppid pgrp session ...; ls opens one more for itself.
+            Spawner.Child child = run(spawner, "/bin/sh", "-c",
+                    "echo $$ $(cut -d' ' -f5,6 /proc/$$/stat); ls /proc/$$/fd | tr '\\n' ' '");
+            assertThat(end(child).exitCode()).isZero();
+            List<String> lines = out().lines().toList();
+            assertThat(lines.getFirst()).isEqualTo(child.pid() + " " + child.pid() + " " + child.pid());
+            Set<String> fds = Set.of(lines.get(1).trim().split(" "));
+            assertThat(fds).as("descriptors open in the task").isSubsetOf("0", "1", "2", "3", "255");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("spawners")
+    void aSignalReachesTheWholeGroup(String name, LocalExecutor.SpawnerFactory factory) throws Exception {
+        try (Spawner spawner = factory.open()) {
+            TaskRig.mkfifo(dir.resolve("ready"));
+            Spawner.Child child = run(spawner, "/bin/sh", "-c", "sleep 300 & echo $! > ready; wait");
+            long grandchild = Long.parseLong(Files.readString(dir.resolve("ready")).trim());
+            assertThat(TaskRig.processGroupOf(grandchild)).isEqualTo(child.pid());
+
+            spawner.signal(Spawner.Signal.KILL, List.of(child.pid()));
+
+            assertThat(end(child).exitCode()).isEqualTo(137);
+            TaskRig.awaitGone(grandchild);
+            assertThat(TaskRig.isRunning(grandchild)).isFalse();
+            // A group that is gone is not an error.
+            spawner.signal(Spawner.Signal.TERM, List.of(child.pid()));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("spawners")
+    void aMissingWorkDirectoryIsReportedInTheSystemsWords(String name, LocalExecutor.SpawnerFactory factory)
+            throws Exception {
+        try (Spawner spawner = factory.open()) {
+            Path gone = dir.resolve("gone");
+            assertThatThrownBy(() -> spawner.spawn(new Spawner.Request(Path.of("/bin/true"), List.of("true"), ENV,
+                    gone, gone.resolve("out"), gone.resolve("err"))))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("No such file or directory");
+        }
+    }
+
+    @Test
+    void posixSpawnStartsWithNoSignalBlockedOrIgnoredAndReportsPeakMemory() throws Exception {
+        try (Spawner spawner = spawners().findFirst().map(a -> (LocalExecutor.SpawnerFactory) a.get()[1])
+                .orElseThrow().open()) {
+            Spawner.Child child = run(spawner, "/bin/sh", "-c",
+                    "grep -E '^Sig(Blk|Ign)' /proc/self/status; x=$(head -c 30000000 /dev/zero | tr '\\0' a); echo ${#x}");
+            Spawner.Exit exit = end(child);
+            assertThat(exit.exitCode()).isZero();
+            List<String> lines = out().lines().toList();
+            assertThat(lines).hasSize(3).endsWith("30000000");
+            assertThat(lines.get(0)).isEqualTo("SigBlk:\t0000000000000000");
+            // Signals 1-31; the C library leaves its own two real-time signals (32, 33) ignored in every child.
+            assertThat(Long.parseLong(lines.get(1).substring("SigIgn:\t".length()), 16) & 0x7fffffffL).isZero();
+            assertThat(exit.peakRssBytes()).as("the kernel's count of the shell holding 30 MB")
+                    .isGreaterThan(30_000_000L);
+        }
+    }
+
+    @Test
+    void oneReaperThreadLearnsEveryEndAndWakesAtMostOncePerChild() throws Exception {
+        int threads = 4;
+        int perThread = 50;
+        try (PosixSpawner spawner = (PosixSpawner) spawners().findFirst()
+                .map(a -> (LocalExecutor.SpawnerFactory) a.get()[1]).orElseThrow().open();
+                ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            long before = spawner.reaper().wakeups();
+            List<Future<List<Spawner.Child>>> launched = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                launched.add(pool.submit(() -> {
+                    List<Spawner.Child> children = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        children.add(run(spawner, "/bin/true"));
+                    }
+                    return children;
+                }));
+            }
+            List<CompletableFuture<Spawner.Exit>> exits = new ArrayList<>();
+            for (Future<List<Spawner.Child>> f : launched) {
+                f.get().forEach(c -> exits.add(c.exit()));
+            }
+            CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new))
+                    .get(TaskRig.PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(exits).allSatisfy(e -> assertThat(e.join().exitCode()).isZero());
+            // A descriptor left in the epoll set after its child was reaped would make the thread spin.
+            assertThat(spawner.reaper().wakeups() - before).isLessThanOrEqualTo(threads * perThread);
+        }
+    }
+
+    @Test
+    void waitStatusesDecodeAsAShellReportsThem() {
+        assertThat(ChildReaper.exit(0x0000, 0)).isEqualTo(new Spawner.Exit(0, 0));
+        assertThat(ChildReaper.exit(0x0300, 2048)).isEqualTo(new Spawner.Exit(3, 2048 * 1024L));
+        assertThat(ChildReaper.exit(0xff00, 0).exitCode()).isEqualTo(255);
+        assertThat(ChildReaper.exit(0x0009, 0).exitCode()).isEqualTo(137);
+        assertThat(ChildReaper.exit(0x000f, 0).exitCode()).isEqualTo(143);
+        // Killed by SIGSEGV with a core dump: the core flag (0x80) is not part of the signal.
+        assertThat(ChildReaper.exit(0x008b, 0).exitCode()).isEqualTo(139);
+        assertThat(Arrays.asList(Spawner.Signal.values())).extracting(s -> s.number).containsExactly(15, 9);
+    }
+}
