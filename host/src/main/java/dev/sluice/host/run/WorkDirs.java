@@ -14,33 +14,45 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Lays out work directories: one per task attempt, {@code <work>/<ab>/<cdef...>}, named by a hash of
  * the run, the task's key and the attempt, holding {@code .command.sh} (for scripts),
  * {@code .command.out}, {@code .command.err} and {@code .exitcode}. A task that succeeded is recorded
- * under {@code <work>/.cache/<key>} so that {@code --resume} can reuse it in a later run.
+ * in the run's journal ({@link RunJournal}) so that {@code --resume} can reuse it in a later run.
  */
 public final class WorkDirs implements TaskPreparer {
+    private static final Logger log = LoggerFactory.getLogger(WorkDirs.class);
+
     private final Path workRoot;
     private final String runId;
-    /** Writes exit codes and --resume records in order, on one thread of its own. */
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(
+    /** Written on the writer thread only. */
+    private final RunJournal journal;
+    private final LinkedBlockingQueue<Runnable> writes = new LinkedBlockingQueue<>();
+    /**
+     * Writes exit codes and journal records in order, on one thread of its own; the journal is written
+     * once the queue is empty, so that a burst of ends costs one write.
+     */
+    private final ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, writes,
             Thread.ofPlatform().name("sluice-work-writer").daemon().factory());
+    /** The successes of earlier runs, read at the first {@link #cached} call (on --resume only). */
+    private Map<String, RunJournal.Success> earlier;
 
     public WorkDirs(Path workRoot, String runId) {
         this.workRoot = workRoot.toAbsolutePath().normalize();
         this.runId = runId;
+        this.journal = new RunJournal(this.workRoot.resolve("runs").resolve(runId));
     }
 
     public Path root() {
@@ -49,8 +61,7 @@ public final class WorkDirs implements TaskPreparer {
 
     @Override
     public Prepared prepare(String taskId, TaskSpec spec, ProcessRuntime process, int attempt) throws IOException {
-        String hash = sha256(runId + "\n" + spec.key() + "\n" + attempt);
-        Path dir = workRoot.resolve(hash.substring(0, 2)).resolve(hash.substring(2, 32));
+        Path dir = attemptDir(runId, spec.key(), attempt);
         Files.createDirectories(dir);
         TaskFiles files = TaskFiles.in(dir);
         List<String> argv;
@@ -64,9 +75,70 @@ public final class WorkDirs implements TaskPreparer {
         return new Prepared(task(taskId, spec, process.effective(), attempt, dir, argv), files);
     }
 
+    /** The work directory of an attempt: a hash of the run, the task's key and the attempt. */
+    private Path attemptDir(String run, String key, int attempt) {
+        String hash = sha256(run + "\n" + key + "\n" + attempt);
+        return workRoot.resolve(hash.substring(0, 2)).resolve(hash.substring(2, 32));
+    }
+
+    /**
+     * The latest earlier success of this task, when what it left is still as it was: the attempt's
+     * directory (which follows from the run, the key and the attempt) has {@code .exitcode} 0 and
+     * {@code .command.out} and {@code .command.err} of the sizes recorded at the success. Anything else
+     * runs the task again, and says why at debug level.
+     */
     @Override
     public Prepared cached(String taskId, TaskSpec spec, ProcessRuntime process) {
-        Path entry = cacheEntry(spec);
+        if (earlier == null) {
+            earlier = RunJournal.successes(workRoot);
+        }
+        RunJournal.Success success = earlier.get(spec.key());
+        if (success == null) {
+            return legacyCached(taskId, spec, process);
+        }
+        Path dir = attemptDir(success.runId(), spec.key(), success.attempt());
+        TaskFiles files = TaskFiles.in(dir);
+        String problem = changedSince(files, success);
+        if (problem != null) {
+            log.debug("task {} runs again: its success in run {} (attempt {}, {}) is not reused: {}", taskId,
+                    success.runId(), success.attempt(), dir, problem);
+            return null;
+        }
+        List<String> argv = spec.script() != null ? List.of("/bin/sh", "-eu", files.script().toString()) : spec.argv();
+        return new Prepared(task(taskId, spec, process.effective(), success.attempt(), dir, argv), files);
+    }
+
+    private static String changedSince(TaskFiles files, RunJournal.Success success) {
+        try {
+            if (!Files.readString(files.exitCode(), StandardCharsets.US_ASCII).trim().equals("0")) {
+                return files.exitCode().getFileName() + " is no longer 0";
+            }
+        } catch (IOException e) {
+            return files.exitCode().getFileName() + " cannot be read (" + IoErrors.describe(e) + ")";
+        }
+        long out = sizeOf(files.stdout());
+        if (out != success.outBytes()) {
+            return files.stdout().getFileName() + " has " + out + " bytes, " + success.outBytes() + " then";
+        }
+        long err = sizeOf(files.stderr());
+        if (err != success.errBytes()) {
+            return files.stderr().getFileName() + " has " + err + " bytes, " + success.errBytes() + " then";
+        }
+        return null;
+    }
+
+    /** The size of a file, or -1 when there is none. */
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** A {@code <work>/.cache/<key>} entry, as runs before the journal recorded successes. */
+    private Prepared legacyCached(String taskId, TaskSpec spec, ProcessRuntime process) {
+        Path entry = workRoot.resolve(".cache").resolve(spec.key());
         try {
             if (!Files.isRegularFile(entry)) {
                 return null;
@@ -90,12 +162,26 @@ public final class WorkDirs implements TaskPreparer {
 
     @Override
     public void succeeded(TaskProgress task) {
-        // Off the monitor's thread: a few file operations per task would otherwise delay submissions.
-        Path entry = cacheEntry(task.spec());
-        Path workDir = task.task().workDir();
+        // Off the monitor's thread, after the .exitcode written on the same thread.
+        String key = task.spec().key();
+        TaskFiles files = TaskFiles.in(task.task().workDir());
         int attempt = task.attempt();
-        String id = task.id();
-        writer.execute(() -> writeCacheEntry(entry, workDir, attempt, id));
+        writer.execute(() -> {
+            journal.appendSuccess(key, attempt, sizeOf(files.stdout()), sizeOf(files.stderr()));
+            if (writes.isEmpty()) {
+                writeJournal();
+            }
+        });
+    }
+
+    private void writeJournal() {
+        try {
+            journal.flush();
+        } catch (IOException e) {
+            // Losing a record costs a re-run on --resume, nothing else.
+            log.warn("could not write the run's journal {}: {}; tasks that succeeded since the last write will run"
+                    + " again on --resume", journal.file(), IoErrors.describe(e));
+        }
     }
 
     @Override
@@ -107,41 +193,32 @@ public final class WorkDirs implements TaskPreparer {
         try {
             AtomicFiles.writeIfAbsent(file, exitCode + "\n", StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            org.slf4j.LoggerFactory.getLogger(WorkDirs.class).warn("could not write the exit code {} to {}: {}",
+            log.warn("could not write the exit code {} to {}: {}",
                     exitCode, file, IoErrors.describe(e));
-        }
-    }
-
-    private static void writeCacheEntry(Path entry, Path workDir, int attempt, String taskId) {
-        try {
-            Files.createDirectories(entry.getParent());
-            Path tmp = Files.createTempFile(entry.getParent(), ".entry", ".tmp");
-            Files.writeString(tmp, workDir + "\n" + attempt + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, entry, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            // Losing a cache entry costs a re-run on --resume, nothing else.
-            org.slf4j.LoggerFactory.getLogger(WorkDirs.class).warn("could not record task {} for --resume: {}",
-                    taskId, e.toString());
         }
     }
 
     /** Waits until every success has been recorded for --resume. */
     @Override
     public void close() {
+        if (writer.isShutdown()) {
+            return;
+        }
+        writer.execute(this::writeJournal);
         writer.shutdown();
         try {
             if (!writer.awaitTermination(1, TimeUnit.MINUTES)) {
-                org.slf4j.LoggerFactory.getLogger(WorkDirs.class).warn(
-                        "gave up waiting for exit codes and --resume records to be written; some tasks will run "
-                        + "again");
+                log.warn("gave up waiting for exit codes and --resume records to be written; some tasks will run"
+                        + " again");
+                return;
             }
+            journal.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            log.warn("could not write the run's journal {}: {}; some tasks will run again on --resume", journal.file(),
+                    IoErrors.describe(e));
         }
-    }
-
-    private Path cacheEntry(TaskSpec spec) {
-        return workRoot.resolve(".cache").resolve(spec.key());
     }
 
     private Task task(String taskId, TaskSpec spec, EffectiveProcess process, int attempt, Path dir,

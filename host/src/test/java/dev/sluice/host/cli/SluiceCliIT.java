@@ -97,6 +97,49 @@ class SluiceCliIT {
         assertThat(Files.readAllLines(dir.resolve("runs.log"))).hasSize(3);
     }
 
+    /**
+     * Resume reuses a success only while what it left is as it was: an emptied output or a journal line
+     * torn by a crash (or edited) runs that task again, and only that one.
+     */
+    @Test
+    void resumeRunsAgainATaskWhoseOutputChangedOrWhoseRecordIsDamaged() throws Exception {
+        Path p = write("resume-trust.yaml", """
+                processes:
+                  count:
+                    matrix: {n: [1, 2, 3]}
+                    script: echo {{ Task.Param.n }} | tee -a ../../../runs.log
+                """);
+        assertThat(SluiceProcess.run(dir, "run", p.toString(), "-q").exitCode()).isZero();
+        Path runs = dir.resolve("work").resolve("runs");
+        Path journal;
+        try (var list = Files.list(runs)) {
+            journal = list.findFirst().orElseThrow().resolve("journal");
+        }
+        List<String> records = Files.readAllLines(journal);
+        assertThat(records).hasSize(3).allSatisfy(r -> assertThat(r).contains("\tsucceeded\t"));
+        // Task n=1's output emptied; the journal's last record torn as a crash mid-write would leave it.
+        Path out = Files.list(dir.resolve("work")).filter(d -> d.getFileName().toString().length() == 2)
+                .flatMap(d -> { try { return Files.list(d); } catch (java.io.IOException e) { throw new AssertionError(e); } })
+                .map(d -> d.resolve(".command.out")).filter(f -> contentOf(f).equals("1\n")).findFirst().orElseThrow();
+        Files.writeString(out, "");
+        String torn = records.get(2).substring(0, records.get(2).length() - 3);
+        Files.writeString(journal, records.get(0) + "\n" + records.get(1) + "\n" + torn);
+
+        SluiceProcess.Result second = SluiceProcess.run(dir, "run", p.toString(), "-q", "--resume");
+
+        assertThat(second.exitCode()).as(second.all()).isZero();
+        assertThat(second.stdout()).contains("1 cached");
+        assertThat(Files.readAllLines(dir.resolve("runs.log"))).hasSize(5);
+    }
+
+    private static String contentOf(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
     @Test
     void filesGateHoldsATaskUntilItsInputIsWritten() throws Exception {
         Path data = dir.resolve("data.txt");

@@ -1,0 +1,159 @@
+package dev.sluice.host.run;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+
+/**
+ * A run's journal, {@code <work>/runs/<run id>/journal}: an append-only text file, one record per line,
+ * each line led by a checksum of the rest, so that a line torn by a crash (or edited by hand) is
+ * recognised and left out when the file is read. Records are appended by one thread, in batches
+ * (one write per batch). What a crashed host had written is on disk already; only a power loss can
+ * cost the last batch, and then those tasks run again.
+ *
+ * <p>Records today: {@code succeeded KEY ATTEMPT OUT_BYTES ERR_BYTES}, an attempt that succeeded, with
+ * the sizes its output files had then; {@code --resume} reuses it when those files are unchanged
+ * (see {@link WorkDirs#cached}). The attempt's work directory is not written down: it follows from
+ * the run id, the key and the attempt, so a record cannot point at another task's directory.
+ */
+final class RunJournal implements AutoCloseable {
+    static final String FILE_NAME = "journal";
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final Path file;
+    private final StringBuilder pending = new StringBuilder();
+    private FileChannel channel;
+
+    RunJournal(Path runDir) {
+        this.file = runDir.resolve(FILE_NAME);
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** An attempt that succeeded, with the sizes of its output files at the time. */
+    record Success(String runId, String taskKey, int attempt, long outBytes, long errBytes) {
+    }
+
+    /** Adds a record to the batch; {@link #flush} writes the batch. */
+    void appendSuccess(String taskKey, int attempt, long outBytes, long errBytes) {
+        String body = "succeeded\t" + taskKey + "\t" + attempt + "\t" + outBytes + "\t" + errBytes;
+        pending.append(checksum(body)).append('\t').append(body).append('\n');
+    }
+
+    /** Writes the records added since the last flush, creating the file on first use. */
+    void flush() throws IOException {
+        if (pending.isEmpty()) {
+            return;
+        }
+        if (channel == null) {
+            Files.createDirectories(file.getParent());
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(pending.toString().getBytes(StandardCharsets.UTF_8));
+        pending.setLength(0);
+        while (bytes.hasRemaining()) {
+            channel.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            flush();
+        } finally {
+            if (channel != null) {
+                channel.close();
+            }
+        }
+    }
+
+    /**
+     * The successes recorded by every run under {@code workRoot}, by task key; a later run's record of
+     * a key replaces an earlier one's (run ids sort by the time they started). Unreadable journals and
+     * lines are left out, so a damaged journal only means tasks run again.
+     */
+    static Map<String, Success> successes(Path workRoot) {
+        Map<String, Success> byKey = new HashMap<>();
+        List<Path> runs = new ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(workRoot.resolve("runs"))) {
+            dirs.forEach(runs::add);
+        } catch (NoSuchFileException e) {
+            return byKey;
+        } catch (IOException e) {
+            return byKey;
+        }
+        runs.sort(null);
+        for (Path run : runs) {
+            String text;
+            try {
+                text = Files.readString(run.resolve(FILE_NAME), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                continue; // no journal (a run before journals, or one that never succeeded a task)
+            }
+            String runId = run.getFileName().toString();
+            for (Success s : parse(runId, text)) {
+                byKey.put(s.taskKey(), s);
+            }
+        }
+        return byKey;
+    }
+
+    /** The well-formed success records of one journal's text; a last line without its newline is torn. */
+    static List<Success> parse(String runId, String text) {
+        List<Success> records = new ArrayList<>();
+        int start = 0;
+        while (start < text.length()) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) {
+                break; // torn: the crash came mid-line
+            }
+            Success s = parseLine(runId, text.substring(start, end));
+            if (s != null) {
+                records.add(s);
+            }
+            start = end + 1;
+        }
+        return records;
+    }
+
+    private static Success parseLine(String runId, String line) {
+        int tab = line.indexOf('\t');
+        if (tab < 0) {
+            return null;
+        }
+        String body = line.substring(tab + 1);
+        if (!line.substring(0, tab).equals(checksum(body))) {
+            return null;
+        }
+        String[] f = body.split("\t", -1);
+        if (f.length != 5 || !f[0].equals("succeeded")) {
+            return null;
+        }
+        try {
+            return new Success(runId, f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String checksum(String body) {
+        CRC32 crc = new CRC32();
+        crc.update(body.getBytes(StandardCharsets.UTF_8));
+        return HEX.toHexDigits((int) crc.getValue());
+    }
+}

@@ -1,0 +1,59 @@
+package dev.sluice.host.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The journal's lines: what is written is read back, and a torn or altered line is left out. */
+class RunJournalTest {
+    @TempDir
+    Path work;
+
+    @Test
+    void recordsWrittenInBatchesAreReadBackAndALaterRunWins() throws Exception {
+        try (RunJournal first = new RunJournal(work.resolve("runs").resolve("20261201-100000-aaaa"))) {
+            first.appendSuccess("k1", 1, 10, 0);
+            first.appendSuccess("k2", 2, 0, -1);
+            first.flush();
+            first.appendSuccess("k3", 1, 5, 5);
+        }
+        try (RunJournal second = new RunJournal(work.resolve("runs").resolve("20261202-100000-bbbb"))) {
+            second.appendSuccess("k1", 3, 11, 1);
+        }
+
+        Map<String, RunJournal.Success> read = RunJournal.successes(work);
+
+        assertThat(read).containsOnlyKeys("k1", "k2", "k3");
+        assertThat(read.get("k1")).isEqualTo(new RunJournal.Success("20261202-100000-bbbb", "k1", 3, 11, 1));
+        assertThat(read.get("k2")).isEqualTo(new RunJournal.Success("20261201-100000-aaaa", "k2", 2, 0, -1));
+        assertThat(Files.readAllLines(work.resolve("runs/20261201-100000-aaaa/journal"))).hasSize(3);
+    }
+
+    @Test
+    void aTornLastLineAndAnAlteredLineAreLeftOut() throws Exception {
+        Path run = work.resolve("runs").resolve("r");
+        try (RunJournal journal = new RunJournal(run)) {
+            journal.appendSuccess("kept", 1, 1, 1);
+            journal.appendSuccess("altered", 1, 1, 1);
+            journal.appendSuccess("torn", 1, 1, 1);
+        }
+        List<String> lines = Files.readAllLines(run.resolve("journal"));
+        String text = lines.get(0) + "\n" + lines.get(1).replace("\t1\t1\t1", "\t2\t1\t1") + "\n"
+                + lines.get(2).substring(0, lines.get(2).length() - 1);
+
+        assertThat(RunJournal.parse("r", text)).containsExactly(new RunJournal.Success("r", "kept", 1, 1, 1));
+        assertThat(RunJournal.parse("r", text + "1\n")).extracting(RunJournal.Success::taskKey)
+                .containsExactly("kept", "torn");
+        assertThat(RunJournal.parse("r", "garbage\nno tabs at all\n\n")).isEmpty();
+    }
+
+    @Test
+    void aWorkDirectoryWithoutRunsHasNoSuccesses() {
+        assertThat(RunJournal.successes(work.resolve("nowhere"))).isEmpty();
+    }
+}
