@@ -70,13 +70,15 @@ public final class LocalExecutor implements TaskExecutor {
     static final Duration READ_MEMORY_AFTER = Duration.ofSeconds(1);
 
     /**
-     * Every task launched in this run, ended ones included, so that later polls (and kills) still find
-     * them; a task it never launched will never be seen here, so it is reported failed.
+     * The tasks launched in this run whose end the host has not been told yet: an end is dropped once a
+     * poll has reported it, so a run of many tasks holds only those in flight (issue 14). A task not
+     * here will never be seen, so it is reported failed.
      */
     private final StatusTable<LocalTask> tasks = new StatusTable<>(StatusTable.Unknown.failed(submitted ->
             "the local executor has no process for task " + submitted.taskId() + " attempt " + submitted.attempt()
-                    + " (pid " + submitted.nativeId() + "): it was not launched by this executor in this run"),
-            StatusTable.Reporting.EVERY_POLL, StatusTable.Ends.KEPT);
+                    + " (pid " + submitted.nativeId() + "): it was not launched by this executor in this run, or"
+                    + " its end was reported already"),
+            StatusTable.Reporting.EVERY_POLL, StatusTable.Ends.FORGOTTEN_ONCE_REPORTED);
     /** Tasks whose group leader is running, by pid, to spot a pid reused before a group is signalled. */
     private final Map<Long, LocalTask> runningByPid = new ConcurrentHashMap<>();
 
