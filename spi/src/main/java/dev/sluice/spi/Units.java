@@ -98,7 +98,8 @@ public final class Units {
             return ms + "ms";
         }
         if (ms < 60_000) {
-            return (ms % 1_000 == 0) ? (ms / 1_000) + "s" : String.format(Locale.ROOT, "%.1fs", ms / 1000.0);
+            // One decimal, rounded half up, as "%.1f" would, without a Formatter: traces call this per task.
+            return (ms % 1_000 == 0) ? (ms / 1_000) + "s" : oneDecimal((ms + 50) / 100) + "s";
         }
         StringBuilder sb = new StringBuilder();
         long days = ms / 86_400_000;
@@ -123,6 +124,23 @@ public final class Units {
     /** Prints a size with a binary unit, e.g. {@code 512 MB}, {@code 1.5 GB}. */
     public static String formatSize(long bytes) {
         String[] units = {"B", "KB", "MB", "GB", "TB"};
+        if (bytes < 0 || bytes > Long.MAX_VALUE / 20) {
+            return formatSizeWithDoubles(bytes, units);
+        }
+        // Exact integer arithmetic (a traced figure per task): the same text as "%.1f" of bytes / 1024^i.
+        long divisor = 1;
+        int i = 0;
+        while (bytes >= divisor * 1024 && i < units.length - 1) {
+            divisor *= 1024;
+            i++;
+        }
+        if (bytes % divisor == 0) {
+            return bytes / divisor + " " + units[i];
+        }
+        return oneDecimal((bytes * 10 + divisor / 2) / divisor) + " " + units[i];
+    }
+
+    private static String formatSizeWithDoubles(long bytes, String[] units) {
         double value = bytes;
         int i = 0;
         while (value >= 1024 && i < units.length - 1) {
@@ -133,6 +151,11 @@ public final class Units {
             return String.format(Locale.ROOT, "%d %s", (long) value, units[i]);
         }
         return String.format(Locale.ROOT, "%.1f %s", value, units[i]);
+    }
+
+    /** {@code tenths} / 10 with one decimal, e.g. 13 as "1.3". */
+    private static String oneDecimal(long tenths) {
+        return tenths / 10 + "." + tenths % 10;
     }
 
     private static String badDuration(String text) {

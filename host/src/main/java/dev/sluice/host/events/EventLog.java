@@ -26,8 +26,9 @@ import java.util.Set;
 
 /**
  * The event log: one JSON object per line for everything that happens to the run and its tasks, each
- * with its time, the run id and the event's name, written and flushed as it happens so that a crash
- * keeps what was written. The events and their fields are listed in
+ * with its time, the run id and the event's name. Lines are buffered and flushed at the end of each
+ * turn of the monitor's loop ({@link #tick}, milliseconds apart), so a crash loses at most the events
+ * of the turn under way, and a turn's events cost one write however many there are. The events and their fields are listed in
  * {@code docs/user-guide/progress-and-trace.md}.
  */
 public final class EventLog implements RunListener, AutoCloseable {
@@ -221,6 +222,17 @@ public final class EventLog implements RunListener, AutoCloseable {
         e.put("counts", counts);
         e.put("wall_time_ms", (time.nanoTime() - startedNanos) / 1_000_000);
         write(e);
+        tick();
+    }
+
+    /** Writes the turn's events. */
+    @Override
+    public void tick() {
+        try {
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the event log " + file, e);
+        }
     }
 
     @Override
@@ -263,7 +275,6 @@ public final class EventLog implements RunListener, AutoCloseable {
         try {
             out.write(Redaction.redact(JSON.writeValueAsString(event)));
             out.newLine();
-            out.flush();
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write event " + event.get("event") + " as JSON", e);
         } catch (IOException e) {

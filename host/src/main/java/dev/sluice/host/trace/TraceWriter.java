@@ -19,7 +19,8 @@ import java.util.function.Function;
 
 /**
  * The trace: a tab-separated file with a header row and one row per finished task attempt, written
- * and flushed as each attempt ends so that a crash keeps what was done. Column names follow
+ * as each attempt ends and flushed at the end of each turn of the monitor's loop ({@link #tick}), so
+ * a crash loses at most the rows of the turn under way. Column names follow
  * Nextflow's where they mean the same.
  */
 public final class TraceWriter implements RunListener, AutoCloseable {
@@ -127,10 +128,24 @@ public final class TraceWriter implements RunListener, AutoCloseable {
         try {
             out.write(line.toString());
             out.newLine();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the trace " + file, e);
+        }
+    }
+
+    /** Writes the turn's rows. */
+    @Override
+    public void tick() {
+        try {
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the trace " + file, e);
         }
+    }
+
+    @Override
+    public void runFinished(List<TaskProgress> tasks) {
+        tick();
     }
 
     @Override
