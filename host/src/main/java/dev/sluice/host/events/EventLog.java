@@ -1,6 +1,7 @@
 package dev.sluice.host.events;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
@@ -42,6 +43,11 @@ public final class EventLog implements RunListener, AutoCloseable {
     private final String pipeline;
     private final TimeSource time;
     private final BufferedWriter out;
+    /** Writes each event straight into {@link #out}, with no string or tree in between. */
+    private final JsonGenerator json;
+    /** The last time written and its text: the events of one millisecond share it. */
+    private long lastMillis = Long.MIN_VALUE;
+    private String lastTime;
     /** The outcome attemptFinished logged for a task's latest attempt, so its state change does not log it twice. */
     private final Map<TaskProgress, TaskState> attemptLogged = new HashMap<>();
     /**
@@ -63,6 +69,9 @@ public final class EventLog implements RunListener, AutoCloseable {
             Files.createDirectories(file.getParent());
         }
         this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+        this.json = JSON.getFactory().createGenerator(out);
+        // One object per line: no separator of Jackson's between them.
+        json.setRootValueSeparator(null);
     }
 
     public Path file() {
@@ -229,7 +238,7 @@ public final class EventLog implements RunListener, AutoCloseable {
     @Override
     public void tick() {
         try {
-            out.flush();
+            json.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the event log " + file, e);
         }
@@ -237,6 +246,7 @@ public final class EventLog implements RunListener, AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        json.close();
         out.close();
     }
 
@@ -244,10 +254,19 @@ public final class EventLog implements RunListener, AutoCloseable {
         return event(name, task, time.now());
     }
 
+    private String time(Instant at) {
+        long millis = at.toEpochMilli();
+        if (millis != lastMillis) {
+            lastMillis = millis;
+            lastTime = TIME.format(at);
+        }
+        return lastTime;
+    }
+
     /** The fields every event has; a task's when it is about one. */
     private Map<String, Object> event(String name, TaskProgress task, Instant at) {
         Map<String, Object> e = new LinkedHashMap<>();
-        e.put("time", TIME.format(at));
+        e.put("time", time(at));
         e.put("run", runId);
         e.put("event", name);
         if (task != null) {
@@ -270,11 +289,24 @@ public final class EventLog implements RunListener, AutoCloseable {
     }
 
     private void write(Map<String, Object> event) {
-        event.values().removeIf(v -> v == null);
-        // Secret values never reach the file: the whole line is masked, whatever field holds them.
+        // Secret values never reach the file: every value is masked, whatever field holds it.
         try {
-            out.write(Redaction.redact(JSON.writeValueAsString(event)));
-            out.newLine();
+            json.writeStartObject();
+            for (Map.Entry<String, Object> field : event.entrySet()) {
+                Object value = field.getValue();
+                if (value == null) {
+                    continue;
+                }
+                json.writeFieldName(field.getKey());
+                switch (value) {
+                    case String text -> json.writeString(Redaction.redact(text));
+                    case Integer n -> json.writeNumber(n);
+                    case Long n -> json.writeNumber(n);
+                    default -> json.writeRawValue(Redaction.redact(JSON.writeValueAsString(value)));
+                }
+            }
+            json.writeEndObject();
+            json.writeRaw('\n');
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write event " + event.get("event") + " as JSON", e);
         } catch (IOException e) {
