@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.function.Function;
 
@@ -29,7 +28,7 @@ public final class TraceWriter implements RunListener, AutoCloseable {
     private record Column(String name, Function<Row, Object> value) {
     }
 
-    private record Row(TaskProgress task, TaskState outcome) {
+    private record Row(TraceWriter trace, TaskProgress task, TaskState outcome) {
     }
 
     private static final List<Column> COLUMNS = List.of(
@@ -42,9 +41,9 @@ public final class TraceWriter implements RunListener, AutoCloseable {
             new Column("status", r -> r.outcome().name()),
             new Column("exit", r -> r.task().exitCode()),
             new Column("attempt", r -> r.task().attempt()),
-            new Column("submit", r -> time(r.task().submittedAt())),
-            new Column("start", r -> time(r.task().startedAt())),
-            new Column("complete", r -> time(r.task().completedAt())),
+            new Column("submit", r -> r.trace().time(r.task().submittedAt())),
+            new Column("start", r -> r.trace().time(r.task().startedAt())),
+            new Column("complete", r -> r.trace().time(r.task().completedAt())),
             new Column("gate_wait", r -> duration(r.task().gateWait())),
             new Column("queue_wait", r -> duration(r.task().queueWait())),
             new Column("duration", r -> duration(r.task().duration())),
@@ -59,6 +58,9 @@ public final class TraceWriter implements RunListener, AutoCloseable {
 
     private final Path file;
     private final BufferedWriter out;
+    /** The epoch second last written and its text without the zone, for {@link #time}. */
+    private long cachedSecond = Long.MIN_VALUE;
+    private String cachedPrefix;
     private final List<Column> columns;
 
     /** A trace with every column. */
@@ -116,7 +118,7 @@ public final class TraceWriter implements RunListener, AutoCloseable {
 
     @Override
     public void attemptFinished(TaskProgress task, TaskState outcome) {
-        Row row = new Row(task, outcome);
+        Row row = new Row(this, task, outcome);
         StringBuilder line = new StringBuilder();
         for (int i = 0; i < columns.size(); i++) {
             if (i > 0) {
@@ -153,18 +155,43 @@ public final class TraceWriter implements RunListener, AutoCloseable {
         out.close();
     }
 
+    /** "ab/cdef12" of ".../ab/cdef1234...": the last two names of the work directory, the second cut to 6. */
     private static String hash(TaskProgress task) {
-        if (task.task() == null) {
-            return null;
-        }
-        Path dir = task.task().workDir();
-        Path parent = dir.getParent();
-        String leaf = dir.getFileName().toString();
-        return (parent == null ? "" : parent.getFileName() + "/") + leaf.substring(0, Math.min(6, leaf.length()));
+        return task.task() == null ? null : hashOf(task.task().workDir().toString());
     }
 
-    private static String time(Instant t) {
-        return t == null ? null : t.truncatedTo(ChronoUnit.MILLIS).toString();
+    /** On the text, not through Path: this runs for every row. */
+    static String hashOf(String dir) {
+        int end = dir.length();
+        while (end > 1 && dir.charAt(end - 1) == '/') {
+            end--;
+        }
+        int leafStart = dir.lastIndexOf('/', end - 1) + 1;
+        String leaf = dir.substring(leafStart, Math.min(end, leafStart + 6));
+        if (leafStart <= 1) {
+            return leaf;
+        }
+        int parentStart = dir.lastIndexOf('/', leafStart - 2) + 1;
+        return dir.substring(parentStart, leafStart) + leaf;
+    }
+
+    /** Instant.toString() of the time cut to milliseconds, the second's text made once per second. */
+    String time(Instant t) {
+        if (t == null) {
+            return null;
+        }
+        long second = t.getEpochSecond();
+        if (second != cachedSecond) {
+            cachedSecond = second;
+            String whole = Instant.ofEpochSecond(second).toString(); // "...:05Z"
+            cachedPrefix = whole.substring(0, whole.length() - 1);
+        }
+        int millis = t.getNano() / 1_000_000;
+        if (millis == 0) {
+            return cachedPrefix + "Z";
+        }
+        return cachedPrefix + "." + (char) ('0' + millis / 100) + (char) ('0' + millis / 10 % 10)
+                + (char) ('0' + millis % 10) + "Z";
     }
 
     private static String duration(Duration d) {
