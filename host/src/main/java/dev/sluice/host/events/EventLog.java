@@ -11,6 +11,7 @@ import dev.sluice.spi.TimeSource;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,9 +28,10 @@ import java.util.Set;
 
 /**
  * The event log: one JSON object per line for everything that happens to the run and its tasks, each
- * with its time, the run id and the event's name. Lines are buffered and flushed at the end of each
- * turn of the monitor's loop ({@link #tick}, milliseconds apart), so a crash loses at most the events
- * of the turn under way, and a turn's events cost one write however many there are. The events and their fields are listed in
+ * with its time, the run id and the event's name. Lines are kept in memory and written whole at the
+ * end of each turn of the monitor's loop ({@link #tick}, milliseconds apart; sooner past 64 KB), so a
+ * reader never sees half a line, a crash loses at most the events of the turn under way, and a turn's
+ * events cost one write however many there are. The events and their fields are listed in
  * {@code docs/user-guide/progress-and-trace.md}.
  */
 public final class EventLog implements RunListener, AutoCloseable {
@@ -43,7 +45,9 @@ public final class EventLog implements RunListener, AutoCloseable {
     private final String pipeline;
     private final TimeSource time;
     private final BufferedWriter out;
-    /** Writes each event straight into {@link #out}, with no string or tree in between. */
+    /** Whole lines not yet written to {@link #out}. */
+    private final StringBuilder lines = new StringBuilder();
+    /** Writes each event into {@link #lines}, with no string or tree in between. */
     private final JsonGenerator json;
     /** The last time written and its text: the events of one millisecond share it. */
     private long lastMillis = Long.MIN_VALUE;
@@ -69,7 +73,20 @@ public final class EventLog implements RunListener, AutoCloseable {
             Files.createDirectories(file.getParent());
         }
         this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-        this.json = JSON.getFactory().createGenerator(out);
+        this.json = JSON.getFactory().createGenerator(new Writer() {
+            @Override
+            public void write(char[] chars, int offset, int length) {
+                lines.append(chars, offset, length);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        });
         // One object per line: no separator of Jackson's between them.
         json.setRootValueSeparator(null);
     }
@@ -239,6 +256,9 @@ public final class EventLog implements RunListener, AutoCloseable {
     public void tick() {
         try {
             json.flush();
+            out.append(lines);
+            lines.setLength(0);
+            out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the event log " + file, e);
         }
@@ -246,6 +266,7 @@ public final class EventLog implements RunListener, AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        tick();
         json.close();
         out.close();
     }
@@ -288,6 +309,34 @@ public final class EventLog implements RunListener, AutoCloseable {
         return e;
     }
 
+    /** Strings (map keys aside) are masked one by one, before JSON escapes them. */
+    private void writeValue(Object value) throws IOException {
+        switch (value) {
+            case null -> json.writeNull();
+            case String text -> json.writeString(Redaction.redact(text));
+            case Integer n -> json.writeNumber(n);
+            case Long n -> json.writeNumber(n);
+            case Number n -> json.writeNumber(n.toString());
+            case Boolean b -> json.writeBoolean(b);
+            case Map<?, ?> map -> {
+                json.writeStartObject();
+                for (Map.Entry<?, ?> e : map.entrySet()) {
+                    json.writeFieldName(String.valueOf(e.getKey()));
+                    writeValue(e.getValue());
+                }
+                json.writeEndObject();
+            }
+            case Iterable<?> items -> {
+                json.writeStartArray();
+                for (Object item : items) {
+                    writeValue(item);
+                }
+                json.writeEndArray();
+            }
+            default -> json.writeString(Redaction.redact(value.toString()));
+        }
+    }
+
     private void write(Map<String, Object> event) {
         // Secret values never reach the file: every value is masked, whatever field holds it.
         try {
@@ -298,15 +347,14 @@ public final class EventLog implements RunListener, AutoCloseable {
                     continue;
                 }
                 json.writeFieldName(field.getKey());
-                switch (value) {
-                    case String text -> json.writeString(Redaction.redact(text));
-                    case Integer n -> json.writeNumber(n);
-                    case Long n -> json.writeNumber(n);
-                    default -> json.writeRawValue(Redaction.redact(JSON.writeValueAsString(value)));
-                }
+                writeValue(value);
             }
             json.writeEndObject();
             json.writeRaw('\n');
+            json.flush(); // into lines: the line is whole
+            if (lines.length() > 64 * 1024) {
+                tick();
+            }
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write event " + event.get("event") + " as JSON", e);
         } catch (IOException e) {

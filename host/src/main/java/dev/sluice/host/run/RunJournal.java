@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -83,12 +84,12 @@ final class RunJournal implements AutoCloseable {
     }
 
     /**
-     * The successes recorded by every run under {@code workRoot}, by task key; a later run's record of
-     * a key replaces an earlier one's (run ids sort by the time they started). Unreadable journals and
-     * lines are left out, so a damaged journal only means tasks run again.
+     * The successes recorded by every run under {@code workRoot}, by task key, the latest first (run ids
+     * sort by the time they started). Unreadable journals and lines are left out, so a damaged journal
+     * only means tasks run again.
      */
-    static Map<String, Success> successes(Path workRoot) {
-        Map<String, Success> byKey = new HashMap<>();
+    static Map<String, List<Success>> successes(Path workRoot) {
+        Map<String, List<Success>> byKey = new HashMap<>();
         List<Path> runs = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(workRoot.resolve("runs"))) {
             dirs.forEach(runs::add);
@@ -97,17 +98,19 @@ final class RunJournal implements AutoCloseable {
         } catch (IOException e) {
             return byKey;
         }
-        runs.sort(null);
+        runs.sort(Comparator.reverseOrder());
         for (Path run : runs) {
             String text;
             try {
-                text = Files.readString(run.resolve(FILE_NAME), StandardCharsets.UTF_8);
+                // A byte that is not UTF-8 spoils its line (whose checksum then fails), not the file.
+                text = new String(Files.readAllBytes(run.resolve(FILE_NAME)), StandardCharsets.UTF_8);
             } catch (IOException e) {
                 continue; // no journal (a run before journals, or one that never succeeded a task)
             }
             String runId = run.getFileName().toString();
-            for (Success s : parse(runId, text)) {
-                byKey.put(s.taskKey(), s);
+            List<Success> records = parse(runId, text);
+            for (int i = records.size() - 1; i >= 0; i--) {
+                byKey.computeIfAbsent(records.get(i).taskKey(), k -> new ArrayList<>()).add(records.get(i));
             }
         }
         return byKey;

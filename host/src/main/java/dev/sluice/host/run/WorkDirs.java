@@ -42,12 +42,19 @@ public final class WorkDirs implements TaskPreparer {
     private final LinkedBlockingQueue<Runnable> writes = new LinkedBlockingQueue<>();
     /**
      * Writes exit codes and journal records in order, on one thread of its own; the journal is written
-     * once the queue is empty, so that a burst of ends costs one write.
+     * whenever the queue has emptied, so that a burst of ends costs one write.
      */
     private final ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, writes,
-            Thread.ofPlatform().name("sluice-work-writer").daemon().factory());
-    /** The successes of earlier runs, read at the first {@link #cached} call (on --resume only). */
-    private Map<String, RunJournal.Success> earlier;
+            Thread.ofPlatform().name("sluice-work-writer").daemon().factory()) {
+        @Override
+        protected void afterExecute(Runnable done, Throwable failure) {
+            if (writes.isEmpty()) {
+                writeJournal();
+            }
+        }
+    };
+    /** The successes of earlier runs, newest first per key, read at the first {@link #cached} call. */
+    private Map<String, List<RunJournal.Success>> earlier;
 
     public WorkDirs(Path workRoot, String runId) {
         this.workRoot = workRoot.toAbsolutePath().normalize();
@@ -92,20 +99,23 @@ public final class WorkDirs implements TaskPreparer {
         if (earlier == null) {
             earlier = RunJournal.successes(workRoot);
         }
-        RunJournal.Success success = earlier.get(spec.key());
-        if (success == null) {
+        List<RunJournal.Success> successes = earlier.get(spec.key());
+        if (successes == null) {
             return legacyCached(taskId, spec, process);
         }
-        Path dir = attemptDir(success.runId(), spec.key(), success.attempt());
-        TaskFiles files = TaskFiles.in(dir);
-        String problem = changedSince(files, success);
-        if (problem != null) {
-            log.debug("task {} runs again: its success in run {} (attempt {}, {}) is not reused: {}", taskId,
-                    success.runId(), success.attempt(), dir, problem);
-            return null;
+        for (RunJournal.Success success : successes) {
+            Path dir = attemptDir(success.runId(), spec.key(), success.attempt());
+            TaskFiles files = TaskFiles.in(dir);
+            String problem = changedSince(files, success);
+            if (problem == null) {
+                List<String> argv = spec.script() != null
+                        ? List.of("/bin/sh", "-eu", files.script().toString()) : spec.argv();
+                return new Prepared(task(taskId, spec, process.effective(), success.attempt(), dir, argv), files);
+            }
+            log.debug("task {}: its success in run {} (attempt {}, {}) is not reused: {}", taskId, success.runId(),
+                    success.attempt(), dir, problem);
         }
-        List<String> argv = spec.script() != null ? List.of("/bin/sh", "-eu", files.script().toString()) : spec.argv();
-        return new Prepared(task(taskId, spec, process.effective(), success.attempt(), dir, argv), files);
+        return null;
     }
 
     private static String changedSince(TaskFiles files, RunJournal.Success success) {
@@ -166,12 +176,7 @@ public final class WorkDirs implements TaskPreparer {
         String key = task.spec().key();
         TaskFiles files = TaskFiles.in(task.task().workDir());
         int attempt = task.attempt();
-        writer.execute(() -> {
-            journal.appendSuccess(key, attempt, sizeOf(files.stdout()), sizeOf(files.stderr()));
-            if (writes.isEmpty()) {
-                writeJournal();
-            }
-        });
+        writer.execute(() -> journal.appendSuccess(key, attempt, sizeOf(files.stdout()), sizeOf(files.stderr())));
     }
 
     private void writeJournal() {
@@ -204,7 +209,6 @@ public final class WorkDirs implements TaskPreparer {
         if (writer.isShutdown()) {
             return;
         }
-        writer.execute(this::writeJournal);
         writer.shutdown();
         try {
             if (!writer.awaitTermination(1, TimeUnit.MINUTES)) {

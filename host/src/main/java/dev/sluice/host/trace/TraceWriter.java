@@ -17,9 +17,10 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The trace: a tab-separated file with a header row and one row per finished task attempt, written
- * as each attempt ends and flushed at the end of each turn of the monitor's loop ({@link #tick}), so
- * a crash loses at most the rows of the turn under way. Column names follow
+ * The trace: a tab-separated file with a header row and one row per finished task attempt. Rows are
+ * kept in memory and written whole at the end of each turn of the monitor's loop ({@link #tick};
+ * sooner past 64 KB), so a reader never sees half a row and a crash loses at most the rows of the
+ * turn under way. Column names follow
  * Nextflow's where they mean the same.
  */
 public final class TraceWriter implements RunListener, AutoCloseable {
@@ -58,6 +59,8 @@ public final class TraceWriter implements RunListener, AutoCloseable {
 
     private final Path file;
     private final BufferedWriter out;
+    /** Whole rows not yet written to {@link #out}. */
+    private final StringBuilder rows = new StringBuilder();
     /** The epoch second last written and its text without the zone, for {@link #time}. */
     private long cachedSecond = Long.MIN_VALUE;
     private String cachedPrefix;
@@ -127,11 +130,9 @@ public final class TraceWriter implements RunListener, AutoCloseable {
             Object v = columns.get(i).value().apply(row);
             line.append(v == null ? "-" : clean(Redaction.redact(v.toString())));
         }
-        try {
-            out.write(line.toString());
-            out.newLine();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the trace " + file, e);
+        rows.append(line).append('\n');
+        if (rows.length() > 64 * 1024) {
+            tick();
         }
     }
 
@@ -139,6 +140,8 @@ public final class TraceWriter implements RunListener, AutoCloseable {
     @Override
     public void tick() {
         try {
+            out.append(rows);
+            rows.setLength(0);
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the trace " + file, e);
@@ -152,6 +155,7 @@ public final class TraceWriter implements RunListener, AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        tick();
         out.close();
     }
 

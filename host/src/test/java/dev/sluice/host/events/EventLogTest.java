@@ -40,7 +40,7 @@ class EventLogTest {
         file = dir.resolve("runs/test-run/events.jsonl");
     }
 
-    /** Runs the pipeline and reads the log back while it is still open: each event is flushed as it is written. */
+    /** Runs the pipeline and reads the log back while it is still open: the run ends with its events written. */
     private RunResult run(String yaml, List<TaskReadinessGate> gates) throws Exception {
         RunResult result;
         try (EventLog log = new EventLog(file, LocalRuns.RUN_ID, "p", TimeSource.system())) {

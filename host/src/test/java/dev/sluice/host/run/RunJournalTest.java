@@ -26,11 +26,12 @@ class RunJournalTest {
             second.appendSuccess("k1", 3, 11, 1);
         }
 
-        Map<String, RunJournal.Success> read = RunJournal.successes(work);
+        Map<String, List<RunJournal.Success>> read = RunJournal.successes(work);
 
         assertThat(read).containsOnlyKeys("k1", "k2", "k3");
-        assertThat(read.get("k1")).isEqualTo(new RunJournal.Success("20261202-100000-bbbb", "k1", 3, 11, 1));
-        assertThat(read.get("k2")).isEqualTo(new RunJournal.Success("20261201-100000-aaaa", "k2", 2, 0, -1));
+        assertThat(read.get("k1")).containsExactly(new RunJournal.Success("20261202-100000-bbbb", "k1", 3, 11, 1),
+                new RunJournal.Success("20261201-100000-aaaa", "k1", 1, 10, 0));
+        assertThat(read.get("k2")).containsExactly(new RunJournal.Success("20261201-100000-aaaa", "k2", 2, 0, -1));
         assertThat(Files.readAllLines(work.resolve("runs/20261201-100000-aaaa/journal"))).hasSize(3);
     }
 
@@ -50,6 +51,22 @@ class RunJournalTest {
         assertThat(RunJournal.parse("r", text + "1\n")).extracting(RunJournal.Success::taskKey)
                 .containsExactly("kept", "torn");
         assertThat(RunJournal.parse("r", "garbage\nno tabs at all\n\n")).isEmpty();
+    }
+
+    @Test
+    void aByteThatIsNotUtf8SpoilsOnlyItsLine() throws Exception {
+        Path run = work.resolve("runs").resolve("r");
+        try (RunJournal journal = new RunJournal(run)) {
+            journal.appendSuccess("first", 1, 1, 1);
+        }
+        byte[] good = Files.readAllBytes(run.resolve("journal"));
+        byte[] bad = "00000000\tsucceeded\t\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] both = new byte[bad.length + good.length];
+        System.arraycopy(bad, 0, both, 0, bad.length);
+        System.arraycopy(good, 0, both, bad.length, good.length);
+        Files.write(run.resolve("journal"), both);
+
+        assertThat(RunJournal.successes(work)).containsOnlyKeys("first");
     }
 
     @Test

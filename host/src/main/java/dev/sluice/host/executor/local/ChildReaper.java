@@ -136,6 +136,11 @@ final class ChildReaper implements AutoCloseable {
                 }
             }
         } finally {
+            // Children still watched are given up on (the executor has closed): their pidfds go too.
+            for (Watch watch : watched.values()) {
+                libc.close(watch.pidfd());
+            }
+            watched.clear();
             libc.close(epoll);
             libc.close(wake);
         }

@@ -40,6 +40,7 @@ final class Libc {
     static final int ENOENT = 2;
     static final int ESRCH = 3;
     static final int EINTR = 4;
+    static final int ENOEXEC = 8;
     static final int EAGAIN = 11;
     /** The same number on x86-64 and AArch64: system calls from 424 on share one table. */
     private static final long SYS_PIDFD_OPEN = 434;

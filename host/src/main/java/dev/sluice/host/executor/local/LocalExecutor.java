@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -193,7 +194,8 @@ public final class LocalExecutor implements TaskExecutor {
         } catch (IOException e) {
             throw new TaskException("task " + taskName + ": could not start " + command.argv().getFirst()
                     + " in " + command.workDir() + " (output to " + files.stdout() + "): " + e.getMessage()
-                    + "; check that the work directory exists and is writable", e);
+                    + "; check that the work directory exists and is writable and that the program can run on"
+                    + " this machine", e);
         }
         Instant startedAt = ctx.time().now();
         SubmittedTask submitted = new SubmittedTask(launch.task().id(), launch.task().attempt(),
@@ -209,13 +211,14 @@ public final class LocalExecutor implements TaskExecutor {
 
     /**
      * Finds the program (a bare name once per PATH, then from memory) and starts it; when a remembered
-     * program is gone, looks again once.
+     * program is gone, looks again once. Only a PATH of absolute directories is remembered: an empty or
+     * relative entry means a directory of each task's own.
      */
     private Spawner.Child spawn(LaunchCommand command, TaskFiles files, Map<String, String> environment,
             String taskName) throws TaskException, IOException {
         String program = command.argv().getFirst();
-        boolean bare = !program.isEmpty() && program.indexOf('/') < 0;
         ProgramLocator.Lookup lookup = lookup(program, command.environment(), command.workDir());
+        boolean bare = !program.isEmpty() && program.indexOf('/') < 0 && absoluteEntriesOnly(lookup.path());
         ProgramKey key = bare ? new ProgramKey(program, lookup.path()) : null;
         Path remembered = bare ? programs.get(key) : null;
         Path file = remembered != null ? remembered : find(lookup, taskName);
@@ -234,6 +237,15 @@ public final class LocalExecutor implements TaskExecutor {
             return spawner.spawn(new Spawner.Request(find(lookup, taskName), command.argv(), environment,
                     command.workDir(), files.stdout(), files.stderr()));
         }
+    }
+
+    private static boolean absoluteEntriesOnly(String path) {
+        for (String entry : path.split(":", -1)) {
+            if (!entry.startsWith("/")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Path find(ProgramLocator.Lookup lookup, String taskName) throws TaskException {
@@ -279,7 +291,9 @@ public final class LocalExecutor implements TaskExecutor {
                 }
             }
             Instant now = context.time().now();
-            tasks.record(task.submitted(), failure == null ? task.end(exit, now) : task.lost(failure, now));
+            Throwable cause = failure instanceof CompletionException wrapped && wrapped.getCause() != null
+                    ? wrapped.getCause() : failure;
+            tasks.record(task.submitted(), failure == null ? task.end(exit, now) : task.lost(cause, now));
             runningByPid.remove(task.processGroup(), task);
         } finally {
             context.statusChanged();
@@ -320,12 +334,13 @@ public final class LocalExecutor implements TaskExecutor {
     }
 
     /**
-     * Sends SIGTERM to each task's process group, in one {@code kill} run for the batch, and returns:
+     * Sends SIGTERM to each task's process group (with {@code kill(2)}, or one {@code kill} program run for
+     * the batch when launching through the JDK), and returns:
      * the host forces a task still running when {@code gracePeriod} has passed. A task whose leader
      * ends before that has what is left of its group killed at once (see {@link #onLeaderExit}). Tasks
      * that have ended, or that this executor does not know, are left alone.
      *
-     * @throws ExecutorException when the {@code kill} program cannot be run
+     * @throws ExecutorException when a group cannot be signalled
      */
     @Override
     public void terminate(Collection<SubmittedTask> batch, Duration gracePeriod) throws ExecutorException {
@@ -343,10 +358,10 @@ public final class LocalExecutor implements TaskExecutor {
     }
 
     /**
-     * Sends SIGKILL to each task's process group, in one {@code kill} run for the batch. Tasks that have
+     * Sends SIGKILL to each task's process group, as {@link #terminate} sends SIGTERM. Tasks that have
      * ended, or that this executor does not know, are left alone.
      *
-     * @throws ExecutorException when the {@code kill} program cannot be run
+     * @throws ExecutorException when a group cannot be signalled
      */
     @Override
     public void force(Collection<SubmittedTask> batch) throws ExecutorException {

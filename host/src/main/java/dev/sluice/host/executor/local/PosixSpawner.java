@@ -6,9 +6,12 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Starts each task with one {@code posix_spawn}: the C library clones the JVM without copying it
@@ -25,6 +28,9 @@ final class PosixSpawner implements Spawner {
     /** The attributes every launch shares; {@code posix_spawn} only reads them. */
     private final Arena shared;
     private final MemorySegment attributes;
+    /** Launches hold it shared, {@link #close} exclusively: nothing is freed under a launch under way. */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
 
     private PosixSpawner(Libc libc, ChildReaper reaper, Arena shared, MemorySegment attributes) {
         this.libc = libc;
@@ -59,6 +65,50 @@ final class PosixSpawner implements Spawner {
 
     @Override
     public Child spawn(Request request) throws IOException {
+        for (String text : request.argv()) {
+            refuseNul(text, "an argument");
+        }
+        for (Map.Entry<String, String> e : request.environment().entrySet()) {
+            refuseNul(e.getKey() + e.getValue(), "the environment variable " + e.getKey().replace('\0', ' '));
+        }
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new IOException("the local executor is closed");
+            }
+            try {
+                return spawn(request, request.program(), request.argv());
+            } catch (NotExecutable e) {
+                // As execvp does: a file the kernel cannot run (a script without "#!") is run by /bin/sh.
+                List<String> argv = new ArrayList<>(request.argv().size() + 1);
+                argv.add("/bin/sh");
+                argv.add(request.program().toString());
+                argv.addAll(request.argv().subList(1, request.argv().size()));
+                try {
+                    return spawn(request, Path.of("/bin/sh"), argv);
+                } catch (NotExecutable again) {
+                    throw new IOException(again.getMessage());
+                }
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** ENOEXEC from the exec. */
+    private static final class NotExecutable extends IOException {
+        NotExecutable(String message) {
+            super(message);
+        }
+    }
+
+    private static void refuseNul(String text, String what) throws IOException {
+        if (text.indexOf('\0') >= 0) {
+            throw new IOException(what + " holds a NUL character, which no program can receive");
+        }
+    }
+
+    private Child spawn(Request request, Path program, List<String> argvList) throws IOException {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment actions = call.allocate(Libc.FILE_ACTIONS_BYTES, 16);
             check(libc, libc.actionsInit(actions), "posix_spawn_file_actions_init");
@@ -75,8 +125,11 @@ final class PosixSpawner implements Spawner {
                 // The JVM's own descriptors are not all close-on-exec; a task must not hold any of them.
                 check(libc, libc.actionsAddCloseFrom(actions, 3), "posix_spawn_file_actions_addclosefrom_np");
                 MemorySegment pid = call.allocate(JAVA_INT);
-                int error = libc.posixSpawn(pid, call.allocateFrom(request.program().toString()), actions,
-                        attributes, strings(call, request.argv()), environment(call, request.environment()));
+                int error = libc.posixSpawn(pid, call.allocateFrom(program.toString()), actions,
+                        attributes, strings(call, argvList), environment(call, request.environment()));
+                if (error == Libc.ENOEXEC) {
+                    throw new NotExecutable(libc.strerror(error));
+                }
                 if (error != 0) {
                     throw new IOException(libc.strerror(error));
                 }
@@ -112,6 +165,10 @@ final class PosixSpawner implements Spawner {
             MemorySegment errno = libc.newErrnoState(call);
             IOException failure = null;
             for (long group : processGroups) {
+                if (group <= 1) {
+                    // kill(-1) would reach every process the user owns; no task leads group 0 or 1.
+                    throw new IOException("refusing to signal process group " + group + ": not a task's");
+                }
                 // A negative pid addresses the whole process group.
                 if (libc.kill(errno, (int) -group, signal.number) != 0) {
                     int error = libc.errno(errno);
@@ -138,8 +195,17 @@ final class PosixSpawner implements Spawner {
 
     @Override
     public void close() {
-        reaper.close();
-        shared.close();
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            reaper.close();
+            shared.close();
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
     }
 
     private static void check(Libc libc, int result, String call) throws IOException {

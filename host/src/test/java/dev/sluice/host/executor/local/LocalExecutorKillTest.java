@@ -135,9 +135,9 @@ class LocalExecutorKillTest {
     void sigkillReachesAGrandchildThatTrapsSigtermOnceTheLeaderHasEnded() throws Exception {
         Path dir = rig.workDir("stubborn-child");
         TaskRig.mkfifo(dir.resolve("ready"));
-        // A plain file: the SIGKILL that follows the leader's end can come before the trap has run, so
-        // nothing may wait on it.
         TaskRig.mkfifo(dir.resolve("child.pid"));
+        // "term" stays a plain file: the SIGKILL that follows the leader's end can come before the trap
+        // has run, so nothing may wait on it.
         // The leader dies on SIGTERM; the stubborn grandchild outlives it until SIGKILL.
         SubmittedTask task = rig.shell("stubborn-child",
                 "sh -c \"" + IGNORES_TERM.replace("$!", "\\$!") + "\" & echo $! > child.pid; sleep 300");

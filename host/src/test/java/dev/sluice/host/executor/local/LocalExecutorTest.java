@@ -213,6 +213,35 @@ class LocalExecutorTest {
         assertThat(Files.readString(dir.resolve(".command.out"))).isEqualTo("tool\n");
     }
 
+    /** A relative PATH entry is a directory of each task's own: what one task found is not another's. */
+    @Test
+    void aRelativePathEntryIsLookedUpInEachTasksOwnDirectory() throws Exception {
+        for (String name : List.of("one", "two")) {
+            Path dir = rig.workDir(name);
+            executable(Files.createDirectories(dir.resolve("bin")).resolve("sluice-test-tool"),
+                    "#!/bin/sh\necho " + name + "\n");
+        }
+        for (String name : List.of("one", "two")) {
+            Path dir = workRoot.resolve(name);
+            SubmittedTask task = rig.executor.submit(rig.launch(name, dir, Map.of("PATH", "bin:/usr/bin:/bin"),
+                    "sluice-test-tool"));
+            assertThat(rig.awaitEnd(task).exitCode()).isZero();
+            assertThat(Files.readString(dir.resolve(".command.out"))).isEqualTo(name + "\n");
+        }
+    }
+
+    /** As execvp does, a program the kernel cannot run (a script without "#!") is run by /bin/sh. */
+    @Test
+    void aScriptWithoutAnInterpreterLineRunsUnderSh() throws Exception {
+        Path dir = rig.workDir("noshebang");
+        executable(dir.resolve("job"), "echo \"$0 $1\"\n");
+
+        SubmittedTask task = rig.executor.submit(rig.launch("noshebang", dir, Map.of(), "./job", "arg"));
+
+        assertThat(rig.awaitEnd(task).exitCode()).isZero();
+        assertThat(Files.readString(dir.resolve(".command.out"))).endsWith("job arg\n");
+    }
+
     @Test
     void commandNotFoundOnTheTasksPathNamesTheCommandAndThatPath() throws Exception {
         Path dir = rig.workDir("missing");
