@@ -23,7 +23,10 @@ public final class GroupSignaller {
 
     /**
      * Signals every group and waits for {@code kill} to finish (milliseconds). A group that is gone
-     * already makes {@code kill} exit non-zero; that is expected and not an error.
+     * already makes {@code kill} exit non-zero; that is expected and not an error. A single group that
+     * is not there is signalled as a process too: a leader started through {@code setsid} may not have
+     * made its group yet when a signal comes right after the start (its pid is the group's id), and a
+     * leader that is gone makes that second call fail harmlessly as well.
      *
      * @param signal a signal name as {@code kill -s} takes it: TERM, KILL
      * @throws IOException when {@code kill} cannot be run
@@ -41,11 +44,17 @@ public final class GroupSignaller {
             // A negative id addresses the process group rather than the single process.
             command.add("-" + group);
         }
+        if (run(command) != 0 && processGroups.size() == 1) {
+            run(List.of(killProgram.toString(), "-s", signal, "--", Long.toString(processGroups.iterator().next())));
+        }
+    }
+
+    private static int run(List<String> command) throws IOException, InterruptedException {
         Process kill = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
-        kill.waitFor();
+        return kill.waitFor();
     }
 }
