@@ -165,6 +165,7 @@ public final class RunPlan implements AutoCloseable {
         }
 
         Set<String> namespaces = new TreeSet<>();
+        namespaces.add(LocalExecutor.NAME); // the built-in executor's hints: local/keepProcessGroup
         pipeline.plugins().forEach(p -> namespaces.add(p.id()));
         implied.keySet().forEach(namespaces::add);
         gates.forEach(g -> namespaces.add(g.id()));

@@ -39,7 +39,7 @@ final class ChildReaper implements AutoCloseable {
     /** How many times the thread woke, for tests: at most once per child (and once to stop). */
     private volatile long wakeups;
 
-    private record Watch(int pidfd, CompletableFuture<Spawner.Exit> exit) {
+    private record Watch(int pidfd, CompletableFuture<Spawner.Exit> exit, boolean endGroup) {
     }
 
     private ChildReaper(Libc libc, int epoll, int wake) {
@@ -77,8 +77,12 @@ final class ChildReaper implements AutoCloseable {
         }
     }
 
-    /** Watches a child just started; its {@code exit} completes on this reaper's thread. */
-    Spawner.Child watch(int pid) {
+    /**
+     * Watches a child just started; its {@code exit} completes on this reaper's thread. With
+     * {@code endGroup}, what the child left running in its process group is killed when it exits,
+     * before it is reaped: until then its pid, the group's id, is still the child's.
+     */
+    Spawner.Child watch(int pid, boolean endGroup) {
         CompletableFuture<Spawner.Exit> exit = new CompletableFuture<>();
         if (!broken) {
             try (Arena arena = Arena.ofConfined()) {
@@ -86,7 +90,7 @@ final class ChildReaper implements AutoCloseable {
                 // The child cannot have been reaped yet (only this class reaps it), so its pid is still its own.
                 int pidfd = libc.pidfdOpen(errno, pid);
                 if (pidfd >= 0) {
-                    watched.put(pid, new Watch(pidfd, exit));
+                    watched.put(pid, new Watch(pidfd, exit, endGroup));
                     if (add(libc, arena, errno, epoll, pidfd, pid) == 0) {
                         return new Spawner.Child(pid, exit);
                     }
@@ -97,7 +101,7 @@ final class ChildReaper implements AutoCloseable {
                         libc.strerror(libc.errno(errno)));
             }
         }
-        waitOnOwnThread(pid, exit);
+        waitOnOwnThread(pid, exit, endGroup);
         return new Spawner.Child(pid, exit);
     }
 
@@ -151,6 +155,11 @@ final class ChildReaper implements AutoCloseable {
         if (watch == null) {
             return;
         }
+        if (watch.endGroup()) {
+            // The leader is a zombie, so the group is still its own; ESRCH is not possible, and a group
+            // with only the zombie left takes the signal harmlessly.
+            libc.kill(errno, -pid, Spawner.Signal.KILL.number);
+        }
         int reaped;
         do {
             reaped = libc.wait4(errno, pid, status, Libc.WNOHANG, usage);
@@ -181,12 +190,12 @@ final class ChildReaper implements AutoCloseable {
             if (watch != null) {
                 // The set is not read any more: closing is enough.
                 libc.close(watch.pidfd());
-                waitOnOwnThread(pid, watch.exit());
+                waitOnOwnThread(pid, watch.exit(), watch.endGroup());
             }
         }
     }
 
-    private void waitOnOwnThread(int pid, CompletableFuture<Spawner.Exit> exit) {
+    private void waitOnOwnThread(int pid, CompletableFuture<Spawner.Exit> exit, boolean endGroup) {
         Thread.ofPlatform().daemon().name("sluice-wait-" + pid).start(() -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment errno = libc.newErrnoState(arena);
@@ -200,6 +209,12 @@ final class ChildReaper implements AutoCloseable {
                     exit.completeExceptionally(new IOException("could not learn how process " + pid + " ended: "
                             + libc.strerror(libc.errno(errno))));
                 } else {
+                    if (endGroup) {
+                        // After the reap here (a blocking wait cannot stop before it): the id can only be
+                        // taken again once the group is empty and a new process has made it its own, a
+                        // window of microseconds on a path taken only when pidfds run out.
+                        libc.kill(errno, -pid, Spawner.Signal.KILL.number);
+                    }
                     exit.complete(exit(status.get(JAVA_INT, 0), usage.get(JAVA_LONG, Libc.RU_MAXRSS_OFFSET)));
                 }
             }

@@ -70,6 +70,11 @@ final class JdkSpawner implements Spawner {
     }
 
     @Override
+    public boolean endsGroupsAtExit() {
+        return false;
+    }
+
+    @Override
     public String describe() {
         return "the JDK's ProcessBuilder with " + setsid + ", groups signalled by " + signaller.killProgram();
     }

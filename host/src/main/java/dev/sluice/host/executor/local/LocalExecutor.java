@@ -6,6 +6,7 @@ import dev.sluice.kit.StatusTable;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.ExecutorContext;
 import dev.sluice.spi.ExecutorException;
+import dev.sluice.spi.Hints;
 import dev.sluice.spi.InvalidSettingException;
 import dev.sluice.spi.LaunchCommand;
 import dev.sluice.spi.Settings;
@@ -68,6 +69,8 @@ public final class LocalExecutor implements TaskExecutor {
      * /proc, so its cost must not grow with the tasks running (issue 14).
      */
     static final int READINGS_PER_POLL = 4;
+    /** The hint that keeps what a task leaves running in its process group alive after the task. */
+    public static final String KEEP_PROCESS_GROUP = Hints.key(NAME, "keepProcessGroup");
     static final Duration READ_MEMORY_AFTER = Duration.ofSeconds(1);
 
     /**
@@ -185,12 +188,13 @@ public final class LocalExecutor implements TaskExecutor {
         LaunchCommand command = launch.command();
         TaskFiles files = launch.files();
         String taskName = launch.task().name();
+        boolean keepGroup = keepsProcessGroup(launch.task().hints());
         Map<String, String> environment = new HashMap<>(hostEnvironment);
         environment.putAll(command.environment());
 
         Spawner.Child child;
         try {
-            child = spawn(command, files, environment, taskName);
+            child = spawn(command, files, environment, taskName, !keepGroup);
         } catch (IOException e) {
             throw new TaskException("task " + taskName + ": could not start " + command.argv().getFirst()
                     + " in " + command.workDir() + " (output to " + files.stdout() + "): " + e.getMessage()
@@ -200,7 +204,7 @@ public final class LocalExecutor implements TaskExecutor {
         Instant startedAt = ctx.time().now();
         SubmittedTask submitted = new SubmittedTask(launch.task().id(), launch.task().attempt(),
                 Long.toString(child.pid()));
-        LocalTask task = new LocalTask(submitted, child, startedAt, ctx.time().nanoTime());
+        LocalTask task = new LocalTask(submitted, child, startedAt, ctx.time().nanoTime(), keepGroup);
         tasks.add(submitted, task, TaskStatus.running(startedAt));
         runningByPid.put(child.pid(), task);
         log.debug("task {} started as pid {}: {}", taskName, child.pid(), command.argv());
@@ -215,7 +219,7 @@ public final class LocalExecutor implements TaskExecutor {
      * relative entry means a directory of each task's own.
      */
     private Spawner.Child spawn(LaunchCommand command, TaskFiles files, Map<String, String> environment,
-            String taskName) throws TaskException, IOException {
+            String taskName, boolean endGroup) throws TaskException, IOException {
         String program = command.argv().getFirst();
         ProgramLocator.Lookup lookup = lookup(program, command.environment(), command.workDir());
         boolean bare = !program.isEmpty() && program.indexOf('/') < 0 && absoluteEntriesOnly(lookup.path());
@@ -224,7 +228,7 @@ public final class LocalExecutor implements TaskExecutor {
         Path file = remembered != null ? remembered : find(lookup, taskName);
         try {
             Spawner.Child child = spawner.spawn(new Spawner.Request(file, command.argv(), environment,
-                    command.workDir(), files.stdout(), files.stderr()));
+                    command.workDir(), files.stdout(), files.stderr(), endGroup));
             if (bare && remembered == null) {
                 programs.put(key, file);
             }
@@ -235,8 +239,23 @@ public final class LocalExecutor implements TaskExecutor {
             }
             programs.remove(key, remembered);
             return spawner.spawn(new Spawner.Request(find(lookup, taskName), command.argv(), environment,
-                    command.workDir(), files.stdout(), files.stderr()));
+                    command.workDir(), files.stdout(), files.stderr(), endGroup));
         }
+    }
+
+    /**
+     * Checks the {@code local/*} hints: {@code local/keepProcessGroup} is the only one, a boolean.
+     *
+     * @throws InvalidSettingException naming the hint and the fix
+     */
+    @Override
+    public void validateHints(Hints hints) {
+        keepsProcessGroup(hints);
+    }
+
+    private static boolean keepsProcessGroup(Hints hints) {
+        hints.requireKnown(NAME, List.of("keepProcessGroup"));
+        return hints.bool(KEEP_PROCESS_GROUP, false);
     }
 
     private static boolean absoluteEntriesOnly(String path) {
@@ -282,7 +301,8 @@ public final class LocalExecutor implements TaskExecutor {
      */
     private void onLeaderExit(LocalTask task, Spawner.Exit exit, Throwable failure) {
         try {
-            if (task.needsCleanup() && ownsProcessGroup(task)) {
+            boolean endedBySpawner = !task.keepsGroup() && spawner.endsGroupsAtExit();
+            if ((task.needsCleanup() || !task.keepsGroup()) && !endedBySpawner && ownsProcessGroup(task)) {
                 try {
                     spawner.signal(Spawner.Signal.KILL, List.of(task.processGroup()));
                 } catch (IOException e) {

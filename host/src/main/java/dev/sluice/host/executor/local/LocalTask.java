@@ -16,6 +16,8 @@ final class LocalTask {
     private final Spawner.Child child;
     private final Instant startedAt;
     private final long startedNanos;
+    /** Whether what it leaves running in its group outlives it ({@code local/keepProcessGroup}). */
+    private final boolean keepsGroup;
     private volatile String cancelReason;
     /** When SIGTERM was sent ({@code nanoTime} of the executor's clock), or -1: a later SIGKILL says how long it had. */
     private volatile long terminatedNanos = -1;
@@ -24,11 +26,16 @@ final class LocalTask {
     /** The largest resident memory of the task's processes seen so far, in bytes; 0 before a reading. */
     private volatile long peakRss;
 
-    LocalTask(SubmittedTask submitted, Spawner.Child child, Instant startedAt, long startedNanos) {
+    LocalTask(SubmittedTask submitted, Spawner.Child child, Instant startedAt, long startedNanos, boolean keepsGroup) {
         this.submitted = submitted;
         this.child = child;
         this.startedAt = startedAt;
         this.startedNanos = startedNanos;
+        this.keepsGroup = keepsGroup;
+    }
+
+    boolean keepsGroup() {
+        return keepsGroup;
     }
 
     SubmittedTask submitted() {

@@ -133,7 +133,7 @@ final class PosixSpawner implements Spawner {
                 if (error != 0) {
                     throw new IOException(libc.strerror(error));
                 }
-                return reaper.watch(pid.get(JAVA_INT, 0));
+                return reaper.watch(pid.get(JAVA_INT, 0), request.endGroupAtExit());
             } finally {
                 libc.actionsDestroy(actions);
             }
@@ -186,6 +186,11 @@ final class PosixSpawner implements Spawner {
 
     ChildReaper reaper() {
         return reaper;
+    }
+
+    @Override
+    public boolean endsGroupsAtExit() {
+        return true;
     }
 
     @Override

@@ -33,6 +33,13 @@ interface Spawner extends AutoCloseable {
     /** How it launches, for the debug log. */
     String describe();
 
+    /**
+     * Whether it ends what is left of a child's process group itself when the child exits and the
+     * request asked for it ({@link Request#endGroupAtExit}), before the child is reaped, while the
+     * group's id cannot yet belong to anyone else. When not, the executor does it after the exit.
+     */
+    boolean endsGroupsAtExit();
+
     /** Stops watching for ends; called once every task it started is gone or given up on. */
     @Override
     void close();
@@ -64,10 +71,12 @@ interface Spawner extends AutoCloseable {
      *
      * @param program     the file to run (resolved: absolute, or relative to {@code workDir})
      * @param argv        the arguments, {@code argv[0]} as the task wrote it
-     * @param environment the whole environment the program sees
+     * @param environment    the whole environment the program sees
+     * @param endGroupAtExit whether what the program leaves running in its process group is killed when
+     *                       it exits
      */
     record Request(Path program, List<String> argv, Map<String, String> environment, Path workDir, Path stdout,
-            Path stderr) {
+            Path stderr, boolean endGroupAtExit) {
         public Request {
             Objects.requireNonNull(program, "program");
             argv = List.copyOf(argv);

@@ -152,6 +152,49 @@ class LocalExecutorKillTest {
         assertThat(clock.sleepers()).as("with no grace waited out and no force from the host").isZero();
     }
 
+    /** What a task leaves running in its process group ends with it (issue 15). */
+    @Test
+    void aChildLeftRunningEndsWithItsTask() throws Exception {
+        Path dir = rig.workDir("leaves");
+        TaskRig.mkfifo(dir.resolve("child.pid"));
+        SubmittedTask task = rig.shell("leaves", "sleep 1000 & echo $! > child.pid; exit 1");
+        long child = Long.parseLong(Files.readString(dir.resolve("child.pid")).trim());
+
+        assertThat(rig.awaitEnd(task).exitCode()).isEqualTo(1);
+
+        TaskRig.awaitGone(child);
+        assertThat(TaskRig.isRunning(child)).as("the child %d after its task ended", child).isFalse();
+    }
+
+    /** local/keepProcessGroup: true leaves it, for a task that starts a daemon on purpose. */
+    @Test
+    void withKeepProcessGroupAChildLeftRunningOutlivesItsTask() throws Exception {
+        Path dir = rig.workDir("daemon");
+        TaskRig.mkfifo(dir.resolve("child.pid"));
+        SubmittedTask task = rig.executor.submit(new dev.sluice.spi.TaskLaunch(
+                dev.sluice.spi.testing.TestTaskHandle.of("daemon").withWorkDir(dir)
+                        .withHints(java.util.Map.of("local/keepProcessGroup", "true")),
+                new dev.sluice.spi.LaunchCommand(List.of("sh", "-c", "sleep 1000 & echo $! > child.pid; exit 0"),
+                        java.util.Map.of(), dir), dev.sluice.spi.TaskFiles.in(dir)));
+        long child = Long.parseLong(Files.readString(dir.resolve("child.pid")).trim());
+        try {
+            assertThat(rig.awaitEnd(task).exitCode()).isZero();
+            assertThat(TaskRig.isRunning(child)).as("the daemon %d after its task ended", child).isTrue();
+        } finally {
+            ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
+    void anUnknownOrBadLocalHintIsRefusedNamingIt() {
+        assertThatThrownBy(() -> rig.executor.validateHints(dev.sluice.spi.Hints.of(
+                java.util.Map.of("local/keepProcesGroup", "true"), "process p")))
+                .hasMessageContaining("local/keepProcesGroup").hasMessageContaining("local/keepProcessGroup");
+        assertThatThrownBy(() -> rig.executor.validateHints(dev.sluice.spi.Hints.of(
+                java.util.Map.of("local/keepProcessGroup", "yes please"), "process p")))
+                .hasMessageContaining("not a boolean");
+    }
+
     /**
      * Once its end is reported the executor forgets a task (a long run holds only tasks in flight), so a
      * late kill signals nothing: not even whatever process has its pid by then.

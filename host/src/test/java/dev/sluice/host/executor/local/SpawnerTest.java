@@ -52,7 +52,7 @@ class SpawnerTest {
 
     private Spawner.Child run(Spawner spawner, String... argv) throws IOException {
         return spawner.spawn(new Spawner.Request(Path.of(argv[0]), List.of(argv), ENV, dir, dir.resolve("out"),
-                dir.resolve("err")));
+                dir.resolve("err"), false));
     }
 
     private static Spawner.Exit end(Spawner.Child child) throws Exception {
@@ -132,7 +132,7 @@ class SpawnerTest {
         try (Spawner spawner = factory.open()) {
             Path gone = dir.resolve("gone");
             assertThatThrownBy(() -> spawner.spawn(new Spawner.Request(Path.of("/bin/true"), List.of("true"), ENV,
-                    gone, gone.resolve("out"), gone.resolve("err"))))
+                    gone, gone.resolve("out"), gone.resolve("err"), false)))
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining("No such file or directory");
         }
