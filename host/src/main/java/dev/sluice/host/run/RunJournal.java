@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -24,8 +25,9 @@ import java.util.zip.CRC32;
  * (one write per batch). What a crashed host had written is on disk already; only a power loss can
  * cost the last batch, and then those tasks run again.
  *
- * <p>Records today: {@code succeeded KEY ATTEMPT OUT_BYTES ERR_BYTES}, an attempt that succeeded, with
- * the sizes its output files had then; {@code --resume} reuses it when those files are unchanged
+ * <p>Records today: {@code succeeded KEY ATTEMPT OUT_BYTES ERR_BYTES INPUTS}, an attempt that
+ * succeeded, with the sizes its output files had then and a fingerprint of its input files (path,
+ * size and modification time of each); {@code --resume} reuses it when those files are unchanged
  * (see {@link WorkDirs#cached}). The attempt's work directory is not written down: it follows from
  * the run id, the key and the attempt, so a record cannot point at another task's directory.
  */
@@ -45,13 +47,13 @@ final class RunJournal implements AutoCloseable {
         return file;
     }
 
-    /** An attempt that succeeded, with the sizes of its output files at the time. */
-    record Success(String runId, String taskKey, int attempt, long outBytes, long errBytes) {
+    /** An attempt that succeeded, with the sizes of its output files and its inputs' fingerprint then. */
+    record Success(String runId, String taskKey, int attempt, long outBytes, long errBytes, String inputs) {
     }
 
     /** Adds a record to the batch; {@link #flush} writes the batch. */
-    void appendSuccess(String taskKey, int attempt, long outBytes, long errBytes) {
-        String body = "succeeded\t" + taskKey + "\t" + attempt + "\t" + outBytes + "\t" + errBytes;
+    void appendSuccess(String taskKey, int attempt, long outBytes, long errBytes, String inputs) {
+        String body = "succeeded\t" + taskKey + "\t" + attempt + "\t" + outBytes + "\t" + errBytes + "\t" + inputs;
         pending.append(checksum(body)).append('\t').append(body).append('\n');
     }
 
@@ -144,14 +146,37 @@ final class RunJournal implements AutoCloseable {
             return null;
         }
         String[] f = body.split("\t", -1);
-        if (f.length != 5 || !f[0].equals("succeeded")) {
+        if (f.length != 6 || !f[0].equals("succeeded")) {
             return null;
         }
         try {
-            return new Success(runId, f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]));
+            return new Success(runId, f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]), f[5]);
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    /**
+     * A fingerprint of input files as they are now: each one's path, size and modification time (a
+     * missing one as missing), hashed; "-" for a task with none. Contents are not read: a file
+     * rewritten in place with the same size within the file system's time resolution goes unnoticed.
+     */
+    static String inputsFingerprint(List<Path> inputs) {
+        if (inputs.isEmpty()) {
+            return "-";
+        }
+        StringBuilder text = new StringBuilder();
+        for (Path input : inputs) {
+            text.append(input).append('\t');
+            try {
+                BasicFileAttributes a = Files.readAttributes(input, BasicFileAttributes.class);
+                text.append(a.size()).append('\t').append(a.lastModifiedTime().toMillis());
+            } catch (IOException e) {
+                text.append("missing");
+            }
+            text.append('\n');
+        }
+        return WorkDirs.sha256(text.toString()).substring(0, 32);
     }
 
     private static String checksum(String body) {

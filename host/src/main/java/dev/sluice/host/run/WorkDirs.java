@@ -106,7 +106,7 @@ public final class WorkDirs implements TaskPreparer {
         for (RunJournal.Success success : successes) {
             Path dir = attemptDir(success.runId(), spec.key(), success.attempt());
             TaskFiles files = TaskFiles.in(dir);
-            String problem = changedSince(files, success);
+            String problem = changedSince(files, success, spec.inputs());
             if (problem == null) {
                 List<String> argv = spec.script() != null
                         ? List.of("/bin/sh", "-eu", files.script().toString()) : spec.argv();
@@ -118,7 +118,10 @@ public final class WorkDirs implements TaskPreparer {
         return null;
     }
 
-    private static String changedSince(TaskFiles files, RunJournal.Success success) {
+    private static String changedSince(TaskFiles files, RunJournal.Success success, List<Path> inputs) {
+        if (!RunJournal.inputsFingerprint(inputs).equals(success.inputs())) {
+            return "an input file changed since (its size or modification time), or was added or removed";
+        }
         try {
             if (!Files.readString(files.exitCode(), StandardCharsets.US_ASCII).trim().equals("0")) {
                 return files.exitCode().getFileName() + " is no longer 0";
@@ -176,7 +179,9 @@ public final class WorkDirs implements TaskPreparer {
         String key = task.spec().key();
         TaskFiles files = TaskFiles.in(task.task().workDir());
         int attempt = task.attempt();
-        writer.execute(() -> journal.appendSuccess(key, attempt, sizeOf(files.stdout()), sizeOf(files.stderr())));
+        List<Path> inputs = task.spec().inputs();
+        writer.execute(() -> journal.appendSuccess(key, attempt, sizeOf(files.stdout()), sizeOf(files.stderr()),
+                RunJournal.inputsFingerprint(inputs)));
     }
 
     private void writeJournal() {

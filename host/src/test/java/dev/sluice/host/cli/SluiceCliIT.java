@@ -136,6 +136,30 @@ class SluiceCliIT {
         assertThat(Files.readAllLines(dir.resolve("runs.log"))).hasSize(5).endsWith("1");
     }
 
+    /** An input file whose size or modification time changed runs its task again on resume. */
+    @Test
+    void resumeRunsAgainATaskWhoseInputChanged() throws Exception {
+        Files.writeString(dir.resolve("a.txt"), "a\n");
+        Files.writeString(dir.resolve("b.txt"), "b\n");
+        Path p = write("resume-inputs.yaml", """
+                processes:
+                  read:
+                    matrix: {f: [a, b]}
+                    inputs: ["{{ Task.Param.f }}.txt"]
+                    script: cat %s/{{ Task.Param.f }}.txt >> %s/runs.log
+                """.formatted(dir, dir));
+        assertThat(SluiceProcess.run(dir, "run", p.toString(), "-q").exitCode()).isZero();
+        Files.writeString(dir.resolve("b.txt"), "b, longer\n");
+
+        SluiceProcess.Result second = SluiceProcess.run(dir, "run", p.toString(), "-q", "--resume");
+
+        assertThat(second.exitCode()).as(second.all()).isZero();
+        assertThat(second.stdout()).contains("1 cached");
+        List<String> ran = Files.readAllLines(dir.resolve("runs.log"));
+        assertThat(ran).hasSize(3).endsWith("b, longer");
+        assertThat(ran.subList(0, 2)).containsExactlyInAnyOrder("a", "b");
+    }
+
     private List<Path> outputsHolding(String text) throws IOException {
         List<Path> found = new ArrayList<>();
         try (var files = Files.walk(dir.resolve("work"))) {

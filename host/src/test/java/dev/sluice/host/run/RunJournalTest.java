@@ -17,21 +17,21 @@ class RunJournalTest {
     @Test
     void recordsWrittenInBatchesAreReadBackAndALaterRunWins() throws Exception {
         try (RunJournal first = new RunJournal(work.resolve("runs").resolve("20261201-100000-aaaa"))) {
-            first.appendSuccess("k1", 1, 10, 0);
-            first.appendSuccess("k2", 2, 0, -1);
+            first.appendSuccess("k1", 1, 10, 0, "-");
+            first.appendSuccess("k2", 2, 0, -1, "-");
             first.flush();
-            first.appendSuccess("k3", 1, 5, 5);
+            first.appendSuccess("k3", 1, 5, 5, "-");
         }
         try (RunJournal second = new RunJournal(work.resolve("runs").resolve("20261202-100000-bbbb"))) {
-            second.appendSuccess("k1", 3, 11, 1);
+            second.appendSuccess("k1", 3, 11, 1, "-");
         }
 
         Map<String, List<RunJournal.Success>> read = RunJournal.successes(work);
 
         assertThat(read).containsOnlyKeys("k1", "k2", "k3");
-        assertThat(read.get("k1")).containsExactly(new RunJournal.Success("20261202-100000-bbbb", "k1", 3, 11, 1),
-                new RunJournal.Success("20261201-100000-aaaa", "k1", 1, 10, 0));
-        assertThat(read.get("k2")).containsExactly(new RunJournal.Success("20261201-100000-aaaa", "k2", 2, 0, -1));
+        assertThat(read.get("k1")).containsExactly(new RunJournal.Success("20261202-100000-bbbb", "k1", 3, 11, 1, "-"),
+                new RunJournal.Success("20261201-100000-aaaa", "k1", 1, 10, 0, "-"));
+        assertThat(read.get("k2")).containsExactly(new RunJournal.Success("20261201-100000-aaaa", "k2", 2, 0, -1, "-"));
         assertThat(Files.readAllLines(work.resolve("runs/20261201-100000-aaaa/journal"))).hasSize(3);
     }
 
@@ -39,16 +39,16 @@ class RunJournalTest {
     void aTornLastLineAndAnAlteredLineAreLeftOut() throws Exception {
         Path run = work.resolve("runs").resolve("r");
         try (RunJournal journal = new RunJournal(run)) {
-            journal.appendSuccess("kept", 1, 1, 1);
-            journal.appendSuccess("altered", 1, 1, 1);
-            journal.appendSuccess("torn", 1, 1, 1);
+            journal.appendSuccess("kept", 1, 1, 1, "-");
+            journal.appendSuccess("altered", 1, 1, 1, "-");
+            journal.appendSuccess("torn", 1, 1, 1, "-");
         }
         List<String> lines = Files.readAllLines(run.resolve("journal"));
-        String text = lines.get(0) + "\n" + lines.get(1).replace("\t1\t1\t1", "\t2\t1\t1") + "\n"
+        String text = lines.get(0) + "\n" + lines.get(1).replace("\t1\t1\t1\t-", "\t2\t1\t1\t-") + "\n"
                 + lines.get(2).substring(0, lines.get(2).length() - 1);
 
-        assertThat(RunJournal.parse("r", text)).containsExactly(new RunJournal.Success("r", "kept", 1, 1, 1));
-        assertThat(RunJournal.parse("r", text + "1\n")).extracting(RunJournal.Success::taskKey)
+        assertThat(RunJournal.parse("r", text)).containsExactly(new RunJournal.Success("r", "kept", 1, 1, 1, "-"));
+        assertThat(RunJournal.parse("r", text + "-\n")).extracting(RunJournal.Success::taskKey)
                 .containsExactly("kept", "torn");
         assertThat(RunJournal.parse("r", "garbage\nno tabs at all\n\n")).isEmpty();
     }
@@ -57,7 +57,7 @@ class RunJournalTest {
     void aByteThatIsNotUtf8SpoilsOnlyItsLine() throws Exception {
         Path run = work.resolve("runs").resolve("r");
         try (RunJournal journal = new RunJournal(run)) {
-            journal.appendSuccess("first", 1, 1, 1);
+            journal.appendSuccess("first", 1, 1, 1, "-");
         }
         byte[] good = Files.readAllBytes(run.resolve("journal"));
         byte[] bad = "00000000\tsucceeded\t\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -67,6 +67,22 @@ class RunJournalTest {
         Files.write(run.resolve("journal"), both);
 
         assertThat(RunJournal.successes(work)).containsOnlyKeys("first");
+    }
+
+    @Test
+    void theInputsFingerprintFollowsSizeAndTimeAndMissingFiles() throws Exception {
+        Path a = Files.writeString(work.resolve("a.txt"), "one");
+        String first = RunJournal.inputsFingerprint(List.of(a));
+        assertThat(RunJournal.inputsFingerprint(List.of(a))).isEqualTo(first);
+        assertThat(RunJournal.inputsFingerprint(List.of())).isEqualTo("-");
+
+        Files.writeString(a, "one more");
+        assertThat(RunJournal.inputsFingerprint(List.of(a))).isNotEqualTo(first);
+        String grown = RunJournal.inputsFingerprint(List.of(a));
+        Files.setLastModifiedTime(a, java.nio.file.attribute.FileTime.fromMillis(0));
+        assertThat(RunJournal.inputsFingerprint(List.of(a))).isNotEqualTo(grown);
+        Files.delete(a);
+        assertThat(RunJournal.inputsFingerprint(List.of(a))).isNotEqualTo(grown);
     }
 
     @Test
