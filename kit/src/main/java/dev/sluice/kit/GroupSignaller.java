@@ -23,17 +23,19 @@ public final class GroupSignaller {
 
     /**
      * Signals every group and waits for {@code kill} to finish (milliseconds). A group that is gone
-     * already makes {@code kill} exit non-zero; that is expected and not an error. A single group that
-     * is not there is signalled as a process too: a leader started through {@code setsid} may not have
-     * made its group yet when a signal comes right after the start (its pid is the group's id), and a
-     * leader that is gone makes that second call fail harmlessly as well.
+     * already makes {@code kill} exit non-zero; that is expected and not an error, and the answer says
+     * so: a caller holding the leader's {@link Process} can then reach a leader started through
+     * {@code setsid} that has not made its group yet (its pid is the group's id) with
+     * {@link Process#destroy()}, which, unlike a {@code kill} of the pid, never reaches a process that
+     * took the pid of a leader already reaped.
      *
+     * @return whether {@code kill} signalled every group
      * @param signal a signal name as {@code kill -s} takes it: TERM, KILL
      * @throws IOException when {@code kill} cannot be run
      */
-    public void signal(String signal, Collection<Long> processGroups) throws IOException, InterruptedException {
+    public boolean signal(String signal, Collection<Long> processGroups) throws IOException, InterruptedException {
         if (processGroups.isEmpty()) {
-            return;
+            return true;
         }
         List<String> command = new ArrayList<>(processGroups.size() + 4);
         command.add(killProgram.toString());
@@ -44,9 +46,7 @@ public final class GroupSignaller {
             // A negative id addresses the process group rather than the single process.
             command.add("-" + group);
         }
-        if (run(command) != 0 && processGroups.size() == 1) {
-            run(List.of(killProgram.toString(), "-s", signal, "--", Long.toString(processGroups.iterator().next())));
-        }
+        return run(command) == 0;
     }
 
     private static int run(List<String> command) throws IOException, InterruptedException {

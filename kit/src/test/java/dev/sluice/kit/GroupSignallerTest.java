@@ -13,15 +13,30 @@ class GroupSignallerTest {
     private static final Path KILL = ProgramLocator.onHostPath("/bin/kill", Path.of("/usr/bin/kill"))
             .orElseThrow(() -> new AssertionError("no kill program on this machine"));
 
-    /** A leader signalled before it made its group (setsid not run yet) is still reached, as a process. */
+    /** The answer tells a group that was signalled from one that is not there. */
     @Test
-    void aProcessThatLeadsNoGroupYetIsSignalledItself() throws Exception {
-        // Started by the JDK in the JVM's own group: no group has this pid as its id.
-        Process leader = new ProcessBuilder("sleep", "300").start();
+    void theAnswerSaysWhetherEveryGroupWasThere() throws Exception {
+        Process leader = new ProcessBuilder("setsid", "sleep", "300").start();
+        // Started by the JDK in the JVM's own group: until setsid has run, no group has its pid as id.
+        Process notLeading = new ProcessBuilder("sleep", "300").start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!leadsItsGroup(leader.pid()) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(new GroupSignaller(KILL).signal("KILL", List.of(notLeading.pid()))).isFalse();
+            assertThat(notLeading.isAlive()).as("a pid is not signalled as a process").isTrue();
 
-        new GroupSignaller(KILL).signal("KILL", List.of(leader.pid()));
+            assertThat(new GroupSignaller(KILL).signal("KILL", List.of(leader.pid()))).isTrue();
+            assertThat(leader.waitFor(30, TimeUnit.SECONDS)).as("ended by the signal").isTrue();
+        } finally {
+            notLeading.destroyForcibly();
+            leader.destroyForcibly();
+        }
+    }
 
-        assertThat(leader.waitFor(30, TimeUnit.SECONDS)).as("ended by the signal").isTrue();
-        assertThat(leader.exitValue()).isEqualTo(137);
+    private static boolean leadsItsGroup(long pid) throws java.io.IOException {
+        String stat = java.nio.file.Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2].equals(Long.toString(pid));
     }
 }

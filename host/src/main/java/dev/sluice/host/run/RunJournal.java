@@ -146,11 +146,13 @@ final class RunJournal implements AutoCloseable {
             return null;
         }
         String[] f = body.split("\t", -1);
-        if (f.length != 6 || !f[0].equals("succeeded")) {
+        // Five fields: a record written before inputs were fingerprinted (their state unknown, null).
+        if ((f.length != 6 && f.length != 5) || !f[0].equals("succeeded")) {
             return null;
         }
         try {
-            return new Success(runId, f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]), f[5]);
+            return new Success(runId, f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
+                    f.length == 6 ? f[5] : null);
         } catch (NumberFormatException e) {
             return null;
         }
@@ -159,7 +161,8 @@ final class RunJournal implements AutoCloseable {
     /**
      * A fingerprint of input files as they are now: each one's path, size and modification time (a
      * missing one as missing), hashed; "-" for a task with none. Contents are not read: a file
-     * rewritten in place with the same size within the file system's time resolution goes unnoticed.
+     * rewritten in place with the same size within the file system's time resolution goes unnoticed,
+     * and a directory counts by its own size and time, not by what is inside it.
      */
     static String inputsFingerprint(List<Path> inputs) {
         if (inputs.isEmpty()) {

@@ -165,7 +165,6 @@ public final class RunPlan implements AutoCloseable {
         }
 
         Set<String> namespaces = new TreeSet<>();
-        namespaces.add(LocalExecutor.NAME); // the built-in executor's hints: local/keepProcessGroup
         pipeline.plugins().forEach(p -> namespaces.add(p.id()));
         implied.keySet().forEach(namespaces::add);
         gates.forEach(g -> namespaces.add(g.id()));
@@ -214,7 +213,15 @@ public final class RunPlan implements AutoCloseable {
             }
             for (String key : p.hints().keySet()) {
                 String ns = key.substring(0, Math.max(0, key.indexOf(Hints.NAMESPACE_SEPARATOR)));
-                if (!namespaces.contains(ns)) {
+                if (ns.equals(LocalExecutor.NAME) && !namespaces.contains(ns)) {
+                    // The built-in executor's hints (local/keepProcessGroup) are checked by it when the
+                    // process runs there, and have no effect anywhere else.
+                    if (!LocalExecutor.NAME.equals(p.executor())) {
+                        warnings.add(def.location() + ": hint '" + key + "' of process '" + def.name()
+                                + "' is for the local executor, and the process runs on '" + p.executor()
+                                + "'; it has no effect");
+                    }
+                } else if (!namespaces.contains(ns)) {
                     warnings.add(def.location() + ": hint '" + key + "' of process '" + def.name()
                             + "' is for plugin '" + ns + "', which this pipeline does not enable; it has no effect");
                 }

@@ -53,6 +53,11 @@ public final class WorkDirs implements TaskPreparer {
             }
         }
     };
+    /**
+     * Each prepared attempt's inputs fingerprint, taken before it runs (so an input changed while it
+     * ran does not count as the state it ran with), until the attempt's end is recorded.
+     */
+    private final Map<Path, String> inputsAtStart = new java.util.concurrent.ConcurrentHashMap<>();
     /** The successes of earlier runs, newest first per key, read at the first {@link #cached} call. */
     private Map<String, List<RunJournal.Success>> earlier;
 
@@ -70,6 +75,9 @@ public final class WorkDirs implements TaskPreparer {
     public Prepared prepare(String taskId, TaskSpec spec, ProcessRuntime process, int attempt) throws IOException {
         Path dir = attemptDir(runId, spec.key(), attempt);
         Files.createDirectories(dir);
+        if (!spec.inputs().isEmpty()) {
+            inputsAtStart.put(dir, RunJournal.inputsFingerprint(spec.inputs()));
+        }
         TaskFiles files = TaskFiles.in(dir);
         List<String> argv;
         if (spec.script() != null) {
@@ -103,10 +111,11 @@ public final class WorkDirs implements TaskPreparer {
         if (successes == null) {
             return legacyCached(taskId, spec, process);
         }
+        String inputsNow = RunJournal.inputsFingerprint(spec.inputs());
         for (RunJournal.Success success : successes) {
             Path dir = attemptDir(success.runId(), spec.key(), success.attempt());
             TaskFiles files = TaskFiles.in(dir);
-            String problem = changedSince(files, success, spec.inputs());
+            String problem = changedSince(files, success, inputsNow);
             if (problem == null) {
                 List<String> argv = spec.script() != null
                         ? List.of("/bin/sh", "-eu", files.script().toString()) : spec.argv();
@@ -118,9 +127,10 @@ public final class WorkDirs implements TaskPreparer {
         return null;
     }
 
-    private static String changedSince(TaskFiles files, RunJournal.Success success, List<Path> inputs) {
-        if (!RunJournal.inputsFingerprint(inputs).equals(success.inputs())) {
-            return "an input file changed since (its size or modification time), or was added or removed";
+    private static String changedSince(TaskFiles files, RunJournal.Success success, String inputsNow) {
+        if (success.inputs() == null ? !inputsNow.equals("-") : !success.inputs().equals(inputsNow)) {
+            return success.inputs() == null ? "it was recorded before input files were fingerprinted"
+                    : "an input file changed since it ran (its size or modification time), or is missing";
         }
         try {
             if (!Files.readString(files.exitCode(), StandardCharsets.US_ASCII).trim().equals("0")) {
@@ -179,9 +189,10 @@ public final class WorkDirs implements TaskPreparer {
         String key = task.spec().key();
         TaskFiles files = TaskFiles.in(task.task().workDir());
         int attempt = task.attempt();
-        List<Path> inputs = task.spec().inputs();
+        String atStart = inputsAtStart.remove(task.task().workDir());
+        String inputs = atStart != null ? atStart : RunJournal.inputsFingerprint(task.spec().inputs());
         writer.execute(() -> journal.appendSuccess(key, attempt, sizeOf(files.stdout()), sizeOf(files.stderr()),
-                RunJournal.inputsFingerprint(inputs)));
+                inputs));
     }
 
     private void writeJournal() {
@@ -196,6 +207,10 @@ public final class WorkDirs implements TaskPreparer {
 
     @Override
     public void ended(TaskFiles files, int exitCode) {
+        // Called before succeeded() on the same thread; a failed attempt's fingerprint is not needed.
+        if (exitCode != 0) {
+            inputsAtStart.remove(files.exitCode().getParent());
+        }
         writer.execute(() -> writeExitCode(files.exitCode(), exitCode));
     }
 

@@ -283,6 +283,30 @@ class SluiceCliIT {
     }
 
     @Test
+    void aMisspeltLocalHintIsCaughtAtValidationAndARightOneIsNotWarnedAbout() throws Exception {
+        Path bad = write("local-hint.yaml", """
+                processes:
+                  a:
+                    command: [true]
+                    hints: {local/keepProcesGroup: true}
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "validate", bad.toString());
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stderr()).contains("processes.a.hints.local/keepProcesGroup")
+                .contains("not a hint of the local executor; it knows local/keepProcessGroup");
+
+        Path good = write("local-hint-ok.yaml", """
+                processes:
+                  a:
+                    command: [true]
+                    hints: {local/keepProcessGroup: true}
+                """);
+        SluiceProcess.Result ok = SluiceProcess.run(dir, "validate", good.toString());
+        assertThat(ok.exitCode()).as(ok.all()).isZero();
+        assertThat(ok.all()).doesNotContain("no effect");
+    }
+
+    @Test
     void commandNotFoundIsAValidationError() throws Exception {
         Path p = write("nocmd.yaml", """
                 processes:

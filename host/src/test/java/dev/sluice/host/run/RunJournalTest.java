@@ -86,6 +86,16 @@ class RunJournalTest {
     }
 
     @Test
+    void aRecordWrittenBeforeInputFingerprintsIsReadWithItsInputsUnknown() {
+        String body = "succeeded\tk\t1\t2\t3";
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String line = java.util.HexFormat.of().toHexDigits((int) crc.getValue()) + "\t" + body + "\n";
+
+        assertThat(RunJournal.parse("r", line)).containsExactly(new RunJournal.Success("r", "k", 1, 2, 3, null));
+    }
+
+    @Test
     void aWorkDirectoryWithoutRunsHasNoSuccesses() {
         assertThat(RunJournal.successes(work.resolve("nowhere"))).isEmpty();
     }

@@ -281,7 +281,7 @@ public final class RunningAction {
 
     private void signal(String signal, List<String> notes) {
         try {
-            programs.signalGroup(signal, process.pid());
+            programs.signalGroup(signal, process);
         } catch (IOException e) {
             log.error("action {}: could not send SIG{} to its process group: {}", name, signal, e.getMessage(), e);
             notes.add("could not send SIG" + signal + ": " + e.getMessage());

@@ -43,13 +43,21 @@ final class SystemPrograms {
     }
 
     /**
-     * Sends a signal to a process group and waits for {@code kill} (milliseconds). A group that is gone
-     * makes {@code kill} exit non-zero; that is expected and ignored.
+     * Sends a signal to the process group {@code leader} leads and waits for {@code kill}
+     * (milliseconds). A group that is gone is not an error. A leader that has not made its group yet
+     * (signalled right after its start, before {@code setsid} ran) gets the signal itself through the
+     * JDK, which knows whether it was reaped, so no process that took a reaped leader's pid is reached.
      *
      * @param signal a name as {@code kill -s} takes it: TERM, KILL
      */
-    void signalGroup(String signal, long processGroup) throws IOException, InterruptedException {
-        signaller.signal(signal, List.of(processGroup));
+    void signalGroup(String signal, Process leader) throws IOException, InterruptedException {
+        if (!signaller.signal(signal, List.of(leader.pid())) && leader.isAlive()) {
+            if (signal.equals("KILL")) {
+                leader.destroyForcibly();
+            } else {
+                leader.destroy();
+            }
+        }
     }
 
     /**

@@ -201,6 +201,18 @@ final class ChildReaper implements AutoCloseable {
                 MemorySegment errno = libc.newErrnoState(arena);
                 MemorySegment status = arena.allocate(JAVA_INT);
                 MemorySegment usage = arena.allocate(Libc.RUSAGE_BYTES, 8);
+                if (endGroup) {
+                    // Wait for the end without reaping, so the group's id is still the child's when the
+                    // rest of its group is killed.
+                    MemorySegment info = arena.allocate(Libc.SIGINFO_BYTES, 8);
+                    int waited;
+                    do {
+                        waited = libc.waitid(errno, pid, info, Libc.WEXITED | Libc.WNOWAIT);
+                    } while (waited < 0 && libc.errno(errno) == Libc.EINTR);
+                    if (waited == 0) {
+                        libc.kill(errno, -pid, Spawner.Signal.KILL.number);
+                    }
+                }
                 int reaped;
                 do {
                     reaped = libc.wait4(errno, pid, status, 0, usage);
@@ -209,12 +221,6 @@ final class ChildReaper implements AutoCloseable {
                     exit.completeExceptionally(new IOException("could not learn how process " + pid + " ended: "
                             + libc.strerror(libc.errno(errno))));
                 } else {
-                    if (endGroup) {
-                        // After the reap here (a blocking wait cannot stop before it): the id can only be
-                        // taken again once the group is empty and a new process has made it its own, a
-                        // window of microseconds on a path taken only when pidfds run out.
-                        libc.kill(errno, -pid, Spawner.Signal.KILL.number);
-                    }
                     exit.complete(exit(status.get(JAVA_INT, 0), usage.get(JAVA_LONG, Libc.RU_MAXRSS_OFFSET)));
                 }
             }

@@ -37,6 +37,11 @@ final class Libc {
     static final int EPOLL_CTL_ADD = 1;
     static final int EPOLL_CTL_DEL = 2;
     static final int WNOHANG = 1;
+    static final int P_PID = 1;
+    static final int WEXITED = 4;
+    static final int WNOWAIT = 0x01000000;
+    /** {@code siginfo_t}, which {@code waitid} fills: 128 bytes on Linux. */
+    static final long SIGINFO_BYTES = 128;
     static final int ENOENT = 2;
     static final int ESRCH = 3;
     static final int EINTR = 4;
@@ -77,6 +82,7 @@ final class Libc {
     private final MethodHandle write;
     private final MethodHandle read;
     private final MethodHandle wait4;
+    private final MethodHandle waitid;
     private final MethodHandle kill;
     private final MethodHandle close;
     private final MethodHandle strerror;
@@ -124,6 +130,8 @@ final class Libc {
         read = bind(linker, lookup, "read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
         wait4 = bind(linker, lookup, "wait4",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), errnoCapture);
+        waitid = bind(linker, lookup, "waitid",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errnoCapture);
         kill = bind(linker, lookup, "kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errnoCapture);
         close = bind(linker, lookup, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         strerror = bind(linker, lookup, "strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -309,6 +317,15 @@ final class Libc {
     int wait4(MemorySegment errnoState, int pid, MemorySegment status, int options, MemorySegment rusage) {
         try {
             return (int) wait4.invokeExact(errnoState, pid, status, options, rusage);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code waitid(P_PID, pid, info, options)}: with {@code WNOWAIT}, waits for the end without reaping. */
+    int waitid(MemorySegment errnoState, int pid, MemorySegment info, int options) {
+        try {
+            return (int) waitid.invokeExact(errnoState, P_PID, pid, info, options);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -69,9 +69,9 @@ public final class LocalExecutor implements TaskExecutor {
      * /proc, so its cost must not grow with the tasks running (issue 14).
      */
     static final int READINGS_PER_POLL = 4;
+    static final Duration READ_MEMORY_AFTER = Duration.ofSeconds(1);
     /** The hint that keeps what a task leaves running in its process group alive after the task. */
     public static final String KEEP_PROCESS_GROUP = Hints.key(NAME, "keepProcessGroup");
-    static final Duration READ_MEMORY_AFTER = Duration.ofSeconds(1);
 
     /**
      * The tasks launched in this run whose end the host has not been told yet: an end is dropped once a
@@ -254,7 +254,13 @@ public final class LocalExecutor implements TaskExecutor {
     }
 
     private static boolean keepsProcessGroup(Hints hints) {
-        hints.requireKnown(NAME, List.of("keepProcessGroup"));
+        String prefix = NAME + Hints.NAMESPACE_SEPARATOR;
+        for (String key : hints.keys()) {
+            if (key.startsWith(prefix) && !key.equals(KEEP_PROCESS_GROUP)) {
+                throw hints.invalid(key, hints.string(key, ""), "not a hint of the local executor; it knows "
+                        + KEEP_PROCESS_GROUP);
+            }
+        }
         return hints.bool(KEEP_PROCESS_GROUP, false);
     }
 
@@ -295,9 +301,10 @@ public final class LocalExecutor implements TaskExecutor {
     }
 
     /**
-     * Runs on the thread that completes {@code onExit}: cleans up the group of a task that was asked to
-     * stop, records the end and wakes the host. The cleanup comes first, so that when the host learns
-     * of the end the whole group has been signalled.
+     * Runs on the thread that learns of the end: kills what is left of the task's group when the
+     * spawner has not already (through the JDK; or a task that keeps its group but was asked to stop),
+     * records the end and wakes the host. The kill comes first, so that when the host learns of the end
+     * the whole group has been signalled.
      */
     private void onLeaderExit(LocalTask task, Spawner.Exit exit, Throwable failure) {
         try {
@@ -306,7 +313,7 @@ public final class LocalExecutor implements TaskExecutor {
                 try {
                     spawner.signal(Spawner.Signal.KILL, List.of(task.processGroup()));
                 } catch (IOException e) {
-                    log.warn("task {} (pid {}) ended after SIGTERM, but SIGKILL to what is left of its process"
+                    log.warn("task {} (pid {}) ended, but SIGKILL to what is left of its process"
                             + " group failed: {}", task.submitted().taskId(), task.processGroup(), e.getMessage());
                 }
             }
