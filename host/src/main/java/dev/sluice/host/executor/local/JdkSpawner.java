@@ -53,7 +53,7 @@ final class JdkSpawner implements Spawner {
                 .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL.toFile()))
                 .redirectOutput(ProcessBuilder.Redirect.to(request.stdout().toFile()))
                 .redirectError(ProcessBuilder.Redirect.to(request.stderr().toFile()));
-        builder.environment().clear();
+        // The builder starts from the host's environment.
         builder.environment().putAll(request.environment());
         Process process = builder.start();
         return new Child(process.pid(), process.onExit().thenApply(p -> new Exit(p.exitValue(), 0)));

@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -91,7 +90,6 @@ public final class LocalExecutor implements TaskExecutor {
     /** Bare program names already found on a PATH, so that a launch does not search it again. */
     private final Map<ProgramKey, Path> programs = new ConcurrentHashMap<>();
     private final SpawnerFactory spawnerFactory;
-    private final Map<String, String> hostEnvironment = System.getenv();
     private volatile Spawner spawner;
     private volatile boolean closed;
     /** Where the next poll's memory readings start among the running tasks, so every task gets its turn. */
@@ -189,8 +187,7 @@ public final class LocalExecutor implements TaskExecutor {
         TaskFiles files = launch.files();
         String taskName = launch.task().name();
         boolean keepGroup = keepsProcessGroup(launch.task().hints());
-        Map<String, String> environment = new HashMap<>(hostEnvironment);
-        environment.putAll(command.environment());
+        Map<String, String> environment = command.environment();
 
         Spawner.Child child;
         try {

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -30,6 +31,11 @@ final class PosixSpawner implements Spawner {
     private final MemorySegment attributes;
     /** Launches hold it shared, {@link #close} exclusively: nothing is freed under a launch under way. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    /**
+     * The host's environment as C strings, made once: a launch adds only the task's own variables
+     * (most launches pass the same fifty or so host variables).
+     */
+    private final Map<String, MemorySegment> hostEnvironment;
     private boolean closed;
 
     private PosixSpawner(Libc libc, ChildReaper reaper, Arena shared, MemorySegment attributes) {
@@ -37,6 +43,13 @@ final class PosixSpawner implements Spawner {
         this.reaper = reaper;
         this.shared = shared;
         this.attributes = attributes;
+        Map<String, MemorySegment> host = new LinkedHashMap<>();
+        System.getenv().forEach((name, value) -> {
+            if (name.indexOf('\0') < 0 && value.indexOf('\0') < 0) {
+                host.put(name, shared.allocateFrom(name + "=" + value));
+            }
+        });
+        this.hostEnvironment = Map.copyOf(host);
     }
 
     /** @throws IOException when this kernel refuses pidfds or epoll (then the JDK launches instead) */
@@ -149,10 +162,16 @@ final class PosixSpawner implements Spawner {
         return array;
     }
 
-    private static MemorySegment environment(Arena arena, Map<String, String> environment) {
-        MemorySegment array = arena.allocate(ADDRESS, environment.size() + 1L);
+    /** The host's variables the task does not set, then the task's own. */
+    private MemorySegment environment(Arena arena, Map<String, String> task) {
+        MemorySegment array = arena.allocate(ADDRESS, hostEnvironment.size() + task.size() + 1L);
         int i = 0;
-        for (Map.Entry<String, String> e : environment.entrySet()) {
+        for (Map.Entry<String, MemorySegment> e : hostEnvironment.entrySet()) {
+            if (!task.containsKey(e.getKey())) {
+                array.setAtIndex(ADDRESS, i++, e.getValue());
+            }
+        }
+        for (Map.Entry<String, String> e : task.entrySet()) {
             array.setAtIndex(ADDRESS, i++, arena.allocateFrom(e.getKey() + "=" + e.getValue()));
         }
         array.setAtIndex(ADDRESS, i, MemorySegment.NULL);

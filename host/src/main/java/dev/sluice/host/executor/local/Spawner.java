@@ -71,7 +71,7 @@ interface Spawner extends AutoCloseable {
      *
      * @param program     the file to run (resolved: absolute, or relative to {@code workDir})
      * @param argv        the arguments, {@code argv[0]} as the task wrote it
-     * @param environment    the whole environment the program sees
+     * @param environment    the task's own variables, added to (and over) the host's environment
      * @param endGroupAtExit whether what the program leaves running in its process group is killed when
      *                       it exits
      */
