@@ -426,7 +426,13 @@ class ApptainerGateTest {
         HangingPull quick = new HangingPull();
         Run second = new Run(time, Map.of(), quick);
         FutureTask<Void> f = second.prepare(TestTaskHandle.of("b").withHints(hints));
-        assertThat(quick.started.await(10, TimeUnit.SECONDS)).isTrue();
+        // The first pull's thread may still hold the entry's lock for a moment after its kill; the
+        // second then waits for it on the fake clock, in lock-poll steps (20 ms, far from maxWait).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!quick.started.await(20, TimeUnit.MILLISECONDS) && System.nanoTime() < deadline) {
+            time.advance(Duration.ofMillis(20));
+        }
+        assertThat(quick.started.getCount()).as("the second pull started").isZero();
         time.awaitSleepers(1, Duration.ofSeconds(10));
         quick.finish.countDown();
         f.get(10, TimeUnit.SECONDS);
