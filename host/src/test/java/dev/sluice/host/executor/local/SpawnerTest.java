@@ -39,15 +39,19 @@ class SpawnerTest {
     Path dir;
 
     static Stream<Arguments> spawners() {
-        return Stream.of(Arguments.of("posix_spawn", (LocalExecutor.SpawnerFactory) () -> {
-            Libc.Result libc = Libc.load();
-            assertThat(libc.unavailableBecause()).as("posix_spawn is usable on this Linux machine").isNull();
-            try {
-                return PosixSpawner.open(libc.libc());
-            } catch (IOException e) {
-                throw new AssertionError("pidfds and epoll work on this kernel", e);
-            }
-        }), Arguments.of("JDK", (LocalExecutor.SpawnerFactory) JdkSpawner::open));
+        return Stream.of(Arguments.of("posix_spawn", (LocalExecutor.SpawnerFactory) SpawnerTest::posixSpawner),
+                Arguments.of("JDK", (LocalExecutor.SpawnerFactory) JdkSpawner::open));
+    }
+
+    /** The posix_spawn launch, which every Linux machine this project builds on can use. */
+    private static PosixSpawner posixSpawner() {
+        Libc.Result libc = Libc.load();
+        assertThat(libc.unavailableBecause()).as("posix_spawn is usable on this Linux machine").isNull();
+        try {
+            return PosixSpawner.open(libc.libc());
+        } catch (IOException e) {
+            throw new AssertionError("pidfds and epoll work on this kernel", e);
+        }
     }
 
     private Spawner.Child run(Spawner spawner, String... argv) throws IOException {
@@ -144,8 +148,7 @@ class SpawnerTest {
 
     @Test
     void posixSpawnStartsWithNoSignalBlockedOrIgnoredAndReportsPeakMemory() throws Exception {
-        try (Spawner spawner = spawners().findFirst().map(a -> (LocalExecutor.SpawnerFactory) a.get()[1])
-                .orElseThrow().open()) {
+        try (Spawner spawner = posixSpawner()) {
             Spawner.Child child = run(spawner, "/bin/sh", "-c",
                     "grep -E '^Sig(Blk|Ign)' /proc/self/status; x=$(head -c 30000000 /dev/zero | tr '\\0' a); echo ${#x}");
             Spawner.Exit exit = end(child);
@@ -162,8 +165,7 @@ class SpawnerTest {
 
     @Test
     void posixSpawnRefusesANulCharacterAndALaunchAfterClose() throws Exception {
-        Spawner spawner = spawners().findFirst().map(a -> (LocalExecutor.SpawnerFactory) a.get()[1]).orElseThrow()
-                .open();
+        Spawner spawner = posixSpawner();
         assertThatThrownBy(() -> run(spawner, "/bin/echo", "a\0b")).isInstanceOf(IOException.class)
                 .hasMessage("an argument holds a NUL character, which no program can receive");
         assertThatThrownBy(() -> spawner.signal(Spawner.Signal.KILL, List.of(1L))).isInstanceOf(IOException.class)
@@ -178,8 +180,7 @@ class SpawnerTest {
     void oneReaperThreadLearnsEveryEndAndWakesAtMostOncePerChild() throws Exception {
         int threads = 4;
         int perThread = 50;
-        try (PosixSpawner spawner = (PosixSpawner) spawners().findFirst()
-                .map(a -> (LocalExecutor.SpawnerFactory) a.get()[1]).orElseThrow().open();
+        try (PosixSpawner spawner = posixSpawner();
                 ExecutorService pool = Executors.newFixedThreadPool(threads)) {
             long before = spawner.reaper().wakeups();
             List<Future<List<Spawner.Child>>> launched = new ArrayList<>();
