@@ -2,6 +2,7 @@ package dev.sluice.host.config;
 
 import dev.sluice.host.pipeline.Backoff;
 import dev.sluice.host.pipeline.ErrorStrategy;
+import dev.sluice.host.pipeline.OrderedMaps;
 import dev.sluice.host.pipeline.ProcessDef;
 import dev.sluice.host.pipeline.RateLimit;
 import dev.sluice.host.pipeline.Templates;
@@ -10,7 +11,6 @@ import dev.sluice.spi.Resources;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,8 +46,8 @@ public record EffectiveProcess(ProcessDef def, String executor, Resources resour
         Objects.requireNonNull(resources, "resources");
         Objects.requireNonNull(errorStrategy, "errorStrategy");
         Objects.requireNonNull(retryBackoff, "retryBackoff");
-        hints = ordered(hints);
-        env = ordered(env);
+        hints = OrderedMaps.copyOf(hints);
+        env = OrderedMaps.copyOf(env);
     }
 
     /** The process's name. */
@@ -89,13 +89,16 @@ public record EffectiveProcess(ProcessDef def, String executor, Resources resour
         return tasks;
     }
 
+    /** The map with params substituted in its values; the map itself (shared by every task) when none has any. */
     private static Map<String, String> substituteValues(Map<String, String> map, Map<String, String> params) {
         Map<String, String> out = new LinkedHashMap<>();
-        map.forEach((k, v) -> out.put(k, Templates.substituteParams(v, params)));
-        return out;
+        boolean changed = false;
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            String value = Templates.substituteParams(e.getValue(), params);
+            changed |= !value.equals(e.getValue());
+            out.put(e.getKey(), value);
+        }
+        return changed ? out : map;
     }
 
-    private static Map<String, String> ordered(Map<String, String> map) {
-        return map == null || map.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(map));
-    }
 }

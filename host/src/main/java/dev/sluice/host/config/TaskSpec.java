@@ -1,12 +1,11 @@
 package dev.sluice.host.config;
 
+import dev.sluice.host.pipeline.OrderedMaps;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Collections;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,10 +33,10 @@ public record TaskSpec(String processName, String name, int index, Map<String, S
     public TaskSpec {
         Objects.requireNonNull(processName, "processName");
         Objects.requireNonNull(name, "name");
-        params = ordered(params);
+        params = OrderedMaps.copyOf(params);
         argv = argv == null ? null : List.copyOf(argv);
-        env = ordered(env);
-        hints = ordered(hints);
+        env = OrderedMaps.copyOf(env);
+        hints = OrderedMaps.copyOf(hints);
         inputs = inputs == null ? List.of() : List.copyOf(inputs);
     }
 
@@ -69,9 +68,6 @@ public record TaskSpec(String processName, String name, int index, Map<String, S
         return HexFormat.of().formatHex(sha.digest());
     }
 
-    private static Map<String, String> ordered(Map<String, String> map) {
-        return map == null || map.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(map));
-    }
 
     /** Feeds length-prefixed parts to a digest. */
     private record Encoder(MessageDigest digest) {

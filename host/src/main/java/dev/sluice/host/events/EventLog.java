@@ -110,6 +110,10 @@ public final class EventLog implements RunListener, AutoCloseable {
     @Override
     public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
         TaskState logged = to.isTerminal() || to == TaskState.RETRY_WAIT ? attemptLogged.remove(task) : null;
+        if (to.isTerminal()) {
+            // Its start is not logged again. (Gates still open end by their own report, or at the run's end.)
+            startLogged.remove(task);
+        }
         switch (to) {
             case GATED -> {
                 startLogged.remove(task);
@@ -168,8 +172,8 @@ public final class EventLog implements RunListener, AutoCloseable {
     @Override
     public void gateFinished(TaskProgress task, String gateId, Instant at, Throwable failure) {
         Map<String, Integer> open = openGates.get(task);
-        if (open != null) {
-            open.remove(gateId);
+        if (open != null && open.remove(gateId) != null && open.isEmpty()) {
+            openGates.remove(task);
         }
         Map<String, Object> e = event("gate_finished", task, at);
         e.put("gate", gateId);

@@ -9,6 +9,7 @@ import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.WrappedTask;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,13 +22,11 @@ import org.slf4j.LoggerFactory;
 final class Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
-    /** What the dispatcher needs from the loop: its inbox, and a way to catch up on it mid-release. */
+    /** What the dispatcher needs from the loop: its inbox. */
+    @FunctionalInterface
     interface Loop {
         /** Hands an event from another thread to the loop's. */
         void post(Runnable event);
-
-        /** Applies what is in the inbox now and submits what may go, while a long release goes on. */
-        void catchUp();
     }
 
     private final RunState run;
@@ -38,8 +37,19 @@ final class Dispatcher {
     private final ProbeSupervisor probes;
     private final boolean resume;
     private final Loop loop;
+    /**
+     * How many tasks per executor are prepared ahead of their submission at most: enough to keep any
+     * executor's slots and a gate layer busy between two turns of the loop, few enough that what a
+     * prepared task holds (its handle, files, gates' threads) stays small in a run of any size.
+     */
+    static final int AHEAD = 256;
+
     /** Set while {@link #submitReady} runs. */
     private boolean admitting;
+    /** Set while {@link #prepareAhead} runs. */
+    private boolean preparingAhead;
+    /** Released processes with tasks not yet taken up, oldest first. */
+    private final List<ProcessRuntime> preparing = new ArrayList<>();
 
     Dispatcher(RunState run, Outcomes outcomes, Launcher launcher, TaskPreparer preparer, ProbeSupervisor probes,
             boolean resume, Loop loop) {
@@ -83,35 +93,70 @@ final class Dispatcher {
         ExecutorRuntime exec = run.executors.get(p.effective().executor());
         for (TaskProgress rec : p.tasks) {
             rec.executor = exec;
-            if (run.stopping) {
-                run.finishUnstarted(rec, TaskState.CANCELLED, run.stopReason);
-                continue;
-            }
-            TaskPreparer.Prepared cached = resume ? preparer.cached(rec.id, rec.spec, p) : null;
-            if (cached != null) {
-                rec.begin(new Attempt(cached.task(), cached.files()));
-                run.setState(rec, TaskState.CACHED);
-                run.listener.attemptFinished(rec, TaskState.CACHED);
-                run.conclude(rec, TaskState.CACHED);
-                continue;
-            }
-            String never = exec.startProblem != null ? exec.startProblem : exec.neverFits(p.effective().resources());
-            if (!prepare(rec, 1)) {
-                continue;
-            }
-            if (never != null) {
-                // Fails at once, through the error strategy, instead of waiting forever for room.
-                outcomes.fail(rec, "task " + never, false, AttemptOutcome.Kind.FAILED);
-                continue;
-            }
-            schedule(rec);
-            // Releasing a large process takes a while (a work directory per task); tasks whose gates
-            // already passed are submitted meanwhile rather than after the whole batch.
-            loop.catchUp();
         }
         if (p.tasks.isEmpty()) {
             run.follow(run.graph.processFinished(p));
+            return;
         }
+        preparing.add(p);
+        prepareAhead();
+    }
+
+    /**
+     * Takes up released tasks in order, while their executor has fewer than {@link #AHEAD} tasks prepared
+     * and not yet submitted. A task's work directory, handle and gates come shortly before it can run,
+     * not all at its process's release: a process of 100,000 tasks holds a few hundred handles at a time,
+     * and its first tasks start before the last directory is made. Returns how many it took up.
+     */
+    private int prepareAhead() {
+        if (preparingAhead) {
+            return 0;
+        }
+        preparingAhead = true;
+        int taken = 0;
+        try {
+            // By index: taking a task up can end it (cached, or failed at once) and release another process.
+            for (int i = 0; i < preparing.size(); i++) {
+                ProcessRuntime p = preparing.get(i);
+                while (p.takenUp < p.tasks.size() && (run.stopping || p.tasks.get(p.takenUp).executor.ahead < AHEAD)) {
+                    takeUp(p, p.tasks.get(p.takenUp++));
+                    taken++;
+                }
+            }
+            preparing.removeIf(p -> p.takenUp == p.tasks.size());
+        } finally {
+            preparingAhead = false;
+        }
+        return taken;
+    }
+
+    private void takeUp(ProcessRuntime p, TaskProgress rec) {
+        if (rec.state != TaskState.WAITING) {
+            return; // ended meanwhile (the run stopped)
+        }
+        if (run.stopping) {
+            run.finishUnstarted(rec, TaskState.CANCELLED, run.stopReason);
+            return;
+        }
+        ExecutorRuntime exec = rec.executor;
+        TaskPreparer.Prepared cached = resume ? preparer.cached(rec.id, rec.spec, p) : null;
+        if (cached != null) {
+            rec.begin(new Attempt(cached.task(), cached.files()));
+            run.setState(rec, TaskState.CACHED);
+            run.listener.attemptFinished(rec, TaskState.CACHED);
+            run.conclude(rec, TaskState.CACHED);
+            return;
+        }
+        String never = exec.startProblem != null ? exec.startProblem : exec.neverFits(p.effective().resources());
+        if (!prepare(rec, 1)) {
+            return;
+        }
+        if (never != null) {
+            // Fails at once, through the error strategy, instead of waiting forever for room.
+            outcomes.fail(rec, "task " + never, false, AttemptOutcome.Kind.FAILED);
+            return;
+        }
+        schedule(rec);
     }
 
     /** Starts the next attempt of each task whose retry is due. */
@@ -198,11 +243,15 @@ final class Dispatcher {
         }
         admitting = true;
         try {
-            Admission.Pass pass = admission.pass();
-            Admission.Pick pick;
-            while (!run.stopping && (pick = pass.next()) != null) {
-                submit(pick.executor(), pick.task());
-            }
+            // Submits first, then takes up as many tasks as went (a work directory each): the next task
+            // never waits for a directory to be made, and those taken up may go at once if there is room.
+            do {
+                Admission.Pass pass = admission.pass();
+                Admission.Pick pick;
+                while (!run.stopping && (pick = pass.next()) != null) {
+                    submit(pick.executor(), pick.task());
+                }
+            } while (prepareAhead() > 0 && !run.stopping);
         } finally {
             admitting = false;
         }

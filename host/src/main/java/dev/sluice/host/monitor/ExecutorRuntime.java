@@ -48,6 +48,8 @@ final class ExecutorRuntime {
     java.util.List<dev.sluice.spi.TaskHealthMonitor> healthMonitors = java.util.List.of();
     /** Submissions handed to the pool whose answer has not come back yet. */
     int submitting;
+    /** Tasks of this executor prepared and not yet submitted: in their gates or queued. */
+    int ahead;
     long nextPollNanos;
     int usedCpus;
     long usedMemory;

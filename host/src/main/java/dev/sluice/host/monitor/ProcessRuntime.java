@@ -14,6 +14,8 @@ public final class ProcessRuntime {
     /** Submit rate limit of this process, or {@code null}. */
     final RateLimiter rateLimiter;
     boolean released;
+    /** How many of its tasks the dispatcher has taken up (prepared, cached or ended unstarted). */
+    int takenUp;
     int active;
     int unfinished;
 

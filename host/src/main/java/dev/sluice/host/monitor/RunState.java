@@ -51,8 +51,19 @@ final class RunState {
         TaskState from = rec.state;
         if (from != to) {
             rec.state = to;
+            if (isAhead(from)) {
+                rec.executor.ahead--;
+            }
+            if (isAhead(to)) {
+                rec.executor.ahead++;
+            }
             listener.stateChanged(rec, from, to);
         }
+    }
+
+    /** Whether a task in this state is prepared and not yet with its executor. */
+    private static boolean isAhead(TaskState state) {
+        return state == TaskState.GATED || state == TaskState.QUEUED;
     }
 
     /** Who applies what the graph lets go: the dispatcher. */
@@ -80,9 +91,13 @@ final class RunState {
         }
     }
 
-    /** The task reached a terminal state; what that lets go is released or skipped. */
+    /**
+     * The task reached a terminal state; what that lets go is released or skipped. Listeners have heard of
+     * it by then, so the task lets go of what it no longer needs.
+     */
     void conclude(TaskProgress rec, TaskState state) {
         setState(rec, state);
+        rec.settle();
         follow(graph.taskEnded(rec));
     }
 

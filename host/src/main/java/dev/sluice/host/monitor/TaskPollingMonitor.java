@@ -72,20 +72,7 @@ public final class TaskPollingMonitor {
         });
         this.outcomes = new Outcomes(run, b.preparer, probes, b.options.killGrace());
         this.dispatcher = new Dispatcher(run, outcomes, new Launcher(b.wrappers), b.preparer, probes,
-                b.options.resume(), new Dispatcher.Loop() {
-                    @Override
-                    public void post(Runnable event) {
-                        TaskPollingMonitor.this.post(event);
-                    }
-
-                    @Override
-                    public void catchUp() {
-                        if (!inbox.isEmpty()) {
-                            drainInbox();
-                            dispatcher.submitReady();
-                        }
-                    }
-                });
+                b.options.resume(), this::post);
     }
 
     /** A monitor for the run of {@code plans}; everything else is optional. */

@@ -66,6 +66,23 @@ public final class TaskProgress {
         update(a -> a.withTimes(change.apply(a.times())));
     }
 
+    /**
+     * The task reached a terminal state. When it ended well, its last try lets go of what only a running or
+     * failed try needs (handle, files, wrappers); failed tries, earlier ones included, keep it for the
+     * summary's and report's failures.
+     */
+    void settle() {
+        if (state == TaskState.SUCCEEDED || state == TaskState.CACHED || state == TaskState.SKIPPED) {
+            if (!attempts.isEmpty()) {
+                attempts.set(attempts.size() - 1, attempts.getLast().settled());
+            }
+            wrapping = Launcher.Wrapping.NONE;
+            timeLimit = null;
+            status = null;
+            gatesInFlight.clear();
+        }
+    }
+
     private Attempt current() {
         return attempts.isEmpty() ? null : attempts.getLast();
     }
@@ -118,7 +135,7 @@ public final class TaskProgress {
         return asked > 0 ? asked + " by " + executorName() : null;
     }
 
-    /** The current attempt's handle; {@code null} before the first attempt starts. */
+    /** The current attempt's handle; {@code null} before the first attempt starts and once the task settled well. */
     public Task task() {
         Attempt a = current();
         return a == null ? null : a.task();
@@ -200,7 +217,7 @@ public final class TaskProgress {
     /** The attempt's peak resident memory in bytes, or {@code null} when its executor did not measure it. */
     public Long peakRss() {
         Attempt a = current();
-        return a == null ? null : a.peakRss();
+        return a == null || a.peakRss() < 0 ? null : a.peakRss();
     }
 
     public Integer exitCode() {

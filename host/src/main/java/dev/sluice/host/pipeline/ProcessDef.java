@@ -2,8 +2,6 @@ package dev.sluice.host.pipeline;
 
 import dev.sluice.yaml.Location;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -45,7 +43,7 @@ public record ProcessDef(
         argv = argv == null ? null : List.copyOf(argv);
         dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
         fanOut = fanOut == null ? List.of() : fanOut.stream()
-                .map(m -> Collections.unmodifiableMap(new LinkedHashMap<>(m))).toList();
+                .map(OrderedMaps::copyOf).toList();
         inputs = inputs == null ? List.of() : List.copyOf(inputs);
         settings = settings == null ? ProcessSettings.NONE : settings;
         environments = environments == null ? List.of() : List.copyOf(environments);

@@ -1,7 +1,6 @@
 package dev.sluice.host.pipeline;
 
 import java.time.Duration;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -47,8 +46,8 @@ public record ProcessSettings(
     public static final ProcessSettings NONE = builder().build();
 
     public ProcessSettings {
-        hints = orderedCopy(hints);
-        env = orderedCopy(env);
+        hints = OrderedMaps.copyOf(hints);
+        env = OrderedMaps.copyOf(env);
     }
 
     /** Whether this layer sets nothing at all. */
@@ -116,12 +115,6 @@ public record ProcessSettings(
         return merged;
     }
 
-    private static Map<String, String> orderedCopy(Map<String, String> map) {
-        if (map == null || map.isEmpty()) {
-            return Map.of();
-        }
-        return Collections.unmodifiableMap(new LinkedHashMap<>(map));
-    }
 
     /** Builds {@link ProcessSettings}; everything not set stays {@code null}. */
     public static final class Builder {

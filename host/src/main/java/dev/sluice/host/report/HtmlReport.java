@@ -1,5 +1,6 @@
 package dev.sluice.host.report;
 
+import com.google.common.primitives.ImmutableLongArray;
 import dev.sluice.kit.AtomicFiles;
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
@@ -18,12 +19,14 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -48,25 +51,68 @@ public final class HtmlReport implements RunListener {
     private static final int ROW_HEIGHT = 18;
     private static final int BAR_HEIGHT = 12;
 
+    private static final Comparator<Attempt> DRAWING_ORDER = Comparator.comparing(Attempt::gatedAt)
+            .thenComparing(a -> Integer.parseInt(a.taskId())).thenComparingInt(Attempt::attempt);
+
+    /**
+     * What the processes' table needs of the attempts that ran, as figures rather than one record per
+     * attempt: a report of a run of 100,000 tasks holds 2,000 attempts for its timeline, not 100,000.
+     */
+    private static final class ProcessFigures {
+        int ran;
+        final ImmutableLongArray.Builder realtimes = ImmutableLongArray.builder();
+        final ImmutableLongArray.Builder gateWaits = ImmutableLongArray.builder();
+        final ImmutableLongArray.Builder queueWaits = ImmutableLongArray.builder();
+        final TreeSet<String> cpus = new TreeSet<>();
+        final TreeSet<String> memory = new TreeSet<>();
+
+        void add(Attempt a) {
+            ran++;
+            addBetween(realtimes, a.startedAt(), a.endedAt());
+            addBetween(gateWaits, a.gatedAt(), a.queuedAt());
+            addBetween(queueWaits, a.queuedAt(), a.submittedAt());
+            if (a.resources() != null) {
+                cpus.add(Integer.toString(a.resources().cpus()));
+                memory.add(a.resources().memoryBytes() == 0 ? "-" : Units.formatSize(a.resources().memoryBytes()));
+            }
+        }
+
+        private static void addBetween(ImmutableLongArray.Builder to, Instant from, Instant until) {
+            if (from != null && until != null) {
+                to.add(Duration.between(from, until).toNanos());
+            }
+        }
+    }
+
     /** One finished attempt of a task, copied when it ends: the task's record moves on to the next. */
     record Attempt(String taskId, String process, String name, int attempt, TaskState outcome, Instant gatedAt,
             Instant queuedAt, Instant submittedAt, Instant startedAt, Instant endedAt, Resources resources,
             String error) {
-
-        Duration realtime() {
-            return startedAt == null || endedAt == null ? null : Duration.between(startedAt, endedAt);
-        }
     }
 
     private final Path file;
+    private final int timelineRows;
     private final String runId;
     private final String pipeline;
     private final TimeSource time;
-    private final List<Attempt> attempts = new ArrayList<>();
+    /** The attempts the timeline draws: the first {@code timelineRows} in drawing order, the last on top. */
+    private final PriorityQueue<Attempt> drawn = new PriorityQueue<>(DRAWING_ORDER.reversed());
+    /** How many attempts the timeline would draw without its bound. */
+    private int drawable;
+    private int attemptCount;
+    private int cachedCount;
+    /** What the processes' table shows, by process in the order their first attempt ended. */
+    private final Map<String, ProcessFigures> figures = new LinkedHashMap<>();
     private Instant startedAt;
 
     /** Makes the file's directory, so that a path that cannot be written fails before the run starts. */
     public HtmlReport(Path file, String runId, String pipeline, TimeSource time) throws IOException {
+        this(file, runId, pipeline, time, TIMELINE_ROWS);
+    }
+
+    /** A report whose timeline draws at most {@code timelineRows} attempts. */
+    HtmlReport(Path file, String runId, String pipeline, TimeSource time, int timelineRows) throws IOException {
+        this.timelineRows = timelineRows;
         this.file = file;
         this.runId = runId;
         this.pipeline = pipeline;
@@ -89,9 +135,22 @@ public final class HtmlReport implements RunListener {
     public void attemptFinished(TaskProgress task, TaskState outcome) {
         // A task cancelled while gated or queued has no completion time: it ended now.
         Instant ended = task.completedAt() != null ? task.completedAt() : time.now();
-        attempts.add(new Attempt(task.id(), task.processName(), task.name(), task.attempt(), outcome,
+        Attempt a = new Attempt(task.id(), task.processName(), task.name(), task.attempt(), outcome,
                 task.gatedAt(), task.queuedAt(), task.submittedAt(), task.startedAt(), ended,
-                task.task() == null ? null : task.task().resources(), task.error()));
+                task.task() == null ? null : task.task().resources(), task.error());
+        attemptCount++;
+        if (outcome == TaskState.CACHED) {
+            cachedCount++;
+        } else {
+            figures.computeIfAbsent(a.process(), p -> new ProcessFigures()).add(a);
+        }
+        if (a.gatedAt() != null) {
+            drawable++;
+            drawn.add(a);
+            if (drawn.size() > timelineRows) {
+                drawn.poll(); // the latest in drawing order
+            }
+        }
     }
 
     /** Writes the report for the run that ended; whole or not at all. */
@@ -130,7 +189,7 @@ public final class HtmlReport implements RunListener {
                 .map(e -> "<span class=\"count state-" + e.getKey().label() + "\">" + e.getValue() + " "
                         + e.getKey().label() + "</span>")
                 .collect(Collectors.joining(", "))));
-        fact(html, "Attempts", Integer.toString(attempts.size()));
+        fact(html, "Attempts", Integer.toString(attemptCount));
         if (result.stopReason() != null && !result.succeeded()) {
             fact(html, "Stopped because", esc(result.stopReason()));
         }
@@ -148,8 +207,6 @@ public final class HtmlReport implements RunListener {
         for (TaskProgress t : result.tasks()) {
             tasksByProcess.computeIfAbsent(t.processName(), p -> new ArrayList<>()).add(t);
         }
-        Map<String, List<Attempt>> attemptsByProcess = attempts.stream()
-                .collect(Collectors.groupingBy(Attempt::process, LinkedHashMap::new, Collectors.toList()));
         html.append("<section id=\"processes\">\n<h2>Processes</h2>\n<table class=\"grid\">\n<thead><tr>")
                 .append("<th>Process</th><th>Executor</th><th>Tasks</th><th>Outcomes</th><th>Attempts</th>")
                 .append("<th>Run time min</th><th>median</th><th>max</th>")
@@ -157,31 +214,24 @@ public final class HtmlReport implements RunListener {
                 .append("</tr></thead>\n<tbody>\n");
         for (Map.Entry<String, List<TaskProgress>> entry : tasksByProcess.entrySet()) {
             List<TaskProgress> tasks = entry.getValue();
-            List<Attempt> ran = attemptsByProcess.getOrDefault(entry.getKey(), List.of()).stream()
-                    .filter(a -> a.outcome() != TaskState.CACHED).toList();
+            ProcessFigures ran = figures.getOrDefault(entry.getKey(), new ProcessFigures());
             Map<TaskState, Integer> outcomes = new EnumMap<>(TaskState.class);
             tasks.forEach(t -> outcomes.merge(t.state(), 1, Integer::sum));
-            List<Duration> realtimes = ran.stream().map(Attempt::realtime).filter(d -> d != null).sorted().toList();
-            List<Duration> gateWaits = ran.stream().filter(a -> a.gatedAt() != null && a.queuedAt() != null)
-                    .map(a -> Duration.between(a.gatedAt(), a.queuedAt())).sorted().toList();
-            List<Duration> queueWaits = ran.stream().filter(a -> a.queuedAt() != null && a.submittedAt() != null)
-                    .map(a -> Duration.between(a.queuedAt(), a.submittedAt())).sorted().toList();
+            long[] realtimes = sorted(ran.realtimes);
             html.append("<tr><td>").append(esc(entry.getKey())).append("</td><td>")
                     .append(esc(tasks.get(0).executorName())).append("</td><td class=\"num\">").append(tasks.size())
                     .append("</td><td>").append(outcomes.entrySet().stream()
                             .map(e -> "<span class=\"count state-" + e.getKey().label() + "\">" + e.getValue() + " "
                                     + e.getKey().label() + "</span>")
                             .collect(Collectors.joining(", ")))
-                    .append("</td><td class=\"num\">").append(ran.size()).append("</td>");
-            cell(html, realtimes.isEmpty() ? null : realtimes.get(0));
+                    .append("</td><td class=\"num\">").append(ran.ran).append("</td>");
+            cell(html, realtimes.length == 0 ? null : Duration.ofNanos(realtimes[0]));
             cell(html, median(realtimes));
-            cell(html, realtimes.isEmpty() ? null : realtimes.get(realtimes.size() - 1));
-            cell(html, median(gateWaits));
-            cell(html, median(queueWaits));
-            html.append("<td class=\"num\">").append(esc(distinct(ran, r -> Integer.toString(r.cpus()))))
-                    .append("</td><td class=\"num\">")
-                    .append(esc(distinct(ran, r -> r.memoryBytes() == 0 ? "-" : Units.formatSize(r.memoryBytes()))))
-                    .append("</td></tr>\n");
+            cell(html, realtimes.length == 0 ? null : Duration.ofNanos(realtimes[realtimes.length - 1]));
+            cell(html, median(sorted(ran.gateWaits)));
+            cell(html, median(sorted(ran.queueWaits)));
+            html.append("<td class=\"num\">").append(esc(distinct(ran.cpus))).append("</td><td class=\"num\">")
+                    .append(esc(distinct(ran.memory))).append("</td></tr>\n");
         }
         html.append("</tbody>\n</table>\n<p class=\"note\">Run time: from the task's start to its end, over "
                 + "every attempt that ran. CPUs and memory: what the tasks asked for.</p>\n</section>\n");
@@ -191,17 +241,22 @@ public final class HtmlReport implements RunListener {
         html.append("<td class=\"num\">").append(d == null ? "-" : esc(Units.formatDuration(d))).append("</td>");
     }
 
-    private static Duration median(List<Duration> sorted) {
-        if (sorted.isEmpty()) {
-            return null;
-        }
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : sorted.get(n / 2 - 1).plus(sorted.get(n / 2)).dividedBy(2);
+    private static long[] sorted(ImmutableLongArray.Builder values) {
+        long[] out = values.build().toArray();
+        Arrays.sort(out);
+        return out;
     }
 
-    private static String distinct(List<Attempt> attempts, java.util.function.Function<Resources, String> value) {
-        TreeSet<String> values = attempts.stream().filter(a -> a.resources() != null)
-                .map(a -> value.apply(a.resources())).collect(Collectors.toCollection(TreeSet::new));
+    private static Duration median(long[] sorted) {
+        int n = sorted.length;
+        if (n == 0) {
+            return null;
+        }
+        return Duration.ofNanos(n % 2 == 1 ? sorted[n / 2] : sorted[n / 2 - 1] / 2 + sorted[n / 2] / 2
+                + (sorted[n / 2 - 1] % 2 + sorted[n / 2] % 2) / 2);
+    }
+
+    private static String distinct(TreeSet<String> values) {
         return values.isEmpty() ? "-" : String.join(", ", values);
     }
 
@@ -242,11 +297,8 @@ public final class HtmlReport implements RunListener {
     // ---- timeline ---------------------------------------------------------------------------------
 
     private void timeline(StringBuilder html, Instant start, Instant end) {
-        List<Attempt> drawn = attempts.stream().filter(a -> a.gatedAt() != null)
-                .sorted(Comparator.comparing(Attempt::gatedAt).thenComparing(a -> Integer.parseInt(a.taskId()))
-                        .thenComparingInt(Attempt::attempt))
-                .toList();
-        long cached = attempts.stream().filter(a -> a.outcome() == TaskState.CACHED).count();
+        List<Attempt> drawn = this.drawn.stream().sorted(DRAWING_ORDER).toList();
+        long cached = cachedCount;
         html.append("<section id=\"timeline-section\">\n<h2>Timeline</h2>\n");
         html.append("<p class=\"note\">One row per task attempt: its <b>gate wait</b> (in readiness gates), "
                 + "<b>queue</b> (ready, waiting for capacity or a submit slot) and <b>run</b> (submitted to "
@@ -254,10 +306,9 @@ public final class HtmlReport implements RunListener {
         if (cached > 0) {
             html.append(' ').append(cached).append(" cached task(s) did not run and are not drawn.");
         }
-        if (drawn.size() > TIMELINE_ROWS) {
-            html.append(" The first ").append(TIMELINE_ROWS).append(" of ").append(drawn.size())
+        if (drawable > drawn.size()) {
+            html.append(" The first ").append(drawn.size()).append(" of ").append(drawable)
                     .append(" attempts are drawn.");
-            drawn = drawn.subList(0, TIMELINE_ROWS);
         }
         html.append("</p>\n");
         legend(html);

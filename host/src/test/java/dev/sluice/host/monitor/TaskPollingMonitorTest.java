@@ -109,6 +109,72 @@ class TaskPollingMonitorTest {
         assertThat(r.counts()).containsEntry(TaskState.SUCCEEDED, 3);
     }
 
+    private static String matrixOf(int n) {
+        return java.util.stream.IntStream.rangeClosed(1, n).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+    }
+
+    /** The most tasks ever prepared (gated or queued) and not yet submitted, replayed from the transitions. */
+    private int mostAhead() {
+        int ahead = 0;
+        int most = 0;
+        java.util.Map<String, String> last = new java.util.HashMap<>();
+        for (String t : transitions) {
+            String name = t.substring(0, t.lastIndexOf(':'));
+            String to = t.substring(t.lastIndexOf(':') + 1);
+            String from = last.put(name, to);
+            if ("gated".equals(from) || "queued".equals(from)) {
+                ahead--;
+            }
+            if ("gated".equals(to) || "queued".equals(to)) {
+                ahead++;
+            }
+            most = Math.max(most, ahead);
+        }
+        return most;
+    }
+
+    @Test
+    void tasksArePreparedAFewHundredAheadOfTheirSubmissionNotAllAtTheirRelease() throws Exception {
+        FakeExecutor ex = new FakeExecutor(new ExecutorCapacity(2, 0, 0));
+        int n = Dispatcher.AHEAD + 40;
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor(
+                "processes:\n  a: {command: [true], matrix: {i: " + matrixOf(n) + "}}\n", ex, 0, List.of(), List.of()));
+        ex.nextSubmission();
+        ex.nextSubmission();
+        loop.awaitIdle();
+        assertThat(transitions.stream().filter(t -> t.endsWith(":queued")))
+                .as("two submitted, the next %d prepared, the rest not yet", Dispatcher.AHEAD)
+                .hasSize(Dispatcher.AHEAD + 2);
+        try (var dirs = java.nio.file.Files.walk(dir.resolve("work"), 2)) {
+            assertThat(dirs.filter(d -> d.getNameCount() == dir.resolve("work").getNameCount() + 2
+                    && d.getParent().getFileName().toString().length() == 2))
+                    .as("work directories are made as tasks are taken up").hasSize(Dispatcher.AHEAD + 2);
+        }
+        for (int done = 0; done < n; done++) {
+            TaskLaunch next = done < 2 ? null : ex.nextSubmission();
+            ex.complete(next == null ? "a (i=" + (done + 1) + ")" : next.task().name(), 0);
+        }
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(r.succeeded()).isTrue();
+        assertThat(r.counts()).containsEntry(TaskState.SUCCEEDED, n);
+        assertThat(mostAhead()).isEqualTo(Dispatcher.AHEAD);
+    }
+
+    @Test
+    void aStopCancelsTheTasksNotYetTakenUp() throws Exception {
+        FakeExecutor ex = new FakeExecutor(new ExecutorCapacity(1, 0, 0));
+        int n = Dispatcher.AHEAD + 40;
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor(
+                "processes:\n  a: {command: [true], matrix: {i: " + matrixOf(n) + "}}\n", ex, 0, List.of(), List.of()));
+        TaskLaunch first = ex.nextSubmission();
+        ex.complete(first.task().name(), 3);
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(r.succeeded()).isFalse();
+        assertThat(r.counts()).containsExactlyInAnyOrderEntriesOf(Map.of(TaskState.FAILED, 1, TaskState.CANCELLED, n - 1));
+        assertThat(ex.submissions).as("nothing else was submitted").isEmpty();
+    }
+
     @Test
     void terminateKillsTheOtherRunningTasksAndCancelsTheRest() throws Exception {
         FakeExecutor ex = unlimited();
@@ -198,6 +264,10 @@ class TaskPollingMonitorTest {
         assertThat(tries).extracting(Attempt::exitCode).containsExactly(1, 0);
         assertThat(tries.get(0).task().workDir()).isEqualTo(first.task().workDir());
         assertThat(tries.get(1).times().submittedAt()).isAfter(tries.get(0).times().completedAt());
+        // The try that succeeded let go of its handle and files once the task settled; its figures stay.
+        assertThat(tries.get(1).task()).isNull();
+        assertThat(tries.get(1).files()).isNull();
+        assertThat(r.tasks().get(0).submittedAt()).isNotNull();
     }
 
     @Test

@@ -74,6 +74,22 @@ class HtmlReportTest {
     }
 
     @Test
+    void theTimelineKeepsOnlyTheFirstAttemptsItDraws() throws Exception {
+        Path file = dir.resolve("report.html");
+        HtmlReport report = new HtmlReport(file, LocalRuns.RUN_ID, "demo", TimeSource.system(), 3);
+        report.write(LocalRuns.run(dir, RETRY_AND_FAILURE, Map.of("cpus", "1"), List.of(), report));
+        String html = Files.readString(file, StandardCharsets.UTF_8);
+        assertThat(html).contains("The first 3 of 5 attempts are drawn.")
+                .contains("<tr><th>Attempts</th><td>5</td></tr>");
+        assertThat(count(html, "<g class=\"attempt ")).isEqualTo(3);
+        assertThat(html).contains("task 1 work").contains("task 3 flaky").doesNotContain("task 4 broken")
+                .doesNotContain("flaky #2");
+        // The processes' table counts every attempt, drawn or not.
+        assertThat(html).containsPattern("<tr><td>flaky</td><td>local</td><td class=\"num\">1</td><td>"
+                + "<span class=\"count state-succeeded\">1 succeeded</span></td><td class=\"num\">2</td>");
+    }
+
+    @Test
     void gateWaitIsDrawnForTasksInAGate() throws Exception {
         TaskReadinessGate slow = new TaskReadinessGate() {
             @Override
