@@ -228,6 +228,66 @@ class SluiceCliIT {
 
 
     @Test
+    void tasksDieWithAKilledHostAndResumeRunsEachOnceMore() throws Exception {
+        // Two tasks that would run for five minutes, each with a child, and one quick task that ends first.
+        Path p = write("killed.yaml", """
+                processes:
+                  sleeper:
+                    matrix: {n: [1, 2]}
+                    script: |
+                      if [ -e %1$s/resumed ]; then echo again >> %1$s/ran-{{ Task.Param.n }}; exit 0; fi
+                      sleep 300 &
+                      echo "$$ $!" > %1$s/pids-{{ Task.Param.n }}
+                      wait
+                  quick:
+                    script: echo once >> %1$s/ran-quick
+                """.formatted(dir));
+        Process host = SluiceProcess.builder(dir, "run", p.toString(), "-q", "-c", write("two.yaml", """
+                executors: {local: {cpus: 4}}
+                """).toString()).redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
+        List<Long> pids = new ArrayList<>();
+        for (String n : List.of("1", "2")) {
+            Path pidFile = dir.resolve("pids-" + n);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!(Files.exists(pidFile) && Files.readString(pidFile).endsWith("\n")) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            for (String pid : Files.readString(pidFile).trim().split(" ")) {
+                pids.add(Long.parseLong(pid));
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(dir.resolve("ran-quick")) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(500); // the quick task's success reaches the journal
+
+        new ProcessBuilder("kill", "-KILL", Long.toString(host.pid())).start().waitFor();
+        assertThat(host.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        for (long pid : pids) {
+            assertThat(SluiceProcess.isGoneOrZombie(pid)).as("process %d of a task of the killed host", pid).isTrue();
+        }
+        Path launches;
+        try (var files = Files.walk(dir.resolve("work/runs"))) {
+            launches = files.filter(f -> f.getFileName().toString().equals("local-tasks")).findFirst().orElseThrow();
+        }
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (Files.exists(launches) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(launches).as("the watcher removes the launch file once the tasks have ended").doesNotExist();
+
+        Files.writeString(dir.resolve("resumed"), "");
+        SluiceProcess.Result resumed = SluiceProcess.run(dir, "run", p.toString(), "-q", "--resume");
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertThat(resumed.stdout()).contains("2 succeeded").contains("1 cached");
+        assertThat(dir.resolve("ran-quick")).as("the task that succeeded before the kill").content().isEqualTo("once\n");
+        assertThat(dir.resolve("ran-1")).content().isEqualTo("again\n");
+        assertThat(dir.resolve("ran-2")).content().isEqualTo("again\n");
+    }
+
+    @Test
     void validateReportsEveryProblemWithFileLineAndExitsTwo() throws Exception {
         Path p = write("bad.yaml", """
                 processes:

@@ -93,6 +93,8 @@ public final class LocalExecutor implements TaskExecutor {
     private final Map<ProgramKey, Path> programs = new ConcurrentHashMap<>();
     private final SpawnerFactory spawnerFactory;
     private volatile Spawner spawner;
+    /** Ends this run's tasks if the host dies without ending them ({@link LocalSupervisor}). */
+    private volatile LocalSupervisor supervisor;
     private volatile boolean closed;
     /** Where the next poll's memory readings start among the running tasks, so every task gets its turn. */
     private int readingCursor;
@@ -131,6 +133,15 @@ public final class LocalExecutor implements TaskExecutor {
         Objects.requireNonNull(executorContext, "executorContext");
         ExecutorCapacity configured = readCapacity(executorContext.config());
         Spawner opened = spawnerFactory.open();
+        try {
+            this.supervisor = LocalSupervisor.start(executorContext.workRoot(), executorContext.runId());
+        } catch (IOException e) {
+            opened.close();
+            throw new ExecutorException("the local executor cannot record its tasks' launches under "
+                    + executorContext.workRoot().resolve("runs") + " (" + e.getMessage() + "); without that record a"
+                    + " task would outlive a host that is killed. Check that the work directory is writable and"
+                    + " that /bin/sh exists", e);
+        }
         this.capacity = configured;
         this.spawner = opened;
         this.context = executorContext;
@@ -199,6 +210,20 @@ public final class LocalExecutor implements TaskExecutor {
                     + " in " + command.workDir() + " (output to " + files.stdout() + "): " + e.getMessage()
                     + "; check that the work directory exists and is writable and that the program can run on"
                     + " this machine", e);
+        }
+        try {
+            supervisor.launched(child.pid());
+        } catch (IOException e) {
+            // A task nobody would end if the host died does not run.
+            try {
+                spawner.signal(Spawner.Signal.KILL, List.of(child.pid()));
+            } catch (IOException killFailed) {
+                e.addSuppressed(killFailed);
+            }
+            throw new TaskException("task " + taskName + ": could not record its launch (pid " + child.pid() + ") in "
+                    + ctx.workRoot().resolve("runs").resolve(ctx.runId()).resolve(LocalSupervisor.FILE_NAME) + ": "
+                    + e.getMessage() + "; it was stopped, since it would outlive a host that is killed. Check the"
+                    + " free space of the work directory", e);
         }
         Instant startedAt = ctx.time().now();
         SubmittedTask submitted = new SubmittedTask(launch.task().id(), launch.task().attempt(),
@@ -316,6 +341,7 @@ public final class LocalExecutor implements TaskExecutor {
                             + " group failed: {}", task.submitted().taskId(), task.processGroup(), e.getMessage());
                 }
             }
+            supervisor.ended(task.processGroup());
             Instant now = context.time().now();
             Throwable cause = failure instanceof CompletionException wrapped && wrapped.getCause() != null
                     ? wrapped.getCause() : failure;
@@ -438,6 +464,7 @@ public final class LocalExecutor implements TaskExecutor {
             killAndWait(tasks.live());
         } finally {
             spawner.close();
+            supervisor.close();
         }
     }
 

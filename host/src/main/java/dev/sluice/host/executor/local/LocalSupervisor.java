@@ -1,0 +1,196 @@
+package dev.sluice.host.executor.local;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Local tasks die with their host. Each task leads a session and process group of its own, so nothing
+ * in the kernel ends it when the host is killed; instead:
+ *
+ * <ul>
+ *   <li>the run's launch file, {@code <work>/runs/<run id>/local-tasks}, gets {@code +PID} when a task's
+ *       group starts and {@code -PID} when it ends (one write each, before the task counts as submitted
+ *       and before its end is reported);</li>
+ *   <li>a watcher, one {@code sh} per run in a session of its own, waits on a pipe that only the host
+ *       holds. However the host ends, even by {@code kill -9}, the kernel closes the pipe; unless the
+ *       host said {@code done} first, the watcher ends every group the file still lists (SIGTERM, SIGKILL
+ *       10 s later), checking that a live leader still carries the run's id so that a reused pid is left
+ *       alone;</li>
+ *   <li>the host holds a lock on the file while it runs; a later run in the same work directory that
+ *       finds a file with no holder (the watcher was killed too) ends what it lists before starting.</li>
+ * </ul>
+ *
+ * A task killed in the moment between its start and its {@code +PID} line outlives the host; that window
+ * is a system call long.
+ */
+final class LocalSupervisor implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LocalSupervisor.class);
+    static final String FILE_NAME = "local-tasks";
+    private static final String SCRIPT = readScript();
+
+    private final Path file;
+    private final FileChannel channel;
+    private final FileLock lock;
+    private final Process watcher;
+    private final OutputStream toWatcher;
+
+    private LocalSupervisor(Path file, FileChannel channel, FileLock lock, Process watcher) {
+        this.file = file;
+        this.channel = channel;
+        this.lock = lock;
+        this.watcher = watcher;
+        this.toWatcher = watcher.getOutputStream();
+    }
+
+    /**
+     * Ends what earlier runs under {@code workRoot} left running, then starts watching this run.
+     *
+     * @throws IOException when the launch file cannot be made or the watcher cannot start
+     */
+    static LocalSupervisor start(Path workRoot, String runId) throws IOException {
+        endLeftovers(workRoot, runId);
+        Path file = workRoot.resolve("runs").resolve(runId).resolve(FILE_NAME);
+        Files.createDirectories(file.getParent());
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
+        try {
+            FileLock lock;
+            try {
+                lock = channel.lock();
+            } catch (OverlappingFileLockException sameJvm) {
+                lock = null; // another executor of this run in this JVM holds it (tests); it is held either way
+            }
+            Process watcher = script(file, runId, "watch").redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            return new LocalSupervisor(file, channel, lock, watcher);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** {@code sh -c SCRIPT} in a session of its own where {@code setsid} exists, so a terminal's signals miss it. */
+    private static ProcessBuilder script(Path file, String runId, String mode) {
+        List<String> command = new ArrayList<>();
+        Path setsid = Path.of("/usr/bin/setsid");
+        if (Files.isExecutable(setsid)) {
+            command.add(setsid.toString());
+        }
+        command.addAll(List.of("/bin/sh", "-c", SCRIPT, "sluice-local-watch", file.toString(), runId, mode));
+        return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+    }
+
+    /** A task's group started: written before the task counts as submitted. */
+    void launched(long pid) throws IOException {
+        write("+" + pid + "\n");
+    }
+
+    /** A task's group ended. */
+    void ended(long pid) {
+        try {
+            write("-" + pid + "\n");
+        } catch (IOException e) {
+            // Only costs a check of a pid that is gone, if the host is killed later.
+            log.debug("could not record the end of pid {} in {}: {}", pid, file, e.getMessage());
+        }
+    }
+
+    private void write(String line) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(line.getBytes(StandardCharsets.US_ASCII));
+        // One write of a few bytes to a file opened for appending: lines from several threads never mix.
+        while (bytes.hasRemaining()) {
+            channel.write(bytes);
+        }
+    }
+
+    /** The host ended its tasks itself: the watcher leaves, and the launch file goes. */
+    @Override
+    public void close() {
+        try {
+            toWatcher.write("done\n".getBytes(StandardCharsets.US_ASCII));
+            toWatcher.close();
+            if (!watcher.waitFor(5, TimeUnit.SECONDS)) {
+                watcher.destroyForcibly();
+            }
+        } catch (IOException e) {
+            log.debug("the local tasks' watcher had already gone: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+            channel.close();
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            log.debug("could not remove {}: {}", file, e.getMessage());
+        }
+    }
+
+    /**
+     * Ends what runs under {@code workRoot} left running when both they and their watchers were killed: a
+     * launch file nobody holds a lock on. A run still going holds its lock and is left alone.
+     */
+    static void endLeftovers(Path workRoot, String runId) {
+        Path runs = workRoot.resolve("runs");
+        if (!Files.isDirectory(runs)) {
+            return;
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(runs)) {
+            for (Path dir : dirs) {
+                Path file = dir.resolve(FILE_NAME);
+                if (!dir.getFileName().toString().equals(runId) && Files.isRegularFile(file) && unheld(file)) {
+                    log.warn("run {} ended without ending its local tasks; ending those still running",
+                            dir.getFileName());
+                    Process p = script(file, dir.getFileName().toString(), "now").start();
+                    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                        p.destroyForcibly();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            log.warn("could not look for local tasks that earlier runs left running under {}: {}", runs,
+                    e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean unheld(Path file) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
+                FileLock lock = channel.tryLock()) {
+            return lock != null;
+        } catch (OverlappingFileLockException e) {
+            return false; // held by this JVM: a run going on in this process
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String readScript() {
+        try (InputStream in = LocalSupervisor.class.getResourceAsStream("end-leftovers.sh")) {
+            if (in == null) {
+                throw new IllegalStateException("end-leftovers.sh is missing from the host's jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read end-leftovers.sh from the host's jar", e);
+        }
+    }
+}
