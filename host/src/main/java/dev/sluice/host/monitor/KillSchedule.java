@@ -68,6 +68,13 @@ final class KillSchedule {
         return due;
     }
 
+    /** Every task asked to stop and not yet forced is forced at {@code nowNanos}: its grace is cut short. */
+    void forceAll(long nowNanos) {
+        orders.replaceAll((rec, order) -> order.forceAtNanos() == Long.MAX_VALUE ? order
+                : new KillOrder(order.reason(), order.isFailure(), order.kind(), nowNanos,
+                        Math.min(order.confirmByNanos(), nowNanos + CONFIRM.toNanos())));
+    }
+
     /** Whether the task was killed and its end is awaited. */
     boolean isKilled(TaskProgress rec) {
         return orders.containsKey(rec);

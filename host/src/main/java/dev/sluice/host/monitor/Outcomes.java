@@ -164,6 +164,15 @@ final class Outcomes {
         }
     }
 
+    /** The run stops without a grace: tasks asked to stop are forced now, and later kills force at once. */
+    void forceStop(String reason) {
+        run.forcing = true;
+        if (!run.killing) {
+            stopRun(reason);
+        }
+        run.kills.forceAll(run.time.nanoTime());
+    }
+
     /** Everything stops: not-yet-submitted tasks are cancelled and running ones are killed. */
     void stopRun(String reason) {
         stopSubmitting(reason);
@@ -181,7 +190,7 @@ final class Outcomes {
     void kill(List<TaskProgress> toKill, String reason, boolean isFailure, AttemptOutcome.Kind kind) {
         Map<ExecutorRuntime, Map<Duration, List<SubmittedTask>>> batches = new LinkedHashMap<>();
         for (TaskProgress rec : toKill) {
-            Duration grace = rec.wrapping.killGrace(runGrace);
+            Duration grace = run.forcing ? Duration.ZERO : rec.wrapping.killGrace(runGrace);
             run.kills.killed(rec, reason, isFailure, kind, run.time.nanoTime(), grace);
             rec.wrapping.beforeCancel(grace);
             batches.computeIfAbsent(rec.executor, e -> new LinkedHashMap<>())

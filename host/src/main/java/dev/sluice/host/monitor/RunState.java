@@ -38,6 +38,8 @@ final class RunState {
     /** Set once the run kills its tasks: a launch still in flight is killed when it lands. */
     boolean killing;
     boolean cancelled;
+    /** Set once the run kills without a grace: a second stop signal. */
+    boolean forcing;
     boolean failed;
     String stopReason;
 

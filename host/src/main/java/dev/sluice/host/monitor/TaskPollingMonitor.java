@@ -49,6 +49,7 @@ public final class TaskPollingMonitor {
     private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final Signal signal = new Signal();
     private volatile String cancelRequest;
+    private volatile String forceRequest;
 
     TaskPollingMonitor(MonitorBuilder b) {
         this.options = b.options;
@@ -88,6 +89,18 @@ public final class TaskPollingMonitor {
     /** Asks the run to stop: running tasks are killed, nothing new starts. Any thread. */
     public void cancel(String reason) {
         cancelRequest = reason;
+        signal.raise();
+    }
+
+    /**
+     * Asks the run to stop without a grace: as {@link #cancel}, and tasks already asked to stop are
+     * forced now rather than when their grace ends (a second SIGINT or SIGTERM). Any thread.
+     */
+    public void force(String reason) {
+        if (cancelRequest == null) {
+            cancelRequest = reason;
+        }
+        forceRequest = reason;
         signal.raise();
     }
 
@@ -141,6 +154,10 @@ public final class TaskPollingMonitor {
         if (cancel != null && !run.cancelled) {
             run.cancelled = true;
             outcomes.stopRun(cancel);
+        }
+        String force = forceRequest;
+        if (force != null && !run.forcing) {
+            outcomes.forceStop(force);
         }
         dispatcher.retryDue();
         dispatcher.submitReady();

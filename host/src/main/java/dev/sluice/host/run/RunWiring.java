@@ -211,8 +211,10 @@ public final class RunWiring {
     /** Runs the monitor, stopping it on SIGINT/SIGTERM, and prints the summary. */
     private int supervise(TaskPollingMonitor monitor, EnvironmentSession session, HtmlReport htmlReport, RunFiles files) {
         CountDownLatch finished = new CountDownLatch(1);
-        // On SIGINT/SIGTERM: stop the tasks (asked, then forced after the grace) and exit the
-        // environments before the JVM exits.
+        // SIGINT/SIGTERM stop the run (a second one forces the tasks at once); on any other way the JVM
+        // shuts down (SIGHUP), stop the tasks (asked, then forced after the grace) and exit the
+        // environments before it exits.
+        StopSignals signals = StopSignals.install(monitor, err);
         Duration stopWait = KILL_GRACE.plusSeconds(15).plus(session == null ? Duration.ZERO : session.exitBudget());
         Thread hook = new Thread(() -> {
             monitor.cancel("the host received a stop signal");
@@ -259,10 +261,11 @@ public final class RunWiring {
             }
             err.flush();
             if (result.cancelled()) {
-                return ExitCodes.INTERRUPTED;
+                return signals.received() ? signals.exitCode() : ExitCodes.INTERRUPTED;
             }
             return result.succeeded() && exitProblems.isEmpty() ? ExitCodes.OK : ExitCodes.TASKS_FAILED;
         } finally {
+            signals.close();
             finished.countDown();
         }
     }

@@ -228,6 +228,38 @@ class SluiceCliIT {
 
 
     @Test
+    void aSecondStopSignalKillsTasksThatIgnoreTheFirstWithoutWaitingForTheGrace() throws Exception {
+        Path pidFile = dir.resolve("stubborn.pid");
+        Path p = write("stubborn.yaml", """
+                processes:
+                  stubborn:
+                    script: |
+                      trap '' TERM
+                      sleep 300 &
+                      echo $! > %s
+                      wait
+                """.formatted(pidFile));
+        Process host = SluiceProcess.builder(dir, "run", p.toString(), "-q")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(Files.exists(pidFile) && Files.size(pidFile) > 0) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        long child = Long.parseLong(Files.readString(pidFile).trim());
+        host.destroy(); // SIGTERM: the task ignores it, so the host waits out the 10 s grace
+        Thread.sleep(1000);
+        assertThat(host.isAlive()).as("the host waits for the task it asked to stop").isTrue();
+        assertThat(SluiceProcess.isGoneOrZombie(child, Duration.ZERO)).as("the task ignored SIGTERM").isFalse();
+
+        host.destroy(); // a second SIGTERM: kill now
+        assertThat(host.waitFor(5, TimeUnit.SECONDS)).as("stopped well before the grace ran out").isTrue();
+        assertThat(host.exitValue()).isEqualTo(143);
+        assertThat(SluiceProcess.isGoneOrZombie(child)).isTrue();
+        assertThat(dir.resolve("host.log")).content().contains("Send it again to kill them now")
+                .contains("again: killing the running tasks now").contains("stopped");
+    }
+
+    @Test
     void tasksDieWithAKilledHostAndResumeRunsEachOnceMore() throws Exception {
         // Two tasks that would run for five minutes, each with a child, and one quick task that ends first.
         Path p = write("killed.yaml", """

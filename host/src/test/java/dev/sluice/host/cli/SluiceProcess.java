@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -72,8 +73,13 @@ final class SluiceProcess {
 
     /** Waits up to 20 s for the process to be gone or a zombie (killed, not yet reaped). */
     static boolean isGoneOrZombie(long pid) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
+        return isGoneOrZombie(pid, Duration.ofSeconds(20));
+    }
+
+    /** Waits up to {@code wait} for the process to be gone or a zombie; looks once for a zero wait. */
+    static boolean isGoneOrZombie(long pid, Duration wait) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        do {
             Path stat = Path.of("/proc", Long.toString(pid), "stat");
             if (!Files.exists(stat)) {
                 return true;
@@ -87,7 +93,7 @@ final class SluiceProcess {
                 return true;
             }
             Thread.sleep(50);
-        }
+        } while (System.nanoTime() < deadline);
         return false;
     }
 }

@@ -56,6 +56,21 @@ class KillScheduleTest {
     }
 
     @Test
+    void forcingAllCutsEveryGraceShortOnceAndBringsTheConfirmationForward() {
+        schedule.killed(a, "stop", false, Kind.KILLED, 100 * S, Duration.ofSeconds(10));
+        assertThat(schedule.dueForce(101 * S)).as("within its grace").isEmpty();
+
+        schedule.forceAll(101 * S);
+
+        assertThat(schedule.dueForce(101 * S)).as("due now").containsExactly(a);
+        assertThat(schedule.dueForce(102 * S)).as("forced once").isEmpty();
+        assertThat(schedule.nextDue(Long.MAX_VALUE)).as("confirmed within CONFIRM of the force, not of the grace")
+                .isEqualTo(101 * S + KillSchedule.CONFIRM.toNanos());
+        schedule.forceAll(103 * S);
+        assertThat(schedule.dueForce(103 * S)).as("an order already forced is not forced again").isEmpty();
+    }
+
+    @Test
     void anEndConfirmedInTimeKeepsTheOrdersKindAndForgetsTheTimeLimit() {
         schedule.limit(a, 50 * S);
         schedule.killed(a, "stop", false, Kind.KILLED, 10 * S, Duration.ZERO);
