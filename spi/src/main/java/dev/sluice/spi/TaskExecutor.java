@@ -126,6 +126,21 @@ public interface TaskExecutor extends ExtensionPoint {
         return false;
     }
 
+    /**
+     * Ends what an earlier run in the same work directory left with this executor when its host was
+     * killed before ending its tasks (its {@code runs/<run id>} still marked as live, with no host
+     * holding it). The host calls this once per such run, after {@link #start} and before the first
+     * {@link #submit}. An executor whose tasks die with their host (the local executor) needs nothing
+     * here; a batch scheduler cancels that run's jobs, a container executor removes its containers. The
+     * default does nothing. A failure is logged and the run goes on; the same run is offered again next
+     * time.
+     *
+     * @param runId the earlier run's id, as {@link ExecutorContext#runId()} was for it
+     * @throws ExecutorException when the backend could not be asked to end them
+     */
+    default void endLeftovers(String runId) throws ExecutorException {
+    }
+
     /** Releases what the executor holds; running tasks have been killed by then. */
     default void close() {
     }

@@ -213,6 +213,27 @@ final class ExecutorRuntime {
     }
 
     /** Whether any task at all could be submitted now, so a full executor skips its queue quickly. */
+    /**
+     * Asks the executor to end what a run whose host was killed left with it; says whether that was done
+     * (an executor that could not start has not done it).
+     */
+    boolean endLeftovers(String killedRunId) {
+        if (startProblem != null) {
+            return false;
+        }
+        try {
+            PluginCalls.call(executor, () -> {
+                executor.endLeftovers(killedRunId);
+                return null;
+            });
+            return true;
+        } catch (ExecutorException | RuntimeException e) {
+            log.warn("executor '{}' could not end what run {} left running when its host was killed: {}; the next run"
+                    + " will try again", executor.name(), killedRunId, e.getMessage());
+            return false;
+        }
+    }
+
     boolean hasRoom() {
         return (queueSize <= 0 || active.size() + submitting < queueSize)
                 && (submitPool == null || submitting < submitConcurrency)

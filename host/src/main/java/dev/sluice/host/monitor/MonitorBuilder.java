@@ -5,6 +5,7 @@ import dev.sluice.spi.TaskReadinessGate;
 import dev.sluice.spi.TaskWrapper;
 import dev.sluice.spi.TimeSource;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** Puts a {@link TaskPollingMonitor} together: the options and plans are required, every part else defaults to none. */
 public final class MonitorBuilder {
@@ -18,6 +19,8 @@ public final class MonitorBuilder {
     TimeSource time = TimeSource.system();
     RunListener listener = new RunListener() {
     };
+    List<String> killedRuns = List.of();
+    Consumer<String> leftoversEnded = runId -> { };
     /** How the loop waits; {@code null} for the clock's own ({@link Wakeups#on}). */
     Wakeups wakeups;
 
@@ -62,6 +65,16 @@ public final class MonitorBuilder {
     /** How the loop waits, for tests that watch it go idle. */
     MonitorBuilder wakeups(Wakeups value) {
         wakeups = value;
+        return this;
+    }
+
+    /**
+     * Earlier runs whose host was killed: once the executors have started, each is asked to end what
+     * they left, and {@code ended} hears of each run every executor has dealt with.
+     */
+    public MonitorBuilder killedRuns(List<String> runIds, Consumer<String> ended) {
+        killedRuns = List.copyOf(runIds);
+        leftoversEnded = ended;
         return this;
     }
 

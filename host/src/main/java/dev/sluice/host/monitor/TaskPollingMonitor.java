@@ -46,6 +46,8 @@ public final class TaskPollingMonitor {
     private final Dispatcher dispatcher;
     private final List<TaskReadinessGate> gateList;
     private final List<ExecutorSetup> executorSetups;
+    private final List<String> killedRuns;
+    private final java.util.function.Consumer<String> leftoversEnded;
     private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final Signal signal = new Signal();
     private volatile String cancelRequest;
@@ -59,6 +61,8 @@ public final class TaskPollingMonitor {
         this.preparer = b.preparer;
         this.gateList = b.gates;
         this.executorSetups = b.executors;
+        this.killedRuns = b.killedRuns;
+        this.leftoversEnded = b.leftoversEnded;
         this.run = new RunState(new RunGraph(b.plans), b.listener, b.time);
         this.probes = new ProbeSupervisor(b.healthMonitors, b.time, new ProbeSupervisor.Findings() {
             @Override
@@ -129,6 +133,15 @@ public final class TaskPollingMonitor {
                 ExecutorRuntime rt = ExecutorRuntime.start(setup, pollInterval(setup), options, time, listener,
                         signal::raise);
                 run.executors.put(rt.name(), rt);
+            }
+            for (String killed : killedRuns) {
+                boolean ended = true;
+                for (ExecutorRuntime rt : run.executors.values()) {
+                    ended &= rt.endLeftovers(killed);
+                }
+                if (ended) {
+                    leftoversEnded.accept(killed);
+                }
             }
             listener.runStarted(List.copyOf(run.graph.tasks()));
             dispatcher.start();

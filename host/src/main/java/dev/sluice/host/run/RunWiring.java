@@ -192,19 +192,33 @@ public final class RunWiring {
             if (htmlReport != null) {
                 listeners.add(htmlReport);
             }
-            TaskPollingMonitor monitor = TaskPollingMonitor.builder(new RunOptions(files.runId(), files.workRoot(),
-                            KILL_GRACE, request.resume(), plan.pipeline().name(), endpoint), plan.plans())
-                    .executors(plan.executors()).gates(gates).wrappers(wrappers).healthMonitors(monitors)
-                    .preparer(new WorkDirs(files.workRoot(), files.runId())).time(time)
-                    .listener(RunListener.of(listeners)).build();
-            plan.showStatusesOn(monitor::reportStatus);
-            if (request.progress() != RunRequest.Progress.OFF) {
-                out.printf("sluice run %s: %s, %d task(s)%n", files.runId(), plan.pipeline().name(), plan.taskCount());
-                if (endpoint != null) {
-                    out.printf("Endpoint: %s (metrics at /metrics, health at /healthz)%n", endpoint.url());
-                }
+            HostLock hostLock;
+            try {
+                hostLock = HostLock.acquire(files.workRoot(), files.runId());
+            } catch (IOException e) {
+                return fail(ExitCodes.INTERNAL_ERROR, "cannot mark the run as live under " + files.workRoot()
+                        + ": " + IoErrors.describe(e) + "; check that the work directory is writable (-w)");
             }
-            return supervise(monitor, session, htmlReport, files);
+            try (hostLock) {
+                // Runs whose host was killed: their executors' leftovers are ended before anything starts.
+                List<String> killed = HostLock.killedRuns(files.workRoot(), files.runId());
+                TaskPollingMonitor monitor = TaskPollingMonitor.builder(new RunOptions(files.runId(),
+                                files.workRoot(), KILL_GRACE, request.resume(), plan.pipeline().name(), endpoint),
+                                plan.plans())
+                        .executors(plan.executors()).gates(gates).wrappers(wrappers).healthMonitors(monitors)
+                        .preparer(new WorkDirs(files.workRoot(), files.runId())).time(time)
+                        .killedRuns(killed, id -> HostLock.settled(files.workRoot(), id))
+                        .listener(RunListener.of(listeners)).build();
+                plan.showStatusesOn(monitor::reportStatus);
+                if (request.progress() != RunRequest.Progress.OFF) {
+                    out.printf("sluice run %s: %s, %d task(s)%n", files.runId(), plan.pipeline().name(),
+                            plan.taskCount());
+                    if (endpoint != null) {
+                        out.printf("Endpoint: %s (metrics at /metrics, health at /healthz)%n", endpoint.url());
+                    }
+                }
+                return supervise(monitor, session, htmlReport, files);
+            }
         }
     }
 

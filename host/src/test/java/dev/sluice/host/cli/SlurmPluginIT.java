@@ -188,6 +188,47 @@ class SlurmPluginIT {
         }
     }
 
+    @Test
+    void theJobsOfAKilledHostAreCancelledByTheNextRunAndResumeRunsThemOnce() throws Exception {
+        Path marker = dir.resolve("markers");
+        Files.createDirectories(marker);
+        Path pipeline = write("p.yaml", """
+                name: slurm-killed
+                processes:
+                  long:
+                    matrix: {n: [1, 2]}
+                    script: |
+                      if [ -e %1$s/resumed ]; then echo again >> %1$s/ran-{{ Task.Param.n }}; exit 0; fi
+                      echo started > %1$s/started-{{ Task.Param.n }}
+                      sleep 300
+                """.formatted(marker));
+        Process host = SluiceProcess.builder(dir, "run", pipeline.toString(), "-c", config("").toString(),
+                "--progress", "plain").redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (listMarkers(marker, "started-").isEmpty()) {
+            assertThat(host.isAlive()).as(Files.readString(dir.resolve("host.log"))).isTrue();
+            assertThat(System.nanoTime()).as("a job started within 90 s").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        String crashed = runId(Files.readString(dir.resolve("host.log")));
+        new ProcessBuilder("kill", "-KILL", Long.toString(host.pid())).start().waitFor();
+        assertThat(host.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(SlurmCluster.jobsOfRun(crashed)).as("the jobs outlive the host, as batch jobs do")
+                .anyMatch(l -> l.contains("RUNNING") || l.contains("PENDING"));
+
+        Files.writeString(marker.resolve("resumed"), "");
+        SluiceProcess.Result resumed = SluiceProcess.run(dir, "run", pipeline.toString(), "-c",
+                config("").toString(), "-q", "--resume");
+
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertThat(SlurmCluster.jobsOfRun(crashed)).as("the killed run's jobs were cancelled; output:\n%s",
+                resumed.all()).noneMatch(l -> l.contains("PENDING") || l.contains("RUNNING"));
+        assertThat(marker.resolve("ran-1")).content().isEqualTo("again\n");
+        assertThat(marker.resolve("ran-2")).content().isEqualTo("again\n");
+        assertThat(dir.resolve("work/runs").resolve(crashed).resolve("host.lock")).as("dealt with, not again")
+                .doesNotExist();
+    }
+
     private static List<String> listMarkers(Path dir, String prefix) throws IOException {
         try (var files = Files.list(dir)) {
             return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).toList();

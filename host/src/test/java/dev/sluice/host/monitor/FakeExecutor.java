@@ -41,6 +41,10 @@ final class FakeExecutor implements TaskExecutor {
     volatile boolean ignoreTerminate;
     /** The tasks forced, by id, in order. */
     final List<String> forced = new CopyOnWriteArrayList<>();
+    /** The killed runs whose leftovers the host asked this executor to end, in order. */
+    final List<String> leftoversEnded = new CopyOnWriteArrayList<>();
+    /** When set, asking to end a killed run's leftovers fails. */
+    volatile boolean leftoversFail;
     /** What {@link #submitConcurrency()} answers. */
     volatile int concurrency = 1;
     /** When set, submit waits for it, so tests can hold launches in flight. */
@@ -127,6 +131,14 @@ final class FakeExecutor implements TaskExecutor {
         statuses.put(s.nativeId(), status);
         active.decrementAndGet();
         context.statusChanged();
+    }
+
+    @Override
+    public void endLeftovers(String runId) throws ExecutorException {
+        if (leftoversFail) {
+            throw new ExecutorException("the backend is down");
+        }
+        leftoversEnded.add(runId);
     }
 
     @Override

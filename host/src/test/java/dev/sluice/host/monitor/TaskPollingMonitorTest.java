@@ -51,6 +51,10 @@ class TaskPollingMonitorTest {
         return monitor(yaml, executor, queueSize, gates, List.of(), health);
     }
 
+    /** Runs the monitor of {@link #monitor} is built with as killed, and those whose leftovers were ended. */
+    private List<String> killedRuns = List.of();
+    private final List<String> settled = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private TaskPollingMonitor monitor(String yaml, FakeExecutor executor, int queueSize,
             List<TaskReadinessGate> gates, List<TaskWrapper> wrappers, List<TaskHealthMonitor> health)
             throws Exception {
@@ -76,7 +80,7 @@ class TaskPollingMonitorTest {
                 false), MonitorRuns.plans(dir, yaml)).executors(List.of(new ExecutorSetup(executor, queueSize, null,
                         Duration.ofMillis(50), Settings.of(Map.of(), "test"))))
                 .gates(gates).wrappers(wrappers).healthMonitors(health)
-                .preparer(new WorkDirs(dir.resolve("work"), "t")).listener(recorder)
+                .preparer(new WorkDirs(dir.resolve("work"), "t")).listener(recorder).killedRuns(killedRuns, settled::add)
                 .time(loop.clock).wakeups(loop).build();
     }
 
@@ -173,6 +177,33 @@ class TaskPollingMonitorTest {
         assertThat(r.succeeded()).isFalse();
         assertThat(r.counts()).containsExactlyInAnyOrderEntriesOf(Map.of(TaskState.FAILED, 1, TaskState.CANCELLED, n - 1));
         assertThat(ex.submissions).as("nothing else was submitted").isEmpty();
+    }
+
+    @Test
+    void executorsEndWhatKilledRunsLeftBeforeTheFirstSubmitAndARunTheyCouldNotEndStaysMarked() throws Exception {
+        killedRuns = List.of("r1", "r2");
+        FakeExecutor ex = unlimited();
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
+                processes:
+                  a: {command: [true]}
+                """, ex, 0, List.of(), List.of()));
+        ex.nextSubmission();
+        assertThat(ex.leftoversEnded).as("before the first submit").containsExactly("r1", "r2");
+        ex.complete("a", 0);
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(settled).containsExactly("r1", "r2");
+
+        settled.clear();
+        FakeExecutor down = unlimited();
+        down.leftoversFail = true;
+        CompletableFuture<RunResult> second = MonitorRuns.start(monitor("""
+                processes:
+                  a: {command: [true]}
+                """, down, 0, List.of(), List.of()));
+        down.nextSubmission();
+        down.complete("a", 0);
+        assertThat(second.get(10, TimeUnit.SECONDS).succeeded()).as("the run goes on").isTrue();
+        assertThat(settled).as("offered again next time").isEmpty();
     }
 
     @Test

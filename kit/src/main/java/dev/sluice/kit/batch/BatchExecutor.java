@@ -321,6 +321,25 @@ public abstract class BatchExecutor implements TaskExecutor {
         return batch.stream().map(j -> j.id).toList();
     }
 
+    /**
+     * Cancels every job of a run whose host was killed, by the run's name as {@link #close} does: its
+     * jobs are the scheduler's and outlive the host, so a resumed run would otherwise run them twice.
+     */
+    @Override
+    public void endLeftovers(String runId) throws ExecutorException {
+        List<String> argv = scheduler.cancelRunCommand(runId);
+        try {
+            CommandRunner.Result result = commands.run(argv);
+            if (!result.ok() && !scheduler.alreadyEnded(result.message())) {
+                throw new ExecutorException("cancelling the jobs of run " + runId + " (" + String.join(" ", argv)
+                        + ") failed: " + result.message());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ExecutorException("interrupted while cancelling the jobs of run " + runId);
+        }
+    }
+
     /** Stops the status thread and cancels whatever is left of the run, with one command by the run's name. */
     @Override
     public void close() {

@@ -380,6 +380,26 @@ class SlurmExecutorTest {
     }
 
     @Test
+    void theJobsOfARunWhoseHostWasKilledAreCancelledByThatRunsNameAndNoOther() throws Exception {
+        Path script = bin.resolve("job.sh");
+        java.nio.file.Files.writeString(script, "#SBATCH --job-name=20261122-090000-dead\n");
+        String leftover = slurm.run(dev.sluice.kit.CommandRunner.Command.of(List.of("sbatch", "--parsable",
+                script.toString()), Duration.ofSeconds(1))).stdout().strip();
+        slurm.set(leftover, "RUNNING", "None");
+        SlurmExecutor executor = started(Map.of());
+        SubmittedTask ours = submit(executor, 1).get(0);
+
+        executor.endLeftovers("20261122-090000-dead");
+
+        assertThat(slurm.callsOf("scancel")).last().satisfies(c -> assertThat(c)
+                .contains("--name=20261122-090000-dead"));
+        synchronized (slurm) {
+            assertThat(slurm.jobs.get(leftover).state).isEqualTo("CANCELLED");
+            assertThat(slurm.jobs.get(ours.nativeId()).state).as("this run's job").isEqualTo("PENDING");
+        }
+    }
+
+    @Test
     void unknownSettingsAndHintsAreRefusedByName() {
         SlurmExecutor executor = new SlurmExecutor(contexts.plugin(), slurm, false);
         assertThatThrownBy(() -> executor.start(contexts.executor(Map.of("binDir", bin.toString(), "partiton", "x"))))
