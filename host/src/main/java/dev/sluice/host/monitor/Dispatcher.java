@@ -284,6 +284,7 @@ final class Dispatcher {
         if (outcome.task() != null) {
             rec.update(a -> a.withSubmitted(outcome.task()));
             exec.active.put(outcome.task(), rec);
+            preparer.launched(rec);
             if (run.killing) {
                 // The run was stopped while this task was being launched.
                 outcomes.kill(List.of(rec), run.stopReason, false, AttemptOutcome.Kind.KILLED);

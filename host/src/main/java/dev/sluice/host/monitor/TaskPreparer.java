@@ -26,6 +26,14 @@ public interface TaskPreparer extends AutoCloseable {
     default void ended(TaskFiles files, int exitCode) {
     }
 
+    /**
+     * The attempt was handed to its executor, which calls it {@code task.nativeId()}: remembered so that
+     * a later --resume can take the exit code it leaves if the host is killed before its end is known.
+     * May finish in the background.
+     */
+    default void launched(TaskProgress task) {
+    }
+
     /** Remembers that the attempt succeeded, for a later --resume. May finish in the background. */
     void succeeded(TaskProgress task);
 

@@ -25,11 +25,14 @@ import java.util.zip.CRC32;
  * (one write per batch). What a crashed host had written is on disk already; only a power loss can
  * cost the last batch, and then those tasks run again.
  *
- * <p>Records today: {@code succeeded KEY ATTEMPT OUT_BYTES ERR_BYTES INPUTS}, an attempt that
- * succeeded, with the sizes its output files had then and a fingerprint of its input files (path,
- * size and modification time of each); {@code --resume} reuses it when those files are unchanged
- * (see {@link WorkDirs#cached}). The attempt's work directory is not written down: it follows from
- * the run id, the key and the attempt, so a record cannot point at another task's directory.
+ * <p>Records: {@code succeeded KEY ATTEMPT OUT_BYTES ERR_BYTES INPUTS}, an attempt that succeeded,
+ * with the sizes its output files had then and a fingerprint of its input files (path, size and
+ * modification time of each); {@code --resume} reuses it when those files are unchanged (see
+ * {@link WorkDirs#cached}). {@code launched KEY ATTEMPT EXECUTOR NATIVE_ID INPUTS}, an attempt handed to
+ * its executor: if the host was killed before the attempt's end was recorded, {@code --resume} takes
+ * the exit code the attempt left in its work directory (a batch job writes its own). The attempt's
+ * work directory is not written down: it follows from the run id, the key and the attempt, so a
+ * record cannot point at another task's directory.
  */
 final class RunJournal implements AutoCloseable {
     static final String FILE_NAME = "journal";
@@ -48,12 +51,36 @@ final class RunJournal implements AutoCloseable {
     }
 
     /** An attempt that succeeded, with the sizes of its output files and its inputs' fingerprint then. */
-    record Success(String runId, String taskKey, int attempt, long outBytes, long errBytes, String inputs) {
+    record Success(String runId, String taskKey, int attempt, long outBytes, long errBytes, String inputs)
+            implements Record {
+    }
+
+    /** An attempt handed to its executor, with what the executor calls it and its inputs' fingerprint then. */
+    record Launch(String runId, String taskKey, int attempt, String executor, String nativeId, String inputs)
+            implements Record {
+    }
+
+    /** What earlier runs recorded, by task key, the latest first. */
+    record Earlier(Map<String, List<Success>> successes, Map<String, List<Launch>> launches) {
     }
 
     /** Adds a record to the batch; {@link #flush} writes the batch. */
     void appendSuccess(String taskKey, int attempt, long outBytes, long errBytes, String inputs) {
-        String body = "succeeded\t" + taskKey + "\t" + attempt + "\t" + outBytes + "\t" + errBytes + "\t" + inputs;
+        append("succeeded\t" + taskKey + "\t" + attempt + "\t" + outBytes + "\t" + errBytes + "\t" + inputs);
+    }
+
+    /** Adds a launch record to the batch. */
+    void appendLaunch(String taskKey, int attempt, String executor, String nativeId, String inputs) {
+        append("launched\t" + taskKey + "\t" + attempt + "\t" + clean(executor) + "\t" + clean(nativeId) + "\t"
+                + inputs);
+    }
+
+    /** A field holds no tab or line break, whatever an executor calls its tasks. */
+    private static String clean(String field) {
+        return field == null || field.isEmpty() ? "-" : field.replace('\t', ' ').replace('\n', ' ').replace('\r', ' ');
+    }
+
+    private void append(String body) {
         pending.append(checksum(body)).append('\t').append(body).append('\n');
     }
 
@@ -91,14 +118,21 @@ final class RunJournal implements AutoCloseable {
      * only means tasks run again.
      */
     static Map<String, List<Success>> successes(Path workRoot) {
+        return read(workRoot).successes();
+    }
+
+    /** Every record of every run under {@code workRoot}; see {@link #successes}. */
+    static Earlier read(Path workRoot) {
         Map<String, List<Success>> byKey = new HashMap<>();
+        Map<String, List<Launch>> launchesByKey = new HashMap<>();
+        Earlier earlier = new Earlier(byKey, launchesByKey);
         List<Path> runs = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(workRoot.resolve("runs"))) {
             dirs.forEach(runs::add);
         } catch (NoSuchFileException e) {
-            return byKey;
+            return earlier;
         } catch (IOException e) {
-            return byKey;
+            return earlier;
         }
         runs.sort(Comparator.reverseOrder());
         for (Path run : runs) {
@@ -110,33 +144,45 @@ final class RunJournal implements AutoCloseable {
                 continue; // no journal (a run before journals, or one that never succeeded a task)
             }
             String runId = run.getFileName().toString();
-            List<Success> records = parse(runId, text);
+            List<Record> records = parseAll(runId, text);
             for (int i = records.size() - 1; i >= 0; i--) {
-                byKey.computeIfAbsent(records.get(i).taskKey(), k -> new ArrayList<>()).add(records.get(i));
+                switch (records.get(i)) {
+                    case Success s -> byKey.computeIfAbsent(s.taskKey(), k -> new ArrayList<>()).add(s);
+                    case Launch l -> launchesByKey.computeIfAbsent(l.taskKey(), k -> new ArrayList<>()).add(l);
+                }
             }
         }
-        return byKey;
+        return earlier;
+    }
+
+    /** One line of a journal. */
+    sealed interface Record permits Success, Launch {
     }
 
     /** The well-formed success records of one journal's text; a last line without its newline is torn. */
     static List<Success> parse(String runId, String text) {
-        List<Success> records = new ArrayList<>();
+        return parseAll(runId, text).stream().filter(Success.class::isInstance).map(Success.class::cast).toList();
+    }
+
+    /** The well-formed records of one journal's text, in order. */
+    static List<Record> parseAll(String runId, String text) {
+        List<Record> records = new ArrayList<>();
         int start = 0;
         while (start < text.length()) {
             int end = text.indexOf('\n', start);
             if (end < 0) {
                 break; // torn: the crash came mid-line
             }
-            Success s = parseLine(runId, text.substring(start, end));
-            if (s != null) {
-                records.add(s);
+            Record r = parseLine(runId, text.substring(start, end));
+            if (r != null) {
+                records.add(r);
             }
             start = end + 1;
         }
         return records;
     }
 
-    private static Success parseLine(String runId, String line) {
+    private static Record parseLine(String runId, String line) {
         int tab = line.indexOf('\t');
         if (tab < 0) {
             return null;
@@ -146,13 +192,16 @@ final class RunJournal implements AutoCloseable {
             return null;
         }
         String[] f = body.split("\t", -1);
-        // Five fields: a record written before inputs were fingerprinted (their state unknown, null).
-        if ((f.length != 6 && f.length != 5) || !f[0].equals("succeeded")) {
-            return null;
-        }
         try {
-            return new Success(runId, f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
-                    f.length == 6 ? f[5] : null);
+            // Five fields: a success written before inputs were fingerprinted (their state unknown, null).
+            if ((f.length == 6 || f.length == 5) && f[0].equals("succeeded")) {
+                return new Success(runId, f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
+                        f.length == 6 ? f[5] : null);
+            }
+            if (f.length == 6 && f[0].equals("launched")) {
+                return new Launch(runId, f[1], Integer.parseInt(f[2]), f[3], f[4], f[5]);
+            }
+            return null;
         } catch (NumberFormatException e) {
             return null;
         }

@@ -16,10 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -58,13 +60,24 @@ public final class WorkDirs implements TaskPreparer {
      * ran does not count as the state it ran with), until the attempt's end is recorded.
      */
     private final Map<Path, String> inputsAtStart = new java.util.concurrent.ConcurrentHashMap<>();
-    /** The successes of earlier runs, newest first per key, read at the first {@link #cached} call. */
-    private Map<String, List<RunJournal.Success>> earlier;
+    /** What earlier runs recorded, newest first per key, read at the first {@link #cached} call. */
+    private RunJournal.Earlier earlier;
+
+    /**
+     * Runs whose host was killed ({@link HostLock#killedRuns}): only their attempts can have ended without
+     * a record of it, so only theirs are judged by the exit code they left.
+     */
+    private final Set<String> killedRuns;
 
     public WorkDirs(Path workRoot, String runId) {
+        this(workRoot, runId, List.of());
+    }
+
+    public WorkDirs(Path workRoot, String runId, Collection<String> killedRuns) {
         this.workRoot = workRoot.toAbsolutePath().normalize();
         this.runId = runId;
         this.journal = new RunJournal(this.workRoot.resolve("runs").resolve(runId));
+        this.killedRuns = Set.copyOf(killedRuns);
     }
 
     public Path root() {
@@ -105,10 +118,11 @@ public final class WorkDirs implements TaskPreparer {
     @Override
     public Prepared cached(String taskId, TaskSpec spec, ProcessRuntime process) {
         if (earlier == null) {
-            earlier = RunJournal.successes(workRoot);
+            earlier = RunJournal.read(workRoot);
         }
-        List<RunJournal.Success> successes = earlier.get(spec.key());
-        if (successes == null) {
+        List<RunJournal.Success> successes = earlier.successes().getOrDefault(spec.key(), List.of());
+        List<RunJournal.Launch> launches = earlier.launches().getOrDefault(spec.key(), List.of());
+        if (successes.isEmpty() && launches.isEmpty()) {
             return legacyCached(taskId, spec, process);
         }
         String inputsNow = RunJournal.inputsFingerprint(spec.inputs());
@@ -123,6 +137,40 @@ public final class WorkDirs implements TaskPreparer {
             }
             log.debug("task {}: its success in run {} (attempt {}, {}) is not reused: {}", taskId, success.runId(),
                     success.attempt(), dir, problem);
+        }
+        return endedUnrecorded(taskId, spec, process, successes, launches, inputsNow);
+    }
+
+    /**
+     * An attempt whose host was killed before it recorded the attempt's end, where the attempt itself
+     * left exit code 0 (a batch job writes its own; a local task's is written just before its success
+     * is recorded) and its inputs are as they were at its launch. Attempts with a success record were
+     * judged by it above, with their output sizes, and are not judged again here by less; nor are those
+     * of a run whose host ended normally, which recorded every end it saw.
+     */
+    private Prepared endedUnrecorded(String taskId, TaskSpec spec, ProcessRuntime process,
+            List<RunJournal.Success> successes, List<RunJournal.Launch> launches, String inputsNow) {
+        for (RunJournal.Launch launch : launches) {
+            boolean judged = successes.stream().anyMatch(s -> s.runId().equals(launch.runId())
+                    && s.attempt() == launch.attempt());
+            if (judged || !killedRuns.contains(launch.runId()) || !launch.inputs().equals(inputsNow)) {
+                continue;
+            }
+            Path dir = attemptDir(launch.runId(), spec.key(), launch.attempt());
+            TaskFiles files = TaskFiles.in(dir);
+            try {
+                if (!Files.readString(files.exitCode(), StandardCharsets.US_ASCII).trim().equals("0")) {
+                    continue;
+                }
+            } catch (IOException e) {
+                continue; // no exit code: it did not end, or was killed with its host
+            }
+            log.info("task {}: reusing attempt {} of run {} ({} {}), which ended with exit code 0 after its host"
+                    + " stopped recording", taskId, launch.attempt(), launch.runId(), launch.executor(),
+                    launch.nativeId());
+            List<String> argv = spec.script() != null
+                    ? List.of("/bin/sh", "-eu", files.script().toString()) : spec.argv();
+            return new Prepared(task(taskId, spec, process.effective(), launch.attempt(), dir, argv), files);
         }
         return null;
     }
@@ -181,6 +229,17 @@ public final class WorkDirs implements TaskPreparer {
             // A damaged cache entry only means the task runs again.
             return null;
         }
+    }
+
+    @Override
+    public void launched(TaskProgress task) {
+        String key = task.spec().key();
+        int attempt = task.attempt();
+        String executor = task.executorName();
+        String nativeId = task.nativeId();
+        String atStart = inputsAtStart.get(task.task().workDir());
+        String inputs = atStart != null ? atStart : "-";
+        writer.execute(() -> journal.appendLaunch(key, attempt, executor, nativeId, inputs));
     }
 
     @Override

@@ -15,6 +15,25 @@ class RunJournalTest {
     Path work;
 
     @Test
+    void launchRecordsAreReadBackBesideSuccessesAndKeepNoTabOfTheExecutors() throws Exception {
+        try (RunJournal journal = new RunJournal(work.resolve("runs").resolve("20261201-100000-aaaa"))) {
+            journal.appendLaunch("k1", 1, "slurm", "4711", "-");
+            journal.appendLaunch("k2", 2, "odd", "id\twith tab", "f00d");
+            journal.appendSuccess("k1", 1, 3, 0, "-");
+        }
+
+        RunJournal.Earlier read = RunJournal.read(work);
+
+        assertThat(read.launches().get("k1")).containsExactly(
+                new RunJournal.Launch("20261201-100000-aaaa", "k1", 1, "slurm", "4711", "-"));
+        assertThat(read.launches().get("k2")).containsExactly(
+                new RunJournal.Launch("20261201-100000-aaaa", "k2", 2, "odd", "id with tab", "f00d"));
+        assertThat(read.successes().get("k1")).extracting(RunJournal.Success::attempt).containsExactly(1);
+        assertThat(RunJournal.parse("r", Files.readString(work.resolve("runs/20261201-100000-aaaa/journal"))))
+                .as("successes only").hasSize(1);
+    }
+
+    @Test
     void recordsWrittenInBatchesAreReadBackAndALaterRunWins() throws Exception {
         try (RunJournal first = new RunJournal(work.resolve("runs").resolve("20261201-100000-aaaa"))) {
             first.appendSuccess("k1", 1, 10, 0, "-");
