@@ -159,8 +159,9 @@ class SlurmPluginIT {
                     matrix: {n: [1, 2, 3, 4, 5, 6]}
                     script: |
                       trap 'echo term > %1$s/term-{{ Task.Param.n }}; exit 143' TERM
-                      echo started > %1$s/started-{{ Task.Param.n }}
                       sleep 300 &
+                      echo $! > %1$s/child-{{ Task.Param.n }}
+                      echo started > %1$s/started-{{ Task.Param.n }}
                       wait
                 """.formatted(marker));
         Process host = SluiceProcess.builder(dir, "run", pipeline.toString(), "-c", config("").toString(),
@@ -185,6 +186,9 @@ class SlurmPluginIT {
         for (String s : started) {
             String n = s.substring("started-".length());
             assertThat(marker.resolve("term-" + n)).as("running task %s got SIGTERM", n).exists();
+            long child = Long.parseLong(Files.readString(marker.resolve("child-" + n)).trim());
+            assertThat(SluiceProcess.isGoneOrZombie(child)).as("the child of task %s (pid %d), in its group", n, child)
+                    .isTrue();
         }
     }
 

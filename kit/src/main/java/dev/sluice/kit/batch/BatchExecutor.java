@@ -282,17 +282,31 @@ public abstract class BatchExecutor implements TaskExecutor {
         end(running, queued);
     }
 
-    /** Cancels jobs, skipping those whose cancel the scheduler has already accepted. */
+    /**
+     * Kills running jobs' tasks through their batch shells ({@link BatchScheduler#forceCommand}) and
+     * cancels queued ones, skipping jobs whose cancel the scheduler has already accepted.
+     */
     @Override
     public void force(Collection<SubmittedTask> tasks) throws ExecutorException {
-        List<BatchJob> targets = new ArrayList<>();
+        List<BatchJob> running = new ArrayList<>();
+        List<BatchJob> queued = new ArrayList<>();
         for (BatchJob job : jobs.live(tasks)) {
             job.endRequested = true;
             if (!job.cancelled) {
-                targets.add(job);
+                (job.queued() ? queued : running).add(job);
             }
         }
-        end(List.of(), targets);
+        if (running.isEmpty() && queued.isEmpty()) {
+            return;
+        }
+        try {
+            commands.forEachBatch(ids(running), scheduler::forceCommand);
+            cancel(queued);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ExecutorException("interrupted while cancelling jobs");
+        }
+        rounds.resetBackoff();
     }
 
     /** Signals {@code signal}'s batch shells and cancels {@code cancel}; the next round looks soon after. */

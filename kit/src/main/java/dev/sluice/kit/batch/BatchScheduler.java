@@ -112,6 +112,17 @@ public interface BatchScheduler {
     /** Ends jobs at once, queued or running: {@code scancel ID...}. */
     List<String> cancelCommand(List<String> ids);
 
+    /**
+     * Kills running jobs' tasks now, when their grace has passed: SIGUSR2 to their batch shells
+     * ({@code scancel --batch --signal=USR2}), on which the script sends SIGKILL to the task's whole
+     * process group and ends, so that the scheduler's own wait between its SIGTERM and SIGKILL (Slurm's
+     * {@code KillWait}) does not add a second grace to the host's. The default cancels them with
+     * {@link #cancelCommand}.
+     */
+    default List<String> forceCommand(List<String> ids) {
+        return cancelCommand(ids);
+    }
+
     /** Ends every job named {@code jobName} of this user, for what a run leaves behind (a lost submit answer). */
     List<String> cancelRunCommand(String jobName);
 

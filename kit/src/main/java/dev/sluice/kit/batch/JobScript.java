@@ -45,7 +45,8 @@ public final class JobScript {
         }
         s.append("# Written by sluice for task '").append(oneLine(launch.task().name())).append("' (attempt ")
                 .append(launch.task().attempt()).append(").\n");
-        s.append("# Runs the task, passes the scheduler's signals on to it and writes its exit status as its last act.\n");
+        s.append("# Runs the task in a process group of its own, passes the scheduler's signals on to the group, ends\n"
+                + "# what is left of it when the task ends, and writes its exit status as its last act.\n");
         s.append("set -u\n");
         s.append("cd ").append(quote(command.workDir().toString())).append(" || exit 1\n");
         for (Map.Entry<String, String> e : new TreeMap<>(command.environment()).entrySet()) {
@@ -55,19 +56,25 @@ public final class JobScript {
         }
         String exitFile = launch.files().exitCode().toString();
         String marker = launch.files().workDir().resolve(TIME_LIMIT_MARKER).toString();
+        // Job control gives the task a process group of its own, so that every signal below reaches its
+        // children too, and what it leaves running ends with it.
+        s.append("set -m\n");
         s.append(String.join(" ", command.argv().stream().map(JobScript::quote).toList()))
                 .append(" >").append(quote(launch.files().stdout().toString()))
                 .append(" 2>").append(quote(launch.files().stderr().toString())).append(" </dev/null &\n");
         s.append("sluice_pid=$!\n");
-        s.append("trap 'kill -TERM \"$sluice_pid\" 2>/dev/null' TERM INT\n");
+        s.append("trap 'kill -TERM -- -\"$sluice_pid\" 2>/dev/null' TERM INT\n");
         s.append("trap ': >").append(quote(marker).replace("'", "'\\''"))
-                .append("; kill -TERM \"$sluice_pid\" 2>/dev/null' USR1\n");
+                .append("; kill -TERM -- -\"$sluice_pid\" 2>/dev/null' USR1\n");
+        // The host's force, once the grace has passed.
+        s.append("trap 'kill -KILL -- -\"$sluice_pid\" 2>/dev/null' USR2\n");
         // A trapped signal interrupts wait; wait again until the task has really ended. Bash keeps a
         // reaped child's status, so the last wait returns it.
         s.append("wait \"$sluice_pid\"; sluice_status=$?\n");
         s.append("while kill -0 \"$sluice_pid\" 2>/dev/null; do wait \"$sluice_pid\"; sluice_status=$?; done\n");
         s.append("wait \"$sluice_pid\" 2>/dev/null; sluice_last=$?\n");
         s.append("[ \"$sluice_last\" -ne 127 ] && sluice_status=$sluice_last\n");
+        s.append("kill -KILL -- -\"$sluice_pid\" 2>/dev/null\n");
         s.append("printf '%s\\n' \"$sluice_status\" >").append(quote(exitFile + ".tmp")).append(" && mv -f ")
                 .append(quote(exitFile + ".tmp")).append(' ').append(quote(exitFile)).append('\n');
         callback.ifPresent(endpoint -> appendCallback(s, endpoint, jobIdVariable));

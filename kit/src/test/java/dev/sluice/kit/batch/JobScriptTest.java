@@ -89,6 +89,59 @@ class JobScriptTest {
         assertThat(dir.resolve(JobScript.TIME_LIMIT_MARKER)).doesNotExist();
     }
 
+    /** Waits up to 10 s for the pid in {@code file} to be gone (or a zombie). */
+    private static boolean goneWithin10s(Path file) throws Exception {
+        long pid = Long.parseLong(Files.readString(file).trim());
+        for (int i = 0; i < 400; i++) {
+            Path stat = Path.of("/proc", Long.toString(pid), "stat");
+            String s;
+            try {
+                s = Files.readString(stat);
+            } catch (IOException gone) {
+                return true;
+            }
+            if (s.substring(s.lastIndexOf(')') + 2).startsWith("Z")) {
+                return true;
+            }
+            Thread.sleep(25);
+        }
+        return false;
+    }
+
+    @Test
+    void sigtermReachesTheTasksChildrenToo() throws Exception {
+        TaskLaunch launch = launch(List.of("sh", "-c", "sleep 300 & echo $! > child; wait"), Map.of(),
+                Resources.DEFAULT);
+        Process p = runScript(launch, Optional.empty(), Map.of());
+        awaitFile(dir.resolve("child"));
+        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(goneWithin10s(dir.resolve("child"))).as("the task's child").isTrue();
+    }
+
+    @Test
+    void whatTheTaskLeavesRunningEndsWithIt() throws Exception {
+        TaskLaunch launch = launch(List.of("sh", "-c", "sleep 300 & echo $! > child"), Map.of(), Resources.DEFAULT);
+        Process p = runScript(launch, Optional.empty(), Map.of());
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(dir.resolve(".exitcode")).content().isEqualTo("0\n");
+        assertThat(goneWithin10s(dir.resolve("child"))).as("the child left behind").isTrue();
+    }
+
+    @Test
+    void sigusr2KillsATaskThatIgnoresSigtermAtOnce() throws Exception {
+        TaskLaunch launch = launch(List.of("sh", "-c", "trap '' TERM; sleep 300 & echo $! > child; wait"), Map.of(),
+                Resources.DEFAULT);
+        Process p = runScript(launch, Optional.empty(), Map.of());
+        awaitFile(dir.resolve("child"));
+        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+        assertThat(p.waitFor(1, TimeUnit.SECONDS)).as("SIGTERM is ignored").isFalse();
+        new ProcessBuilder("kill", "-USR2", Long.toString(p.pid())).start().waitFor();
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(dir.resolve(".exitcode")).content().isEqualTo("137\n");
+        assertThat(goneWithin10s(dir.resolve("child"))).isTrue();
+    }
+
     @Test
     void theTimeLimitWarningMarksTheEndAsATimeout() throws Exception {
         TaskLaunch launch = launch(List.of("sh", "-c", "touch started; sleep 30 & wait"), Map.of(), Resources.DEFAULT);

@@ -207,6 +207,15 @@ final class SlurmScheduler implements BatchScheduler {
         return BatchScheduler.withIds(List.of("scancel"), ids);
     }
 
+    /**
+     * SIGUSR2 to the batch shell, which kills the task's process group at once: a plain {@code scancel}
+     * would send SIGTERM again and wait the cluster's {@code KillWait} before SIGKILL.
+     */
+    @Override
+    public List<String> forceCommand(List<String> ids) {
+        return BatchScheduler.withIds(List.of("scancel", "--batch", "--signal=USR2"), ids);
+    }
+
     @Override
     public List<String> cancelRunCommand(String jobName) {
         return List.of("scancel", "--name=" + jobName, "--user=" + user);

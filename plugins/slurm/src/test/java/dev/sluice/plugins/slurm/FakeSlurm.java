@@ -92,7 +92,17 @@ final class FakeSlurm implements CommandRunner {
             if (!named) {
                 continue;
             }
-            if (signal) {
+            if (signal && "USR2".equals(option(argv, "--signal=")) && !isOver(job.state)) {
+                // The batch script's answer to the host's force: SIGKILL to the task's group, exit code 137.
+                job.signals.add("USR2");
+                try {
+                    Files.writeString(job.script.resolveSibling(".exitcode"), "137\n");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                job.state = "FAILED";
+                job.reason = "NonZeroExitCode";
+            } else if (signal) {
                 job.signals.add(option(argv, "--signal="));
             } else if (!List.of("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT").contains(job.state)) {
                 job.state = "CANCELLED";
@@ -100,6 +110,10 @@ final class FakeSlurm implements CommandRunner {
             }
         }
         return Result.ok("");
+    }
+
+    private static boolean isOver(String state) {
+        return List.of("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT").contains(state);
     }
 
     private static String option(List<String> argv, String prefix) {

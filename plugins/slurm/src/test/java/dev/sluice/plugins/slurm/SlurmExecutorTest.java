@@ -248,17 +248,25 @@ class SlurmExecutorTest {
         time.advance(Duration.ofSeconds(10));
         executor.statusRound();
         assertThat(slurm.callsOf("scancel")).as("the executor forces nothing by itself; the host does").hasSize(2);
-        // The host, its grace passed, forces every task it has not seen end: the pending ones' cancel is not repeated.
+        // The host, its grace passed, forces every task it has not seen end: the running ones' batch shells get
+        // SIGUSR2 (they kill their task's group, not waiting out Slurm's KillWait); the pending ones' cancel is
+        // not repeated.
         executor.force(jobs);
         assertThat(slurm.callsOf("scancel")).hasSize(3);
-        assertThat(slurm.callsOf("scancel").get(2).subList(1, 4)).containsExactlyElementsOf(running);
-        assertThat(slurm.callsOf("scancel").get(2)).hasSize(4);
+        assertThat(slurm.callsOf("scancel").get(2).subList(1, 6)).containsExactly("--batch", "--signal=USR2",
+                running.get(0), running.get(1), running.get(2));
         nextRound(executor);
         Map<SubmittedTask, TaskStatus> ends = executor.poll(jobs);
-        assertThat(ends).hasSize(5).allSatisfy((t, s) -> {
-            assertThat(s.state()).isEqualTo(TaskStatus.State.CANCELLED);
-            assertThat(s.reason()).doesNotContain("not by sluice");
-        });
+        assertThat(ends).hasSize(5);
+        for (SubmittedTask job : jobs) {
+            TaskStatus end = ends.get(job);
+            if (running.contains(job.nativeId())) {
+                assertThat(end.exitCode()).as("killed by its batch shell").isEqualTo(137);
+            } else {
+                assertThat(end.state()).isEqualTo(TaskStatus.State.CANCELLED);
+                assertThat(end.reason()).doesNotContain("not by sluice");
+            }
+        }
     }
 
     @Test
