@@ -24,6 +24,10 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             + "with the same work directory.")
     boolean resume;
 
+    @Option(names = "--explain", description = "With --resume: say for each task why it is cached or runs "
+            + "again (which earlier success was reused, or what changed: an input, an output, the command...).")
+    boolean explain;
+
     @Option(names = {"-w", "--work-dir"}, paramLabel = "DIR", defaultValue = "work",
             description = "Where task work directories go (default: ${DEFAULT-VALUE}).")
     Path workDir;
@@ -89,6 +93,11 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             err.flush();
             return ExitCodes.INVALID_INPUT;
         }
+        if (explain && !resume) {
+            err.println("sluice: --explain says why --resume reuses or runs each task; add --resume");
+            err.flush();
+            return ExitCodes.INVALID_INPUT;
+        }
         TimeSource time = TimeSource.system();
         // Metrics are kept only where the endpoint serves them; plugins register theirs as they load.
         HostMetrics metrics = httpPort == null ? null : new HostMetrics();
@@ -114,7 +123,7 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
         };
         RunRequest.Outputs outputs = new RunRequest.Outputs(new RunRequest.OutputFile(trace, noTrace), traceColumns,
                 new RunRequest.OutputFile(events, noEvents), new RunRequest.OutputFile(logFile, noLog), report);
-        return new RunRequest(workDir, resume, outputs, shown, new RunRequest.Endpoint(httpPort, httpAddress),
-                common.verbose.length);
+        return new RunRequest(workDir, resume, explain, outputs, shown,
+                new RunRequest.Endpoint(httpPort, httpAddress), common.verbose.length);
     }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.host.config;
 
 import dev.sluice.host.pipeline.Backoff;
+import dev.sluice.host.pipeline.CacheMode;
 import dev.sluice.host.pipeline.ErrorStrategy;
 import dev.sluice.host.pipeline.OrderedMaps;
 import dev.sluice.host.pipeline.ProcessDef;
@@ -33,12 +34,13 @@ import java.util.stream.Collectors;
  * @param queueSize       at most this many of the process's tasks at once, or {@code null} for no limit
  * @param submitRateLimit at most this many submissions per period, or {@code null} for no limit
  * @param pollInterval    how often running tasks are polled, or {@code null} for the monitor's default
+ * @param cache           what {@code --resume} checks of its tasks' inputs
  * @param origin          where the settings come from, for messages:
  *                        {@code process 'align' (hello.yaml:12:3; config.yaml process.withName.align)}
  */
 public record EffectiveProcess(ProcessDef def, String executor, Resources resources, Map<String, String> hints,
         Map<String, String> env, ErrorStrategy errorStrategy, int maxRetries, Backoff retryBackoff, Integer queueSize,
-        RateLimit submitRateLimit, Duration pollInterval, String origin) {
+        RateLimit submitRateLimit, Duration pollInterval, CacheMode cache, String origin) {
 
     public EffectiveProcess {
         Objects.requireNonNull(def, "def");
@@ -46,6 +48,7 @@ public record EffectiveProcess(ProcessDef def, String executor, Resources resour
         Objects.requireNonNull(resources, "resources");
         Objects.requireNonNull(errorStrategy, "errorStrategy");
         Objects.requireNonNull(retryBackoff, "retryBackoff");
+        Objects.requireNonNull(cache, "cache");
         hints = OrderedMaps.copyOf(hints);
         env = OrderedMaps.copyOf(env);
     }

@@ -1,6 +1,7 @@
 package dev.sluice.host.config;
 
 import dev.sluice.host.pipeline.Backoff;
+import dev.sluice.host.pipeline.CacheMode;
 import dev.sluice.host.pipeline.ErrorStrategy;
 import dev.sluice.yaml.Location;
 import dev.sluice.host.pipeline.Pipeline;
@@ -57,6 +58,7 @@ public record OperatorConfig(Path file, ProcessSettings defaults, Map<String, Pr
             .executor("local")
             .cpus(1)
             .errorStrategy(ErrorStrategy.TERMINATE)
+            .cache(CacheMode.STANDARD)
             .retryBackoff(Backoff.DEFAULT)
             .build();
 
@@ -124,7 +126,7 @@ public record OperatorConfig(Path file, ProcessSettings defaults, Map<String, Pr
         int maxRetries = s.errorStrategy() != ErrorStrategy.RETRY ? 0 : s.maxRetries() != null ? s.maxRetries() : 1;
         Duration pollInterval = s.pollInterval() != null ? s.pollInterval() : executor(s.executor()).pollInterval();
         return new EffectiveProcess(process, s.executor(), resources, s.hints(), s.env(), s.errorStrategy(),
-                maxRetries, s.retryBackoff(), s.queueSize(), s.submitRateLimit(), pollInterval,
+                maxRetries, s.retryBackoff(), s.queueSize(), s.submitRateLimit(), pollInterval, s.cache(),
                 origin(process, applied));
     }
 

@@ -69,6 +69,36 @@ public record TaskSpec(String processName, String name, int index, Map<String, S
     }
 
 
+    /**
+     * What the task's key is made of, each part hashed on its own, to say which part changed when a key
+     * does: {@code i=<process and params> c=<command or script> e=<env> n=<input paths>}, 8 hex digits
+     * each. The first names the task across runs (its process and params); the others are what a change
+     * to the pipeline changes.
+     */
+    public String keyParts() {
+        return "i=" + part(e -> e.text(processName).map(params)) + " c=" + part(e -> {
+            if (argv != null) {
+                e.text("argv").count(argv.size());
+                argv.forEach(e::text);
+            } else {
+                e.text("script").text(script);
+            }
+        }) + " e=" + part(e -> e.map(env)) + " n=" + part(e -> {
+            e.count(inputs.size());
+            inputs.forEach(p -> e.text(p.toString()));
+        });
+    }
+
+    private static String part(java.util.function.Consumer<Encoder> parts) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            parts.accept(new Encoder(sha));
+            return HexFormat.of().formatHex(sha.digest(), 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
     /** Feeds length-prefixed parts to a digest. */
     private record Encoder(MessageDigest digest) {
         Encoder count(int n) {

@@ -139,7 +139,15 @@ final class Dispatcher {
             return;
         }
         ExecutorRuntime exec = rec.executor;
-        TaskPreparer.Prepared cached = resume ? preparer.cached(rec.id, rec.spec, p) : null;
+        TaskPreparer.Prepared cached = null;
+        if (resume) {
+            ProcessRuntime ran = p.upstreamThatRan();
+            if (ran == null) {
+                cached = preparer.cached(rec.id, rec.spec, p);
+            } else {
+                preparer.notReused(rec.id, rec.spec, "upstream process '" + ran.name() + "' ran again in this run");
+            }
+        }
         if (cached != null) {
             rec.begin(new Attempt(cached.task(), cached.files()));
             run.setState(rec, TaskState.CACHED);

@@ -2,6 +2,7 @@ package dev.sluice.host.monitor;
 
 import com.google.common.util.concurrent.RateLimiter;
 import dev.sluice.host.config.EffectiveProcess;
+import dev.sluice.host.task.TaskState;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,5 +40,23 @@ public final class ProcessRuntime {
 
     boolean finished() {
         return unfinished == 0;
+    }
+
+    /**
+     * An upstream process (or one upstream of it) that ran a task in this run rather than reusing an
+     * earlier success, or {@code null}: what it made may have changed, so {@code --resume} reuses nothing
+     * of this process.
+     */
+    ProcessRuntime upstreamThatRan() {
+        for (ProcessRuntime u : upstream) {
+            if (u.tasks.stream().anyMatch(t -> t.state == TaskState.SUCCEEDED || t.state == TaskState.IGNORED)) {
+                return u;
+            }
+            ProcessRuntime further = u.upstreamThatRan();
+            if (further != null) {
+                return further;
+            }
+        }
+        return null;
     }
 }

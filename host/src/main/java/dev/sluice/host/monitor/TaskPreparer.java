@@ -26,6 +26,10 @@ public interface TaskPreparer extends AutoCloseable {
     default void ended(TaskFiles files, int exitCode) {
     }
 
+    /** {@code --resume} does not look for an earlier success of the task, for {@code why}. */
+    default void notReused(String taskId, TaskSpec spec, String why) {
+    }
+
     /**
      * The attempt was handed to its executor, which calls it {@code task.nativeId()}: remembered so that
      * a later --resume can take the exit code it leaves if the host is killed before its end is known.

@@ -100,6 +100,11 @@ public final class TaskProgress {
         return spec;
     }
 
+    /** The task's process, with its settings as they apply. */
+    public ProcessRuntime processRuntime() {
+        return process;
+    }
+
     public String processName() {
         return spec.processName();
     }

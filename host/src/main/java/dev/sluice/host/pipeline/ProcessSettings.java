@@ -25,6 +25,7 @@ import java.util.Map;
  * @param queueSize       at most this many tasks of the process at once
  * @param submitRateLimit at most this many submissions of the process's tasks per period
  * @param pollInterval    how often the monitor polls the process's running tasks
+ * @param cache           what {@code --resume} checks of the tasks' inputs
  */
 public record ProcessSettings(
         String executor,
@@ -40,7 +41,8 @@ public record ProcessSettings(
         Backoff retryBackoff,
         Integer queueSize,
         RateLimit submitRateLimit,
-        Duration pollInterval) {
+        Duration pollInterval,
+        CacheMode cache) {
 
     /** A layer that sets nothing. */
     public static final ProcessSettings NONE = builder().build();
@@ -74,7 +76,8 @@ public record ProcessSettings(
                 pick(retryBackoff, later.retryBackoff),
                 pick(queueSize, later.queueSize),
                 pick(submitRateLimit, later.submitRateLimit),
-                pick(pollInterval, later.pollInterval));
+                pick(pollInterval, later.pollInterval),
+                pick(cache, later.cache));
     }
 
     /** A builder over these settings, to change a few of them. */
@@ -94,6 +97,7 @@ public record ProcessSettings(
         b.queueSize = queueSize;
         b.submitRateLimit = submitRateLimit;
         b.pollInterval = pollInterval;
+        b.cache = cache;
         return b;
     }
 
@@ -132,6 +136,7 @@ public record ProcessSettings(
         private Integer queueSize;
         private RateLimit submitRateLimit;
         private Duration pollInterval;
+        private CacheMode cache;
 
         private Builder() {
         }
@@ -206,9 +211,14 @@ public record ProcessSettings(
             return this;
         }
 
+        public Builder cache(CacheMode value) {
+            cache = value;
+            return this;
+        }
+
         public ProcessSettings build() {
             return new ProcessSettings(executor, cpus, memoryBytes, time, accelerators, acceleratorType, hints, env,
-                    errorStrategy, maxRetries, retryBackoff, queueSize, submitRateLimit, pollInterval);
+                    errorStrategy, maxRetries, retryBackoff, queueSize, submitRateLimit, pollInterval, cache);
         }
     }
 }

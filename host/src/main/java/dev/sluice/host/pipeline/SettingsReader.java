@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 public final class SettingsReader {
     /** The settings fields, as a process or config selector writes them. */
     public static final List<String> FIELDS = List.of("executor", "resources", "hints", "env", "errorStrategy",
-            "maxRetries", "retryBackoff", "queueSize", "submitRateLimit", "pollInterval");
+            "maxRetries", "retryBackoff", "queueSize", "submitRateLimit", "pollInterval", "cache");
     /** The fields of {@code resources}. */
     public static final List<String> RESOURCE_FIELDS = List.of("cpus", "memory", "time", "accelerators",
             "acceleratorType");
@@ -95,6 +95,12 @@ public final class SettingsReader {
         b.queueSize(fields.integer("queueSize", 1));
         b.submitRateLimit(fields.parsed("submitRateLimit", "a rate, " + RateLimit.EXAMPLES, RateLimit::parse));
         b.pollInterval(fields.duration("pollInterval", true));
+        if (fields.has("cache")) {
+            b.cache(fields.parsed("cache", "one of " + CacheMode.keywords(),
+                    text -> CacheMode.parse(text).orElseThrow(() -> new IllegalArgumentException(
+                            "'" + text + "' is not a cache mode; write one of " + CacheMode.keywords()
+                                    + " (true and false are standard and off)"))));
+        }
         return b.build();
     }
 

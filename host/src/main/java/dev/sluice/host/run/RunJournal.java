@@ -1,6 +1,10 @@
 package dev.sluice.host.run;
 
+import dev.sluice.host.config.TaskSpec;
+import dev.sluice.host.pipeline.CacheMode;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +17,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import java.util.zip.CRC32;
 
 /**
@@ -51,8 +58,17 @@ final class RunJournal implements AutoCloseable {
     }
 
     /** An attempt that succeeded, with the sizes of its output files and its inputs' fingerprint then. */
-    record Success(String runId, String taskKey, int attempt, long outBytes, long errBytes, String inputs)
-            implements Record {
+    record Success(String runId, String taskKey, int attempt, long outBytes, long errBytes, String inputs,
+            String parts) implements Record {
+        /** A success without its key's parts (written before they were recorded). */
+        Success(String runId, String taskKey, int attempt, long outBytes, long errBytes, String inputs) {
+            this(runId, taskKey, attempt, outBytes, errBytes, inputs, null);
+        }
+
+        /** The part of {@link TaskSpec#keyParts} that names the task across runs, or {@code null}. */
+        String identity() {
+            return parts == null ? null : parts.split(" ")[0];
+        }
     }
 
     /** An attempt handed to its executor, with what the executor calls it and its inputs' fingerprint then. */
@@ -60,13 +76,23 @@ final class RunJournal implements AutoCloseable {
             implements Record {
     }
 
-    /** What earlier runs recorded, by task key, the latest first. */
-    record Earlier(Map<String, List<Success>> successes, Map<String, List<Launch>> launches) {
+    /**
+     * What earlier runs recorded, the latest first: successes and launches by task key, and successes by
+     * the task's identity (its process and params), to say what changed when a key has none.
+     */
+    record Earlier(Map<String, List<Success>> successes, Map<String, List<Launch>> launches,
+            Map<String, List<Success>> byIdentity) {
     }
 
     /** Adds a record to the batch; {@link #flush} writes the batch. */
     void appendSuccess(String taskKey, int attempt, long outBytes, long errBytes, String inputs) {
         append("succeeded\t" + taskKey + "\t" + attempt + "\t" + outBytes + "\t" + errBytes + "\t" + inputs);
+    }
+
+    /** A success with its key's parts ({@link TaskSpec#keyParts}), so that a later key change can be explained. */
+    void appendSuccess(String taskKey, int attempt, long outBytes, long errBytes, String inputs, String parts) {
+        append("succeeded\t" + taskKey + "\t" + attempt + "\t" + outBytes + "\t" + errBytes + "\t" + inputs + "\t"
+                + clean(parts));
     }
 
     /** Adds a launch record to the batch. */
@@ -125,7 +151,8 @@ final class RunJournal implements AutoCloseable {
     static Earlier read(Path workRoot) {
         Map<String, List<Success>> byKey = new HashMap<>();
         Map<String, List<Launch>> launchesByKey = new HashMap<>();
-        Earlier earlier = new Earlier(byKey, launchesByKey);
+        Map<String, List<Success>> byIdentity = new HashMap<>();
+        Earlier earlier = new Earlier(byKey, launchesByKey, byIdentity);
         List<Path> runs = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(workRoot.resolve("runs"))) {
             dirs.forEach(runs::add);
@@ -147,7 +174,12 @@ final class RunJournal implements AutoCloseable {
             List<Record> records = parseAll(runId, text);
             for (int i = records.size() - 1; i >= 0; i--) {
                 switch (records.get(i)) {
-                    case Success s -> byKey.computeIfAbsent(s.taskKey(), k -> new ArrayList<>()).add(s);
+                    case Success s -> {
+                        byKey.computeIfAbsent(s.taskKey(), k -> new ArrayList<>()).add(s);
+                        if (s.identity() != null) {
+                            byIdentity.computeIfAbsent(s.identity(), k -> new ArrayList<>()).add(s);
+                        }
+                    }
                     case Launch l -> launchesByKey.computeIfAbsent(l.taskKey(), k -> new ArrayList<>()).add(l);
                 }
             }
@@ -194,9 +226,10 @@ final class RunJournal implements AutoCloseable {
         String[] f = body.split("\t", -1);
         try {
             // Five fields: a success written before inputs were fingerprinted (their state unknown, null).
-            if ((f.length == 6 || f.length == 5) && f[0].equals("succeeded")) {
+            // Seven: with the key's parts.
+            if (f.length >= 5 && f.length <= 7 && f[0].equals("succeeded")) {
                 return new Success(runId, f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
-                        f.length == 6 ? f[5] : null);
+                        f.length >= 6 ? f[5] : null, f.length == 7 ? f[6] : null);
             }
             if (f.length == 6 && f[0].equals("launched")) {
                 return new Launch(runId, f[1], Integer.parseInt(f[2]), f[3], f[4], f[5]);
@@ -229,6 +262,64 @@ final class RunJournal implements AutoCloseable {
             text.append('\n');
         }
         return WorkDirs.sha256(text.toString()).substring(0, 32);
+    }
+
+    /**
+     * The fingerprint {@code mode} asks for: {@link #inputsFingerprint(List)} for {@code standard}; for
+     * {@code deep}, each input's contents (a directory's files by relative path, in order), hashed;
+     * for {@code off}, one that matches nothing.
+     */
+    static String inputsFingerprint(List<Path> inputs, CacheMode mode) {
+        return switch (mode) {
+            case STANDARD -> inputsFingerprint(inputs);
+            case OFF -> "off";
+            case DEEP -> inputs.isEmpty() ? "-" : deepFingerprint(inputs);
+        };
+    }
+
+    private static String deepFingerprint(List<Path> inputs) {
+        MessageDigest sha = sha256();
+        for (Path input : inputs) {
+            update(sha, "input\t" + input + "\n");
+            if (Files.isDirectory(input)) {
+                try (Stream<Path> files = Files.walk(input)) {
+                    for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                        update(sha, "file\t" + input.relativize(file) + "\t" + contentHash(file) + "\n");
+                    }
+                } catch (IOException | UncheckedIOException e) {
+                    update(sha, "unreadable\n");
+                }
+            } else {
+                update(sha, Files.isRegularFile(input) ? contentHash(input) + "\n" : "missing\n");
+            }
+        }
+        return "deep:" + HEX.formatHex(sha.digest(), 0, 16);
+    }
+
+    private static String contentHash(Path file) {
+        MessageDigest sha = sha256();
+        byte[] buffer = new byte[64 * 1024];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                sha.update(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            return "unreadable";
+        }
+        return HEX.formatHex(sha.digest());
+    }
+
+    private static void update(MessageDigest sha, String text) {
+        sha.update(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 
     private static String checksum(String body) {

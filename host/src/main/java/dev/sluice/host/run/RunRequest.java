@@ -7,10 +7,11 @@ import java.util.List;
  * What {@code sluice run} was asked for, beyond the pipeline and config: where the work goes, what the
  * run writes and shows, and the host's HTTP endpoint. Parsed by the CLI, carried out by {@link RunWiring}.
  *
+ * @param explain   whether {@code --resume} says, for each task, why it is cached or runs
  * @param verbosity how many {@code -v} were given
  */
-public record RunRequest(Path workDir, boolean resume, Outputs outputs, Progress progress, Endpoint endpoint,
-        int verbosity) {
+public record RunRequest(Path workDir, boolean resume, boolean explain, Outputs outputs, Progress progress,
+        Endpoint endpoint, int verbosity) {
 
     /** How progress is shown while the run goes. */
     public enum Progress {

@@ -206,7 +206,7 @@ public final class RunWiring {
                                 files.workRoot(), KILL_GRACE, request.resume(), plan.pipeline().name(), endpoint),
                                 plan.plans())
                         .executors(plan.executors()).gates(gates).wrappers(wrappers).healthMonitors(monitors)
-                        .preparer(new WorkDirs(files.workRoot(), files.runId(), killed)).time(time)
+                        .preparer(new WorkDirs(files.workRoot(), files.runId(), killed, request.explain() ? line -> out.println("resume: " + line) : null)).time(time)
                         .killedRuns(killed, id -> HostLock.settled(files.workRoot(), id))
                         .listener(RunListener.of(listeners)).build();
                 plan.showStatusesOn(monitor::reportStatus);

@@ -5,6 +5,7 @@ import dev.sluice.host.config.EffectiveProcess;
 import dev.sluice.kit.AtomicFiles;
 import dev.sluice.kit.IoErrors;
 import dev.sluice.host.config.TaskSpec;
+import dev.sluice.host.pipeline.CacheMode;
 import dev.sluice.host.monitor.ProcessRuntime;
 import dev.sluice.host.monitor.TaskPreparer;
 import dev.sluice.host.monitor.TaskProgress;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -25,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,16 +71,24 @@ public final class WorkDirs implements TaskPreparer {
      * a record of it, so only theirs are judged by the exit code they left.
      */
     private final Set<String> killedRuns;
+    /** Where {@code --explain} lines go, or {@code null}. */
+    private final Consumer<String> explain;
 
     public WorkDirs(Path workRoot, String runId) {
-        this(workRoot, runId, List.of());
+        this(workRoot, runId, List.of(), null);
     }
 
-    public WorkDirs(Path workRoot, String runId, Collection<String> killedRuns) {
+    /**
+     * @param killedRuns runs whose host was killed ({@link HostLock#killedRuns})
+     * @param explain    where to say, for each task {@code --resume} looks at, why it is cached or runs;
+     *                   {@code null} for nowhere
+     */
+    public WorkDirs(Path workRoot, String runId, Collection<String> killedRuns, Consumer<String> explain) {
         this.workRoot = workRoot.toAbsolutePath().normalize();
         this.runId = runId;
         this.journal = new RunJournal(this.workRoot.resolve("runs").resolve(runId));
         this.killedRuns = Set.copyOf(killedRuns);
+        this.explain = explain;
     }
 
     public Path root() {
@@ -89,7 +100,7 @@ public final class WorkDirs implements TaskPreparer {
         Path dir = attemptDir(runId, spec.key(), attempt);
         Files.createDirectories(dir);
         if (!spec.inputs().isEmpty()) {
-            inputsAtStart.put(dir, RunJournal.inputsFingerprint(spec.inputs()));
+            inputsAtStart.put(dir, RunJournal.inputsFingerprint(spec.inputs(), process.effective().cache()));
         }
         TaskFiles files = TaskFiles.in(dir);
         List<String> argv;
@@ -112,33 +123,55 @@ public final class WorkDirs implements TaskPreparer {
     /**
      * The latest earlier success of this task, when what it left is still as it was: the attempt's
      * directory (which follows from the run, the key and the attempt) has {@code .exitcode} 0 and
-     * {@code .command.out} and {@code .command.err} of the sizes recorded at the success. Anything else
-     * runs the task again, and says why at debug level.
+     * {@code .command.out} and {@code .command.err} of the sizes recorded at the success, and its inputs
+     * are as they were (by the process's {@code cache} mode). Anything else runs the task again; why is
+     * said at debug level, and to the explanation's reader ({@code --explain}).
      */
     @Override
     public Prepared cached(String taskId, TaskSpec spec, ProcessRuntime process) {
         if (earlier == null) {
             earlier = RunJournal.read(workRoot);
         }
+        String who = "task " + taskId + " (" + spec.name() + ")";
+        CacheMode mode = process.effective().cache();
+        if (mode == CacheMode.OFF) {
+            explain(who + " runs: cache is off for process '" + spec.processName() + "'");
+            return null;
+        }
         List<RunJournal.Success> successes = earlier.successes().getOrDefault(spec.key(), List.of());
         List<RunJournal.Launch> launches = earlier.launches().getOrDefault(spec.key(), List.of());
         if (successes.isEmpty() && launches.isEmpty()) {
-            return legacyCached(taskId, spec, process);
+            Prepared legacy = legacyCached(taskId, spec, process);
+            explain(legacy != null ? who + " is cached: a success recorded before run journals"
+                    : who + " runs: " + neverSucceeded(spec));
+            return legacy;
         }
-        String inputsNow = RunJournal.inputsFingerprint(spec.inputs());
+        String inputsNow = RunJournal.inputsFingerprint(spec.inputs(), mode);
+        List<String> problems = new ArrayList<>();
         for (RunJournal.Success success : successes) {
             Path dir = attemptDir(success.runId(), spec.key(), success.attempt());
             TaskFiles files = TaskFiles.in(dir);
-            String problem = changedSince(files, success, inputsNow);
+            String problem = changedSince(files, success, inputsNow, mode);
             if (problem == null) {
+                explain(who + " is cached: attempt " + success.attempt() + " of run " + success.runId()
+                        + " succeeded, and its outputs and inputs are as they were");
                 List<String> argv = spec.script() != null
                         ? List.of("/bin/sh", "-eu", files.script().toString()) : spec.argv();
                 return new Prepared(task(taskId, spec, process.effective(), success.attempt(), dir, argv), files);
             }
             log.debug("task {}: its success in run {} (attempt {}, {}) is not reused: {}", taskId, success.runId(),
                     success.attempt(), dir, problem);
+            problems.add("its success in run " + success.runId() + " (attempt " + success.attempt() + "): " + problem);
         }
-        return endedUnrecorded(taskId, spec, process, successes, launches, inputsNow);
+        Prepared unrecorded = endedUnrecorded(taskId, spec, process, successes, launches, inputsNow);
+        if (unrecorded != null) {
+            explain(who + " is cached: attempt " + unrecorded.task().attempt() + " of a run whose host was killed"
+                    + " ended with exit code 0");
+        } else {
+            explain(who + " runs again: " + (problems.isEmpty() ? "its earlier attempts did not succeed"
+                    : String.join("; ", problems)));
+        }
+        return unrecorded;
     }
 
     /**
@@ -175,9 +208,51 @@ public final class WorkDirs implements TaskPreparer {
         return null;
     }
 
-    private static String changedSince(TaskFiles files, RunJournal.Success success, String inputsNow) {
+    @Override
+    public void notReused(String taskId, TaskSpec spec, String why) {
+        explain("task " + taskId + " (" + spec.name() + ") runs: " + why);
+    }
+
+    /** Why a task whose key has no success runs: which part of its key changed, when its process and params ran. */
+    private String neverSucceeded(TaskSpec spec) {
+        String parts = spec.keyParts();
+        List<RunJournal.Success> same = earlier.byIdentity().getOrDefault(parts.split(" ")[0], List.of());
+        if (same.isEmpty()) {
+            return "no earlier success of process '" + spec.processName() + "' with these params in this work"
+                    + " directory";
+        }
+        RunJournal.Success last = same.get(0);
+        List<String> changed = new ArrayList<>();
+        String[] now = parts.split(" ");
+        String[] then = last.parts().split(" ");
+        String[] names = {"", "its command or script", "its environment", "its list of input files"};
+        for (int i = 1; i < Math.min(now.length, then.length); i++) {
+            if (!now[i].equals(then[i])) {
+                changed.add(names[i]);
+            }
+        }
+        return (changed.isEmpty() ? "its key changed" : String.join(" and ", changed) + " changed")
+                + " since it succeeded in run " + last.runId();
+    }
+
+    private void explain(String line) {
+        if (explain != null) {
+            explain.accept(line);
+        }
+    }
+
+    private static String changedSince(TaskFiles files, RunJournal.Success success, String inputsNow,
+            CacheMode mode) {
         if (success.inputs() == null ? !inputsNow.equals("-") : !success.inputs().equals(inputsNow)) {
-            return success.inputs() == null ? "it was recorded before input files were fingerprinted"
+            if (success.inputs() == null) {
+                return "it was recorded before input files were fingerprinted";
+            }
+            boolean deepThen = success.inputs().startsWith("deep:");
+            if (deepThen != (mode == CacheMode.DEEP) && !success.inputs().equals("-")) {
+                return "its inputs were fingerprinted by " + (deepThen ? "content" : "size and time") + " then, by "
+                        + (deepThen ? "size and time" : "content") + " now (cache: " + mode.keyword() + ")";
+            }
+            return mode == CacheMode.DEEP ? "the contents of an input file changed since it ran, or one is missing"
                     : "an input file changed since it ran (its size or modification time), or is missing";
         }
         try {
@@ -249,9 +324,11 @@ public final class WorkDirs implements TaskPreparer {
         TaskFiles files = TaskFiles.in(task.task().workDir());
         int attempt = task.attempt();
         String atStart = inputsAtStart.remove(task.task().workDir());
-        String inputs = atStart != null ? atStart : RunJournal.inputsFingerprint(task.spec().inputs());
+        String inputs = atStart != null ? atStart
+                : RunJournal.inputsFingerprint(task.spec().inputs(), task.processRuntime().effective().cache());
+        TaskSpec spec = task.spec();
         writer.execute(() -> journal.appendSuccess(key, attempt, sizeOf(files.stdout()), sizeOf(files.stderr()),
-                inputs));
+                inputs, spec.keyParts()));
     }
 
     private void writeJournal() {

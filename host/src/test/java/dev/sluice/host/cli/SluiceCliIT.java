@@ -194,6 +194,77 @@ class SluiceCliIT {
         assertThat(dir.resolve("ran-2")).content().isEqualTo("ran\nran\n");
     }
 
+    @Test
+    void cacheDeepNoticesAnInputRewrittenWithTheSameSizeAndTimeAndExplainSaysWhy() throws Exception {
+        Path input = dir.resolve("in.txt");
+        Files.writeString(input, "aaaa\n");
+        String pipeline = """
+                processes:
+                  standard:
+                    inputs: [in.txt]
+                    script: echo standard >> %1$s/ran.log
+                  deep:
+                    cache: deep
+                    inputs: [in.txt]
+                    script: echo deep >> %1$s/ran.log
+                  never:
+                    cache: false
+                    script: echo never >> %1$s/ran.log
+                  changing:
+                    script: echo changing >> %1$s/ran.log
+                  afterDeep:
+                    dependsOn: [deep]
+                    script: echo afterDeep >> %1$s/ran.log
+                  afterStandard:
+                    dependsOn: [standard]
+                    script: echo afterStandard >> %1$s/ran.log
+                """.formatted(dir);
+        Path p = write("deep.yaml", pipeline);
+        assertThat(SluiceProcess.run(dir, "run", p.toString(), "-q").exitCode()).isZero();
+        java.nio.file.attribute.FileTime then = Files.getLastModifiedTime(input);
+        Files.writeString(input, "bbbb\n"); // same size
+        Files.setLastModifiedTime(input, then);
+        write("deep.yaml", pipeline.replace("echo changing", "echo changed"));
+
+        SluiceProcess.Result resumed = SluiceProcess.run(dir, "run", p.toString(), "-q", "--resume", "--explain");
+
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertThat(Files.readAllLines(dir.resolve("ran.log"))).as("a second time: deep, never, changed and afterDeep")
+                .containsExactlyInAnyOrder("standard", "deep", "never", "changing", "afterDeep", "afterStandard",
+                        "deep", "never", "changed", "afterDeep");
+        assertThat(resumed.stdout())
+                .containsPattern("resume: task 1 \\(standard\\) is cached: attempt 1 of run \\S+ succeeded")
+                .contains("resume: task 2 (deep) runs again: its success in run ")
+                .contains("the contents of an input file changed since it ran")
+                .contains("resume: task 3 (never) runs: cache is off for process 'never'")
+                .containsPattern("resume: task 4 \\(changing\\) runs: its command or script changed since it "
+                        + "succeeded in run \\S+")
+                .contains("resume: task 5 (afterDeep) runs: upstream process 'deep' ran again in this run")
+                .contains("resume: task 6 (afterStandard) is cached");
+    }
+
+    @Test
+    void explainWithoutResumeAndAnUnknownCacheModeAreRefusedInWords() throws Exception {
+        Path p = write("plain.yaml", """
+                processes:
+                  a: {command: [true]}
+                """);
+        SluiceProcess.Result alone = SluiceProcess.run(dir, "run", p.toString(), "--explain");
+        assertThat(alone.exitCode()).isEqualTo(2);
+        assertThat(alone.stderr()).contains("--explain says why --resume reuses or runs each task; add --resume");
+
+        Path bad = write("bad-cache.yaml", """
+                processes:
+                  a:
+                    command: [true]
+                    cache: sometimes
+                """);
+        SluiceProcess.Result refused = SluiceProcess.run(dir, "validate", bad.toString());
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.all()).contains("bad-cache.yaml:4:").contains("processes.a.cache: 'sometimes' is not a"
+                + " cache mode; write one of standard, deep, off");
+    }
+
     private List<Path> outputsHolding(String text) throws IOException {
         List<Path> found = new ArrayList<>();
         try (var files = Files.walk(dir.resolve("work"))) {

@@ -58,7 +58,7 @@ class ProcessSettingsTest {
     @Test
     void nullMapsBecomeEmptyMaps() {
         ProcessSettings s = new ProcessSettings(null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null);
+                null, null, null);
 
         assertThat(s.hints()).isEmpty();
         assertThat(s.env()).isEmpty();
