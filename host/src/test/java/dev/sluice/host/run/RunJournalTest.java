@@ -34,6 +34,28 @@ class RunJournalTest {
     }
 
     @Test
+    void aDeepFingerprintFollowsContentsOfFilesAndOfDirectoriesAndNeverMatchesAStandardOne() throws Exception {
+        Path file = Files.writeString(work.resolve("a.txt"), "aaaa");
+        Path tree = Files.createDirectories(work.resolve("tree/sub"));
+        Files.writeString(tree.resolve("x"), "1");
+        List<Path> inputs = List.of(file, work.resolve("tree"));
+        String deep = RunJournal.inputsFingerprint(inputs, dev.sluice.host.pipeline.CacheMode.DEEP);
+
+        assertThat(deep).startsWith("deep:")
+                .isEqualTo(RunJournal.inputsFingerprint(inputs, dev.sluice.host.pipeline.CacheMode.DEEP))
+                .isNotEqualTo(RunJournal.inputsFingerprint(inputs, dev.sluice.host.pipeline.CacheMode.STANDARD));
+        var time = Files.getLastModifiedTime(file);
+        Files.writeString(file, "bbbb");
+        Files.setLastModifiedTime(file, time);
+        String rewritten = RunJournal.inputsFingerprint(inputs, dev.sluice.host.pipeline.CacheMode.DEEP);
+        assertThat(rewritten).as("same size and time, other contents").isNotEqualTo(deep);
+        Files.writeString(tree.resolve("x"), "2");
+        assertThat(RunJournal.inputsFingerprint(inputs, dev.sluice.host.pipeline.CacheMode.DEEP))
+                .as("a file inside an input directory").isNotEqualTo(rewritten);
+        assertThat(RunJournal.inputsFingerprint(inputs, dev.sluice.host.pipeline.CacheMode.OFF)).isEqualTo("off");
+    }
+
+    @Test
     void recordsWrittenInBatchesAreReadBackAndALaterRunWins() throws Exception {
         try (RunJournal first = new RunJournal(work.resolve("runs").resolve("20261201-100000-aaaa"))) {
             first.appendSuccess("k1", 1, 10, 0, "-");
