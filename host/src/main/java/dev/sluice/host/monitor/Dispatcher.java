@@ -38,9 +38,10 @@ final class Dispatcher {
     private final boolean resume;
     private final Loop loop;
     /**
-     * How many tasks per executor are prepared ahead of their submission at most: enough to keep any
+     * How many tasks of a process are prepared ahead of their submission at most: enough to keep any
      * executor's slots and a gate layer busy between two turns of the loop, few enough that what a
-     * prepared task holds (its handle, files, gates' threads) stays small in a run of any size.
+     * prepared task holds (its handle, files, gates' threads) stays small in a run of any size. Counted
+     * per process, so that one process whose tasks wait in gates holds up no other.
      */
     static final int AHEAD = 256;
 
@@ -98,12 +99,15 @@ final class Dispatcher {
             run.follow(run.graph.processFinished(p));
             return;
         }
+        if (resume) {
+            p.noteUpstreamThatRan();
+        }
         preparing.add(p);
         prepareAhead();
     }
 
     /**
-     * Takes up released tasks in order, while their executor has fewer than {@link #AHEAD} tasks prepared
+     * Takes up released tasks in order, while their process has fewer than {@link #AHEAD} tasks prepared
      * and not yet submitted. A task's work directory, handle and gates come shortly before it can run,
      * not all at its process's release: a process of 100,000 tasks holds a few hundred handles at a time,
      * and its first tasks start before the last directory is made. Returns how many it took up.
@@ -118,7 +122,7 @@ final class Dispatcher {
             // By index: taking a task up can end it (cached, or failed at once) and release another process.
             for (int i = 0; i < preparing.size(); i++) {
                 ProcessRuntime p = preparing.get(i);
-                while (p.takenUp < p.tasks.size() && (run.stopping || p.tasks.get(p.takenUp).executor.ahead < AHEAD)) {
+                while (p.takenUp < p.tasks.size() && (run.stopping || p.ahead < AHEAD)) {
                     takeUp(p, p.tasks.get(p.takenUp++));
                     taken++;
                 }
@@ -141,7 +145,7 @@ final class Dispatcher {
         ExecutorRuntime exec = rec.executor;
         TaskPreparer.Prepared cached = null;
         if (resume) {
-            ProcessRuntime ran = p.upstreamThatRan();
+            ProcessRuntime ran = p.upstreamThatRan;
             if (ran == null) {
                 cached = preparer.cached(rec.id, rec.spec, p);
             } else {

@@ -48,8 +48,6 @@ final class ExecutorRuntime {
     java.util.List<dev.sluice.spi.TaskHealthMonitor> healthMonitors = java.util.List.of();
     /** Submissions handed to the pool whose answer has not come back yet. */
     int submitting;
-    /** Tasks of this executor prepared and not yet submitted: in their gates or queued. */
-    int ahead;
     long nextPollNanos;
     int usedCpus;
     long usedMemory;
@@ -212,7 +210,6 @@ final class ExecutorRuntime {
         }
     }
 
-    /** Whether any task at all could be submitted now, so a full executor skips its queue quickly. */
     /**
      * Asks the executor to end what a run whose host was killed left with it; says whether that was done
      * (an executor that could not start has not done it).
@@ -229,11 +226,12 @@ final class ExecutorRuntime {
             return true;
         } catch (ExecutorException | RuntimeException e) {
             log.warn("executor '{}' could not end what run {} left running when its host was killed: {}; the next run"
-                    + " will try again", executor.name(), killedRunId, e.getMessage());
+                    + " will try again", executor.name(), killedRunId, PluginCalls.describe(e));
             return false;
         }
     }
 
+    /** Whether any task at all could be submitted now, so a full executor skips its queue quickly. */
     boolean hasRoom() {
         return (queueSize <= 0 || active.size() + submitting < queueSize)
                 && (submitPool == null || submitting < submitConcurrency)

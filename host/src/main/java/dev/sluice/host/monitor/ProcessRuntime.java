@@ -17,6 +17,13 @@ public final class ProcessRuntime {
     boolean released;
     /** How many of its tasks the dispatcher has taken up (prepared, cached or ended unstarted). */
     int takenUp;
+    /** Its tasks prepared and not yet submitted: in their gates or queued. */
+    int ahead;
+    /**
+     * Set at its release: an upstream process (or one upstream of that) that ran a task in this run
+     * rather than reusing an earlier success, or {@code null}.
+     */
+    ProcessRuntime upstreamThatRan;
     int active;
     int unfinished;
 
@@ -43,20 +50,19 @@ public final class ProcessRuntime {
     }
 
     /**
-     * An upstream process (or one upstream of it) that ran a task in this run rather than reusing an
-     * earlier success, or {@code null}: what it made may have changed, so {@code --resume} reuses nothing
-     * of this process.
+     * Works out {@link #upstreamThatRan} once its upstream processes have all ended: what a task of theirs
+     * that ran again made may have changed, so {@code --resume} reuses nothing of this process.
      */
-    ProcessRuntime upstreamThatRan() {
+    void noteUpstreamThatRan() {
         for (ProcessRuntime u : upstream) {
-            if (u.tasks.stream().anyMatch(t -> t.state == TaskState.SUCCEEDED || t.state == TaskState.IGNORED)) {
-                return u;
+            if (u.upstreamThatRan != null) {
+                upstreamThatRan = u.upstreamThatRan;
+                return;
             }
-            ProcessRuntime further = u.upstreamThatRan();
-            if (further != null) {
-                return further;
+            if (u.tasks.stream().anyMatch(t -> t.state == TaskState.SUCCEEDED || t.state == TaskState.IGNORED)) {
+                upstreamThatRan = u;
+                return;
             }
         }
-        return null;
     }
 }

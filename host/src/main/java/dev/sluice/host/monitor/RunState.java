@@ -54,10 +54,10 @@ final class RunState {
         if (from != to) {
             rec.state = to;
             if (isAhead(from)) {
-                rec.executor.ahead--;
+                rec.process.ahead--;
             }
             if (isAhead(to)) {
-                rec.executor.ahead++;
+                rec.process.ahead++;
             }
             listener.stateChanged(rec, from, to);
         }

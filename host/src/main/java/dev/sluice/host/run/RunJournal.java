@@ -149,6 +149,14 @@ final class RunJournal implements AutoCloseable {
 
     /** Every record of every run under {@code workRoot}; see {@link #successes}. */
     static Earlier read(Path workRoot) {
+        return read(workRoot, null, true);
+    }
+
+    /**
+     * The records {@code --resume} needs: successes, launch records of {@code launchesOf} only ({@code null}:
+     * of every run), and the successes by identity when {@code identities}; the rest is not kept.
+     */
+    static Earlier read(Path workRoot, java.util.Set<String> launchesOf, boolean identities) {
         Map<String, List<Success>> byKey = new HashMap<>();
         Map<String, List<Launch>> launchesByKey = new HashMap<>();
         Map<String, List<Success>> byIdentity = new HashMap<>();
@@ -176,11 +184,15 @@ final class RunJournal implements AutoCloseable {
                 switch (records.get(i)) {
                     case Success s -> {
                         byKey.computeIfAbsent(s.taskKey(), k -> new ArrayList<>()).add(s);
-                        if (s.identity() != null) {
+                        if (identities && s.identity() != null) {
                             byIdentity.computeIfAbsent(s.identity(), k -> new ArrayList<>()).add(s);
                         }
                     }
-                    case Launch l -> launchesByKey.computeIfAbsent(l.taskKey(), k -> new ArrayList<>()).add(l);
+                    case Launch l -> {
+                        if (launchesOf == null || launchesOf.contains(runId)) {
+                            launchesByKey.computeIfAbsent(l.taskKey(), k -> new ArrayList<>()).add(l);
+                        }
+                    }
                 }
             }
         }

@@ -192,9 +192,10 @@ public final class RunWiring {
             if (htmlReport != null) {
                 listeners.add(htmlReport);
             }
+            List<String> executorNames = plan.executors().stream().map(e -> e.executor().name()).toList();
             HostLock hostLock;
             try {
-                hostLock = HostLock.acquire(files.workRoot(), files.runId());
+                hostLock = HostLock.acquire(files.workRoot(), files.runId(), executorNames);
             } catch (IOException e) {
                 return fail(ExitCodes.INTERNAL_ERROR, "cannot mark the run as live under " + files.workRoot()
                         + ": " + IoErrors.describe(e) + "; check that the work directory is writable (-w)");
@@ -202,12 +203,15 @@ public final class RunWiring {
             try (hostLock) {
                 // Runs whose host was killed: their executors' leftovers are ended before anything starts.
                 List<String> killed = HostLock.killedRuns(files.workRoot(), files.runId());
+                // Launch records may stand for ends never recorded only in runs whose host was killed.
+                List<String> killedEver = HostLock.killedEver(files.workRoot(), files.runId());
                 TaskPollingMonitor monitor = TaskPollingMonitor.builder(new RunOptions(files.runId(),
                                 files.workRoot(), KILL_GRACE, request.resume(), plan.pipeline().name(), endpoint),
                                 plan.plans())
                         .executors(plan.executors()).gates(gates).wrappers(wrappers).healthMonitors(monitors)
-                        .preparer(new WorkDirs(files.workRoot(), files.runId(), killed, request.explain() ? line -> out.println("resume: " + line) : null)).time(time)
-                        .killedRuns(killed, id -> HostLock.settled(files.workRoot(), id))
+                        .preparer(new WorkDirs(files.workRoot(), files.runId(), killedEver,
+                                request.explain() ? line -> out.println("resume: " + line) : null)).time(time)
+                        .killedRuns(killed, id -> HostLock.settled(files.workRoot(), id, executorNames))
                         .listener(RunListener.of(listeners)).build();
                 plan.showStatusesOn(monitor::reportStatus);
                 if (request.progress() != RunRequest.Progress.OFF) {
@@ -248,6 +252,8 @@ public final class RunWiring {
                 Thread.currentThread().interrupt();
                 return ExitCodes.INTERRUPTED;
             } finally {
+                // The tasks are over: a signal from here on stops the JVM as it would without a run.
+                signals.close();
                 // Every environment entered, or whose enter was attempted, is exited, whatever happened.
                 if (session != null) {
                     exitProblems = session.exitAll();

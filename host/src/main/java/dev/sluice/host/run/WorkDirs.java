@@ -130,19 +130,19 @@ public final class WorkDirs implements TaskPreparer {
     @Override
     public Prepared cached(String taskId, TaskSpec spec, ProcessRuntime process) {
         if (earlier == null) {
-            earlier = RunJournal.read(workRoot);
+            earlier = RunJournal.read(workRoot, killedRuns, explain != null);
         }
         String who = "task " + taskId + " (" + spec.name() + ")";
         CacheMode mode = process.effective().cache();
         if (mode == CacheMode.OFF) {
-            explain(who + " runs: cache is off for process '" + spec.processName() + "'");
+            explain(() -> who + " runs: cache is off for process '" + spec.processName() + "'");
             return null;
         }
         List<RunJournal.Success> successes = earlier.successes().getOrDefault(spec.key(), List.of());
         List<RunJournal.Launch> launches = earlier.launches().getOrDefault(spec.key(), List.of());
         if (successes.isEmpty() && launches.isEmpty()) {
             Prepared legacy = legacyCached(taskId, spec, process);
-            explain(legacy != null ? who + " is cached: a success recorded before run journals"
+            explain(() -> legacy != null ? who + " is cached: a success recorded before run journals"
                     : who + " runs: " + neverSucceeded(spec));
             return legacy;
         }
@@ -153,7 +153,7 @@ public final class WorkDirs implements TaskPreparer {
             TaskFiles files = TaskFiles.in(dir);
             String problem = changedSince(files, success, inputsNow, mode);
             if (problem == null) {
-                explain(who + " is cached: attempt " + success.attempt() + " of run " + success.runId()
+                explain(() -> who + " is cached: attempt " + success.attempt() + " of run " + success.runId()
                         + " succeeded, and its outputs and inputs are as they were");
                 List<String> argv = spec.script() != null
                         ? List.of("/bin/sh", "-eu", files.script().toString()) : spec.argv();
@@ -165,10 +165,10 @@ public final class WorkDirs implements TaskPreparer {
         }
         Prepared unrecorded = endedUnrecorded(taskId, spec, process, successes, launches, inputsNow);
         if (unrecorded != null) {
-            explain(who + " is cached: attempt " + unrecorded.task().attempt() + " of a run whose host was killed"
-                    + " ended with exit code 0");
+            explain(() -> who + " is cached: attempt " + unrecorded.task().attempt() + " of a run whose host was"
+                    + " killed ended with exit code 0");
         } else {
-            explain(who + " runs again: " + (problems.isEmpty() ? "its earlier attempts did not succeed"
+            explain(() -> who + " runs again: " + (problems.isEmpty() ? "its earlier attempts did not succeed"
                     : String.join("; ", problems)));
         }
         return unrecorded;
@@ -210,7 +210,7 @@ public final class WorkDirs implements TaskPreparer {
 
     @Override
     public void notReused(String taskId, TaskSpec spec, String why) {
-        explain("task " + taskId + " (" + spec.name() + ") runs: " + why);
+        explain(() -> "task " + taskId + " (" + spec.name() + ") runs: " + why);
     }
 
     /** Why a task whose key has no success runs: which part of its key changed, when its process and params ran. */
@@ -235,9 +235,10 @@ public final class WorkDirs implements TaskPreparer {
                 + " since it succeeded in run " + last.runId();
     }
 
-    private void explain(String line) {
+    /** Says a line to {@code --explain}; the line is made only when someone listens. */
+    private void explain(java.util.function.Supplier<String> line) {
         if (explain != null) {
-            explain.accept(line);
+            explain.accept(line.get());
         }
     }
 

@@ -180,7 +180,7 @@ class SluiceCliIT {
         List<String> launches = Files.readAllLines(journal).stream().filter(l -> l.contains("\tlaunched\t")).toList();
         assertThat(launches).hasSize(2);
         Files.write(journal, launches);
-        Files.writeString(journal.resolveSibling("host.lock"), ""); // left by a killed host: nobody holds it
+        Files.writeString(journal.resolveSibling("host.lock"), "local\n"); // left by a killed host: nobody holds it
         List<String[]> rows = traceRows(first.stdout());
         String secondDir = rows.stream().skip(1).filter(r -> r[column(rows, "name")].equals("work (n=2)"))
                 .findFirst().orElseThrow()[column(rows, "workdir")];

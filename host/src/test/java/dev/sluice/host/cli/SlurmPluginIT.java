@@ -231,6 +231,7 @@ class SlurmPluginIT {
         assertThat(marker.resolve("ran-2")).content().isEqualTo("again\n");
         assertThat(dir.resolve("work/runs").resolve(crashed).resolve("host.lock")).as("dealt with, not again")
                 .doesNotExist();
+        assertThat(dir.resolve("work/runs").resolve(crashed).resolve("host.killed")).as("known as killed").exists();
     }
 
     private static List<String> listMarkers(Path dir, String prefix) throws IOException {

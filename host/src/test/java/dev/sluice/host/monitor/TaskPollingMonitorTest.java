@@ -166,6 +166,28 @@ class TaskPollingMonitorTest {
     }
 
     @Test
+    void aProcessWhoseTasksWaitInGatesHoldsUpNoOtherProcessOfItsExecutor() throws Exception {
+        FakeExecutor ex = unlimited();
+        CountDownLatch open = new CountDownLatch(1);
+        TaskReadinessGate waitsForA = gate("held", task -> {
+            if (task.processName().equals("a")) {
+                open.await();
+            }
+        });
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("processes:\n  a: {command: [true], matrix: {i: "
+                + matrixOf(Dispatcher.AHEAD + 10) + "}}\n  b: {command: [true]}\n", ex, 0, List.of(waitsForA),
+                List.of()));
+        TaskLaunch first = ex.nextSubmission();
+        assertThat(first.task().name()).as("b goes while a's tasks wait in their gate").isEqualTo("b");
+        ex.complete("b", 0);
+        open.countDown();
+        for (int i = 0; i < Dispatcher.AHEAD + 10; i++) {
+            ex.complete(ex.nextSubmission().task().name(), 0);
+        }
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+    }
+
+    @Test
     void aStopCancelsTheTasksNotYetTakenUp() throws Exception {
         FakeExecutor ex = new FakeExecutor(new ExecutorCapacity(1, 0, 0));
         int n = Dispatcher.AHEAD + 40;

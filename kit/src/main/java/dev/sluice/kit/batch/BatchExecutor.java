@@ -284,7 +284,8 @@ public abstract class BatchExecutor implements TaskExecutor {
 
     /**
      * Kills running jobs' tasks through their batch shells ({@link BatchScheduler#forceCommand}) and
-     * cancels queued ones, skipping jobs whose cancel the scheduler has already accepted.
+     * cancels queued ones, and running ones whose force was not accepted, skipping jobs whose cancel the
+     * scheduler has already accepted.
      */
     @Override
     public void force(Collection<SubmittedTask> tasks) throws ExecutorException {
@@ -300,8 +301,11 @@ public abstract class BatchExecutor implements TaskExecutor {
             return;
         }
         try {
-            commands.forEachBatch(ids(running), scheduler::forceCommand);
-            cancel(queued);
+            List<String> forced = commands.forEachBatch(ids(running), scheduler::forceCommand);
+            // A job whose batch shell could not be reached (still starting, a node not answering) is cancelled.
+            List<BatchJob> unreached = running.stream().filter(j -> !forced.contains(j.id)).toList();
+            cancel(unreached.isEmpty() ? queued
+                    : java.util.stream.Stream.concat(queued.stream(), unreached.stream()).toList());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ExecutorException("interrupted while cancelling jobs");

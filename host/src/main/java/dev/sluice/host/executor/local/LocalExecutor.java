@@ -1,6 +1,7 @@
 package dev.sluice.host.executor.local;
 
 import dev.sluice.kit.ExecutorConfig;
+import dev.sluice.kit.IoErrors;
 import dev.sluice.kit.ProgramLocator;
 import dev.sluice.kit.StatusTable;
 import dev.sluice.spi.ExecutorCapacity;
@@ -138,7 +139,7 @@ public final class LocalExecutor implements TaskExecutor {
         } catch (IOException e) {
             opened.close();
             throw new ExecutorException("the local executor cannot record its tasks' launches under "
-                    + executorContext.workRoot().resolve("runs") + " (" + e.getMessage() + "); without that record a"
+                    + executorContext.workRoot().resolve("runs") + " (" + IoErrors.describe(e) + "); without that record a"
                     + " task would outlive a host that is killed. Check that the work directory is writable and"
                     + " that /bin/sh exists", e);
         }
@@ -222,7 +223,7 @@ public final class LocalExecutor implements TaskExecutor {
             }
             throw new TaskException("task " + taskName + ": could not record its launch (pid " + child.pid() + ") in "
                     + ctx.workRoot().resolve("runs").resolve(ctx.runId()).resolve(LocalSupervisor.FILE_NAME) + ": "
-                    + e.getMessage() + "; it was stopped, since it would outlive a host that is killed. Check the"
+                    + IoErrors.describe(e) + "; it was stopped, since it would outlive a host that is killed. Check the"
                     + " free space of the work directory", e);
         }
         Instant startedAt = ctx.time().now();

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  *   <li>a watcher, one {@code sh} per run in a session of its own, waits on a pipe that only the host
  *       holds. However the host ends, even by {@code kill -9}, the kernel closes the pipe; unless the
  *       host said {@code done} first, the watcher ends every group the file still lists (SIGTERM, SIGKILL
- *       10 s later), checking that a live leader still carries the run's id so that a reused pid is left
- *       alone;</li>
+ *       10 s later) of which a process still carries the run's id, so that a pid or group id reused by
+ *       someone else is left alone;</li>
  *   <li>the host holds a lock on the file while it runs; a later run in the same work directory that
  *       finds a file with no holder (the watcher was killed too) ends what it lists before starting.</li>
  * </ul>
@@ -66,19 +66,20 @@ final class LocalSupervisor implements AutoCloseable {
         endLeftovers(workRoot, runId);
         Path file = workRoot.resolve("runs").resolve(runId).resolve(FILE_NAME);
         Files.createDirectories(file.getParent());
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        // Locked before it gets its name, so that no other run ever sees it unheld while this one lives.
+        Path temp = file.resolveSibling("." + FILE_NAME + "." + Long.toHexString(
+                java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+        FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
         try {
-            FileLock lock;
-            try {
-                lock = channel.lock();
-            } catch (OverlappingFileLockException sameJvm) {
-                lock = null; // another executor of this run in this JVM holds it (tests); it is held either way
-            }
+            FileLock lock = channel.lock();
+            Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Process watcher = script(file, runId, "watch").redirectInput(ProcessBuilder.Redirect.PIPE).start();
             return new LocalSupervisor(file, channel, lock, watcher);
         } catch (IOException | RuntimeException e) {
             channel.close();
+            Files.deleteIfExists(temp);
             throw e;
         }
     }

@@ -4,7 +4,8 @@
 #   $3  "watch": wait on standard input first, which the host holds open for as long as it lives;
 #       "done" on it means the host ended its tasks itself. "now": end them at once.
 # Each task leads a process group of its own whose id is its pid; SIGTERM goes to the group, then
-# SIGKILL to whatever is left of it after 10 seconds. The launch file is removed at the end.
+# SIGKILL to whatever is left of it after 10 seconds. The launch file is removed at the end. Needs
+# awk, tr, grep and pgrep (procps).
 file=$1 run=$2 mode=$3
 if [ "$mode" = watch ]; then
   # Signals meant for the host (Ctrl-C reaches its whole terminal group) must not end the watch.
@@ -15,23 +16,25 @@ if [ "$mode" = watch ]; then
   fi
 fi
 [ -f "$file" ] || exit 0
+# Whether a process carries the run's id: as the task got it, or as apptainer passes it into a container.
+carries_run() {
+  tr '\0' '\n' < "/proc/$1/environ" 2>/dev/null | grep -qxE "(APPTAINERENV_|SINGULARITYENV_)?SLUICE_RUN_ID=$run"
+}
 live=
 for pid in $(awk '
     /^\+[0-9]+$/ { n[substr($0, 2)]++ }
     /^-[0-9]+$/  { n[substr($0, 2)]-- }
     END { for (p in n) if (n[p] > 0) print p }' "$file"); do
-  state=
-  if [ -r "/proc/$pid/stat" ]; then
-    state=$(cat "/proc/$pid/stat" 2>/dev/null) || state=
-    state=${state##*) }
-    state=${state%% *}
-  fi
-  if [ -n "$state" ] && [ "$state" != Z ]; then
-    # A live leader is the task only if it carries the run's id: a pid reused since is left alone.
-    tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "SLUICE_RUN_ID=$run" || continue
-  fi
-  # A leader gone (or a zombie) with its group still there: the group id cannot have been reused
-  # while the group lives, so what is left in it is the task's.
+  # The group is signalled only if one of its processes carries the run's id: a pid reused since by
+  # another process, or a group id reused by a daemon's group, is left alone.
+  ours=
+  for member in $(pgrep -g "$pid" 2>/dev/null); do
+    if carries_run "$member"; then
+      ours=yes
+      break
+    fi
+  done
+  [ -n "$ours" ] || continue
   if kill -TERM "-$pid" 2>/dev/null; then
     live="$live $pid"
   fi

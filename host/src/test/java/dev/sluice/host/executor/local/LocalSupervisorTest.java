@@ -81,6 +81,29 @@ class LocalSupervisorTest {
     }
 
     @Test
+    void aGroupWhoseLeaderIsGoneAndATaskInAContainerAreEndedByWhatTheirProcessesCarry() throws Exception {
+        // A leader that exited at once, leaving its child in its group.
+        ProcessBuilder pb = new ProcessBuilder("setsid", "sh", "-c", "sleep 300 >/dev/null 2>&1 & echo $!");
+        pb.environment().put("SLUICE_RUN_ID", "crashed");
+        Process leader = pb.start();
+        long child = Long.parseLong(new String(leader.getInputStream().readAllBytes()).trim());
+        leader.waitFor();
+        // apptainer passes the run's id into its container as APPTAINERENV_SLUICE_RUN_ID.
+        ProcessBuilder wrapped = new ProcessBuilder("setsid", "sleep", "300");
+        wrapped.environment().remove("SLUICE_RUN_ID");
+        wrapped.environment().put("APPTAINERENV_SLUICE_RUN_ID", "crashed");
+        Process container = wrapped.start();
+        groups.add(container);
+        Files.createDirectories(launchFile("crashed").getParent());
+        Files.writeString(launchFile("crashed"), "+" + leader.pid() + "\n+" + container.pid() + "\n");
+
+        LocalSupervisor.start(workRoot, "next").close();
+
+        assertThat(endsWithin(child, 15)).as("the child left in the group of a leader that is gone").isTrue();
+        assertThat(endsWithin(container.pid(), 15)).isTrue();
+    }
+
+    @Test
     void aRunStillGoingIsLeftAlone() throws Exception {
         try (LocalSupervisor going = LocalSupervisor.start(workRoot, "going")) {
             long task = group("going");

@@ -37,6 +37,8 @@ final class FakeSlurm implements CommandRunner {
     final Deque<Result> sbatchFailures = new ArrayDeque<>();
     /** When set, what every squeue answers. */
     Result squeueAnswer;
+    /** When set, scancel refuses to signal jobs, as for a job whose batch step is still starting. */
+    boolean signalsRefused;
     private int nextId = 100;
 
     @Override
@@ -87,6 +89,10 @@ final class FakeSlurm implements CommandRunner {
     private Result scancel(List<String> argv) {
         String name = option(argv, "--name=");
         boolean signal = argv.stream().anyMatch(a -> a.startsWith("--signal="));
+        if (signal && signalsRefused) {
+            return Result.failed(1, "", "scancel: error: Kill job error on job id " + argv.getLast()
+                    + ": Job step creation temporarily disabled, retrying\n");
+        }
         for (Job job : jobs.values()) {
             boolean named = argv.contains(job.id) || (name != null && job.name.equals(name));
             if (!named) {

@@ -270,6 +270,21 @@ class SlurmExecutorTest {
     }
 
     @Test
+    void aRunningJobWhoseBatchShellCannotBeSignalledIsCancelledWhenForced() throws Exception {
+        SlurmExecutor executor = started(Map.of());
+        SubmittedTask job = submit(executor, 1).get(0);
+        slurm.set(job.nativeId(), "RUNNING", "None");
+        nextRound(executor);
+        slurm.signalsRefused = true;
+        executor.force(List.of(job));
+        assertThat(slurm.callsOf("scancel")).hasSize(2);
+        assertThat(slurm.callsOf("scancel").get(1)).containsExactly(bin.resolve("scancel").toString(), job.nativeId());
+        synchronized (slurm) {
+            assertThat(slurm.jobs.get(job.nativeId()).state).isEqualTo("CANCELLED");
+        }
+    }
+
+    @Test
     void forcingAJobThatNeverStartedCancelsIt() throws Exception {
         SlurmExecutor executor = started(Map.of());
         SubmittedTask job = submit(executor, 1).get(0);
