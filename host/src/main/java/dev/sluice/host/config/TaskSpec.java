@@ -71,8 +71,8 @@ public record TaskSpec(String processName, String name, int index, Map<String, S
 
     /**
      * What the task's key is made of, each part hashed on its own, to say which part changed when a key
-     * does: {@code i=<process and params> c=<command or script> e=<env> n=<input paths>}, 8 hex digits
-     * each. The first names the task across runs (its process and params); the others are what a change
+     * does: {@code i=<process and params> c=<command or script> e=<env> n=<input paths>}, a CRC-32C in 8
+     * hex digits each. The first names the task across runs (its process and params); the others are what a change
      * to the pipeline changes.
      */
     public String keyParts() {
@@ -89,27 +89,28 @@ public record TaskSpec(String processName, String name, int index, Map<String, S
         });
     }
 
+    /** A CRC-32C of one part: it only has to tell a change from one run to the next, and is written per success. */
     private static String part(java.util.function.Consumer<Encoder> parts) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            parts.accept(new Encoder(sha));
-            return HexFormat.of().formatHex(sha.digest(), 0, 4);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        parts.accept(new Encoder(crc::update));
+        return HexFormat.of().toHexDigits((int) crc.getValue());
     }
 
-    /** Feeds length-prefixed parts to a digest. */
-    private record Encoder(MessageDigest digest) {
+    /** Feeds length-prefixed parts to a digest or checksum. */
+    private record Encoder(java.util.function.Consumer<byte[]> digest) {
+        Encoder(MessageDigest sha) {
+            this((java.util.function.Consumer<byte[]>) sha::update);
+        }
+
         Encoder count(int n) {
-            digest.update(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
+            digest.accept(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
             return this;
         }
 
         Encoder text(String s) {
             byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
             count(bytes.length);
-            digest.update(bytes);
+            digest.accept(bytes);
             return this;
         }
 

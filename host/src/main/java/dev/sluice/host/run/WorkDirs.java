@@ -307,6 +307,15 @@ public final class WorkDirs implements TaskPreparer {
         }
     }
 
+    /**
+     * Launch records wait here for the writer; at most one hand-over to it is pending, so a burst of
+     * launches costs the writer one wake-up rather than one each.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> launches =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean launchesHandedOver =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
     @Override
     public void launched(TaskProgress task) {
         String key = task.spec().key();
@@ -315,7 +324,19 @@ public final class WorkDirs implements TaskPreparer {
         String nativeId = task.nativeId();
         String atStart = inputsAtStart.get(task.task().workDir());
         String inputs = atStart != null ? atStart : "-";
-        writer.execute(() -> journal.appendLaunch(key, attempt, executor, nativeId, inputs));
+        launches.add(() -> journal.appendLaunch(key, attempt, executor, nativeId, inputs));
+        if (launchesHandedOver.compareAndSet(false, true)) {
+            writer.execute(this::appendLaunches);
+        }
+    }
+
+    /** On the writer's thread: the launch records that arrived since the last hand-over. */
+    private void appendLaunches() {
+        launchesHandedOver.set(false);
+        Runnable append;
+        while ((append = launches.poll()) != null) {
+            append.run();
+        }
     }
 
     @Override
