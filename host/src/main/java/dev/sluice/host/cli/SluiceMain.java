@@ -30,7 +30,35 @@ public final class SluiceMain implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        // Out of memory in any thread: one line that says what to do, not a stack trace. The process
+        // halts; its local tasks are ended by the run's watcher, as for any host that dies.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (e instanceof OutOfMemoryError) {
+                outOfMemory();
+            }
+            System.err.println("sluice: internal error in " + thread.getName() + ": " + e.getMessage());
+            LoggerFactory.getLogger(SluiceMain.class).error("internal error in {}", thread.getName(), e);
+        });
+        int code;
+        try {
+            code = execute(args);
+        } catch (OutOfMemoryError e) {
+            outOfMemory();
+            return;
+        }
+        System.exit(code);
+    }
+
+    /** Says the host ran out of memory and how to give it more, then halts with exit code 4. */
+    private static void outOfMemory() {
+        long max = Runtime.getRuntime().maxMemory();
+        String twice = max >= (1L << 30) ? (2 * (max >> 30)) + "g" : (2 * (max >> 20)) + "m";
+        System.err.println("sluice: ran out of memory: the host's heap is bounded to " + (max >> 20) + " MB. Give it"
+                + " more with SLUICE_JAVA_OPTS=-Xmx<size>, e.g. SLUICE_JAVA_OPTS=-Xmx" + twice + " (100,000"
+                + " one-parameter tasks need about 128 MB). Tasks already done are in the run's journal:"
+                + " --resume reuses them.");
+        System.err.flush();
+        Runtime.getRuntime().halt(ExitCodes.INTERNAL_ERROR);
     }
 
     /** Runs the command line and returns the exit code (for tests and the launcher). */

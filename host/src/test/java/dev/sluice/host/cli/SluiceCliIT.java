@@ -425,6 +425,22 @@ class SluiceCliIT {
     }
 
     @Test
+    void runningOutOfMemorySaysHowToGiveTheHostMoreWithoutAStackTrace() throws Exception {
+        StringBuilder values = new StringBuilder();
+        for (int i = 1; i <= 20_000; i++) {
+            values.append(i == 1 ? "" : ", ").append(i);
+        }
+        Path p = write("big.yaml", "processes:\n  a:\n    command: [\"true\"]\n    matrix: {i: [" + values + "]}\n");
+        Path out = dir.resolve("oom.log");
+        Process host = SluiceProcess.builder(List.of("-Xmx12m"), dir, "run", p.toString(), "-q")
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertThat(host.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(host.exitValue()).isEqualTo(4);
+        assertThat(out).content().contains("sluice: ran out of memory: the host's heap is bounded to ")
+                .contains("SLUICE_JAVA_OPTS=-Xmx").doesNotContain("Exception in thread").doesNotContain("\tat ");
+    }
+
+    @Test
     void validateReportsEveryProblemWithFileLineAndExitsTwo() throws Exception {
         Path p = write("bad.yaml", """
                 processes:

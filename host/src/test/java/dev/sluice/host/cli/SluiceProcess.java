@@ -29,8 +29,14 @@ final class SluiceProcess {
     }
 
     static ProcessBuilder builder(Path workingDir, String... args) {
+        return builder(List.of(), workingDir, args);
+    }
+
+    /** A sluice command whose JVM gets {@code jvmOptions} too, as SLUICE_JAVA_OPTS gives them. */
+    static ProcessBuilder builder(List<String> jvmOptions, Path workingDir, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-Dsluice.home=" + dist());
         cmd.add("-cp");
