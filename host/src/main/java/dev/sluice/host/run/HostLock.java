@@ -1,23 +1,18 @@
 package dev.sluice.host.run;
 
+import dev.sluice.kit.HeldFile;
 import dev.sluice.kit.IoErrors;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,38 +31,16 @@ public final class HostLock implements AutoCloseable {
     static final String FILE_NAME = "host.lock";
     static final String KILLED = "host.killed";
 
-    private final Path file;
-    private final FileChannel channel;
-    private final FileLock lock;
+    private final HeldFile held;
 
-    private HostLock(Path file, FileChannel channel, FileLock lock) {
-        this.file = file;
-        this.channel = channel;
-        this.lock = lock;
+    private HostLock(HeldFile held) {
+        this.held = held;
     }
 
     /** Marks the run as live, naming the executors it uses. */
     public static HostLock acquire(Path workRoot, String runId, Collection<String> executors) throws IOException {
-        Path file = workRoot.resolve("runs").resolve(runId).resolve(FILE_NAME);
-        Files.createDirectories(file.getParent());
-        Path temp = file.resolveSibling("." + FILE_NAME + "."
-                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-        FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        try {
-            FileLock lock;
-            try {
-                lock = channel.lock();
-            } catch (OverlappingFileLockException sameJvm) {
-                lock = null; // cannot happen on a new file; kept for symmetry with the check below
-            }
-            channel.write(ByteBuffer.wrap((String.join("\n", executors) + "\n").getBytes(StandardCharsets.UTF_8)));
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return new HostLock(file, channel, lock);
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            Files.deleteIfExists(temp);
-            throw e;
-        }
+        return new HostLock(HeldFile.create(workRoot.resolve("runs").resolve(runId).resolve(FILE_NAME),
+                String.join("\n", executors) + "\n"));
     }
 
     /** The runs under {@code workRoot}, other than {@code runId}, whose host was killed: marked, and unheld. */
@@ -93,7 +66,7 @@ public final class HostLock implements AutoCloseable {
                     continue;
                 }
                 Path file = dir.resolve(FILE_NAME);
-                boolean unheldMark = Files.isRegularFile(file) && unheld(file);
+                boolean unheldMark = HeldFile.unheld(file);
                 if (unheldMark || (settledToo && Files.isRegularFile(dir.resolve(KILLED)))) {
                     killed.add(id);
                 }
@@ -129,28 +102,13 @@ public final class HostLock implements AutoCloseable {
         }
     }
 
-    private static boolean unheld(Path file) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
-                FileLock lock = channel.tryLock()) {
-            return lock != null;
-        } catch (OverlappingFileLockException e) {
-            return false; // held in this JVM
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     /** The host ended its tasks: the mark goes. */
     @Override
     public void close() {
         try {
-            Files.deleteIfExists(file);
-            if (lock != null) {
-                lock.release();
-            }
-            channel.close();
+            held.close();
         } catch (IOException e) {
-            log.debug("could not remove {}: {}", file, e.getMessage());
+            log.debug("could not remove {}: {}", held.file(), e.getMessage());
         }
     }
 }

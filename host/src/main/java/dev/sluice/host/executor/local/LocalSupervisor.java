@@ -1,17 +1,13 @@
 package dev.sluice.host.executor.local;
 
+import dev.sluice.kit.HeldFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -43,16 +39,12 @@ final class LocalSupervisor implements AutoCloseable {
     static final String FILE_NAME = "local-tasks";
     private static final String SCRIPT = readScript();
 
-    private final Path file;
-    private final FileChannel channel;
-    private final FileLock lock;
+    private final HeldFile launches;
     private final Process watcher;
     private final OutputStream toWatcher;
 
-    private LocalSupervisor(Path file, FileChannel channel, FileLock lock, Process watcher) {
-        this.file = file;
-        this.channel = channel;
-        this.lock = lock;
+    private LocalSupervisor(HeldFile launches, Process watcher) {
+        this.launches = launches;
         this.watcher = watcher;
         this.toWatcher = watcher.getOutputStream();
     }
@@ -64,22 +56,13 @@ final class LocalSupervisor implements AutoCloseable {
      */
     static LocalSupervisor start(Path workRoot, String runId) throws IOException {
         endLeftovers(workRoot, runId);
-        Path file = workRoot.resolve("runs").resolve(runId).resolve(FILE_NAME);
-        Files.createDirectories(file.getParent());
-        // Locked before it gets its name, so that no other run ever sees it unheld while this one lives.
-        Path temp = file.resolveSibling("." + FILE_NAME + "." + Long.toHexString(
-                java.util.concurrent.ThreadLocalRandom.current().nextLong()));
-        FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
+        HeldFile launches = HeldFile.create(workRoot.resolve("runs").resolve(runId).resolve(FILE_NAME), "");
         try {
-            FileLock lock = channel.lock();
-            Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            Process watcher = script(file, runId, "watch").redirectInput(ProcessBuilder.Redirect.PIPE).start();
-            return new LocalSupervisor(file, channel, lock, watcher);
+            Process watcher = script(launches.file(), runId, "watch").redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .start();
+            return new LocalSupervisor(launches, watcher);
         } catch (IOException | RuntimeException e) {
-            channel.close();
-            Files.deleteIfExists(temp);
+            launches.close();
             throw e;
         }
     }
@@ -107,16 +90,12 @@ final class LocalSupervisor implements AutoCloseable {
             write("-" + pid + "\n");
         } catch (IOException e) {
             // Only costs a check of a pid that is gone, if the host is killed later.
-            log.debug("could not record the end of pid {} in {}: {}", pid, file, e.getMessage());
+            log.debug("could not record the end of pid {} in {}: {}", pid, launches.file(), e.getMessage());
         }
     }
 
     private void write(String line) throws IOException {
-        ByteBuffer bytes = ByteBuffer.wrap(line.getBytes(StandardCharsets.US_ASCII));
-        // One write of a few bytes to a file opened for appending: lines from several threads never mix.
-        while (bytes.hasRemaining()) {
-            channel.write(bytes);
-        }
+        launches.append(line);
     }
 
     /** The host ended its tasks itself: the watcher leaves, and the launch file goes. */
@@ -134,13 +113,9 @@ final class LocalSupervisor implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try {
-            if (lock != null) {
-                lock.release();
-            }
-            channel.close();
-            Files.deleteIfExists(file);
+            launches.close();
         } catch (IOException e) {
-            log.debug("could not remove {}: {}", file, e.getMessage());
+            log.debug("could not remove {}: {}", launches.file(), e.getMessage());
         }
     }
 
@@ -156,7 +131,7 @@ final class LocalSupervisor implements AutoCloseable {
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(runs)) {
             for (Path dir : dirs) {
                 Path file = dir.resolve(FILE_NAME);
-                if (!dir.getFileName().toString().equals(runId) && Files.isRegularFile(file) && unheld(file)) {
+                if (!dir.getFileName().toString().equals(runId) && HeldFile.unheld(file)) {
                     log.warn("run {} ended without ending its local tasks; ending those still running",
                             dir.getFileName());
                     Process p = script(file, dir.getFileName().toString(), "now").start();
@@ -170,17 +145,6 @@ final class LocalSupervisor implements AutoCloseable {
                     e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static boolean unheld(Path file) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
-                FileLock lock = channel.tryLock()) {
-            return lock != null;
-        } catch (OverlappingFileLockException e) {
-            return false; // held by this JVM: a run going on in this process
-        } catch (IOException e) {
-            return false;
         }
     }
 
