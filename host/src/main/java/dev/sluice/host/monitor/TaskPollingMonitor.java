@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,7 @@ public final class TaskPollingMonitor {
     private final List<TaskReadinessGate> gateList;
     private final List<ExecutorSetup> executorSetups;
     private final List<String> killedRuns;
-    private final java.util.function.Consumer<String> leftoversEnded;
+    private final Consumer<String> leftoversEnded;
     private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final Signal signal = new Signal();
     private volatile String cancelRequest;

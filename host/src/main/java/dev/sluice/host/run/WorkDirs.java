@@ -103,15 +103,17 @@ public final class WorkDirs implements TaskPreparer {
             inputsAtStart.put(dir, RunJournal.inputsFingerprint(spec.inputs(), process.effective().cache()));
         }
         TaskFiles files = TaskFiles.in(dir);
-        List<String> argv;
         if (spec.script() != null) {
             Files.writeString(files.script(), spec.script().endsWith("\n") ? spec.script() : spec.script() + "\n",
                     StandardCharsets.UTF_8);
-            argv = List.of("/bin/sh", "-eu", files.script().toString());
-        } else {
-            argv = spec.argv();
         }
-        return new Prepared(task(taskId, spec, process.effective(), attempt, dir, argv), files);
+        return prepared(taskId, spec, process, attempt, files);
+    }
+
+    /** An attempt's handle and files: a script runs as {@code /bin/sh -eu .command.sh}, a command as it is. */
+    private Prepared prepared(String taskId, TaskSpec spec, ProcessRuntime process, int attempt, TaskFiles files) {
+        List<String> argv = spec.script() != null ? List.of("/bin/sh", "-eu", files.script().toString()) : spec.argv();
+        return new Prepared(task(taskId, spec, process.effective(), attempt, files.workDir(), argv), files);
     }
 
     /** The work directory of an attempt: a hash of the run, the task's key and the attempt. */
@@ -155,9 +157,7 @@ public final class WorkDirs implements TaskPreparer {
             if (problem == null) {
                 explain(() -> who + " is cached: attempt " + success.attempt() + " of run " + success.runId()
                         + " succeeded, and its outputs and inputs are as they were");
-                List<String> argv = spec.script() != null
-                        ? List.of("/bin/sh", "-eu", files.script().toString()) : spec.argv();
-                return new Prepared(task(taskId, spec, process.effective(), success.attempt(), dir, argv), files);
+                return prepared(taskId, spec, process, success.attempt(), files);
             }
             log.debug("task {}: its success in run {} (attempt {}, {}) is not reused: {}", taskId, success.runId(),
                     success.attempt(), dir, problem);
@@ -201,9 +201,7 @@ public final class WorkDirs implements TaskPreparer {
             log.info("task {}: reusing attempt {} of run {} ({} {}), which ended with exit code 0 after its host"
                     + " stopped recording", taskId, launch.attempt(), launch.runId(), launch.executor(),
                     launch.nativeId());
-            List<String> argv = spec.script() != null
-                    ? List.of("/bin/sh", "-eu", files.script().toString()) : spec.argv();
-            return new Prepared(task(taskId, spec, process.effective(), launch.attempt(), dir, argv), files);
+            return prepared(taskId, spec, process, launch.attempt(), files);
         }
         return null;
     }
@@ -298,9 +296,7 @@ public final class WorkDirs implements TaskPreparer {
                     || !Files.readString(files.exitCode(), StandardCharsets.UTF_8).trim().equals("0")) {
                 return null;
             }
-            List<String> argv = spec.script() != null
-                    ? List.of("/bin/sh", "-eu", files.script().toString()) : spec.argv();
-            return new Prepared(task(taskId, spec, process.effective(), attempt, dir, argv), files);
+            return prepared(taskId, spec, process, attempt, files);
         } catch (IOException | RuntimeException e) {
             // A damaged cache entry only means the task runs again.
             return null;
