@@ -20,6 +20,16 @@ class SluiceCliIT {
     @TempDir
     Path dir;
 
+    /** Waits up to 60 s for a task to write a whole line to {@code file}; returns it without its newline. */
+    private static String awaitLine(Path file) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(Files.exists(file) && Files.readString(file).endsWith("\n")) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(file).as("the task started and wrote a line").exists().content().endsWith("\n");
+        return Files.readString(file).strip();
+    }
+
     private Path write(String name, String yaml) throws IOException {
         Path file = dir.resolve(name);
         Files.writeString(file, yaml, StandardCharsets.UTF_8);
@@ -317,12 +327,7 @@ class SluiceCliIT {
                 """.formatted(pidFile));
         Process host = SluiceProcess.builder(dir, "run", p.toString(), "-q")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!(Files.exists(pidFile) && Files.size(pidFile) > 0) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(pidFile).as("the task started").exists();
-        long child = Long.parseLong(Files.readString(pidFile).trim());
+        long child = Long.parseLong(awaitLine(pidFile));
         host.destroy(); // SIGTERM
         assertThat(host.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(host.exitValue()).isEqualTo(143);
@@ -346,11 +351,7 @@ class SluiceCliIT {
                 """.formatted(pidFile));
         Process host = SluiceProcess.builder(dir, "run", p.toString(), "-q")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!(Files.exists(pidFile) && Files.size(pidFile) > 0) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        long child = Long.parseLong(Files.readString(pidFile).trim());
+        long child = Long.parseLong(awaitLine(pidFile));
         host.destroy(); // SIGTERM: the task ignores it, so the host waits out the 10 s grace
         Thread.sleep(1000);
         assertThat(host.isAlive()).as("the host waits for the task it asked to stop").isTrue();
@@ -384,12 +385,7 @@ class SluiceCliIT {
                 """).toString()).redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
         List<Long> pids = new ArrayList<>();
         for (String n : List.of("1", "2")) {
-            Path pidFile = dir.resolve("pids-" + n);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!(Files.exists(pidFile) && Files.readString(pidFile).endsWith("\n")) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            for (String pid : Files.readString(pidFile).trim().split(" ")) {
+            for (String pid : awaitLine(dir.resolve("pids-" + n)).split(" ")) {
                 pids.add(Long.parseLong(pid));
             }
         }
