@@ -17,7 +17,7 @@ import java.util.TreeSet;
  */
 public final class ExecutorConfig {
     /** Keys the host itself reads from every executor's section; an executor must accept them too. */
-    public static final Set<String> HOST_KEYS = Set.of("queueSize", "submitRateLimit", "pollInterval");
+    public static final Set<String> HOST_KEYS = Set.of("queueSize", "submitRateLimit", "pollInterval", "leftovers");
     /** CPU cores the host may fill with the executor's tasks. */
     public static final String CPUS = "cpus";
     /** Memory the host may fill with the executor's tasks. */

@@ -141,6 +141,52 @@ public interface TaskExecutor extends ExtensionPoint {
     default void endLeftovers(String runId) throws ExecutorException {
     }
 
+    /**
+     * Whether this executor can take up, in a resumed run, a task that an earlier run launched and
+     * whose host was killed while it ran ({@link #adopt}): true for executors whose tasks outlive their
+     * host and can be found again by what the executor called them (a batch job by its id). The default
+     * is false: the host then ends such tasks ({@link #endLeftovers}) and runs them again.
+     */
+    default boolean adoptsLeftovers() {
+        return false;
+    }
+
+    /**
+     * Ends what an earlier run left, as {@link #endLeftovers(String)} does, except the tasks named in
+     * {@code sparing} (by {@link SubmittedTask#nativeId()}), which the host means to {@link #adopt}.
+     * Called only on executors that {@link #adoptsLeftovers()}; the host calls it again with nothing
+     * spared when its run ends, for what it never adopted. The default, for executors that adopt
+     * nothing, ends everything when nothing is spared and fails otherwise.
+     *
+     * @throws ExecutorException when the backend could not be asked to end them
+     */
+    default void endLeftovers(String runId, java.util.Set<String> sparing) throws ExecutorException {
+        if (!sparing.isEmpty()) {
+            throw new ExecutorException("executor '" + name() + "' cannot spare tasks it does not adopt");
+        }
+        endLeftovers(runId);
+    }
+
+    /**
+     * Takes up a task that an earlier run launched, whose host was killed before it saw the task end: from
+     * now on {@link #poll} reports on it as on a task this run submitted, and {@link #terminate} and
+     * {@link #force} end it. Nothing is launched. {@code launch} is the attempt as it was (its handle and
+     * its files, in the earlier run's work directory); its command is the task's own, unwrapped.
+     * {@code runId} is the earlier run's id, as {@link ExecutorContext#runId()} was for it, and
+     * {@code nativeId} what this executor called the task then. A task that has ended meanwhile is
+     * reported ended by a later poll, with the exit code it left. Called only on executors that
+     * {@link #adoptsLeftovers()}, from the monitor's thread.
+     *
+     * @return the task as this run knows it; its native id is {@code nativeId}
+     * @throws TaskException     when this task cannot be followed: the attempt fails as a refused submit
+     *                           does; what is left of it is ended with the run's other leftovers
+     * @throws ExecutorException when the executor as a whole is failing
+     */
+    default SubmittedTask adopt(TaskLaunch launch, String runId, String nativeId)
+            throws TaskException, ExecutorException {
+        throw new ExecutorException("executor '" + name() + "' does not adopt tasks");
+    }
+
     /** Releases what the executor holds; running tasks have been killed by then. */
     default void close() {
     }

@@ -27,7 +27,7 @@ public final class ConfigLoader {
     private static final java.util.regex.Pattern ENV_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     static final List<String> PROCESS_SECTION_FIELDS = List.of("defaults", "withLabel", "withName");
     /** The executor settings the host itself reads; any other key is the executor's own. */
-    static final List<String> EXECUTOR_FIELDS = List.of("queueSize", "submitRateLimit", "pollInterval");
+    static final List<String> EXECUTOR_FIELDS = List.of("queueSize", "submitRateLimit", "pollInterval", "leftovers");
 
     private static final Pattern PLUGIN_ID = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final Map<String, String> SELECTOR_NOTES = pipelineOnlyNotes();
@@ -115,7 +115,8 @@ public final class ConfigLoader {
             Integer queueSize = f.integer("queueSize", 1);
             RateLimit rate = f.parsed("submitRateLimit", "a rate, " + RateLimit.EXAMPLES, RateLimit::parse);
             Duration pollInterval = f.duration("pollInterval", true);
-            executors.put(e.key(), new ExecutorSettings(e.key(), queueSize, rate, pollInterval, raw));
+            Boolean adopt = f.parsed("leftovers", ExecutorSettings.LEFTOVERS, ExecutorSettings::parseLeftovers);
+            executors.put(e.key(), new ExecutorSettings(e.key(), queueSize, rate, pollInterval, adopt, raw));
         }
         return executors;
     }

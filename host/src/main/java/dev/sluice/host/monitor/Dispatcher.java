@@ -51,6 +51,8 @@ final class Dispatcher {
     private boolean preparingAhead;
     /** Released processes with tasks not yet taken up, oldest first. */
     private final List<ProcessRuntime> preparing = new ArrayList<>();
+    /** Tasks queued to take up an attempt a killed run left running, instead of launching one. */
+    private final java.util.Map<TaskProgress, TaskPreparer.Adoption> adopting = new java.util.IdentityHashMap<>();
 
     Dispatcher(RunState run, Outcomes outcomes, Launcher launcher, TaskPreparer preparer, ProbeSupervisor probes,
             boolean resume, Loop loop) {
@@ -157,6 +159,16 @@ final class Dispatcher {
             run.setState(rec, TaskState.CACHED);
             run.listener.attemptFinished(rec, TaskState.CACHED);
             run.conclude(rec, TaskState.CACHED);
+            return;
+        }
+        TaskPreparer.Adoption adoption = resume && p.upstreamThatRan == null && exec.startProblem == null
+                ? preparer.adoption(rec.id, rec.spec, p) : null;
+        if (adoption != null) {
+            // It passed its gates in the run that launched it, and holds what they gave it: it queues at once.
+            rec.begin(new Attempt(adoption.prepared().task(), adoption.prepared().files()));
+            adopting.put(rec, adoption);
+            rec.times(t -> t.gated(run.time.now()));
+            enqueue(rec);
             return;
         }
         String never = exec.startProblem != null ? exec.startProblem : exec.neverFits(p.effective().resources());
@@ -270,9 +282,10 @@ final class Dispatcher {
     }
 
     private void submit(ExecutorRuntime exec, TaskProgress rec) {
+        TaskPreparer.Adoption adoption = adopting.isEmpty() ? null : adopting.remove(rec);
         Launcher.Launch launch;
         try {
-            launch = launcher.wrap(rec.task(), rec.files());
+            launch = adoption != null ? launcher.unwrapped(rec.task(), rec.files()) : launcher.wrap(rec.task(), rec.files());
         } catch (TaskException e) {
             outcomes.fail(rec, e.getMessage(), e.isRetryable(), AttemptOutcome.Kind.FAILED);
             return;
@@ -289,7 +302,8 @@ final class Dispatcher {
         rec.process.active++;
         run.setState(rec, TaskState.SUBMITTED);
         int attempt = rec.attempt();
-        Launcher.submit(exec, launch.launch(), loop::post, submitted -> submitted(exec, rec, attempt, submitted));
+        Launcher.submit(exec, launch.launch(), adoption, loop::post,
+                submitted -> submitted(exec, rec, attempt, submitted));
     }
 
     private void submitted(ExecutorRuntime exec, TaskProgress rec, int attempt, Launcher.Submitted outcome) {

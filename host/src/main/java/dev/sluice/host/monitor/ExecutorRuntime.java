@@ -46,6 +46,8 @@ final class ExecutorRuntime {
     int submitConcurrency = 1;
     /** The executor's own health monitors, for its tasks only. */
     java.util.List<dev.sluice.spi.TaskHealthMonitor> healthMonitors = java.util.List.of();
+    /** Whether {@code --resume} takes up what killed runs left running here (the executor can, and may). */
+    boolean adoptsLeftovers;
     /** Submissions handed to the pool whose answer has not come back yet. */
     int submitting;
     long nextPollNanos;
@@ -109,6 +111,7 @@ final class ExecutorRuntime {
                 listener);
         rt.startProblem = problem;
         if (problem == null) {
+            rt.adoptsLeftovers = setup.adoptLeftovers() && PluginCalls.call(executor, executor::adoptsLeftovers);
             int concurrency = PluginCalls.call(executor, executor::submitConcurrency);
             if (concurrency > 1) {
                 rt.submitConcurrency = concurrency;
@@ -215,12 +218,21 @@ final class ExecutorRuntime {
      * (an executor that could not start has not done it).
      */
     boolean endLeftovers(String killedRunId) {
+        return endLeftovers(killedRunId, java.util.Set.of());
+    }
+
+    /** As {@link #endLeftovers(String)}, sparing the tasks named in {@code sparing}, which this run adopts. */
+    boolean endLeftovers(String killedRunId, java.util.Set<String> sparing) {
         if (startProblem != null) {
             return false;
         }
         try {
             PluginCalls.call(executor, () -> {
-                executor.endLeftovers(killedRunId);
+                if (adoptsLeftovers) {
+                    executor.endLeftovers(killedRunId, sparing);
+                } else {
+                    executor.endLeftovers(killedRunId);
+                }
                 return null;
             });
             return true;

@@ -12,7 +12,15 @@ import java.time.Duration;
  * @param submitRateLimit most submissions per time, or {@code null}
  * @param pollInterval    how often running tasks are polled when the executor sends no signal
  * @param config          the executor's own settings ({@code executors.<name>})
+ * @param adoptLeftovers  whether {@code --resume} takes up what a killed host left running with the
+ *                        executor, where the executor can ({@code leftovers: adopt}), rather than ending it
  */
 public record ExecutorSetup(TaskExecutor executor, int queueSize, RateLimit submitRateLimit, Duration pollInterval,
-        Settings config) {
+        Settings config, boolean adoptLeftovers) {
+
+    /** An executor set up to adopt leftovers where it can, as by default. */
+    public ExecutorSetup(TaskExecutor executor, int queueSize, RateLimit submitRateLimit, Duration pollInterval,
+            Settings config) {
+        this(executor, queueSize, submitRateLimit, pollInterval, config, true);
+    }
 }

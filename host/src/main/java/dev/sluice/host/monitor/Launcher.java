@@ -67,6 +67,15 @@ final class Launcher {
         }
     }
 
+    /**
+     * An adopted attempt as its executor gets it: the task's own command, unwrapped. Its wrappers do not
+     * open: what they would set up for it was set up by the run that launched it.
+     */
+    Launch unwrapped(Task task, TaskFiles files) {
+        return new Launch(new TaskLaunch(task, new LaunchCommand(task.command(), task.environment(), task.workDir()),
+                files), Wrapping.NONE);
+    }
+
     /** What one submit call gave: the submitted task, or the exception it threw. */
     record Submitted(SubmittedTask task, Exception error) {
     }
@@ -80,13 +89,23 @@ final class Launcher {
      */
     static boolean submit(ExecutorRuntime exec, TaskLaunch launch, Consumer<Runnable> post,
             Consumer<Submitted> answer) {
+        return submit(exec, launch, null, post, answer);
+    }
+
+    /**
+     * Submits the attempt, or takes it up from the killed run that launched it when {@code adoption} is
+     * not {@code null} ({@link dev.sluice.spi.TaskExecutor#adopt}); otherwise as {@link #submit(ExecutorRuntime,
+     * TaskLaunch, Consumer, Consumer)}.
+     */
+    static boolean submit(ExecutorRuntime exec, TaskLaunch launch, TaskPreparer.Adoption adoption,
+            Consumer<Runnable> post, Consumer<Submitted> answer) {
         if (exec.submitPool == null) {
-            answer.accept(call(exec, launch));
+            answer.accept(call(exec, launch, adoption));
             return false;
         }
         exec.submitting++;
         exec.submitPool.execute(() -> {
-            Submitted outcome = call(exec, launch);
+            Submitted outcome = call(exec, launch, adoption);
             post.accept(() -> {
                 exec.submitting--;
                 answer.accept(outcome);
@@ -100,12 +119,13 @@ final class Launcher {
         return true;
     }
 
-    private static Submitted call(ExecutorRuntime exec, TaskLaunch launch) {
+    private static Submitted call(ExecutorRuntime exec, TaskLaunch launch, TaskPreparer.Adoption adoption) {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(exec.executor.getClass().getClassLoader());
         try (var logContext = TaskLogContext.of(launch.task().id(), launch.task().processName())) {
-            return new Submitted(exec.executor.submit(launch), null);
+            return new Submitted(adoption == null ? exec.executor.submit(launch)
+                    : exec.executor.adopt(launch, adoption.runId(), adoption.nativeId()), null);
         } catch (TaskException | ExecutorException | RuntimeException e) {
             return new Submitted(null, e);
         } finally {

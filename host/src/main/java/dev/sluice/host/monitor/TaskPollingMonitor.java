@@ -47,8 +47,7 @@ public final class TaskPollingMonitor {
     private final Dispatcher dispatcher;
     private final List<TaskReadinessGate> gateList;
     private final List<ExecutorSetup> executorSetups;
-    private final List<String> killedRuns;
-    private final Consumer<String> leftoversEnded;
+    private final Leftovers leftovers;
     private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final Signal signal = new Signal();
     private volatile String cancelRequest;
@@ -62,8 +61,7 @@ public final class TaskPollingMonitor {
         this.preparer = b.preparer;
         this.gateList = b.gates;
         this.executorSetups = b.executors;
-        this.killedRuns = b.killedRuns;
-        this.leftoversEnded = b.leftoversEnded;
+        this.leftovers = new Leftovers(b.killedRuns, b.leftoversEnded, b.preparer, b.options.resume());
         this.run = new RunState(new RunGraph(b.plans), b.listener, b.time);
         this.probes = new ProbeSupervisor(b.healthMonitors, b.time, new ProbeSupervisor.Findings() {
             @Override
@@ -135,15 +133,7 @@ public final class TaskPollingMonitor {
                         signal::raise);
                 run.executors.put(rt.name(), rt);
             }
-            for (String killed : killedRuns) {
-                boolean ended = true;
-                for (ExecutorRuntime rt : run.executors.values()) {
-                    ended &= rt.endLeftovers(killed);
-                }
-                if (ended) {
-                    leftoversEnded.accept(killed);
-                }
-            }
+            leftovers.endAtStart(run.executors.values());
             listener.runStarted(List.copyOf(run.graph.tasks()));
             dispatcher.start();
             while (!run.graph.finished()) {
@@ -254,6 +244,7 @@ public final class TaskPollingMonitor {
                         s.taskId(), s.taskName());
             }
         }
+        leftovers.endAtFinish(run.executors.values());
         preparer.close();
         run.executors.values().forEach(ExecutorRuntime::close);
         if (run.gates != null) {

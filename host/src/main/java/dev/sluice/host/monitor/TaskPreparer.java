@@ -26,6 +26,31 @@ public interface TaskPreparer extends AutoCloseable {
     default void ended(TaskFiles files, int exitCode) {
     }
 
+    /**
+     * An attempt of a run whose host was killed that still runs, to be taken up by this run instead of
+     * launching the task again: its handle and files (in that run's work directory), the run's id and
+     * what its executor called it.
+     */
+    record Adoption(Prepared prepared, String runId, String nativeId) {
+    }
+
+    /**
+     * What {@code --resume} may take up of what the killed run {@code killedRunId} left running with
+     * {@code executor}: the native ids of its attempts whose end nobody recorded. The executor spares
+     * these and ends the rest; called once per killed run and executor, before anything is launched.
+     */
+    default java.util.Set<String> adoptable(String killedRunId, String executor) {
+        return java.util.Set.of();
+    }
+
+    /**
+     * The attempt to take up for this task, among those {@link #adoptable} named, when its key, executor
+     * and inputs are as they were at its launch; {@code null} otherwise. Each is taken up once.
+     */
+    default Adoption adoption(String taskId, TaskSpec spec, ProcessRuntime process) {
+        return null;
+    }
+
     /** {@code --resume} does not look for an earlier success of the task, for {@code why}. */
     default void notReused(String taskId, TaskSpec spec, String why) {
     }

@@ -37,9 +37,11 @@ import java.util.zip.CRC32;
  * modification time of each); {@code --resume} reuses it when those files are unchanged (see
  * {@link WorkDirs#cached}). {@code launched KEY ATTEMPT EXECUTOR NATIVE_ID INPUTS}, an attempt handed to
  * its executor: if the host was killed before the attempt's end was recorded, {@code --resume} takes
- * the exit code the attempt left in its work directory (a batch job writes its own). The attempt's
- * work directory is not written down: it follows from the run id, the key and the attempt, so a
- * record cannot point at another task's directory.
+ * the exit code the attempt left in its work directory (a batch job writes its own), or takes up the
+ * attempt if it still runs ({@link WorkDirs#adoptable}). Either record may end with a {@code RUN}
+ * field: the attempt is run {@code RUN}'s, adopted from it. The attempt's work directory is not
+ * written down: it follows from the run id, the key and the attempt, so a record cannot point at
+ * another task's directory.
  */
 final class RunJournal implements AutoCloseable {
     static final String FILE_NAME = "journal";
@@ -91,14 +93,28 @@ final class RunJournal implements AutoCloseable {
 
     /** A success with its key's parts ({@link TaskSpec#keyParts}), so that a later key change can be explained. */
     void appendSuccess(String taskKey, int attempt, long outBytes, long errBytes, String inputs, String parts) {
+        appendSuccess(taskKey, attempt, outBytes, errBytes, inputs, parts, null);
+    }
+
+    /**
+     * A success of an attempt of run {@code ofRun}, adopted by this run from that one (whose host was
+     * killed), or of this run's own attempt when {@code null}.
+     */
+    void appendSuccess(String taskKey, int attempt, long outBytes, long errBytes, String inputs, String parts,
+            String ofRun) {
         append("succeeded\t" + taskKey + "\t" + attempt + "\t" + outBytes + "\t" + errBytes + "\t" + inputs + "\t"
-                + clean(parts));
+                + clean(parts) + (ofRun == null ? "" : "\t" + clean(ofRun)));
     }
 
     /** Adds a launch record to the batch. */
     void appendLaunch(String taskKey, int attempt, String executor, String nativeId, String inputs) {
+        appendLaunch(taskKey, attempt, executor, nativeId, inputs, null);
+    }
+
+    /** A launch record of an attempt of run {@code ofRun}, adopted from it, or of this run's own when {@code null}. */
+    void appendLaunch(String taskKey, int attempt, String executor, String nativeId, String inputs, String ofRun) {
         append("launched\t" + taskKey + "\t" + attempt + "\t" + clean(executor) + "\t" + clean(nativeId) + "\t"
-                + inputs);
+                + inputs + (ofRun == null ? "" : "\t" + clean(ofRun)));
     }
 
     /** A field holds no tab or line break, whatever an executor calls its tasks. */
@@ -238,13 +254,13 @@ final class RunJournal implements AutoCloseable {
         String[] f = body.split("\t", -1);
         try {
             // Five fields: a success written before inputs were fingerprinted (their state unknown, null).
-            // Seven: with the key's parts.
-            if (f.length >= 5 && f.length <= 7 && f[0].equals("succeeded")) {
-                return new Success(runId, f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
-                        f.length >= 6 ? f[5] : null, f.length == 7 ? f[6] : null);
+            // Seven: with the key's parts. Eight: of an attempt adopted from the run the last field names.
+            if (f.length >= 5 && f.length <= 8 && f[0].equals("succeeded")) {
+                return new Success(f.length == 8 ? f[7] : runId, f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]),
+                        Long.parseLong(f[4]), f.length >= 6 ? f[5] : null, f.length >= 7 ? f[6] : null);
             }
-            if (f.length == 6 && f[0].equals("launched")) {
-                return new Launch(runId, f[1], Integer.parseInt(f[2]), f[3], f[4], f[5]);
+            if ((f.length == 6 || f.length == 7) && f[0].equals("launched")) {
+                return new Launch(f.length == 7 ? f[6] : runId, f[1], Integer.parseInt(f[2]), f[3], f[4], f[5]);
             }
             return null;
         } catch (NumberFormatException e) {

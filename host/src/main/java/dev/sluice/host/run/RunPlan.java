@@ -249,7 +249,8 @@ public final class RunPlan implements AutoCloseable {
                     s == null || s.queueSize() == null ? 0 : s.queueSize(),
                     s == null ? null : s.submitRateLimit(),
                     s == null || s.pollInterval() == null ? DEFAULT_POLL_INTERVAL : s.pollInterval(),
-                    Settings.of(raw, "executors." + name + " of the config")));
+                    Settings.of(raw, "executors." + name + " of the config"),
+                    s == null || s.adoptLeftovers() == null || s.adoptLeftovers()));
         }
         return new RunPlan(pipeline, config, plans, plugins, gates, wrappers, monitors, setups, warnings);
     }

@@ -73,6 +73,10 @@ public final class WorkDirs implements TaskPreparer {
     private final Set<String> killedRuns;
     /** Where {@code --explain} lines go, or {@code null}. */
     private final Consumer<String> explain;
+    /** Attempts of killed runs that still ran when this run started, by task key, until taken up. */
+    private final Map<String, RunJournal.Launch> adoptable = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The run each attempt taken up from a killed run belongs to, by its work directory. */
+    private final Map<Path, String> adoptedFrom = new java.util.concurrent.ConcurrentHashMap<>();
 
     public WorkDirs(Path workRoot, String runId) {
         this(workRoot, runId, List.of(), null);
@@ -110,6 +114,12 @@ public final class WorkDirs implements TaskPreparer {
         return prepared(taskId, spec, process, attempt, files);
     }
 
+    private void readEarlier() {
+        if (earlier == null) {
+            earlier = RunJournal.read(workRoot, killedRuns, explain != null);
+        }
+    }
+
     /** An attempt's handle and files: a script runs as {@code /bin/sh -eu .command.sh}, a command as it is. */
     private Prepared prepared(String taskId, TaskSpec spec, ProcessRuntime process, int attempt, TaskFiles files) {
         List<String> argv = spec.script() != null ? List.of("/bin/sh", "-eu", files.script().toString()) : spec.argv();
@@ -118,6 +128,10 @@ public final class WorkDirs implements TaskPreparer {
 
     /** The work directory of an attempt: a hash of the run, the task's key and the attempt. */
     private Path attemptDir(String run, String key, int attempt) {
+        return attemptDir(workRoot, run, key, attempt);
+    }
+
+    static Path attemptDir(Path workRoot, String run, String key, int attempt) {
         String hash = sha256(run + "\n" + key + "\n" + attempt);
         return workRoot.resolve(hash.substring(0, 2)).resolve(hash.substring(2, 32));
     }
@@ -131,9 +145,7 @@ public final class WorkDirs implements TaskPreparer {
      */
     @Override
     public Prepared cached(String taskId, TaskSpec spec, ProcessRuntime process) {
-        if (earlier == null) {
-            earlier = RunJournal.read(workRoot, killedRuns, explain != null);
-        }
+        readEarlier();
         String who = "task " + taskId + " (" + spec.name() + ")";
         CacheMode mode = process.effective().cache();
         if (mode == CacheMode.OFF) {
@@ -204,6 +216,54 @@ public final class WorkDirs implements TaskPreparer {
             return prepared(taskId, spec, process, launch.attempt(), files);
         }
         return null;
+    }
+
+    /**
+     * The latest attempt of each task that the killed run launched on {@code executor}, where no success
+     * of it is recorded and it left no exit code: it may still run. Remembered for {@link #adoption}.
+     */
+    @Override
+    public Set<String> adoptable(String killedRunId, String executor) {
+        readEarlier();
+        Set<String> ids = new java.util.TreeSet<>();
+        earlier.launches().forEach((key, launches) -> {
+            RunJournal.Launch latest = launches.stream().filter(l -> l.runId().equals(killedRunId)).findFirst()
+                    .orElse(null);
+            if (latest == null || !latest.executor().equals(executor) || latest.nativeId().equals("-")) {
+                return;
+            }
+            boolean succeeded = earlier.successes().getOrDefault(key, List.of()).stream()
+                    .anyMatch(s -> s.runId().equals(killedRunId) && s.attempt() == latest.attempt());
+            if (succeeded || Files.exists(TaskFiles.in(attemptDir(killedRunId, key, latest.attempt())).exitCode())) {
+                return;
+            }
+            adoptable.put(key, latest);
+            ids.add(latest.nativeId());
+        });
+        return ids;
+    }
+
+    @Override
+    public Adoption adoption(String taskId, TaskSpec spec, ProcessRuntime process) {
+        if (adoptable.isEmpty()) {
+            return null;
+        }
+        RunJournal.Launch launch = adoptable.get(spec.key());
+        if (launch == null || !launch.executor().equals(process.effective().executor())
+                || !launch.inputs().equals(RunJournal.inputsFingerprint(spec.inputs(), process.effective().cache()))) {
+            return null;
+        }
+        adoptable.remove(spec.key());
+        Path dir = attemptDir(launch.runId(), spec.key(), launch.attempt());
+        adoptedFrom.put(dir, launch.runId());
+        if (!launch.inputs().equals("-")) {
+            inputsAtStart.put(dir, launch.inputs());
+        }
+        explain(() -> "task " + taskId + " (" + spec.name() + ") is taken up: attempt " + launch.attempt() + " of run "
+                + launch.runId() + ", whose host was killed, still runs as " + launch.executor() + " "
+                + launch.nativeId());
+        return new Adoption(prepared(taskId, spec, process, launch.attempt(), TaskFiles.in(dir)), launch.runId(),
+                launch.nativeId());
     }
 
     @Override
@@ -320,7 +380,8 @@ public final class WorkDirs implements TaskPreparer {
         String nativeId = task.nativeId();
         String atStart = inputsAtStart.get(task.task().workDir());
         String inputs = atStart != null ? atStart : "-";
-        launches.add(() -> journal.appendLaunch(key, attempt, executor, nativeId, inputs));
+        String ofRun = adoptedFrom.isEmpty() ? null : adoptedFrom.get(task.task().workDir());
+        launches.add(() -> journal.appendLaunch(key, attempt, executor, nativeId, inputs, ofRun));
         if (launchesHandedOver.compareAndSet(false, true)) {
             writer.execute(this::appendLaunches);
         }
@@ -345,8 +406,9 @@ public final class WorkDirs implements TaskPreparer {
         String inputs = atStart != null ? atStart
                 : RunJournal.inputsFingerprint(task.spec().inputs(), task.processRuntime().effective().cache());
         TaskSpec spec = task.spec();
+        String ofRun = adoptedFrom.isEmpty() ? null : adoptedFrom.get(task.task().workDir());
         writer.execute(() -> journal.appendSuccess(key, attempt, sizeOf(files.stdout()), sizeOf(files.stderr()),
-                inputs, spec.keyParts()));
+                inputs, spec.keyParts(), ofRun));
     }
 
     private void writeJournal() {

@@ -193,7 +193,53 @@ class SlurmPluginIT {
     }
 
     @Test
-    void theJobsOfAKilledHostAreCancelledByTheNextRunAndResumeRunsThemOnce() throws Exception {
+    void theJobsOfAKilledHostAreTakenUpByResumeAndRunOnce() throws Exception {
+        Path marker = dir.resolve("markers");
+        Files.createDirectories(marker);
+        Path pipeline = write("p.yaml", """
+                name: slurm-adopted
+                processes:
+                  long:
+                    matrix: {n: [1, 2]}
+                    script: |
+                      echo started >> %1$s/started-{{ Task.Param.n }}
+                      while [ ! -e %1$s/release ]; do sleep 0.2; done
+                      echo done >> %1$s/ran-{{ Task.Param.n }}
+                """.formatted(marker));
+        String crashed = killHostOnceBothJobsStarted(pipeline, config(""), marker);
+
+        Process resumed = SluiceProcess.builder(dir, "run", pipeline.toString(), "-c", config("").toString(),
+                "--resume", "--explain", "--progress", "off").redirectErrorStream(true)
+                .redirectOutput(dir.resolve("resumed.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (Files.readString(dir.resolve("resumed.log")).split("is taken up", -1).length < 3) {
+            assertThat(resumed.isAlive()).as(Files.readString(dir.resolve("resumed.log"))).isTrue();
+            assertThat(System.nanoTime()).as("both jobs taken up within 90 s").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        assertThat(SlurmCluster.jobsOfRun(crashed)).as("the killed run's jobs still run, adopted")
+                .filteredOn(l -> l.contains("RUNNING")).hasSize(2);
+        Files.writeString(marker.resolve("release"), "");
+        assertThat(resumed.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        String output = Files.readString(dir.resolve("resumed.log"));
+
+        assertThat(resumed.exitValue()).as(output).isZero();
+        assertThat(output).contains("of run " + crashed + ", whose host was killed, still runs as slurm");
+        for (String n : List.of("1", "2")) {
+            assertThat(marker.resolve("started-" + n)).as("started once, in the killed run").content()
+                    .isEqualTo("started\n");
+            assertThat(marker.resolve("ran-" + n)).as("ran to its end once").content().isEqualTo("done\n");
+        }
+        assertThat(dir.resolve("work/runs").resolve(crashed).resolve("host.killed")).as("settled").exists();
+        SluiceProcess.Result again = SluiceProcess.run(dir, "run", pipeline.toString(), "-c", config("").toString(),
+                "--resume", "--explain", "--progress", "off");
+        assertThat(again.exitCode()).as(again.all()).isZero();
+        assertThat(again.stdout()).as("the adopted attempts' successes are reused").contains("is cached")
+                .doesNotContain(" runs");
+    }
+
+    @Test
+    void withLeftoversEndTheJobsOfAKilledHostAreCancelledAndResumeRunsThemOnce() throws Exception {
         Path marker = dir.resolve("markers");
         Files.createDirectories(marker);
         Path pipeline = write("p.yaml", """
@@ -203,26 +249,15 @@ class SlurmPluginIT {
                     matrix: {n: [1, 2]}
                     script: |
                       if [ -e %1$s/resumed ]; then echo again >> %1$s/ran-{{ Task.Param.n }}; exit 0; fi
-                      echo started > %1$s/started-{{ Task.Param.n }}
+                      echo started >> %1$s/started-{{ Task.Param.n }}
                       sleep 300
                 """.formatted(marker));
-        Process host = SluiceProcess.builder(dir, "run", pipeline.toString(), "-c", config("").toString(),
-                "--progress", "plain").redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (listMarkers(marker, "started-").isEmpty()) {
-            assertThat(host.isAlive()).as(Files.readString(dir.resolve("host.log"))).isTrue();
-            assertThat(System.nanoTime()).as("a job started within 90 s").isLessThan(deadline);
-            Thread.sleep(100);
-        }
-        String crashed = runId(Files.readString(dir.resolve("host.log")));
-        new ProcessBuilder("kill", "-KILL", Long.toString(host.pid())).start().waitFor();
-        assertThat(host.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(SlurmCluster.jobsOfRun(crashed)).as("the jobs outlive the host, as batch jobs do")
-                .anyMatch(l -> l.contains("RUNNING") || l.contains("PENDING"));
+        Path config = config(", leftovers: end");
+        String crashed = killHostOnceBothJobsStarted(pipeline, config, marker);
 
         Files.writeString(marker.resolve("resumed"), "");
-        SluiceProcess.Result resumed = SluiceProcess.run(dir, "run", pipeline.toString(), "-c",
-                config("").toString(), "-q", "--resume");
+        SluiceProcess.Result resumed = SluiceProcess.run(dir, "run", pipeline.toString(), "-c", config.toString(),
+                "-q", "--resume");
 
         assertThat(resumed.exitCode()).as(resumed.all()).isZero();
         assertThat(SlurmCluster.jobsOfRun(crashed)).as("the killed run's jobs were cancelled; output:\n%s",
@@ -232,6 +267,24 @@ class SlurmPluginIT {
         assertThat(dir.resolve("work/runs").resolve(crashed).resolve("host.lock")).as("dealt with, not again")
                 .doesNotExist();
         assertThat(dir.resolve("work/runs").resolve(crashed).resolve("host.killed")).as("known as killed").exists();
+    }
+
+    /** Starts the pipeline, kills its host with SIGKILL once both of its jobs run, and returns the run's id. */
+    private String killHostOnceBothJobsStarted(Path pipeline, Path config, Path marker) throws Exception {
+        Process host = SluiceProcess.builder(dir, "run", pipeline.toString(), "-c", config.toString(),
+                "--progress", "plain").redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (listMarkers(marker, "started-").size() < 2) {
+            assertThat(host.isAlive()).as(Files.readString(dir.resolve("host.log"))).isTrue();
+            assertThat(System.nanoTime()).as("both jobs started within 90 s").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        String crashed = runId(Files.readString(dir.resolve("host.log")));
+        new ProcessBuilder("kill", "-KILL", Long.toString(host.pid())).start().waitFor();
+        assertThat(host.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(SlurmCluster.jobsOfRun(crashed)).as("the jobs outlive the host, as batch jobs do")
+                .anyMatch(l -> l.contains("RUNNING"));
+        return crashed;
     }
 
     private static List<String> listMarkers(Path dir, String prefix) throws IOException {

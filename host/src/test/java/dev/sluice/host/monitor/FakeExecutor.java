@@ -141,6 +141,36 @@ final class FakeExecutor implements TaskExecutor {
         leftoversEnded.add(runId);
     }
 
+    /** When set, the executor adopts: the killed runs' leftovers are ended sparing what it will take up. */
+    volatile boolean adopts;
+    /** Each call to end leftovers while adopting: the run and the native ids spared, in order. */
+    final List<String> leftoversSpared = new CopyOnWriteArrayList<>();
+    /** The tasks taken up, as launched in the killed run, in order. */
+    final BlockingQueue<TaskLaunch> adoptions = new LinkedBlockingQueue<>();
+
+    @Override
+    public boolean adoptsLeftovers() {
+        return adopts;
+    }
+
+    @Override
+    public void endLeftovers(String runId, java.util.Set<String> sparing) throws ExecutorException {
+        if (leftoversFail) {
+            throw new ExecutorException("the backend is down");
+        }
+        leftoversSpared.add(runId + " sparing " + new java.util.TreeSet<>(sparing));
+    }
+
+    @Override
+    public SubmittedTask adopt(TaskLaunch launch, String runId, String nativeId) {
+        SubmittedTask s = new SubmittedTask(launch.task().id(), launch.task().attempt(), nativeId);
+        statuses.put(nativeId, TaskStatus.running(clock.now()));
+        byName.put(launch.task().name(), s);
+        active.incrementAndGet();
+        adoptions.add(launch);
+        return s;
+    }
+
     @Override
     public Map<SubmittedTask, TaskStatus> poll(Collection<SubmittedTask> tasks) throws ExecutorException {
         if (failingPolls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {

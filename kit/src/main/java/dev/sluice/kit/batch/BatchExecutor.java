@@ -30,6 +30,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 
@@ -204,7 +205,7 @@ public abstract class BatchExecutor implements TaskExecutor {
         String id = scheduler.jobId(out).orElseThrow(() -> new TaskException(program + " answered '" + out
                 + "' instead of a job id for task " + task.name()));
         SubmittedTask submitted = new SubmittedTask(task.id(), task.attempt(), id);
-        BatchJob job = new BatchJob(id, submitted, launch);
+        BatchJob job = new BatchJob(id, context.runId(), submitted, launch);
         byId.put(id, job);
         jobs.add(submitted, job, null);
         submittedAny = true;
@@ -356,6 +357,61 @@ public abstract class BatchExecutor implements TaskExecutor {
             Thread.currentThread().interrupt();
             throw new ExecutorException("interrupted while cancelling the jobs of run " + runId);
         }
+    }
+
+    /** Jobs outlive their host, and their ids find them again. */
+    @Override
+    public boolean adoptsLeftovers() {
+        return true;
+    }
+
+    /**
+     * Cancels the jobs of a run whose host was killed, except those the host will adopt: the run's jobs
+     * are listed by its name, and the others cancelled by id ({@code sparing} empty: one cancel by name).
+     */
+    @Override
+    public void endLeftovers(String runId, Set<String> sparing) throws ExecutorException {
+        if (sparing.isEmpty()) {
+            endLeftovers(runId);
+            return;
+        }
+        try {
+            List<String> status = scheduler.statusCommand(runId);
+            CommandRunner.Result listed = commands.runWithRetries(status, 1);
+            if (!listed.ok()) {
+                throw new ExecutorException("listing the jobs of run " + runId + " (" + String.join(" ", status)
+                        + ") failed: " + listed.message());
+            }
+            List<String> others = scheduler.parseStatus(listed.stdout()).values().stream()
+                    .filter(row -> (row.state() == JobState.QUEUED || row.state().isRunning()) && !sparing.contains(row.id()))
+                    .map(JobRow::id)
+                    .sorted().toList();
+            if (!others.isEmpty()) {
+                log.info("cancelling {} job(s) of run {}, whose host was killed, that this run does not take up",
+                        others.size(), runId);
+                commands.forEachBatch(others, scheduler::cancelCommand);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ExecutorException("interrupted while cancelling the jobs of run " + runId);
+        }
+    }
+
+    /**
+     * Follows a job of a run whose host was killed as if this run had submitted it: the status rounds
+     * ask for it by its run's name, and its end is read from its work directory as any job's.
+     */
+    @Override
+    public SubmittedTask adopt(TaskLaunch launch, String runId, String nativeId) {
+        TaskHandle task = launch.task();
+        SubmittedTask submitted = new SubmittedTask(task.id(), task.attempt(), nativeId);
+        BatchJob job = new BatchJob(nativeId, runId, submitted, launch);
+        byId.put(nativeId, job);
+        jobs.add(submitted, job, null);
+        submittedAny = true;
+        log.info("task {} is job {} of run {}, whose host was killed: taken up", task.name(), nativeId, runId);
+        rounds.resetBackoff();
+        return submitted;
     }
 
     /** Stops the status thread and cancels whatever is left of the run, with one command by the run's name. */

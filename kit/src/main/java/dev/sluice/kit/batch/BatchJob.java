@@ -12,6 +12,8 @@ import java.time.Instant;
  */
 final class BatchJob {
     final String id;
+    /** The name it was submitted under: its run's id (an earlier run's, for a job adopted from it). */
+    final String jobName;
     final SubmittedTask submitted;
     final TaskLaunch launch;
     /** The exit status a callback reported, or {@code null} while none came. Written on an HTTP thread. */
@@ -28,8 +30,9 @@ final class BatchJob {
     /** Whether a cancel of it was accepted: forcing it again would only repeat that. */
     volatile boolean cancelled;
 
-    BatchJob(String id, SubmittedTask submitted, TaskLaunch launch) {
+    BatchJob(String id, String jobName, SubmittedTask submitted, TaskLaunch launch) {
         this.id = id;
+        this.jobName = jobName;
         this.submitted = submitted;
         this.launch = launch;
     }

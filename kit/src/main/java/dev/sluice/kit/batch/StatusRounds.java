@@ -149,21 +149,26 @@ final class StatusRounds {
             return;
         }
         List<String> argv = statusCommand();
-        CommandRunner.Result result = commands.runWithRetries(argv, 1);
-        long now = time.nanoTime();
-        if (!result.ok()) {
-            failedQueries++;
-            if (failedQueries == 1 || failedQueries % 10 == 0) {
-                log.warn("{} failed ({} time(s) in a row), the run's {} job(s) keep their last state: {}",
-                        SchedulerCommands.programName(argv), failedQueries, open.size(), result.message());
+        Map<String, JobRow> rows = new HashMap<>();
+        // One query per job name: the run's own, and an earlier run's while jobs adopted from it run.
+        for (String jobName : open.stream().map(job -> job.jobName).distinct().sorted().toList()) {
+            argv = scheduler.statusCommand(jobName);
+            CommandRunner.Result result = commands.runWithRetries(argv, 1);
+            if (!result.ok()) {
+                failedQueries++;
+                if (failedQueries == 1 || failedQueries % 10 == 0) {
+                    log.warn("{} failed ({} time(s) in a row), the run's {} job(s) keep their last state: {}",
+                            SchedulerCommands.programName(argv), failedQueries, open.size(), result.message());
+                }
+                synchronized (wake) {
+                    nextQueryNanos = time.nanoTime() + settings.pollInterval().toNanos();
+                }
+                return;
             }
-            synchronized (wake) {
-                nextQueryNanos = now + settings.pollInterval().toNanos();
-            }
-            return;
+            rows.putAll(scheduler.parseStatus(result.stdout()));
         }
+        long now = time.nanoTime();
         failedQueries = 0;
-        Map<String, JobRow> rows = scheduler.parseStatus(result.stdout());
         List<String> cancelNow = new ArrayList<>();
         List<BatchJob> missing = new ArrayList<>();
         boolean changed = false;

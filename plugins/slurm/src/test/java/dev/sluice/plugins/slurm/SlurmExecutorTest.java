@@ -422,6 +422,73 @@ class SlurmExecutorTest {
         }
     }
 
+    /** A job submitted by a run whose host was killed, named for that run, in {@code state}. */
+    private String leftoverJob(String run, String state) throws Exception {
+        Path script = Files.createDirectories(bin.resolve(run + "-" + slurm.jobs.size())).resolve("job.sh");
+        Files.writeString(script, "#SBATCH --job-name=" + run + "\n");
+        String id = slurm.run(dev.sluice.kit.CommandRunner.Command.of(List.of("sbatch", "--parsable",
+                script.toString()), Duration.ofSeconds(1))).stdout().strip();
+        slurm.set(id, state, "None");
+        return id;
+    }
+
+    @Test
+    void leftoversToBeAdoptedAreSparedAndTheOthersCancelledByJobId() throws Exception {
+        String kept = leftoverJob("20261122-090000-dead", "RUNNING");
+        String other = leftoverJob("20261122-090000-dead", "RUNNING");
+        String queued = leftoverJob("20261122-090000-dead", "PENDING");
+        String done = leftoverJob("20261122-090000-dead", "COMPLETED");
+        SlurmExecutor executor = started(Map.of());
+        assertThat(executor.adoptsLeftovers()).isTrue();
+
+        executor.endLeftovers("20261122-090000-dead", java.util.Set.of(kept));
+
+        synchronized (slurm) {
+            assertThat(slurm.jobs.get(kept).state).as("spared").isEqualTo("RUNNING");
+            assertThat(slurm.jobs.get(other).state).isEqualTo("CANCELLED");
+            assertThat(slurm.jobs.get(queued).state).isEqualTo("CANCELLED");
+            assertThat(slurm.jobs.get(done).state).isEqualTo("COMPLETED");
+        }
+        assertThat(slurm.callsOf("scancel")).last().as("by id, not by the run's name")
+                .satisfies(c -> assertThat(c).contains(other, queued).doesNotContain(kept)
+                        .noneMatch(a -> a.startsWith("--name=")));
+
+        executor.endLeftovers("20261122-090000-dead", java.util.Set.of());
+        synchronized (slurm) {
+            assertThat(slurm.jobs.get(kept).state).as("nothing spared: the run's name").isEqualTo("CANCELLED");
+        }
+    }
+
+    @Test
+    void anAdoptedJobIsFollowedByItsRunsNameUntilItsExitCodeArrives() throws Exception {
+        String leftover = leftoverJob("20261122-090000-dead", "RUNNING");
+        SlurmExecutor executor = started(Map.of());
+        SubmittedTask ours = submit(executor, 1).get(0);
+        TaskLaunch earlier = launch("t9", Resources.DEFAULT, Map.of());
+        long sbatchBefore = slurm.count("sbatch");
+
+        SubmittedTask adopted = executor.adopt(earlier, "20261122-090000-dead", leftover);
+
+        assertThat(adopted.nativeId()).isEqualTo(leftover);
+        assertThat(slurm.count("sbatch")).as("nothing submitted").isEqualTo(sbatchBefore);
+        long squeueBefore = slurm.count("squeue");
+        nextRound(executor);
+        assertThat(slurm.callsOf("squeue").subList((int) squeueBefore, (int) slurm.count("squeue")))
+                .as("one query per run name").hasSize(2)
+                .anySatisfy(c -> assertThat(c).contains("--name=20261122-090000-dead"))
+                .anySatisfy(c -> assertThat(c).contains("--name=20261122-100000-abcd"));
+        assertThat(executor.poll(List.of(adopted, ours)).get(adopted).state()).isEqualTo(TaskStatus.State.RUNNING);
+
+        Files.writeString(workOf(adopted, dir).resolve(".exitcode"), "0\n");
+        slurm.set(leftover, "COMPLETED", "None");
+        nextRound(executor);
+        assertThat(executor.poll(List.of(adopted)).get(adopted).isSuccess()).isTrue();
+
+        executor.terminate(List.of(ours), Duration.ofSeconds(10));
+        executor.close();
+        assertThat(slurm.callsOf("scancel")).noneSatisfy(c -> assertThat(c).contains("--name=20261122-090000-dead"));
+    }
+
     @Test
     void unknownSettingsAndHintsAreRefusedByName() {
         SlurmExecutor executor = new SlurmExecutor(contexts.plugin(), slurm, false);
