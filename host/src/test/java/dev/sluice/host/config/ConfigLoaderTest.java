@@ -95,6 +95,9 @@ class ConfigLoaderTest {
         assertThat(slurm.queueSize()).isNull();
         assertThat(slurm.raw()).containsExactly(Map.entry("queue", "long"), Map.entry("account", "lab42"));
         assertThat(slurm.settings().string("account")).contains("lab42");
+        assertThat(slurm.adoptLeftovers()).as("leftovers left to the default").isNull();
+        assertThat(ConfigLoader.load(write(dir, "d.yaml", "executors: {slurm: {leftovers: end}}\n")).executors()
+                .get("slurm").adoptLeftovers()).isFalse();
     }
 
     private InvalidInputException failure(String yaml) {
@@ -209,7 +212,7 @@ class ConfigLoaderTest {
     void badValuesInSelectorsAndExecutors() {
         List<Problem> problems = failure("""
                 executors:
-                  local: {queueSize: 0, submitRateLimit: fast, pollInterval: soon}
+                  local: {queueSize: 0, submitRateLimit: fast, pollInterval: soon, leftovers: keep}
                 process:
                   defaults: {errorStrategy: panic, maxRetries: -2}
                   withLabel:
@@ -218,13 +221,15 @@ class ConfigLoaderTest {
 
         assertThat(problems).extracting(Problem::field).containsExactly(
                 "executors.local.queueSize", "executors.local.submitRateLimit", "executors.local.pollInterval",
-                "process.defaults.errorStrategy", "process.defaults.maxRetries",
+                "executors.local.leftovers", "process.defaults.errorStrategy", "process.defaults.maxRetries",
                 "process.withLabel.big.resources.memory", "process.withLabel.big.resources.time",
                 "process.withLabel.big.hints.maxWait");
         assertThat(problems).extracting(Problem::message).containsExactly(
                 "0 is too small; write a whole number of at least 1",
                 "'fast' is not a rate; write <count>/<period>, e.g. 10/s, 100/1m, 5/30s, 1000/1h",
                 "'soon' is not a duration; write e.g. 500ms, 30s, 5m, 1h30m, 2d",
+                "'keep' is not a way to treat leftovers; write adopt or end (what --resume does with the tasks a"
+                        + " killed host left running)",
                 "'panic' is not an error strategy; write one of terminate, finish, ignore, retry",
                 "-2 is too small; write a whole number of at least 0",
                 "'huge' is not a size; write e.g. 512MB, 2GB, 1.5 GiB, or a number of bytes",
