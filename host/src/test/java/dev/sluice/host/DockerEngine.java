@@ -121,6 +121,38 @@ public final class DockerEngine {
         return r.output();
     }
 
+    /**
+     * Stops the engine as an operator's restart does (SIGTERM to {@code dockerd}), waits until it is gone,
+     * waits {@code down} more, starts it again as {@code .ci/docker-up} does and waits until it answers.
+     * Needs the rights to signal and start {@code dockerd} (root, in CI).
+     */
+    public static void restartDaemon(java.time.Duration down) throws IOException, InterruptedException {
+        run("pkill", "-TERM", "-x", "dockerd");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (run("pgrep", "-x", "dockerd") == 0) {
+            if (System.nanoTime() > deadline) {
+                Assertions.fail("dockerd did not stop within 60 s of SIGTERM");
+            }
+            Thread.sleep(100);
+        }
+        Thread.sleep(down.toMillis());
+        new ProcessBuilder("setsid", "dockerd").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(new java.io.File("/tmp/dockerd.log")))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (docker("info", "--format", "{{.ServerVersion}}").exitCode() != 0) {
+            if (System.nanoTime() > deadline) {
+                Assertions.fail("dockerd did not answer within 60 s of its start; see /tmp/dockerd.log");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static int run(String... command) throws IOException, InterruptedException {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start().waitFor();
+    }
+
     private static String lastLine(String output) {
         List<String> lines = output.strip().lines().toList();
         return lines.isEmpty() ? "(no output)" : lines.getLast();

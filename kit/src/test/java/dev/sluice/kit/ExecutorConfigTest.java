@@ -55,12 +55,12 @@ class ExecutorConfigTest {
 
     @Test
     void unknownKeysAreRefusedWithTheKnownOnesAndTheHostsKeysAreKnown() {
-        config(Map.of("queueSize", "10", "pollInterval", "1s", "submitRateLimit", "5/1s", "cpus", "2"))
-                .requireKnown(List.of("cpus"));
+        config(Map.of("queueSize", "10", "pollInterval", "1s", "submitRateLimit", "5/1s", "leftovers", "end",
+                "cpus", "2")).requireKnown(List.of("cpus"));
         assertThatThrownBy(() -> config(Map.of("cpu", "2")).requireKnown(List.of("cpus", "memory")))
                 .isInstanceOf(InvalidSettingException.class)
-                .hasMessage("'cpu' = '2' in executors.toy: not a setting of the toy executor; it knows cpus, memory, "
-                        + "pollInterval, queueSize, submitRateLimit");
+                .hasMessage("'cpu' = '2' in executors.toy: not a setting of the toy executor; it knows cpus, leftovers, "
+                        + "memory, pollInterval, queueSize, submitRateLimit");
     }
 
     @Test

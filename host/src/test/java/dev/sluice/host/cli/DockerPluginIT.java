@@ -310,6 +310,45 @@ class DockerPluginIT {
                 "no-daemon.sock", "plugins.docker.host");
     }
 
+    /**
+     * The engine restarts mid-run (as an upgrade or an operator does, without live-restore, so the
+     * containers die with it): the run waits for it, the tasks it killed run again, in a fresh session
+     * container or their own, and the run succeeds.
+     */
+    @Test
+    void aDaemonRestartMidRunCostsTheKilledTasksOneMoreAttemptNotTheRun() throws Exception {
+        pipelines.add("docker-restart");
+        Path marker = Files.createDirectories(dir.resolve("markers"));
+        Path pipeline = write("restart.yaml", """
+                name: docker-restart
+                processes:
+                  shared:
+                    matrix: {n: [1, 2]}
+                    script: |
+                      echo "attempt $SLUICE_TASK_ATTEMPT" >> %1$s/shared-{{ Task.Param.n }}
+                      [ "$SLUICE_TASK_ATTEMPT" -gt 1 ] || sleep 120
+                  own:
+                    hints: {docker/isolation: task}
+                    script: |
+                      echo "attempt $SLUICE_TASK_ATTEMPT" >> %1$s/own
+                      [ "$SLUICE_TASK_ATTEMPT" -gt 1 ] || sleep 120
+                """.formatted(marker));
+        Path config = config(", mounts: [\"" + marker + ":" + marker + "\"]", "executors:\n  docker: {cpus: 4}");
+        Process host = start("run", pipeline.toString(), "-c", config.toString(), "-w", dir.resolve("work").toString(),
+                "--progress", "plain");
+        await("the three tasks to start", host, () -> Files.exists(marker.resolve("shared-1"))
+                && Files.exists(marker.resolve("shared-2")) && Files.exists(marker.resolve("own")));
+
+        DockerEngine.restartDaemon(java.time.Duration.ofSeconds(2));
+
+        assertThat(host.waitFor(120, TimeUnit.SECONDS)).as(output()).isTrue();
+        assertThat(host.exitValue()).as(output()).isZero();
+        for (String task : List.of("shared-1", "shared-2", "own")) {
+            assertThat(marker.resolve(task)).as(task).content().isEqualTo("attempt 1\nattempt 2\n");
+        }
+        assertThat(output()).contains("waiting up to 1m (plugins.docker.daemonOutage)");
+    }
+
     /** A missing image is pulled (from the local registry .ci/docker-up runs) and the task then runs. */
     @Test
     void missingImageIsPulledOnceForAllItsTasks() throws Exception {

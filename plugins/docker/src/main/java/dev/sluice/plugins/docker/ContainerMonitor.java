@@ -18,11 +18,13 @@ import java.util.Optional;
 final class ContainerMonitor implements TaskHealthMonitor {
     private final StatusTable<EngineAttempt> runs;
     private final Containers containers;
+    private final Outages outages;
     private final Duration period;
 
-    ContainerMonitor(StatusTable<EngineAttempt> runs, Containers containers, Duration period) {
+    ContainerMonitor(StatusTable<EngineAttempt> runs, Containers containers, Outages outages, Duration period) {
         this.runs = runs;
         this.containers = containers;
+        this.outages = outages;
         this.period = period;
     }
 
@@ -43,10 +45,19 @@ final class ContainerMonitor implements TaskHealthMonitor {
             return Health.ok();
         }
         EngineAttempt run = live.getFirst();
+        if (run.outage) {
+            // Its stream ended with the engine: the stream's thread judges it once the engine is back.
+            return Health.ok("the Docker engine does not answer; waiting up to " + outages.setting());
+        }
         Optional<ContainerState> state;
         try {
             state = containers.state(run.containerId, false);
+            outages.answered();
         } catch (EngineException e) {
+            // An engine restarting is not the task's fault: its stream's end says what became of it.
+            if (e.is(EngineException.Kind.UNREACHABLE) && !outages.silentTooLong()) {
+                return Health.ok("the Docker engine does not answer; waiting up to " + outages.setting());
+            }
             return Health.unhealthy("cannot inspect container " + run.container() + ": " + e.getMessage());
         }
         boolean running = state.map(ContainerState::running).orElse(false);

@@ -70,6 +70,7 @@ public final class DockerExecutor implements TaskExecutor {
     private Containers containers;
     private OomKills oomKills;
     private Launcher launcher;
+    private Outages outages;
 
     /** @throws InvalidSettingException when the operator's {@code plugins.docker} settings are bad */
     public DockerExecutor(PluginContext plugin) {
@@ -126,8 +127,12 @@ public final class DockerExecutor implements TaskExecutor {
         RunLabels labels = new RunLabels(context.runId(), context.pipelineName(), context.workRoot().toString(),
                 Leftovers.ownerLabel());
         containers = new Containers(engine, context.time(), log);
-        oomKills = new OomKills(log);
-        TaskEnds ends = new TaskEnds(engine, containers, oomKills, runs, context::statusChanged, context.time(),
+        oomKills = new OomKills(log, () -> outages.wentSilent());
+        outages = new Outages(engine, settings.daemonOutage(), context.time(), log, () -> oomKills.rewatch());
+        TaskEnds ends = new TaskEnds(engine, containers, oomKills, outages, (run, status) -> {
+            runs.record(run.submitted, status);
+            context.statusChanged();
+        }, context.time(),
                 capacity.memoryBytes(), log);
         SessionContainers sessions = new SessionContainers(containers, settings, labels,
                 context.workRoot().toString(), sessionNanoCpus, capacity.memoryBytes(), log);
@@ -148,7 +153,7 @@ public final class DockerExecutor implements TaskExecutor {
 
     @Override
     public List<TaskHealthMonitor> healthMonitors() {
-        return List.of(new ContainerMonitor(runs, containers, settings.monitorPeriod()));
+        return List.of(new ContainerMonitor(runs, containers, outages, settings.monitorPeriod()));
     }
 
     @Override
@@ -169,11 +174,28 @@ public final class DockerExecutor implements TaskExecutor {
         // exec cannot add devices to a running container: a task with GPUs gets a container of its own.
         boolean ownContainer = options.isolation() == DockerSettings.Isolation.TASK || gpus.isPresent();
         try {
-            return ownContainer ? launcher.inOwnContainer(launch, options, mounts, gpus)
-                    : launcher.inSession(launch, options, mounts);
+            while (true) {
+                try {
+                    SubmittedTask submitted = ownContainer ? launcher.inOwnContainer(launch, options, mounts, gpus)
+                            : launcher.inSession(launch, options, mounts);
+                    outages.answered();
+                    return submitted;
+                } catch (EngineException e) {
+                    // A daemon restarting: this submit thread waits for it, then tries again from the start.
+                    if (!e.is(EngineException.Kind.UNREACHABLE) || !outages.awaitEngine("submitting task " + task.name())) {
+                        throw e;
+                    }
+                    if (ownContainer) {
+                        launcher.clearInterruptedStart(launch);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ExecutorException("interrupted while waiting for the Docker engine to submit task " + task.name());
         } catch (EngineException e) {
             if (e.is(EngineException.Kind.UNREACHABLE)) {
-                throw new ExecutorException(e.getMessage(), e);
+                throw new ExecutorException(e.getMessage() + " (it did not answer for " + outages.setting() + ")", e);
             }
             throw new TaskException("the Docker engine refused task " + task.name() + ": " + e.getMessage()
                     + hintFor(e, task), e);

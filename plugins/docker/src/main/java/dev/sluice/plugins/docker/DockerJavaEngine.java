@@ -4,8 +4,9 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.InspectExecResponse;
-import com.github.dockerjava.api.command.WaitContainerResultCallback;
+import com.github.dockerjava.api.model.WaitResponse;
 import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Event;
@@ -17,7 +18,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -89,8 +93,7 @@ final class DockerJavaEngine implements Engine {
 
     @Override
     public Integer waitContainer(String containerId, Duration timeout) {
-        return call(() -> client.waitContainerCmd(containerId).exec(new WaitContainerResultCallback())
-                .awaitStatusCode(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        return call(() -> client.waitContainerCmd(containerId).exec(new ExitCodeWait()).await(timeout));
     }
 
     @Override
@@ -186,6 +189,49 @@ final class DockerJavaEngine implements Engine {
                 : Daemon.isUnreachable(e) ? EngineException.Kind.UNREACHABLE
                 : EngineException.Kind.FAILED;
         return new EngineException(kind, daemon.describe(e), String.valueOf(e.getMessage()), e);
+    }
+
+    /**
+     * A container's exit code, waited for. The library's own callback also logs a failure (an engine
+     * going away) at ERROR with its stack trace, on the user's console; this one only hands it over.
+     */
+    private static final class ExitCodeWait extends ResultCallback.Adapter<WaitResponse> {
+        private final CompletableFuture<Integer> code = new CompletableFuture<>();
+
+        @Override
+        public void onNext(WaitResponse response) {
+            code.complete(response.getStatusCode());
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            code.completeExceptionally(throwable);
+            try {
+                close();
+            } catch (IOException e) {
+                // Nothing left to release.
+            }
+        }
+
+        @Override
+        public void onComplete() {
+            code.completeExceptionally(new DockerClientException("the engine ended the wait without an exit code"));
+            super.onComplete();
+        }
+
+        Integer await(Duration timeout) {
+            try {
+                return code.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new DockerClientException("Awaiting status code timeout.");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DockerClientException("interrupted while waiting for a container's exit code", e);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new DockerClientException(
+                        String.valueOf(e.getCause().getMessage()), e.getCause());
+            }
+        }
     }
 
     /** An attached stream's frames, handed on by the stream they came from; the end once, then the stream closed. */

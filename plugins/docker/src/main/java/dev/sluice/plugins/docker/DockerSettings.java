@@ -21,9 +21,11 @@ import java.util.TreeSet;
  * @param keepAlive     what a session container runs while it waits for tasks
  * @param isolation     the isolation of tasks that do not choose one with {@code docker/isolation}
  * @param monitorPeriod how often a running task's container is checked
+ * @param daemonOutage  how long the engine may not answer before the tasks that need it fail
  */
 record DockerSettings(String host, PullPolicy pull, ImageAllowList allowedImages, String network, String user,
-        List<Mount> mounts, List<String> keepAlive, Isolation isolation, Duration monitorPeriod) {
+        List<Mount> mounts, List<String> keepAlive, Isolation isolation, Duration monitorPeriod,
+        Duration daemonOutage) {
 
     static final String HOST = "host";
     static final String PULL = "pull";
@@ -34,15 +36,18 @@ record DockerSettings(String host, PullPolicy pull, ImageAllowList allowedImages
     static final String KEEP_ALIVE = "keepAlive";
     static final String ISOLATION = "isolation";
     static final String MONITOR_PERIOD = "monitorPeriod";
+    static final String DAEMON_OUTAGE = "daemonOutage";
     /** Gate settings read by {@code GatePolicy}, allowed here too. */
     static final String MAX_WAIT = "maxWait";
     private static final Set<String> KEYS = new TreeSet<>(List.of(HOST, PULL, ALLOWED_IMAGES, NETWORK, USER, MOUNTS,
-            KEEP_ALIVE, ISOLATION, MONITOR_PERIOD, MAX_WAIT));
+            KEEP_ALIVE, ISOLATION, MONITOR_PERIOD, DAEMON_OUTAGE, MAX_WAIT));
 
     /** {@value} for {@link #user}: run as the image's own user. */
     static final String IMAGE_USER = "image";
     static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
     static final Duration DEFAULT_MONITOR_PERIOD = Duration.ofSeconds(5);
+    /** Long enough for a daemon restart (a few seconds, more with many containers), short enough to notice one that died. */
+    static final Duration DEFAULT_DAEMON_OUTAGE = Duration.ofMinutes(1);
 
     /** When images are pulled. */
     enum PullPolicy {
@@ -123,7 +128,11 @@ record DockerSettings(String host, PullPolicy pull, ImageAllowList allowedImages
         if (period.compareTo(Duration.ofSeconds(1)) < 0) {
             throw config.invalid(MONITOR_PERIOD, config.string(MONITOR_PERIOD, ""), "write 1s or more");
         }
-        return new DockerSettings(host, pull, allowed, network, user, mounts, keepAlive, isolation, period);
+        Duration outage = config.duration(DAEMON_OUTAGE, DEFAULT_DAEMON_OUTAGE);
+        if (outage.isNegative()) {
+            throw config.invalid(DAEMON_OUTAGE, config.string(DAEMON_OUTAGE, ""), "write 0s or more, e.g. 1m");
+        }
+        return new DockerSettings(host, pull, allowed, network, user, mounts, keepAlive, isolation, period, outage);
     }
 
     /** The uid:gid sluice runs as, so that what tasks write into work directories is the user's. */

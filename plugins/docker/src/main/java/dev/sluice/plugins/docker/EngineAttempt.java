@@ -24,6 +24,8 @@ final class EngineAttempt {
     final Instant startedAt;
     /** Whether sluice asked it to stop: a SIGKILL is then not the out-of-memory killer's. */
     volatile boolean killRequested;
+    /** Whether its stream ended as the engine went away, and its end waits for the engine to come back. */
+    volatile boolean outage;
     /** The processes of an exec that were sent SIGTERM, for the SIGKILL that may follow. */
     final Set<ProcessHandle> terminated = ConcurrentHashMap.newKeySet();
 

@@ -109,6 +109,14 @@ final class Launcher {
         return submitted;
     }
 
+    /**
+     * Removes what a start cut short by the engine going away left of the attempt (its container, by its
+     * name), so that the start can be tried again under the same name.
+     */
+    void clearInterruptedStart(TaskLaunch launch) {
+        containers.remove(labels.taskName(launch.task().id(), launch.task().attempt()));
+    }
+
     private OutputSink sink(TaskLaunch launch, Runnable onEnd) throws TaskException {
         try {
             return new OutputSink(launch.files().stdout(), launch.files().stderr(), onEnd, log);

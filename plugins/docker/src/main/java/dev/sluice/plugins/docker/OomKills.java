@@ -14,23 +14,44 @@ import org.slf4j.Logger;
  */
 final class OomKills implements AutoCloseable {
     private final Logger log;
+    /** Told when the event stream breaks before {@link #close}: the engine went away. */
+    private final Runnable lost;
     /** When each container last had a process killed by the out-of-memory killer (nano time). */
     private final Map<String, Long> kills = new ConcurrentHashMap<>();
+    private Engine engine;
+    private Map<String, String> labels;
     private Closeable events;
+    private volatile boolean closed;
 
-    OomKills(Logger log) {
+    OomKills(Logger log, Runnable lost) {
         this.log = log;
+        this.lost = lost;
     }
 
     /** Follows the events of the containers carrying {@code labels}; without them, says what is lost. */
-    void watch(Engine engine, Map<String, String> labels) {
+    synchronized void watch(Engine engine, Map<String, String> labels) {
+        this.engine = engine;
+        this.labels = labels;
         try {
-            events = engine.watchOutOfMemoryKills(labels, this::killed,
-                    error -> log.debug("the engine's event stream ended: {}", error.toString()));
+            events = engine.watchOutOfMemoryKills(labels, this::killed, error -> {
+                log.debug("the engine's event stream ended: {}", error.toString());
+                if (!closed) {
+                    lost.run();
+                }
+            });
         } catch (EngineException e) {
             log.warn("cannot follow the engine's events; out-of-memory kills in session containers will show as "
                     + "exit code 137: {}", e.getMessage());
         }
+    }
+
+    /** The engine answers again after going away: its event stream is opened anew. */
+    synchronized void rewatch() {
+        if (closed || engine == null) {
+            return;
+        }
+        closeEvents();
+        watch(engine, labels);
     }
 
     /** The engine reported an out-of-memory kill in the container. */
@@ -46,7 +67,12 @@ final class OomKills implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
+        closeEvents();
+    }
+
+    private void closeEvents() {
         if (events != null) {
             try {
                 events.close();

@@ -1,6 +1,5 @@
 package dev.sluice.plugins.docker;
 
-import dev.sluice.kit.StatusTable;
 import dev.sluice.spi.TaskStatus;
 import dev.sluice.spi.TimeSource;
 import dev.sluice.spi.Units;
@@ -8,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 
@@ -28,21 +28,21 @@ final class TaskEnds {
     private final Engine engine;
     private final Containers containers;
     private final OomKills oomKills;
-    private final StatusTable<EngineAttempt> runs;
-    /** Tells the host to poll now. */
-    private final Runnable statusChanged;
+    private final Outages outages;
+    /** Records a task's end and tells the host to poll now. */
+    private final BiConsumer<EngineAttempt, TaskStatus> ended;
     private final TimeSource time;
     /** The session containers' memory limit, for messages. */
     private final long sessionMemory;
     private final Logger log;
 
-    TaskEnds(Engine engine, Containers containers, OomKills oomKills, StatusTable<EngineAttempt> runs,
-            Runnable statusChanged, TimeSource time, long sessionMemory, Logger log) {
+    TaskEnds(Engine engine, Containers containers, OomKills oomKills, Outages outages,
+            BiConsumer<EngineAttempt, TaskStatus> ended, TimeSource time, long sessionMemory, Logger log) {
         this.engine = engine;
         this.containers = containers;
         this.oomKills = oomKills;
-        this.runs = runs;
-        this.statusChanged = statusChanged;
+        this.outages = outages;
+        this.ended = ended;
         this.time = time;
         this.sessionMemory = sessionMemory;
         this.log = log;
@@ -57,12 +57,29 @@ final class TaskEnds {
                 exitCode = exec.exitCode();
             }
         } catch (EngineException e) {
+            if (e.is(EngineException.Kind.UNREACHABLE)) {
+                endAfterOutage(run);
+                return;
+            }
             log.debug("inspecting exec {} of {} failed: {}", run.execId, run.container(), e.getMessage());
         }
         // An exec that exited by itself (below 128) ran in a live container; anything else may have
         // died with it, and only then is the container asked about.
         boolean exitedByItself = exitCode != null && exitCode >= 0 && exitCode < 128;
-        Optional<ContainerState> state = exitedByItself ? Optional.empty() : stateAfterSignal(run);
+        if (!exitedByItself && diedWithTheEngine(run)) {
+            endAfterOutage(run);
+            return;
+        }
+        Optional<ContainerState> state;
+        try {
+            state = exitedByItself ? Optional.empty() : stateAfterSignal(run);
+        } catch (EngineException e) {
+            if (!e.is(EngineException.Kind.UNREACHABLE)) {
+                throw e;
+            }
+            endAfterOutage(run);
+            return;
+        }
         boolean containerRuns = exitedByItself || state.map(ContainerState::running).orElse(false);
         Instant now = time.now();
         TaskStatus status;
@@ -127,7 +144,20 @@ final class TaskEnds {
         Instant now = time.now();
         TaskStatus status;
         try {
-            Integer code = engine.waitContainer(run.containerId, WAIT_TIMEOUT);
+            Integer code;
+            try {
+                code = engine.waitContainer(run.containerId, WAIT_TIMEOUT);
+            } catch (EngineException e) {
+                if (!e.is(EngineException.Kind.UNREACHABLE)) {
+                    throw e;
+                }
+                endAfterOutage(run);
+                return;
+            }
+            if (code != null && code >= 128 && diedWithTheEngine(run)) {
+                endAfterOutage(run);
+                return;
+            }
             ContainerState state = containers.state(run.containerId, true).orElse(null);
             boolean outOfMemory = state != null && state.oomKilled();
             boolean unexplainedKill = code != null && code == ContainerState.SIGKILL_EXIT && !run.killRequested;
@@ -156,6 +186,95 @@ final class TaskEnds {
     }
 
     /**
+     * The task's stream ended as the engine stopped answering (a daemon stopping kills what runs in its
+     * containers unless it keeps them alive, {@code live-restore}): the engine is waited for, then asked
+     * how the task ended. One that exited by itself keeps its exit code; one that died with the daemon,
+     * or whose end the engine forgot, ends as a node failure, which the host runs again; one still
+     * running (its stream lost) is killed first, so that it never runs twice. An engine silent for the
+     * whole of {@code plugins.docker.daemonOutage} fails the task the same way.
+     */
+    private void endAfterOutage(EngineAttempt run) {
+        run.outage = true;
+        boolean back;
+        try {
+            back = outages.awaitEngine("task " + run.launch.task().name() + " in " + run.container());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            back = false;
+        }
+        String where = run.execId == null ? "its container " + run.container() : "container " + run.container();
+        if (!back) {
+            if (run.session != null) {
+                run.session.died("the Docker engine did not answer");
+            }
+            end(run, TaskStatus.ended(TaskStatus.State.NODE_FAILURE, "the Docker engine did not answer for "
+                    + outages.setting() + " while the task ran in " + where, null, run.startedAt, time.now()));
+            return;
+        }
+        Long exitCode = null;
+        boolean running = false;
+        Optional<ContainerState> state = Optional.empty();
+        try {
+            if (run.execId != null) {
+                Engine.ExecState exec = engine.inspectExec(run.execId);
+                running = exec.running();
+                exitCode = running ? null : exec.exitCode();
+            }
+        } catch (EngineException e) {
+            log.debug("exec {} of {} is unknown after the engine came back: {}", run.execId, run.container(),
+                    e.getMessage());
+        }
+        try {
+            state = containers.state(run.containerId, true);
+            if (run.execId == null) {
+                running = state.map(ContainerState::running).orElse(false);
+                exitCode = running ? null : state.map(ContainerState::exitCode).orElse(null);
+            }
+        } catch (EngineException e) {
+            log.debug("container {} is unknown after the engine came back: {}", run.container(), e.getMessage());
+        }
+        boolean containerRuns = state.map(ContainerState::running).orElse(false);
+        if (run.session != null && !containerRuns) {
+            run.session.died("stopped with the Docker engine");
+        }
+        TaskStatus status;
+        if (exitCode != null && exitCode >= 0 && exitCode < 128 && !running) {
+            status = TaskStatus.completed(exitCode.intValue(), run.startedAt, time.now());
+        } else {
+            if (running) {
+                forceLost(run);
+            }
+            status = TaskStatus.ended(TaskStatus.State.NODE_FAILURE, "the Docker engine stopped answering while the task"
+                    + " ran, and " + (running ? "lost its output stream, so sluice ended it"
+                            : "the task did not survive it (" + where + " " + ContainerState.describe(state) + ")")
+                    + "; it runs again", exitCode == null ? null : exitCode.intValue(), run.startedAt, time.now());
+        }
+        end(run, status);
+        if (run.execId == null) {
+            containers.remove(run.containerId);
+        }
+    }
+
+    /** Whether a task that died of a signal died because the engine is stopping ({@link Outages#goingAway}). */
+    private boolean diedWithTheEngine(EngineAttempt run) {
+        return !run.killRequested && outages.goingAway();
+    }
+
+    /** Kills a task that outlived an engine restart but whose stream was lost: its end could not be told. */
+    private void forceLost(EngineAttempt run) {
+        try {
+            if (run.execId == null) {
+                engine.killContainer(run.containerId, "KILL");
+            } else {
+                new ExecSignals(engine, run, log).force();
+            }
+        } catch (EngineException e) {
+            log.warn("could not end task {} in {} after the engine came back: {}", run.launch.task().name(),
+                    run.container(), e.getMessage());
+        }
+    }
+
+    /**
      * Why a task in a container with a memory limit may have been killed when the engine reported no
      * out-of-memory kill: the engine watches a container's memory only from a moment after its process
      * starts, so a kill within the first milliseconds goes unreported.
@@ -172,7 +291,6 @@ final class TaskEnds {
 
     /** Records the end and tells the host, which writes the exit code into {@code .exitcode} when it learns it. */
     private void end(EngineAttempt run, TaskStatus status) {
-        runs.record(run.submitted, status);
-        statusChanged.run();
+        ended.accept(run, status);
     }
 }

@@ -255,4 +255,98 @@ class DockerEndsTest {
                 + "awaiting the status code timed out");
         assertThat(c.removed).as("removed all the same").isTrue();
     }
+    @Test
+    void aTaskKilledByADaemonRestartRunsAgainAndItsSessionIsReplaced() throws Exception {
+        SubmittedTask task = inSession("t1");
+        FakeEngine.Exec exec = h.engine.lastExec();
+        FakeEngine.Container session = h.engine.created().get(0);
+        h.engine.down = true;
+        h.engine.upAfterPings = 5;
+
+        // The daemon stops: its containers die with it, and the task's stream ends.
+        Duration waited = h.onStreamThread(() -> {
+            h.engine.down = false;
+            h.engine.stoppedUnseen(session.id, 143);
+            h.engine.down = true;
+            h.engine.exitExec(exec.id, 143L);
+        });
+
+        TaskStatus end = status(task);
+        assertThat(end.state()).as(end.toString()).isEqualTo(TaskStatus.State.NODE_FAILURE);
+        assertThat(end.reason()).isEqualTo("the Docker engine stopped answering while the task ran, and the task did"
+                + " not survive it (container " + described(session) + " is exited (exit code 143)); it runs again");
+        assertThat(waited).as("pinged once a second until it answered").isEqualTo(Duration.ofSeconds(4));
+        assertThat(h.plugin.logger().at(org.slf4j.event.Level.WARN)).anyMatch(l -> l.startsWith(
+                "the Docker engine does not answer (task test (t1) in " + described(session) + "); waiting up to 1m"
+                        + " (plugins.docker.daemonOutage)"));
+
+        inSession("t2");
+        assertThat(h.engine.created()).as("the next task gets a new session container").hasSize(2);
+    }
+
+    @Test
+    void aSignalDeathAfterTheEventStreamBrokeIsTheDaemonStoppingAndTheStreamIsOpenedAgainOnItsReturn()
+            throws Exception {
+        SubmittedTask task = inOwnContainer("t1", 0);
+        FakeEngine.Container own = h.engine.created().get(0);
+        long watches = h.engine.count("events");
+
+        // A stopping daemon closes its API first (the event stream ends), then stops its containers, and
+        // a request on a connection already open may still be answered.
+        h.engine.oomEnded.accept(new java.io.IOException("connection reset"));
+        h.onStreamThread(() -> h.engine.exitContainer(own.id, 143, false));
+
+        TaskStatus end = status(task);
+        assertThat(end.state()).isEqualTo(TaskStatus.State.NODE_FAILURE);
+        assertThat(end.reason()).contains("the task did not survive it").contains("exit code 143");
+        assertThat(h.engine.count("events") - watches).as("out-of-memory kills are followed again").isEqualTo(1);
+
+        SubmittedTask killedFromElsewhere = inOwnContainer("t2", 0);
+        h.onStreamThread(() -> h.engine.exitContainer(h.engine.created().get(1).id, 143, false));
+        assertThat(status(killedFromElsewhere).state()).as("the engine answers: a signal from elsewhere")
+                .isEqualTo(TaskStatus.State.COMPLETED);
+    }
+
+    @Test
+    void aTaskThatEndedByItselfAsTheDaemonStoppedKeepsItsExitCode() throws Exception {
+        SubmittedTask task = inSession("t1");
+        FakeEngine.Exec exec = h.engine.lastExec();
+        h.engine.down = true;
+        h.engine.upAfterPings = 2;
+
+        h.onStreamThread(() -> h.engine.exitExec(exec.id, 0L));
+
+        assertThat(status(task).isSuccess()).isTrue();
+    }
+
+    @Test
+    void aDaemonSilentForTheWholeOutageFailsTheTaskAsANodeFailure() throws Exception {
+        SubmittedTask task = inOwnContainer("t1", 0);
+        FakeEngine.Container own = h.engine.created().get(0);
+        h.engine.down = true;
+
+        Duration waited = h.onStreamThread(() -> h.engine.exitContainer(own.id, 143, false));
+
+        TaskStatus end = status(task);
+        assertThat(end.state()).isEqualTo(TaskStatus.State.NODE_FAILURE);
+        assertThat(end.reason()).isEqualTo("the Docker engine did not answer for 1m (plugins.docker.daemonOutage)"
+                + " while the task ran in its container " + described(own));
+        assertThat(waited).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void aTaskWhoseStreamWasLostButThatOutlivedTheRestartIsKilledAndRunsAgain() throws Exception {
+        SubmittedTask task = inOwnContainer("t1", 0);
+        FakeEngine.Container own = h.engine.created().get(0);
+        h.engine.down = true;
+        h.engine.upAfterPings = 1;
+
+        // A daemon with live-restore keeps the container running, but the stream is gone.
+        h.onStreamThread(() -> h.engine.streamLost(own.id));
+
+        TaskStatus end = status(task);
+        assertThat(end.state()).isEqualTo(TaskStatus.State.NODE_FAILURE);
+        assertThat(end.reason()).contains("lost its output stream, so sluice ended it; it runs again");
+        assertThat(h.engine.calls).contains("kill KILL " + own.id);
+    }
 }

@@ -49,7 +49,7 @@ class DockerLifecycleTest {
         assertThatThrownBy(() -> executor.start(h.context(Map.of("cpu", "2")))).isInstanceOf(ExecutorException.class)
                 .hasMessageContaining("'cpu' = '2' in executors.docker of the config: not a setting of the docker "
                         + "executor")
-                .hasMessageContaining("cpus, memory").hasMessageContaining("plugins.docker");
+                .hasMessageContaining("cpus, leftovers, memory").hasMessageContaining("plugins.docker");
         assertThatThrownBy(() -> executor.start(h.context(Map.of("memory", "lots"))))
                 .isInstanceOf(ExecutorException.class).hasMessageContaining("memory");
         assertThat(h.connectedTo).isEmpty();

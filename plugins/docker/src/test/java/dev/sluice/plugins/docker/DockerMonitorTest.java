@@ -111,11 +111,15 @@ class DockerMonitorTest {
     }
 
     @Test
-    void anEngineThatDoesNotAnswerMakesTheProbeFailSayingSo() throws Exception {
+    void anEngineThatDoesNotAnswerIsWaitedForThenMakesTheProbeFailSayingSo() throws Exception {
         Submitted a = submit("t1", Map.of());
         h.engine.down = true;
         assertThat(probe(a).isHealthy()).as("what the engine said of it a moment ago").isTrue();
         h.time.advance(Duration.ofMillis(500));
+        assertThat(probe(a).isHealthy()).as("a daemon restarting is waited for").isTrue();
+        assertThat(probe(a).message()).isEqualTo("the Docker engine does not answer; waiting up to 1m"
+                + " (plugins.docker.daemonOutage)");
+        h.time.advance(Duration.ofMinutes(1));
         assertThat(probe(a).message()).isEqualTo("cannot inspect container " + described(h.engine.created().get(0))
                 + ": cannot reach the Docker daemon at unix:///fake.sock (Connection refused); start the engine "
                 + "(dockerd) or point plugins.docker.host at it");

@@ -12,6 +12,7 @@ import dev.sluice.spi.TaskStatus;
 import dev.sluice.spi.testing.TestTaskHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -228,11 +229,58 @@ class DockerSubmitTest {
     }
 
     @Test
-    void anEngineThatStopsAnsweringFailsTheExecutorNotTheTask() throws Exception {
+    void anEngineSilentForTheWholeOutageFailsTheExecutorNotTheTask() throws Exception {
         DockerExecutor executor = h.started();
         h.engine.down = true;
-        assertThatThrownBy(() -> executor.submit(h.launch("t1", Map.of()))).isInstanceOf(ExecutorException.class)
-                .hasMessageContaining("cannot reach the Docker daemon").hasMessageContaining("plugins.docker.host");
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Duration waited = h.onStreamThread(() -> {
+            try {
+                executor.submit(h.launch("t1", Map.of()));
+            } catch (Exception e) {
+                thrown.set(e);
+            }
+        });
+        assertThat(thrown.get()).isInstanceOf(ExecutorException.class)
+                .hasMessageContaining("cannot reach the Docker daemon").hasMessageContaining("plugins.docker.host")
+                .hasMessageEndingWith("(it did not answer for 1m (plugins.docker.daemonOutage))");
+        assertThat(waited).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void aStartCutShortByTheEngineGoingAwayIsClearedAndTriedAgainUnderItsName() throws Exception {
+        DockerExecutor executor = h.started();
+        h.engine.downAfterCreate = true;
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        h.onStreamThread(() -> {
+            try {
+                outcome.set(executor.submit(h.launch("t1", Map.of(TaskOptions.ISOLATION, "task"))));
+            } catch (Exception e) {
+                outcome.set(e);
+            }
+        });
+        assertThat(outcome.get()).as(String.valueOf(outcome.get())).isInstanceOf(SubmittedTask.class);
+        List<FakeEngine.Container> made = h.engine.created();
+        assertThat(made).hasSize(2);
+        assertThat(made.get(0).removed).as("the first, cut short, removed by its name").isTrue();
+        assertThat(made.get(1).name).isEqualTo(made.get(0).name);
+    }
+
+    @Test
+    void aSubmitWaitsForAnEngineThatRestartsAndThenLaunches() throws Exception {
+        DockerExecutor executor = h.started(Map.of("daemonOutage", "30s"), Map.of());
+        h.engine.down = true;
+        h.engine.upAfterPings = 3;
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Duration waited = h.onStreamThread(() -> {
+            try {
+                outcome.set(executor.submit(h.launch("t1", Map.of())));
+            } catch (Exception e) {
+                outcome.set(e);
+            }
+        });
+        assertThat(outcome.get()).isInstanceOf(SubmittedTask.class);
+        assertThat(waited).isEqualTo(Duration.ofSeconds(2));
+        assertThat(h.engine.execs).hasSize(1);
     }
 
     @Test

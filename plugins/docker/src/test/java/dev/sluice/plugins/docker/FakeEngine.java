@@ -67,6 +67,10 @@ final class FakeEngine implements Engine {
     final List<List<String>> detached = new ArrayList<>();
     /** Every request fails as an engine that does not answer would. */
     volatile boolean down;
+    /** When set, the engine stops answering right after it creates the next container (and is back two pings later). */
+    boolean downAfterCreate;
+    /** While down, the engine answers again after this many more pings (a restart); 0: it stays down. */
+    int upAfterPings;
     /** When set, container creation is refused with this message. */
     String refuseCreate;
     /** Images whose keep-alive command is missing: a container of theirs exits at once with 127. */
@@ -86,6 +90,8 @@ final class FakeEngine implements Engine {
     int cpus = 8;
     Map<String, String> oomLabels;
     Consumer<String> oomListener;
+    /** Where the event stream's end goes: a test ends it as a stopping daemon does. */
+    Consumer<Throwable> oomEnded;
     boolean eventsRefused;
     boolean eventsClosed;
     boolean closed;
@@ -120,6 +126,9 @@ final class FakeEngine implements Engine {
 
     @Override
     public synchronized void ping() {
+        if (down && upAfterPings > 0 && --upAfterPings == 0) {
+            down = false;
+        }
         record("ping");
     }
 
@@ -136,8 +145,18 @@ final class FakeEngine implements Engine {
             throw new EngineException(EngineException.Kind.FAILED, refuseCreate,
                     "Status 400: {\"message\":\"" + refuseCreate + "\"}", null);
         }
+        boolean taken = containers.values().stream().anyMatch(c -> !c.removed && c.name.equals(request.name()));
+        if (taken) {
+            throw new EngineException(EngineException.Kind.CONFLICT, "Conflict. The container name \"/" + request.name()
+                    + "\" is already in use");
+        }
         Container c = new Container(id("c"), request, request.name(), request.labels());
         containers.put(c.id, c);
+        if (downAfterCreate) {
+            downAfterCreate = false;
+            down = true;
+            upAfterPings = 2;
+        }
         return c.id;
     }
 
@@ -210,6 +229,11 @@ final class FakeEngine implements Engine {
         synchronized (this) {
             record("remove " + containerId);
             Container c = containers.get(containerId);
+            if (c == null) {
+                // The engine takes a name wherever it takes an id.
+                c = containers.values().stream().filter(x -> !x.removed && x.name.equals(containerId)).findFirst()
+                        .orElse(null);
+            }
             if (c == null || c.removed) {
                 throw new EngineException(EngineException.Kind.NOT_FOUND, "No such container: " + containerId);
             }
@@ -289,6 +313,7 @@ final class FakeEngine implements Engine {
         }
         oomLabels = labels;
         oomListener = killed;
+        oomEnded = ended;
         return () -> eventsClosed = true;
     }
 
@@ -356,6 +381,17 @@ final class FakeEngine implements Engine {
         c.running = false;
         c.status = "exited";
         c.exitCode = code;
+    }
+
+    /** The connection to the container's output drops (its stream ends) while the container runs on. */
+    void streamLost(String containerId) {
+        Output output;
+        synchronized (this) {
+            Container c = container(containerId);
+            output = c.output;
+            c.output = null;
+        }
+        output.ended();
     }
 
     /** The container is killed (from outside sluice, or removed): everything in it ends by SIGKILL. */
