@@ -92,7 +92,7 @@ public final class RunWiring {
         try {
             Files.createDirectories(workRoot);
         } catch (IOException e) {
-            return fail(ExitCodes.INTERNAL_ERROR, "cannot create the work directory " + workRoot + ": " + IoErrors.describe(e)
+            return fail(ExitCodes.INVALID_INPUT, "cannot create the work directory " + workRoot + ": " + IoErrors.describe(e)
                     + "; pass a writable one with --work-dir");
         }
         Path events = outputs.events().resolve(runDir.resolve("events.jsonl"));
@@ -197,7 +197,7 @@ public final class RunWiring {
             try {
                 hostLock = HostLock.acquire(files.workRoot(), files.runId(), executorNames);
             } catch (IOException e) {
-                return fail(ExitCodes.INTERNAL_ERROR, "cannot mark the run as live under " + files.workRoot()
+                return fail(ExitCodes.INVALID_INPUT, "cannot mark the run as live under " + files.workRoot()
                         + ": " + IoErrors.describe(e) + "; check that the work directory is writable (-w)");
             }
             try (hostLock) {

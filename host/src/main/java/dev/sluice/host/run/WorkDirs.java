@@ -108,8 +108,8 @@ public final class WorkDirs implements TaskPreparer {
         }
         TaskFiles files = TaskFiles.in(dir);
         if (spec.script() != null) {
-            Files.writeString(files.script(), spec.script().endsWith("\n") ? spec.script() : spec.script() + "\n",
-                    StandardCharsets.UTF_8);
+            Files.writeString(files.script(), (spec.script().endsWith("\n") ? spec.script() : spec.script() + "\n")
+                    + RECORD_EXIT, StandardCharsets.UTF_8);
         }
         return prepared(taskId, spec, process, attempt, files);
     }
@@ -119,6 +119,17 @@ public final class WorkDirs implements TaskPreparer {
             earlier = RunJournal.read(workRoot, killedRuns, explain != null);
         }
     }
+
+    /**
+     * The last line of every {@code .command.sh}: a script that runs to its end records its own exit
+     * status in {@code .exitcode}, so that one that ends after its host was killed, or before the host
+     * wrote the file, is known to have ended ({@link #endedUnrecorded}). Reached only by falling off
+     * the end: a script killed by a signal, or that calls {@code exit} or {@code exec}, leaves the file
+     * to its host. Appended after a blank line (a last line ending in a backslash ends there), with the
+     * script's status kept as its exit status.
+     */
+    static final String RECORD_EXIT = "\nsluice_status=$?; { echo \"$sluice_status\" > \"${0%/*}/.exitcode\"; }"
+            + " 2>/dev/null; exit \"$sluice_status\"  # sluice: the script's own record of its end\n";
 
     /** An attempt's handle and files: a script runs as {@code /bin/sh -eu .command.sh}, a command as it is. */
     private Prepared prepared(String taskId, TaskSpec spec, ProcessRuntime process, int attempt, TaskFiles files) {

@@ -437,6 +437,16 @@ class SluiceCliIT {
     }
 
     @Test
+    void aWorkDirectoryThatCannotBeMadeIsBadInputInWords() throws Exception {
+        Path file = write("file.txt", "not a directory\n");
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", write("p.yaml", "processes:\n  a: {command: [\"true\"]}\n")
+                .toString(), "-w", file.resolve("work").toString());
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stderr()).contains("sluice: cannot create the work directory " + file.resolve("work"))
+                .contains("pass a writable one with --work-dir").doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
     void validateReportsEveryProblemWithFileLineAndExitsTwo() throws Exception {
         Path p = write("bad.yaml", """
                 processes:
