@@ -360,10 +360,13 @@ public final class PipelineLoader {
      * where it started ({@code a -> b -> a}). Finds at least one cycle in every tangle of processes.
      */
     static List<List<String>> cycles(Map<String, List<String>> graph) {
-        List<String> order = new ArrayList<>(graph.keySet());
+        Map<String, Integer> order = new HashMap<>();
+        for (String name : graph.keySet()) {
+            order.put(name, order.size());
+        }
         Map<String, Integer> state = new HashMap<>(); // absent: unvisited, 1: on the path, 2: done
         Set<List<String>> found = new LinkedHashSet<>();
-        for (String start : order) {
+        for (String start : graph.keySet()) {
             if (!state.containsKey(start)) {
                 walk(start, graph, state, new ArrayList<>(), found, order);
             }
@@ -371,29 +374,47 @@ public final class PipelineLoader {
         return new ArrayList<>(found);
     }
 
-    private static void walk(String node, Map<String, List<String>> graph, Map<String, Integer> state,
-            List<String> path, Set<List<String>> found, List<String> order) {
-        state.put(node, 1);
-        path.add(node);
-        for (String next : graph.get(node)) {
+    /**
+     * The depth-first walk from {@code start}, with a stack of its own rather than the thread's: a chain
+     * of thousands of processes is as valid as a short one (issue 16).
+     */
+    private static void walk(String start, Map<String, List<String>> graph, Map<String, Integer> state,
+            List<String> path, Set<List<String>> found, Map<String, Integer> order) {
+        java.util.ArrayDeque<java.util.Iterator<String>> pending = new java.util.ArrayDeque<>();
+        state.put(start, 1);
+        path.add(start);
+        pending.push(graph.get(start).iterator());
+        while (!pending.isEmpty()) {
+            java.util.Iterator<String> nexts = pending.peek();
+            if (!nexts.hasNext()) {
+                pending.pop();
+                state.put(path.remove(path.size() - 1), 2);
+                continue;
+            }
+            String next = nexts.next();
             Integer s = state.get(next);
             if (s == null) {
-                walk(next, graph, state, path, found, order);
+                state.put(next, 1);
+                path.add(next);
+                pending.push(graph.get(next).iterator());
             } else if (s == 1) {
-                List<String> cycle = new ArrayList<>(path.subList(path.indexOf(next), path.size()));
-                int first = 0;
-                for (int i = 1; i < cycle.size(); i++) {
-                    if (order.indexOf(cycle.get(i)) < order.indexOf(cycle.get(first))) {
-                        first = i;
-                    }
-                }
-                List<String> rotated = new ArrayList<>(cycle.subList(first, cycle.size()));
-                rotated.addAll(cycle.subList(0, first));
-                rotated.add(rotated.get(0));
-                found.add(rotated);
+                found.add(cycleFrom(path, next, order));
             }
         }
-        path.remove(path.size() - 1);
-        state.put(node, 2);
+    }
+
+    /** The cycle that closes at {@code next} on {@code path}, written from its earliest declared process. */
+    private static List<String> cycleFrom(List<String> path, String next, Map<String, Integer> order) {
+        List<String> cycle = new ArrayList<>(path.subList(path.lastIndexOf(next), path.size()));
+        int first = 0;
+        for (int i = 1; i < cycle.size(); i++) {
+            if (order.get(cycle.get(i)) < order.get(cycle.get(first))) {
+                first = i;
+            }
+        }
+        List<String> rotated = new ArrayList<>(cycle.subList(first, cycle.size()));
+        rotated.addAll(cycle.subList(0, first));
+        rotated.add(rotated.get(0));
+        return rotated;
     }
 }

@@ -284,6 +284,39 @@ class PipelineLoaderProblemsTest {
                 "dependsOn forms a cycle: c -> d -> c; remove one of these dependencies");
     }
 
+    /** p5000 depends on nothing, every other pN on p(N+1), declared from p5000 down: 5,000 deep. */
+    private static String chain(int n, boolean closed) {
+        StringBuilder yaml = new StringBuilder("processes:\n");
+        for (int i = n; i >= 1; i--) {
+            String dep = i < n ? "p" + (i + 1) : closed ? "p1" : null;
+            yaml.append("  p").append(i).append(": {command: [x]").append(dep == null ? "" : ", dependsOn: [" + dep + "]")
+                    .append("}\n");
+        }
+        return yaml.toString();
+    }
+
+    @Test
+    void aChainOfThousandsOfProcessesLoadsAndACycleOfThousandsIsNamed() throws Exception {
+        file = write(dir, "chain.yaml", chain(5000, false));
+        Pipeline pipeline = PipelineLoader.load(file);
+        assertThat(pipeline.processOrder()).hasSize(5000).startsWith("p5000", "p4999").endsWith("p1");
+
+        Problem p = onlyProblem(chain(5000, true));
+        assertThat(p.message()).startsWith("dependsOn forms a cycle: p5000 -> p1 -> p2 -> ")
+                .endsWith("-> p4999 -> p5000; remove one of these dependencies");
+    }
+
+    @Test
+    void anEmptyEnvironmentIsAProblemNotACrash() {
+        List<Problem> problems = failure("""
+                processes:
+                  a: {command: [x]}
+                environments: {helper: }
+                """).problems();
+        assertThat(problems).isNotEmpty().allSatisfy(problem -> assertThat(problem.field()).startsWith(
+                "environments.helper"));
+    }
+
     @Test
     void aBadErrorStrategyListsTheValidOnes() {
         Problem p = onlyProblem("processes: {a: {command: [x], errorStrategy: retyr}}\n");

@@ -91,11 +91,13 @@ public final class EnvironmentLoader {
                         + " letters, digits, '_' and '-'");
                 continue;
             }
-            if (Fields.mapping(entry.value(), p, "environment fields, e.g. {template: envs/conda.yaml} or"
-                    + " {script: {actions: {onEnter: {command: ./setup.sh}}}}", problems) == null) {
+            YamlNode.Mapping fields = Fields.mapping(entry.value(), p, "environment fields, e.g. {template:"
+                    + " envs/conda.yaml} or {script: {actions: {onEnter: {command: ./setup.sh}}}}", problems);
+            if (fields == null) {
                 continue;
             }
-            boolean reference = ((YamlNode.Mapping) entry.value()).entries().containsKey("template");
+            // An empty value (helper:) is an empty map, whose missing fields are then named.
+            boolean reference = fields.entries().containsKey("template");
             EnvironmentDef def = reference ? reference(name, entry, p) : inline(name, entry, p);
             if (def != null) {
                 defined.put(name, def);
