@@ -302,6 +302,9 @@ final class Dispatcher {
         rec.process.active++;
         run.setState(rec, TaskState.SUBMITTED);
         int attempt = rec.attempt();
+        if (adoption == null) {
+            preparer.launching(rec);
+        }
         Launcher.submit(exec, launch.launch(), adoption, loop::post,
                 submitted -> submitted(exec, rec, attempt, submitted));
     }
@@ -310,7 +313,9 @@ final class Dispatcher {
         if (outcome.task() != null) {
             rec.update(a -> a.withSubmitted(outcome.task()));
             exec.active.put(outcome.task(), rec);
-            preparer.launched(rec);
+            if (exec.adoptsLeftovers) {
+                preparer.launched(rec);
+            }
             if (run.killing) {
                 // The run was stopped while this task was being launched.
                 outcomes.kill(List.of(rec), run.stopReason, false, AttemptOutcome.Kind.KILLED);

@@ -56,9 +56,17 @@ public interface TaskPreparer extends AutoCloseable {
     }
 
     /**
+     * The attempt is about to be handed to its executor: remembered before this returns, so that if the
+     * host is killed from here on, a later --resume can take the exit code the attempt leaves (a script
+     * writes its own) instead of running it again. Called on the monitor's thread.
+     */
+    default void launching(TaskProgress task) {
+    }
+
+    /**
      * The attempt was handed to its executor, which calls it {@code task.nativeId()}: remembered so that
-     * a later --resume can take the exit code it leaves if the host is killed before its end is known.
-     * May finish in the background.
+     * a later --resume can take up the attempt if it still runs ({@link #adoptable}). Called only for
+     * executors that adopt what a killed host left. May finish in the background.
      */
     default void launched(TaskProgress task) {
     }

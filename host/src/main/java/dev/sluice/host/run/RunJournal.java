@@ -126,18 +126,33 @@ final class RunJournal implements AutoCloseable {
         pending.append(checksum(body)).append('\t').append(body).append('\n');
     }
 
+    /**
+     * Writes a launch record at once, from any thread, beside the batches: the record of an attempt about
+     * to start must be on disk before the attempt can end (issue 15).
+     */
+    void writeLaunchNow(String taskKey, int attempt, String executor, String inputs) throws IOException {
+        String body = "launched\t" + taskKey + "\t" + attempt + "\t" + clean(executor) + "\t-\t" + inputs;
+        write(checksum(body) + "\t" + body + "\n");
+    }
+
     /** Writes the records added since the last flush, creating the file on first use. */
     void flush() throws IOException {
         if (pending.isEmpty()) {
             return;
         }
+        String text = pending.toString();
+        pending.setLength(0);
+        write(text);
+    }
+
+    /** One append of whole lines: the channel appends each write at the end, whichever thread makes it. */
+    private synchronized void write(String lines) throws IOException {
         if (channel == null) {
             Files.createDirectories(file.getParent());
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
         }
-        ByteBuffer bytes = ByteBuffer.wrap(pending.toString().getBytes(StandardCharsets.UTF_8));
-        pending.setLength(0);
+        ByteBuffer bytes = ByteBuffer.wrap(lines.getBytes(StandardCharsets.UTF_8));
         while (bytes.hasRemaining()) {
             channel.write(bytes);
         }
@@ -148,8 +163,10 @@ final class RunJournal implements AutoCloseable {
         try {
             flush();
         } finally {
-            if (channel != null) {
-                channel.close();
+            synchronized (this) {
+                if (channel != null) {
+                    channel.close();
+                }
             }
         }
     }

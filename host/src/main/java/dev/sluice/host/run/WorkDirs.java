@@ -383,6 +383,29 @@ public final class WorkDirs implements TaskPreparer {
     private final java.util.concurrent.atomic.AtomicBoolean launchesHandedOver =
             new java.util.concurrent.atomic.AtomicBoolean();
 
+    /** Whether a launch record could not be written (said once). */
+    private volatile boolean launchRecordsFailed;
+
+    /**
+     * Written at once, on the caller's thread, before the attempt starts: a record written later, in the
+     * background, could miss a task that ends within milliseconds of a kill of its host, which would then
+     * run twice (issue 15). One write of one line per attempt.
+     */
+    @Override
+    public void launching(TaskProgress task) {
+        String atStart = inputsAtStart.get(task.task().workDir());
+        try {
+            journal.writeLaunchNow(task.spec().key(), task.attempt(), task.executorName(),
+                    atStart != null ? atStart : "-");
+        } catch (IOException e) {
+            if (!launchRecordsFailed) {
+                launchRecordsFailed = true;
+                log.warn("could not write to the run's journal {}: {}; a task that ends while its host is killed"
+                        + " will run again on --resume", journal.file(), IoErrors.describe(e));
+            }
+        }
+    }
+
     @Override
     public void launched(TaskProgress task) {
         String key = task.spec().key();

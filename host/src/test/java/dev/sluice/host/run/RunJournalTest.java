@@ -34,6 +34,37 @@ class RunJournalTest {
     }
 
     @Test
+    void aLaunchWrittenAtOnceFromAnotherThreadLandsWholeBesideTheBatchesAndRecordsOfAdoptedAttemptsNameTheirRun()
+            throws Exception {
+        try (RunJournal journal = new RunJournal(work.resolve("runs").resolve("20261201-100000-bbbb"))) {
+            journal.appendSuccess("k0", 1, 0, 0, "-", "id parts");
+            Thread other = Thread.ofPlatform().start(() -> {
+                try {
+                    journal.writeLaunchNow("k1", 1, "local", "f00d");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            other.join();
+            assertThat(Files.readString(journal.file())).as("on disk before the batch").contains("launched\tk1\t1\t");
+            journal.flush();
+            journal.appendSuccess("k2", 3, 1, 2, "-", "id parts", "20261130-090000-dead");
+            journal.appendLaunch("k2", 3, "slurm", "77", "-", "20261130-090000-dead");
+        }
+
+        RunJournal.Earlier read = RunJournal.read(work);
+
+        assertThat(read.launches().get("k1")).containsExactly(
+                new RunJournal.Launch("20261201-100000-bbbb", "k1", 1, "local", "-", "f00d"));
+        assertThat(read.successes().get("k0")).extracting(RunJournal.Success::runId)
+                .containsExactly("20261201-100000-bbbb");
+        assertThat(read.successes().get("k2")).extracting(RunJournal.Success::runId, RunJournal.Success::attempt)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("20261130-090000-dead", 3));
+        assertThat(read.launches().get("k2")).extracting(RunJournal.Launch::runId, RunJournal.Launch::nativeId)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("20261130-090000-dead", "77"));
+    }
+
+    @Test
     void aDeepFingerprintFollowsContentsOfFilesAndOfDirectoriesAndNeverMatchesAStandardOne() throws Exception {
         Path file = Files.writeString(work.resolve("a.txt"), "aaaa");
         Path tree = Files.createDirectories(work.resolve("tree/sub"));
