@@ -109,7 +109,7 @@ public final class WorkDirs implements TaskPreparer {
         TaskFiles files = TaskFiles.in(dir);
         if (spec.script() != null) {
             Files.writeString(files.script(), (spec.script().endsWith("\n") ? spec.script() : spec.script() + "\n")
-                    + RECORD_EXIT, StandardCharsets.UTF_8);
+                    + recordExit(files.exitCode()), StandardCharsets.UTF_8);
         }
         return prepared(taskId, spec, process, attempt, files);
     }
@@ -122,14 +122,20 @@ public final class WorkDirs implements TaskPreparer {
 
     /**
      * The last line of every {@code .command.sh}: a script that runs to its end records its own exit
-     * status in {@code .exitcode}, so that one that ends after its host was killed, or before the host
+     * status in {@code exitCode}, so that one that ends after its host was killed, or before the host
      * wrote the file, is known to have ended ({@link #endedUnrecorded}). Reached only by falling off
-     * the end: a script killed by a signal, or that calls {@code exit} or {@code exec}, leaves the file
-     * to its host. Appended after a blank line (a last line ending in a backslash ends there), with the
-     * script's status kept as its exit status.
+     * the end: a script stopped by {@code set -e}, {@code exit}, {@code exec} or a signal leaves the file
+     * to its host. The path is written in whole, single-quoted (the script may run from anywhere); a
+     * write that fails changes nothing (the host writes the file then); the script's status stays its
+     * exit status; the line holds no quote of its own to pair with one the script left open, and only
+     * expansions that {@code set -u} accepts. After a blank line, so that a last line ending in a
+     * backslash ends there.
      */
-    static final String RECORD_EXIT = "\nsluice_status=$?; { echo \"$sluice_status\" > \"${0%/*}/.exitcode\"; }"
-            + " 2>/dev/null; exit \"$sluice_status\"  # sluice: the script's own record of its end\n";
+    static String recordExit(Path exitCode) {
+        String quoted = "'" + exitCode.toAbsolutePath().toString().replace("'", "'\\''") + "'";
+        return "\nsluice_status=$?; { echo \"${sluice_status:-0}\" > " + quoted + "; } 2>/dev/null || :;"
+                + " exit \"${sluice_status:-0}\"  # sluice records the end of the script\n";
+    }
 
     /** An attempt's handle and files: a script runs as {@code /bin/sh -eu .command.sh}, a command as it is. */
     private Prepared prepared(String taskId, TaskSpec spec, ProcessRuntime process, int attempt, TaskFiles files) {

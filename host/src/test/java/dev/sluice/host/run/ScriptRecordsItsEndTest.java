@@ -10,7 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A script task records its own exit status in {@code .exitcode} when it runs to its end ({@link
- * WorkDirs#RECORD_EXIT}), run as the executors run it ({@code /bin/sh -eu .command.sh}), so that a task
+ * WorkDirs#recordExit}), run as the executors run it ({@code /bin/sh -eu .command.sh}), so that a task
  * that ends while its host is gone is known to have ended; a script that ends any other way leaves the
  * file to its host.
  */
@@ -21,7 +21,7 @@ class ScriptRecordsItsEndTest {
     private Process start(String script) throws Exception {
         Path work = Files.createDirectories(dir.resolve("work"));
         Path file = work.resolve(".command.sh");
-        Files.writeString(file, script + "\n" + WorkDirs.RECORD_EXIT);
+        Files.writeString(file, script + "\n" + WorkDirs.recordExit(work.resolve(".exitcode")));
         return new ProcessBuilder("/bin/sh", "-eu", file.toString()).directory(work.toFile())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile()).start();
     }
@@ -67,5 +67,29 @@ class ScriptRecordsItsEndTest {
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(143);
         assertThat(exitCode()).as("SIGTERM").doesNotExist();
+    }
+
+    @Test
+    void aRecordThatCannotBeWrittenChangesNothing() throws Exception {
+        Files.createDirectories(dir.resolve("work/.exitcode"));
+        assertThat(run("echo fine")).as("a directory in the way").isZero();
+        assertThat(run("[ -e /no/such/file ] && echo there")).isEqualTo(1);
+    }
+
+    @Test
+    void aScriptLeftBrokenStaysBroken() throws Exception {
+        assertThat(run("echo 'never closed")).as("an open quote is still a syntax error").isEqualTo(2);
+        assertThat(exitCode()).doesNotExist();
+    }
+
+    @Test
+    void aWorkDirectoryWithAQuoteInItsPathIsWrittenWhole() throws Exception {
+        Path odd = Files.createDirectories(dir.resolve("it's here"));
+        Path file = odd.resolve(".command.sh");
+        Files.writeString(file, "echo hi\n" + WorkDirs.recordExit(odd.resolve(".exitcode")));
+        Process p = new ProcessBuilder("/bin/sh", "-eu", file.toString()).start();
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        assertThat(odd.resolve(".exitcode")).content().isEqualTo("0\n");
     }
 }
