@@ -153,10 +153,12 @@ public interface TaskExecutor extends ExtensionPoint {
 
     /**
      * Ends what an earlier run left, as {@link #endLeftovers(String)} does, except the tasks named in
-     * {@code sparing} (by {@link SubmittedTask#nativeId()}), which the host means to {@link #adopt}.
-     * Called only on executors that {@link #adoptsLeftovers()}; the host calls it again with nothing
-     * spared when its run ends, for what it never adopted. The default, for executors that adopt
-     * nothing, ends everything when nothing is spared and fails otherwise.
+     * {@code sparing} (by {@link SubmittedTask#nativeId()}), which the host takes up ({@link #adopt}) or
+     * has taken up. Called instead of {@link #endLeftovers(String)} on executors that
+     * {@link #adoptsLeftovers()}, with nothing spared without {@code --resume}; under {@code --resume}
+     * again, with a smaller set, when the host declines a spared task, and once more with nothing spared
+     * when its run has finished. The default, for executors that adopt nothing, ends everything when
+     * nothing is spared and fails otherwise.
      *
      * @throws ExecutorException when the backend could not be asked to end them
      */
@@ -175,7 +177,8 @@ public interface TaskExecutor extends ExtensionPoint {
      * {@code runId} is the earlier run's id, as {@link ExecutorContext#runId()} was for it, and
      * {@code nativeId} what this executor called the task then. A task that has ended meanwhile is
      * reported ended by a later poll, with the exit code it left. Called only on executors that
-     * {@link #adoptsLeftovers()}, from the monitor's thread.
+     * {@link #adoptsLeftovers()}, as {@link #submit} is: from the monitor's thread, or from up to
+     * {@link #submitConcurrency()} threads at once, beside submits.
      *
      * @return the task as this run knows it; its native id is {@code nativeId}
      * @throws TaskException     when this task cannot be followed: the attempt fails as a refused submit

@@ -22,11 +22,13 @@ import org.slf4j.LoggerFactory;
 final class Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
-    /** What the dispatcher needs from the loop: its inbox. */
-    @FunctionalInterface
+    /** What the dispatcher needs from the loop. */
     interface Loop {
         /** Hands an event from another thread to the loop's. */
         void post(Runnable event);
+
+        /** A task a killed run left running on {@code exec} is not taken up: it is to be ended. */
+        void leftoverDeclined(String runId, ExecutorRuntime exec, String nativeId);
     }
 
     private final RunState run;
@@ -154,6 +156,14 @@ final class Dispatcher {
                 preparer.notReused(rec.id, rec.spec, "upstream process '" + ran.name() + "' ran again in this run");
             }
         }
+        String never = exec.startProblem != null ? exec.startProblem : exec.neverFits(p.effective().resources());
+        // What a killed run left running of this task is taken up only where nothing else decides it.
+        TaskPreparer.Adoption adoption = resume && exec.adoptsLeftovers ? preparer.adoption(rec.id, rec.spec, p,
+                cached == null && p.upstreamThatRan == null && never == null) : null;
+        if (adoption != null && adoption.prepared() == null) {
+            loop.leftoverDeclined(adoption.runId(), exec, adoption.nativeId());
+            adoption = null;
+        }
         if (cached != null) {
             rec.begin(new Attempt(cached.task(), cached.files()));
             run.setState(rec, TaskState.CACHED);
@@ -161,8 +171,6 @@ final class Dispatcher {
             run.conclude(rec, TaskState.CACHED);
             return;
         }
-        TaskPreparer.Adoption adoption = resume && p.upstreamThatRan == null && exec.startProblem == null
-                ? preparer.adoption(rec.id, rec.spec, p) : null;
         if (adoption != null) {
             // It passed its gates in the run that launched it, and holds what they gave it: it queues at once.
             rec.begin(new Attempt(adoption.prepared().task(), adoption.prepared().files()));
@@ -171,7 +179,6 @@ final class Dispatcher {
             enqueue(rec);
             return;
         }
-        String never = exec.startProblem != null ? exec.startProblem : exec.neverFits(p.effective().resources());
         if (!prepare(rec, 1)) {
             return;
         }
@@ -305,11 +312,13 @@ final class Dispatcher {
         if (adoption == null) {
             preparer.launching(rec);
         }
+        String verb = adoption == null ? "submit" : "take up";
         Launcher.submit(exec, launch.launch(), adoption, loop::post,
-                submitted -> submitted(exec, rec, attempt, submitted));
+                submitted -> submitted(exec, rec, attempt, verb, submitted));
     }
 
-    private void submitted(ExecutorRuntime exec, TaskProgress rec, int attempt, Launcher.Submitted outcome) {
+    private void submitted(ExecutorRuntime exec, TaskProgress rec, int attempt, String verb,
+            Launcher.Submitted outcome) {
         if (outcome.task() != null) {
             rec.update(a -> a.withSubmitted(outcome.task()));
             exec.active.put(outcome.task(), rec);
@@ -332,7 +341,7 @@ final class Dispatcher {
             case TaskException e -> outcomes.fail(rec, e.getMessage(), e.isRetryable(), AttemptOutcome.Kind.FAILED);
             case ExecutorException e -> {
                 run.listener.executorFailed(exec.name(), RunListener.ExecutorCall.SUBMIT, e);
-                outcomes.fail(rec, "executor '" + exec.name() + "' could not submit: " + e.getMessage(), true,
+                outcomes.fail(rec, "executor '" + exec.name() + "' could not " + verb + " it: " + e.getMessage(), true,
                         AttemptOutcome.Kind.FAILED);
             }
             default -> {

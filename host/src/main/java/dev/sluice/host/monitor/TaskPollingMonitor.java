@@ -76,7 +76,17 @@ public final class TaskPollingMonitor {
         });
         this.outcomes = new Outcomes(run, b.preparer, probes, b.options.killGrace());
         this.dispatcher = new Dispatcher(run, outcomes, new Launcher(b.wrappers), b.preparer, probes,
-                b.options.resume(), this::post);
+                b.options.resume(), new Dispatcher.Loop() {
+                    @Override
+                    public void post(Runnable event) {
+                        TaskPollingMonitor.this.post(event);
+                    }
+
+                    @Override
+                    public void leftoverDeclined(String runId, ExecutorRuntime exec, String nativeId) {
+                        leftovers.decline(runId, exec, nativeId);
+                    }
+                });
     }
 
     /** A monitor for the run of {@code plans}; everything else is optional. */
@@ -133,7 +143,7 @@ public final class TaskPollingMonitor {
                         signal::raise);
                 run.executors.put(rt.name(), rt);
             }
-            leftovers.endAtStart(run.executors.values());
+            leftovers.endAtStart(run.executors.values(), this::keysByExecutor);
             listener.runStarted(List.copyOf(run.graph.tasks()));
             dispatcher.start();
             while (!run.graph.finished()) {
@@ -165,6 +175,7 @@ public final class TaskPollingMonitor {
         }
         dispatcher.retryDue();
         dispatcher.submitReady();
+        leftovers.endDeclined();
         poll();
         // Completions may have released dependents or freed capacity: use it now, not next wake-up.
         dispatcher.submitReady();
@@ -177,6 +188,15 @@ public final class TaskPollingMonitor {
         while ((event = inbox.poll()) != null) {
             event.run();
         }
+    }
+
+    /** This run's task keys by the name of the executor that runs them, for what killed runs left. */
+    private Map<String, java.util.Set<String>> keysByExecutor() {
+        Map<String, java.util.Set<String>> keys = new java.util.HashMap<>();
+        for (TaskProgress rec : run.graph.tasks()) {
+            keys.computeIfAbsent(rec.process.effective().executor(), k -> new java.util.HashSet<>()).add(rec.spec.key());
+        }
+        return keys;
     }
 
     /** Hands an event from another thread to the monitor's. */
@@ -244,7 +264,7 @@ public final class TaskPollingMonitor {
                         s.taskId(), s.taskName());
             }
         }
-        leftovers.endAtFinish(run.executors.values());
+        leftovers.endAtFinish(run.executors.values(), run.graph.finished() && !run.stopping);
         preparer.close();
         run.executors.values().forEach(ExecutorRuntime::close);
         if (run.gates != null) {

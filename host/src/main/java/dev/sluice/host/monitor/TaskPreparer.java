@@ -27,27 +27,31 @@ public interface TaskPreparer extends AutoCloseable {
     }
 
     /**
-     * An attempt of a run whose host was killed that still runs, to be taken up by this run instead of
-     * launching the task again: its handle and files (in that run's work directory), the run's id and
-     * what its executor called it.
+     * An attempt of a run whose host was killed that may still run: to be taken up by this run instead
+     * of launching the task again, with its handle and files (in that run's work directory), or, when
+     * {@code prepared} is {@code null}, declined (to be ended); the run's id and what its executor
+     * called it.
      */
     record Adoption(Prepared prepared, String runId, String nativeId) {
     }
 
     /**
      * What {@code --resume} may take up of what the killed run {@code killedRunId} left running with
-     * {@code executor}: the native ids of its attempts whose end nobody recorded. The executor spares
-     * these and ends the rest; called once per killed run and executor, before anything is launched.
+     * {@code executor}: the native ids of its attempts whose end nobody recorded, of tasks among
+     * {@code keys} (this run's tasks on that executor) that no newer killed run launched since. The
+     * executor spares these and ends the rest. Called once per killed run and executor, the newest run
+     * first, before anything is launched.
      */
-    default java.util.Set<String> adoptable(String killedRunId, String executor) {
+    default java.util.Set<String> adoptable(String killedRunId, String executor, java.util.Set<String> keys) {
         return java.util.Set.of();
     }
 
     /**
-     * The attempt to take up for this task, among those {@link #adoptable} named, when its key, executor
-     * and inputs are as they were at its launch; {@code null} otherwise. Each is taken up once.
+     * The attempt {@link #adoptable} named for this task, claimed once: taken up when {@code wanted}
+     * (nothing else decides the task) and its executor and inputs are as they were at its launch,
+     * declined otherwise; {@code null} when there is none.
      */
-    default Adoption adoption(String taskId, TaskSpec spec, ProcessRuntime process) {
+    default Adoption adoption(String taskId, TaskSpec spec, ProcessRuntime process, boolean wanted) {
         return null;
     }
 

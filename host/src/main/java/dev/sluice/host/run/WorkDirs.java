@@ -240,10 +240,13 @@ public final class WorkDirs implements TaskPreparer {
      * of it is recorded and it left no exit code: it may still run. Remembered for {@link #adoption}.
      */
     @Override
-    public Set<String> adoptable(String killedRunId, String executor) {
+    public Set<String> adoptable(String killedRunId, String executor, Set<String> keys) {
         readEarlier();
         Set<String> ids = new java.util.TreeSet<>();
         earlier.launches().forEach((key, launches) -> {
+            if (!keys.contains(key) || adoptable.containsKey(key)) {
+                return; // not a task of this run on this executor, or a newer killed run launched it
+            }
             RunJournal.Launch latest = launches.stream().filter(l -> l.runId().equals(killedRunId)).findFirst()
                     .orElse(null);
             if (latest == null || !latest.executor().equals(executor) || latest.nativeId().equals("-")) {
@@ -261,16 +264,21 @@ public final class WorkDirs implements TaskPreparer {
     }
 
     @Override
-    public Adoption adoption(String taskId, TaskSpec spec, ProcessRuntime process) {
+    public Adoption adoption(String taskId, TaskSpec spec, ProcessRuntime process, boolean wanted) {
         if (adoptable.isEmpty()) {
             return null;
         }
-        RunJournal.Launch launch = adoptable.get(spec.key());
-        if (launch == null || !launch.executor().equals(process.effective().executor())
-                || !launch.inputs().equals(RunJournal.inputsFingerprint(spec.inputs(), process.effective().cache()))) {
+        RunJournal.Launch launch = adoptable.remove(spec.key());
+        if (launch == null) {
             return null;
         }
-        adoptable.remove(spec.key());
+        CacheMode mode = process.effective().cache();
+        if (!wanted || mode == CacheMode.OFF || !launch.executor().equals(process.effective().executor())
+                || !launch.inputs().equals(RunJournal.inputsFingerprint(spec.inputs(), mode))) {
+            log.info("task {}: attempt {} of run {} ({} {}) is not taken up and will be ended", taskId,
+                    launch.attempt(), launch.runId(), launch.executor(), launch.nativeId());
+            return new Adoption(null, launch.runId(), launch.nativeId());
+        }
         Path dir = attemptDir(launch.runId(), spec.key(), launch.attempt());
         adoptedFrom.put(dir, launch.runId());
         if (!launch.inputs().equals("-")) {

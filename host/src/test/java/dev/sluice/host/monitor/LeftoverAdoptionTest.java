@@ -32,6 +32,7 @@ class LeftoverAdoptionTest {
     private static final String PIPELINE = """
             processes:
               a: {command: [true], matrix: {i: [1, 2, 3]}}
+              b: {command: [true], cache: off}
             """;
 
     @TempDir
@@ -51,6 +52,7 @@ class LeftoverAdoptionTest {
         Journals.launched(work, "r0", key("a (i=1)"), 1, "local", "job-1");
         Journals.launched(work, "r0", key("a (i=2)"), 1, "local", "job-2");
         Journals.launched(work, "r0", "0123456789abcdef", 1, "local", "job-9");
+        Journals.launched(work, "r0", key("b"), 1, "local", "job-b");
         Path ended = Files.createDirectories(Journals.attemptDir(work, "r0", key("a (i=2)"), 1));
         Files.writeString(ended.resolve(".exitcode"), "0\n");
     }
@@ -79,29 +81,31 @@ class LeftoverAdoptionTest {
         ex.adopts = true;
         CompletableFuture<RunResult> run = MonitorRuns.start(monitor(ex, true));
 
-        TaskLaunch fresh = ex.nextSubmission();
-        assertThat(fresh.task().name()).isEqualTo("a (i=3)");
+        List<String> fresh = List.of(ex.nextSubmission().task().name(), ex.nextSubmission().task().name());
+        assertThat(fresh).as("b has cache: off, so its leftover is not taken up").containsExactlyInAnyOrder(
+                "a (i=3)", "b");
         TaskLaunch adopted = ex.adoptions.poll(10, TimeUnit.SECONDS);
         assertThat(adopted).isNotNull();
         assertThat(adopted.task().name()).isEqualTo("a (i=1)");
         assertThat(adopted.task().attempt()).isEqualTo(1);
         assertThat(adopted.files().workDir()).as("the killed run's attempt, where it writes its exit code")
                 .isEqualTo(Journals.attemptDir(work, "r0", key("a (i=1)"), 1));
-        assertThat(ex.leftoversSpared).as("before anything launched, sparing what may be taken up")
-                .containsExactly("r0 sparing [job-1, job-9]");
+        assertThat(ex.leftoversSpared).as("at the start, sparing this run's tasks only (not job-9); then b's, declined,"
+                + " is ended").containsExactly("r0 sparing [job-1, job-b]", "r0 sparing [job-1]");
         loop.awaitIdle();
         assertThat(ex.submissions).as("a (i=1) is not launched again, a (i=2) is reused").isEmpty();
         assertThat(settled).as("not settled while what it left may still be taken up").isEmpty();
 
         ex.complete("a (i=1)", 0);
         ex.complete("a (i=3)", 0);
+        ex.complete("b", 0);
         RunResult result = run.get(10, TimeUnit.SECONDS);
 
         assertThat(result.succeeded()).isTrue();
         assertThat(stateOf(result, "a (i=1)")).isEqualTo(TaskState.SUCCEEDED);
         assertThat(stateOf(result, "a (i=2)")).isEqualTo(TaskState.CACHED);
-        assertThat(ex.leftoversSpared).as("what was never taken up (job-9) ends with the run")
-                .containsExactly("r0 sparing [job-1, job-9]", "r0 sparing []");
+        assertThat(ex.leftoversSpared).as("once the run finished, the killed run's name ends what is left")
+                .containsExactly("r0 sparing [job-1, job-b]", "r0 sparing [job-1]", "r0 sparing []");
         assertThat(settled).containsExactly("r0");
         assertThat(Journals.successes(work)).as("the adopted attempt's success names the run it belongs to")
                 .contains(key("a (i=1)") + " 1 r0", key("a (i=3)") + " 1 r1");
@@ -113,14 +117,30 @@ class LeftoverAdoptionTest {
         ex.adopts = true;
         CompletableFuture<RunResult> run = MonitorRuns.start(monitor(ex, false));
 
-        List<String> launched = List.of(ex.nextSubmission().task().name(), ex.nextSubmission().task().name());
-        assertThat(launched).containsExactlyInAnyOrder("a (i=1)", "a (i=3)");
+        List<String> launched = List.of(ex.nextSubmission().task().name(), ex.nextSubmission().task().name(),
+                ex.nextSubmission().task().name());
+        assertThat(launched).containsExactlyInAnyOrder("a (i=1)", "a (i=3)", "b");
         assertThat(ex.leftoversEnded).containsExactly("r0");
         assertThat(ex.leftoversSpared).isEmpty();
         assertThat(ex.adoptions).isEmpty();
         assertThat(settled).containsExactly("r0");
         ex.complete("a (i=1)", 0);
         ex.complete("a (i=3)", 0);
+        ex.complete("b", 0);
         assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+    }
+
+    @Test
+    void aRunStoppedEarlyLeavesWhatItDidNotReachForTheNextResume() throws Exception {
+        FakeExecutor ex = new FakeExecutor(ExecutorCapacity.unlimited());
+        ex.adopts = true;
+        TaskPollingMonitor monitor = monitor(ex, true);
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor);
+        ex.nextSubmission();
+        monitor.cancel("stopped by the test");
+        run.get(10, TimeUnit.SECONDS);
+
+        assertThat(ex.leftoversSpared).as("no end by name after the start").doesNotContain("r0 sparing []");
+        assertThat(settled).as("the killed run stays to be resumed").isEmpty();
     }
 }

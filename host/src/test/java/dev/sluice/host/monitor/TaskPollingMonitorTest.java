@@ -210,10 +210,10 @@ class TaskPollingMonitorTest {
                   a: {command: [true]}
                 """, ex, 0, List.of(), List.of()));
         ex.nextSubmission();
-        assertThat(ex.leftoversEnded).as("before the first submit").containsExactly("r1", "r2");
+        assertThat(ex.leftoversEnded).as("before the first submit, the newest first").containsExactly("r2", "r1");
         ex.complete("a", 0);
         assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
-        assertThat(settled).containsExactly("r1", "r2");
+        assertThat(settled).containsExactly("r2", "r1");
 
         settled.clear();
         FakeExecutor down = unlimited();

@@ -389,7 +389,12 @@ public abstract class BatchExecutor implements TaskExecutor {
             if (!others.isEmpty()) {
                 log.info("cancelling {} job(s) of run {}, whose host was killed, that this run does not take up",
                         others.size(), runId);
-                commands.forEachBatch(others, scheduler::cancelCommand);
+                List<String> accepted = commands.forEachBatch(others, scheduler::cancelCommand);
+                if (accepted.size() < others.size()) {
+                    // Some may have ended meanwhile; the next run lists them again and finds them gone.
+                    throw new ExecutorException("cancelling " + (others.size() - accepted.size()) + " job(s) of run "
+                            + runId + " failed; the next run tries again");
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
