@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * <argv...>} through the JDK ({@link JdkSpawner}). When the leader exits, the {@link Spawner}'s
  * callback records the status in the status table and calls {@link ExecutorContext#statusChanged()};
  * {@link #poll} only reads that table (and samples the memory of a few long-running tasks), and the
- * host writes {@code .exitcode} from what it reports. What a task leaves running in its group is
+ * host writes {@code .exitcode} from what it reports, unless a script wrote its own. What a task leaves running in its group is
  * killed when the leader exits, unless the hint {@code local/keepProcessGroup} is true. The executor
  * holds no thread per running task, and none waits out a kill's grace: the host forces a task whose
  * grace has passed.

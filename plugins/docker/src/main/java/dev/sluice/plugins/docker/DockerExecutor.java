@@ -71,6 +71,9 @@ public final class DockerExecutor implements TaskExecutor {
     private OomKills oomKills;
     private Launcher launcher;
     private Outages outages;
+    private TaskEnds taskEnds;
+    /** Starts tried when the engine fails a submit as unreachable yet answers pings. */
+    static final int MAX_SUBMIT_TRIES = 3;
 
     /** @throws InvalidSettingException when the operator's {@code plugins.docker} settings are bad */
     public DockerExecutor(PluginContext plugin) {
@@ -128,8 +131,11 @@ public final class DockerExecutor implements TaskExecutor {
                 Leftovers.ownerLabel());
         containers = new Containers(engine, context.time(), log);
         oomKills = new OomKills(log, () -> outages.wentSilent());
-        outages = new Outages(engine, settings.daemonOutage(), context.time(), log, () -> oomKills.rewatch());
-        TaskEnds ends = new TaskEnds(engine, containers, oomKills, outages, (run, status) -> {
+        outages = new Outages(engine, settings.daemonOutage(), context.time(), log, () -> {
+            oomKills.rewatch();
+            taskEnds.endLostInOutage();
+        });
+        TaskEnds ends = taskEnds = new TaskEnds(engine, containers, oomKills, outages, (run, status) -> {
             runs.record(run.submitted, status);
             context.statusChanged();
         }, context.time(),
@@ -174,15 +180,18 @@ public final class DockerExecutor implements TaskExecutor {
         // exec cannot add devices to a running container: a task with GPUs gets a container of its own.
         boolean ownContainer = options.isolation() == DockerSettings.Isolation.TASK || gpus.isPresent();
         try {
-            while (true) {
+            for (int tries = 1; ; tries++) {
                 try {
                     SubmittedTask submitted = ownContainer ? launcher.inOwnContainer(launch, options, mounts, gpus)
                             : launcher.inSession(launch, options, mounts);
                     outages.answered();
                     return submitted;
                 } catch (EngineException e) {
-                    // A daemon restarting: this submit thread waits for it, then tries again from the start.
-                    if (!e.is(EngineException.Kind.UNREACHABLE) || !outages.awaitEngine("submitting task " + task.name())) {
+                    // A daemon restarting: this submit thread waits for it, then tries again from the start, a
+                    // few times at most (a request that fails while pings answer is not an outage). With one
+                    // submit at a time the host's own thread submits, and must not wait.
+                    if (!e.is(EngineException.Kind.UNREACHABLE) || submitConcurrency < 2 || tries > MAX_SUBMIT_TRIES
+                            || !outages.awaitEngine("submitting task " + task.name())) {
                         throw e;
                     }
                     if (ownContainer) {
@@ -195,7 +204,8 @@ public final class DockerExecutor implements TaskExecutor {
             throw new ExecutorException("interrupted while waiting for the Docker engine to submit task " + task.name());
         } catch (EngineException e) {
             if (e.is(EngineException.Kind.UNREACHABLE)) {
-                throw new ExecutorException(e.getMessage() + " (it did not answer for " + outages.setting() + ")", e);
+                throw new ExecutorException(e.getMessage() + (submitConcurrency < 2 ? ""
+                        : " (waited up to " + outages.setting() + ")"), e);
             }
             throw new TaskException("the Docker engine refused task " + task.name() + ": " + e.getMessage()
                     + hintFor(e, task), e);

@@ -165,6 +165,13 @@ final class DockerJavaEngine implements Engine {
             public void onError(Throwable throwable) {
                 ended.accept(throwable);
             }
+
+            @Override
+            public void onComplete() {
+                // A daemon that stops ends the stream cleanly: as much the engine going away as an error.
+                ended.accept(new IOException("the engine ended its event stream"));
+                super.onComplete();
+            }
         };
         return call(() -> client.eventsCmd().withEventTypeFilter(EventType.CONTAINER).withEventFilter("oom")
                 .withLabelFilter(labels).exec(callback));

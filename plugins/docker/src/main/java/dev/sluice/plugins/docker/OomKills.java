@@ -21,6 +21,8 @@ final class OomKills implements AutoCloseable {
     private Engine engine;
     private Map<String, String> labels;
     private Closeable events;
+    /** Counts the streams opened: the end of one closed on purpose (a rewatch) is not the engine's. */
+    private int generation;
     private volatile boolean closed;
 
     OomKills(Logger log, Runnable lost) {
@@ -32,10 +34,11 @@ final class OomKills implements AutoCloseable {
     synchronized void watch(Engine engine, Map<String, String> labels) {
         this.engine = engine;
         this.labels = labels;
+        int mine = ++generation;
         try {
             events = engine.watchOutOfMemoryKills(labels, this::killed, error -> {
                 log.debug("the engine's event stream ended: {}", error.toString());
-                if (!closed) {
+                if (!closed && current(mine)) {
                     lost.run();
                 }
             });
@@ -45,11 +48,16 @@ final class OomKills implements AutoCloseable {
         }
     }
 
+    private synchronized boolean current(int watch) {
+        return watch == generation;
+    }
+
     /** The engine answers again after going away: its event stream is opened anew. */
     synchronized void rewatch() {
         if (closed || engine == null) {
             return;
         }
+        generation++; // the stream closed here ends on purpose
         closeEvents();
         watch(engine, labels);
     }

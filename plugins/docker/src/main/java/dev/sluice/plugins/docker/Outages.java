@@ -9,7 +9,8 @@ import org.slf4j.Logger;
  * An engine that stops answering for a while (a daemon restart) is waited out, for at most
  * {@code plugins.docker.daemonOutage}, before the tasks that need it fail: what a restart did to a task
  * is judged once the engine answers again. Waiting happens on the threads that found the engine gone
- * (a task's stream, a submit), never on the host's.
+ * (a task's stream, a submit thread), never on the host's: with {@code submitConcurrency: 1} the host's
+ * thread submits, and a submit then fails at once instead of waiting.
  */
 final class Outages {
     /** How often a silent engine is asked again. */

@@ -29,6 +29,8 @@ final class TaskEnds {
     private final Containers containers;
     private final OomKills oomKills;
     private final Outages outages;
+    /** Tasks failed because the engine stayed silent, whose processes may outlive its return. */
+    private final java.util.Queue<EngineAttempt> lostInOutage = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** Records a task's end and tells the host to poll now. */
     private final BiConsumer<EngineAttempt, TaskStatus> ended;
     private final TimeSource time;
@@ -207,6 +209,8 @@ final class TaskEnds {
             if (run.session != null) {
                 run.session.died("the Docker engine did not answer");
             }
+            // It may still run (live-restore): ended once the engine answers again, before it can run twice.
+            lostInOutage.add(run);
             end(run, TaskStatus.ended(TaskStatus.State.NODE_FAILURE, "the Docker engine did not answer for "
                     + outages.setting() + " while the task ran in " + where, null, run.startedAt, time.now()));
             return;
@@ -258,6 +262,17 @@ final class TaskEnds {
     /** Whether a task that died of a signal died because the engine is stopping ({@link Outages#goingAway}). */
     private boolean diedWithTheEngine(EngineAttempt run) {
         return !run.killRequested && outages.goingAway();
+    }
+
+    /** Ends what tasks failed while the engine was silent left running: called when it answers again. */
+    void endLostInOutage() {
+        EngineAttempt run;
+        while ((run = lostInOutage.poll()) != null) {
+            forceLost(run);
+            if (run.execId == null) {
+                containers.remove(run.containerId);
+            }
+        }
     }
 
     /** Kills a task that outlived an engine restart but whose stream was lost: its end could not be told. */

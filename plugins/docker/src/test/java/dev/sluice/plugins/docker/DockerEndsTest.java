@@ -332,6 +332,14 @@ class DockerEndsTest {
         assertThat(end.reason()).isEqualTo("the Docker engine did not answer for 1m (plugins.docker.daemonOutage)"
                 + " while the task ran in its container " + described(own));
         assertThat(waited).isEqualTo(Duration.ofMinutes(1));
+
+        // With live-restore its container may have lived on: once the engine answers, it is ended.
+        h.engine.down = false;
+        synchronized (h.engine) {
+            own.running = true;
+        }
+        inSession("t2");
+        assertThat(h.engine.calls).as("killed when the engine answered again").contains("kill KILL " + own.id);
     }
 
     @Test

@@ -242,7 +242,7 @@ class DockerSubmitTest {
         });
         assertThat(thrown.get()).isInstanceOf(ExecutorException.class)
                 .hasMessageContaining("cannot reach the Docker daemon").hasMessageContaining("plugins.docker.host")
-                .hasMessageEndingWith("(it did not answer for 1m (plugins.docker.daemonOutage))");
+                .hasMessageEndingWith("(waited up to 1m (plugins.docker.daemonOutage))");
         assertThat(waited).isEqualTo(Duration.ofMinutes(1));
     }
 

@@ -314,7 +314,11 @@ final class FakeEngine implements Engine {
         oomLabels = labels;
         oomListener = killed;
         oomEnded = ended;
-        return () -> eventsClosed = true;
+        // As the engine's client does: closing the stream ends it, and its reader says so.
+        return () -> {
+            eventsClosed = true;
+            ended.accept(new java.io.IOException("Stream closed"));
+        };
     }
 
     @Override
