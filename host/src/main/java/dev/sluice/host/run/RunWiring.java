@@ -95,6 +95,11 @@ public final class RunWiring {
             return fail(ExitCodes.INVALID_INPUT, "cannot create the work directory " + workRoot + ": " + IoErrors.describe(e)
                     + "; pass a writable one with --work-dir");
         }
+        if (!Files.isWritable(workRoot)) {
+            // Said here, before the logs, trace and session in it would each fail in their own words.
+            return fail(ExitCodes.INVALID_INPUT, "the work directory " + workRoot + " is not writable; pass a writable"
+                    + " one with --work-dir");
+        }
         Path events = outputs.events().resolve(runDir.resolve("events.jsonl"));
         Path report = outputs.report() == null ? null : outputs.report().toAbsolutePath().normalize();
         for (String problem : new String[] {unwritable("--events", outputs.events().path() == null ? null : events),
