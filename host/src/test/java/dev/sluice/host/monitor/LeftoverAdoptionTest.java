@@ -90,9 +90,9 @@ class LeftoverAdoptionTest {
         assertThat(adopted.task().attempt()).isEqualTo(1);
         assertThat(adopted.files().workDir()).as("the killed run's attempt, where it writes its exit code")
                 .isEqualTo(Journals.attemptDir(work, "r0", key("a (i=1)"), 1));
+        loop.awaitIdle();
         assertThat(ex.leftoversSpared).as("at the start, sparing this run's tasks only (not job-9); then b's, declined,"
                 + " is ended").containsExactly("r0 sparing [job-1, job-b]", "r0 sparing [job-1]");
-        loop.awaitIdle();
         assertThat(ex.submissions).as("a (i=1) is not launched again, a (i=2) is reused").isEmpty();
         assertThat(settled).as("not settled while what it left may still be taken up").isEmpty();
 
