@@ -9,7 +9,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.sluice.yaml.Location;
 import java.io.IOException;
 import java.io.Reader;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -26,10 +25,28 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * reports every duplicate key instead of keeping the last value silently.
  */
 public final class YamlReader {
-    private static final YAMLFactory FACTORY = new YAMLFactory();
+    /** The largest YAML file read: far above any pipeline, config or template written by hand or generated. */
+    public static final int MAX_BYTES = 2 * 1024 * 1024;
+    /**
+     * The parser's own nesting bound is lifted: {@link #MAX_DEPTH} is sluice's, said in words, and the
+     * size bound ({@link #MAX_BYTES}) bounds what skipping the rest costs.
+     */
+    private static final YAMLFactory FACTORY = factory();
+
+    private static YAMLFactory factory() {
+        YAMLFactory factory = new YAMLFactory();
+        factory.setStreamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_BYTES).build());
+        return factory;
+    }
 
     private final Path file;
     private final Problems problems;
+    /** Maps and lists open around the value being read. */
+    private int depth;
+    private boolean tooDeep;
+    /** The deepest nesting read; the YAML parser's own bound (1000) is far beyond and speaks Java. */
+    public static final int MAX_DEPTH = 64;
 
     private YamlReader(Path file, Problems problems) {
         this.file = file;
@@ -44,18 +61,13 @@ public final class YamlReader {
      * @return the document's root, or {@code null} when the file holds no document or could not be read
      */
     public static YamlNode read(Path file, String what, Problems problems) {
-        if (Files.isDirectory(file)) {
-            problems.add((Location) null, "", what + " " + file + " is a directory; give the path of a YAML file");
+        String text = text(file, what, problems);
+        if (text == null) {
             return null;
         }
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        try (Reader reader = new java.io.StringReader(text);
              JsonParser parser = FACTORY.createParser(reader)) {
             return new YamlReader(file, problems).document(parser);
-        } catch (NoSuchFileException e) {
-            problems.add((Location) null, "", "no such file: " + file + describeAbsolute(file)
-                    + "; check the " + what + "'s path");
-        } catch (CharacterCodingException e) {
-            problems.add(Location.ofFile(file), "", "the " + what + " is not UTF-8 text; save it as UTF-8");
         } catch (JsonProcessingException e) {
             syntaxError(file, e, problems);
         } catch (IOException e) {
@@ -63,6 +75,86 @@ public final class YamlReader {
         }
         return null;
     }
+
+    /**
+     * The file's text, checked before anything parses it: a regular file (a FIFO would block, a device
+     * never end), at most {@link #MAX_BYTES}, UTF-8 throughout; {@code null} with a problem otherwise.
+     */
+    static String text(Path file, String what, Problems problems) {
+        java.nio.file.attribute.BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            problems.add((Location) null, "", "no such file: " + file + describeAbsolute(file)
+                    + "; check the " + what + "'s path");
+            return null;
+        } catch (IOException e) {
+            problems.add((Location) null, "", "cannot read " + what + " " + file + ": " + describe(e));
+            return null;
+        }
+        if (attributes.isDirectory()) {
+            problems.add((Location) null, "", what + " " + file + " is a directory; give the path of a YAML file");
+            return null;
+        }
+        if (!attributes.isRegularFile()) {
+            problems.add((Location) null, "", what + " " + file + " is not a regular file (a pipe or a device?);"
+                    + " give the path of a YAML file");
+            return null;
+        }
+        if (attributes.size() > MAX_BYTES) {
+            problems.add(Location.ofFile(file), "", "the " + what + " is " + attributes.size() + " bytes; sluice"
+                    + " reads YAML files of at most " + MAX_BYTES / (1024 * 1024) + " MiB: split it, or generate"
+                    + " long lists (matrix values) from a shorter form");
+            return null;
+        }
+        byte[] bytes;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            // At most one byte past the limit, whatever the file grew to since it was looked at.
+            bytes = in.readNBytes(MAX_BYTES + 1);
+        } catch (IOException e) {
+            problems.add((Location) null, "", "cannot read " + what + " " + file + ": " + describe(e));
+            return null;
+        }
+        if (bytes.length > MAX_BYTES) {
+            problems.add(Location.ofFile(file), "", "the " + what + " grew past " + MAX_BYTES / (1024 * 1024)
+                    + " MiB while it was read; give a file that is not being written");
+            return null;
+        }
+        java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
+        java.nio.charset.CoderResult result = decoder.decode(in, out, true);
+        if (result.isError()) {
+            int offset = in.position();
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < offset; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            problems.add(new Location(file, line, offset - lineStart + 1), "", "the " + what + " is not UTF-8 text: byte " + offset
+                    + " (on line " + line + ") is not part of a UTF-8 character; save the file as UTF-8");
+            return null;
+        }
+        decoder.flush(out);
+        return out.flip().toString();
+    }
+
+    /** An input/output failure in words, without the exception's name. */
+    private static String describe(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason();
+        }
+        return e.getMessage() == null || e.getMessage().isBlank() ? "an input/output error" : e.getMessage();
+    }
+
 
     private YamlNode document(JsonParser parser) throws IOException {
         JsonToken token = parser.nextToken();
@@ -80,6 +172,27 @@ public final class YamlReader {
 
     private YamlNode value(JsonParser parser, JsonToken token, String path) throws IOException {
         Location at = location(parser.currentTokenLocation());
+        if ((token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) && ++depth > MAX_DEPTH) {
+            // Deeper than any pipeline, config or template needs: said once, in words, and skipped whole.
+            if (!tooDeep) {
+                tooDeep = true;
+                problems.add(at, path, "nested more than " + MAX_DEPTH + " maps and lists deep; sluice reads at most"
+                        + " that many levels");
+            }
+            parser.skipChildren();
+            depth--;
+            return new YamlNode.Scalar(null, at);
+        }
+        try {
+            return nodeAt(parser, token, path, at);
+        } finally {
+            if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+                depth--;
+            }
+        }
+    }
+
+    private YamlNode nodeAt(JsonParser parser, JsonToken token, String path, Location at) throws IOException {
         switch (token) {
             case START_OBJECT -> {
                 Map<String, YamlNode.Entry> entries = new LinkedHashMap<>();
