@@ -98,7 +98,9 @@ public interface Settings {
         try {
             return Units.parseSize(v.get());
         } catch (IllegalArgumentException e) {
-            throw invalid(key, v.get(), "not a size; write " + Units.SIZE_EXAMPLES);
+            throw invalid(key, v.get(), e.getMessage().contains("larger than any size")
+                    ? "larger than any size sluice can count (8 EB); write " + Units.SIZE_EXAMPLES
+                    : "not a size; write " + Units.SIZE_EXAMPLES);
         }
     }
 

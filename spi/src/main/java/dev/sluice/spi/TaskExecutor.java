@@ -113,6 +113,17 @@ public interface TaskExecutor extends ExtensionPoint {
     }
 
     /**
+     * Checks the executor's section of the operator config ({@code executors.<name>}) before anything
+     * runs ({@code sluice validate} and the start of {@code sluice run}), so that both refuse what
+     * {@link #start} would: unknown keys, values out of range. The default accepts everything; an
+     * executor with settings checks them here and reads them in {@code start}, with the same code.
+     *
+     * @throws InvalidSettingException naming the bad key and the fix
+     */
+    default void validateConfig(Settings config) {
+    }
+
+    /**
      * A task called back through the host's {@link CallbackEndpoint}. Called on one of the host's
      * HTTP threads, so it must be quick and thread-safe: record what arrived and call
      * {@link ExecutorContext#statusChanged()}; the status itself is reported by the next

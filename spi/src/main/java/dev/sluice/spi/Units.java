@@ -88,7 +88,12 @@ public final class Units {
             case "tb" -> 1L << 40;
             default -> 1L;
         };
-        return Math.round(value * factor);
+        double bytes = value * factor;
+        if (bytes >= Long.MAX_VALUE) {
+            throw new IllegalArgumentException("'" + text + "' is larger than any size sluice can count (8 EB);"
+                    + " write " + SIZE_EXAMPLES);
+        }
+        return Math.round(bytes);
     }
 
     /** Prints a duration the way {@link #parseDuration} reads it, e.g. {@code 1h30m}, {@code 2.5s}. */

@@ -110,6 +110,10 @@ public final class ConfigLoader {
             if (raw == null) {
                 continue;
             }
+            if (e.value() instanceof YamlNode.Mapping section) {
+                // Each key's place, for the executor's own checks (validateConfig) to point at.
+                section.entries().values().forEach(k -> locations.put(path + "." + k.key(), k.keyLocation()));
+            }
             // Every key is allowed: the ones the host does not know belong to the executor.
             Fields f = Fields.of(e.value(), path, "executor settings", problems, List.copyOf(raw.keySet()), Map.of());
             Integer queueSize = f.integer("queueSize", 1);

@@ -12,6 +12,7 @@ import dev.sluice.yaml.InvalidInputException;
 import dev.sluice.host.pipeline.Pipeline;
 import dev.sluice.host.pipeline.PipelineLoader;
 import dev.sluice.host.pipeline.PluginRequirement;
+import dev.sluice.yaml.Location;
 import dev.sluice.yaml.Problem;
 import dev.sluice.host.pipeline.ProcessDef;
 import dev.sluice.host.plugins.PluginHost;
@@ -234,6 +235,22 @@ public final class RunPlan implements AutoCloseable {
             List<TaskSpec> specs = p.expand(pipeline.file().toAbsolutePath().getParent());
             plans.add(new ProcessPlan(p, specs));
         }
+        for (String name : used) {
+            ExecutorSettings s = config.executors().get(name);
+            Settings section = Settings.of(s == null ? Map.of() : s.raw(), "executors." + name + " of the config");
+            String field = "executors." + name;
+            try {
+                available.get(name).validateConfig(section);
+            } catch (InvalidSettingException e) {
+                Location at = config.locations().getOrDefault(field + "." + e.key(), config.locations().get(field));
+                problems.add(new Problem(at != null ? at : configLocation(config), field + "." + e.key(),
+                        e.getMessage()));
+            } catch (RuntimeException e) {
+                log.error("executor '{}' failed checking its config", name, e);
+                problems.add(new Problem(configLocation(config), field, "executor '" + name + "' failed checking its"
+                        + " settings: " + describe(e)));
+            }
+        }
         if (!problems.isEmpty()) {
             if (plugins != null) {
                 plugins.close();
@@ -253,6 +270,11 @@ public final class RunPlan implements AutoCloseable {
                     s == null || s.adoptLeftovers() == null || s.adoptLeftovers()));
         }
         return new RunPlan(pipeline, config, plans, plugins, gates, wrappers, monitors, setups, warnings);
+    }
+
+    /** The config file as a whole, or no place when there is none. */
+    private static Location configLocation(OperatorConfig config) {
+        return config.file() == null ? null : Location.ofFile(config.file());
     }
 
     /** A plugin's unexpected exception for people: its message, not its Java class. */

@@ -437,6 +437,22 @@ class SluiceCliIT {
     }
 
     @Test
+    void validateRefusesTheExecutorSettingsRunWouldRefuseWithTheirPlace() throws Exception {
+        Path pipeline = write("p.yaml", "processes:\n  a: {command: [\"true\"]}\n");
+        Path config = write("c.yaml", "executors:\n  local:\n    cpus: -2\n");
+        for (String command : List.of("validate", "run")) {
+            SluiceProcess.Result r = SluiceProcess.run(dir, command, pipeline.toString(), "-c", config.toString());
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+            assertThat(r.stderr()).as(command).contains(config + ":3:5: executors.local.cpus: 'cpus' = '-2'",
+                    "needs at least 1 cpu").doesNotContain("Exception");
+        }
+        Path unknown = write("d.yaml", "executors:\n  local: {cpu: 2}\n");
+        SluiceProcess.Result r = SluiceProcess.run(dir, "validate", pipeline.toString(), "-c", unknown.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.stderr()).contains("executors.local.cpu: 'cpu' = '2'", "not a setting of the local executor");
+    }
+
+    @Test
     void aWorkDirectoryThatCannotBeMadeIsBadInputInWords() throws Exception {
         Path file = write("file.txt", "not a directory\n");
         SluiceProcess.Result r = SluiceProcess.run(dir, "run", write("p.yaml", "processes:\n  a: {command: [\"true\"]}\n")

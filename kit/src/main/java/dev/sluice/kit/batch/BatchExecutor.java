@@ -94,6 +94,12 @@ public abstract class BatchExecutor implements TaskExecutor {
      */
     protected abstract Configured configure(Settings config);
 
+    /** The same reading as {@link #start}'s, without starting anything. */
+    @Override
+    public void validateConfig(Settings config) {
+        configure(config);
+    }
+
     @Override
     public void start(ExecutorContext executorContext) throws ExecutorException {
         Configured configured;

@@ -153,11 +153,22 @@ public final class LocalExecutor implements TaskExecutor {
     private static ExecutorCapacity readCapacity(Settings settings) throws ExecutorException {
         ExecutorConfig config = new ExecutorConfig(NAME, settings);
         try {
-            return new ExecutorCapacity(config.cpus(Runtime.getRuntime().availableProcessors()),
-                    config.memory(physicalMemory()), 0);
+            return capacity(config);
         } catch (InvalidSettingException e) {
             throw config.failure(e);
         }
+    }
+
+    /** {@code cpus} and {@code memory}; any other key but the host's is refused. */
+    private static ExecutorCapacity capacity(ExecutorConfig config) {
+        config.requireKnown(List.of(ExecutorConfig.CPUS, ExecutorConfig.MEMORY));
+        return new ExecutorCapacity(config.cpus(Runtime.getRuntime().availableProcessors()),
+                config.memory(physicalMemory()), 0);
+    }
+
+    @Override
+    public void validateConfig(Settings config) {
+        capacity(new ExecutorConfig(NAME, config));
     }
 
     private static long physicalMemory() {

@@ -7,6 +7,7 @@ import dev.sluice.spi.ExecutorContext;
 import dev.sluice.spi.ExecutorException;
 import dev.sluice.spi.InvalidSettingException;
 import dev.sluice.spi.PluginContext;
+import dev.sluice.spi.Settings;
 import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TaskExecutor;
@@ -94,6 +95,16 @@ public final class DockerExecutor implements TaskExecutor {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** The executor's own keys and values, as {@link #start} reads them. */
+    @Override
+    public void validateConfig(Settings config) {
+        ExecutorConfig read = new ExecutorConfig(NAME, config);
+        read.requireKnown(EXECUTOR_KEYS);
+        read.cpus(Runtime.getRuntime().availableProcessors());
+        read.settings().size(ExecutorConfig.MEMORY, ExecutorCapacity.UNLIMITED);
+        read.submitConcurrency(4);
     }
 
     @Override
