@@ -25,26 +25,26 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * reports every duplicate key instead of keeping the last value silently.
  */
 public final class YamlReader {
-    /** The largest YAML file read: far above any pipeline, config or template written by hand or generated. */
-    public static final int MAX_BYTES = 2 * 1024 * 1024;
     /**
-     * The parser's own nesting bound is lifted: {@link #MAX_DEPTH} is sluice's, said in words, and the
-     * size bound ({@link #MAX_BYTES}) bounds what skipping the rest costs.
+     * The largest YAML file read: the YAML parser's own bound (3 Mi code points) in bytes, so that a file
+     * is refused before it is read rather than after; far above a pipeline written by hand, about 25,000
+     * entries of a generated {@code each} list. A larger bound needs a bound on scalars first: the parser
+     * takes about 100 s over one 15 MB string.
      */
-    private static final YAMLFactory FACTORY = factory();
+    public static final int MAX_BYTES = 3 * 1024 * 1024;
+    private static final YAMLFactory FACTORY = new YAMLFactory();
 
-    private static YAMLFactory factory() {
-        YAMLFactory factory = new YAMLFactory();
-        factory.setStreamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
-                .maxNestingDepth(MAX_BYTES).build());
-        return factory;
+    /** Reading stops at the first value nested deeper than {@link #MAX_DEPTH}: the rest is not parsed. */
+    private static final class TooDeep extends RuntimeException {
+        TooDeep() {
+            super(null, null, false, false);
+        }
     }
 
     private final Path file;
     private final Problems problems;
     /** Maps and lists open around the value being read. */
     private int depth;
-    private boolean tooDeep;
     /** The deepest nesting read; the YAML parser's own bound (1000) is far beyond and speaks Java. */
     public static final int MAX_DEPTH = 64;
 
@@ -68,10 +68,12 @@ public final class YamlReader {
         try (Reader reader = new java.io.StringReader(text);
              JsonParser parser = FACTORY.createParser(reader)) {
             return new YamlReader(file, problems).document(parser);
+        } catch (TooDeep e) {
+            return null;
         } catch (JsonProcessingException e) {
             syntaxError(file, e, problems);
         } catch (IOException e) {
-            problems.add((Location) null, "", "cannot read " + what + " " + file + ": " + e);
+            problems.add((Location) null, "", "cannot read " + what + " " + file + ": " + describe(e));
         }
         return null;
     }
@@ -173,15 +175,11 @@ public final class YamlReader {
     private YamlNode value(JsonParser parser, JsonToken token, String path) throws IOException {
         Location at = location(parser.currentTokenLocation());
         if ((token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) && ++depth > MAX_DEPTH) {
-            // Deeper than any pipeline, config or template needs: said once, in words, and skipped whole.
-            if (!tooDeep) {
-                tooDeep = true;
-                problems.add(at, path, "nested more than " + MAX_DEPTH + " maps and lists deep; sluice reads at most"
-                        + " that many levels");
-            }
-            parser.skipChildren();
-            depth--;
-            return new YamlNode.Scalar(null, at);
+            // Deeper than any pipeline, config or template needs: said in words, and nothing more is parsed
+            // (skipping the rest would cost the parser's time per level, for a million levels).
+            problems.add(at, path, "nested more than " + MAX_DEPTH + " maps and lists deep; sluice reads at most"
+                    + " that many levels");
+            throw new TooDeep();
         }
         try {
             return nodeAt(parser, token, path, at);

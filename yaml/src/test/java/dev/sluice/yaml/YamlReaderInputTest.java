@@ -49,13 +49,17 @@ class YamlReaderInputTest {
         Path file = dir.resolve("big.yaml");
         Files.write(file, ("a: \"" + "x".repeat(YamlReader.MAX_BYTES) + "\"\n").getBytes());
         assertThat(onlyProblem(file).message()).startsWith("the pipeline file is " + Files.size(file) + " bytes;"
-                + " sluice reads YAML files of at most 2 MiB");
+                + " sluice reads YAML files of at most 3 MiB");
     }
 
     @Test
     void aFileJustUnderTheLimitIsRead() throws Exception {
         Path file = dir.resolve("long.yaml");
-        Files.writeString(file, "a: \"" + "x".repeat(YamlReader.MAX_BYTES - 100) + "\"\n");
+        StringBuilder list = new StringBuilder("a:\n");
+        while (list.length() < YamlReader.MAX_BYTES - 100) {
+            list.append("  - sample-").append(list.length()).append('\n');
+        }
+        Files.writeString(file, list);
         Problems problems = new Problems();
         assertThat(YamlReader.read(file, "pipeline file", problems)).isNotNull();
         assertThat(problems.list()).isEmpty();
@@ -68,7 +72,7 @@ class YamlReaderInputTest {
                 + "\n");
         Problems problems = new Problems();
         YamlReader.read(file, "pipeline file", problems);
-        assertThat(problems.list()).as("said once").hasSize(1).allSatisfy(p -> assertThat(p.message()).isEqualTo(
+        assertThat(problems.list()).as("said once, and reading stops").hasSize(1).allSatisfy(p -> assertThat(p.message()).isEqualTo(
                 "nested more than 64 maps and lists deep; sluice reads at most that many levels"));
     }
 }

@@ -29,6 +29,9 @@ final class Dispatcher {
 
         /** A task a killed run left running on {@code exec} is not taken up: it is to be ended. */
         void leftoverDeclined(String runId, ExecutorRuntime exec, String nativeId);
+
+        /** Ends the declined leftovers now: called before each submission pass, so none runs beside its task. */
+        void endDeclinedLeftovers();
     }
 
     private final RunState run;
@@ -277,6 +280,7 @@ final class Dispatcher {
             // Submits first, then takes up as many tasks as went (a work directory each): the next task
             // never waits for a directory to be made, and those taken up may go at once if there is room.
             do {
+                loop.endDeclinedLeftovers();
                 Admission.Pass pass = admission.pass();
                 Admission.Pick pick;
                 while (!run.stopping && (pick = pass.next()) != null) {
@@ -312,13 +316,17 @@ final class Dispatcher {
         if (adoption == null) {
             preparer.launching(rec);
         }
-        String verb = adoption == null ? "submit" : "take up";
         Launcher.submit(exec, launch.launch(), adoption, loop::post,
-                submitted -> submitted(exec, rec, attempt, verb, submitted));
+                submitted -> submitted(exec, rec, attempt, adoption, submitted));
     }
 
-    private void submitted(ExecutorRuntime exec, TaskProgress rec, int attempt, String verb,
+    private void submitted(ExecutorRuntime exec, TaskProgress rec, int attempt, TaskPreparer.Adoption adoption,
             Launcher.Submitted outcome) {
+        if (outcome.task() == null && adoption != null) {
+            // Not followed: what the killed run left of it is ended before the task runs again.
+            loop.leftoverDeclined(adoption.runId(), exec, adoption.nativeId());
+        }
+        String verb = adoption == null ? "submit it" : "take it up";
         if (outcome.task() != null) {
             rec.update(a -> a.withSubmitted(outcome.task()));
             exec.active.put(outcome.task(), rec);
@@ -341,7 +349,7 @@ final class Dispatcher {
             case TaskException e -> outcomes.fail(rec, e.getMessage(), e.isRetryable(), AttemptOutcome.Kind.FAILED);
             case ExecutorException e -> {
                 run.listener.executorFailed(exec.name(), RunListener.ExecutorCall.SUBMIT, e);
-                outcomes.fail(rec, "executor '" + exec.name() + "' could not " + verb + " it: " + e.getMessage(), true,
+                outcomes.fail(rec, "executor '" + exec.name() + "' could not " + verb + ": " + e.getMessage(), true,
                         AttemptOutcome.Kind.FAILED);
             }
             default -> {

@@ -86,6 +86,11 @@ public final class TaskPollingMonitor {
                     public void leftoverDeclined(String runId, ExecutorRuntime exec, String nativeId) {
                         leftovers.decline(runId, exec, nativeId);
                     }
+
+                    @Override
+                    public void endDeclinedLeftovers() {
+                        leftovers.endDeclined();
+                    }
                 });
     }
 
@@ -175,7 +180,6 @@ public final class TaskPollingMonitor {
         }
         dispatcher.retryDue();
         dispatcher.submitReady();
-        leftovers.endDeclined();
         poll();
         // Completions may have released dependents or freed capacity: use it now, not next wake-up.
         dispatcher.submitReady();

@@ -127,14 +127,15 @@ public final class WorkDirs implements TaskPreparer {
      * the end: a script stopped by {@code set -e}, {@code exit}, {@code exec} or a signal leaves the file
      * to its host. The path is written in whole, single-quoted (the script may run from anywhere); a
      * write that fails changes nothing (the host writes the file then); the script's status stays its
-     * exit status; the line holds no quote of its own to pair with one the script left open, and only
-     * expansions that {@code set -u} accepts. After a blank line, so that a last line ending in a
-     * backslash ends there.
+     * exit status; the line holds no quote of its own to pair with one the script left open. A script
+     * left unfinished ({@code echo hi |}) stays broken: the line then runs as part of it, where its
+     * variable is unset, which {@code set -u} refuses. After a blank line, so that a last line ending in
+     * a backslash ends there.
      */
     static String recordExit(Path exitCode) {
         String quoted = "'" + exitCode.toAbsolutePath().toString().replace("'", "'\\''") + "'";
-        return "\nsluice_status=$?; { echo \"${sluice_status:-0}\" > " + quoted + "; } 2>/dev/null || :;"
-                + " exit \"${sluice_status:-0}\"  # sluice records the end of the script\n";
+        return "\nsluice_status=$?; { echo \"$sluice_status\" > " + quoted + "; } 2>/dev/null || :;"
+                + " exit \"$sluice_status\"  # sluice records the end of the script\n";
     }
 
     /** An attempt's handle and files: a script runs as {@code /bin/sh -eu .command.sh}, a command as it is. */

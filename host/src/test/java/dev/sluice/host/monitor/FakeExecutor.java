@@ -105,6 +105,7 @@ final class FakeExecutor implements TaskExecutor {
         statuses.put(s.nativeId(), TaskStatus.running(clock.now()));
         byName.put(launch.task().name(), s);
         peakActive.accumulateAndGet(active.incrementAndGet(), Math::max);
+        order.add("submit " + launch.task().name());
         submissions.add(launch);
         return s;
     }
@@ -145,6 +146,8 @@ final class FakeExecutor implements TaskExecutor {
     volatile boolean adopts;
     /** Each call to end leftovers while adopting: the run and the native ids spared, in order. */
     final List<String> leftoversSpared = new CopyOnWriteArrayList<>();
+    /** Ends of leftovers and submissions, in the order they came. */
+    final List<String> order = new CopyOnWriteArrayList<>();
     /** The tasks taken up, as launched in the killed run, in order. */
     final BlockingQueue<TaskLaunch> adoptions = new LinkedBlockingQueue<>();
 
@@ -159,6 +162,7 @@ final class FakeExecutor implements TaskExecutor {
             throw new ExecutorException("the backend is down");
         }
         leftoversSpared.add(runId + " sparing " + new java.util.TreeSet<>(sparing));
+        order.add(runId + " sparing " + new java.util.TreeSet<>(sparing));
     }
 
     @Override

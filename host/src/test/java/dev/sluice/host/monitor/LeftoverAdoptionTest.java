@@ -93,6 +93,8 @@ class LeftoverAdoptionTest {
         loop.awaitIdle();
         assertThat(ex.leftoversSpared).as("at the start, sparing this run's tasks only (not job-9); then b's, declined,"
                 + " is ended").containsExactly("r0 sparing [job-1, job-b]", "r0 sparing [job-1]");
+        assertThat(ex.order.indexOf("r0 sparing [job-1]")).as("b's leftover is ended before b is launched again: "
+                + ex.order).isLessThan(ex.order.indexOf("submit b"));
         assertThat(ex.submissions).as("a (i=1) is not launched again, a (i=2) is reused").isEmpty();
         assertThat(settled).as("not settled while what it left may still be taken up").isEmpty();
 

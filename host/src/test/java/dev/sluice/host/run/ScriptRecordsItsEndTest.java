@@ -80,6 +80,10 @@ class ScriptRecordsItsEndTest {
     void aScriptLeftBrokenStaysBroken() throws Exception {
         assertThat(run("echo 'never closed")).as("an open quote is still a syntax error").isEqualTo(2);
         assertThat(exitCode()).doesNotExist();
+        for (String unfinished : java.util.List.of("echo hi |", "false &&", "true ||")) {
+            assertThat(run(unfinished)).as(unfinished).isNotZero();
+            assertThat(exitCode()).as(unfinished).doesNotExist();
+        }
     }
 
     @Test
