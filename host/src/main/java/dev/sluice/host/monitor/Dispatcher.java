@@ -316,8 +316,8 @@ final class Dispatcher {
         if (adoption == null) {
             preparer.launching(rec);
         }
-        Launcher.submit(exec, launch.launch(), adoption, loop::post,
-                submitted -> submitted(exec, rec, attempt, adoption, submitted));
+        Launcher.submit(exec, launch.launch(), adoption, exec.adoptsLeftovers ? preparer.launchedAs(rec) : null,
+                loop::post, submitted -> submitted(exec, rec, attempt, adoption, submitted));
     }
 
     private void submitted(ExecutorRuntime exec, TaskProgress rec, int attempt, TaskPreparer.Adoption adoption,
@@ -330,9 +330,6 @@ final class Dispatcher {
         if (outcome.task() != null) {
             rec.update(a -> a.withSubmitted(outcome.task()));
             exec.active.put(outcome.task(), rec);
-            if (exec.adoptsLeftovers) {
-                preparer.launched(rec);
-            }
             if (run.killing) {
                 // The run was stopped while this task was being launched.
                 outcomes.kill(List.of(rec), run.stopReason, false, AttemptOutcome.Kind.KILLED);

@@ -89,23 +89,25 @@ final class Launcher {
      */
     static boolean submit(ExecutorRuntime exec, TaskLaunch launch, Consumer<Runnable> post,
             Consumer<Submitted> answer) {
-        return submit(exec, launch, null, post, answer);
+        return submit(exec, launch, null, null, post, answer);
     }
 
     /**
      * Submits the attempt, or takes it up from the killed run that launched it when {@code adoption} is
      * not {@code null} ({@link dev.sluice.spi.TaskExecutor#adopt}); otherwise as {@link #submit(ExecutorRuntime,
-     * TaskLaunch, Consumer, Consumer)}.
+     * TaskLaunch, Consumer, Consumer)}. {@code record}, when not {@code null}, gets the task's native id on
+     * the thread that submitted it, as soon as the executor answers: what must be on disk before the
+     * host can be killed with the task running unrecorded goes there, not through the monitor's queue.
      */
     static boolean submit(ExecutorRuntime exec, TaskLaunch launch, TaskPreparer.Adoption adoption,
-            Consumer<Runnable> post, Consumer<Submitted> answer) {
+            Consumer<String> record, Consumer<Runnable> post, Consumer<Submitted> answer) {
         if (exec.submitPool == null) {
-            answer.accept(call(exec, launch, adoption));
+            answer.accept(call(exec, launch, adoption, record));
             return false;
         }
         exec.submitting++;
         exec.submitPool.execute(() -> {
-            Submitted outcome = call(exec, launch, adoption);
+            Submitted outcome = call(exec, launch, adoption, record);
             post.accept(() -> {
                 exec.submitting--;
                 answer.accept(outcome);
@@ -119,18 +121,24 @@ final class Launcher {
         return true;
     }
 
-    private static Submitted call(ExecutorRuntime exec, TaskLaunch launch, TaskPreparer.Adoption adoption) {
+    private static Submitted call(ExecutorRuntime exec, TaskLaunch launch, TaskPreparer.Adoption adoption,
+            Consumer<String> record) {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(exec.executor.getClass().getClassLoader());
+        SubmittedTask submitted;
         try (var logContext = TaskLogContext.of(launch.task().id(), launch.task().processName())) {
-            return new Submitted(adoption == null ? exec.executor.submit(launch)
-                    : exec.executor.adopt(launch, adoption.runId(), adoption.nativeId()), null);
+            submitted = adoption == null ? exec.executor.submit(launch)
+                    : exec.executor.adopt(launch, adoption.runId(), adoption.nativeId());
         } catch (TaskException | ExecutorException | RuntimeException e) {
             return new Submitted(null, e);
         } finally {
             thread.setContextClassLoader(previous);
         }
+        if (record != null && submitted != null) {
+            record.accept(submitted.nativeId());
+        }
+        return new Submitted(submitted, null);
     }
 
     private static TaskHandle withTimeLimit(Task task, Optional<Duration> limit) {

@@ -68,11 +68,15 @@ public interface TaskPreparer extends AutoCloseable {
     }
 
     /**
-     * The attempt was handed to its executor, which calls it {@code task.nativeId()}: remembered so that
-     * a later --resume can take up the attempt if it still runs ({@link #adoptable}). Called only for
-     * executors that adopt what a killed host left. May finish in the background.
+     * The attempt is about to be handed to an executor that adopts what a killed host left: returns what
+     * remembers the id the executor gives it, so that a later --resume can take the attempt up if it
+     * still runs ({@link #adoptable}). Called on the monitor's thread; what it returns is called once, on
+     * the thread that submitted the attempt, as soon as the executor answers, and returns when the id is
+     * on disk.
      */
-    default void launched(TaskProgress task) {
+    default java.util.function.Consumer<String> launchedAs(TaskProgress task) {
+        return nativeId -> {
+        };
     }
 
     /** Remembers that the attempt succeeded, for a later --resume. May finish in the background. */

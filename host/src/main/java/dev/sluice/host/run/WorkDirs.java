@@ -389,15 +389,6 @@ public final class WorkDirs implements TaskPreparer {
         }
     }
 
-    /**
-     * Launch records wait here for the writer; at most one hand-over to it is pending, so a burst of
-     * launches costs the writer one wake-up rather than one each.
-     */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> launches =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.atomic.AtomicBoolean launchesHandedOver =
-            new java.util.concurrent.atomic.AtomicBoolean();
-
     /** Whether a launch record could not be written (said once). */
     private volatile boolean launchRecordsFailed;
 
@@ -410,38 +401,40 @@ public final class WorkDirs implements TaskPreparer {
     public void launching(TaskProgress task) {
         String atStart = inputsAtStart.get(task.task().workDir());
         try {
-            journal.writeLaunchNow(task.spec().key(), task.attempt(), task.executorName(),
-                    atStart != null ? atStart : "-");
+            journal.writeLaunchNow(task.spec().key(), task.attempt(), task.executorName(), null,
+                    atStart != null ? atStart : "-", null);
         } catch (IOException e) {
-            if (!launchRecordsFailed) {
-                launchRecordsFailed = true;
-                log.warn("could not write to the run's journal {}: {}; a task that ends while its host is killed"
-                        + " will run again on --resume", journal.file(), IoErrors.describe(e));
-            }
+            launchRecordFailed(e);
         }
     }
 
+    /**
+     * Written and synced on the submitting thread as soon as the executor names the attempt: a batch job
+     * outlives its host, even a power loss of it, and is taken up only if its id is on disk (issue 15).
+     * One write and one sync per batch job, which costs far less than submitting it.
+     */
     @Override
-    public void launched(TaskProgress task) {
+    public java.util.function.Consumer<String> launchedAs(TaskProgress task) {
         String key = task.spec().key();
         int attempt = task.attempt();
         String executor = task.executorName();
-        String nativeId = task.nativeId();
         String atStart = inputsAtStart.get(task.task().workDir());
         String inputs = atStart != null ? atStart : "-";
         String ofRun = adoptedFrom.isEmpty() ? null : adoptedFrom.get(task.task().workDir());
-        launches.add(() -> journal.appendLaunch(key, attempt, executor, nativeId, inputs, ofRun));
-        if (launchesHandedOver.compareAndSet(false, true)) {
-            writer.execute(this::appendLaunches);
-        }
+        return nativeId -> {
+            try {
+                journal.writeLaunchNow(key, attempt, executor, nativeId, inputs, ofRun);
+            } catch (IOException e) {
+                launchRecordFailed(e);
+            }
+        };
     }
 
-    /** On the writer's thread: the launch records that arrived since the last hand-over. */
-    private void appendLaunches() {
-        launchesHandedOver.set(false);
-        Runnable append;
-        while ((append = launches.poll()) != null) {
-            append.run();
+    private void launchRecordFailed(IOException e) {
+        if (!launchRecordsFailed) {
+            launchRecordsFailed = true;
+            log.warn("could not write to the run's journal {}: {}; a task that ends while its host is killed"
+                    + " will run again on --resume", journal.file(), IoErrors.describe(e));
         }
     }
 
@@ -460,13 +453,32 @@ public final class WorkDirs implements TaskPreparer {
                 inputs, spec.keyParts(), ofRun));
     }
 
+    /** Whether a sync of the journal waits to be made on the writer's thread (that thread only). */
+    private boolean syncPending;
+
     private void writeJournal() {
         try {
-            journal.flush();
+            if (journal.flush(System.nanoTime()) && !syncPending) {
+                // Synced within the interval even if no record follows; after close() the sync is refused,
+                // which costs nothing: closing synced.
+                syncPending = true;
+                java.util.concurrent.CompletableFuture.delayedExecutor(RunJournal.SYNC_INTERVAL_NANOS,
+                        TimeUnit.NANOSECONDS, writer).execute(this::syncJournal);
+            }
         } catch (IOException e) {
             // Losing a record costs a re-run on --resume, nothing else.
             log.warn("could not write the run's journal {}: {}; tasks that succeeded since the last write will run"
                     + " again on --resume", journal.file(), IoErrors.describe(e));
+        }
+    }
+
+    private void syncJournal() {
+        syncPending = false;
+        try {
+            journal.sync(System.nanoTime());
+        } catch (IOException e) {
+            log.warn("could not sync the run's journal {}: {}; a power loss would cost the tasks that succeeded"
+                    + " since the last sync a re-run on --resume", journal.file(), IoErrors.describe(e));
         }
     }
 

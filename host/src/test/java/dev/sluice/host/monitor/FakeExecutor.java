@@ -165,6 +165,11 @@ final class FakeExecutor implements TaskExecutor {
         order.add(runId + " sparing " + new java.util.TreeSet<>(sparing));
     }
 
+    /** What this executor called the named task's latest attempt. */
+    String nativeIdOf(String taskName) {
+        return byName.get(taskName).nativeId();
+    }
+
     @Override
     public SubmittedTask adopt(TaskLaunch launch, String runId, String nativeId) {
         SubmittedTask s = new SubmittedTask(launch.task().id(), launch.task().attempt(), nativeId);

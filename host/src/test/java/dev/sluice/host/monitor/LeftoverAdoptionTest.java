@@ -97,6 +97,11 @@ class LeftoverAdoptionTest {
                 + ex.order).isLessThan(ex.order.indexOf("submit b"));
         assertThat(ex.submissions).as("a (i=1) is not launched again, a (i=2) is reused").isEmpty();
         assertThat(settled).as("not settled while what it left may still be taken up").isEmpty();
+        assertThat(Journals.launchesWithIds(work, "r1")).as("each id on disk once its submit or take-up answered,"
+                + " not when the run ends").containsExactlyInAnyOrder(
+                key("a (i=1)") + " 1 job-1 r0",
+                key("a (i=3)") + " 1 " + ex.nativeIdOf("a (i=3)") + " r1",
+                key("b") + " 1 " + ex.nativeIdOf("b") + " r1");
 
         ex.complete("a (i=1)", 0);
         ex.complete("a (i=3)", 0);

@@ -13,7 +13,7 @@ public final class Journals {
     public static void launched(Path workRoot, String run, String key, int attempt, String executor, String nativeId)
             throws IOException {
         try (RunJournal journal = new RunJournal(workRoot.resolve("runs").resolve(run))) {
-            journal.appendLaunch(key, attempt, executor, nativeId, "-");
+            journal.writeLaunchNow(key, attempt, executor, nativeId, "-", null);
         }
     }
 
@@ -26,5 +26,13 @@ public final class Journals {
     public static List<String> successes(Path workRoot) {
         return RunJournal.read(workRoot).successes().values().stream().flatMap(List::stream)
                 .map(s -> s.taskKey() + " " + s.attempt() + " " + s.runId()).toList();
+    }
+
+    /** Run {@code run}'s launch records with a native id, as {@code KEY ATTEMPT NATIVE_ID RUN}, in order. */
+    public static List<String> launchesWithIds(Path workRoot, String run) throws IOException {
+        String text = java.nio.file.Files.readString(workRoot.resolve("runs").resolve(run).resolve(RunJournal.FILE_NAME));
+        return RunJournal.parseAll(run, text).stream().filter(RunJournal.Launch.class::isInstance)
+                .map(RunJournal.Launch.class::cast).filter(l -> !l.nativeId().equals("-"))
+                .map(l -> l.taskKey() + " " + l.attempt() + " " + l.nativeId() + " " + l.runId()).toList();
     }
 }

@@ -17,8 +17,8 @@ class RunJournalTest {
     @Test
     void launchRecordsAreReadBackBesideSuccessesAndKeepNoTabOfTheExecutors() throws Exception {
         try (RunJournal journal = new RunJournal(work.resolve("runs").resolve("20261201-100000-aaaa"))) {
-            journal.appendLaunch("k1", 1, "slurm", "4711", "-");
-            journal.appendLaunch("k2", 2, "odd", "id\twith tab", "f00d");
+            journal.writeLaunchNow("k1", 1, "slurm", "4711", "-", null);
+            journal.writeLaunchNow("k2", 2, "odd", "id\twith tab", "f00d", null);
             journal.appendSuccess("k1", 1, 3, 0, "-");
         }
 
@@ -40,7 +40,7 @@ class RunJournalTest {
             journal.appendSuccess("k0", 1, 0, 0, "-", "id parts");
             Thread other = Thread.ofPlatform().start(() -> {
                 try {
-                    journal.writeLaunchNow("k1", 1, "local", "f00d");
+                    journal.writeLaunchNow("k1", 1, "local", null, "f00d", null);
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
@@ -49,7 +49,7 @@ class RunJournalTest {
             assertThat(Files.readString(journal.file())).as("on disk before the batch").contains("launched\tk1\t1\t");
             journal.flush();
             journal.appendSuccess("k2", 3, 1, 2, "-", "id parts", "20261130-090000-dead");
-            journal.appendLaunch("k2", 3, "slurm", "77", "-", "20261130-090000-dead");
+            journal.writeLaunchNow("k2", 3, "slurm", "77", "-", "20261130-090000-dead");
         }
 
         RunJournal.Earlier read = RunJournal.read(work);
