@@ -48,12 +48,20 @@ public final class ExecutorConfig {
      * @throws InvalidSettingException naming the key and every key the executor knows
      */
     public void requireKnown(Collection<String> own) {
+        requireKnown(own, "");
+    }
+
+    /**
+     * As {@link #requireKnown(Collection)}, with {@code elsewhere} added to the message: where the
+     * executor's other settings go, e.g. {@code "; its other settings go under plugins.docker"}.
+     */
+    public void requireKnown(Collection<String> own, String elsewhere) {
         Set<String> known = new TreeSet<>(HOST_KEYS);
         known.addAll(own);
         for (String key : settings.keys()) {
             if (!known.contains(key)) {
                 throw settings.invalid(key, settings.string(key, ""), "not a setting of the " + executor
-                        + " executor; it knows " + String.join(", ", known));
+                        + " executor; it knows " + String.join(", ", known) + elsewhere);
             }
         }
     }

@@ -97,10 +97,10 @@ public interface Settings {
         }
         try {
             return Units.parseSize(v.get());
+        } catch (Units.SizeTooLargeException e) {
+            throw invalid(key, v.get(), "larger than any size sluice can count (8 EB); write " + Units.SIZE_EXAMPLES);
         } catch (IllegalArgumentException e) {
-            throw invalid(key, v.get(), e.getMessage().contains("larger than any size")
-                    ? "larger than any size sluice can count (8 EB); write " + Units.SIZE_EXAMPLES
-                    : "not a size; write " + Units.SIZE_EXAMPLES);
+            throw invalid(key, v.get(), "not a size; write " + Units.SIZE_EXAMPLES);
         }
     }
 

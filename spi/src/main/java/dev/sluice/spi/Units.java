@@ -71,6 +71,7 @@ public final class Units {
     /**
      * Parses a size into bytes.
      *
+     * @throws SizeTooLargeException   when it is a size beyond {@link Long#MAX_VALUE} bytes (8 EB)
      * @throws IllegalArgumentException naming the text and showing how to write one
      */
     public static long parseSize(String text) {
@@ -90,7 +91,7 @@ public final class Units {
         };
         double bytes = value * factor;
         if (bytes >= Long.MAX_VALUE) {
-            throw new IllegalArgumentException("'" + text + "' is larger than any size sluice can count (8 EB);"
+            throw new SizeTooLargeException("'" + text + "' is larger than any size sluice can count (8 EB);"
                     + " write " + SIZE_EXAMPLES);
         }
         return Math.round(bytes);
@@ -165,5 +166,14 @@ public final class Units {
 
     private static String badDuration(String text) {
         return "'" + text + "' is not a duration; write " + DURATION_EXAMPLES;
+    }
+
+    /** A well-written size too large to count in bytes: refused, never capped. */
+    public static final class SizeTooLargeException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        SizeTooLargeException(String message) {
+            super(message);
+        }
     }
 }

@@ -138,7 +138,10 @@ public final class YamlReader {
                     lineStart = i + 1;
                 }
             }
-            problems.add(new Location(file, line, offset - lineStart + 1), "", "the " + what + " is not UTF-8 text: byte " + offset
+            // The column counts characters, as an editor does; what precedes the bad byte is well-formed.
+            String before = new String(bytes, lineStart, offset - lineStart, StandardCharsets.UTF_8);
+            int column = before.codePointCount(0, before.length()) + 1;
+            problems.add(new Location(file, line, column), "", "the " + what + " is not UTF-8 text: byte " + offset
                     + " (on line " + line + ") is not part of a UTF-8 character; save the file as UTF-8");
             return null;
         }

@@ -34,6 +34,18 @@ class YamlReaderInputTest {
     }
 
     @Test
+    void theColumnCountsCharactersNotBytes() throws Exception {
+        Path file = dir.resolve("p.yaml");
+        // "é" and "ü" are two bytes each; the bad byte is the 8th character of its line, the 10th byte.
+        byte[] good = "a: éü ".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] text = java.util.Arrays.copyOf(good, good.length + 2);
+        text[good.length] = (byte) 'x';
+        text[good.length + 1] = (byte) 0xff;
+        Files.write(file, text);
+        assertThat(onlyProblem(file).location()).isEqualTo(new Location(file, 1, 8));
+    }
+
+    @Test
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void aPipeIsRefusedWithoutBeingOpenedAndADeviceToo() throws Exception {
         Path fifo = dir.resolve("fifo.yaml");

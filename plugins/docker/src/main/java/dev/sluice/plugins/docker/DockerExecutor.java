@@ -97,11 +97,14 @@ public final class DockerExecutor implements TaskExecutor {
         return NAME;
     }
 
+    /** Said after an unknown key under {@code executors.docker}: where the plugin's own settings go. */
+    private static final String ELSEWHERE = "; its other settings go under plugins.docker";
+
     /** The executor's own keys and values, as {@link #start} reads them. */
     @Override
     public void validateConfig(Settings config) {
         ExecutorConfig read = new ExecutorConfig(NAME, config);
-        read.requireKnown(EXECUTOR_KEYS);
+        read.requireKnown(EXECUTOR_KEYS, ELSEWHERE);
         read.cpus(Runtime.getRuntime().availableProcessors());
         read.settings().size(ExecutorConfig.MEMORY, ExecutorCapacity.UNLIMITED);
         read.submitConcurrency(4);
@@ -112,12 +115,7 @@ public final class DockerExecutor implements TaskExecutor {
         this.context = context;
         ExecutorConfig config = new ExecutorConfig(NAME, context.config());
         try {
-            config.requireKnown(EXECUTOR_KEYS);
-        } catch (InvalidSettingException e) {
-            throw new ExecutorException(config.failure(e).getMessage()
-                    + " (its other settings go under plugins.docker)", e);
-        }
-        try {
+            config.requireKnown(EXECUTOR_KEYS, ELSEWHERE);
             // Memory is not counted unless set: a session container then has no memory limit.
             capacity = new ExecutorCapacity(config.cpus(Runtime.getRuntime().availableProcessors()),
                     config.settings().size(ExecutorConfig.MEMORY, ExecutorCapacity.UNLIMITED), 0);
@@ -201,7 +199,7 @@ public final class DockerExecutor implements TaskExecutor {
                     // A daemon restarting: this submit thread waits for it, then tries again from the start, a
                     // few times at most (a request that fails while pings answer is not an outage). With one
                     // submit at a time the host's own thread submits, and must not wait.
-                    if (!e.is(EngineException.Kind.UNREACHABLE) || submitConcurrency < 2 || tries > MAX_SUBMIT_TRIES
+                    if (!e.is(EngineException.Kind.UNREACHABLE) || submitConcurrency < 2 || tries >= MAX_SUBMIT_TRIES
                             || !outages.awaitEngine("submitting task " + task.name())) {
                         throw e;
                     }

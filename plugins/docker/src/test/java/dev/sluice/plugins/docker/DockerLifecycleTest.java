@@ -53,6 +53,10 @@ class DockerLifecycleTest {
         assertThatThrownBy(() -> executor.start(h.context(Map.of("memory", "lots"))))
                 .isInstanceOf(ExecutorException.class).hasMessageContaining("memory");
         assertThat(h.connectedTo).isEmpty();
+        assertThatThrownBy(() -> executor.validateConfig(dev.sluice.spi.Settings.of(Map.of("cpu", "2"),
+                "executors.docker of the config"))).as("validate says the same as run")
+                .hasMessageContaining("not a setting of the docker executor")
+                .hasMessageContaining("; its other settings go under plugins.docker");
         executor.close();
     }
 

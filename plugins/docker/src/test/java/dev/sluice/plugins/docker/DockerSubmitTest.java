@@ -266,6 +266,22 @@ class DockerSubmitTest {
     }
 
     @Test
+    void aRequestDroppedWhilePingsAnswerIsTriedAtMostMaxSubmitTriesTimes() throws Exception {
+        DockerExecutor executor = h.started(Map.of("daemonOutage", "30s"), Map.of());
+        h.engine.unreachableCreates = 100;
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        h.onStreamThread(() -> {
+            try {
+                outcome.set(executor.submit(h.launch("t1", Map.of(TaskOptions.ISOLATION, "task"))));
+            } catch (Exception e) {
+                outcome.set(e);
+            }
+        });
+        assertThat(outcome.get()).as(String.valueOf(outcome.get())).isInstanceOf(ExecutorException.class);
+        assertThat(h.engine.count("create")).isEqualTo(DockerExecutor.MAX_SUBMIT_TRIES);
+    }
+
+    @Test
     void aSubmitWaitsForAnEngineThatRestartsAndThenLaunches() throws Exception {
         DockerExecutor executor = h.started(Map.of("daemonOutage", "30s"), Map.of());
         h.engine.down = true;

@@ -69,6 +69,8 @@ final class FakeEngine implements Engine {
     volatile boolean down;
     /** When set, the engine stops answering right after it creates the next container (and is back two pings later). */
     boolean downAfterCreate;
+    /** Creates that fail as unreachable while pings answer (a request the engine drops, not an outage). */
+    int unreachableCreates;
     /** While down, the engine answers again after this many more pings (a restart); 0: it stays down. */
     int upAfterPings;
     /** When set, container creation is refused with this message. */
@@ -141,6 +143,10 @@ final class FakeEngine implements Engine {
     @Override
     public synchronized String createContainer(ContainerRequest request) {
         record("create " + request.name());
+        if (unreachableCreates > 0) {
+            unreachableCreates--;
+            throw new EngineException(EngineException.Kind.UNREACHABLE, "the connection was reset");
+        }
         if (refuseCreate != null) {
             throw new EngineException(EngineException.Kind.FAILED, refuseCreate,
                     "Status 400: {\"message\":\"" + refuseCreate + "\"}", null);
