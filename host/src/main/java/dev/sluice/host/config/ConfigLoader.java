@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -23,7 +24,7 @@ import java.util.regex.Pattern;
  * {@code docs/operator-guide/config.md}.
  */
 public final class ConfigLoader {
-    static final List<String> TOP_FIELDS = List.of("executors", "process", "plugins", "secretEnv");
+    static final List<String> TOP_FIELDS = List.of("executors", "process", "plugins", "secretEnv", "allowedPlugins");
     private static final java.util.regex.Pattern ENV_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     static final List<String> PROCESS_SECTION_FIELDS = List.of("defaults", "withLabel", "withName");
     /** The executor settings the host itself reads; any other key is the executor's own. */
@@ -57,7 +58,7 @@ public final class ConfigLoader {
         if (root == null) {
             return new OperatorConfig(file, ProcessSettings.NONE, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
         }
-        Fields top = Fields.of(root, "", "config sections (executors, process, plugins, secretEnv)", problems, TOP_FIELDS,
+        Fields top = Fields.of(root, "", "config sections (executors, process, plugins, secretEnv, allowedPlugins)", problems, TOP_FIELDS,
                 Map.of());
         Map<String, ExecutorSettings> executors = executors(top);
         ProcessSettings defaults = ProcessSettings.NONE;
@@ -84,8 +85,24 @@ public final class ConfigLoader {
                         + "name; use letters, digits and '_', not starting with a digit");
             }
         }
+        Set<String> allowedPlugins = null;
+        if (top.has("allowedPlugins")) {
+            List<String> ids = top.strings("allowedPlugins", "[files, docker]");
+            if (ids != null) {
+                allowedPlugins = new java.util.LinkedHashSet<>(ids);
+                locations.put("allowedPlugins", top.keyLocation("allowedPlugins"));
+                for (String id : plugins.keySet()) {
+                    if (!allowedPlugins.contains(id)) {
+                        problems.add(locations.getOrDefault("plugins." + id, top.keyLocation("plugins")), "plugins." + id,
+                                "plugin '" + id + "' has settings here but is not in allowedPlugins (" + String.join(", ",
+                                        allowedPlugins) + "); add it there or remove its section");
+                    }
+                }
+            }
+        }
         problems.throwIfAny();
-        return new OperatorConfig(file, defaults, withLabel, withName, executors, plugins, locations, secretEnv);
+        return new OperatorConfig(file, defaults, withLabel, withName, executors, plugins, locations, secretEnv,
+                allowedPlugins);
     }
 
     private Map<String, ExecutorSettings> executors(Fields top) {

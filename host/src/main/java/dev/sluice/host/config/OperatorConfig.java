@@ -38,16 +38,20 @@ import java.util.Set;
  * @param plugins   {@code plugins}: plugin id to its settings, values as text
  * @param locations where sections and entries are written, by dotted path (e.g.
  *                  {@code process.withName.align}), for messages; may be empty
+ * @param secretEnv {@code secretEnv}: names of environment variables whose values are masked
+ * @param allowedPlugins {@code allowedPlugins}: the only plugin ids a run may enable, or {@code null}
+ *                  for any installed plugin
  */
 public record OperatorConfig(Path file, ProcessSettings defaults, Map<String, ProcessSettings> withLabel,
         Map<String, ProcessSettings> withName, Map<String, ExecutorSettings> executors,
-        Map<String, Map<String, String>> plugins, Map<String, Location> locations, List<String> secretEnv) {
+        Map<String, Map<String, String>> plugins, Map<String, Location> locations, List<String> secretEnv,
+        Set<String> allowedPlugins) {
 
-    /** A config without {@code secretEnv}. */
+    /** A config without {@code secretEnv} or {@code allowedPlugins}. */
     public OperatorConfig(Path file, ProcessSettings defaults, Map<String, ProcessSettings> withLabel,
             Map<String, ProcessSettings> withName, Map<String, ExecutorSettings> executors,
             Map<String, Map<String, String>> plugins, Map<String, Location> locations) {
-        this(file, defaults, withLabel, withName, executors, plugins, locations, List.of());
+        this(file, defaults, withLabel, withName, executors, plugins, locations, List.of(), null);
     }
 
     /**
@@ -73,6 +77,7 @@ public record OperatorConfig(Path file, ProcessSettings defaults, Map<String, Pr
         }
         plugins = Collections.unmodifiableMap(pluginCopy);
         locations = ordered(locations);
+        allowedPlugins = allowedPlugins == null ? null : Collections.unmodifiableSet(new java.util.TreeSet<>(allowedPlugins));
     }
 
     /** A config without places, for configs made in code. */

@@ -116,7 +116,7 @@ public final class PipelineLoader {
             String path = "plugins[" + i + "]";
             YamlNode item = items.get(i);
             Fields f = Fields.of(item, path, "plugin fields, e.g. {id: files, version: \">=0.1.0\"}", problems,
-                    List.of("id", "version"), Map.of());
+                    List.of("id", "version", "sha256"), Map.of());
             if (!f.has("id")) {
                 problems.add(item, path, "the plugin entry has no id; write e.g. - id: files");
                 continue;
@@ -134,13 +134,19 @@ public final class PipelineLoader {
                 problems.add(f.node("version"), f.path("version"), "'" + version
                         + "' is not a version constraint; write e.g. >=0.1.0, 1.2.3 or \">=1.0.0 & <2.0.0\"");
             }
+            String sha256 = f.string("sha256");
+            if (sha256 != null && !sha256.matches("[0-9a-fA-F]{64}")) {
+                problems.add(f.node("sha256"), f.path("sha256"), "'" + sha256 + "' is not a SHA-256 digest; write the"
+                        + " 64 hex digits of the plugin zip's digest, as sha256sum prints them");
+                sha256 = null;
+            }
             Location first = seen.putIfAbsent(id, f.node("id").location());
             if (first != null) {
                 problems.add(f.node("id"), f.path("id"), "plugin '" + id + "' is already listed at line "
                         + first.line() + "; list each plugin once");
                 continue;
             }
-            plugins.add(new PluginRequirement(id, version, item.location()));
+            plugins.add(new PluginRequirement(id, version, item.location(), sha256));
         }
         return plugins;
     }

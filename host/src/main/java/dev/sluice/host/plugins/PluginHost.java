@@ -41,6 +41,9 @@ public final class PluginHost implements AutoCloseable {
     private final Path pluginsDir;
     private final String systemVersion;
     private final SluicePluginManager manager;
+    /** The plugin ids the operator allows, or {@code null} for any. */
+    private java.util.Set<String> allowed;
+    private String allowedWhere;
 
     /**
      * @param pluginConfig each plugin's settings from the operator config, by plugin id
@@ -55,6 +58,15 @@ public final class PluginHost implements AutoCloseable {
         if (Files.isDirectory(pluginsDir)) {
             manager.loadPlugins();
         }
+    }
+
+    /**
+     * Only plugins of these ids may be enabled, by a pipeline or a config ({@code allowedPlugins} in the
+     * operator config, {@code where}).
+     */
+    public void allowOnly(java.util.Collection<String> ids, String where) {
+        this.allowed = java.util.Set.copyOf(ids);
+        this.allowedWhere = where;
     }
 
     /**
@@ -77,8 +89,17 @@ public final class PluginHost implements AutoCloseable {
             result.add(new PluginInfo(w.getPluginId(), d.getVersion(), d.getRequires(), d.getPluginDescription(),
                     w.getPluginPath(), w.getPluginState().toString(), problem(w)));
         }
+        for (PluginZips.Broken b : manager.brokenZips()) {
+            result.add(new PluginInfo(b.id() == null ? b.zip().getFileName().toString() : b.id(), "?", "", null,
+                    b.zip(), "BROKEN", brokenProblem(b)));
+        }
         result.sort(Comparator.comparing(PluginInfo::id));
         return result;
+    }
+
+    private static String brokenProblem(PluginZips.Broken b) {
+        return "its zip " + b.zip().getFileName() + " cannot be extracted: " + b.problem()
+                + "; replace the zip with one built by the plugin's own build";
     }
 
     /**
@@ -91,11 +112,30 @@ public final class PluginHost implements AutoCloseable {
         List<String> problems = new ArrayList<>();
         for (PluginRequirement req : requirements) {
             String where = req.location() == null ? "" : req.location() + ": ";
+            if (allowed != null && !allowed.contains(req.id())) {
+                problems.add(where + "plugin '" + req.id() + "' is not among the plugins the operator allows ("
+                        + String.join(", ", new java.util.TreeSet<>(allowed)) + ", in " + allowedWhere
+                        + "); ask the operator to add it there, or leave it out");
+                continue;
+            }
+            PluginZips.Broken brokenZip = manager.brokenZips().stream().filter(b -> req.id().equals(b.id()))
+                    .findFirst().orElse(null);
+            if (brokenZip != null) {
+                problems.add(where + "plugin '" + req.id() + "' cannot be used: " + brokenProblem(brokenZip));
+                continue;
+            }
             PluginWrapper w = manager.getPlugin(req.id());
             if (w == null) {
                 problems.add(where + "plugin '" + req.id() + "' is not installed in " + pluginsDir
                         + installed() + "; put its zip there or pass --plugins-dir");
                 continue;
+            }
+            if (req.sha256() != null) {
+                String mismatch = sha256Problem(w, req.sha256());
+                if (mismatch != null) {
+                    problems.add(where + "plugin '" + req.id() + "': " + mismatch);
+                    continue;
+                }
             }
             String version = w.getDescriptor().getVersion();
             if (req.version() != null && !req.version().isBlank()) {
@@ -172,6 +212,35 @@ public final class PluginHost implements AutoCloseable {
         }
     }
 
+    /**
+     * Why the plugin does not match the SHA-256 a pipeline pins it to, or {@code null} when it does: the
+     * digest is of the zip the plugin's directory was extracted from, as the zip is now.
+     */
+    private static String sha256Problem(PluginWrapper w, String pinned) {
+        Path dir = w.getPluginPath();
+        Path zip = dir.resolveSibling(dir.getFileName() + ".zip");
+        String extractedFrom = PluginZips.zipSha256(dir);
+        if (!Files.isRegularFile(zip) || extractedFrom == null) {
+            return "the pipeline pins its zip's sha256, but it is installed as the directory " + dir
+                    + " without its zip; install the zip itself";
+        }
+        String now;
+        try {
+            now = PluginZips.sha256(zip);
+        } catch (java.io.IOException e) {
+            return "cannot read its zip " + zip + " to check its sha256: " + dev.sluice.kit.IoErrors.describe(e);
+        }
+        if (!now.equals(pinned.toLowerCase(java.util.Locale.ROOT))) {
+            return "its zip " + zip + " has sha256 " + now + ", the pipeline pins " + pinned
+                    + "; install the zip the pipeline was written for, or update the pin if this one is trusted";
+        }
+        if (!now.equals(extractedFrom)) {
+            return "its directory " + dir + " was not extracted from its zip as the zip is now; delete the"
+                    + " directory, and sluice extracts the zip again";
+        }
+        return null;
+    }
+
     private String installed() {
         List<String> ids = manager.getPlugins().stream().map(PluginWrapper::getPluginId).sorted().toList();
         return ids.isEmpty() ? " (no plugins are installed there)" : " (installed: " + String.join(", ", ids) + ")";
@@ -226,6 +295,16 @@ public final class PluginHost implements AutoCloseable {
             this.pluginConfig = pluginConfig;
             this.time = time;
             this.metrics = metrics;
+        }
+
+        @Override
+        protected org.pf4j.PluginRepository createPluginRepository() {
+            return new PluginZips(getPluginsRoot());
+        }
+
+        /** Zips found broken at the last load, each with why. */
+        List<PluginZips.Broken> brokenZips() {
+            return ((PluginZips) pluginRepository).broken();
         }
 
         @Override

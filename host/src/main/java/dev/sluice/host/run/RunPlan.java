@@ -135,6 +135,10 @@ public final class RunPlan implements AutoCloseable {
             plugins = new PluginHost(pluginsDir, HostVersion.systemVersion(),
                     id -> Settings.of(config.plugins().getOrDefault(id, Map.of()), "plugins." + id + " of the config"),
                     time, pluginMetrics);
+            if (config.allowedPlugins() != null) {
+                Location where = config.locations().get("allowedPlugins");
+                plugins.allowOnly(config.allowedPlugins(), where == null ? "the config" : where.toString());
+            }
             List<PluginRequirement> requirements = new ArrayList<>(pipeline.plugins());
             plugins.available().forEach(info -> installed.add(info.id()));
             for (String id : configured) {

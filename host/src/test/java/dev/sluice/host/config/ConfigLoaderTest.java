@@ -114,6 +114,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void allowedPluginsIsReadAndASectionForAPluginOutsideItIsRefusedAtItsLine() throws Exception {
+        Path ok = write(dir, "ok.yaml", "allowedPlugins: [files, docker]\nplugins: {files: {}}\n");
+        assertThat(ConfigLoader.load(ok).allowedPlugins()).containsExactly("docker", "files");
+        assertThat(ConfigLoader.load(write(dir, "none.yaml", "plugins: {files: {}}\n")).allowedPlugins())
+                .as("not set: any installed plugin").isNull();
+
+        Problem p = onlyProblem("allowedPlugins: [docker]\nplugins:\n  files: {}\n");
+        assertThat(p.location()).isEqualTo(new Location(file, 3, 3));
+        assertThat(p.field()).isEqualTo("plugins.files");
+        assertThat(p.message()).isEqualTo("plugin 'files' has settings here but is not in allowedPlugins (docker);"
+                + " add it there or remove its section");
+    }
+
+    @Test
     void malformedYaml() {
         Problem p = onlyProblem("process:\n  defaults: {cpus: 2\nplugins: {}\n");
 

@@ -591,6 +591,19 @@ class PipelineLoaderProblemsTest {
     }
 
     @Test
+    void aPluginSha256ThatIsNotADigest() {
+        Problem p = onlyProblem("""
+                plugins: [{id: files, sha256: abc123}]
+                processes: {a: {command: [x]}}
+                """);
+
+        assertThat(p.location()).isEqualTo(at(1, 31));
+        assertThat(p.field()).isEqualTo("plugins[0].sha256");
+        assertThat(p.message()).isEqualTo("'abc123' is not a SHA-256 digest; write the 64 hex digits of the plugin"
+                + " zip's digest, as sha256sum prints them");
+    }
+
+    @Test
     void aPluginListedTwice() {
         Problem p = onlyProblem("""
                 plugins: [{id: files}, {id: files}]

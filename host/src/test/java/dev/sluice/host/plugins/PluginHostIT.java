@@ -195,6 +195,90 @@ class PluginHostIT {
         }
     }
 
+    @Test
+    void aZipThatCannotBeExtractedIsListedAsUnusableAndRefusedByIdWithoutAStaleCopyStandingIn() throws Exception {
+        Path plugins = bundledPlugins();
+        Path files = plugins.resolve(distZip("files").getFileName());
+        // The files plugin's own entries, and one that climbs out: the id is the real plugin's.
+        Path evil = plugins.resolve("files-evil.zip");
+        try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(files.toFile());
+                java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(evil))) {
+            for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                in.getInputStream(e).transferTo(out);
+                out.closeEntry();
+            }
+            out.putNextEntry(new java.util.zip.ZipEntry("../../escape.txt"));
+            out.closeEntry();
+        }
+        Files.delete(files);
+        try (PluginHost host = host(plugins)) {
+            assertThat(host.available()).filteredOn(p -> p.id().equals("files")).singleElement().satisfies(p ->
+                    assertThat(p.problem()).isEqualTo("its zip files-evil.zip cannot be extracted: its entry"
+                            + " '../../escape.txt' would be written outside the plugin's directory; replace the zip"
+                            + " with one built by the plugin's own build"));
+            assertThatThrownBy(() -> host.enable(List.of(req("files", null)))).isInstanceOf(PluginLoadException.class)
+                    .hasMessage("plugin 'files' cannot be used: its zip files-evil.zip cannot be extracted: its entry"
+                            + " '../../escape.txt' would be written outside the plugin's directory; replace the zip"
+                            + " with one built by the plugin's own build");
+        }
+        assertThat(dir.resolve("escape.txt")).doesNotExist();
+        assertThat(plugins.resolve("files-evil")).doesNotExist();
+    }
+
+    private static Path distZip(String id) throws IOException {
+        try (Stream<Path> zips = Files.list(distPlugins())) {
+            return zips.filter(p -> p.getFileName().toString().matches("sluice-plugin-" + id + "-.*\\.zip")).findFirst()
+                    .orElseThrow();
+        }
+    }
+
+    @Test
+    void aPinnedSha256MustBeThatOfTheZipThePluginWasExtractedFrom() throws Exception {
+        Path plugins = bundledPlugins();
+        String sha = PluginZips.sha256(distZip("files"));
+        try (PluginHost host = host(plugins)) {
+            host.enable(List.of(new PluginRequirement("files", null, null, sha.toUpperCase(java.util.Locale.ROOT))));
+            assertThat(host.gates()).extracting(TaskReadinessGate::id).containsExactly("files");
+        }
+        String other = (sha.charAt(0) == '0' ? "1" : "0") + sha.substring(1);
+        try (PluginHost host = host(plugins)) {
+            assertThatThrownBy(() -> host.enable(List.of(new PluginRequirement("files", null, null, other))))
+                    .isInstanceOf(PluginLoadException.class)
+                    .hasMessageContaining("plugin 'files': its zip ")
+                    .hasMessageContaining(" has sha256 " + sha + ", the pipeline pins " + other
+                            + "; install the zip the pipeline was written for");
+        }
+        // Installed as a directory alone: nothing to check the pin against.
+        try (Stream<Path> zips = Files.list(plugins)) {
+            for (Path zip : zips.filter(p -> p.toString().endsWith(".zip")).toList()) {
+                Files.delete(zip);
+            }
+        }
+        try (PluginHost host = host(plugins)) {
+            assertThatThrownBy(() -> host.enable(List.of(new PluginRequirement("files", null, null, sha))))
+                    .isInstanceOf(PluginLoadException.class)
+                    .hasMessageContaining("the pipeline pins its zip's sha256, but it is installed as the directory")
+                    .hasMessageContaining("install the zip itself");
+        }
+    }
+
+    @Test
+    void onlyThePluginsTheOperatorAllowsCanBeEnabled() throws Exception {
+        Path plugins = bundledPlugins();
+        try (PluginHost host = host(plugins)) {
+            host.allowOnly(List.of("docker", "gpu"), "site.yaml:3:1");
+            assertThatThrownBy(() -> host.enable(List.of(req("files", null)))).isInstanceOf(PluginLoadException.class)
+                    .hasMessage("plugin 'files' is not among the plugins the operator allows (docker, gpu, in"
+                            + " site.yaml:3:1); ask the operator to add it there, or leave it out");
+        }
+        try (PluginHost host = host(plugins)) {
+            host.allowOnly(List.of("files"), "site.yaml:3:1");
+            host.enable(List.of(req("files", null)));
+            assertThat(host.gates()).hasSize(1);
+        }
+    }
+
     private static final String GATE_SOURCE = """
             package fx;
             import dev.sluice.spi.*;
