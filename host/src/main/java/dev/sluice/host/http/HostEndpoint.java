@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The host's HTTP endpoint for one run: tasks report their end to it ({@code POST
- * /v1/callbacks/<executor>/<key>} with the run's bearer token), and the call reaches the executor's
+ * /v1/callbacks/<executor>/<key>} with a bearer token derived from the run's secret for that key, or
+ * for that executor), and the call reaches the executor's
  * {@link dev.sluice.spi.TaskExecutor#callback}; monitoring reads the run's metrics ({@code GET
  * /metrics}, Prometheus text format) and health ({@code GET /healthz}, JSON) without a token. Served by
  * the JDK's own HTTP server on virtual threads; bound to loopback unless an address is asked for.
@@ -135,7 +136,6 @@ public final class HostEndpoint implements AutoCloseable {
     public CallbackEndpoint register(String executor, Receiver receiver) {
         receivers.put(executor, receiver);
         URI url = URI.create(base + CALLBACKS + executor);
-        String secret = token;
         return new CallbackEndpoint() {
             @Override
             public URI url() {
@@ -144,7 +144,12 @@ public final class HostEndpoint implements AutoCloseable {
 
             @Override
             public String token() {
-                return secret;
+                return executorToken(executor);
+            }
+
+            @Override
+            public String tokenFor(String key) {
+                return keyToken(executor, key);
             }
 
             @Override
@@ -154,6 +159,27 @@ public final class HostEndpoint implements AutoCloseable {
         };
     }
 
+    /** The token of every key of {@code executor}'s ({@link CallbackEndpoint#token}). */
+    private String executorToken(String executor) {
+        return derived("executor\n" + executor);
+    }
+
+    /** The token of one key of {@code executor}'s ({@link CallbackEndpoint#tokenFor}). */
+    private String keyToken(String executor, String key) {
+        return derived("key\n" + executor + "\n" + key);
+    }
+
+    /** HMAC-SHA256 of {@code purpose} under the run's secret: tokens that cannot be turned into one another. */
+    private String derived(String purpose) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(token.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return java.util.HexFormat.of().formatHex(mac.doFinal(purpose.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("every Java platform has HmacSHA256", e);
+        }
+    }
+
     private void handleCallback(HttpExchange exchange) throws IOException {
         try (exchange) {
             if (!"POST".equals(exchange.getRequestMethod())) {
@@ -161,16 +187,23 @@ public final class HostEndpoint implements AutoCloseable {
                 respond(exchange, 405, "callbacks are POST requests\n");
                 return;
             }
+            String rest = exchange.getRequestURI().getPath().substring(CALLBACKS.length());
+            int slash = rest.indexOf('/');
+            String executor = slash <= 0 ? "" : rest.substring(0, slash);
+            String key = slash <= 0 ? "" : rest.substring(slash + 1);
+            // The token of this key, or the executor's own: a task holding its key's token can report its
+            // own end and no other; the run's secret itself is never accepted, nor handed out.
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
-            byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-            if (auth == null || !MessageDigest.isEqual(expected, auth.getBytes(StandardCharsets.UTF_8))) {
+            byte[] given = auth == null ? new byte[0] : auth.getBytes(StandardCharsets.UTF_8);
+            boolean forKey = MessageDigest.isEqual(("Bearer " + keyToken(executor, key)).getBytes(StandardCharsets.UTF_8),
+                    given);
+            boolean forExecutor = MessageDigest.isEqual(("Bearer " + executorToken(executor))
+                    .getBytes(StandardCharsets.UTF_8), given);
+            if (!forKey && !forExecutor) {
                 respond(exchange, 401, "missing or wrong token\n");
                 return;
             }
-            String rest = exchange.getRequestURI().getPath().substring(CALLBACKS.length());
-            int slash = rest.indexOf('/');
-            Receiver receiver = slash <= 0 ? null : receivers.get(rest.substring(0, slash));
-            String key = slash <= 0 ? "" : rest.substring(slash + 1);
+            Receiver receiver = receivers.get(executor);
             if (receiver == null || key.isEmpty() || key.contains("/")) {
                 respond(exchange, 404, "no such callback: " + exchange.getRequestURI().getPath() + "\n");
                 return;

@@ -149,6 +149,46 @@ class SlurmPluginIT {
     }
 
     @Test
+    void aJobHoldingItsOwnCallbackTokenCannotReportAnotherJobsEnd() throws Exception {
+        // The forger reads the token and URL from its own batch script and reports exit code 0 for every
+        // key it can guess; the victim's own end (exit 3) must stand.
+        Path pipeline = write("p.yaml", """
+                name: slurm-forge
+                processes:
+                  victim:
+                    errorStrategy: ignore
+                    script: |
+                      sleep 12
+                      exit 3
+                  forger:
+                    script: |
+                      sleep 2
+                      tok=$(grep -o "Bearer %s.n' '[0-9a-f]*'" .command.run | grep -o '[0-9a-f]\\{64\\}')
+                      url=$(grep -o "http://[^']*/v1/callbacks/slurm/" .command.run | head -1)
+                      for id in 1 2 3 4; do
+                        curl -s -o /dev/null -w "$id %{http_code}\\n" -H "Authorization: Bearer $tok" \\
+                          --data-binary 0 "$url$id.1" >> codes
+                      done
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", pipeline.toString(), "-c",
+                configWith("pollInterval: 1s").toString(), "--progress", "plain", "--http-port", "0");
+        List<String[]> rows = traceRows(r.stdout());
+        int name = column(rows, "name");
+        int status = column(rows, "status");
+        int exit = column(rows, "exit");
+        String[] victim = rows.stream().filter(row -> row[name].equals("victim")).findFirst().orElseThrow();
+        String[] forger = rows.stream().filter(row -> row[name].equals("forger")).findFirst().orElseThrow();
+        assertThat(forger[status]).as(r.all()).isEqualTo("SUCCEEDED");
+        String own = forger[column(rows, "task_id")];
+        List<String> codes = Files.readAllLines(Path.of(forger[column(rows, "workdir")]).resolve("codes"));
+        assertThat(codes).as("every key but its own refused").hasSize(4)
+                .allMatch(line -> line.startsWith(own + " ") || line.endsWith(" 401"))
+                .anyMatch(line -> line.equals(victim[column(rows, "task_id")] + " 401"));
+        assertThat(victim[status]).isEqualTo("FAILED");
+        assertThat(victim[exit]).isEqualTo("3");
+    }
+
+    @Test
     void sigtermToTheHostCancelsItsJobsAndRunningTasksGetSigterm() throws Exception {
         Path marker = dir.resolve("markers");
         Files.createDirectories(marker);

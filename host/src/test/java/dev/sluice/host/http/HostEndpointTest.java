@@ -62,11 +62,27 @@ class HostEndpointTest {
     }
 
     @Test
+    void aKeysTokenIsAcceptedForThatKeyOnlySoATaskCanReportItsOwnEndAndNoOther() throws Exception {
+        CallbackEndpoint callbacks = started();
+        String own = callbacks.tokenFor("42");
+        assertThat(own).isNotEqualTo(callbacks.token()).isNotEqualTo(callbacks.tokenFor("43")).hasSize(64);
+        assertThat(post(URI.create(callbacks.url() + "/43"), own, "0").statusCode()).as("another task's key")
+                .isEqualTo(401);
+        assertThat(post(URI.create(callbacks.url() + "/4"), own, "0").statusCode()).isEqualTo(401);
+        CallbackEndpoint docker = endpoint.register("docker", (key, body) -> true);
+        assertThat(post(URI.create(docker.url() + "/42"), own, "0").statusCode()).as("the same key of another executor")
+                .isEqualTo(401);
+        assertThat(received).isEmpty();
+        assertThat(post(URI.create(callbacks.url() + "/42"), own, "0").statusCode()).isEqualTo(204);
+        assertThat(received).containsExactly("42=0");
+    }
+
+    @Test
     void unknownKeysExecutorsMethodsAndLongBodiesGetTheirOwnAnswers() throws Exception {
         CallbackEndpoint callbacks = started();
         assertThat(post(URI.create(callbacks.url() + "/7"), callbacks.token(), "0").statusCode()).isEqualTo(404);
         assertThat(post(URI.create(endpoint.url() + "/v1/callbacks/docker/42"), callbacks.token(), "0").statusCode())
-                .isEqualTo(404);
+                .as("slurm's token is not docker's").isEqualTo(401);
         assertThat(post(URI.create(callbacks.url() + "/42"), callbacks.token(), "x".repeat(5000)).statusCode())
                 .isEqualTo(413);
         HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(callbacks.url() + "/42"))

@@ -63,8 +63,8 @@ public abstract class BatchExecutor implements TaskExecutor {
     /** Jobs not yet handed back to the host; the host sees only changes, and an end once. */
     private final StatusTable<BatchJob> jobs = new StatusTable<>(StatusTable.Unknown.leftOut(),
             StatusTable.Reporting.CHANGES_ONLY, StatusTable.Ends.FORGOTTEN_ONCE_REPORTED);
-    /** The same jobs by id, for callbacks. */
-    private final Map<String, BatchJob> byId = new ConcurrentHashMap<>();
+    /** The same jobs by callback key ({@link JobScript#callbackKey}: task id and attempt), for callbacks. */
+    private final Map<String, BatchJob> byCallbackKey = new ConcurrentHashMap<>();
     private volatile ExecutorContext context;
     private volatile BatchSettings settings;
     private volatile BatchScheduler scheduler;
@@ -174,10 +174,10 @@ public abstract class BatchExecutor implements TaskExecutor {
             Files.deleteIfExists(launch.files().exitCode());
             Files.deleteIfExists(workDir.resolve(JobScript.TIME_LIMIT_MARKER));
             Files.deleteIfExists(script);
-            // Owner only: the script holds the run's callback token.
+            // Owner only: the script holds the callback token of its own attempt.
             Files.createFile(script, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Files.writeString(script, JobScript.render(launch, scheduler.directivePrefix(), directives,
-                    scheduler.jobIdVariable(), callback), StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+            Files.writeString(script, JobScript.render(launch, scheduler.directivePrefix(), directives, callback),
+                    StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
         } catch (IOException e) {
             throw new TaskException("cannot write the batch script " + script + ": " + e.getMessage(), e);
         }
@@ -212,7 +212,7 @@ public abstract class BatchExecutor implements TaskExecutor {
                 + "' instead of a job id for task " + task.name()));
         SubmittedTask submitted = new SubmittedTask(task.id(), task.attempt(), id);
         BatchJob job = new BatchJob(id, context.runId(), submitted, launch);
-        byId.put(id, job);
+        byCallbackKey.put(JobScript.callbackKey(task), job);
         jobs.add(submitted, job, null);
         submittedAny = true;
         log.debug("task {} is job {}", task.name(), id);
@@ -231,7 +231,7 @@ public abstract class BatchExecutor implements TaskExecutor {
         Map<SubmittedTask, TaskStatus> answer = jobs.answer(tasks);
         answer.forEach((submitted, status) -> {
             if (status.state().isTerminal()) {
-                byId.remove(submitted.nativeId());
+                byCallbackKey.remove(submitted.taskId() + "." + submitted.attempt());
             }
         });
         return answer;
@@ -245,10 +245,13 @@ public abstract class BatchExecutor implements TaskExecutor {
         }
     }
 
-    /** The job's script reported its exit status: the key is the job id, the body the status. */
+    /**
+     * The job's script reported its exit status: the key is its task id and attempt
+     * ({@link JobScript#callbackKey}), the body the status.
+     */
     @Override
     public boolean callback(String key, String body) {
-        BatchJob job = byId.get(key);
+        BatchJob job = byCallbackKey.get(key);
         if (job == null) {
             return false;
         }
@@ -417,7 +420,7 @@ public abstract class BatchExecutor implements TaskExecutor {
         TaskHandle task = launch.task();
         SubmittedTask submitted = new SubmittedTask(task.id(), task.attempt(), nativeId);
         BatchJob job = new BatchJob(nativeId, runId, submitted, launch);
-        byId.put(nativeId, job);
+        byCallbackKey.put(JobScript.callbackKey(task), job);
         jobs.add(submitted, job, null);
         submittedAny = true;
         log.info("task {} is job {} of run {}, whose host was killed: taken up", task.name(), nativeId, runId);

@@ -55,9 +55,6 @@ public interface BatchScheduler {
      */
     List<String> directives(TaskLaunch launch, String jobName) throws TaskException;
 
-    /** The environment variable that holds the job's id inside the script, for its callback: {@code SLURM_JOB_ID}. */
-    String jobIdVariable();
-
     /** The command that submits {@code script} and prints the job's id. */
     List<String> submitCommand(Path script);
 

@@ -4,6 +4,7 @@ import dev.sluice.spi.CallbackEndpoint;
 import dev.sluice.spi.LaunchCommand;
 import dev.sluice.spi.TaskLaunch;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,7 +19,7 @@ import java.util.regex.Pattern;
  * that holds the job's id differ.
  */
 public final class JobScript {
-    /** The script, in the task's work directory; only its owner may read it, since it holds the run's token. */
+    /** The script, in the task's work directory; only its owner may read it, since it holds its callback token. */
     public static final String FILE = ".command.run";
     /** Where the scheduler writes the batch step's own output (its messages, not the task's). */
     public static final String LOG = ".command.log";
@@ -34,9 +35,9 @@ public final class JobScript {
      *
      * @param prefix        what starts each directive line, e.g. {@code #SBATCH}
      * @param directives    the directives, without the prefix
-     * @param jobIdVariable the variable that holds the job's id in the job, for the callback's URL
+     * @param callback      where the job reports its end, with the token of its own key only
      */
-    public static String render(TaskLaunch launch, String prefix, List<String> directives, String jobIdVariable,
+    public static String render(TaskLaunch launch, String prefix, List<String> directives,
             Optional<CallbackEndpoint> callback) {
         LaunchCommand command = launch.command();
         StringBuilder s = new StringBuilder("#!/bin/bash\n");
@@ -77,20 +78,22 @@ public final class JobScript {
         s.append("kill -KILL -- -\"$sluice_pid\" 2>/dev/null\n");
         s.append("printf '%s\\n' \"$sluice_status\" >").append(quote(exitFile + ".tmp")).append(" && mv -f ")
                 .append(quote(exitFile + ".tmp")).append(' ').append(quote(exitFile)).append('\n');
-        callback.ifPresent(endpoint -> appendCallback(s, endpoint, jobIdVariable));
+        callback.ifPresent(endpoint -> appendCallback(s, endpoint, callbackKey(launch.task())));
         s.append("exit \"$sluice_status\"\n");
         return s.toString();
     }
 
     /** Reports the exit status to the host: curl when the node has it, else bash's own /dev/tcp. */
-    private static void appendCallback(StringBuilder s, CallbackEndpoint endpoint, String jobIdVariable) {
+    private static void appendCallback(StringBuilder s, CallbackEndpoint endpoint, String key) {
         URI url = endpoint.url();
         String hostPort = url.getHost() + ":" + url.getPort();
-        String jobId = "\"$" + jobIdVariable + "\"";
+        String token = endpoint.tokenFor(key);
+        // In the URL the key is percent-encoded; the host decodes it before it checks the token.
+        String jobId = quote(java.net.URLEncoder.encode(key, StandardCharsets.UTF_8).replace("+", "%20"));
         s.append("sluice_callback() {\n");
         s.append("    if command -v curl >/dev/null 2>&1; then\n");
         // The token goes in through stdin, so that it never shows in the node's process list.
-        s.append("        printf 'Authorization: Bearer %s\\n' ").append(quote(endpoint.token()))
+        s.append("        printf 'Authorization: Bearer %s\\n' ").append(quote(token))
                 .append(" | curl -fsS -m 5 -o /dev/null -H @- --data-binary \"$1\" ")
                 .append(quote(url.toString() + "/")).append(jobId).append('\n');
         s.append("        return\n");
@@ -99,12 +102,20 @@ public final class JobScript {
                 .append(" || return\n");
         s.append("    printf 'POST %s/%s HTTP/1.0\\r\\nHost: %s\\r\\nAuthorization: Bearer %s\\r\\n");
         s.append("Content-Length: %s\\r\\n\\r\\n%s' ").append(quote(url.getPath())).append(' ').append(jobId)
-                .append(' ').append(quote(hostPort)).append(' ').append(quote(endpoint.token()))
+                .append(' ').append(quote(hostPort)).append(' ').append(quote(token))
                 .append(" \"${#1}\" \"$1\" >&3\n");
         s.append("    read -r -t 5 _ <&3\n");
         s.append("    exec 3<&- 3>&-\n");
         s.append("}\n");
         s.append("sluice_callback \"$sluice_status\" 2>/dev/null || true\n");
+    }
+
+    /**
+     * What a job's callback is keyed by: its task and attempt, known before the job is submitted, so that
+     * the script can carry the token of its own key only ({@link CallbackEndpoint#tokenFor}).
+     */
+    public static String callbackKey(dev.sluice.spi.TaskHandle task) {
+        return task.id() + "." + task.attempt();
     }
 
     /** Single-quoted for bash. */

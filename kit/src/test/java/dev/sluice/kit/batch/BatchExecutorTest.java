@@ -231,11 +231,13 @@ class BatchExecutorTest {
     void aCallbackEndsTheJobWithoutAskingTheScheduler() throws Exception {
         ToyExecutor executor = started(Map.of());
         SubmittedTask job = submit(executor, 1).get(0);
-        assertThat(executor.callback("7", "0\n")).isTrue();
+        String key = job.taskId() + "." + job.attempt();
+        assertThat(executor.callback(job.nativeId(), "0\n")).as("keyed by attempt, not job id").isFalse();
+        assertThat(executor.callback(key, "0\n")).isTrue();
         assertThat(context.statusChanges()).isEqualTo(1);
         assertThat(executor.poll(List.of(job)).get(job).isSuccess()).isTrue();
         assertThat(toy.callsOf("tstat")).as("only the check at start").hasSize(1);
-        assertThat(executor.callback("7", "0")).as("a reported job is no longer known").isFalse();
+        assertThat(executor.callback(key, "0")).as("a reported job is no longer known").isFalse();
         assertThat(executor.callback("not-a-job", "0")).isFalse();
     }
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The batch script's body, run by bash for real (a scheduler only adds its directives' effects): output
- * files, exit code, signals passed on, the time-limit marker and the callback with the job's id.
+ * files, exit code, signals passed on, the time-limit marker and the callback keyed by the task's attempt.
  */
 class JobScriptTest {
     @TempDir
@@ -41,14 +41,14 @@ class JobScriptTest {
     @Test
     void directivesComeFirstWithTheSchedulersPrefix() {
         String script = JobScript.render(launch(List.of("true"), Map.of(), Resources.DEFAULT), "#TOY",
-                List.of("--name=x", "--cpus=1"), "TOY_JOB_ID", Optional.empty());
+                List.of("--name=x", "--cpus=1"), Optional.empty());
         assertThat(script).startsWith("#!/bin/bash\n#TOY --name=x\n#TOY --cpus=1\n# Written by sluice for task");
     }
 
     private Process runScript(TaskLaunch launch, Optional<CallbackEndpoint> callback, Map<String, String> env)
             throws IOException {
         Path script = dir.resolve(JobScript.FILE);
-        Files.writeString(script, JobScript.render(launch, "#TOY", List.of("--name=x"), "TOY_JOB_ID", callback));
+        Files.writeString(script, JobScript.render(launch, "#TOY", List.of("--name=x"), callback));
         ProcessBuilder pb = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(JobScript.LOG).toFile());
         pb.environment().put("TOY_JOB_ID", "4242");
@@ -180,7 +180,12 @@ class JobScriptTest {
 
             @Override
             public String token() {
-                return "s3cret";
+                return "every-key";
+            }
+
+            @Override
+            public String tokenFor(String key) {
+                return "s3cret-" + key;
             }
         };
     }
@@ -190,11 +195,13 @@ class JobScriptTest {
         BlockingQueue<Received> received = new LinkedBlockingQueue<>();
         HttpServer server = server(received);
         try {
-            Process p = runScript(launch(List.of("sh", "-c", "exit 5"), Map.of(), Resources.DEFAULT),
-                    Optional.of(endpoint(server)), Map.of());
+            TaskLaunch launch = launch(List.of("sh", "-c", "exit 5"), Map.of(), Resources.DEFAULT);
+            Process p = runScript(launch, Optional.of(endpoint(server)), Map.of());
             assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
-            assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo(
-                    new Received("/v1/callbacks/toy/4242", "Bearer s3cret", "5"));
+            String key = launch.task().id() + "." + launch.task().attempt();
+            assertThat(received.poll(10, TimeUnit.SECONDS)).as("keyed by its attempt, with that key's token only")
+                    .isEqualTo(new Received("/v1/callbacks/toy/" + key, "Bearer s3cret-" + key, "5"));
+            assertThat(dir.resolve(JobScript.FILE)).content().doesNotContain("every-key");
         } finally {
             server.stop(0);
         }
@@ -210,11 +217,12 @@ class JobScriptTest {
         BlockingQueue<Received> received = new LinkedBlockingQueue<>();
         HttpServer server = server(received);
         try {
-            Process p = runScript(launch(List.of("sh", "-c", "exit 0"), Map.of(), Resources.DEFAULT),
-                    Optional.of(endpoint(server)), Map.of("PATH", bin.toString()));
+            TaskLaunch launch = launch(List.of("sh", "-c", "exit 0"), Map.of(), Resources.DEFAULT);
+            Process p = runScript(launch, Optional.of(endpoint(server)), Map.of("PATH", bin.toString()));
             assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            String key = launch.task().id() + "." + launch.task().attempt();
             assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo(
-                    new Received("/v1/callbacks/toy/4242", "Bearer s3cret", "0"));
+                    new Received("/v1/callbacks/toy/" + key, "Bearer s3cret-" + key, "0"));
         } finally {
             server.stop(0);
         }

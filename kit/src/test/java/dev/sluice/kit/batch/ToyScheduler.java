@@ -48,11 +48,6 @@ final class ToyScheduler implements BatchScheduler {
     }
 
     @Override
-    public String jobIdVariable() {
-        return "TOY_JOB_ID";
-    }
-
-    @Override
     public List<String> submitCommand(Path script) {
         return List.of("tsub", script.toString());
     }

@@ -76,11 +76,6 @@ final class SlurmScheduler implements BatchScheduler {
                 settings.batch().signalBeforeTimeLimit());
     }
 
-    @Override
-    public String jobIdVariable() {
-        return "SLURM_JOB_ID";
-    }
-
     /** Checks a process's {@code slurm/} hints: their names, and the options the executor sets itself. */
     static void validate(Hints hints) {
         hints.requireKnown(SlurmExecutor.NAME, SlurmExecutor.HINTS);

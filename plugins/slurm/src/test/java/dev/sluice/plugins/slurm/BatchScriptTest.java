@@ -49,7 +49,7 @@ class BatchScriptTest {
     }
 
     @Test
-    void theScriptHasSbatchDirectivesAndCallsBackWithSlurmsJobId() {
+    void theScriptHasSbatchDirectivesAndCallsBackUnderItsAttemptWithThatAttemptsTokenOnly() {
         SlurmScheduler slurm = new SlurmScheduler(null);
         CallbackEndpoint endpoint = new CallbackEndpoint() {
             @Override
@@ -59,13 +59,20 @@ class BatchScriptTest {
 
             @Override
             public String token() {
-                return "s3cret";
+                return "every-key";
+            }
+
+            @Override
+            public String tokenFor(String key) {
+                return "s3cret-" + key;
             }
         };
-        String script = JobScript.render(launch(List.of("true"), Map.of(), Resources.DEFAULT),
-                slurm.directivePrefix(), List.of("--job-name=x", "--nodes=1"), slurm.jobIdVariable(),
+        TaskLaunch launch = launch(List.of("true"), Map.of(), Resources.DEFAULT);
+        String key = launch.task().id() + "." + launch.task().attempt();
+        String script = JobScript.render(launch, slurm.directivePrefix(), List.of("--job-name=x", "--nodes=1"),
                 Optional.of(endpoint));
         assertThat(script).startsWith("#!/bin/bash\n#SBATCH --job-name=x\n#SBATCH --nodes=1\n")
-                .contains("'http://127.0.0.1:8080/v1/callbacks/slurm/'\"$SLURM_JOB_ID\"");
+                .contains("'http://127.0.0.1:8080/v1/callbacks/slurm/''" + key + "'")
+                .contains("'s3cret-" + key + "'").doesNotContain("every-key");
     }
 }

@@ -301,12 +301,13 @@ class SlurmExecutorTest {
         SubmittedTask job = submit(executor, 1).get(0);
         long squeues = slurm.count("squeue");
         Files.writeString(workOf(job, dir).resolve(".exitcode"), "0\n");
-        assertThat(executor.callback(job.nativeId(), "0\n")).isTrue();
+        String key = job.taskId() + "." + job.attempt();
+        assertThat(executor.callback(key, "0\n")).isTrue();
         assertThat(contexts.statusChanges()).isEqualTo(1);
         TaskStatus end = executor.poll(List.of(job)).get(job);
         assertThat(end.isSuccess()).isTrue();
         assertThat(slurm.count("squeue")).isEqualTo(squeues);
-        assertThat(executor.callback(job.nativeId(), "0")).as("a forgotten job is no longer known").isFalse();
+        assertThat(executor.callback(key, "0")).as("a forgotten job is no longer known").isFalse();
         assertThat(executor.callback("999999", "0")).isFalse();
     }
 
