@@ -93,6 +93,12 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
             err.flush();
             return ExitCodes.INVALID_INPUT;
         }
+        if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
+            err.println("sluice: --http-port " + httpPort + " is not a port; write one from 1 to 65535, or 0 for any"
+                    + " free port");
+            err.flush();
+            return ExitCodes.INVALID_INPUT;
+        }
         if (explain && !resume) {
             err.println("sluice: --explain says why --resume reuses or runs each task; add --resume");
             err.flush();

@@ -36,7 +36,8 @@ public final class SluiceMain implements Runnable {
             if (e instanceof OutOfMemoryError) {
                 outOfMemory();
             }
-            System.err.println("sluice: internal error in " + thread.getName() + ": " + e.getMessage());
+            System.err.println(internalError(e) + " (in " + thread.getName() + ")");
+            // The stack trace goes to the run's JSON log; the console shows no stack traces.
             LoggerFactory.getLogger(SluiceMain.class).error("internal error in {}", thread.getName(), e);
         });
         int code;
@@ -72,7 +73,7 @@ public final class SluiceMain implements Runnable {
         // Usage errors keep picocli's exit code for invalid input, 2, which is also ours.
         cli.getCommandSpec().exitCodeOnInvalidInput(ExitCodes.INVALID_INPUT);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("sluice: internal error: " + e);
+            cmd.getErr().println(internalError(e));
             LoggerFactory.getLogger(SluiceMain.class).error("internal error", e);
             return ExitCodes.INTERNAL_ERROR;
         });
@@ -82,6 +83,16 @@ public final class SluiceMain implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /**
+     * What users see of a failure nothing else caught: the message, without the exception's class, and
+     * where the details are. Any such failure is a bug: an expected one has a message of its own.
+     */
+    static String internalError(Throwable e) {
+        String message = e.getMessage() == null || e.getMessage().isBlank() ? "an unexpected failure" : e.getMessage();
+        return "sluice: internal error: " + message + ". This is a bug in sluice; please report it with the run's"
+                + " log.jsonl, which holds the details";
     }
 
     /** Sets the console log level: warnings by default, info with -v, debug with -vv. */

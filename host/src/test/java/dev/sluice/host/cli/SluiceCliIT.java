@@ -275,6 +275,18 @@ class SluiceCliIT {
                 + " cache mode; write one of standard, deep, off");
     }
 
+    @Test
+    void aPortOutOfRangeIsRefusedInWordsNotAsAnInternalError() throws Exception {
+        Path p = write("plain.yaml", """
+                processes:
+                  a: {command: [true]}
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "--http-port", "99999");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stderr()).contains("sluice: --http-port 99999 is not a port; write one from 1 to 65535, or 0"
+                + " for any free port").doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
     private List<Path> outputsHolding(String text) throws IOException {
         List<Path> found = new ArrayList<>();
         try (var files = Files.walk(dir.resolve("work"))) {
