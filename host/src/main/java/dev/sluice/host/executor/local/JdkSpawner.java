@@ -20,6 +20,8 @@ final class JdkSpawner implements Spawner {
 
     private final Path setsid;
     private final GroupSignaller signaller;
+    /** Each running task's leader, by pid, to reach one that has not made its group yet. */
+    private final java.util.Map<Long, Process> leaders = new java.util.concurrent.ConcurrentHashMap<>();
 
     private JdkSpawner(Path setsid, GroupSignaller signaller) {
         this.setsid = setsid;
@@ -56,13 +58,34 @@ final class JdkSpawner implements Spawner {
         // The builder starts from the host's environment.
         builder.environment().putAll(request.environment());
         Process process = builder.start();
-        return new Child(process.pid(), process.onExit().thenApply(p -> new Exit(p.exitValue(), 0)));
+        leaders.put(process.pid(), process);
+        return new Child(process.pid(), process.onExit().thenApply(p -> {
+            leaders.remove(p.pid());
+            return new Exit(p.exitValue(), 0);
+        }));
     }
 
+    /**
+     * Signals each group; a group {@code kill} could not reach whose leader still runs has not been made
+     * yet (the leader is still {@code setsid}, or the JDK's helper before it), and the leader is signalled
+     * through its {@link Process}, which never reaches a process that took a reaped leader's pid.
+     */
     @Override
     public void signal(Signal signal, Collection<Long> processGroups) throws IOException {
         try {
-            signaller.signal(signal.name(), processGroups);
+            if (signaller.signal(signal.name(), processGroups)) {
+                return;
+            }
+            for (long group : processGroups) {
+                Process leader = leaders.get(group);
+                if (leader != null && leader.isAlive() && !signaller.signal(signal.name(), List.of(group))) {
+                    if (signal == Signal.KILL) {
+                        leader.destroyForcibly();
+                    } else {
+                        leader.destroy();
+                    }
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while running " + signaller.killProgram());

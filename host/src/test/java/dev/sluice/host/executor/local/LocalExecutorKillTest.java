@@ -231,6 +231,23 @@ class LocalExecutorKillTest {
         assertThat(TaskRig.isRunning(Long.parseLong(bystander.nativeId()))).isTrue();
     }
 
+    /**
+     * A kill that comes before the task has made its own group (through the JDK, the leader is still
+     * {@code setsid} for a moment) reaches it all the same; the CI machine under load once lost that race.
+     */
+    @Test
+    void tasksKilledTheMomentTheyAreLaunchedEnd() throws Exception {
+        List<SubmittedTask> tasks = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            SubmittedTask task = rig.shell("early" + i, "exec sleep 300");
+            rig.executor.force(List.of(task));
+            tasks.add(task);
+        }
+        for (SubmittedTask task : tasks) {
+            assertThat(rig.awaitEnd(task).state()).isEqualTo(State.CANCELLED);
+        }
+    }
+
     @Test
     void negativeGracePeriodIsRefused() throws Exception {
         SubmittedTask task = rig.shell("negative", "exit 0");
