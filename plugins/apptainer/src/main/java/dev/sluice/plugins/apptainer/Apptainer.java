@@ -1,5 +1,6 @@
 package dev.sluice.plugins.apptainer;
 
+import dev.sluice.kit.HostPathAllowList;
 import dev.sluice.kit.CommandRunner;
 import dev.sluice.spi.Hints;
 import dev.sluice.spi.InvalidSettingException;
@@ -67,17 +68,27 @@ final class Apptainer {
         return hints.string(ApptainerGate.IMAGE).map(v -> ImageSource.parse(hints, ApptainerGate.IMAGE, v));
     }
 
-    /** The operator's binds, then the process's. */
+    /** The operator's binds, then the process's, each of those from a host path the operator allows. */
     List<BindSpec> binds(Hints hints) {
         List<BindSpec> all = new ArrayList<>(settings.binds());
-        all.addAll(BindSpec.parseAll(hints, ApptainerGate.BINDS));
+        for (BindSpec bind : BindSpec.parseAll(hints, ApptainerGate.BINDS)) {
+            String refusal = settings.allowedHostPaths().refusal(bind.source(),
+                    "plugins.apptainer." + HostPathAllowList.SETTING);
+            if (refusal != null) {
+                throw hints.invalid(ApptainerGate.BINDS, bind.spec(), refusal);
+            }
+            all.add(bind);
+        }
         return all;
     }
 
-    /** The operator's options, then the process's. */
+    /** The operator's options, then the process's, which give privileges only where the operator allows. */
     List<String> options(Hints hints) {
         List<String> all = new ArrayList<>(settings.options());
-        all.addAll(ExecOptions.parse(hints, ApptainerGate.OPTIONS));
+        List<String> own = ExecOptions.parse(hints, ApptainerGate.OPTIONS);
+        ExecOptions.checkPrivileged(hints, ApptainerGate.OPTIONS, own, settings.allowedOptions(),
+                "plugins.apptainer." + ApptainerSettings.ALLOWED_OPTIONS);
+        all.addAll(own);
         return all;
     }
 

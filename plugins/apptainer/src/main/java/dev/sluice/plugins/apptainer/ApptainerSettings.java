@@ -1,5 +1,6 @@
 package dev.sluice.plugins.apptainer;
 
+import dev.sluice.kit.HostPathAllowList;
 import dev.sluice.kit.ImageAllowList;
 import dev.sluice.spi.InvalidSettingException;
 import dev.sluice.spi.Settings;
@@ -25,10 +26,13 @@ import java.util.TreeSet;
  * @param options            further {@code apptainer exec} options of every task, before the process's own
  * @param maxWait            the default of {@code apptainer/maxWait}; {@code null}: no limit
  * @param monitorPeriod      how often a running task is checked
+ * @param allowedHostPaths   the host folders a process's {@code apptainer/binds} may reach
+ * @param allowedOptions     the privileged options ({@link ExecOptions#PRIVILEGED}) a process may give
  */
 record ApptainerSettings(Optional<Path> program, Path cacheDir, Duration pullTimeout, int pullRetries,
         Duration pullBackoff, int maxConcurrentPulls, ImageAllowList allowedImages, List<BindSpec> binds,
-        List<String> options, Duration maxWait, Duration monitorPeriod) {
+        List<String> options, Duration maxWait, Duration monitorPeriod, HostPathAllowList allowedHostPaths,
+        Set<String> allowedOptions) {
 
     static final String PROGRAM = "apptainer";
     static final String CACHE_DIR = "cacheDir";
@@ -41,8 +45,10 @@ record ApptainerSettings(Optional<Path> program, Path cacheDir, Duration pullTim
     static final String OPTIONS = "options";
     static final String MAX_WAIT = "maxWait";
     static final String MONITOR_PERIOD = "monitorPeriod";
+    static final String ALLOWED_OPTIONS = "allowedOptions";
     private static final Set<String> KEYS = new TreeSet<>(List.of(PROGRAM, CACHE_DIR, PULL_TIMEOUT, PULL_RETRIES,
-            PULL_BACKOFF, MAX_CONCURRENT_PULLS, ALLOWED_IMAGES, BINDS, OPTIONS, MAX_WAIT, MONITOR_PERIOD));
+            PULL_BACKOFF, MAX_CONCURRENT_PULLS, ALLOWED_IMAGES, BINDS, OPTIONS, MAX_WAIT, MONITOR_PERIOD,
+            HostPathAllowList.SETTING, ALLOWED_OPTIONS));
 
     static final Duration DEFAULT_PULL_TIMEOUT = Duration.ofMinutes(30);
     static final int DEFAULT_PULL_RETRIES = 3;
@@ -99,8 +105,18 @@ record ApptainerSettings(Optional<Path> program, Path cacheDir, Duration pullTim
         if (period.compareTo(Duration.ofSeconds(1)) < 0) {
             throw config.invalid(MONITOR_PERIOD, config.string(MONITOR_PERIOD, ""), "write 1s or more");
         }
+        HostPathAllowList hostPaths = HostPathAllowList.from(config);
+        Set<String> allowedOptions = new TreeSet<>();
+        for (String option : config.list(ALLOWED_OPTIONS)) {
+            String name = option.trim();
+            if (!ExecOptions.PRIVILEGED.containsKey(name)) {
+                throw config.invalid(ALLOWED_OPTIONS, option, "not one of the options a process needs leave for;"
+                        + " write some of " + String.join(", ", new TreeSet<>(ExecOptions.PRIVILEGED.keySet())));
+            }
+            allowedOptions.add(name);
+        }
         return new ApptainerSettings(program, cacheDir, pullTimeout, retries, backoff, concurrent, allowed,
-                binds, options, maxWait, period);
+                binds, options, maxWait, period, hostPaths, allowedOptions);
     }
 
     /**

@@ -28,7 +28,43 @@ final class ExecOptions {
             Map.entry("--env", "set the variable in the process's env: it reaches the container"),
             Map.entry("--env-file", "set the variable in the process's env: it reaches the container"));
 
+    /**
+     * Options that widen what a task may do on the machine: a process may give them only where the
+     * operator's {@code allowedOptions} names them (the operator's own {@code options} are not checked).
+     */
+    static final Map<String, String> PRIVILEGED = Map.ofEntries(
+            Map.entry("--fakeroot", "it runs the task as root inside a user namespace"),
+            Map.entry("-f", "it runs the task as root inside a user namespace (-f is --fakeroot)"),
+            Map.entry("--add-caps", "it gives the task Linux capabilities"),
+            Map.entry("--allow-setuid", "it lets setuid programs in the image run as their owner"),
+            Map.entry("--keep-privs", "it lets a task started by root keep root's privileges"),
+            Map.entry("--security", "it changes the task's security profile (seccomp, AppArmor, SELinux)"),
+            Map.entry("--net", "it joins the task to a network other than none"),
+            Map.entry("-n", "it joins the task to a network other than none (-n is --net)"),
+            Map.entry("--network", "it joins the task to a network other than none"),
+            Map.entry("--network-args", "it configures the task's network"));
+
     private ExecOptions() {
+    }
+
+    /**
+     * Checks a process's options against what the operator allows.
+     *
+     * @param setting where the operator's list is, for the message
+     * @throws InvalidSettingException naming the hint, the option and the fix
+     */
+    static void checkPrivileged(Settings hints, String key, List<String> options, java.util.Set<String> allowed,
+            String setting) {
+        for (String option : options) {
+            String name = option.contains("=") ? option.substring(0, option.indexOf('=')) : option;
+            String why = PRIVILEGED.get(name);
+            boolean harmless = (name.equals("--network") || name.equals("--net")) && option.equals(name + "=none");
+            if (why != null && !harmless && !allowed.contains(name)) {
+                throw hints.invalid(key, option, name + " is not among the options the operator lets processes give ("
+                        + setting + ": " + (allowed.isEmpty() ? "none" : String.join(", ", allowed)) + "): " + why
+                        + "; ask the operator to add it there, or to give it in plugins.apptainer.options");
+            }
+        }
     }
 
     /**

@@ -75,7 +75,8 @@ class ApptainerWrapperTest {
 
     @Test
     void bindsAndOptionsComeFromTheConfigThenTheHints() throws TaskException {
-        ApptainerWrapper w = wrapper(Map.of("binds", "/data/refs:/refs:ro", "options", "--writable-tmpfs"));
+        ApptainerWrapper w = wrapper(Map.of("binds", "/data/refs:/refs:ro", "options", "--writable-tmpfs",
+                "allowedHostPaths", "/scratch, /in"));
         TestTaskHandle t = task(Map.of("apptainer/image", "/images/tool.sif", "apptainer/binds", "/scratch, /in:/in:rw",
                 "apptainer/options", "--network=none"));
         LaunchCommand c = w.wrap(t, inner(Map.of()));
@@ -84,6 +85,32 @@ class ApptainerWrapperTest {
                 "--bind", "/data/refs:/refs:ro", "--bind", "/scratch", "--bind", "/in",
                 "--writable-tmpfs", "--network=none", "/images/tool.sif",
                 "/bin/sh", "-eu", work + "/.command.sh");
+    }
+
+    @Test
+    void aProcessMountsOnlyHostPathsAndGivesOnlyPrivilegesTheOperatorAllows() throws Exception {
+        Path allowed = java.nio.file.Files.createDirectories(work.resolve("allowed"));
+        Path outside = java.nio.file.Files.createDirectories(work.resolve("outside"));
+        java.nio.file.Files.createSymbolicLink(allowed.resolve("link"), outside);
+        ApptainerWrapper w = wrapper(Map.of("binds", "/etc:/host-etc:ro", "allowedHostPaths", allowed.toString(),
+                "options", "--fakeroot"));
+        assertThat(w.wrap(task(Map.of("apptainer/image", "/images/tool.sif", "apptainer/binds",
+                allowed + "/sub:/in")), inner(Map.of())).argv()).as("the operator's own bind and option stand")
+                .contains("/etc:/host-etc:ro", allowed + "/sub:/in", "--fakeroot");
+        assertThatThrownBy(() -> w.wrap(task(Map.of("apptainer/image", "/images/tool.sif", "apptainer/binds",
+                "/etc")), inner(Map.of()))).hasMessageContaining("'apptainer/binds' = '/etc'")
+                .hasMessageContaining("/etc is not among the host paths the operator lets tasks mount"
+                        + " (plugins.apptainer.allowedHostPaths: " + allowed + ")");
+        assertThatThrownBy(() -> w.wrap(task(Map.of("apptainer/image", "/images/tool.sif", "apptainer/binds",
+                allowed + "/link/x")), inner(Map.of()))).as("a link out of the allowed folder")
+                .hasMessageContaining("(really " + outside.toRealPath() + "/x)");
+        assertThatThrownBy(() -> w.wrap(task(Map.of("apptainer/image", "/images/tool.sif", "apptainer/options",
+                "--add-caps=CAP_SYS_ADMIN")), inner(Map.of()))).hasMessageContaining(
+                "--add-caps is not among the options the operator lets processes give"
+                        + " (plugins.apptainer.allowedOptions: none): it gives the task Linux capabilities");
+        ApptainerWrapper lenient = wrapper(Map.of("allowedOptions", "--add-caps"));
+        assertThat(lenient.wrap(task(Map.of("apptainer/image", "/images/tool.sif", "apptainer/options",
+                "--add-caps=CAP_NET_RAW")), inner(Map.of())).argv()).contains("--add-caps=CAP_NET_RAW");
     }
 
     @Test

@@ -54,7 +54,7 @@ class ValidationTest {
 
     @Test
     void goodRequestsPass() {
-        ApptainerGate g = gate(Map.of());
+        ApptainerGate g = gate(Map.of("allowedHostPaths", "/data"));
         for (String image : new String[] {"docker://busybox:1.36", "docker://registry.local:5000/lab/tool@sha256:"
                 + "ab".repeat(32), "oras://registry.local/lab/tool:1", "library://lab/default/tool:1.0",
                 "library://alpine:3.19", "shub://vsoch/hello-world"}) {
