@@ -221,12 +221,8 @@ public final class WorkDirs implements TaskPreparer {
             }
             Path dir = attemptDir(launch.runId(), spec.key(), launch.attempt());
             TaskFiles files = TaskFiles.in(dir);
-            try {
-                if (!Files.readString(files.exitCode(), StandardCharsets.US_ASCII).trim().equals("0")) {
-                    continue;
-                }
-            } catch (IOException e) {
-                continue; // no exit code: it did not end, or was killed with its host
+            if (!dev.sluice.kit.ExitCodeFile.isZero(files.exitCode())) {
+                continue; // no exit code 0: it failed, did not end, or was killed with its host
             }
             log.info("task {}: reusing attempt {} of run {} ({} {}), which ended with exit code 0 after its host"
                     + " stopped recording", taskId, launch.attempt(), launch.runId(), launch.executor(),
@@ -340,12 +336,11 @@ public final class WorkDirs implements TaskPreparer {
             return mode == CacheMode.DEEP ? "the contents of an input file changed since it ran, or one is missing"
                     : "an input file changed since it ran (its size or modification time), or is missing";
         }
-        try {
-            if (!Files.readString(files.exitCode(), StandardCharsets.US_ASCII).trim().equals("0")) {
-                return files.exitCode().getFileName() + " is no longer 0";
-            }
-        } catch (IOException e) {
-            return files.exitCode().getFileName() + " cannot be read (" + IoErrors.describe(e) + ")";
+        if (!Files.isReadable(files.exitCode())) {
+            return files.exitCode().getFileName() + " is missing or cannot be read";
+        }
+        if (!dev.sluice.kit.ExitCodeFile.isZero(files.exitCode())) {
+            return files.exitCode().getFileName() + " is no longer 0";
         }
         long out = sizeOf(files.stdout());
         if (out != success.outBytes()) {
@@ -378,8 +373,7 @@ public final class WorkDirs implements TaskPreparer {
             Path dir = Path.of(lines.get(0));
             int attempt = Integer.parseInt(lines.get(1).trim());
             TaskFiles files = TaskFiles.in(dir);
-            if (!Files.isRegularFile(files.exitCode())
-                    || !Files.readString(files.exitCode(), StandardCharsets.UTF_8).trim().equals("0")) {
+            if (!dev.sluice.kit.ExitCodeFile.isZero(files.exitCode())) {
                 return null;
             }
             return prepared(taskId, spec, process, attempt, files);

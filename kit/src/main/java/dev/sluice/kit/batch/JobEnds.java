@@ -36,12 +36,7 @@ final class JobEnds {
 
     /** The exit status the script wrote, if the file is there and whole. */
     static Optional<Integer> readExitCode(BatchJob job) {
-        try {
-            String text = Files.readString(job.launch.files().exitCode()).strip();
-            return text.isEmpty() ? Optional.empty() : Optional.of(Integer.parseInt(text));
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
+        return dev.sluice.kit.ExitCodeFile.read(job.launch.files().exitCode());
     }
 
     /** The end of a job whose exit code is known; a timeout when the script had the time-limit warning. */
