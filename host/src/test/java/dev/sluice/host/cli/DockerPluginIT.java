@@ -286,6 +286,64 @@ class DockerPluginIT {
         assertThat(dir.resolve("work").resolve("runs")).doesNotExist();
     }
 
+    /**
+     * The config's secretEnv reaches tasks in containers, in the session container and in one of their own,
+     * as it reaches local tasks (SluiceCliIT's secretEnv test): masked in everything sluice writes, and
+     * written into no file of the work directory. The tasks print its length and hash, not the secret.
+     */
+    @Test
+    void secretEnvReachesTasksInContainersMaskedAndInNoFile() throws Exception {
+        pipelines.add("docker-secret");
+        String secret = "s3cr3t-value-42";
+        Path work = dir.resolve("work");
+        Path pipeline = write("secret.yaml", """
+                name: docker-secret
+                processes:
+                  inSession:
+                    script: |
+                      printf '%s %s\\n' "${#API_TOKEN}" "$(printf %s "$API_TOKEN" | sha256sum | cut -d ' ' -f 1)"
+                  inOwn:
+                    hints: {docker/isolation: task}
+                    script: |
+                      printf '%s %s\\n' "${#API_TOKEN}" "$(printf %s "$API_TOKEN" | sha256sum | cut -d ' ' -f 1)"
+                  leaky:
+                    dependsOn: [inSession, inOwn]
+                    env: {SHOWN: "token=$API_TOKEN"}
+                    script: |
+                      echo "using $API_TOKEN" >&2
+                      exit 3
+                """);
+        ProcessBuilder pb = SluiceProcess.builder(dir, "run", pipeline.toString(), "-c",
+                config("", "secretEnv: [API_TOKEN]").toString(), "-w", work.toString(), "-vv");
+        pb.environment().put("API_TOKEN", secret);
+        Path out = dir.resolve("out.txt");
+        Process process = pb.redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        String output = Files.readString(out);
+        assertThat(process.exitValue()).as(output).isEqualTo(1);
+        assertThat(output).as("the summary shows the stderr tail, masked").contains("| using ********")
+                .doesNotContain(secret);
+        String expected = secret.length() + " " + java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+        List<String[]> rows = traceRows(output);
+        Map<String, String[]> tasks = byName(rows);
+        for (String task : List.of("inSession", "inOwn")) {
+            Path taskDir = Path.of(tasks.get(task)[column(rows, "workdir")]);
+            assertThat(taskDir.resolve(".command.out")).as(task).content().isEqualTo(expected + "\n");
+        }
+        // What the leaky task itself wrote to its stderr is its own; nothing sluice wrote holds the value.
+        Path leakyErr = Path.of(tasks.get("leaky")[column(rows, "workdir")]).resolve(".command.err");
+        assertThat(leakyErr).content().contains(secret);
+        List<Path> written;
+        try (var walk = Files.walk(work)) {
+            written = walk.filter(Files::isRegularFile).filter(f -> !f.equals(leakyErr)).toList();
+        }
+        assertThat(written).as("the run's files").anyMatch(f -> f.getFileName().toString().equals("trace.tsv"));
+        for (Path f : written) {
+            assertThat(Files.readString(f)).as("%s", f).doesNotContain(secret);
+        }
+    }
+
     /** A daemon that does not answer fails the docker tasks with a clear error; local tasks still run. */
     @Test
     void unreachableDaemonFailsTheDockerTasksAndLocalOnesRun() throws Exception {

@@ -151,7 +151,8 @@ public final class DockerExecutor implements TaskExecutor {
                 capacity.memoryBytes(), log);
         SessionContainers sessions = new SessionContainers(containers, settings, labels,
                 context.workRoot().toString(), sessionNanoCpus, capacity.memoryBytes(), log);
-        launcher = new Launcher(engine, containers, sessions, runs, ends, settings, labels, context.time(), log);
+        launcher = new Launcher(engine, containers, sessions, runs, ends, settings, labels, context.time(), log,
+                context.secretEnvironment());
         Leftovers.sweep(engine, containers, context.pipelineName(), log);
         oomKills.watch(engine, labels.run());
     }
