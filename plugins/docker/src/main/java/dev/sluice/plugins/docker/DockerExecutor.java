@@ -181,6 +181,11 @@ public final class DockerExecutor implements TaskExecutor {
         } catch (InvalidSettingException e) {
             throw new TaskException(e.getMessage());
         }
+        // The gate refused it already; the executor never starts what the operator's list refuses, whatever ran before.
+        Optional<String> refusal = settings.allowedImages().refusal(options.image(), task.hints().origin());
+        if (refusal.isPresent()) {
+            throw new TaskException(refusal.get());
+        }
         List<Mount> mounts = new ArrayList<>();
         mounts.add(new Mount(context.workRoot(), context.workRoot(), false));
         mounts.addAll(options.mounts());
