@@ -1,6 +1,7 @@
 package dev.sluice.spi;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /** What the host tells an executor when a run starts. */
@@ -39,5 +40,17 @@ public interface ExecutorContext {
      */
     default Optional<CallbackEndpoint> callbackEndpoint() {
         return Optional.empty();
+    }
+
+    /**
+     * The operator's secret variables (the config's {@code secretEnv}) that are set in sluice's
+     * environment, by name. A task whose process inherits sluice's environment (the local executor,
+     * {@code sbatch}) gets them that way; an executor whose tasks do not (a container) sets them in each
+     * task's environment itself. They are never part of {@link LaunchCommand#environment()}, so the host
+     * writes them into no task file; an executor must not write them anywhere either. The host masks
+     * their values in everything it writes. Empty by default.
+     */
+    default Map<String, String> secretEnvironment() {
+        return Map.of();
     }
 }

@@ -5,6 +5,7 @@ import dev.sluice.spi.ExecutorContext;
 import dev.sluice.spi.Settings;
 import dev.sluice.spi.TimeSource;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /** What an executor gets from the run at start: its settings, the run's names and clock, a way to wake the loop. */
@@ -14,6 +15,11 @@ record RunExecutorContext(RunOptions options, Settings config, TimeSource time,
     @Override
     public Optional<CallbackEndpoint> callbackEndpoint() {
         return callbacks;
+    }
+
+    @Override
+    public Map<String, String> secretEnvironment() {
+        return options.secrets();
     }
 
     @Override

@@ -56,6 +56,8 @@ public final class RunWiring {
     private final PrintWriter err;
     /** The values of the config's {@code secretEnv} variables, masked in everything the run writes. */
     private final SessionSecrets configSecrets = new SessionSecrets();
+    /** The same variables by name, for executors whose tasks do not inherit sluice's environment (containers). */
+    private final Map<String, String> secretEnvironment = new LinkedHashMap<>();
 
     public RunWiring(RunPlan plan, RunRequest request, TimeSource time, PrintStream out, PrintWriter err) {
         this.plan = plan;
@@ -82,6 +84,7 @@ public final class RunWiring {
                         + "there is nothing to mask");
             } else {
                 configSecrets.register(value);
+                secretEnvironment.put(name, value);
             }
         }
         Redaction.use(configSecrets::redact);
@@ -211,7 +214,8 @@ public final class RunWiring {
                 // Launch records may stand for ends never recorded only in runs whose host was killed.
                 List<String> killedEver = HostLock.killedEver(files.workRoot(), files.runId());
                 TaskPollingMonitor monitor = TaskPollingMonitor.builder(new RunOptions(files.runId(),
-                                files.workRoot(), KILL_GRACE, request.resume(), plan.pipeline().name(), endpoint),
+                                files.workRoot(), KILL_GRACE, request.resume(), plan.pipeline().name(), endpoint,
+                                secretEnvironment),
                                 plan.plans())
                         .executors(plan.executors()).gates(gates).wrappers(wrappers).healthMonitors(monitors)
                         .preparer(new WorkDirs(files.workRoot(), files.runId(), killedEver,

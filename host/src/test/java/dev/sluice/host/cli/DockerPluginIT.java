@@ -286,6 +286,128 @@ class DockerPluginIT {
         assertThat(dir.resolve("work").resolve("runs")).doesNotExist();
     }
 
+    /**
+     * The issue's leak: with an allow-list of pinned digests only, a task naming the image by tag is refused
+     * by validate and by run before any pull, so the image is not in the engine's store afterwards; named by
+     * the pinned digest, it is pulled and runs.
+     */
+    @Test
+    void digestOnlyAllowListRefusesATagBeforeAnyPullAndRunsThePinnedDigest() throws Exception {
+        pipelines.add("docker-digest");
+        String image = DockerEngine.PULLABLE_IMAGE;
+        String repository = image.substring(0, image.lastIndexOf(':'));
+        DockerEngine.dockerOk("pull", "-q", image);
+        String pinned = lines(DockerEngine.dockerOk("image", "inspect", "-f",
+                "{{range .RepoDigests}}{{println .}}{{end}}", image)).stream()
+                .filter(d -> d.startsWith(repository + "@sha256:")).findFirst().orElseThrow();
+        try {
+            forget(image, pinned);
+            Path config = config(", allowedImages: [\"" + pinned + "\"]", "");
+            Path tagged = write("tagged.yaml", """
+                    name: docker-digest
+                    processes:
+                      tagged:
+                        hints: {docker/image: "%s"}
+                        command: [echo, never]
+                    """.formatted(image));
+            for (String command : List.of("validate", "run")) {
+                SluiceProcess.Result r = command.equals("run")
+                        ? SluiceProcess.run(dir, command, tagged.toString(), "-c", config.toString(), "-w",
+                                dir.resolve("work").toString())
+                        : SluiceProcess.run(dir, command, tagged.toString(), "-c", config.toString());
+                assertThat(r.exitCode()).as(command + ": " + r.all()).isEqualTo(2);
+                assertThat(r.stderr()).as(command).contains("tagged.yaml:", "processes.tagged.hints.docker/image",
+                        "image '" + image + "'", "named by tag only", "docker/image: " + pinned)
+                        .doesNotContain("Exception");
+                assertThat(DockerEngine.docker("image", "inspect", image).exitCode())
+                        .as("after %s, the engine's store has no %s", command, image).isNotZero();
+                assertThat(DockerEngine.docker("image", "inspect", pinned).exitCode()).as(command).isNotZero();
+            }
+            Path work = dir.resolve("work");
+            Path byDigest = write("pinned.yaml", """
+                    name: docker-digest
+                    processes:
+                      pinned:
+                        hints: {docker/image: "%s"}
+                        command: [echo, pinned ran]
+                    """.formatted(pinned));
+            SluiceProcess.Result r = SluiceProcess.run(dir, "run", byDigest.toString(), "-c", config.toString(),
+                    "-w", work.toString(), "--progress", "off", "-v");
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.all()).contains("pulling image " + pinned);
+            List<String[]> rows = traceRows(r.stdout());
+            Path pinnedDir = Path.of(byName(rows).get("pinned")[column(rows, "workdir")]);
+            assertThat(pinnedDir.resolve(".command.out")).content().isEqualTo("pinned ran\n");
+        } finally {
+            forget(image, pinned);
+        }
+    }
+
+    /** Removes the image's references from the engine's store (the content stays: it is the test image's). */
+    private static void forget(String... references) throws IOException {
+        for (String reference : references) {
+            DockerEngine.docker("rmi", "-f", reference);
+        }
+    }
+
+    /**
+     * The config's secretEnv reaches tasks in containers, in the session container and in one of their own,
+     * as it reaches local tasks (SluiceCliIT's secretEnv test): masked in everything sluice writes, and
+     * written into no file of the work directory. The tasks print its length and hash, not the secret.
+     */
+    @Test
+    void secretEnvReachesTasksInContainersMaskedAndInNoFile() throws Exception {
+        pipelines.add("docker-secret");
+        String secret = "s3cr3t-value-42";
+        Path work = dir.resolve("work");
+        Path pipeline = write("secret.yaml", """
+                name: docker-secret
+                processes:
+                  inSession:
+                    script: |
+                      printf '%s %s\\n' "${#API_TOKEN}" "$(printf %s "$API_TOKEN" | sha256sum | cut -d ' ' -f 1)"
+                  inOwn:
+                    hints: {docker/isolation: task}
+                    script: |
+                      printf '%s %s\\n' "${#API_TOKEN}" "$(printf %s "$API_TOKEN" | sha256sum | cut -d ' ' -f 1)"
+                  leaky:
+                    dependsOn: [inSession, inOwn]
+                    env: {SHOWN: "token=$API_TOKEN"}
+                    script: |
+                      echo "using $API_TOKEN" >&2
+                      exit 3
+                """);
+        ProcessBuilder pb = SluiceProcess.builder(dir, "run", pipeline.toString(), "-c",
+                config("", "secretEnv: [API_TOKEN]").toString(), "-w", work.toString(), "-vv");
+        pb.environment().put("API_TOKEN", secret);
+        Path out = dir.resolve("out.txt");
+        Process process = pb.redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        String output = Files.readString(out);
+        assertThat(process.exitValue()).as(output).isEqualTo(1);
+        assertThat(output).as("the summary shows the stderr tail, masked").contains("| using ********")
+                .doesNotContain(secret);
+        String expected = secret.length() + " " + java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+        List<String[]> rows = traceRows(output);
+        Map<String, String[]> tasks = byName(rows);
+        for (String task : List.of("inSession", "inOwn")) {
+            Path taskDir = Path.of(tasks.get(task)[column(rows, "workdir")]);
+            assertThat(taskDir.resolve(".command.out")).as(task).content().isEqualTo(expected + "\n");
+        }
+        // What the leaky task itself wrote to its stderr is its own; nothing sluice wrote holds the value.
+        Path leakyErr = Path.of(tasks.get("leaky")[column(rows, "workdir")]).resolve(".command.err");
+        assertThat(leakyErr).content().contains(secret);
+        List<Path> written;
+        try (var walk = Files.walk(work)) {
+            written = walk.filter(Files::isRegularFile).filter(f -> !f.equals(leakyErr)).toList();
+        }
+        assertThat(written).as("the run's files").anyMatch(f -> f.getFileName().toString().equals("trace.tsv"));
+        for (Path f : written) {
+            assertThat(Files.readString(f)).as("%s", f).doesNotContain(secret);
+        }
+    }
+
     /** A daemon that does not answer fails the docker tasks with a clear error; local tasks still run. */
     @Test
     void unreachableDaemonFailsTheDockerTasksAndLocalOnesRun() throws Exception {

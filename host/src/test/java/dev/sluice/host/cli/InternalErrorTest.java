@@ -15,11 +15,4 @@ class InternalErrorTest {
         assertThat(SluiceMain.internalError(new NullPointerException())).contains("internal error: an unexpected"
                 + " failure.").doesNotContain("NullPointerException");
     }
-
-    @Test
-    void theConsoleLogNeverShowsStackTraces() throws Exception {
-        String config = new String(SluiceMain.class.getResourceAsStream("/logback.xml").readAllBytes(),
-                java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(config).contains("%nopex");
-    }
 }

@@ -26,10 +26,12 @@ public final class TestExecutorContext implements ExecutorContext {
     private final Map<String, String> configValues;
     private final TimeSource time;
     private final Optional<CallbackEndpoint> endpoint;
+    private final Map<String, String> secrets;
     private final Semaphore changes = new Semaphore(0);
 
     private TestExecutorContext(String executor, Path workRoot, String runId, String pipelineName,
-            Map<String, String> configValues, TimeSource time, Optional<CallbackEndpoint> endpoint) {
+            Map<String, String> configValues, TimeSource time, Optional<CallbackEndpoint> endpoint,
+            Map<String, String> secrets) {
         this.executor = executor;
         this.workRoot = workRoot;
         this.runId = runId;
@@ -37,16 +39,17 @@ public final class TestExecutorContext implements ExecutorContext {
         this.configValues = Map.copyOf(configValues);
         this.time = time;
         this.endpoint = endpoint;
+        this.secrets = Map.copyOf(secrets);
     }
 
     /**
      * The context of executor {@code executor} (its name, as in {@code executors.<name>}) for a run
      * whose work goes under {@code workRoot}: run id {@code test-run}, no pipeline name, empty config,
-     * a new {@link FakeTimeSource}, no callback endpoint.
+     * a new {@link FakeTimeSource}, no callback endpoint, no secrets.
      */
     public static TestExecutorContext of(String executor, Path workRoot) {
         return new TestExecutorContext(executor, workRoot, "test-run", "", Map.of(), new FakeTimeSource(),
-                Optional.empty());
+                Optional.empty(), Map.of());
     }
 
     /**
@@ -54,26 +57,31 @@ public final class TestExecutorContext implements ExecutorContext {
      * ({@code executors.<name> of the config}), so setting errors read as they will for operators.
      */
     public TestExecutorContext withConfig(Map<String, String> values) {
-        return new TestExecutorContext(executor, workRoot, runId, pipelineName, values, time, endpoint);
+        return new TestExecutorContext(executor, workRoot, runId, pipelineName, values, time, endpoint, secrets);
     }
 
     /** A context whose {@link #time()} is {@code clock} (e.g. {@link TimeSource#system()}). */
     public TestExecutorContext withTime(TimeSource clock) {
-        return new TestExecutorContext(executor, workRoot, runId, pipelineName, configValues, clock, endpoint);
+        return new TestExecutorContext(executor, workRoot, runId, pipelineName, configValues, clock, endpoint, secrets);
     }
 
     public TestExecutorContext withRunId(String value) {
-        return new TestExecutorContext(executor, workRoot, value, pipelineName, configValues, time, endpoint);
+        return new TestExecutorContext(executor, workRoot, value, pipelineName, configValues, time, endpoint, secrets);
     }
 
     public TestExecutorContext withPipelineName(String value) {
-        return new TestExecutorContext(executor, workRoot, runId, value, configValues, time, endpoint);
+        return new TestExecutorContext(executor, workRoot, runId, value, configValues, time, endpoint, secrets);
     }
 
     /** A context whose {@link #callbackEndpoint()} is {@code value}, as with {@code sluice run --http-port}. */
     public TestExecutorContext withCallbackEndpoint(CallbackEndpoint value) {
         return new TestExecutorContext(executor, workRoot, runId, pipelineName, configValues, time,
-                Optional.of(value));
+                Optional.of(value), secrets);
+    }
+
+    /** A context whose {@link #secretEnvironment()} is {@code values}, as with the config's {@code secretEnv}. */
+    public TestExecutorContext withSecretEnvironment(Map<String, String> values) {
+        return new TestExecutorContext(executor, workRoot, runId, pipelineName, configValues, time, endpoint, values);
     }
 
     @Override
@@ -104,6 +112,11 @@ public final class TestExecutorContext implements ExecutorContext {
     @Override
     public Optional<CallbackEndpoint> callbackEndpoint() {
         return endpoint;
+    }
+
+    @Override
+    public Map<String, String> secretEnvironment() {
+        return secrets;
     }
 
     @Override

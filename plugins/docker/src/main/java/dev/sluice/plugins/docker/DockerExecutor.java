@@ -151,7 +151,8 @@ public final class DockerExecutor implements TaskExecutor {
                 capacity.memoryBytes(), log);
         SessionContainers sessions = new SessionContainers(containers, settings, labels,
                 context.workRoot().toString(), sessionNanoCpus, capacity.memoryBytes(), log);
-        launcher = new Launcher(engine, containers, sessions, runs, ends, settings, labels, context.time(), log);
+        launcher = new Launcher(engine, containers, sessions, runs, ends, settings, labels, context.time(), log,
+                context.secretEnvironment());
         Leftovers.sweep(engine, containers, context.pipelineName(), log);
         oomKills.watch(engine, labels.run());
     }
@@ -179,6 +180,11 @@ public final class DockerExecutor implements TaskExecutor {
             options = TaskOptions.require(task, settings);
         } catch (InvalidSettingException e) {
             throw new TaskException(e.getMessage());
+        }
+        // The gate refused it already; the executor never starts what the operator's list refuses, whatever ran before.
+        Optional<String> refusal = settings.allowedImages().refusal(options.image(), task.hints().origin());
+        if (refusal.isPresent()) {
+            throw new TaskException(refusal.get());
         }
         List<Mount> mounts = new ArrayList<>();
         mounts.add(new Mount(context.workRoot(), context.workRoot(), false));

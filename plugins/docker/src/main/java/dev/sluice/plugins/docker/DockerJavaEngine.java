@@ -4,6 +4,8 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.InspectExecResponse;
+import com.github.dockerjava.api.command.InspectImageResponse;
+import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.WaitResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerClientException;
@@ -178,8 +180,66 @@ final class DockerJavaEngine implements Engine {
     }
 
     @Override
+    public Optional<ImageInfo> inspectImage(String image) {
+        InspectImageResponse r;
+        try {
+            r = call(() -> client.inspectImageCmd(image).exec());
+        } catch (EngineException e) {
+            if (e.is(EngineException.Kind.NOT_FOUND)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        return Optional.of(new ImageInfo(r.getId(), r.getRepoDigests() == null ? List.of() : r.getRepoDigests()));
+    }
+
+    @Override
+    public void pullImage(String image, Pulling pulling) {
+        call(() -> client.pullImageCmd(image).exec(new PullItems(pulling, daemon)));
+    }
+
+    @Override
     public void close() {
         daemon.close();
+    }
+
+    /** A pull's messages handed on in the plugin's terms; an error the engine sends in a message ends it failed. */
+    static final class PullItems extends ResultCallback.Adapter<PullResponseItem> {
+        private final Pulling pulling;
+        private final Daemon daemon;
+        private volatile String error;
+
+        PullItems(Pulling pulling, Daemon daemon) {
+            this.pulling = pulling;
+            this.daemon = daemon;
+        }
+
+        @Override
+        public void onNext(PullResponseItem item) {
+            if (item.getErrorDetail() != null || item.getError() != null) {
+                error = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+                        ? item.getErrorDetail().getMessage() : item.getError();
+                return;
+            }
+            if (item.getId() == null || item.getStatus() == null) {
+                return;
+            }
+            var d = item.getProgressDetail();
+            long current = d == null || d.getCurrent() == null ? 0 : d.getCurrent();
+            long total = d == null || d.getTotal() == null ? 0 : d.getTotal();
+            pulling.layer(item.getId(), item.getStatus(), current, total);
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            pulling.ended(daemon == null ? Daemon.rootMessage(throwable) : daemon.describe(throwable));
+        }
+
+        @Override
+        public void onComplete() {
+            pulling.ended(error);
+            super.onComplete();
+        }
     }
 
     private <T> T call(Supplier<T> request) {

@@ -1,6 +1,5 @@
 package dev.sluice.plugins.docker;
 
-import dev.sluice.kit.ImageAllowList;
 import dev.sluice.spi.InvalidSettingException;
 import dev.sluice.spi.Settings;
 import java.time.Duration;
@@ -14,7 +13,7 @@ import java.util.TreeSet;
  *
  * @param host          the engine's address, e.g. {@code unix:///var/run/docker.sock}
  * @param pull          when images are pulled
- * @param allowedImages the images tasks may use (globs and pinned digests, the kit's rules); empty: any image
+ * @param allowedImages the images tasks may use (names, globs and pinned digests); empty: any image
  * @param network       the containers' network mode ({@code bridge}, {@code none}, {@code host}, a network name)
  * @param user          the user tasks run as inside containers ({@code uid:gid}), or {@code null} for the image's
  * @param mounts        extra bind mounts of every container
@@ -23,7 +22,7 @@ import java.util.TreeSet;
  * @param monitorPeriod how often a running task's container is checked
  * @param daemonOutage  how long the engine may not answer before the tasks that need it fail
  */
-record DockerSettings(String host, PullPolicy pull, ImageAllowList allowedImages, String network, String user,
+record DockerSettings(String host, PullPolicy pull, ImageRules allowedImages, String network, String user,
         List<Mount> mounts, List<String> keepAlive, Isolation isolation, Duration monitorPeriod,
         Duration daemonOutage) {
 
@@ -106,7 +105,7 @@ record DockerSettings(String host, PullPolicy pull, ImageAllowList allowedImages
             default -> throw config.invalid(PULL, config.string(PULL, ""),
                     "write missing (pull images not on the machine), always or never");
         };
-        ImageAllowList allowed = ImageAllowList.from(config, ALLOWED_IMAGES);
+        ImageRules allowed = ImageRules.from(config, ALLOWED_IMAGES);
         String network = config.string(NETWORK, "bridge").trim();
         if (network.isEmpty()) {
             throw config.invalid(NETWORK, network, "write bridge, none, host or the name of a network");
@@ -145,20 +144,5 @@ record DockerSettings(String host, PullPolicy pull, ImageAllowList allowedImages
         } catch (java.io.IOException | UnsupportedOperationException e) {
             return "0:0";
         }
-    }
-
-    /** Whether an image may be used by its reference alone; {@code null} when only its digest can tell. */
-    Boolean allowsByName(String image) {
-        return allowedImages.allowsByName(image);
-    }
-
-    /** Whether an image whose local id and repo digests are given is allowed. */
-    boolean allows(String image, String imageId, List<String> repoDigests) {
-        return allowedImages.allows(image, imageId, repoDigests);
-    }
-
-    /** The allow-list as the operator wrote it, for messages. */
-    String allowList() {
-        return allowedImages.describe();
     }
 }

@@ -46,6 +46,27 @@ interface Engine extends AutoCloseable {
     record ExecState(boolean running, Long pid, Long exitCode) {
     }
 
+    /**
+     * What the engine's store says of an image.
+     *
+     * @param id          its content's id, {@code sha256:<hex>}
+     * @param repoDigests {@code name@sha256:<hex>} for each registry it came from
+     */
+    record ImageInfo(String id, List<String> repoDigests) {
+        public ImageInfo {
+            repoDigests = List.copyOf(repoDigests);
+        }
+    }
+
+    /** What a pull reports as it goes. */
+    interface Pulling {
+        /** A layer's progress: its id, the engine's status ({@code Downloading}, ...), bytes done and in all (0: not said). */
+        void layer(String id, String status, long current, long total);
+
+        /** The pull ended: {@code failure} is {@code null} when it completed, else why not, in the engine's words. */
+        void ended(String failure);
+    }
+
     /** A container found by its labels: its id, its name without the leading {@code /}, and its labels. */
     record ListedContainer(String id, String name, Map<String, String> labels) {
     }
@@ -101,6 +122,12 @@ interface Engine extends AutoCloseable {
      * @return what stops following
      */
     Closeable watchOutOfMemoryKills(Map<String, String> labels, Consumer<String> killed, Consumer<Throwable> ended);
+
+    /** The image in the engine's own store, empty when it has none; asks no registry. */
+    Optional<ImageInfo> inspectImage(String image);
+
+    /** Pulls the image from its registry, reporting to {@code pulling}; returns at once. */
+    void pullImage(String image, Pulling pulling);
 
     /** Releases the connection. */
     @Override

@@ -2,10 +2,6 @@ package dev.sluice.plugins.docker;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.command.InspectImageResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.PullResponseItem;
 import dev.sluice.spi.GatePolicy;
 import dev.sluice.spi.Hints;
 import dev.sluice.spi.InvalidSettingException;
@@ -24,13 +20,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.pf4j.Extension;
 import org.slf4j.Logger;
 
 /**
  * The {@code docker} readiness gate: before a task of the docker executor is submitted, its image
- * ({@code docker/image}) is allowed by the operator's allow-list and present on the engine, pulled
- * when missing and pulls are allowed. Tasks of other executors pass at once.
+ * ({@code docker/image}) is allowed by the operator's allow-list, decided from the reference before the
+ * engine or any registry is asked ({@link ImageRules}), and present on the engine, pulled when missing
+ * and pulls are allowed. Tasks of other executors pass at once.
  *
  * <p>One pull serves every task waiting for the same image; its progress shows in the live display
  * of each of them. Hints: {@code docker/skip}, {@code docker/maxWait} (how long a task may wait for a
@@ -47,23 +45,26 @@ public final class ImageGate implements TaskReadinessGate {
     private final PluginContext context;
     private final DockerSettings settings;
     private final Logger log;
-    private volatile Daemon daemon;
+    private final Function<String, Engine> connect;
+    private volatile Engine engine;
     /** Images known present, by reference; short-lived so that an image removed meanwhile is noticed. */
-    private final Cache<String, ImageInfo> present = Caffeine.newBuilder()
+    private final Cache<String, Engine.ImageInfo> present = Caffeine.newBuilder()
             .expireAfterWrite(Duration.ofSeconds(30)).maximumSize(10_000).build();
     private final Map<String, Pull> pulls = new ConcurrentHashMap<>();
     /** Under {@code pull: always}, the images already pulled in this run. */
     private final Set<String> pulledThisRun = ConcurrentHashMap.newKeySet();
 
-    /** What the engine says of a local image. */
-    record ImageInfo(String id, List<String> repoDigests) {
-    }
-
     /** @throws InvalidSettingException when the operator's {@code plugins.docker} settings are bad */
     public ImageGate(PluginContext context) {
+        this(context, DockerJavaEngine::connect);
+    }
+
+    /** @param connect the engine at an address ({@code plugins.docker.host}), asked for on first use */
+    ImageGate(PluginContext context, Function<String, Engine> connect) {
         this.context = context;
         this.settings = DockerSettings.from(context.config());
         this.log = context.logger();
+        this.connect = connect;
     }
 
     @Override
@@ -71,15 +72,15 @@ public final class ImageGate implements TaskReadinessGate {
         return ID;
     }
 
+    /** The image's hints, and the allow-list as the gate will apply it: what it refuses, validate refuses. */
     @Override
     public void validateHints(Hints hints) {
         TaskReadinessGate.super.validateHints(hints);
         hints.requireKnown(ID, HINTS);
-        TaskOptions.of(hints, settings).ifPresent(options -> {
-            if (settings.allowsByName(options.image()) == Boolean.FALSE) {
-                throw new InvalidSettingException(TaskOptions.IMAGE, notAllowed(options.image(), hints.origin()));
-            }
-        });
+        TaskOptions.of(hints, settings).ifPresent(options -> settings.allowedImages()
+                .refusal(options.image(), hints.origin()).ifPresent(refusal -> {
+                    throw new InvalidSettingException(TaskOptions.IMAGE, refusal);
+                }));
     }
 
     @Override
@@ -88,9 +89,6 @@ public final class ImageGate implements TaskReadinessGate {
             return;
         }
         GatePolicy policy = GatePolicy.of(ID, task, context.config().duration(DockerSettings.MAX_WAIT).orElse(null));
-        if (policy.skip()) {
-            return;
-        }
         TaskOptions options;
         try {
             options = TaskOptions.require(task, settings);
@@ -98,8 +96,14 @@ public final class ImageGate implements TaskReadinessGate {
             throw new TaskException(e.getMessage());
         }
         String image = options.image();
-        if (settings.allowsByName(image) == Boolean.FALSE) {
-            throw new TaskException(notAllowed(image, task.hints().origin()));
+        // Decided from the reference alone, before the engine or a registry is asked anything; docker/skip
+        // skips the gate's waiting, never the operator's list.
+        Optional<String> refusal = settings.allowedImages().refusal(image, task.hints().origin());
+        if (refusal.isPresent()) {
+            throw new TaskException(refusal.get());
+        }
+        if (policy.skip()) {
+            return;
         }
         for (Mount m : options.mounts()) {
             Optional<String> problem = m.problemOnThisMachine();
@@ -107,31 +111,26 @@ public final class ImageGate implements TaskReadinessGate {
                 throw new TaskException(problem.get() + "; fix docker/mounts or plugins.docker.mounts");
             }
         }
-        ImageInfo info = ensurePresent(image, task, policy.maxWait().orElse(null));
-        if (!settings.allows(image, info.id(), info.repoDigests())) {
-            throw new TaskException(notAllowed(image, task.hints().origin()) + " (its content " + info.id()
-                    + " is not pinned there either)");
-        }
+        ensurePresent(image, task, policy.maxWait().orElse(null));
     }
 
-    private String notAllowed(String image, String origin) {
-        return "image '" + image + "' of " + origin + " is not in the operator's allow-list (plugins.docker."
-                + DockerSettings.ALLOWED_IMAGES + ": " + settings.allowList() + "); use an allowed image or ask the "
-                + "operator to add it";
-    }
-
-    private ImageInfo ensurePresent(String image, TaskHandle task, Duration maxWait)
+    private Engine.ImageInfo ensurePresent(String image, TaskHandle task, Duration maxWait)
             throws InterruptedException, TaskException {
-        boolean mustPull = settings.pull() == DockerSettings.PullPolicy.ALWAYS && !pulledThisRun.contains(image);
+        boolean byId = ImageRef.parse(image).isImageId();
+        boolean mustPull = settings.pull() == DockerSettings.PullPolicy.ALWAYS && !byId && !pulledThisRun.contains(image);
         if (!mustPull) {
-            ImageInfo known = present.getIfPresent(image);
+            Engine.ImageInfo known = present.getIfPresent(image);
             if (known != null) {
                 return known;
             }
-            Optional<ImageInfo> local = inspect(image);
+            Optional<Engine.ImageInfo> local = inspect(image);
             if (local.isPresent()) {
                 present.put(image, local.get());
                 return local.get();
+            }
+            if (byId) {
+                throw new TaskException("image '" + image + "' is an image id, and the engine has no image of that id;"
+                        + " an id cannot be pulled: load the image (docker load) or name it by a reference");
             }
             if (settings.pull() == DockerSettings.PullPolicy.NEVER) {
                 throw new TaskException("image '" + image + "' is not on this machine and pulls are off "
@@ -141,7 +140,7 @@ public final class ImageGate implements TaskReadinessGate {
         Pull pull = pulls.computeIfAbsent(image, i -> startPull(i));
         pull.waiting.add(task);
         try {
-            ImageInfo info = maxWait == null ? pull.result.get()
+            Engine.ImageInfo info = maxWait == null ? pull.result.get()
                     : pull.result.get(maxWait.toMillis(), TimeUnit.MILLISECONDS);
             present.put(image, info);
             pulledThisRun.add(image);
@@ -156,14 +155,11 @@ public final class ImageGate implements TaskReadinessGate {
         }
     }
 
-    private Optional<ImageInfo> inspect(String image) throws TaskException {
+    private Optional<Engine.ImageInfo> inspect(String image) throws TaskException {
         try {
-            InspectImageResponse r = daemon().client().inspectImageCmd(image).exec();
-            return Optional.of(new ImageInfo(r.getId(), r.getRepoDigests() == null ? List.of() : r.getRepoDigests()));
-        } catch (NotFoundException e) {
-            return Optional.empty();
-        } catch (RuntimeException e) {
-            throw new TaskException("could not look up image '" + image + "': " + daemon().describe(e), e);
+            return engine().inspectImage(image);
+        } catch (EngineException e) {
+            throw new TaskException("could not look up image '" + image + "': " + e.getMessage(), e);
         }
     }
 
@@ -171,33 +167,32 @@ public final class ImageGate implements TaskReadinessGate {
         Pull pull = new Pull(image);
         log.info("pulling image {}", image);
         try {
-            daemon().client().pullImageCmd(image).exec(pull);
-        } catch (RuntimeException e) {
-            pull.fail("could not pull image '" + image + "': " + daemon().describe(e));
+            engine().pullImage(image, pull);
+        } catch (EngineException e) {
+            pull.fail("could not pull image '" + image + "': " + e.getMessage());
         }
         return pull;
     }
 
-    private Daemon daemon() {
-        Daemon d = daemon;
-        if (d == null) {
+    private Engine engine() {
+        Engine e = engine;
+        if (e == null) {
             synchronized (this) {
-                if (daemon == null) {
-                    daemon = Daemon.at(settings.host());
+                if (engine == null) {
+                    engine = connect.apply(settings.host());
                 }
-                d = daemon;
+                e = engine;
             }
         }
-        return d;
+        return e;
     }
 
     /** One pull in flight, shared by every task that waits for the image; reports progress to them. */
-    private final class Pull extends ResultCallback.Adapter<PullResponseItem> {
+    private final class Pull implements Engine.Pulling {
         final String image;
-        final CompletableFuture<ImageInfo> result = new CompletableFuture<>();
+        final CompletableFuture<Engine.ImageInfo> result = new CompletableFuture<>();
         final Set<TaskHandle> waiting = ConcurrentHashMap.newKeySet();
         private final PullProgress progress;
-        private volatile String error;
         private volatile long lastReportNanos;
 
         Pull(String image) {
@@ -206,34 +201,24 @@ public final class ImageGate implements TaskReadinessGate {
         }
 
         @Override
-        public void onNext(PullResponseItem item) {
-            if (item.getErrorDetail() != null || item.getError() != null) {
-                error = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
-                        ? item.getErrorDetail().getMessage() : item.getError();
-                return;
-            }
-            progress.update(item);
+        public void layer(String id, String status, long current, long total) {
+            progress.update(id, status, current, total);
             long now = context.time().nanoTime();
             if (now - lastReportNanos > Duration.ofMillis(250).toNanos()) {
                 lastReportNanos = now;
-                String status = progress();
-                waiting.forEach(t -> context.reportStatus(t, status));
+                String shown = progress();
+                waiting.forEach(t -> context.reportStatus(t, shown));
             }
         }
 
         @Override
-        public void onError(Throwable throwable) {
-            fail("could not pull image '" + image + "': " + daemon().describe(throwable));
-        }
-
-        @Override
-        public void onComplete() {
-            if (error != null) {
-                fail("could not pull image '" + image + "': " + error);
+        public void ended(String failure) {
+            if (failure != null) {
+                fail("could not pull image '" + image + "': " + failure);
                 return;
             }
             try {
-                Optional<ImageInfo> info = inspect(image);
+                Optional<Engine.ImageInfo> info = inspect(image);
                 if (info.isPresent()) {
                     log.info("pulled image {}", image);
                     pulls.remove(image, this);

@@ -8,6 +8,7 @@ import dev.sluice.spi.TaskLaunch;
 import dev.sluice.spi.TaskStatus;
 import dev.sluice.spi.TimeSource;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,9 +28,12 @@ final class Launcher {
     private final RunLabels labels;
     private final TimeSource time;
     private final Logger log;
+    /** The operator's secret variables, which a container does not inherit from sluice as a local task does. */
+    private final Map<String, String> secrets;
 
     Launcher(Engine engine, Containers containers, SessionContainers sessions, StatusTable<EngineAttempt> runs,
-            TaskEnds ends, DockerSettings settings, RunLabels labels, TimeSource time, Logger log) {
+            TaskEnds ends, DockerSettings settings, RunLabels labels, TimeSource time, Logger log,
+            Map<String, String> secrets) {
         this.engine = engine;
         this.containers = containers;
         this.sessions = sessions;
@@ -39,6 +43,7 @@ final class Launcher {
         this.labels = labels;
         this.time = time;
         this.log = log;
+        this.secrets = Map.copyOf(secrets);
     }
 
     /** @throws EngineException when the engine refuses */
@@ -75,7 +80,8 @@ final class Launcher {
 
     private String createExec(SessionContainer session, TaskLaunch launch) {
         return engine.createExec(session.id, new Engine.ExecRequest(launch.command().argv(),
-                env(launch.command().environment()), launch.command().workDir().toString(), settings.user()));
+                env(withSecrets(launch.command().environment())), launch.command().workDir().toString(),
+                settings.user()));
     }
 
     /** @throws EngineException when the engine refuses */
@@ -83,8 +89,8 @@ final class Launcher {
             Optional<ContainerRequest.Gpus> gpus) throws TaskException {
         TaskHandle task = launch.task();
         String name = labels.taskName(task.id(), task.attempt());
-        Map<String, String> environment = gpus.map(g -> g.containerEnvironment(launch.command().environment()))
-                .orElse(launch.command().environment());
+        Map<String, String> withSecrets = withSecrets(launch.command().environment());
+        Map<String, String> environment = gpus.map(g -> g.containerEnvironment(withSecrets)).orElse(withSecrets);
         ContainerRequest request = new ContainerRequest(options.image(), name, launch.command().argv(),
                 env(environment), launch.command().workDir().toString(), settings.user(),
                 labels.of(DockerSettings.Isolation.TASK, task.id()), mounts, settings.network(),
@@ -124,6 +130,19 @@ final class Launcher {
             throw new TaskException("cannot write the output of task " + launch.task().name() + " into "
                     + launch.files().workDir() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The task's environment on top of the secrets, as a local task's is on top of sluice's own. Handed to the
+     * engine in the request only: nothing the executor writes holds them.
+     */
+    private Map<String, String> withSecrets(Map<String, String> environment) {
+        if (secrets.isEmpty()) {
+            return environment;
+        }
+        Map<String, String> all = new LinkedHashMap<>(secrets);
+        all.putAll(environment);
+        return all;
     }
 
     private static List<String> env(Map<String, String> environment) {

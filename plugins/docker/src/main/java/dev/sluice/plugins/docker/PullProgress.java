@@ -1,6 +1,5 @@
 package dev.sluice.plugins.docker;
 
-import com.github.dockerjava.api.model.PullResponseItem;
 import dev.sluice.spi.Units;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,18 +14,13 @@ final class PullProgress {
         this.image = image;
     }
 
-    void update(PullResponseItem item) {
-        String layer = item.getId();
-        String status = item.getStatus();
-        if (layer == null || status == null) {
-            return;
-        }
-        ResponseSizes sizes = ResponseSizes.of(item);
+    /** A layer's progress message: its id, the engine's status, bytes done and in all (0: not said). */
+    void update(String layer, String status, long current, long total) {
         switch (status) {
             case "Pulling fs layer", "Waiting" -> layers.putIfAbsent(layer, new long[2]);
             case "Downloading" -> {
-                if (sizes.total > 0) {
-                    layers.put(layer, new long[] {sizes.current, sizes.total});
+                if (total > 0) {
+                    layers.put(layer, new long[] {current, total});
                 }
             }
             case "Download complete", "Verifying Checksum", "Extracting", "Pull complete", "Already exists" -> {
@@ -66,15 +60,5 @@ final class PullProgress {
         String amount = sizesKnown ? (100 * done / total) + "% of " + Units.formatSize(total)
                 : (100 * complete / layers.size()) + "%";
         return "pulling " + image + ": " + amount + " (" + complete + "/" + layers.size() + " layers)";
-    }
-
-    private record ResponseSizes(long current, long total) {
-        static ResponseSizes of(PullResponseItem item) {
-            var d = item.getProgressDetail();
-            if (d == null) {
-                return new ResponseSizes(0, 0);
-            }
-            return new ResponseSizes(d.getCurrent() == null ? 0 : d.getCurrent(), d.getTotal() == null ? 0 : d.getTotal());
-        }
     }
 }

@@ -59,6 +59,8 @@ final class DockerHarness {
     private TestExecutorContext context;
     final List<String> connectedTo = new ArrayList<>();
     String pipeline = "pipe";
+    /** The operator's secret variables the executor is started with. */
+    Map<String, String> secrets = Map.of();
     TestPluginContext plugin;
 
     DockerHarness(Path dir) throws IOException {
@@ -90,7 +92,7 @@ final class DockerHarness {
 
     ExecutorContext context(Map<String, String> executorConfig) {
         context = TestExecutorContext.of("docker", workRoot).withRunId(RUN_ID).withPipelineName(pipeline)
-                .withConfig(executorConfig).withTime(clock);
+                .withConfig(executorConfig).withTime(clock).withSecretEnvironment(secrets);
         return context;
     }
 

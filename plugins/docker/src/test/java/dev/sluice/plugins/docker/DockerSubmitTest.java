@@ -341,4 +341,13 @@ class DockerSubmitTest {
                 + DockerHarness.IMAGE + " now run in " + fresh.name + " (" + fresh.id.substring(0, 12) + ")");
         assertThat(Optional.of(fresh.request.name())).contains("sluice-" + DockerHarness.RUN_ID + "-s2");
     }
+
+    @Test
+    void anImageOutsideTheAllowListIsRefusedBeforeAnyRequestEvenWithoutTheGate() throws Exception {
+        DockerExecutor executor = h.started(Map.of("allowedImages", "lab/*"), Map.of("cpus", "4"));
+        long before = h.engine.calls.size();
+        assertThatThrownBy(() -> executor.submit(h.launch("t1", Map.of()))).isInstanceOf(TaskException.class)
+                .hasMessageContaining("image '" + DockerHarness.IMAGE + "'").hasMessageContaining("lab/*");
+        assertThat(h.engine.calls).as("no request after the start's").hasSize((int) before);
+    }
 }

@@ -90,6 +90,10 @@ final class FakeEngine implements Engine {
     /** The exit code of an exec that ends before startExec returns (its stream too), when set. */
     Long execExitsAtStart;
     int cpus = 8;
+    /** The engine's image store, by the reference an image was pulled or loaded as. */
+    final Map<String, ImageInfo> images = new LinkedHashMap<>();
+    /** What registries serve, by reference; a pull of anything else fails as a registry's "not found" does. */
+    final Map<String, ImageInfo> registry = new LinkedHashMap<>();
     Map<String, String> oomLabels;
     Consumer<String> oomListener;
     /** Where the event stream's end goes: a test ends it as a stopping daemon does. */
@@ -325,6 +329,30 @@ final class FakeEngine implements Engine {
             eventsClosed = true;
             ended.accept(new java.io.IOException("Stream closed"));
         };
+    }
+
+    @Override
+    public synchronized Optional<ImageInfo> inspectImage(String image) {
+        record("image-inspect " + image);
+        return Optional.ofNullable(images.get(image));
+    }
+
+    @Override
+    public synchronized void pullImage(String image, Pulling pulling) {
+        record("pull " + image);
+        ImageInfo served = registry.get(image);
+        // As the engine's client does: the pull goes on, and ends, on a thread of its own.
+        Thread.ofPlatform().daemon().name("fake-engine-pull").start(() -> {
+            if (served == null) {
+                pulling.ended("manifest for " + image + " not found: manifest unknown");
+                return;
+            }
+            pulling.layer("aaa", "Downloading", 512, 1024);
+            synchronized (this) {
+                images.put(image, served);
+            }
+            pulling.ended(null);
+        });
     }
 
     @Override
