@@ -247,7 +247,8 @@ class DockerPluginIT {
                     command: [echo, never]
                     errorStrategy: ignore
                 """.formatted(dir.resolve("no-such-dir")));
-        SluiceProcess.Result r = SluiceProcess.run(dir, "run", pipeline.toString(), "-c", config("", "").toString(),
+        Path allowing = config(", allowedHostPaths: [\"" + dir + "\"]", "");
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", pipeline.toString(), "-c", allowing.toString(),
                 "-w", dir.resolve("work").toString(), "--progress", "off");
         assertThat(r.exitCode()).as(r.all()).isZero();
         List<String[]> rows = traceRows(r.stdout());
@@ -262,6 +263,20 @@ class DockerPluginIT {
                 "docker/mounts");
         assertThat(tasks.get("tinyMemory")[error]).contains("the Docker engine refused task tinyMemory")
                 .containsIgnoringCase("memory").contains("resources.memory");
+
+        // A mount of a host path the operator does not allow stops the pipeline before anything runs.
+        Path escape = write("escape.yaml", """
+                name: docker-escape
+                processes:
+                  root:
+                    hints: {docker/mounts: "/:/host"}
+                    command: [ls, /host]
+                """);
+        SluiceProcess.Result refused = SluiceProcess.run(dir, "validate", escape.toString(), "-c",
+                config("", "").toString());
+        assertThat(refused.exitCode()).as(refused.all()).isEqualTo(2);
+        assertThat(refused.all()).contains("escape.yaml:").contains("/ is not among the host paths the operator lets"
+                + " tasks mount (plugins.docker.allowedHostPaths: none)");
     }
 
     /** An image outside the operator's allow-list is refused before anything runs. */

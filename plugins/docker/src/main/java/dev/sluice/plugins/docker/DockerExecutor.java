@@ -234,7 +234,8 @@ public final class DockerExecutor implements TaskExecutor {
             if (!visible) {
                 throw new TaskException("input " + input + " of task " + task.name() + " is not visible inside its "
                         + "container; mount its directory at the same path, e.g. docker/mounts: " + input.getParent()
-                        + ":" + input.getParent() + ":ro (or plugins.docker.mounts for every process)");
+                        + ":" + input.getParent() + ":ro, from a folder the operator allows in"
+                        + " plugins.docker.allowedHostPaths (or plugins.docker.mounts for every process)");
             }
         }
         for (Mount m : mounts) {

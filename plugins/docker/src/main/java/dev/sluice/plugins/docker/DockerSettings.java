@@ -1,5 +1,6 @@
 package dev.sluice.plugins.docker;
 
+import dev.sluice.kit.HostPathAllowList;
 import dev.sluice.spi.InvalidSettingException;
 import dev.sluice.spi.Settings;
 import java.time.Duration;
@@ -21,10 +22,11 @@ import java.util.TreeSet;
  * @param isolation     the isolation of tasks that do not choose one with {@code docker/isolation}
  * @param monitorPeriod how often a running task's container is checked
  * @param daemonOutage  how long the engine may not answer before the tasks that need it fail
+ * @param allowedHostPaths the host folders a task's own {@code docker/mounts} may reach
  */
 record DockerSettings(String host, PullPolicy pull, ImageRules allowedImages, String network, String user,
         List<Mount> mounts, List<String> keepAlive, Isolation isolation, Duration monitorPeriod,
-        Duration daemonOutage) {
+        Duration daemonOutage, HostPathAllowList allowedHostPaths) {
 
     static final String HOST = "host";
     static final String PULL = "pull";
@@ -39,7 +41,7 @@ record DockerSettings(String host, PullPolicy pull, ImageRules allowedImages, St
     /** Gate settings read by {@code GatePolicy}, allowed here too. */
     static final String MAX_WAIT = "maxWait";
     private static final Set<String> KEYS = new TreeSet<>(List.of(HOST, PULL, ALLOWED_IMAGES, NETWORK, USER, MOUNTS,
-            KEEP_ALIVE, ISOLATION, MONITOR_PERIOD, DAEMON_OUTAGE, MAX_WAIT));
+            KEEP_ALIVE, ISOLATION, MONITOR_PERIOD, DAEMON_OUTAGE, MAX_WAIT, HostPathAllowList.SETTING));
 
     /** {@value} for {@link #user}: run as the image's own user. */
     static final String IMAGE_USER = "image";
@@ -131,7 +133,8 @@ record DockerSettings(String host, PullPolicy pull, ImageRules allowedImages, St
         if (outage.isNegative()) {
             throw config.invalid(DAEMON_OUTAGE, config.string(DAEMON_OUTAGE, ""), "write 0s or more, e.g. 1m");
         }
-        return new DockerSettings(host, pull, allowed, network, user, mounts, keepAlive, isolation, period, outage);
+        return new DockerSettings(host, pull, allowed, network, user, mounts, keepAlive, isolation, period, outage,
+                HostPathAllowList.from(config));
     }
 
     /** The uid:gid sluice runs as, so that what tasks write into work directories is the user's. */

@@ -13,7 +13,8 @@ import java.util.Optional;
  *
  * @param image     the image ({@code docker/image})
  * @param isolation a session container or one of its own ({@code docker/isolation})
- * @param mounts    the operator's mounts, then the task's ({@code docker/mounts}, comma-separated)
+ * @param mounts    the operator's mounts, then the task's ({@code docker/mounts}, comma-separated), each of
+ *                  those from a host path the operator allows ({@code allowedHostPaths})
  */
 record TaskOptions(String image, DockerSettings.Isolation isolation, List<Mount> mounts) {
     static final String IMAGE = "docker/image";
@@ -41,7 +42,15 @@ record TaskOptions(String image, DockerSettings.Isolation isolation, List<Mount>
         DockerSettings.Isolation isolation = hints.string(ISOLATION)
                 .map(v -> DockerSettings.Isolation.parse(hints, ISOLATION, v)).orElse(settings.isolation());
         List<Mount> mounts = new ArrayList<>(settings.mounts());
-        mounts.addAll(Mount.parseAll(hints, MOUNTS, hints.list(MOUNTS)));
+        for (Mount mount : Mount.parseAll(hints, MOUNTS, hints.list(MOUNTS))) {
+            // The operator's mounts are the operator's; a pipeline's reach only what the operator allows.
+            String refusal = settings.allowedHostPaths().refusal(mount.source(),
+                    "plugins.docker." + dev.sluice.kit.HostPathAllowList.SETTING);
+            if (refusal != null) {
+                throw hints.invalid(MOUNTS, mount.source() + ":" + mount.target(), refusal);
+            }
+            mounts.add(mount);
+        }
         Optional<String> image = hints.string(IMAGE).map(String::trim);
         if (image.isEmpty()) {
             return Optional.empty();

@@ -56,8 +56,21 @@ class DockerSettingsTest {
     }
 
     @Test
+    void aTasksOwnMountReachesOnlyHostPathsTheOperatorAllows() {
+        Hints hints = Hints.of(Map.of("docker/image", "lab/tool:2", "docker/mounts", "/:/host"), "process 'align'");
+        assertThatThrownBy(() -> TaskOptions.of(hints, settings(Map.of("mounts", "/etc:/host-etc:ro"))))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessage("'docker/mounts' = '/:/host' in process 'align': / is not among the host paths the operator"
+                        + " lets tasks mount (plugins.docker.allowedHostPaths: none); ask the operator to add it or a"
+                        + " folder above it, or have the operator mount it for every task");
+        assertThat(TaskOptions.of(Hints.of(Map.of("docker/image", "lab/tool:2"), "p"),
+                settings(Map.of("mounts", "/etc:/host-etc:ro"))).orElseThrow().mounts())
+                .as("the operator's own mounts are the operator's").hasSize(1);
+    }
+
+    @Test
     void hintsChooseIsolationAndAddMountsToTheOperators() {
-        DockerSettings s = settings(Map.of("mounts", "/data/refs:/refs:ro"));
+        DockerSettings s = settings(Map.of("mounts", "/data/refs:/refs:ro", "allowedHostPaths", "/scratch, /in"));
         Hints hints = Hints.of(Map.of("docker/image", "lab/tool:2", "docker/isolation", "task",
                 "docker/mounts", "/scratch, /in:/in:ro"), "process 'align'");
         TaskOptions o = TaskOptions.of(hints, s).orElseThrow();

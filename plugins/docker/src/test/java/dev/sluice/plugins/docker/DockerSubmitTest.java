@@ -70,7 +70,7 @@ class DockerSubmitTest {
     @Test
     void tasksOfTheSameImageAndMountsShareOneSessionContainerAndOthersGetTheirOwn() throws Exception {
         Path refs = Files.createDirectories(dir.resolve("refs"));
-        DockerExecutor executor = h.started();
+        DockerExecutor executor = h.started(Map.of("allowedHostPaths", dir.toString()), Map.of("cpus", "4"));
         executor.submit(h.launch("t1", Map.of()));
         executor.submit(h.launch("t2", Map.of()));
         assertThat(h.engine.count("create")).as("one session container for both").isEqualTo(1);
@@ -166,7 +166,7 @@ class DockerSubmitTest {
 
     @Test
     void inputsOutsideEveryMountAndMissingMountSourcesFailBeforeTheEngineIsAsked() throws Exception {
-        DockerExecutor executor = h.started();
+        DockerExecutor executor = h.started(Map.of("allowedHostPaths", dir.toString()), Map.of("cpus", "4"));
         TestTaskHandle outside = h.task("t1", Map.of()).withInputs(List.of(Path.of("/data/in/a.fq")));
         assertThatThrownBy(() -> executor.submit(h.launch(outside, List.of("true"), Map.of())))
                 .isInstanceOf(TaskException.class).hasMessageContaining("input /data/in/a.fq of task test (t1) is not "
