@@ -197,6 +197,10 @@ public final class ConfigLoader {
             Map<String, String> settings = Fields.settingsMap(e.value(), path, "{pollInterval: 2s}", problems);
             if (settings != null) {
                 plugins.put(e.key(), settings);
+                if (e.value() instanceof YamlNode.Mapping keys) {
+                    // Each key's place, for a plugin that refuses its value.
+                    keys.entries().values().forEach(k -> locations.put(path + "." + k.key(), k.keyLocation()));
+                }
             }
         }
         return plugins;

@@ -20,9 +20,21 @@ final class ContextExtensionFactory implements ExtensionFactory {
      */
     static final class ExtensionCreationException extends RuntimeException {
         private static final long serialVersionUID = 1L;
+        private final String pluginId;
 
-        ExtensionCreationException(String message, Throwable cause) {
+        ExtensionCreationException(String pluginId, String message, Throwable cause) {
             super(message, cause);
+            this.pluginId = pluginId;
+        }
+
+        /** The plugin whose extension it was. */
+        String pluginId() {
+            return pluginId;
+        }
+
+        /** The operator's setting the extension refused, or {@code null} when it failed otherwise. */
+        dev.sluice.spi.InvalidSettingException setting() {
+            return getCause() instanceof dev.sluice.spi.InvalidSettingException s ? s : null;
         }
     }
 
@@ -42,23 +54,39 @@ final class ContextExtensionFactory implements ExtensionFactory {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(type.getClassLoader());
+        PluginContext context = contexts.apply(type);
+        String plugin = "plugin '" + context.pluginId() + "': ";
         try {
             try {
                 Constructor<?> withContext = type.getConstructor(PluginContext.class);
-                return withContext.newInstance(contexts.apply(type));
+                return withContext.newInstance(context);
             } catch (NoSuchMethodException e) {
                 return type.getConstructor().newInstance();
             }
         } catch (NoSuchMethodException e) {
-            throw new ExtensionCreationException("extension " + type.getName()
+            throw new ExtensionCreationException(context.pluginId(), plugin + "extension " + type.getName()
                     + " needs a public constructor taking a PluginContext, or a public no-argument one", e);
         } catch (InvocationTargetException e) {
-            throw new ExtensionCreationException("extension " + type.getName() + " failed in its constructor: "
-                    + e.getCause(), e.getCause());
+            Throwable cause = e.getCause();
+            if (cause instanceof dev.sluice.spi.InvalidSettingException s) {
+                // The operator's settings, refused in the plugin's words: the host says where they are.
+                throw new ExtensionCreationException(context.pluginId(), s.getMessage(), s);
+            }
+            throw new ExtensionCreationException(context.pluginId(), plugin + "extension " + type.getName()
+                    + " failed in its constructor: " + describe(cause), cause);
         } catch (ReflectiveOperationException | LinkageError e) {
-            throw new ExtensionCreationException("cannot create extension " + type.getName() + ": " + e, e);
+            throw new ExtensionCreationException(context.pluginId(), plugin + "cannot create extension "
+                    + type.getName() + ": " + describe(e), e);
         } finally {
             thread.setContextClassLoader(previous);
         }
+    }
+
+    /**
+     * A failure in the plugin author's terms: the message, or the kind of failure when there is none (a
+     * plugin author reads this; its stack trace is in the run's JSON log).
+     */
+    private static String describe(Throwable e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
     }
 }

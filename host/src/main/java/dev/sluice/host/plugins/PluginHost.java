@@ -207,6 +207,15 @@ public final class PluginHost implements AutoCloseable {
         try {
             return new ArrayList<>(manager.getExtensions(type));
         } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof ContextExtensionFactory.ExtensionCreationException created) {
+                    org.slf4j.LoggerFactory.getLogger(PluginHost.class).debug("extension creation failed", e);
+                    if (created.setting() != null) {
+                        throw new PluginSettingsException(created.pluginId(), created.setting());
+                    }
+                    throw new PluginLoadException(created.getMessage(), e);
+                }
+            }
             throw new PluginLoadException("a plugin's " + type.getSimpleName() + " could not be created: "
                     + rootMessage(e), e);
         }

@@ -157,6 +157,14 @@ public final class RunPlan implements AutoCloseable {
                 wrappers = plugins.wrappers();
                 monitors = plugins.monitors();
                 pluginExecutors = plugins.executors();
+            } catch (dev.sluice.host.plugins.PluginSettingsException e) {
+                plugins.close();
+                // Bad settings are bad input (exit 2) at their line of the config, not a broken plugin.
+                String field = "plugins." + e.pluginId() + "." + e.key();
+                Location where = config.locations().getOrDefault(field,
+                        config.locations().get("plugins." + e.pluginId()));
+                throw new InvalidInputException(List.of(new Problem(where, config.plugins().getOrDefault(e.pluginId(),
+                        Map.of()).containsKey(e.key()) ? field : "plugins." + e.pluginId(), e.getMessage())));
             } catch (PluginLoadException e) {
                 plugins.close();
                 throw e;

@@ -276,6 +276,26 @@ class SluiceCliIT {
     }
 
     @Test
+    void aPluginsRefusalOfItsSettingsIsBadInputAtTheConfigsLineForValidateAndRun() throws Exception {
+        Path p = write("plain.yaml", """
+                processes:
+                  a: {command: [true]}
+                """);
+        Path config = write("site.yaml", """
+                plugins:
+                  files:
+                    pollInterval: soon
+                """);
+        for (String command : List.of("validate", "run")) {
+            SluiceProcess.Result r = SluiceProcess.run(dir, command, p.toString(), "-c", config.toString());
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+            assertThat(r.stderr()).contains("site.yaml:3:5: plugins.files.pollInterval: 'pollInterval' = 'soon' in"
+                    + " plugins.files of the config: not a duration").doesNotContain("Exception")
+                    .doesNotContain("dev.sluice");
+        }
+    }
+
+    @Test
     void aPortOutOfRangeIsRefusedInWordsNotAsAnInternalError() throws Exception {
         Path p = write("plain.yaml", """
                 processes:

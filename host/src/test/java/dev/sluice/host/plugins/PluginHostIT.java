@@ -190,8 +190,7 @@ class PluginHostIT {
             host.enable(List.of(req("ctor", null)));
             assertThatThrownBy(host::gates)
                     .isInstanceOf(PluginLoadException.class)
-                    .hasMessageContaining("TaskReadinessGate could not be created")
-                    .hasMessageContaining("no token configured");
+                    .hasMessage("plugin 'ctor': extension fx.CtorGate failed in its constructor: no token configured");
         }
     }
 
