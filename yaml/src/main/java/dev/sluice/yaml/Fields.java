@@ -53,9 +53,13 @@ public final class Fields {
         return new Fields(mapping, path, problems);
     }
 
-    /** {@code parent.key}, or {@code key} at the root. */
+    /**
+     * {@code parent.key}, or {@code key} at the root. An empty key is written {@code ""}, so that a
+     * problem with it still names a field (issue 16: {@code "": x} at the root named none).
+     */
     public static String child(String parent, String key) {
-        return parent.isEmpty() ? key : parent + "." + key;
+        String k = key.isEmpty() ? "\"\"" : key;
+        return parent.isEmpty() ? k : parent + "." + k;
     }
 
     /** The mapping's own place. */

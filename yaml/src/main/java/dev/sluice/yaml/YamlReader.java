@@ -250,10 +250,25 @@ public final class YamlReader {
             }
             message = marked.getContext() == null ? marked.getProblem()
                     : marked.getContext() + ": " + marked.getProblem();
+        } else if (message.startsWith(NOT_A_TEXT_KEY)) {
+            // Jackson's words end with SnakeYAML's event object (<org.yaml.snakeyaml.events...>).
+            problems.add(at, "", "malformed YAML: a key here is a list or a map (or a '?' complex key); sluice"
+                    + " reads text keys only: write the key as text, e.g. name: value");
+            return;
+        }
+        if (JAVA_WORDS.matcher(message).find()) {
+            // Any other message of the parser that names its classes: the place is still right.
+            message = "the YAML parser cannot read this place";
         }
         problems.add(at, "", "malformed YAML: " + message
                 + " (check the indentation and the quoting around this place)");
     }
+
+    /** How Jackson begins the message for a key that is not a scalar. */
+    private static final String NOT_A_TEXT_KEY = "Expected a field name";
+    /** Class and package names of the parsers, which must not reach a user. */
+    private static final java.util.regex.Pattern JAVA_WORDS = java.util.regex.Pattern.compile(
+            "org\\.yaml|com\\.fasterxml|java\\.|Exception|Event\\(");
 
     private static String firstLine(String s) {
         if (s == null) {

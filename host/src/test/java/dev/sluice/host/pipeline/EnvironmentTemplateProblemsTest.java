@@ -197,16 +197,28 @@ class EnvironmentTemplateProblemsTest {
         assertThat(p.message()).startsWith("unknown field 'script'; an environment is a template reference");
     }
 
+    /**
+     * A template loaded alone has no reference to point at: a missing or unfitting value is named at
+     * the parameter's definition, with a line (found by the property tests, issue 16: it had none).
+     */
     @Test
-    void loadTemplateAloneReportsMissingParametersAtTheFile() {
+    void loadTemplateAloneReportsParameterProblemsAtTheirDefinition() {
         Path file = write(dir, "tool.yaml", PARAMS_TEMPLATE);
 
         InvalidInputException e = catchThrowableOfType(InvalidInputException.class,
                 () -> EnvironmentLoader.loadTemplate(file, Map.of("Threads", "8")));
-
         assertThat(e.problems()).singleElement().satisfies(p -> {
-            assertThat(p.location()).isEqualTo(Location.ofFile(file));
+            assertThat(p.location()).isEqualTo(new Location(file, 3, 5));
             assertThat(p.message()).startsWith("parameter 'Env' of template " + file + " has no default");
         });
+
+        e = catchThrowableOfType(InvalidInputException.class,
+                () -> EnvironmentLoader.loadTemplate(file, Map.of("Env", "base", "Threads", "99")));
+        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.location()).isEqualTo(
+                new Location(file, 4, 5)));
+
+        e = catchThrowableOfType(InvalidInputException.class,
+                () -> EnvironmentLoader.loadTemplate(file, Map.of("Env", "base", "Nope", "1")));
+        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.location().line()).isEqualTo(5));
     }
 }

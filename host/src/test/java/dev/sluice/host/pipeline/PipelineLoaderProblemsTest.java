@@ -59,6 +59,18 @@ class PipelineLoaderProblemsTest {
         assertThat(p.message()).contains("TAB");
     }
 
+    /** Found by the property tests (issue 16): an empty key at the root named no field. */
+    @Test
+    void anEmptyKeyIsNamedAsAQuotedField() {
+        Problem p = onlyProblem("processes: {a: {command: [echo]}}\n\"\": x\n");
+
+        assertThat(p.location()).isEqualTo(at(2, 1));
+        assertThat(p.field()).isEqualTo("\"\"");
+        assertThat(p.message()).startsWith("unknown field ''");
+
+        assertThat(onlyProblem("processes: {a: {command: [echo], \"\": 1}}\n").field()).isEqualTo("processes.a.\"\"");
+    }
+
     @Test
     void unknownFieldSuggestsTheClosestKnownField() {
         Problem p = onlyProblem("""

@@ -1,6 +1,8 @@
 package dev.sluice.openjd.format;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +11,16 @@ import java.util.Map;
 final class Evaluator {
     // Bounds what '*' repetition can build, so a template cannot exhaust the host's memory.
     private static final long MAX_SIZE = 1_000_000;
+    /**
+     * The most work one evaluation of a format string may do, in units of one sub-expression
+     * evaluated, or one list item or character built, rendered or compared. Each '*' keeps within
+     * {@link #MAX_SIZE}, yet [[0] * 1000000 for x in [0] * 1000] would build a billion items, and
+     * comparing or rendering lists that share their items a billion more (issue 16): this bounds the
+     * whole, so that no template takes the host's memory or time. Far above what a template needs.
+     */
+    static final long MAX_WORK = 4_000_000;
+
+    private long work;
 
     private final String whole;
     private final Values values;
@@ -20,6 +32,7 @@ final class Evaluator {
     }
 
     Value eval(Expr e) throws FormatStringException {
+        charge(1, e.offset());
         return switch (e) {
             case Expr.Literal l -> l.value();
             case Expr.Variable v -> values.get(v.name()).orElseThrow(() -> error(v.offset(),
@@ -44,6 +57,7 @@ final class Evaluator {
         for (Expr item : l.items()) {
             items.add(eval(item));
         }
+        charge(items.size(), l.offset());
         return checkedList(items, l.offset());
     }
 
@@ -62,6 +76,7 @@ final class Evaluator {
             }
         }
         locals.remove(c.variable());
+        charge(out.size(), c.offset());
         return checkedList(out, c.offset());
     }
 
@@ -86,6 +101,10 @@ final class Evaluator {
         List<Value> args = new ArrayList<>();
         for (Expr arg : c.args()) {
             args.add(eval(arg));
+        }
+        // The functions render, copy or walk their arguments whole.
+        for (Value arg : args) {
+            charge(size(arg, MAX_WORK - work), c.offset());
         }
         try {
             return Builtins.call(c.function(), args);
@@ -113,9 +132,11 @@ final class Evaluator {
         }
         if (a.operator().equals("+")) {
             if (l instanceof Value.Str x && r instanceof Value.Str y) {
+                charge((long) x.value().length() + y.value().length(), a.offset());
                 return Value.of(x.value() + y.value());
             }
             if (l instanceof Value.ListValue x && r instanceof Value.ListValue y) {
+                charge((long) x.items().size() + y.items().size(), a.offset());
                 List<Value> joined = new ArrayList<>(x.items());
                 joined.addAll(y.items());
                 return checkedList(joined, a.offset());
@@ -124,10 +145,12 @@ final class Evaluator {
         if (a.operator().equals("*") && r instanceof Value.Int n) {
             if (l instanceof Value.Str s) {
                 checkSize((long) s.value().length() * Math.max(0, n.value()), a);
+                charge((long) s.value().length() * Math.max(0, n.value()), a.offset());
                 return Value.of(s.value().repeat((int) Math.max(0, n.value())));
             }
             if (l instanceof Value.ListValue list) {
                 checkSize((long) list.items().size() * Math.max(0, n.value()), a);
+                charge((long) list.items().size() * Math.max(0, n.value()), a.offset());
                 List<Value> out = new ArrayList<>();
                 for (long k = 0; k < n.value(); k++) {
                     out.addAll(list.items());
@@ -167,6 +190,9 @@ final class Evaluator {
     }
 
     private boolean compare(String op, Value l, Value r, int offset) throws FormatStringException {
+        // Equality and membership walk both values whole.
+        charge(size(l, MAX_WORK - work), offset);
+        charge(size(r, MAX_WORK - work), offset);
         switch (op) {
             case "==" -> {
                 return l.equals(r);
@@ -271,6 +297,44 @@ final class Evaluator {
         }
         throw error(offset, where + " needs a bool (true or false) but got " + v.typeName()
                 + "; compare explicitly, e.g. x != null or x == 'yes'");
+    }
+
+    /** {@code v}'s text for the output, counted against the work bound first. */
+    String text(Value v, int offset) throws FormatStringException {
+        charge(size(v, MAX_WORK - work), offset);
+        return Builtins.text(v);
+    }
+
+    /** Counts {@code units} of work done at {@code offset}; refuses more than {@link #MAX_WORK} in all. */
+    private void charge(long units, int offset) throws FormatStringException {
+        work += units;
+        if (work > MAX_WORK) {
+            throw error(offset, "the format string builds, renders or compares more than " + MAX_WORK
+                    + " list items and characters in all, the limit for one; make its lists and strings smaller");
+        }
+    }
+
+    /**
+     * How many items and characters walking {@code v} whole visits, counting shared items each
+     * time they are reached, walked with a stack of its own and only until it passes {@code limit}.
+     */
+    static long size(Value v, long limit) {
+        long n = 0;
+        Deque<Value> pending = new ArrayDeque<>();
+        pending.push(v);
+        while (!pending.isEmpty() && n <= limit) {
+            switch (pending.pop()) {
+                case Value.Str s -> n += s.value().length();
+                case Value.ListValue l -> {
+                    n += 1 + l.items().size();
+                    if (n <= limit) {
+                        l.items().forEach(pending::push);
+                    }
+                }
+                default -> n += 1;
+            }
+        }
+        return n;
     }
 
     private FormatStringException error(int offset, String detail) {

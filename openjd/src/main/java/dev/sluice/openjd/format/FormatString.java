@@ -186,7 +186,7 @@ public final class FormatString {
         for (Part p : parts) {
             switch (p) {
                 case Text t -> out.append(t.text());
-                case Interpolation i -> out.append(Builtins.text(evaluator.eval(i.expr())));
+                case Interpolation i -> out.append(evaluator.text(evaluator.eval(i.expr()), i.openOffset()));
             }
         }
         return out.toString();
@@ -205,7 +205,8 @@ public final class FormatString {
         if (parts.size() != 1 || !(parts.getFirst() instanceof Interpolation i)) {
             return List.of(evaluate(values));
         }
-        Value v = new Evaluator(text, values).eval(i.expr());
+        Evaluator evaluator = new Evaluator(text, values);
+        Value v = evaluator.eval(i.expr());
         return switch (v) {
             case Value.Null n -> List.of();
             case Value.ListValue list -> {
@@ -216,11 +217,11 @@ public final class FormatString {
                                 "an argument list entry evaluated to a list of lists; "
                                         + "wrap the expression in flatten(...) to pass its items as arguments"));
                     }
-                    entries.add(Builtins.text(item));
+                    entries.add(evaluator.text(item, i.openOffset()));
                 }
                 yield entries;
             }
-            default -> List.of(Builtins.text(v));
+            default -> List.of(evaluator.text(v, i.openOffset()));
         };
     }
 

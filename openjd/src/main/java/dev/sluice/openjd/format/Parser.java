@@ -12,10 +12,19 @@ import java.util.Set;
  */
 final class Parser {
     private static final Set<String> COMPARISONS = Set.of("==", "!=", "<", ">", "<=", ">=");
+    /**
+     * The deepest expression read, counting brackets, calls, indexes, signs, 'not', 'if' and each link
+     * of a chain of operators: the parser, the checks and the evaluator recurse once per level, and a
+     * format string of a few thousand brackets would overflow the thread's stack (issue 16). Far above
+     * what a template writes; the same bound as YAML nesting.
+     */
+    static final int MAX_DEPTH = 64;
 
     private final String whole;
     private final List<Token> tokens;
     private int next;
+    /** Sub-expressions open around the one being parsed. */
+    private int depth;
 
     private Parser(String whole, List<Token> tokens) {
         this.whole = whole;
@@ -32,21 +41,59 @@ final class Parser {
         if (p.peek().kind() != Token.Kind.END) {
             throw p.unexpected(p.peek(), "the end of the expression");
         }
+        // Before anything walks the tree recursively: a chain of operators is parsed in a loop, yet is
+        // as deep as it is long.
+        p.checkDepth(e);
         p.checkLocals(e, new ArrayDeque<>());
         return e;
     }
 
-    private Expr conditional() throws FormatStringException {
-        Expr then = or();
-        Token t = peek();
-        if (t.isWord("if")) {
-            next++;
-            Expr test = or();
-            expectWord("else", "a conditional 'x if test else y' needs 'else'");
-            Expr otherwise = conditional();
-            return new Expr.Conditional(then, test, otherwise, t.offset());
+    /** Counts one more level of nesting at the next token; refuses more than {@link #MAX_DEPTH}. */
+    private void enter() throws FormatStringException {
+        if (++depth > MAX_DEPTH) {
+            throw tooDeep(peek().offset());
         }
-        return then;
+    }
+
+    private FormatStringException tooDeep(int offset) {
+        return error(offset, "the expression is nested more than " + MAX_DEPTH + " levels deep (brackets, calls,"
+                + " indexes, signs, 'not', 'if' or a chain of operators); sluice reads at most that many: split it"
+                + " into shorter expressions");
+    }
+
+    /** Refuses a tree deeper than {@link #MAX_DEPTH}, walked with a stack of its own. */
+    private void checkDepth(Expr root) throws FormatStringException {
+        Deque<Expr> pending = new ArrayDeque<>(List.of(root));
+        Deque<Integer> depths = new ArrayDeque<>(List.of(1));
+        while (!pending.isEmpty()) {
+            Expr e = pending.pop();
+            int d = depths.pop();
+            if (d > MAX_DEPTH) {
+                throw tooDeep(e.offset());
+            }
+            for (Expr child : children(e)) {
+                pending.push(child);
+                depths.push(d + 1);
+            }
+        }
+    }
+
+    private Expr conditional() throws FormatStringException {
+        enter();
+        try {
+            Expr then = or();
+            Token t = peek();
+            if (t.isWord("if")) {
+                next++;
+                Expr test = or();
+                expectWord("else", "a conditional 'x if test else y' needs 'else'");
+                Expr otherwise = conditional();
+                return new Expr.Conditional(then, test, otherwise, t.offset());
+            }
+            return then;
+        } finally {
+            depth--;
+        }
     }
 
     private Expr or() throws FormatStringException {
@@ -70,7 +117,12 @@ final class Parser {
     private Expr not() throws FormatStringException {
         if (peek().isWord("not")) {
             Token t = take();
-            return new Expr.Not(not(), t.offset());
+            enter();
+            try {
+                return new Expr.Not(not(), t.offset());
+            } finally {
+                depth--;
+            }
         }
         return comparison();
     }
@@ -131,7 +183,12 @@ final class Parser {
         Token t = peek();
         if (t.isOp("-") || t.isOp("+")) {
             next++;
-            return new Expr.Sign(t.isOp("-"), unary(), t.offset());
+            enter();
+            try {
+                return new Expr.Sign(t.isOp("-"), unary(), t.offset());
+            } finally {
+                depth--;
+            }
         }
         Expr e = postfix();
         if (peek().isOp("**")) {

@@ -190,15 +190,16 @@ public final class EnvironmentLoader {
         for (ParameterDef def : template.parameters()) {
             String value = values.get(def.name());
             if (value == null && def.defaultValue().isEmpty()) {
-                problems.add(where, parameterPath(ref, def.name()), "parameter '" + def.name() + "' of template "
-                        + template.file() + " has no default and no value; give it one: parameters: {"
+                // A template loaded alone has no reference to point at: its definition is the place.
+                problems.add(ref == null ? def.location() : where, parameterPath(ref, def.name()),
+                        "parameter '" + def.name() + "' of template " + template.file() + " has no default and no value; give it one: parameters: {"
                         + def.name() + ": <value>}");
                 continue;
             }
             if (value != null) {
                 Optional<String> why = def.violation(value);
                 if (why.isPresent()) {
-                    problems.add(ref == null ? where : valueNode(ref, def.name()).location(),
+                    problems.add(ref == null ? def.location() : valueNode(ref, def.name()).location(),
                             parameterPath(ref, def.name()), why.get() + "; give a value that fits");
                     continue;
                 }
@@ -371,7 +372,8 @@ public final class EnvironmentLoader {
         }
         Template t = loader.readTemplate(file);
         problems.throwIfAny();
-        Map<String, ParameterValue> bound = loader.bind(t, parameters, null, Location.ofFile(file));
+        // Values for parameters the template does not define are named at its environment.
+        Map<String, ParameterValue> bound = loader.bind(t, parameters, null, t.location());
         problems.throwIfAny();
         return t.body().toDef(t.name(), t.location(), file, t.extensions(), bound);
     }

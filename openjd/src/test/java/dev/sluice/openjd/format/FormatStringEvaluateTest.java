@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class FormatStringEvaluateTest {
 
@@ -176,5 +178,31 @@ class FormatStringEvaluateTest {
 
         assertThat(s.evaluate(Values.builder().put("Param.Image", "a").build())).isEqualTo("a");
         assertThat(s.evaluate(Values.builder().put("Param.Image", "b").build())).isEqualTo("b");
+    }
+
+    /**
+     * Each '*' stayed within its bound, yet together these built a billion items (out of memory after
+     * a minute of garbage collection) or compared and rendered them (issue 16); now each is a problem
+     * within a second.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+        "{{ len([[0] * 1000000 for x in [0] * 1000]) }}",
+        "{{ repr_json([[0] * 1000000] * 1000000) }}",
+        "{{ [['a'] * 1000000] * 1000000 == [['a'] * 1000000] * 1000000 }}",
+        "{{ [x for x in [0] * 1000000] }} {{ [x for x in [0] * 1000000] }} {{ [x for x in [0] * 1000000] }}",
+    })
+    @Timeout(value = 20, unit = java.util.concurrent.TimeUnit.SECONDS)
+    void workBeyondTheBoundIsAProblemNotAnExhaustedHeap(String text) {
+        FormatStringException e = evalError(text);
+        assertThat(e).isNotNull();
+        assertThat(e.getMessage()).contains("more than 4000000 list items and characters in all");
+    }
+
+    @Test
+    void workWithinTheBoundIsDone() throws Exception {
+        assertThat(eval("{{ len([x for x in [0] * 500000]) }}")).isEqualTo("500000");
+        assertThat(eval("{{ len('a' * 1000000 + 'b') }}")).isEqualTo("1000001");
+        assertThat(eval("{{ [0] * 1000000 }}")).hasSize(3 * 1000000);
     }
 }

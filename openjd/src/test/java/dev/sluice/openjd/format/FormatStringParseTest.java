@@ -117,4 +117,31 @@ class FormatStringParseTest {
         assertThat(e.problems()).hasSize(3);
         assertThat(e.getMessage()).startsWith("3 problems:");
     }
+
+    /**
+     * Found by the property tests (issue 16): 500 brackets overflowed the parser's stack, and a chain of
+     * thousands of '+' the evaluator's; now each is a problem at its place, and 64 levels still work.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {"brackets|(|)", "signs|-|", "nots|'not '|", "calls|len(|)", "lists|[|]"})
+    void nestingDeeperThanTheBoundIsAProblemNotACrash(String what, String open, String close) throws Exception {
+        close = close == null ? "" : close;
+        String inner = what.equals("nots") ? "true" : what.equals("lists") ? "" : "'a'";
+        String deep = "{{ " + open.repeat(5000) + inner + close.repeat(5000) + " }}";
+        FormatStringException e = parseError(deep);
+        assertThat(e).isNotNull();
+        assertThat(e.problems().getFirst().detail()).startsWith("the expression is nested more than 64 levels deep");
+
+        String ok = "{{ " + open.repeat(Parser.MAX_DEPTH - 2) + inner + close.repeat(Parser.MAX_DEPTH - 2) + " }}";
+        FormatString.parse(ok);
+    }
+
+    @Test
+    void aLongChainOfOperatorsIsAProblemNotACrash() throws Exception {
+        FormatStringException e = parseError("{{ " + "1 + ".repeat(20_000) + "1 }}");
+        assertThat(e).isNotNull();
+        assertThat(e.problems()).hasSize(1);
+        assertThat(e.getMessage()).contains("a chain of operators");
+        assertThat(FormatString.parse("{{ " + "1 + ".repeat(60) + "1 }}").evaluate(Values.empty())).isEqualTo("61");
+    }
 }
