@@ -96,7 +96,7 @@ final class PluginZips implements PluginRepository {
             Path dir = dirOf(zip);
             try {
                 if (!upToDate(zip, dir)) {
-                    extract(zip, dir, limits);
+                    extractLocked(zip, dir, limits);
                 }
                 if (!dirs.contains(dir)) {
                     dirs.add(dir);
@@ -159,7 +159,32 @@ final class PluginZips implements PluginRepository {
                 && was[1].equals(Long.toString(now.lastModifiedTime().toMillis()));
     }
 
-    /** Checks the whole zip, then extracts it into a new directory that replaces {@code dir}. */
+    /**
+     * {@link #extract} under a lock on the plugins directory, so that two runs starting at once do not
+     * extract the same zip over each other; the second finds the first one's work done.
+     */
+    private static void extractLocked(Path zip, Path dir, Limits limits) throws IOException {
+        Path parent = dir.getParent();
+        if (!Files.isWritable(parent)) {
+            throw new NotWritable(new java.nio.file.AccessDeniedException(parent.toString()));
+        }
+        try (java.nio.channels.FileChannel lock = java.nio.channels.FileChannel.open(parent.resolve(LOCK),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileLock held = lock.lock()) {
+            if (!upToDate(zip, dir)) {
+                extract(zip, dir, limits);
+            }
+        }
+    }
+
+    /** Held while a zip is extracted; hidden, so never taken for a plugin. */
+    static final String LOCK = ".sluice-extract.lock";
+
+    /**
+     * Checks the whole zip, then extracts it into a new directory that replaces {@code dir}. The zip is
+     * first copied and hashed, and only the copy is read: the digest recorded is that of what was
+     * extracted, even if the zip is replaced meanwhile.
+     */
     static void extract(Path zip, Path dir, Limits limits) throws IOException {
         BasicFileAttributes attributes = Files.readAttributes(zip, BasicFileAttributes.class);
         if (attributes.size() > limits.zipBytes()) {
@@ -168,12 +193,27 @@ final class PluginZips implements PluginRepository {
         }
         Path temp;
         try {
-            temp = Files.createTempDirectory(dir.getParent(), "." + dir.getFileName() + ".extracting-");
+            // Readable by all, as a directory the JDK's temp default (owner only) would not be: other users
+            // of the installation load the plugin too.
+            temp = Files.createTempDirectory(dir.getParent(), "." + dir.getFileName() + ".extracting-",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")));
         } catch (java.nio.file.AccessDeniedException e) {
             throw new NotWritable(e);
         }
+        Path copy = dir.resolveSibling("." + dir.getFileName() + ".zip-" + temp.getFileName());
         try {
-            try (ZipFile file = new ZipFile(zip.toFile())) {
+            String sha256;
+            MessageDigest digest = sha256();
+            try (InputStream in = new DigestInputStream(Files.newInputStream(zip), digest);
+                    OutputStream out = Files.newOutputStream(copy)) {
+                if (in.transferTo(out) > limits.zipBytes()) {
+                    throw new ZipProblem("it grew past the " + mib(limits.zipBytes()) + " a plugin zip may have"
+                            + " while it was read; install a zip that is not being written");
+                }
+            }
+            sha256 = HexFormat.of().formatHex(digest.digest());
+            try (ZipFile file = new ZipFile(copy.toFile())) {
                 List<? extends ZipEntry> entries = checked(file, temp, limits.entries());
                 long written = 0;
                 for (ZipEntry entry : entries) {
@@ -191,12 +231,19 @@ final class PluginZips implements PluginRepository {
                 }
             }
             Files.writeString(temp.resolve(MARKER), attributes.size() + " " + attributes.lastModifiedTime().toMillis()
-                    + " " + sha256(zip) + "\n", StandardCharsets.US_ASCII);
-            if (Files.exists(dir)) {
-                deleteTree(dir);
+                    + " " + sha256 + "\n", StandardCharsets.US_ASCII);
+            // The old directory is moved aside, not deleted first: the plugin's directory is always whole.
+            Path old = null;
+            if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                old = dir.resolveSibling("." + dir.getFileName() + ".old-" + temp.getFileName());
+                Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
             }
             Files.move(temp, dir, StandardCopyOption.ATOMIC_MOVE);
+            if (old != null) {
+                deleteTree(old);
+            }
         } finally {
+            Files.deleteIfExists(copy);
             if (Files.exists(temp)) {
                 deleteTree(temp);
             }

@@ -43,9 +43,10 @@ class PluginZipsTest {
         return entries;
     }
 
+    /** Every file and directory under the test's directory, but the extraction lock. */
     private List<Path> everything() throws IOException {
         try (Stream<Path> all = Files.walk(dir)) {
-            return all.toList();
+            return all.filter(p -> !p.getFileName().toString().equals(PluginZips.LOCK)).toList();
         }
     }
 
@@ -59,6 +60,11 @@ class PluginZipsTest {
         assertThat(plugins().resolve("p-1.0.0/classes/a.txt")).hasContent("a");
         assertThat(PluginZips.zipSha256(plugins().resolve("p-1.0.0"))).isEqualTo(PluginZips.sha256(zip))
                 .hasSize(64);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(plugins().resolve("p-1.0.0")))).as("other users load it too")
+                .isEqualTo("rwxr-xr-x");
+        assertThat(everything()).as("no copy of the zip or old directory left")
+                .allSatisfy(p -> assertThat(p.getFileName().toString()).doesNotStartWith(".p-1.0.0"));
     }
 
     @Test

@@ -66,29 +66,47 @@ final class JdkSpawner implements Spawner {
     }
 
     /**
-     * Signals each group; a group {@code kill} could not reach whose leader still runs has not been made
-     * yet (the leader is still {@code setsid}, or the JDK's helper before it), and the leader is signalled
-     * through its {@link Process}, which never reaches a process that took a reaped leader's pid.
+     * Signals each group. A leader that has not made its group yet (it is still {@code setsid}, or the
+     * JDK's helper before it) is signalled itself, through its {@link Process}, which never reaches a
+     * process that took a reaped leader's pid: {@code kill} of its group id would find no group. Each
+     * task gets the signal once.
      */
     @Override
     public void signal(Signal signal, Collection<Long> processGroups) throws IOException {
+        List<Long> groups = new ArrayList<>(processGroups.size());
+        List<Process> notYet = new ArrayList<>();
+        for (long group : processGroups) {
+            Process leader = leaders.get(group);
+            if (leader != null && leader.isAlive() && !leadsItsGroup(group)) {
+                notYet.add(leader);
+            } else {
+                groups.add(group);
+            }
+        }
+        for (Process leader : notYet) {
+            if (signal == Signal.KILL) {
+                leader.destroyForcibly();
+            } else {
+                leader.destroy();
+            }
+        }
         try {
-            if (signaller.signal(signal.name(), processGroups)) {
-                return;
-            }
-            for (long group : processGroups) {
-                Process leader = leaders.get(group);
-                if (leader != null && leader.isAlive() && !signaller.signal(signal.name(), List.of(group))) {
-                    if (signal == Signal.KILL) {
-                        leader.destroyForcibly();
-                    } else {
-                        leader.destroy();
-                    }
-                }
-            }
+            signaller.signal(signal.name(), groups);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while running " + signaller.killProgram());
+        }
+    }
+
+    /** Whether process {@code pid} leads a process group of its own yet (its group id is its pid). */
+    static boolean leadsItsGroup(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so count from the last ')'.
+            String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(after[2]) == pid;
+        } catch (IOException | RuntimeException e) {
+            return true; // gone, or unreadable: nothing more to do for it
         }
     }
 

@@ -82,11 +82,11 @@ final class Apptainer {
         return all;
     }
 
-    /** The operator's options, then the process's, which give privileges only where the operator allows. */
+    /** The operator's options, then the process's, which go beyond harmless ones only where the operator allows. */
     List<String> options(Hints hints) {
         List<String> all = new ArrayList<>(settings.options());
         List<String> own = ExecOptions.parse(hints, ApptainerGate.OPTIONS);
-        ExecOptions.checkPrivileged(hints, ApptainerGate.OPTIONS, own, settings.allowedOptions(),
+        ExecOptions.checkProcessOptions(hints, ApptainerGate.OPTIONS, own, settings.allowedOptions(),
                 "plugins.apptainer." + ApptainerSettings.ALLOWED_OPTIONS);
         all.addAll(own);
         return all;

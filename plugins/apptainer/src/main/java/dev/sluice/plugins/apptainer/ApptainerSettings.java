@@ -27,7 +27,7 @@ import java.util.TreeSet;
  * @param maxWait            the default of {@code apptainer/maxWait}; {@code null}: no limit
  * @param monitorPeriod      how often a running task is checked
  * @param allowedHostPaths   the host folders a process's {@code apptainer/binds} may reach
- * @param allowedOptions     the privileged options ({@link ExecOptions#PRIVILEGED}) a process may give
+ * @param allowedOptions     the options beyond {@link ExecOptions#HARMLESS} a process may give
  */
 record ApptainerSettings(Optional<Path> program, Path cacheDir, Duration pullTimeout, int pullRetries,
         Duration pullBackoff, int maxConcurrentPulls, ImageAllowList allowedImages, List<BindSpec> binds,
@@ -109,9 +109,9 @@ record ApptainerSettings(Optional<Path> program, Path cacheDir, Duration pullTim
         Set<String> allowedOptions = new TreeSet<>();
         for (String option : config.list(ALLOWED_OPTIONS)) {
             String name = option.trim();
-            if (!ExecOptions.PRIVILEGED.containsKey(name)) {
-                throw config.invalid(ALLOWED_OPTIONS, option, "not one of the options a process needs leave for;"
-                        + " write some of " + String.join(", ", new TreeSet<>(ExecOptions.PRIVILEGED.keySet())));
+            if (!name.startsWith("--") || name.contains("=")) {
+                throw config.invalid(ALLOWED_OPTIONS, option, "write the long names of apptainer exec options"
+                        + " processes may give, without values, e.g. [--fakeroot, --overlay]");
             }
             allowedOptions.add(name);
         }

@@ -29,40 +29,42 @@ final class ExecOptions {
             Map.entry("--env-file", "set the variable in the process's env: it reaches the container"));
 
     /**
-     * Options that widen what a task may do on the machine: a process may give them only where the
-     * operator's {@code allowedOptions} names them (the operator's own {@code options} are not checked).
+     * Options a process may give on its own: they narrow what a task can do, or tidy its container, and
+     * reach no host path. Any other needs the operator's {@code allowedOptions}: an allow-list, since
+     * apptainer keeps adding options that mount or grant things ({@code --mount}, {@code --overlay},
+     * {@code --fakeroot}, {@code --add-caps}, ...). {@code --network} and {@code --net} pass only as
+     * {@code =none}.
      */
-    static final Map<String, String> PRIVILEGED = Map.ofEntries(
-            Map.entry("--fakeroot", "it runs the task as root inside a user namespace"),
-            Map.entry("-f", "it runs the task as root inside a user namespace (-f is --fakeroot)"),
-            Map.entry("--add-caps", "it gives the task Linux capabilities"),
-            Map.entry("--allow-setuid", "it lets setuid programs in the image run as their owner"),
-            Map.entry("--keep-privs", "it lets a task started by root keep root's privileges"),
-            Map.entry("--security", "it changes the task's security profile (seccomp, AppArmor, SELinux)"),
-            Map.entry("--net", "it joins the task to a network other than none"),
-            Map.entry("-n", "it joins the task to a network other than none (-n is --net)"),
-            Map.entry("--network", "it joins the task to a network other than none"),
-            Map.entry("--network-args", "it configures the task's network"));
+    static final java.util.Set<String> HARMLESS = java.util.Set.of("--writable-tmpfs", "--contain", "--containall",
+            "--no-privs", "--drop-caps", "--userns", "--no-init", "--no-eval", "--no-umask", "--compat", "--ipc",
+            "--pid", "--uts", "--no-mount", "--unsquash", "--app", "--disable-cache");
 
     private ExecOptions() {
     }
 
     /**
-     * Checks a process's options against what the operator allows.
+     * Checks a process's own options: long ones only (short ones can be run together, {@code -fC}, or
+     * carry a value without {@code =}, {@code -B/:/host}), each harmless or allowed by the operator.
      *
      * @param setting where the operator's list is, for the message
      * @throws InvalidSettingException naming the hint, the option and the fix
      */
-    static void checkPrivileged(Settings hints, String key, List<String> options, java.util.Set<String> allowed,
+    static void checkProcessOptions(Settings hints, String key, List<String> options, java.util.Set<String> allowed,
             String setting) {
         for (String option : options) {
+            if (!option.startsWith("--")) {
+                throw hints.invalid(key, option, "a process's own options are written in their long form"
+                        + " (--name or --name=value), so that each can be checked; e.g. --writable-tmpfs");
+            }
             String name = option.contains("=") ? option.substring(0, option.indexOf('=')) : option;
-            String why = PRIVILEGED.get(name);
-            boolean harmless = (name.equals("--network") || name.equals("--net")) && option.equals(name + "=none");
-            if (why != null && !harmless && !allowed.contains(name)) {
-                throw hints.invalid(key, option, name + " is not among the options the operator lets processes give ("
-                        + setting + ": " + (allowed.isEmpty() ? "none" : String.join(", ", allowed)) + "): " + why
-                        + "; ask the operator to add it there, or to give it in plugins.apptainer.options");
+            boolean network = name.equals("--network") || name.equals("--net");
+            boolean harmless = network ? option.equals(name + "=none") : HARMLESS.contains(name);
+            if (!harmless && !allowed.contains(name)) {
+                throw hints.invalid(key, option, name + " is not among the options a process may give on its own ("
+                        + String.join(", ", new java.util.TreeSet<>(HARMLESS)) + ", --network=none) nor among those"
+                        + " the operator allows (" + setting + ": " + (allowed.isEmpty() ? "none"
+                        : String.join(", ", allowed)) + "); ask the operator to add it there, or to give it in"
+                        + " plugins.apptainer.options");
             }
         }
     }

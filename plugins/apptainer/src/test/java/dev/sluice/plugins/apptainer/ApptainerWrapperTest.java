@@ -104,10 +104,20 @@ class ApptainerWrapperTest {
         assertThatThrownBy(() -> w.wrap(task(Map.of("apptainer/image", "/images/tool.sif", "apptainer/binds",
                 allowed + "/link/x")), inner(Map.of()))).as("a link out of the allowed folder")
                 .hasMessageContaining("(really " + outside.toRealPath() + "/x)");
-        assertThatThrownBy(() -> w.wrap(task(Map.of("apptainer/image", "/images/tool.sif", "apptainer/options",
-                "--add-caps=CAP_SYS_ADMIN")), inner(Map.of()))).hasMessageContaining(
-                "--add-caps is not among the options the operator lets processes give"
-                        + " (plugins.apptainer.allowedOptions: none): it gives the task Linux capabilities");
+        for (String sneaky : List.of("--add-caps=CAP_SYS_ADMIN", "--mount=type=bind", "--overlay=/any",
+                "--fakeroot", "--network=host", "--workdir=/tmp", "--fusemount=host:x")) {
+            String name = sneaky.contains("=") ? sneaky.substring(0, sneaky.indexOf('=')) : sneaky;
+            assertThatThrownBy(() -> w.wrap(task(Map.of("apptainer/image", "/images/tool.sif", "apptainer/options",
+                    sneaky)), inner(Map.of()))).as(sneaky).hasMessageContaining(name + " is not among the options a"
+                    + " process may give on its own").hasMessageContaining("plugins.apptainer.allowedOptions: none");
+        }
+        for (String shortForm : List.of("-B/:/host", "-fC", "-H/etc")) {
+            assertThatThrownBy(() -> w.wrap(task(Map.of("apptainer/image", "/images/tool.sif", "apptainer/options",
+                    shortForm)), inner(Map.of()))).as(shortForm)
+                    .hasMessageContaining("a process's own options are written in their long form");
+        }
+        assertThat(w.wrap(task(Map.of("apptainer/image", "/images/tool.sif", "apptainer/options",
+                "--network=none, --containall")), inner(Map.of())).argv()).contains("--network=none", "--containall");
         ApptainerWrapper lenient = wrapper(Map.of("allowedOptions", "--add-caps"));
         assertThat(lenient.wrap(task(Map.of("apptainer/image", "/images/tool.sif", "apptainer/options",
                 "--add-caps=CAP_NET_RAW")), inner(Map.of())).argv()).contains("--add-caps=CAP_NET_RAW");
