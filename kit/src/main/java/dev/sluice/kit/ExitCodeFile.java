@@ -10,7 +10,7 @@ import java.util.Optional;
 /**
  * Reads a task's {@code .exitcode}, a file the task itself can write: at most {@value #MAX_BYTES} bytes
  * are read, so a task that fills it cannot make its host read gigabytes, and anything but a whole
- * number (after blanks) is no exit code.
+ * number (after blanks) is no exit code. Only a regular file is opened: a pipe would block the host.
  */
 public final class ExitCodeFile {
     /** "-2147483648" and a line break fit with room to spare. */
@@ -21,6 +21,10 @@ public final class ExitCodeFile {
 
     /** The exit code in {@code file}, or empty when it is missing, unreadable, too long or not a number. */
     public static Optional<Integer> read(Path file) {
+        // A pipe put there by the task would block the open; a link could lead anywhere.
+        if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
             bytes = in.readNBytes(MAX_BYTES + 1);

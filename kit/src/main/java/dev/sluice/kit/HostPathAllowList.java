@@ -39,7 +39,8 @@ public final class HostPathAllowList {
                 throw settings.invalid(SETTING, item, "'" + path + "' is not an absolute path; list the folders"
                         + " tasks may mount, e.g. [/data/refs, /scratch]");
             }
-            paths.add(real(Path.of(path).normalize()));
+            Path real = real(Path.of(path).normalize());
+            paths.add(real == null ? Path.of(path).normalize() : real);
         }
         return new HostPathAllowList(paths);
     }
@@ -51,6 +52,10 @@ public final class HostPathAllowList {
      */
     public String refusal(Path source, String setting) {
         Path real = real(source.toAbsolutePath().normalize());
+        if (real == null) {
+            return source + " is a symbolic link that leads nowhere (or cannot be followed); mount what it should"
+                    + " lead to";
+        }
         for (Path root : allowed) {
             if (real.startsWith(root)) {
                 return null;
@@ -63,11 +68,14 @@ public final class HostPathAllowList {
                 + " task";
     }
 
-    /** The path with symbolic links followed, as far as it exists. */
+    /**
+     * The path with symbolic links followed, as far as it exists; {@code null} when a link in it leads
+     * nowhere, since where it will lead when mounted cannot be told.
+     */
     private static Path real(Path path) {
         Path existing = path;
         Path rest = null;
-        while (existing != null && !Files.exists(existing)) {
+        while (existing != null && !Files.exists(existing, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             rest = rest == null ? existing.getFileName() : existing.getFileName().resolve(rest);
             existing = existing.getParent();
         }
@@ -78,7 +86,7 @@ public final class HostPathAllowList {
             Path real = existing.toRealPath();
             return rest == null ? real : real.resolve(rest).normalize();
         } catch (IOException e) {
-            return path;
+            return null;
         }
     }
 }

@@ -27,6 +27,17 @@ class ExitCodeFileTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(10)
+    void aPipeOrALinkInItsPlaceIsNoExitCodeAndDoesNotBlock() throws Exception {
+        Path fifo = dir.resolve(".exitcode");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        assertThat(ExitCodeFile.read(fifo)).isEmpty();
+        Path zero = Files.writeString(dir.resolve("zero"), "0\n");
+        Path link = Files.createSymbolicLink(dir.resolve("link"), zero);
+        assertThat(ExitCodeFile.read(link)).isEmpty();
+    }
+
+    @Test
     void aFileFilledByItsTaskIsNotReadBeyondAFewBytes() throws Exception {
         Path f = dir.resolve(".exitcode");
         // 0 followed by megabytes of blanks would parse as 0 if it were read whole.

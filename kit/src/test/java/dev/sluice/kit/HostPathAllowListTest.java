@@ -45,6 +45,9 @@ class HostPathAllowListTest {
 
         assertThat(list(data.toString()).refusal(data.resolve("out/passwd"), "s"))
                 .startsWith(data.resolve("out/passwd") + " (really " + etc.toRealPath().resolve("passwd") + ")");
+        Files.createSymbolicLink(data.resolve("dangling"), dir.resolve("not-yet"));
+        assertThat(list(data.toString()).refusal(data.resolve("dangling"), "s")).as("judged by where it leads, which"
+                + " cannot be told").contains("is a symbolic link that leads nowhere");
     }
 
     @Test

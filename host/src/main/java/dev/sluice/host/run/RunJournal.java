@@ -57,6 +57,8 @@ final class RunJournal implements AutoCloseable {
     private FileChannel channel;
     /** Batches written since the last sync (the batch writer's thread only). */
     private boolean unsynced;
+    /** Launch records written at once, from other threads, since the batch writer last looked. */
+    private volatile boolean launchesUnsynced;
     private long lastSync = System.nanoTime() - SYNC_INTERVAL_NANOS;
 
     RunJournal(Path runDir) {
@@ -136,6 +138,9 @@ final class RunJournal implements AutoCloseable {
         String body = "launched\t" + taskKey + "\t" + attempt + "\t" + clean(executor) + "\t" + clean(nativeId)
                 + "\t" + inputs + (ofRun == null ? "" : "\t" + clean(ofRun));
         write(checksum(body) + "\t" + body + "\n", nativeId != null);
+        if (nativeId == null) {
+            launchesUnsynced = true;
+        }
     }
 
     /**
@@ -151,6 +156,10 @@ final class RunJournal implements AutoCloseable {
             String text = pending.toString();
             pending.setLength(0);
             write(text, false);
+            unsynced = true;
+        }
+        if (launchesUnsynced) {
+            launchesUnsynced = false;
             unsynced = true;
         }
         if (unsynced && now - lastSync >= SYNC_INTERVAL_NANOS) {
