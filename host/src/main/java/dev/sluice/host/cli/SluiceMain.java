@@ -91,8 +91,19 @@ public final class SluiceMain implements Runnable {
      */
     static String internalError(Throwable e) {
         String message = e.getMessage() == null || e.getMessage().isBlank() ? "an unexpected failure" : e.getMessage();
-        return "sluice: internal error: " + message + ". This is a bug in sluice; please report it with the run's"
-                + " log.jsonl, which holds the details";
+        String details = "the run's log.jsonl, if the run got that far";
+        try {
+            // Outside a run there is no JSON log: the stack trace goes to a file of its own.
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("sluice-internal-error-", ".txt");
+            java.io.StringWriter trace = new java.io.StringWriter();
+            e.printStackTrace(new java.io.PrintWriter(trace));
+            java.nio.file.Files.writeString(file, trace.toString());
+            details = file.toString();
+        } catch (java.io.IOException | RuntimeException ignored) {
+            // The message still says what failed.
+        }
+        return "sluice: internal error: " + message + ". This is a bug in sluice; please report it with " + details
+                + ", which holds the details";
     }
 
     /** Sets the console log level: warnings by default, info with -v, debug with -vv. */

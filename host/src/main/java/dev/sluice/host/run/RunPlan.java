@@ -163,6 +163,9 @@ public final class RunPlan implements AutoCloseable {
                 String field = "plugins." + e.pluginId() + "." + e.key();
                 Location where = config.locations().getOrDefault(field,
                         config.locations().get("plugins." + e.pluginId()));
+                if (where == null && config.file() != null) {
+                    where = Location.ofFile(config.file());
+                }
                 throw new InvalidInputException(List.of(new Problem(where, config.plugins().getOrDefault(e.pluginId(),
                         Map.of()).containsKey(e.key()) ? field : "plugins." + e.pluginId(), e.getMessage())));
             } catch (PluginLoadException e) {
