@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 /** A failure nothing else caught reaches users as words: no exception class, no stack trace. */
 class InternalErrorTest {
     @Test
-    void theMessageIsShownWithoutTheExceptionsClassAndSaysWhereTheDetailsAre() {
+    void theMessageIsShownWithoutTheExceptionsClassAndSaysWhereTheDetailsAre() throws Exception {
         String said = SluiceMain.internalError(new IllegalArgumentException("port out of range:99999"));
         assertThat(said).startsWith("sluice: internal error: port out of range:99999. This is a bug in sluice;"
                 + " please report it with ").endsWith(", which holds the details")
