@@ -189,6 +189,47 @@ class SlurmPluginIT {
     }
 
     @Test
+    void aSecretReachesTheJobThroughSbatchAndNoFileSluiceWrites() throws Exception {
+        String secret = "s3cr3t-slurm-77";
+        Path pipeline = write("p.yaml", """
+                name: slurm-secret
+                processes:
+                  uses:
+                    script: |
+                      printf 'len=%s\\n' "${#API_TOKEN}"
+                      printf '%s' "$API_TOKEN" | sha256sum | cut -c1-16
+                """);
+        Path config = write("secret-config.yaml", """
+                secretEnv: [API_TOKEN]
+                process:
+                  defaults:
+                    executor: slurm
+                executors:
+                  slurm: {pollInterval: 500ms, maxPollInterval: 5s}
+                """);
+        ProcessBuilder pb = SluiceProcess.builder(dir, "run", pipeline.toString(), "-c", config.toString(),
+                "--progress", "plain", "-vv");
+        pb.environment().put("API_TOKEN", secret);
+        Path out = dir.resolve("out.txt");
+        Process process = pb.redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertThat(process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String output = Files.readString(out);
+        assertThat(process.exitValue()).as(output).isZero();
+        assertThat(output).doesNotContain(secret);
+        List<String[]> rows = traceRows(output);
+        Path work = Path.of(rows.get(1)[column(rows, "workdir")]);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 16);
+        assertThat(work.resolve(".command.out")).as("the job saw the secret").content()
+                .isEqualTo("len=" + secret.length() + "\n" + sha + "\n");
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                assertThat(Files.readString(f)).as("%s", f).doesNotContain(secret);
+            }
+        }
+    }
+
+    @Test
     void sigtermToTheHostCancelsItsJobsAndRunningTasksGetSigterm() throws Exception {
         Path marker = dir.resolve("markers");
         Files.createDirectories(marker);
