@@ -250,7 +250,23 @@ public final class RunPlan implements AutoCloseable {
             List<TaskSpec> specs = p.expand(pipeline.file().toAbsolutePath().getParent());
             plans.add(new ProcessPlan(p, specs));
         }
-        for (String name : used) {
+        // The config is the site's, shared by pipelines: a section for an executor this pipeline does not
+        // use is checked when its executor is at hand (local always is), and otherwise said to be unchecked.
+        Set<String> checked = new LinkedHashSet<>(used);
+        for (String name : config.executors().keySet()) {
+            if (used.contains(name)) {
+                continue;
+            }
+            if (available.containsKey(name)) {
+                checked.add(name);
+            } else {
+                Location at = config.locations().get("executors." + name);
+                warnings.add((at != null ? at : configLocation(config)) + ": executors." + name + ": no process of"
+                        + " this pipeline runs on the " + name + " executor, whose plugin is not enabled, so its settings"
+                        + " were not checked; a pipeline that uses it checks them");
+            }
+        }
+        for (String name : checked) {
             ExecutorSettings s = config.executors().get(name);
             Settings section = Settings.of(s == null ? Map.of() : s.raw(), "executors." + name + " of the config");
             String field = "executors." + name;

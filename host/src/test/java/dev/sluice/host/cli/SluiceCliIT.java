@@ -296,6 +296,31 @@ class SluiceCliIT {
     }
 
     @Test
+    void aConfigSectionForAnExecutorThePipelineDoesNotUseIsCheckedWhenItCanBeAndOtherwiseSaidToBeUnchecked()
+            throws Exception {
+        Path p = write("plain.yaml", """
+                processes:
+                  a: {command: [true]}
+                """);
+        Path bad = write("site.yaml", """
+                executors:
+                  local: {cpu: 2}
+                """);
+        SluiceProcess.Result refused = SluiceProcess.run(dir, "validate", p.toString(), "-c", bad.toString());
+        assertThat(refused.exitCode()).as(refused.all()).isEqualTo(2);
+        assertThat(refused.stderr()).contains("site.yaml:2:11: executors.local.cpu: 'cpu' = '2' in executors.local"
+                + " of the config: not a setting of the local executor");
+        Path other = write("other.yaml", """
+                executors:
+                  pbs: {queue: long}
+                """);
+        SluiceProcess.Result warned = SluiceProcess.run(dir, "validate", p.toString(), "-c", other.toString());
+        assertThat(warned.exitCode()).as(warned.all()).isZero();
+        assertThat(warned.stderr()).contains("warning: " + other + ":2:3: executors.pbs: no process of this pipeline"
+                + " runs on the pbs executor, whose plugin is not enabled, so its settings were not checked");
+    }
+
+    @Test
     void aPortOutOfRangeIsRefusedInWordsNotAsAnInternalError() throws Exception {
         Path p = write("plain.yaml", """
                 processes:
