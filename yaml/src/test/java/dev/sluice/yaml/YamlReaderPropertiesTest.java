@@ -31,12 +31,7 @@ class YamlReaderPropertiesTest {
 
     @AfterContainer
     static void removeDir() throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.delete(f);
-            }
-        }
-        Files.delete(dir);
+        dev.sluice.yaml.testing.ScratchDir.deleteTree(dir);
     }
 
     @Provide

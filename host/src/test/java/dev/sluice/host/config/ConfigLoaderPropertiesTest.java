@@ -28,8 +28,7 @@ class ConfigLoaderPropertiesTest {
 
     @AfterContainer
     static void removeDir() throws IOException {
-        Files.deleteIfExists(dir.resolve("c.yaml"));
-        Files.delete(dir);
+        dev.sluice.yaml.testing.ScratchDir.deleteTree(dir);
     }
 
     @Provide

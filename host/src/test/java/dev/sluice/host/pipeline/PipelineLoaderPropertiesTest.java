@@ -5,8 +5,6 @@ import dev.sluice.yaml.testing.Yamlish;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -39,15 +37,7 @@ class PipelineLoaderPropertiesTest {
 
     @AfterContainer
     static void removeDir() throws IOException {
-        removeTree(dir);
-    }
-
-    static void removeTree(Path root) throws IOException {
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
+        dev.sluice.yaml.testing.ScratchDir.deleteTree(dir);
     }
 
     @Provide

@@ -8,8 +8,6 @@ import dev.sluice.yaml.testing.Yamlish;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -42,11 +40,7 @@ class ValidatePropertiesTest {
 
     @AfterContainer
     static void removeDir() throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
+        dev.sluice.yaml.testing.ScratchDir.deleteTree(dir);
     }
 
     @Provide

@@ -38,12 +38,7 @@ class EnvironmentTemplatePropertiesTest {
 
     @AfterContainer
     static void removeDir() throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.delete(f);
-            }
-        }
-        Files.delete(dir);
+        dev.sluice.yaml.testing.ScratchDir.deleteTree(dir);
     }
 
     /** One of {@code values}, each written in a style YAML reads back as itself. */
