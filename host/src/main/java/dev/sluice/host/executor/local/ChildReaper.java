@@ -176,7 +176,8 @@ final class ChildReaper implements AutoCloseable {
             watch.exit().completeExceptionally(new IOException("could not learn how process " + pid + " ended: "
                     + libc.strerror(libc.errno(errno))));
         } else {
-            watch.exit().complete(exit(status.get(JAVA_INT, 0), usage.get(JAVA_LONG, Libc.RU_MAXRSS_OFFSET)));
+            long childKb = usage.get(JAVA_LONG, Libc.RU_MAXRSS_OFFSET);
+            watch.exit().complete(exit(status.get(JAVA_INT, 0), childKb, libc.selfMaxRssKilobytes(usage)));
         }
     }
 
@@ -221,7 +222,8 @@ final class ChildReaper implements AutoCloseable {
                     exit.completeExceptionally(new IOException("could not learn how process " + pid + " ended: "
                             + libc.strerror(libc.errno(errno))));
                 } else {
-                    exit.complete(exit(status.get(JAVA_INT, 0), usage.get(JAVA_LONG, Libc.RU_MAXRSS_OFFSET)));
+                    long childKb = usage.get(JAVA_LONG, Libc.RU_MAXRSS_OFFSET);
+                    exit.complete(exit(status.get(JAVA_INT, 0), childKb, libc.selfMaxRssKilobytes(usage)));
                 }
             }
         });
@@ -231,11 +233,18 @@ final class ChildReaper implements AutoCloseable {
         return wakeups;
     }
 
-    /** Decodes a {@code wait} status as a shell reports it: the exit code, or 128 plus the signal. */
-    static Spawner.Exit exit(int status, long maxRssKilobytes) {
+    /**
+     * Decodes a {@code wait} status as a shell reports it: the exit code, or 128 plus the signal; and the
+     * kernel's peak memory of the child, kept only when it exceeds the host's own ({@code hostMaxRssKilobytes}).
+     * A child made by {@code posix_spawn} shares the host's memory until it execs, and the kernel counts
+     * that shared memory's high-water mark as the child's too: a figure at or below the host's own may be
+     * the host's, so it is dropped (0: unknown) and the task's readings from /proc stand instead.
+     */
+    static Spawner.Exit exit(int status, long maxRssKilobytes, long hostMaxRssKilobytes) {
         int signal = status & 0x7f;
         int code = signal == 0 ? (status >> 8) & 0xff : 128 + signal;
-        return new Spawner.Exit(code, Math.max(0, maxRssKilobytes) * 1024);
+        boolean own = hostMaxRssKilobytes >= 0 && maxRssKilobytes > hostMaxRssKilobytes;
+        return new Spawner.Exit(code, own ? maxRssKilobytes * 1024 : 0);
     }
 
     /** Stops the thread; children still watched are left (the executor has given up on them). */

@@ -61,6 +61,7 @@ final class Libc {
     /** {@code struct rusage}: two {@code timeval}s, then {@code ru_maxrss} (kilobytes), 144 bytes in all. */
     static final long RUSAGE_BYTES = 144;
     static final long RU_MAXRSS_OFFSET = 32;
+    private static final int RUSAGE_SELF = 0;
 
     private final MethodHandle posixSpawn;
     private final MethodHandle attrInit;
@@ -83,6 +84,7 @@ final class Libc {
     private final MethodHandle read;
     private final MethodHandle wait4;
     private final MethodHandle waitid;
+    private final MethodHandle getrusage;
     private final MethodHandle kill;
     private final MethodHandle close;
     private final MethodHandle strerror;
@@ -132,6 +134,7 @@ final class Libc {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), errnoCapture);
         waitid = bind(linker, lookup, "waitid",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errnoCapture);
+        getrusage = bind(linker, lookup, "getrusage", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
         kill = bind(linker, lookup, "kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errnoCapture);
         close = bind(linker, lookup, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         strerror = bind(linker, lookup, "strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -317,6 +320,18 @@ final class Libc {
     int wait4(MemorySegment errnoState, int pid, MemorySegment status, int options, MemorySegment rusage) {
         try {
             return (int) wait4.invokeExact(errnoState, pid, status, options, rusage);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * The host's own largest resident memory in kilobytes ({@code getrusage(RUSAGE_SELF)}'s
+     * {@code ru_maxrss}), or -1 when it cannot be read; {@code usage} is {@link #RUSAGE_BYTES} long.
+     */
+    long selfMaxRssKilobytes(MemorySegment usage) {
+        try {
+            return (int) getrusage.invokeExact(RUSAGE_SELF, usage) == 0 ? usage.get(JAVA_LONG, RU_MAXRSS_OFFSET) : -1;
         } catch (Throwable t) {
             throw rethrow(t);
         }

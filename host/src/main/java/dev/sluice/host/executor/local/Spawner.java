@@ -99,7 +99,8 @@ interface Spawner extends AutoCloseable {
      *
      * @param exitCode     its exit status, or 128 plus the signal that ended it (as a shell reports it)
      * @param peakRssBytes the largest resident memory of the program or any descendant it waited for,
-     *                     as the kernel counted it, in bytes; 0 when unknown
+     *                     as the kernel counted it, in bytes; 0 when unknown, or when the figure may be
+     *                     the host's own (see {@link ChildReaper#exit})
      */
     record Exit(int exitCode, long peakRssBytes) {
     }
