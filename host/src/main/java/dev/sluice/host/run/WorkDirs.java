@@ -2,7 +2,6 @@ package dev.sluice.host.run;
 
 import dev.sluice.host.task.Task;
 import dev.sluice.host.config.EffectiveProcess;
-import dev.sluice.kit.AtomicFiles;
 import dev.sluice.kit.IoErrors;
 import dev.sluice.host.config.TaskSpec;
 import dev.sluice.host.pipeline.CacheMode;
@@ -12,9 +11,12 @@ import dev.sluice.host.monitor.TaskProgress;
 import dev.sluice.spi.Hints;
 import dev.sluice.spi.TaskFiles;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -485,9 +487,16 @@ public final class WorkDirs implements TaskPreparer {
         writer.execute(() -> writeExitCode(files.exitCode(), exitCode));
     }
 
+    /**
+     * Created in place rather than moved into place as {@code AtomicFiles} does (a temporary file, a link
+     * and an unlink more per task): nothing polls it once the end is known, and a file cut short by a
+     * crash reads as no exit code, as a missing one does. A file the task's script wrote wins.
+     */
     private static void writeExitCode(Path file, int exitCode) {
-        try {
-            AtomicFiles.writeIfAbsent(file, exitCode + "\n", StandardCharsets.US_ASCII);
+        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            out.write((exitCode + "\n").getBytes(StandardCharsets.US_ASCII));
+        } catch (FileAlreadyExistsException written) {
+            // The script recorded its own end.
         } catch (IOException e) {
             log.warn("could not write the exit code {} to {}: {}",
                     exitCode, file, IoErrors.describe(e));
