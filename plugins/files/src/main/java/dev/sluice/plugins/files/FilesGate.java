@@ -79,6 +79,13 @@ public final class FilesGate implements TaskReadinessGate {
         this.log = context.logger();
         this.probe = probe;
         Settings config = context.config();
+        // A misspelt setting would otherwise be ignored without a word.
+        for (String key : config.keys()) {
+            if (!List.of(POLL_INTERVAL, STABLE_FOR, MAX_WAIT).contains(key)) {
+                throw config.invalid(key, config.string(key, ""), "not a setting of the files plugin; its settings are "
+                        + POLL_INTERVAL + ", " + STABLE_FOR + " and " + MAX_WAIT);
+            }
+        }
         this.defaultPollInterval = requirePositive(config, POLL_INTERVAL,
                 config.duration(POLL_INTERVAL, DEFAULT_POLL_INTERVAL));
         this.defaultStableFor = requireNotNegative(config, STABLE_FOR,

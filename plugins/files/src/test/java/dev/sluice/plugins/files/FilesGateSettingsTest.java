@@ -46,6 +46,15 @@ class FilesGateSettingsTest {
     }
 
     @Test
+    void aMisspeltSettingIsRefusedWithTheSettingsThereAre() {
+        assertThatThrownBy(() -> new FilesGate(TestPluginContext.of(FilesGate.ID).withConfig(Map.of("maxwait", "30s"))
+                .withTime(clock))).isInstanceOfSatisfying(InvalidSettingException.class, e -> {
+                    assertThat(e.key()).isEqualTo("maxwait");
+                    assertThat(e.getMessage()).contains("pollInterval, stableFor and maxWait");
+                });
+    }
+
+    @Test
     void stableForHintLongerThanConfiguredMaxWaitIsBlamedOnTheHint() {
         FilesGate configured = new FilesGate(
                 TestPluginContext.of(FilesGate.ID).withConfig(Map.of("maxWait", "30s")).withTime(clock));
