@@ -7,7 +7,10 @@ import dev.sluice.host.run.HostVersion;
 import dev.sluice.spi.PluginMetrics;
 import dev.sluice.spi.Settings;
 import dev.sluice.spi.TimeSource;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -15,9 +18,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code sluice plugins list}. */
-@Command(name = "plugins", mixinStandardHelpOptions = true, description = "Inspect installed plugins.",
-        subcommands = PluginsCommand.ListCommand.class)
+/** {@code sluice plugins list} and {@code sluice plugins new}. */
+@Command(name = "plugins", mixinStandardHelpOptions = true,
+        description = "Inspect installed plugins, or start a new plugin project.",
+        subcommands = {PluginsCommand.ListCommand.class, PluginsCommand.NewCommand.class})
 final class PluginsCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -55,6 +59,94 @@ final class PluginsCommand implements Runnable {
                 }
                 out.flush();
                 return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "new", mixinStandardHelpOptions = true,
+            description = {"Create a plugin project in a new directory: a pom whose parent is sluice-plugin-parent,"
+                    + " one extension of the chosen type with its unit tests, a test that runs a pipeline through the"
+                    + " built zip in a real sluice, an example pipeline and a README.",
+                    "Build it with `mvn verify` after `./build install` in the sluice checkout has put the plugin kit"
+                    + " into the local Maven repository."})
+    static final class NewCommand implements Callable<Integer> {
+        @CommandLine.Parameters(index = "0", paramLabel = "ID",
+                description = "The plugin's id, which pipelines enable it by: lower-case letters, digits and '-'.")
+        String id;
+
+        @CommandLine.Option(names = "--type", required = true, paramLabel = "TYPE",
+                description = "What the plugin adds: gate, executor, wrapper or monitor.")
+        String type;
+
+        @CommandLine.Option(names = "--dir", paramLabel = "DIR",
+                description = "Where to create the project (default: ./sluice-plugin-ID). Must not exist or be empty.")
+        Path dir;
+
+        @CommandLine.Option(names = "--package", paramLabel = "PACKAGE",
+                description = "The Java package (default: org.example.sluice.ID without dashes).")
+        String packageName;
+
+        @CommandLine.Option(names = "--group-id", paramLabel = "GROUP", defaultValue = "org.example",
+                description = "The Maven group id (default: ${DEFAULT-VALUE}).")
+        String groupId;
+
+        @CommandLine.Option(names = "--description", paramLabel = "TEXT",
+                description = "One line on what the plugin does (default: the template's).")
+        String description;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            PluginProject.Kind kind = null;
+            for (PluginProject.Kind k : PluginProject.Kind.values()) {
+                if (k.word().equals(type)) {
+                    kind = k;
+                }
+            }
+            List<String> problems = new java.util.ArrayList<>(PluginProject.problems(id, packageName, groupId));
+            if (kind == null) {
+                problems.add("--type '" + type + "': write gate, executor, wrapper or monitor");
+            }
+            Path target = dir != null ? dir : Path.of("sluice-plugin-" + id);
+            if (Files.exists(target) && !isEmptyDirectory(target)) {
+                problems.add(target.toAbsolutePath().normalize() + " already exists and is not empty; pass --dir with"
+                        + " a new directory");
+            }
+            if (!problems.isEmpty()) {
+                problems.forEach(p -> err.println("sluice plugins new: " + p));
+                err.flush();
+                return ExitCodes.INVALID_INPUT;
+            }
+            String pkg = packageName != null ? packageName : PluginProject.defaultPackage(id);
+            PluginProject project = new PluginProject(id, kind, pkg, groupId,
+                    description != null ? description : kind.description, HostVersion.version());
+            try {
+                List<Path> files = project.writeTo(target);
+                Path shown = target.toAbsolutePath().normalize();
+                out.println("Created the " + kind.word() + " plugin '" + id + "' in " + shown + ":");
+                for (Path f : files) {
+                    out.println("  " + shown.relativize(f.toAbsolutePath().normalize()));
+                }
+                out.println("Next: cd " + shown + " && mvn verify   (needs the plugin kit: ./build install in sluice)");
+                out.flush();
+                return ExitCodes.OK;
+            } catch (IOException e) {
+                err.println("sluice plugins new: could not write the project in " + target + ": "
+                        + dev.sluice.kit.IoErrors.describe(e));
+                err.flush();
+                return ExitCodes.INVALID_INPUT;
+            }
+        }
+
+        private static boolean isEmptyDirectory(Path path) {
+            try (java.util.stream.Stream<Path> entries = Files.list(path)) {
+                return entries.findAny().isEmpty();
+            } catch (IOException e) {
+                return false;
             }
         }
     }

@@ -328,6 +328,21 @@ public final class PluginHost implements AutoCloseable {
             });
         }
 
+        /**
+         * Only plugins add extensions: PF4J also reads the extension index of the host's own class path,
+         * where a plugin's classes can be too (a plugin's tests run sluice from their class path), and
+         * would then add each of that plugin's extensions a second time, as the host's.
+         */
+        @Override
+        protected org.pf4j.ExtensionFinder createExtensionFinder() {
+            return new org.pf4j.IndexedExtensionFinder(this) {
+                @Override
+                public java.util.Map<String, java.util.Set<String>> readClasspathStorages() {
+                    return java.util.Map.of();
+                }
+            };
+        }
+
         @Override
         protected ExtensionFactory createExtensionFactory() {
             return new ContextExtensionFactory(this::contextFor);
