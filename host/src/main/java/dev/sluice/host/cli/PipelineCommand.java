@@ -41,7 +41,7 @@ abstract class PipelineCommand {
     Loaded load(TimeSource time, Function<String, PluginMetrics> pluginMetrics) {
         PrintWriter err = spec.commandLine().getErr();
         try {
-            RunPlan plan = RunPlan.load(pipeline, config, common.pluginsDir(), time, pluginMetrics);
+            RunPlan plan = RunPlan.load(pipeline, config, java.util.List.of(common.pluginsDir()), time, pluginMetrics);
             for (String warning : plan.warnings()) {
                 err.println("warning: " + warning);
             }
