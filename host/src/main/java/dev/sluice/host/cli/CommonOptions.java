@@ -1,27 +1,65 @@
 package dev.sluice.host.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that read pipelines and plugins. */
 final class CommonOptions {
     @Option(names = "--plugins-dir", paramLabel = "DIR",
-            description = "Where plugin zips are installed (default: $SLUICE_PLUGINS_DIR, else the "
-                    + "distribution's plugins/ folder).")
-    Path pluginsDir;
+            description = "Also load the plugins installed in DIR, beside the bundled ones; repeatable. The "
+                    + "bundled plugins are those of $SLUICE_PLUGINS_DIR, else of the distribution's plugins/ folder.")
+    List<Path> pluginsDirs = new ArrayList<>();
+
+    @Option(names = "--no-bundled-plugins",
+            description = "Leave out the bundled plugins: only those in the --plugins-dir directories are loaded "
+                    + "(e.g. to try a plugin of the same id as a bundled one).")
+    boolean noBundledPlugins;
 
     @Option(names = {"-v", "--verbose"}, description = "More log output; twice for debug.")
     boolean[] verbose = new boolean[0];
 
-    Path pluginsDir() {
-        if (pluginsDir != null) {
-            return pluginsDir;
-        }
+    /** The bundled plugins directory: $SLUICE_PLUGINS_DIR, else the distribution's plugins/. */
+    static Path bundledPluginsDir() {
         String env = System.getenv("SLUICE_PLUGINS_DIR");
         if (env != null && !env.isBlank()) {
             return Path.of(env);
         }
         String home = System.getProperty("sluice.home");
         return home != null ? Path.of(home, "plugins") : Path.of("plugins");
+    }
+
+    /** Where plugins are looked for: the bundled directory unless left out, then each --plugins-dir. */
+    List<Path> pluginsDirs() {
+        List<Path> dirs = new ArrayList<>();
+        if (!noBundledPlugins) {
+            dirs.add(bundledPluginsDir());
+        }
+        for (Path dir : pluginsDirs) {
+            if (!dirs.contains(dir)) {
+                dirs.add(dir);
+            }
+        }
+        return dirs;
+    }
+
+    /**
+     * What is wrong with the plugin options, or {@code null}: a --plugins-dir that is not a directory is a
+     * typo more often than an empty place, and a command left with no plugins directory at all says so.
+     */
+    String pluginsDirsProblem() {
+        for (Path dir : pluginsDirs) {
+            if (!Files.isDirectory(dir)) {
+                return "--plugins-dir " + dir + ": " + (Files.exists(dir) ? "not a directory" : "no such directory")
+                        + "; give the directory that holds the plugin zips";
+            }
+        }
+        if (noBundledPlugins && pluginsDirs.isEmpty()) {
+            return "--no-bundled-plugins leaves out the bundled plugins and no --plugins-dir names others; add"
+                    + " --plugins-dir DIR, or drop --no-bundled-plugins";
+        }
+        return null;
     }
 }

@@ -40,8 +40,14 @@ abstract class PipelineCommand {
     /** As {@link #load(TimeSource)}, handing the plugins their metrics. */
     Loaded load(TimeSource time, Function<String, PluginMetrics> pluginMetrics) {
         PrintWriter err = spec.commandLine().getErr();
+        String optionsProblem = common.pluginsDirsProblem();
+        if (optionsProblem != null) {
+            err.println("sluice: " + optionsProblem);
+            err.flush();
+            return new Loaded(null, ExitCodes.INVALID_INPUT);
+        }
         try {
-            RunPlan plan = RunPlan.load(pipeline, config, common.pluginsDir(), time, pluginMetrics);
+            RunPlan plan = RunPlan.load(pipeline, config, common.pluginsDirs(), time, pluginMetrics);
             for (String warning : plan.warnings()) {
                 err.println("warning: " + warning);
             }

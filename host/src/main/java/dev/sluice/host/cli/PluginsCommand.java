@@ -32,7 +32,8 @@ final class PluginsCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List the plugins in the plugins directory, with their version and state.")
+            description = "List the plugins in the plugins directories, with their version, state and place; an "
+                    + "unusable one with why and the fix.")
     static final class ListCommand implements Callable<Integer> {
         @Mixin
         CommonOptions common = new CommonOptions();
@@ -44,18 +45,30 @@ final class PluginsCommand implements Runnable {
         public Integer call() {
             SluiceMain.configureLogging(common.verbose.length, false);
             PrintWriter out = spec.commandLine().getOut();
-            try (PluginHost host = new PluginHost(common.pluginsDir(), HostVersion.systemVersion(),
+            String optionsProblem = common.pluginsDirsProblem();
+            if (optionsProblem != null) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("sluice: " + optionsProblem);
+                err.flush();
+                return ExitCodes.INVALID_INPUT;
+            }
+            List<java.nio.file.Path> dirs = common.pluginsDirs();
+            try (PluginHost host = new PluginHost(dirs, HostVersion.systemVersion(),
                     id -> Settings.of(Map.of(), "no config"), TimeSource.system(), id -> PluginMetrics.none())) {
                 List<PluginInfo> plugins = host.available();
-                out.println("Plugins in " + common.pluginsDir().toAbsolutePath().normalize() + ":");
+                out.println("Plugins in " + String.join(", ", dirs.stream()
+                        .map(d -> d.toAbsolutePath().normalize().toString()).toList()) + ":");
                 if (plugins.isEmpty()) {
                     out.println("  (none)");
                 }
                 for (PluginInfo p : plugins) {
                     String state = p.problem() == null ? "usable" : "unusable: " + p.problem();
-                    out.printf("  %-12s %-10s requires %-10s %s%n    %s%n", p.id(), p.version(),
-                            p.requires().isBlank() ? "*" : p.requires(), state,
-                            p.description() == null ? "" : p.description());
+                    out.printf("  %-12s %-10s requires %-10s %s%n", p.id(), p.version(),
+                            p.requires().isBlank() ? "*" : p.requires(), state);
+                    if (p.description() != null && !p.description().isBlank()) {
+                        out.println("    " + p.description());
+                    }
+                    out.println("    in " + p.path());
                 }
                 out.flush();
                 return ExitCodes.OK;

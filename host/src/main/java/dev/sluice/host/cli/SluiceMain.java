@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
                 "0:every task succeeded (or failed under errorStrategy ignore)",
                 "1:one or more tasks failed",
                 "2:bad input: command line, pipeline or config; nothing ran",
-                "3:a plugin is missing, incompatible or failed to start; nothing ran",
+                "3:a plugin is missing, wrong, incompatible or failed to start; nothing ran",
                 "4:internal error",
                 "130/143:stopped by SIGINT/SIGTERM after stopping running tasks"})
 public final class SluiceMain implements Runnable {

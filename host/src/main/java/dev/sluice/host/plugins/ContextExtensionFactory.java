@@ -40,9 +40,14 @@ final class ContextExtensionFactory implements ExtensionFactory {
 
     private final Map<Class<?>, Object> instances = new ConcurrentHashMap<>();
     private final Function<Class<?>, PluginContext> contexts;
+    private final Function<String, String> names;
 
-    ContextExtensionFactory(Function<Class<?>, PluginContext> contexts) {
+    /**
+     * @param names how a message names a plugin, by id: its id and where it is installed
+     */
+    ContextExtensionFactory(Function<Class<?>, PluginContext> contexts, Function<String, String> names) {
         this.contexts = contexts;
+        this.names = names;
     }
 
     @Override
@@ -55,7 +60,7 @@ final class ContextExtensionFactory implements ExtensionFactory {
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(type.getClassLoader());
         PluginContext context = contexts.apply(type);
-        String plugin = "plugin '" + context.pluginId() + "': ";
+        String plugin = names.apply(context.pluginId()) + ": ";
         try {
             try {
                 Constructor<?> withContext = type.getConstructor(PluginContext.class);
@@ -72,21 +77,29 @@ final class ContextExtensionFactory implements ExtensionFactory {
                 // The operator's settings, refused in the plugin's words: the host says where they are.
                 throw new ExtensionCreationException(context.pluginId(), s.getMessage(), s);
             }
+            String missing = PluginChecks.missingClass(cause);
+            if (missing != null) {
+                throw new ExtensionCreationException(context.pluginId(), plugin + "cannot create extension "
+                        + type.getName() + ": " + PluginChecks.missingClassProblem(missing), cause);
+            }
             throw new ExtensionCreationException(context.pluginId(), plugin + "extension " + type.getName()
                     + " failed in its constructor: " + describe(cause), cause);
         } catch (ReflectiveOperationException | LinkageError e) {
+            String missing = PluginChecks.missingClass(e);
             throw new ExtensionCreationException(context.pluginId(), plugin + "cannot create extension "
-                    + type.getName() + ": " + describe(e), e);
+                    + type.getName() + ": " + (missing != null ? PluginChecks.missingClassProblem(missing)
+                            : describe(e)), e);
         } finally {
             thread.setContextClassLoader(previous);
         }
     }
 
     /**
-     * A failure in the plugin author's terms: the message, or the kind of failure when there is none (a
-     * plugin author reads this; its stack trace is in the run's JSON log).
+     * A failure in the plugin author's terms: the message, never the exception's class (its stack trace is
+     * in the run's JSON log, and on the console at -vv).
      */
     private static String describe(Throwable e) {
-        return e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+        return e.getMessage() == null || e.getMessage().isBlank()
+                ? "it threw without a message (the log has its stack trace)" : e.getMessage();
     }
 }

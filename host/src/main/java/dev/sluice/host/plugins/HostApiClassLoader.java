@@ -15,6 +15,10 @@ final class HostApiClassLoader extends ClassLoader {
     /** Packages the host shares with plugins. */
     static final List<String> SHARED_PACKAGES = List.of("dev.sluice.spi.", "org.pf4j.", "org.slf4j.");
 
+    /** The fix for a class a plugin needs and does not have; said wherever such a failure reaches people. */
+    static final String BUNDLE_HINT = "plugins see only the SPI, PF4J and slf4j of the host; bundle the library"
+            + " that has it in the plugin's lib/ (a runtime dependency of the plugin's build)";
+
     private final ClassLoader host;
 
     static {
@@ -40,8 +44,7 @@ final class HostApiClassLoader extends ClassLoader {
         if (isShared(name)) {
             return host.loadClass(name);
         }
-        throw new ClassNotFoundException(name + " (plugins see only the SPI, PF4J and slf4j of the host; "
-                + "bundle other libraries in the plugin's lib/)");
+        throw new ClassNotFoundException(name + " (" + BUNDLE_HINT + ")");
     }
 
     @Override

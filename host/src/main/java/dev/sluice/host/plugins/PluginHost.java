@@ -29,16 +29,18 @@ import org.pf4j.PluginState;
 import org.pf4j.PluginWrapper;
 
 /**
- * Loads PF4J plugins from a plugins directory and hands out the extensions of the ones a pipeline
+ * Loads PF4J plugins from the plugins directories and hands out the extensions of the ones a pipeline
  * enables.
  *
  * <p>The host's version is PF4J's system version, so a plugin whose {@code plugin.requires} does not
  * match is refused. Plugin class loaders see only the SPI, PF4J and slf4j of the host
  * ({@link HostApiClassLoader}). Only plugins the pipeline names are started; the others are loaded
- * just far enough to be listed.
+ * just far enough to be listed. A wrong plugin ({@link PluginChecks}) is listed as unusable with why,
+ * and is an error only for a pipeline that enables it.
  */
 public final class PluginHost implements AutoCloseable {
-    private final Path pluginsDir;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PluginHost.class);
+    private final List<Path> pluginsDirs;
     private final String systemVersion;
     private final SluicePluginManager manager;
     /** The plugin ids the operator allows, or {@code null} for any. */
@@ -51,11 +53,20 @@ public final class PluginHost implements AutoCloseable {
      */
     public PluginHost(Path pluginsDir, String systemVersion, Function<String, Settings> pluginConfig,
             TimeSource time, Function<String, PluginMetrics> metrics) {
-        this.pluginsDir = pluginsDir;
+        this(List.of(pluginsDir), systemVersion, pluginConfig, time, metrics);
+    }
+
+    /**
+     * Over several plugins directories (the bundled one and the user's); a plugin id may be installed in
+     * only one place.
+     */
+    public PluginHost(List<Path> pluginsDirs, String systemVersion, Function<String, Settings> pluginConfig,
+            TimeSource time, Function<String, PluginMetrics> metrics) {
+        this.pluginsDirs = List.copyOf(pluginsDirs);
         this.systemVersion = systemVersion;
-        this.manager = new SluicePluginManager(pluginsDir, pluginConfig, time, metrics);
+        this.manager = new SluicePluginManager(this.pluginsDirs, pluginConfig, time, metrics);
         manager.setSystemVersion(systemVersion);
-        if (Files.isDirectory(pluginsDir)) {
+        if (this.pluginsDirs.stream().anyMatch(Files::isDirectory)) {
             manager.loadPlugins();
         }
     }
@@ -77,29 +88,45 @@ public final class PluginHost implements AutoCloseable {
         manager.statusSink = sink;
     }
 
-    public Path pluginsDir() {
-        return pluginsDir;
+    /** The plugins directories, in the order searched. */
+    public List<Path> pluginsDirs() {
+        return pluginsDirs;
     }
 
-    /** Every plugin found, started or not, sorted by id. */
+    /**
+     * Every plugin found, started or not, usable or not, sorted by id: what {@code sluice plugins list}
+     * shows. Each one's content is checked ({@link PluginChecks#contentProblem}).
+     */
     public List<PluginInfo> available() {
         List<PluginInfo> result = new ArrayList<>();
         for (PluginWrapper w : manager.getPlugins()) {
             PluginDescriptor d = w.getDescriptor();
             result.add(new PluginInfo(w.getPluginId(), d.getVersion(), d.getRequires(), d.getPluginDescription(),
-                    w.getPluginPath(), w.getPluginState().toString(), problem(w)));
+                    PluginZips.placeOf(w.getPluginPath()), w.getPluginState().toString(), problem(w)));
         }
-        for (PluginZips.Broken b : manager.brokenZips()) {
-            result.add(new PluginInfo(b.id() == null ? b.zip().getFileName().toString() : b.id(), "?", "", null,
-                    b.zip(), "BROKEN", brokenProblem(b)));
+        for (Refused r : manager.refused) {
+            result.add(new PluginInfo(r.id() == null ? r.place().getFileName().toString() : r.id(), "?", "?", null,
+                    r.place(), "UNUSABLE", r.problem()));
         }
-        result.sort(Comparator.comparing(PluginInfo::id));
+        result.sort(Comparator.comparing(PluginInfo::id).thenComparing(PluginInfo::path));
         return result;
     }
 
-    private static String brokenProblem(PluginZips.Broken b) {
-        return "its zip " + b.zip().getFileName() + " cannot be extracted: " + b.problem()
-                + "; replace the zip with one built by the plugin's own build";
+    /** The ids of the plugins found, usable or not, without checking them further. */
+    public java.util.SortedSet<String> ids() {
+        java.util.SortedSet<String> ids = new java.util.TreeSet<>();
+        manager.getPlugins().forEach(w -> ids.add(w.getPluginId()));
+        manager.refused.stream().filter(r -> r.id() != null).forEach(r -> ids.add(r.id()));
+        return ids;
+    }
+
+    /** A plugin that was not loaded, where it is installed and why, ending with the fix. */
+    record Refused(Path place, String id, String problem) {
+    }
+
+    /** How messages name a plugin: its id and where it is installed. */
+    String nameOf(String pluginId) {
+        return manager.nameOf(pluginId);
     }
 
     /**
@@ -118,16 +145,17 @@ public final class PluginHost implements AutoCloseable {
                         + "); ask the operator to add it there, or leave it out");
                 continue;
             }
-            PluginZips.Broken brokenZip = manager.brokenZips().stream().filter(b -> req.id().equals(b.id()))
-                    .findFirst().orElse(null);
-            if (brokenZip != null) {
-                problems.add(where + "plugin '" + req.id() + "' cannot be used: " + brokenProblem(brokenZip));
+            List<String> refused = manager.refused.stream().filter(r -> req.id().equals(r.id())).map(Refused::problem)
+                    .distinct().toList();
+            if (!refused.isEmpty()) {
+                refused.forEach(p -> problems.add(where + "plugin '" + req.id() + "' cannot be used: " + p));
                 continue;
             }
             PluginWrapper w = manager.getPlugin(req.id());
             if (w == null) {
-                problems.add(where + "plugin '" + req.id() + "' is not installed in " + pluginsDir
-                        + installed() + "; put its zip there or pass --plugins-dir");
+                problems.add(where + "plugin '" + req.id() + "' is not installed in " + dirsInWords() + installed()
+                        + "; put its zip " + (pluginsDirs.size() == 1 ? "there" : "into one of them")
+                        + ", or add the directory that has it with --plugins-dir");
                 continue;
             }
             if (req.sha256() != null) {
@@ -154,6 +182,9 @@ public final class PluginHost implements AutoCloseable {
                 }
             }
             String problem = problem(w);
+            if (problem == null) {
+                problem = extensionClassesProblem(w);
+            }
             if (problem != null) {
                 problems.add(where + "plugin '" + req.id() + "' " + version + " cannot be used: " + problem);
             }
@@ -166,35 +197,123 @@ public final class PluginHost implements AutoCloseable {
             try {
                 state = manager.startPlugin(req.id());
             } catch (RuntimeException e) {
-                throw new PluginLoadException("plugin '" + req.id() + "' failed to start: " + rootMessage(e), e);
+                log.debug("plugin '{}' failed to start", req.id(), e);
+                throw new PluginLoadException(nameOf(req.id()) + " failed to start: " + describe(e), e);
             }
             if (state != PluginState.STARTED) {
                 PluginWrapper w = manager.getPlugin(req.id());
                 Throwable failure = w.getFailedException();
-                throw new PluginLoadException("plugin '" + req.id() + "' failed to start"
-                        + (failure == null ? " (state " + state + ")" : ": " + rootMessage(failure)), failure);
+                if (failure != null) {
+                    log.debug("plugin '{}' failed to start", req.id(), failure);
+                }
+                throw new PluginLoadException(nameOf(req.id()) + " failed to start"
+                        + (failure == null ? " (state " + state + ")" : ": " + describe(failure)), failure);
             }
         }
     }
 
+    /** The extension points a plugin's {@code @Extension} classes implement. */
+    private static final List<Class<?>> EXTENSION_POINTS = List.of(TaskReadinessGate.class, TaskExecutor.class,
+            TaskWrapper.class, TaskHealthMonitor.class);
+
+    /**
+     * Why a plugin's indexed extension classes would not all reach the host, or {@code null}: PF4J drops
+     * one that cannot be loaded, or that implements none of the extension points, with a log line only.
+     */
+    private String extensionClassesProblem(PluginWrapper w) {
+        Path place = PluginZips.placeOf(w.getPluginPath());
+        for (String name : new java.util.TreeSet<>(manager.getExtensionClassNames(w.getPluginId()))) {
+            Class<?> type;
+            try {
+                type = w.getPluginClassLoader().loadClass(name);
+            } catch (ClassNotFoundException | LinkageError e) {
+                log.debug("plugin '{}': extension {} cannot be loaded", w.getPluginId(), name, e);
+                String missing = PluginChecks.missingClass(e);
+                return "its extension " + name + " (in " + place + ") cannot be loaded: "
+                        + (missing == null || missing.equals(name) ? "the class is not in the plugin; rebuild the zip"
+                                : PluginChecks.missingClassProblem(missing));
+            }
+            if (EXTENSION_POINTS.stream().noneMatch(p -> p.isAssignableFrom(type))) {
+                return "its extension " + name + " (in " + place + ") implements none of sluice's extension points ("
+                        + String.join(", ", EXTENSION_POINTS.stream().map(Class::getSimpleName).toList())
+                        + "); implement one, or remove its @Extension";
+            }
+        }
+        return null;
+    }
+
     public List<TaskReadinessGate> gates() throws PluginLoadException {
-        List<TaskReadinessGate> gates = extensions(TaskReadinessGate.class);
+        List<TaskReadinessGate> gates = unique(extensions(TaskReadinessGate.class), "readiness gates", "id()",
+                TaskReadinessGate::id);
         gates.sort(Comparator.comparingInt(TaskReadinessGate::priority).thenComparing(TaskReadinessGate::id));
         return gates;
     }
 
     public List<TaskExecutor> executors() throws PluginLoadException {
-        return extensions(TaskExecutor.class);
+        List<TaskExecutor> executors = unique(extensions(TaskExecutor.class), "executors", "name()",
+                TaskExecutor::name);
+        for (TaskExecutor e : executors) {
+            if ("local".equals(e.name())) {
+                throw new PluginLoadException("executor " + e.getClass().getName() + " of " + nameOf(pluginOf(e))
+                        + " is named 'local', the name of sluice's own executor; change its name()");
+            }
+        }
+        return executors;
     }
 
     public List<TaskWrapper> wrappers() throws PluginLoadException {
-        List<TaskWrapper> wrappers = extensions(TaskWrapper.class);
+        List<TaskWrapper> wrappers = unique(extensions(TaskWrapper.class), "wrappers", "id()", TaskWrapper::id);
         wrappers.sort(Comparator.comparingInt(TaskWrapper::priority).thenComparing(TaskWrapper::id));
         return wrappers;
     }
 
     public List<TaskHealthMonitor> monitors() throws PluginLoadException {
-        return extensions(TaskHealthMonitor.class);
+        return unique(extensions(TaskHealthMonitor.class), "health monitors", "id()", TaskHealthMonitor::id);
+    }
+
+    /**
+     * The extensions, once each one's id is known to be set and unique among those of its kind in every
+     * enabled plugin: the id names the extension's hints, trace columns and log lines, so two of one id
+     * cannot both run. Checked here so that {@code validate} refuses what {@code run} would.
+     *
+     * @param kind   what they are, plural, for people
+     * @param method the method that gives the id
+     */
+    private <T> List<T> unique(List<T> extensions, String kind, String method, Function<T, String> idOf)
+            throws PluginLoadException {
+        List<String> problems = new ArrayList<>();
+        java.util.Map<String, T> byId = new java.util.LinkedHashMap<>();
+        for (T e : extensions) {
+            String of = e.getClass().getName() + " of " + nameOf(pluginOf(e));
+            String id;
+            try {
+                id = idOf.apply(e);
+            } catch (RuntimeException failure) {
+                log.debug("{} failed in {}", of, method, failure);
+                problems.add(of + " failed in its " + method + ": " + describe(failure));
+                continue;
+            }
+            if (id == null || id.isBlank()) {
+                problems.add(of + " returns " + (id == null ? "null" : "'" + id + "'") + " from " + method
+                        + "; return a stable, non-blank id, such as the plugin's id");
+                continue;
+            }
+            T earlier = byId.putIfAbsent(id, e);
+            if (earlier != null) {
+                String other = earlier.getClass().getName() + " of " + nameOf(pluginOf(earlier));
+                // In a stable order: PF4J's is not.
+                List<String> pair = java.util.stream.Stream.of(other, of).sorted().toList();
+                problems.add("two " + kind + " have the id '" + id + "': " + pair.get(0) + ", and " + pair.get(1)
+                        + "; an id must"
+                        + " be unique, since it names the extension's hints: change one's " + method
+                        + (java.util.Objects.equals(pluginOf(earlier), pluginOf(e)) ? ""
+                                : ", or leave one of the plugins out of the pipeline"));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new PluginLoadException(String.join("\n", problems));
+        }
+        return extensions;
     }
 
     /** The id of the plugin an extension came from, or {@code null} for the host's own. */
@@ -209,15 +328,16 @@ public final class PluginHost implements AutoCloseable {
         } catch (RuntimeException e) {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof ContextExtensionFactory.ExtensionCreationException created) {
-                    org.slf4j.LoggerFactory.getLogger(PluginHost.class).debug("extension creation failed", e);
+                    log.debug("extension creation failed", e);
                     if (created.setting() != null) {
                         throw new PluginSettingsException(created.pluginId(), created.setting());
                     }
                     throw new PluginLoadException(created.getMessage(), e);
                 }
             }
+            log.debug("a plugin's {} could not be created", type.getSimpleName(), e);
             throw new PluginLoadException("a plugin's " + type.getSimpleName() + " could not be created: "
-                    + rootMessage(e), e);
+                    + describe(e), e);
         }
     }
 
@@ -252,27 +372,67 @@ public final class PluginHost implements AutoCloseable {
 
     private String installed() {
         List<String> ids = manager.getPlugins().stream().map(PluginWrapper::getPluginId).sorted().toList();
-        return ids.isEmpty() ? " (no plugins are installed there)" : " (installed: " + String.join(", ", ids) + ")";
+        return ids.isEmpty() ? " (no plugins are installed " + (pluginsDirs.size() == 1 ? "there" : "in them") + ")"
+                : " (installed: " + String.join(", ", ids) + ")";
     }
 
+    private String dirsInWords() {
+        return pluginsDirs.size() == 1 ? pluginsDirs.get(0).toString()
+                : String.join(", ", pluginsDirs.stream().map(Path::toString).toList());
+    }
+
+    /** Checked contents by plugin id: the problem, or empty when there is none. */
+    private final java.util.Map<String, java.util.Optional<String>> contentProblems =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Why a loaded plugin cannot be used, or {@code null}: its state, then what it holds. */
     private String problem(PluginWrapper w) {
+        Path place = PluginZips.placeOf(w.getPluginPath());
         return switch (w.getPluginState()) {
-            case DISABLED -> "it requires sluice " + w.getDescriptor().getRequires() + " and this is "
-                    + systemVersion + "; install a version of the plugin built for this sluice";
-            case FAILED -> "it failed to load"
-                    + (w.getFailedException() == null ? "" : ": " + rootMessage(w.getFailedException()));
-            default -> null;
+            case DISABLED -> PluginChecks.its(place) + " requires sluice " + w.getDescriptor().getRequires()
+                    + " and this is " + systemVersion + "; install a version of the plugin built for this sluice";
+            case FAILED -> PluginChecks.its(place) + " failed to load"
+                    + (w.getFailedException() == null ? "" : ": " + describe(w.getFailedException()));
+            default -> contentProblems.computeIfAbsent(w.getPluginId(), id -> {
+                try {
+                    return java.util.Optional.ofNullable(PluginChecks.contentProblem(w.getPluginPath(), place,
+                            PluginHost.class.getClassLoader()));
+                } catch (java.io.IOException e) {
+                    return java.util.Optional.of(PluginChecks.its(place) + " cannot be read: "
+                            + dev.sluice.kit.IoErrors.describe(e));
+                }
+            }).orElse(null);
         };
     }
 
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
+    /**
+     * A failure in words, without exception classes: its message and, when it differs, its root cause's.
+     * Its stack trace is for the log.
+     */
+    static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
         }
-        String msg = t.getMessage();
-        return t == e || msg == null ? String.valueOf(e.getMessage() == null ? e : e.getMessage())
-                : e.getMessage() + " (" + t.getClass().getSimpleName() + ": " + msg + ")";
+        String message = words(e.getMessage());
+        String rootMessage = words(root.getMessage());
+        if (message == null) {
+            return rootMessage != null ? rootMessage
+                    : "it failed without saying why (the log has the details; -vv shows them)";
+        }
+        return rootMessage == null || message.contains(rootMessage) ? message : message + " (" + rootMessage + ")";
+    }
+
+    /**
+     * A message without the exception class Java puts before a wrapped one's ({@code new X(cause)} says
+     * {@code "java.lang.IllegalStateException: ..."}), or {@code null} when it says nothing.
+     */
+    private static String words(String message) {
+        if (message == null) {
+            return null;
+        }
+        String m = message.replaceFirst("^(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*: ", "").strip();
+        return m.isEmpty() ? null : m;
     }
 
     @Override
@@ -284,8 +444,8 @@ public final class PluginHost implements AutoCloseable {
             try {
                 manager.stopPlugin(w.getPluginId());
             } catch (RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(PluginHost.class).warn("plugin '{}' failed to stop: {}",
-                        w.getPluginId(), e.toString());
+                log.debug("plugin '{}' failed to stop", w.getPluginId(), e);
+                log.warn("plugin '{}' failed to stop: {}", w.getPluginId(), describe(e));
             }
         }
         manager.unloadPlugins();
@@ -298,9 +458,12 @@ public final class PluginHost implements AutoCloseable {
         private final Function<String, PluginMetrics> metrics;
         private volatile BiConsumer<TaskHandle, String> statusSink;
 
-        SluicePluginManager(Path root, Function<String, Settings> pluginConfig, TimeSource time,
+        /** The plugins found at the last load that are not loaded, each with why. */
+        final List<Refused> refused = new ArrayList<>();
+
+        SluicePluginManager(List<Path> roots, Function<String, Settings> pluginConfig, TimeSource time,
                 Function<String, PluginMetrics> metrics) {
-            super(root);
+            super(roots);
             this.pluginConfig = pluginConfig;
             this.time = time;
             this.metrics = metrics;
@@ -308,12 +471,75 @@ public final class PluginHost implements AutoCloseable {
 
         @Override
         protected org.pf4j.PluginRepository createPluginRepository() {
-            return new PluginZips(getPluginsRoot());
+            return new PluginZips(getPluginsRoots(), PluginZips.Limits.DEFAULT);
         }
 
-        /** Zips found broken at the last load, each with why. */
-        List<PluginZips.Broken> brokenZips() {
-            return ((PluginZips) pluginRepository).broken();
+        /**
+         * PF4J's loading, except that a wrong plugin is refused with why, for {@code plugins list} and for a
+         * pipeline that enables it, instead of being dropped with a log line or failing the whole load (a
+         * {@code plugin.requires} that does not parse did): the other plugins stay usable. A plugin id
+         * installed in two places is refused in both, so that which one runs never depends on the order.
+         */
+        @Override
+        public void loadPlugins() {
+            refused.clear();
+            List<Path> paths = pluginRepository.getPluginPaths();
+            for (PluginZips.Broken b : ((PluginZips) pluginRepository).broken()) {
+                refused.add(new Refused(b.zip(), b.id(), "its zip " + b.zip() + " cannot be extracted: " + b.problem()
+                        + "; replace the zip with one built by the plugin's own build"));
+            }
+            java.util.Map<String, List<Path>> byId = new java.util.LinkedHashMap<>();
+            for (Path path : paths) {
+                if (!Files.exists(path.resolve("plugin.properties"))
+                        && !Files.exists(path.resolve("META-INF/MANIFEST.MF"))) {
+                    // Not a plugin at all (a folder kept beside them), as PF4J sees it too.
+                    log.debug("{} has no plugin descriptor; not a plugin", path);
+                    continue;
+                }
+                Path place = PluginZips.placeOf(path);
+                PluginDescriptor d;
+                try {
+                    d = getPluginDescriptorFinder().find(path);
+                } catch (RuntimeException e) {
+                    log.debug("no descriptor in {}", path, e);
+                    refused.add(new Refused(place, null, PluginChecks.its(place) + " has no readable"
+                            + " plugin.properties (" + describe(e) + "); install a zip built by the plugin's own build"));
+                    continue;
+                }
+                String problem = PluginChecks.descriptorProblem(d, place, getVersionManager(), getSystemVersion());
+                if (problem != null) {
+                    refused.add(new Refused(place, d.getPluginId() == null || d.getPluginId().isBlank() ? null
+                            : d.getPluginId(), problem));
+                    continue;
+                }
+                byId.computeIfAbsent(d.getPluginId(), id -> new ArrayList<>()).add(path);
+            }
+            for (java.util.Map.Entry<String, List<Path>> e : byId.entrySet()) {
+                List<Path> found = e.getValue();
+                if (found.size() > 1) {
+                    List<String> places = found.stream().map(p -> PluginZips.placeOf(p).toString()).toList();
+                    String problem = "it is installed in more than one place: " + String.join(" and ", places)
+                            + "; a plugin id may be installed in one place only: remove all but one"
+                            + " (--no-bundled-plugins leaves out the bundled plugins)";
+                    found.forEach(path -> refused.add(new Refused(PluginZips.placeOf(path), e.getKey(), problem)));
+                    continue;
+                }
+                Path path = found.get(0);
+                try {
+                    loadPluginFromPath(path);
+                } catch (RuntimeException failure) {
+                    log.debug("plugin {} failed to load", path, failure);
+                    Path place = PluginZips.placeOf(path);
+                    refused.add(new Refused(place, e.getKey(), PluginChecks.its(place) + " cannot be loaded: "
+                            + describe(failure) + "; install a zip built by the plugin's own build"));
+                }
+            }
+            resolvePlugins();
+        }
+
+        String nameOf(String pluginId) {
+            PluginWrapper w = getPlugin(pluginId);
+            return "plugin '" + pluginId + "'" + (w == null ? "" : " (" + PluginZips.placeOf(w.getPluginPath()) + ")");
         }
 
         @Override
@@ -345,7 +571,7 @@ public final class PluginHost implements AutoCloseable {
 
         @Override
         protected ExtensionFactory createExtensionFactory() {
-            return new ContextExtensionFactory(this::contextFor);
+            return new ContextExtensionFactory(this::contextFor, this::nameOf);
         }
 
         /** One context per plugin, shared by its extensions, so that plugin-wide state can hang off it. */

@@ -28,7 +28,7 @@ import dev.sluice.kit.IoErrors;
 import org.pf4j.PluginRepository;
 
 /**
- * The plugins directory as PF4J sees it: each plugin's directory, with each zip extracted beside it
+ * The plugins directories as PF4J sees them: each plugin's directory, with each zip extracted beside it
  * (to the zip's name without {@code .zip}) when the directory is missing or was extracted from another
  * zip. A zip is checked whole before anything is written: every entry stays inside its directory, and
  * the entries, their sizes and the zip itself stay within bounds. It is extracted into a temporary
@@ -54,16 +54,21 @@ final class PluginZips implements PluginRepository {
     record Broken(Path zip, String id, String problem) {
     }
 
-    private final Path root;
+    private final List<Path> roots;
     private final Limits limits;
     private final Map<Path, Broken> broken = new LinkedHashMap<>();
 
     PluginZips(Path root) {
-        this(root, Limits.DEFAULT);
+        this(List.of(root), Limits.DEFAULT);
     }
 
     PluginZips(Path root, Limits limits) {
-        this.root = root;
+        this(List.of(root), limits);
+    }
+
+    /** Over several plugins directories, in this order; one that does not exist holds no plugin. */
+    PluginZips(List<Path> roots, Limits limits) {
+        this.roots = List.copyOf(roots);
         this.limits = limits;
     }
 
@@ -75,6 +80,15 @@ final class PluginZips implements PluginRepository {
     @Override
     public List<Path> getPluginPaths() {
         broken.clear();
+        List<Path> all = new ArrayList<>();
+        for (Path root : roots) {
+            all.addAll(pluginPaths(root));
+        }
+        return all;
+    }
+
+    /** The plugins of one directory, sorted, with its zips extracted. */
+    private List<Path> pluginPaths(Path root) {
         List<Path> zips = new ArrayList<>();
         List<Path> dirs = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
@@ -121,6 +135,15 @@ final class PluginZips implements PluginRepository {
     @Override
     public boolean deletePluginPath(Path pluginPath) {
         return false; // sluice never uninstalls a plugin
+    }
+
+    /**
+     * Where a plugin is installed, for people: the zip its directory was extracted from, or the directory
+     * itself when it was installed bare.
+     */
+    static Path placeOf(Path pluginDir) {
+        Path zip = pluginDir.resolveSibling(pluginDir.getFileName() + ".zip");
+        return Files.isRegularFile(zip) ? zip : pluginDir;
     }
 
     /** Where {@code zip} is extracted: beside it, under its name without {@code .zip}. */

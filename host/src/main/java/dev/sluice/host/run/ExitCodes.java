@@ -11,7 +11,7 @@ public final class ExitCodes {
      * pipeline or the config; nothing ran.
      */
     public static final int INVALID_INPUT = 2;
-    /** A plugin is missing, incompatible or failed to start; nothing ran. */
+    /** A plugin is missing, wrong, incompatible or failed to start; nothing ran. */
     public static final int PLUGIN_ERROR = 3;
     /** A bug in sluice, or the host running out of memory. */
     public static final int INTERNAL_ERROR = 4;

@@ -82,17 +82,18 @@ public final class RunPlan implements AutoCloseable {
      */
     public static RunPlan load(Path pipelineFile, Path configFile, Path pluginsDir, TimeSource time)
             throws InvalidInputException, PluginLoadException {
-        return load(pipelineFile, configFile, pluginsDir, time, id -> PluginMetrics.none());
+        return load(pipelineFile, configFile, List.of(pluginsDir), time, id -> PluginMetrics.none());
     }
 
     /**
      * Loads and checks a pipeline; the plugins it enables contribute their metrics through
      * {@code pluginMetrics}.
      *
+     * @param pluginsDirs   where plugins are installed: the bundled directory and the user's
      * @param pluginMetrics each plugin's metrics, by plugin id
      * @see #load(Path, Path, Path, TimeSource)
      */
-    public static RunPlan load(Path pipelineFile, Path configFile, Path pluginsDir, TimeSource time,
+    public static RunPlan load(Path pipelineFile, Path configFile, List<Path> pluginsDirs, TimeSource time,
             Function<String, PluginMetrics> pluginMetrics) throws InvalidInputException, PluginLoadException {
         Pipeline pipeline = PipelineLoader.load(pipelineFile);
         OperatorConfig config = configFile == null ? OperatorConfig.empty() : ConfigLoader.load(configFile);
@@ -132,7 +133,7 @@ public final class RunPlan implements AutoCloseable {
             }
         }
         if (!pipeline.plugins().isEmpty() || !implied.isEmpty()) {
-            plugins = new PluginHost(pluginsDir, HostVersion.systemVersion(),
+            plugins = new PluginHost(pluginsDirs, HostVersion.systemVersion(),
                     id -> Settings.of(config.plugins().getOrDefault(id, Map.of()), "plugins." + id + " of the config"),
                     time, pluginMetrics);
             if (config.allowedPlugins() != null) {
@@ -140,14 +141,15 @@ public final class RunPlan implements AutoCloseable {
                 plugins.allowOnly(config.allowedPlugins(), where == null ? "the config" : where.toString());
             }
             List<PluginRequirement> requirements = new ArrayList<>(pipeline.plugins());
-            plugins.available().forEach(info -> installed.add(info.id()));
+            installed.addAll(plugins.ids());
             for (String id : configured) {
                 if (!installed.contains(id)) {
                     plugins.close();
                     throw new InvalidInputException(List.of(new Problem(implied.get(id).location(), "plugins." + id,
                             "the config has settings for plugin '" + id + "', which is not installed; installed: "
                                     + (installed.isEmpty() ? "none" : String.join(", ", installed))
-                                    + "; remove the section or install the plugin's zip into " + pluginsDir)));
+                                    + "; remove the section or install the plugin's zip into "
+                                    + String.join(" or ", pluginsDirs.stream().map(Path::toString).toList()))));
                 }
             }
             implied.values().stream().filter(r -> installed.contains(r.id())).forEach(requirements::add);

@@ -126,7 +126,8 @@ class PluginHostIT {
                     .contains("requires sluice >=99.0.0 and this is 0.1.0"));
             assertThatThrownBy(() -> host.enable(List.of(req("future", null))))
                     .isInstanceOf(PluginLoadException.class)
-                    .hasMessageContaining("plugin 'future' 1.0.0 cannot be used: it requires sluice >=99.0.0");
+                    .hasMessageContaining("plugin 'future' 1.0.0 cannot be used: its zip " + plugins.resolve("future.zip")
+                            + " requires sluice >=99.0.0");
         }
     }
 
@@ -144,7 +145,7 @@ class PluginHostIT {
         try (PluginHost host = host(plugins)) {
             assertThatThrownBy(() -> host.enable(List.of(req("broken", null))))
                     .isInstanceOf(PluginLoadException.class)
-                    .hasMessageContaining("plugin 'broken' failed to start")
+                    .hasMessageContaining("plugin 'broken' (" + plugins.resolve("broken.zip") + ") failed to start")
                     .hasMessageContaining("licence server unreachable");
         }
     }
@@ -190,7 +191,8 @@ class PluginHostIT {
             host.enable(List.of(req("ctor", null)));
             assertThatThrownBy(host::gates)
                     .isInstanceOf(PluginLoadException.class)
-                    .hasMessage("plugin 'ctor': extension fx.CtorGate failed in its constructor: no token configured");
+                    .hasMessage("plugin 'ctor' (" + plugins.resolve("ctor.zip") + "): extension fx.CtorGate failed in its"
+                            + " constructor: no token configured");
         }
     }
 
@@ -213,11 +215,11 @@ class PluginHostIT {
         Files.delete(files);
         try (PluginHost host = host(plugins)) {
             assertThat(host.available()).filteredOn(p -> p.id().equals("files")).singleElement().satisfies(p ->
-                    assertThat(p.problem()).isEqualTo("its zip files-evil.zip cannot be extracted: its entry"
+                    assertThat(p.problem()).isEqualTo("its zip " + evil + " cannot be extracted: its entry"
                             + " '../../escape.txt' would be written outside the plugin's directory; replace the zip"
                             + " with one built by the plugin's own build"));
             assertThatThrownBy(() -> host.enable(List.of(req("files", null)))).isInstanceOf(PluginLoadException.class)
-                    .hasMessage("plugin 'files' cannot be used: its zip files-evil.zip cannot be extracted: its entry"
+                    .hasMessage("plugin 'files' cannot be used: its zip " + evil + " cannot be extracted: its entry"
                             + " '../../escape.txt' would be written outside the plugin's directory; replace the zip"
                             + " with one built by the plugin's own build");
         }
