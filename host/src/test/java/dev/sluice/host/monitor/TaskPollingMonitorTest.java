@@ -509,7 +509,7 @@ class TaskPollingMonitorTest {
     }
 
     @Test
-    void uncheckedGateExceptionKeepsItsTypeInTheReason() throws Exception {
+    void uncheckedGateExceptionFailsTheTaskInWordsWithoutItsJavaType() throws Exception {
         FakeExecutor ex = unlimited();
         TaskReadinessGate buggy = gate("buggy", task -> {
             throw new IllegalStateException("index out of whack");
@@ -518,8 +518,29 @@ class TaskPollingMonitorTest {
                 processes:
                   a: {command: [true]}
                 """, ex, 0, List.of(buggy), List.of())).get(10, TimeUnit.SECONDS);
-        assertThat(r.tasks().get(0).error()).contains("buggy").contains("IllegalStateException")
-                .contains("index out of whack");
+        assertThat(r.tasks().get(0).error()).isEqualTo("gate 'buggy': failed unexpectedly: index out of whack"
+                + " (a fault in the gate; the run's log has its stack trace)");
+    }
+
+    /** Regression: "gate 'quota': gate 'quota' gave up ..." in the trace, the events and the summary. */
+    @Test
+    void aGateThatGivesUpIsNamedOnceInTheTasksError() throws Exception {
+        FakeExecutor ex = unlimited();
+        TaskReadinessGate quota = gate("quota", task -> dev.sluice.spi.GatePolicy.of("quota", task, null)
+                .await(loop.clock, Duration.ofSeconds(1), "a free token", () -> false));
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
+                processes:
+                  a: {command: [true], hints: {quota/maxWait: 2s}}
+                """, ex, 0, List.of(quota), List.of()));
+        for (int i = 0; i < 2; i++) {
+            loop.clock.awaitSleepers(1, Duration.ofSeconds(10)); // the gate, between two looks
+            loop.clock.advance(Duration.ofSeconds(1));
+        }
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(r.tasks().get(0).error()).isEqualTo("gate 'quota': gave up after 2s waiting for a free token"
+                + " (raise the hint quota/maxWait, or set quota/skip: true to opt out)");
+        assertThat(transitions).contains("a:gate-finished:quota:gave up after 2s waiting for a free token"
+                + " (raise the hint quota/maxWait, or set quota/skip: true to opt out)");
     }
 
     @Test
