@@ -45,6 +45,8 @@ class TaskPollingMonitorTest {
     private final SteppedLoop loop = new SteppedLoop();
 
     private final List<String> transitions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The tasks that reported a status, by name, for tests that look at it. */
+    private final Map<String, TaskProgress> statuses = new ConcurrentHashMap<>();
 
     private TaskPollingMonitor monitor(String yaml, FakeExecutor executor, int queueSize,
             List<TaskReadinessGate> gates, List<TaskHealthMonitor> health) throws Exception {
@@ -63,6 +65,11 @@ class TaskPollingMonitorTest {
             @Override
             public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
                 transitions.add(task.name() + ":" + to.label());
+            }
+
+            @Override
+            public void statusChanged(TaskProgress task) {
+                statuses.put(task.name(), task);
             }
 
             @Override
@@ -541,6 +548,63 @@ class TaskPollingMonitorTest {
                 + " (raise the hint quota/maxWait, or set quota/skip: true to opt out)");
         assertThat(transitions).contains("a:gate-finished:quota:gave up after 2s waiting for a free token"
                 + " (raise the hint quota/maxWait, or set quota/skip: true to opt out)");
+    }
+
+    /** Regression: a gate's "waiting for a seat" stayed the task's status after the gate let it through. */
+    @Test
+    void aGatesStatusIsClearedWhenTheTaskLeavesItsGates() throws Exception {
+        FakeExecutor ex = unlimited();
+        java.util.concurrent.atomic.AtomicReference<TaskPollingMonitor> monitor =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch statusSent = new CountDownLatch(2);
+        CountDownLatch seatFree = new CountDownLatch(1);
+        TaskReadinessGate seat = gate("seat", task -> {
+            monitor.get().reportStatus(task, "waiting for a seat");
+            statusSent.countDown();
+            if (task.name().equals("a")) {
+                seatFree.await();
+            } else {
+                Thread.sleep(60_000); // b is cancelled while it waits
+            }
+        });
+        monitor.set(monitor("""
+                processes:
+                  a: {command: [true]}
+                  b: {command: [true]}
+                """, ex, 0, List.of(seat), List.of()));
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor.get());
+        assertThat(statusSent.await(10, TimeUnit.SECONDS)).isTrue();
+        loop.awaitIdle();
+        assertThat(statuses.get("a").status()).isEqualTo("waiting for a seat");
+        assertThat(statuses.get("b").status()).isEqualTo("waiting for a seat");
+
+        seatFree.countDown();
+        TaskLaunch a = ex.nextSubmission();
+        loop.awaitIdle();
+        assertThat(statuses.get("a").status()).as("a runs").isNull();
+        monitor.get().cancel("stop");
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(stateOf(r, "b")).isEqualTo(TaskState.CANCELLED);
+        assertThat(statuses.get("b").status()).as("b was cancelled in its gate").isNull();
+        assertThat(a.task().name()).isEqualTo("a");
+    }
+
+    /** Regression: a task cancelled while gated showed gate_wait 0ms. */
+    @Test
+    void aTaskCancelledInItsGatesKeepsTheTimeItWaitedThere() throws Exception {
+        FakeExecutor ex = unlimited();
+        TaskReadinessGate never = gate("never", task -> Thread.sleep(60_000));
+        TaskPollingMonitor monitor = monitor("""
+                processes:
+                  a: {command: [true]}
+                """, ex, 0, List.of(never), List.of());
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor);
+        awaitTransition("a:gated");
+        loop.advance(Duration.ofSeconds(7));
+        monitor.cancel("stop");
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(stateOf(r, "a")).isEqualTo(TaskState.CANCELLED);
+        assertThat(r.tasks().get(0).gateWait()).isEqualTo(Duration.ofSeconds(7));
     }
 
     @Test
