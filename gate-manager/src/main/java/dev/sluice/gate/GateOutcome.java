@@ -47,6 +47,26 @@ public sealed interface GateOutcome {
             Objects.requireNonNull(error, "error");
             Objects.requireNonNull(waited, "waited");
         }
+
+        /**
+         * Why the task failed, for people: {@code gate '<id>': <the error's message>}. The host names
+         * the gate, so a gate need not; a message that already starts with {@code gate '<id>'} (as
+         * gates written before this rule do) is kept as it is, so the gate is named once either way.
+         */
+        public String reason() {
+            return reason(gateId, error.getMessage());
+        }
+
+        static String reason(String gateId, String message) {
+            String named = "gate '" + gateId + "'";
+            if (message == null || message.isBlank()) {
+                return named + " failed";
+            }
+            if (message.startsWith(named)) {
+                return message;
+            }
+            return named + ": " + message;
+        }
     }
 
     /** The task was cancelled (by {@link TaskGateManager#cancel} or shutdown) before its gates decided. */

@@ -475,15 +475,20 @@ public final class TaskGateManager implements AutoCloseable {
             Throwable interrupted = thrown;
             notifyListener("gateFinished", task, () -> listener.gateFinished(task, gateId, finishedAt, interrupted));
         } else {
-            TaskException error = asTaskException(gateId, thrown);
+            TaskException error = asTaskException(thrown);
+            if (error != thrown) {
+                // A fault in the gate: its author needs the stack trace, which only the log keeps.
+                log.warn("readiness gate '{}' failed for task {} ({}): {}", gateId, task.id(), task.name(),
+                        error.getMessage(), thrown);
+            }
             notifyListener("gateFinished", task, () -> listener.gateFinished(task, gateId, finishedAt, error));
             if (run.decide()) {
                 Duration waited = run.waitedSoFar(time);
                 undecided.remove(task.id(), run);
                 run.interruptGatesExcept(call);
-                endRun(run, AttemptOutcome.of(AttemptOutcome.Kind.CANCELLED, null,
-                        "readiness gate '" + gateId + "' failed: " + error.getMessage(), false));
-                report(task, new GateOutcome.Failed(gateId, error, waited));
+                GateOutcome.Failed failed = new GateOutcome.Failed(gateId, error, waited);
+                endRun(run, AttemptOutcome.of(AttemptOutcome.Kind.CANCELLED, null, failed.reason(), false));
+                report(task, failed);
             }
         }
     }
@@ -500,22 +505,21 @@ public final class TaskGateManager implements AutoCloseable {
         }
     }
 
-    /** Maps what prepare() threw to the TaskException the host acts on; TaskExceptions pass as they are. */
-    private static TaskException asTaskException(String gateId, Throwable thrown) {
+    /**
+     * Maps what prepare() threw to the TaskException the host acts on; TaskExceptions pass as they are.
+     * The message is for people: it names neither the gate (the host does, {@link GateOutcome.Failed#reason})
+     * nor the Java type of what was thrown (the log has it, with the stack trace).
+     */
+    private static TaskException asTaskException(Throwable thrown) {
         if (thrown instanceof TaskException e) {
             return e;
         }
+        String fault = "a fault in the gate; the run's log has its stack trace";
         if (thrown instanceof InterruptedException) {
-            return new TaskException("readiness gate '" + gateId + "' threw " + describe(thrown)
-                    + " although its task was not cancelled; a gate throws InterruptedException only when"
-                    + " its thread is interrupted", thrown);
+            return new TaskException("stopped as if cancelled, although its task was not (" + fault + ")", thrown);
         }
-        return new TaskException("readiness gate '" + gateId + "' failed with " + describe(thrown)
-                + " (the gate should report failures as TaskException or RetryableTaskException)", thrown);
-    }
-
-    private static String describe(Throwable t) {
-        return t.getMessage() == null ? t.getClass().getName() : t.getClass().getName() + ": " + t.getMessage();
+        String message = thrown.getMessage() == null || thrown.getMessage().isBlank() ? "" : ": " + thrown.getMessage();
+        return new TaskException("failed unexpectedly" + message + " (" + fault + ")", thrown);
     }
 
     private void report(TaskHandle task, GateOutcome outcome) {

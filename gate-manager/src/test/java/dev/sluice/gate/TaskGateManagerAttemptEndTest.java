@@ -128,7 +128,7 @@ class TaskGateManagerAttemptEndTest {
         assertThat(listener.awaitOutcome("t1")).isInstanceOf(GateOutcome.Failed.class);
         listener.awaitGateFinished("t1", "a-seat");
         assertThat(seat.kinds()).containsExactly(Kind.CANCELLED);
-        assertThat(seat.ended.get(0).outcome().reason()).contains("b-fails", "no licence server");
+        assertThat(seat.ended.get(0).outcome().reason()).isEqualTo("gate 'b-fails': no licence server");
         assertThat(failing.ended).isEmpty();
         assertThat(manager.admittedAttempts()).isZero();
     }

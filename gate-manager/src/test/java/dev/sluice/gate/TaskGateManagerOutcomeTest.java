@@ -3,6 +3,11 @@ package dev.sluice.gate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxy;
+import ch.qos.logback.core.read.ListAppender;
 import dev.sluice.spi.RetryableTaskException;
 import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TaskHandle;
@@ -20,6 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 /** Which outcome a task gets, when, from which thread, and how gate exceptions are reported. */
 class TaskGateManagerOutcomeTest {
@@ -145,36 +151,76 @@ class TaskGateManagerOutcomeTest {
     }
 
     static Stream<Arguments> unexpectedThrowables() {
+        String fault = " (a fault in the gate; the run's log has its stack trace)";
         return Stream.of(
-                Arguments.of(new IllegalStateException("disk gone"), "java.lang.IllegalStateException: disk gone"),
-                Arguments.of(new NullPointerException(), "java.lang.NullPointerException"),
-                Arguments.of(new IOException("stale NFS handle"), "java.io.IOException: stale NFS handle"),
-                Arguments.of(new StackOverflowError("deep"), "java.lang.StackOverflowError: deep"));
+                Arguments.of(new IllegalStateException("disk gone"), "failed unexpectedly: disk gone" + fault),
+                Arguments.of(new NullPointerException(), "failed unexpectedly" + fault),
+                Arguments.of(new IOException("stale NFS handle"), "failed unexpectedly: stale NFS handle" + fault),
+                Arguments.of(new StackOverflowError("deep"), "failed unexpectedly: deep" + fault),
+                Arguments.of(new InterruptedException("nobody asked"),
+                        "stopped as if cancelled, although its task was not" + fault));
     }
 
+    /**
+     * What people read names neither the gate twice nor a Java type; the log keeps the original, with
+     * its stack trace, for the gate's author.
+     */
     @ParameterizedTest
     @MethodSource("unexpectedThrowables")
-    void otherThrowablesAreWrappedNamingGateAndOriginal(Throwable thrown, String expectedText) {
-        start(TestGate.of("files", task -> TestGate.sneakyThrow(thrown))).schedule(TestTaskHandle.of("t1"));
+    void otherThrowablesAreWrappedInWordsAndLoggedWithTheirStackTrace(Throwable thrown, String expectedMessage) {
+        Logger logger = (Logger) LoggerFactory.getLogger(TaskGateManager.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            start(TestGate.of("files", task -> TestGate.sneakyThrow(thrown))).schedule(TestTaskHandle.of("t1"));
 
-        GateOutcome.Failed failed = (GateOutcome.Failed) listener.awaitOutcome("t1");
-        assertThat(failed.gateId()).isEqualTo("files");
-        assertThat(failed.error().isRetryable()).isFalse();
-        assertThat(failed.error()).hasCause(thrown).hasMessageContaining("'files'").hasMessageContaining(expectedText);
-        assertThat(listener.awaitGateFinished("t1", "files").failure()).isSameAs(failed.error());
+            GateOutcome.Failed failed = (GateOutcome.Failed) listener.awaitOutcome("t1");
+            assertThat(failed.gateId()).isEqualTo("files");
+            assertThat(failed.error().isRetryable()).isFalse();
+            assertThat(failed.error()).hasCause(thrown).hasMessage(expectedMessage);
+            assertThat(failed.reason()).isEqualTo("gate 'files': " + expectedMessage);
+            assertThat(listener.awaitGateFinished("t1", "files").failure()).isSameAs(failed.error());
+            assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN).singleElement().satisfies(e -> {
+                assertThat(e.getFormattedMessage())
+                        .isEqualTo("readiness gate 'files' failed for task t1 (test (t1)): " + expectedMessage);
+                assertThat(((ThrowableProxy) e.getThrowableProxy()).getThrowable()).isSameAs(thrown);
+            });
+        } finally {
+            logger.detachAppender(logged);
+        }
     }
 
     @Test
-    void interruptedExceptionWithoutCancellationIsAFailure() {
-        start(TestGate.of("confused", task -> {
-            throw new InterruptedException("nobody asked");
-        })).schedule(TestTaskHandle.of("t1"));
+    void aTaskExceptionIsTheGatesOwnWordsAndIsNotLogged() {
+        Logger logger = (Logger) LoggerFactory.getLogger(TaskGateManager.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            start(TestGate.of("quota", task -> {
+                throw new TaskException("no token left for " + task.name());
+            })).schedule(TestTaskHandle.of("t1"));
 
-        GateOutcome.Failed failed = (GateOutcome.Failed) listener.awaitOutcome("t1");
-        assertThat(failed.error())
-                .hasCauseInstanceOf(InterruptedException.class)
-                .hasMessageContaining("'confused'")
-                .hasMessageContaining("not cancelled");
+            GateOutcome.Failed failed = (GateOutcome.Failed) listener.awaitOutcome("t1");
+            assertThat(failed.reason()).isEqualTo("gate 'quota': no token left for test (t1)");
+            assertThat(logged.list).isEmpty();
+        } finally {
+            logger.detachAppender(logged);
+        }
+    }
+
+    /** The host names the gate once, whether or not the gate's message already does. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "gave up after 5s waiting for a seat | gate 'quota': gave up after 5s waiting for a seat",
+            "gate 'quota' gave up after 5s | gate 'quota' gave up after 5s",
+            "gate 'quota': task 'a' asks for 2 | gate 'quota': task 'a' asks for 2",
+            "gate 'quotas' is another gate | gate 'quota': gate 'quotas' is another gate",
+            "'' | gate 'quota' failed"})
+    void theReasonNamesTheGateOnce(String message, String reason) {
+        assertThat(new GateOutcome.Failed("quota", new TaskException(message), Duration.ZERO).reason())
+                .isEqualTo(reason);
     }
 
     @Test

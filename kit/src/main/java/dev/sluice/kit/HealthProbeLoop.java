@@ -21,7 +21,10 @@ public final class HealthProbeLoop {
     /** One check. */
     @FunctionalInterface
     public interface Probe {
-        /** Checks once; an unchecked exception counts as a failed check whose message is the exception's. */
+        /**
+         * Checks once; an unchecked exception counts as a failed check, whose message is the exception's
+         * (never its Java type), and is handed to {@link Outcome#threw} for the log.
+         */
         Health check() throws InterruptedException;
     }
 
@@ -33,6 +36,10 @@ public final class HealthProbeLoop {
 
         /** The threshold was reached; the loop has ended. */
         void unhealthy(String message);
+
+        /** A check threw: a fault in the check, whose stack trace its author needs (the kit logs nothing itself). */
+        default void threw(RuntimeException e) {
+        }
     }
 
     private HealthProbeLoop() {
@@ -76,7 +83,9 @@ public final class HealthProbeLoop {
                 try {
                     health = probe.check();
                 } catch (RuntimeException e) {
-                    health = Health.unhealthy("probe failed: " + e);
+                    outcome.threw(e);
+                    health = Health.unhealthy("probe failed: " + (e.getMessage() == null || e.getMessage().isBlank()
+                            ? "an unexpected error (the run's log has the details)" : e.getMessage()));
                 }
                 if (Thread.currentThread().isInterrupted()) {
                     return;

@@ -92,6 +92,11 @@ class HealthProbeLoopTest {
         public void unhealthy(String message) {
             events.add("unhealthy " + message);
         }
+
+        @Override
+        public void threw(RuntimeException e) {
+            events.add("threw " + e.getClass().getSimpleName());
+        }
     }
 
     private Thread start(Duration period, int threshold, HealthProbeLoop.Probe check) {
@@ -234,6 +239,23 @@ class HealthProbeLoopTest {
     }
 
     @Test
+    void anExceptionWithoutAMessageFailsInWordsWithoutItsType() throws Exception {
+        Thread thread = start(Duration.ofSeconds(1), 2, probe);
+        for (RuntimeException thrown : List.of(new NullPointerException(), new NullPointerException())) {
+            awaitSleeping();
+            clock.advance(s(1));
+            probe.nextStart();
+            probe.answers.add(() -> {
+                throw thrown;
+            });
+        }
+        thread.join(PATIENCE);
+
+        assertThat(outcome.events).containsExactly("threw NullPointerException", "threw NullPointerException",
+                "unhealthy probe failed: an unexpected error (the run's log has the details)");
+    }
+
+    @Test
     void thresholdBelowOneCountsAsOne() throws Exception {
         Thread thread = start(Duration.ofSeconds(1), 0, probe);
         awaitSleeping();
@@ -272,14 +294,15 @@ class HealthProbeLoopTest {
         clock.advance(s(1));
         awaitUntil(() -> calls.get() == 1);
         awaitSleeping();
-        assertThat(outcome.events).as("one failure, threshold 2").isEmpty();
+        assertThat(outcome.events).as("one failure, threshold 2").containsExactly("threw IllegalStateException");
         clock.advance(s(1));
         thread.join(PATIENCE);
 
         assertThat(thread.isAlive()).isFalse();
         assertThat(calls.get()).isEqualTo(2);
-        assertThat(outcome.events).singleElement().asString()
-                .startsWith("unhealthy ").contains("socket closed").contains("IllegalStateException");
+        // The user reads the check's words, never its Java type; the host logs what threw, with its stack trace.
+        assertThat(outcome.events).containsExactly("threw IllegalStateException", "threw IllegalStateException",
+                "unhealthy probe failed: socket closed");
     }
 
     @Test
@@ -299,7 +322,7 @@ class HealthProbeLoopTest {
         }
         awaitSleeping();
 
-        assertThat(outcome.events).isEmpty();
+        assertThat(outcome.events).noneMatch(e -> e.startsWith("unhealthy"));
         assertThat(loop.isAlive()).isTrue();
     }
 

@@ -73,8 +73,8 @@ public final class GatePolicy {
      * Checks {@code condition} every {@code pollEvery} until it holds, sleeping on {@code time}.
      *
      * @param what a short description of what is awaited, used in the timeout message
-     * @throws TaskException        when {@code maxWait} passes first; the message names the gate, the
-     *                              hint and {@code what}
+     * @throws TaskException        when {@code maxWait} passes first; the message names the hint to
+     *                              raise and {@code what} (the host puts the gate's name in front)
      * @throws InterruptedException when the wait is cancelled
      */
     public void await(TimeSource time, Duration pollEvery, String what, Condition condition)
@@ -89,7 +89,8 @@ public final class GatePolicy {
             }
             long waited = time.nanoTime() - start;
             if (maxWait != null && waited >= maxWait.toNanos()) {
-                throw new TaskException("gate '" + gateId + "' gave up after " + Units.formatDuration(maxWait)
+                // The host names the gate in front of this: "gate 'quota': gave up after ..."
+                throw new TaskException("gave up after " + Units.formatDuration(maxWait)
                         + " waiting for " + what + " (raise the hint " + Hints.key(gateId, MAX_WAIT)
                         + ", or set " + Hints.key(gateId, SKIP) + ": true to opt out)");
             }

@@ -1,5 +1,6 @@
 package dev.sluice.host.cli;
 
+import dev.sluice.host.logging.LogFiles;
 import dev.sluice.host.metrics.HostMetrics;
 import dev.sluice.host.run.ExitCodes;
 import dev.sluice.host.run.RunPlan;
@@ -107,12 +108,15 @@ final class RunCommand extends PipelineCommand implements Callable<Integer> {
         TimeSource time = TimeSource.system();
         // Metrics are kept only where the endpoint serves them; plugins register theirs as they load.
         HostMetrics metrics = httpPort == null ? null : new HostMetrics();
-        Loaded loaded = metrics == null ? load(time) : load(time, metrics::plugin);
-        if (loaded.plan() == null) {
-            return loaded.exitCode();
-        }
-        try (RunPlan plan = loaded.plan()) {
-            return new RunWiring(plan, request(), time, System.out, err).run(metrics);
+        // What plugins log as they load comes before the run's log file exists; the file gets it first.
+        try (LogFiles.Held held = LogFiles.hold(common.verbose.length)) {
+            Loaded loaded = metrics == null ? load(time) : load(time, metrics::plugin);
+            if (loaded.plan() == null) {
+                return loaded.exitCode();
+            }
+            try (RunPlan plan = loaded.plan()) {
+                return new RunWiring(plan, request(), time, System.out, err).run(metrics);
+            }
         }
     }
 

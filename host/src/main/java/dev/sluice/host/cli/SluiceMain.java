@@ -1,9 +1,11 @@
 package dev.sluice.host.cli;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.filter.ThresholdFilter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.OutputStreamAppender;
 import dev.sluice.host.run.ExitCodes;
 import dev.sluice.host.run.HostVersion;
 import org.slf4j.Logger;
@@ -121,6 +123,24 @@ public final class SluiceMain implements Runnable {
                 threshold.start();
                 stderr.clearAllFilters();
                 stderr.addFilter(threshold);
+                showStackTraces(stderr, verbosity >= 2);
+            }
+        }
+    }
+
+    /**
+     * Stack traces (a plugin's fault, with its Java types) go to the console only at -vv, for whoever
+     * debugs a plugin; at the default verbosity users read words. The run's JSON log always has them.
+     */
+    private static void showStackTraces(Appender<ILoggingEvent> console, boolean show) {
+        if (console instanceof OutputStreamAppender<ILoggingEvent> stream
+                && stream.getEncoder() instanceof PatternLayoutEncoder encoder) {
+            String pattern = show ? encoder.getPattern().replace("%nopex", "%ex")
+                    : encoder.getPattern().replace("%ex", "%nopex");
+            if (!pattern.equals(encoder.getPattern())) {
+                encoder.stop();
+                encoder.setPattern(pattern);
+                encoder.start();
             }
         }
     }

@@ -258,8 +258,7 @@ final class Dispatcher {
             }
             case GateOutcome.Failed f -> {
                 rec.times(t -> t.waitedInGates(f.waited()));
-                outcomes.fail(rec, "gate '" + f.gateId() + "': " + f.error().getMessage(), f.error().isRetryable(),
-                        AttemptOutcome.Kind.FAILED);
+                outcomes.fail(rec, f.reason(), f.error().isRetryable(), AttemptOutcome.Kind.FAILED);
             }
             case GateOutcome.Cancelled c -> {
                 // Only the monitor cancels gates, and it has already moved the task on.

@@ -121,7 +121,7 @@ final class ExecutorRuntime {
             try {
                 rt.healthMonitors = List.copyOf(PluginCalls.call(executor, executor::healthMonitors));
             } catch (RuntimeException e) {
-                log.warn("executor '{}' failed listing its health monitors: {}", rt.name(), e.toString());
+                log.warn("executor '{}' failed listing its health monitors: {}", rt.name(), PluginCalls.describe(e), e);
             }
         }
         holder[0] = rt;
@@ -134,7 +134,8 @@ final class ExecutorRuntime {
         try {
             return PluginCalls.call(executor, () -> executor.poll(batch));
         } catch (ExecutorException | RuntimeException e) {
-            log.warn("polling the {} executor failed, will try again: {}", name(), e.getMessage());
+            log.warn("polling the {} executor failed, will try again: {}", name(), PluginCalls.describe(e),
+                    PluginCalls.fault(e));
             listener.executorFailed(name(), RunListener.ExecutorCall.POLL, e);
             return null;
         }
@@ -155,7 +156,8 @@ final class ExecutorRuntime {
                 return null;
             });
         } catch (ExecutorException | RuntimeException e) {
-            log.warn("the {} executor could not end {} task(s): {}", name(), batch.size(), e.getMessage());
+            log.warn("the {} executor could not end {} task(s): {}", name(), batch.size(), PluginCalls.describe(e),
+                    PluginCalls.fault(e));
             listener.executorFailed(name(), RunListener.ExecutorCall.KILL, e);
         }
         statusChanged = true;
@@ -176,7 +178,7 @@ final class ExecutorRuntime {
                 return null;
             });
         } catch (RuntimeException e) {
-            log.warn("closing the {} executor failed: {}", name(), e.toString());
+            log.warn("closing the {} executor failed: {}", name(), PluginCalls.describe(e), e);
         }
     }
 
@@ -238,7 +240,7 @@ final class ExecutorRuntime {
             return true;
         } catch (ExecutorException | RuntimeException e) {
             log.warn("executor '{}' could not end what run {} left running when its host was killed: {}; the next run"
-                    + " will try again", executor.name(), killedRunId, PluginCalls.describe(e));
+                    + " will try again", executor.name(), killedRunId, PluginCalls.describe(e), PluginCalls.fault(e));
             return false;
         }
     }

@@ -139,8 +139,13 @@ final class Outcomes {
                     }
                 }
                 case GATED, QUEUED, RETRY_WAIT -> {
-                    if (rec.state == TaskState.GATED && run.gates != null) {
-                        run.gates.cancel(rec.id);
+                    if (rec.state == TaskState.GATED) {
+                        // A cancelled task gets no verdict from its gates, which would carry the wait.
+                        Instant now = run.time.now();
+                        rec.times(t -> t.waitedInGates(Duration.between(t.gatedAt(), now)));
+                        if (run.gates != null) {
+                            run.gates.cancel(rec.id);
+                        }
                     }
                     rec.executor.unqueue(rec);
                     run.retries.remove(rec);

@@ -1,5 +1,8 @@
 package dev.sluice.host.monitor;
 
+import dev.sluice.spi.ExecutorException;
+import dev.sluice.spi.TaskException;
+
 /** Runs a call into a plugin's extension with the plugin's class loader as context class loader. */
 final class PluginCalls {
     private PluginCalls() {
@@ -24,6 +27,16 @@ final class PluginCalls {
         String message = e.getMessage();
         return message == null || message.isBlank() ? "an unexpected error in a plugin (the log has the details)"
                 : message;
+    }
+
+    /**
+     * What to log with a plugin's failure: nothing for the failures a plugin declares (their message
+     * says it all, and a poll that fails every second must not fill the log with stack traces), the
+     * exception itself for anything else, a fault whose stack trace the plugin's author needs. As the
+     * last argument of a log call: slf4j logs a {@code null} there as nothing.
+     */
+    static Throwable fault(Throwable e) {
+        return e instanceof ExecutorException || e instanceof TaskException ? null : e;
     }
 
     @FunctionalInterface

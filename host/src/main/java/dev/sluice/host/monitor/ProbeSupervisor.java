@@ -64,7 +64,7 @@ final class ProbeSupervisor {
                 threshold = PluginCalls.call(monitor, monitor::failureThreshold);
             } catch (RuntimeException e) {
                 log.warn("health monitor '{}' failed in appliesTo, period or failureThreshold: {}", monitor.id(),
-                        e.toString());
+                        PluginCalls.describe(e), e);
                 continue;
             }
             threads.add(HealthProbeLoop.start("probe-" + monitor.id() + "-" + rec.id, time, period, threshold,
@@ -78,6 +78,12 @@ final class ProbeSupervisor {
                         @Override
                         public void unhealthy(String message) {
                             findings.unhealthy(rec, attempt, "health monitor '" + monitor.id() + "': " + message);
+                        }
+
+                        @Override
+                        public void threw(RuntimeException e) {
+                            log.warn("health monitor '{}' failed probing task {} ({}): {}", monitor.id(), rec.id,
+                                    rec.name(), PluginCalls.describe(e), e);
                         }
                     }));
         }

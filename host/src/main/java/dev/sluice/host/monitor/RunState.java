@@ -53,6 +53,10 @@ final class RunState {
         TaskState from = rec.state;
         if (from != to) {
             rec.state = to;
+            if (from == TaskState.GATED) {
+                // A gate's word on the wait ("waiting for a seat") is stale once the task left its gates.
+                rec.status = null;
+            }
             if (isAhead(from)) {
                 rec.process.ahead--;
             }

@@ -51,6 +51,8 @@ public final class ProgressDisplay implements RunListener {
         String lastPrinted;
         /** The latest status a running task of the process reported, e.g. "task 3: 40% done". */
         String status;
+        /** The task whose status {@link #status} is. */
+        TaskProgress statusOf;
 
         ProcessCounts(String name) {
             this.name = name;
@@ -97,8 +99,11 @@ public final class ProgressDisplay implements RunListener {
         if (to.isTerminal() || to == TaskState.QUEUED) {
             setGates(task, c, Set.of());
         }
-        if (c.count(TaskState.GATED, TaskState.RUNNING, TaskState.SUBMITTED) == 0) {
+        if (c.count(TaskState.GATED, TaskState.RUNNING, TaskState.SUBMITTED) == 0
+                || from == TaskState.GATED && c.statusOf == task) {
+            // A gate's word on the wait is stale once its task left the gates, as it is once nothing runs.
             c.status = null;
+            c.statusOf = null;
         }
         dirty = true;
     }
@@ -129,6 +134,7 @@ public final class ProgressDisplay implements RunListener {
     public void statusChanged(TaskProgress task) {
         ProcessCounts c = processes.computeIfAbsent(task.processName(), ProcessCounts::new);
         c.status = task.status() == null ? null : "task " + task.id() + ": " + Redaction.redact(task.status());
+        c.statusOf = task.status() == null ? null : task;
         c.changed = true;
         dirty = true;
     }

@@ -11,6 +11,7 @@ import dev.sluice.host.progress.ProgressDisplay;
 import dev.sluice.host.run.WorkDirs;
 import dev.sluice.spi.ExecutorCapacity;
 import dev.sluice.spi.Settings;
+import dev.sluice.spi.TaskLaunch;
 import dev.sluice.spi.TimeSource;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -79,5 +80,54 @@ class ProgressDisplayRunTest {
         // Plain lines are throttled to one a second per process, so only the last one is certain.
         assertThat(lines.getLast()).as(text).isEqualTo("[100%] a 1/2 done | 1 retry, 1 failed");
         assertThat(lines).as("no line is printed twice in a row").doesNotHaveDuplicates();
+    }
+
+    /** Regression: "waiting for a seat" stayed on the process's line while the task ran. */
+    @Test
+    void aGatesWordOnTheWaitLeavesTheLineWhenTheTaskPassesTheGate() throws Exception {
+        SteppedLoop loop = new SteppedLoop();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        FakeExecutor ex = new FakeExecutor(ExecutorCapacity.unlimited());
+        ex.clock = loop.clock;
+        java.util.concurrent.atomic.AtomicReference<TaskPollingMonitor> monitor =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.CountDownLatch statusSent = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch seatFree = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch secondSeatFree = new java.util.concurrent.CountDownLatch(1);
+        TaskPollingMonitor m = TaskPollingMonitor.builder(
+                new RunOptions("t", dir.resolve("work"), Duration.ZERO, false), MonitorRuns.plans(dir, """
+                        processes:
+                          a: {command: [true], matrix: {n: [1, 2]}}
+                        """))
+                .executors(List.of(new ExecutorSetup(ex, 0, null, Duration.ofMillis(50), Settings.of(Map.of(), "test"))))
+                .gates(List.of(LambdaGate.of("seat", task -> {
+                    if (task.name().equals("a (n=1)")) {
+                        monitor.get().reportStatus(task, "waiting for a seat");
+                        statusSent.countDown();
+                        seatFree.await();
+                    } else {
+                        secondSeatFree.await(); // still gated, so the line still shows gates and running
+                    }
+                })))
+                .preparer(new WorkDirs(dir.resolve("work"), "t"))
+                .listener(new ProgressDisplay(out, false, loop.clock)).time(loop.clock).wakeups(loop).build();
+        monitor.set(m);
+        CompletableFuture<RunResult> run = MonitorRuns.start(m);
+        assertThat(statusSent.await(10, TimeUnit.SECONDS)).isTrue();
+        loop.advance(Duration.ofSeconds(1)); // plain lines come at most once a second
+        assertThat(bytes.toString(StandardCharsets.UTF_8).lines().toList().getLast())
+                .isEqualTo("[  0%] a 0/2 done | 2 gated (seat: 2) | task 1: waiting for a seat");
+
+        seatFree.countDown();
+        TaskLaunch launch = ex.nextSubmission();
+        loop.advance(Duration.ofSeconds(1));
+        assertThat(bytes.toString(StandardCharsets.UTF_8).lines().toList().getLast())
+                .as(bytes.toString(StandardCharsets.UTF_8)).isEqualTo("[  0%] a 0/2 done | 1 running, 1 gated (seat: 1)");
+
+        ex.complete(launch.task().name(), 0);
+        secondSeatFree.countDown();
+        ex.complete(ex.nextSubmission().task().name(), 0);
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
     }
 }

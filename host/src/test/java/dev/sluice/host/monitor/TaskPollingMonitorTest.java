@@ -45,6 +45,8 @@ class TaskPollingMonitorTest {
     private final SteppedLoop loop = new SteppedLoop();
 
     private final List<String> transitions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The tasks that reported a status, by name, for tests that look at it. */
+    private final Map<String, TaskProgress> statuses = new ConcurrentHashMap<>();
 
     private TaskPollingMonitor monitor(String yaml, FakeExecutor executor, int queueSize,
             List<TaskReadinessGate> gates, List<TaskHealthMonitor> health) throws Exception {
@@ -63,6 +65,11 @@ class TaskPollingMonitorTest {
             @Override
             public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
                 transitions.add(task.name() + ":" + to.label());
+            }
+
+            @Override
+            public void statusChanged(TaskProgress task) {
+                statuses.put(task.name(), task);
             }
 
             @Override
@@ -509,7 +516,7 @@ class TaskPollingMonitorTest {
     }
 
     @Test
-    void uncheckedGateExceptionKeepsItsTypeInTheReason() throws Exception {
+    void uncheckedGateExceptionFailsTheTaskInWordsWithoutItsJavaType() throws Exception {
         FakeExecutor ex = unlimited();
         TaskReadinessGate buggy = gate("buggy", task -> {
             throw new IllegalStateException("index out of whack");
@@ -518,8 +525,86 @@ class TaskPollingMonitorTest {
                 processes:
                   a: {command: [true]}
                 """, ex, 0, List.of(buggy), List.of())).get(10, TimeUnit.SECONDS);
-        assertThat(r.tasks().get(0).error()).contains("buggy").contains("IllegalStateException")
-                .contains("index out of whack");
+        assertThat(r.tasks().get(0).error()).isEqualTo("gate 'buggy': failed unexpectedly: index out of whack"
+                + " (a fault in the gate; the run's log has its stack trace)");
+    }
+
+    /** Regression: "gate 'quota': gate 'quota' gave up ..." in the trace, the events and the summary. */
+    @Test
+    void aGateThatGivesUpIsNamedOnceInTheTasksError() throws Exception {
+        FakeExecutor ex = unlimited();
+        TaskReadinessGate quota = gate("quota", task -> dev.sluice.spi.GatePolicy.of("quota", task, null)
+                .await(loop.clock, Duration.ofSeconds(1), "a free token", () -> false));
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
+                processes:
+                  a: {command: [true], hints: {quota/maxWait: 2s}}
+                """, ex, 0, List.of(quota), List.of()));
+        for (int i = 0; i < 2; i++) {
+            loop.clock.awaitSleepers(1, Duration.ofSeconds(10)); // the gate, between two looks
+            loop.clock.advance(Duration.ofSeconds(1));
+        }
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(r.tasks().get(0).error()).isEqualTo("gate 'quota': gave up after 2s waiting for a free token"
+                + " (raise the hint quota/maxWait, or set quota/skip: true to opt out)");
+        assertThat(transitions).contains("a:gate-finished:quota:gave up after 2s waiting for a free token"
+                + " (raise the hint quota/maxWait, or set quota/skip: true to opt out)");
+    }
+
+    /** Regression: a gate's "waiting for a seat" stayed the task's status after the gate let it through. */
+    @Test
+    void aGatesStatusIsClearedWhenTheTaskLeavesItsGates() throws Exception {
+        FakeExecutor ex = unlimited();
+        java.util.concurrent.atomic.AtomicReference<TaskPollingMonitor> monitor =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch statusSent = new CountDownLatch(2);
+        CountDownLatch seatFree = new CountDownLatch(1);
+        TaskReadinessGate seat = gate("seat", task -> {
+            monitor.get().reportStatus(task, "waiting for a seat");
+            statusSent.countDown();
+            if (task.name().equals("a")) {
+                seatFree.await();
+            } else {
+                Thread.sleep(60_000); // b is cancelled while it waits
+            }
+        });
+        monitor.set(monitor("""
+                processes:
+                  a: {command: [true]}
+                  b: {command: [true]}
+                """, ex, 0, List.of(seat), List.of()));
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor.get());
+        assertThat(statusSent.await(10, TimeUnit.SECONDS)).isTrue();
+        loop.awaitIdle();
+        assertThat(statuses.get("a").status()).isEqualTo("waiting for a seat");
+        assertThat(statuses.get("b").status()).isEqualTo("waiting for a seat");
+
+        seatFree.countDown();
+        TaskLaunch a = ex.nextSubmission();
+        loop.awaitIdle();
+        assertThat(statuses.get("a").status()).as("a runs").isNull();
+        monitor.get().cancel("stop");
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(stateOf(r, "b")).isEqualTo(TaskState.CANCELLED);
+        assertThat(statuses.get("b").status()).as("b was cancelled in its gate").isNull();
+        assertThat(a.task().name()).isEqualTo("a");
+    }
+
+    /** Regression: a task cancelled while gated showed gate_wait 0ms. */
+    @Test
+    void aTaskCancelledInItsGatesKeepsTheTimeItWaitedThere() throws Exception {
+        FakeExecutor ex = unlimited();
+        TaskReadinessGate never = gate("never", task -> Thread.sleep(60_000));
+        TaskPollingMonitor monitor = monitor("""
+                processes:
+                  a: {command: [true]}
+                """, ex, 0, List.of(never), List.of());
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor);
+        awaitTransition("a:gated");
+        loop.advance(Duration.ofSeconds(7));
+        monitor.cancel("stop");
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(stateOf(r, "a")).isEqualTo(TaskState.CANCELLED);
+        assertThat(r.tasks().get(0).gateWait()).isEqualTo(Duration.ofSeconds(7));
     }
 
     @Test

@@ -166,7 +166,8 @@ public final class FilesGate implements TaskReadinessGate {
             long waited = now - start;
             if (maxWait != null && waited >= maxWait.toNanos()) {
                 timeouts.increment();
-                throw new TaskException("gate 'files' gave up on task '" + task.name() + "' after "
+                // The host names the gate in front of this: "gate 'files': gave up ..."
+                throw new TaskException("gave up on task '" + task.name() + "' after "
                         + elapsed(start, now) + ": " + watch.pendingCount() + " of " + watch.inputCount()
                         + " inputs not ready (" + watch.describePending(now, hintKey(STABLE_FOR))
                         + "). Raise the hint " + hintKey(MAX_WAIT) + " (now " + Units.formatDuration(maxWait)
