@@ -1,17 +1,18 @@
 package dev.sluice.host.cli;
 
+
 import static dev.sluice.host.cli.SluiceProcess.column;
 import static dev.sluice.host.cli.SluiceProcess.traceRows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.host.plugins.PluginFixtures;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,7 +46,7 @@ class GateFailuresIT {
     private SluiceProcess.Result runWithFaultyGate(String... options) throws Exception {
         Path plugins = dir.resolve("plugins");
         if (!Files.exists(plugins.resolve("quota.zip"))) {
-            FixturePlugin.zip(plugins, "quota", Map.of("org.example.quota.QuotaGate", FAULTY_GATE));
+            PluginFixtures.plugin("quota").source("org.example.quota.QuotaGate", FAULTY_GATE).zipInto(plugins);
         }
         Path pipeline = dir.resolve("quota.yaml");
         Files.writeString(pipeline, """
