@@ -228,7 +228,9 @@ public final class EnvironmentLoader {
     /** Reads and checks a template file; {@code null} with problems. */
     private Template readTemplate(Path file) {
         int before = problems.size();
-        YamlNode root = YamlReader.read(file, "environment template", problems);
+        // Anchors and aliases as in YAML 1.1, which the reference tools read templates with (issue 18);
+        // pipelines and configs still refuse them.
+        YamlNode root = YamlReader.readWithAliases(file, "environment template", problems);
         if (problems.size() > before) {
             return null;
         }
