@@ -359,6 +359,34 @@ public final class EnvironmentLoader {
     }
 
     /**
+     * What {@link #checkTemplate} found in a valid template.
+     *
+     * @param name       the environment's name
+     * @param extensions the extensions declared
+     * @param parameters the parameters defined, in order
+     * @param wraps      whether the environment wraps the actions inside it
+     */
+    public record CheckedTemplate(String name, Set<Extension> extensions, List<ParameterDef> parameters,
+            boolean wraps) {
+    }
+
+    /**
+     * Checks one template file as OpenJD's {@code openjd check} does, without parameter values: its YAML,
+     * schema, names, format strings and extensions. Parameters without a default are fine here; a
+     * pipeline that uses the template gives them values.
+     *
+     * @throws InvalidInputException listing every problem, each with file, line, column and field
+     */
+    public static CheckedTemplate checkTemplate(Path file) throws InvalidInputException {
+        Problems problems = new Problems();
+        EnvironmentLoader loader = new EnvironmentLoader(file, problems);
+        Template t = loader.readTemplate(file);
+        problems.throwIfAny();
+        return new CheckedTemplate(t.name(), t.extensions(), t.parameters(),
+                t.body().toDef(t.name(), t.location(), file, t.extensions(), Map.of()).wraps());
+    }
+
+    /**
      * Loads one OpenJD environment template file on its own, for tools and tests. The environment is
      * named as the template names it.
      *

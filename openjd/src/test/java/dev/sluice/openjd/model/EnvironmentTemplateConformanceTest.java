@@ -26,7 +26,7 @@ class EnvironmentTemplateConformanceTest {
     }
 
     private static EnvironmentDef load(String name) throws Exception {
-        return EnvironmentLoader.loadTemplate(fixture(name), Map.of());
+        return EnvironmentLoader.loadTemplate(name.startsWith("/") ? Path.of(name) : fixture(name), Map.of());
     }
 
     /** Each problem as {@code line:column: field: message}, without the file. */
@@ -49,6 +49,22 @@ class EnvironmentTemplateConformanceTest {
         assertThat(venv.embeddedFiles()).extracting(EmbeddedFileDef::runnable).containsExactly(true, true);
         assertThat(venv.onEnter().orElseThrow().args()).extracting(FormatString::text)
                 .containsExactly("{{Env.File.Setup }}");
+    }
+
+    @Test
+    void checkingATemplateAloneNeedsNoParameterValues(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("t.yaml"), """
+                specificationVersion: environment-2023-09
+                parameterDefinitions: [{name: Image, type: STRING}]
+                environment: {name: NeedsImage, variables: {IMAGE: "{{ Param.Image }}"}}
+                """);
+
+        EnvironmentLoader.CheckedTemplate checked = EnvironmentLoader.checkTemplate(file);
+        assertThat(checked.name()).isEqualTo("NeedsImage");
+        assertThat(checked.parameters()).extracting(ParameterDef::name).containsExactly("Image");
+        assertThat(checked.wraps()).isFalse();
+        assertThat(catchThrowableOfType(InvalidInputException.class, () -> load(file.toString())))
+                .as("loading it for a run needs the value").isNotNull();
     }
 
     // YAML 1.1, as the reference tools read templates.
