@@ -198,6 +198,29 @@ public final class Fields {
         return of(n, path(key), what, problems, known, notes);
     }
 
+    /**
+     * A YAML 1.1 boolean, as the reference Open Job Description tools (PyYAML) read one: {@code true},
+     * {@code yes} and {@code on}, and {@code false}, {@code no} and {@code off}, each in lower case,
+     * capitalised or upper case; {@code null} for any other text (also {@code y}, {@code 1} or
+     * {@code tRUE}, which YAML 1.1 reads as text).
+     */
+    public static Boolean yaml11Boolean(String text) {
+        if (text == null) {
+            return null;
+        }
+        String lower = text.toLowerCase(java.util.Locale.ROOT);
+        boolean cased = text.equals(lower) || text.equals(text.toUpperCase(java.util.Locale.ROOT))
+                || text.equals(Character.toUpperCase(lower.charAt(0)) + lower.substring(1));
+        if (!cased) {
+            return null;
+        }
+        return switch (lower) {
+            case "true", "yes", "on" -> Boolean.TRUE;
+            case "false", "no", "off" -> Boolean.FALSE;
+            default -> null;
+        };
+    }
+
     // Helpers on bare nodes, for lists and maps whose keys are names rather than fields.
 
     /** A scalar's text, or a problem saying {@code expected} when it is no scalar or empty. */

@@ -32,7 +32,28 @@ public final class YamlReader {
      * takes about 100 s over one 15 MB string.
      */
     public static final int MAX_BYTES = 3 * 1024 * 1024;
-    private static final YAMLFactory FACTORY = new YAMLFactory();
+    private static final YAMLFactory FACTORY = new YAMLFactory() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected YAMLParser _createParser(Reader r, com.fasterxml.jackson.core.io.IOContext ctxt) {
+            return new AnchorParser(ctxt, _parserFeatures, _yamlParserFeatures, _loaderOptions, _objectCodec, r);
+        }
+    };
+
+    /** Jackson's parser, telling the anchor of every value: its own {@code getObjectId} misses those of scalars. */
+    private static final class AnchorParser extends YAMLParser {
+        AnchorParser(com.fasterxml.jackson.core.io.IOContext ctxt, int parserFeatures, int yamlFeatures,
+                org.yaml.snakeyaml.LoaderOptions options, com.fasterxml.jackson.core.ObjectCodec codec, Reader reader) {
+            super(ctxt, parserFeatures, yamlFeatures, options, codec, reader);
+        }
+
+        /** The anchor ({@code &name}) of the current value, or {@code null}. */
+        String anchor() {
+            return !isCurrentAlias() && _lastEvent instanceof org.yaml.snakeyaml.events.NodeEvent n ? n.getAnchor()
+                    : null;
+        }
+    }
 
     /** Reading stops at the first value nested deeper than {@link #MAX_DEPTH}: the rest is not parsed. */
     private static final class TooDeep extends RuntimeException {
@@ -48,9 +69,27 @@ public final class YamlReader {
     /** The deepest nesting read; the YAML parser's own bound (1000) is far beyond and speaks Java. */
     public static final int MAX_DEPTH = 64;
 
-    private YamlReader(Path file, Problems problems) {
+    /**
+     * The most values that aliases may add to a document read with {@link #readWithAliases}: far above
+     * a template that shares its hooks through anchors (tens of values per alias), far below what an
+     * alias bomb (each level aliasing the one before it several times) would build and every reader
+     * after the parser would walk.
+     */
+    public static final int MAX_ALIASED_VALUES = 100_000;
+
+    /** Whether anchors, aliases and merge keys are read; otherwise each alias is a problem. */
+    private final boolean aliases;
+    /** Anchored values read so far, by anchor name: what a later alias stands for. */
+    private final Map<String, YamlNode> anchored = new java.util.HashMap<>();
+    /** Anchors whose value is still being read: an alias to one of them would contain itself. */
+    private final java.util.Set<String> open = new java.util.HashSet<>();
+    /** Values added by aliases so far, against {@link #MAX_ALIASED_VALUES}. */
+    private int aliasedValues;
+
+    private YamlReader(Path file, Problems problems, boolean aliases) {
         this.file = file;
         this.problems = problems;
+        this.aliases = aliases;
     }
 
     /**
@@ -61,13 +100,29 @@ public final class YamlReader {
      * @return the document's root, or {@code null} when the file holds no document or could not be read
      */
     public static YamlNode read(Path file, String what, Problems problems) {
+        return read(file, what, problems, false);
+    }
+
+    /**
+     * As {@link #read}, but anchors ({@code &name}), aliases ({@code *name}) and merge keys
+     * ({@code <<: *name}) are read as YAML 1.1 reads them, for files written for tools that allow them
+     * (Open Job Description templates). An alias is a copy of its anchored value whose places are where
+     * that value is written, noting the alias ({@link Location#alias()}). At most
+     * {@link #MAX_ALIASED_VALUES} values may come from aliases, and an alias inside its own anchor's
+     * value is a problem.
+     */
+    public static YamlNode readWithAliases(Path file, String what, Problems problems) {
+        return read(file, what, problems, true);
+    }
+
+    private static YamlNode read(Path file, String what, Problems problems, boolean aliases) {
         String text = text(file, what, problems);
         if (text == null) {
             return null;
         }
         try (Reader reader = new java.io.StringReader(text);
              JsonParser parser = FACTORY.createParser(reader)) {
-            return new YamlReader(file, problems).document(parser);
+            return new YamlReader(file, problems, aliases).document(parser);
         } catch (TooDeep e) {
             return null;
         } catch (JsonProcessingException e) {
@@ -184,9 +239,21 @@ public final class YamlReader {
                     + " that many levels");
             throw new TooDeep();
         }
+        String anchor = aliases && parser instanceof AnchorParser yaml ? yaml.anchor() : null;
+        if (anchor != null) {
+            open.add(anchor);
+        }
         try {
-            return nodeAt(parser, token, path, at);
+            YamlNode node = nodeAt(parser, token, path, at);
+            if (anchor != null && node != null) {
+                // A later anchor of the same name replaces this one, as YAML says.
+                anchored.put(anchor, node);
+            }
+            return node;
         } finally {
+            if (anchor != null) {
+                open.remove(anchor);
+            }
             if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
                 depth--;
             }
@@ -197,11 +264,15 @@ public final class YamlReader {
         switch (token) {
             case START_OBJECT -> {
                 Map<String, YamlNode.Entry> entries = new LinkedHashMap<>();
+                List<YamlNode.Mapping> merged = new ArrayList<>();
                 for (JsonToken t = parser.nextToken(); t != JsonToken.END_OBJECT; t = parser.nextToken()) {
                     String key = parser.currentName();
                     Location keyAt = location(parser.currentTokenLocation());
                     String keyPath = Fields.child(path, key);
                     YamlNode v = value(parser, parser.nextToken(), keyPath);
+                    if (aliases && key.equals(MERGE_KEY) && mergeable(v, keyAt, keyPath, merged)) {
+                        continue;
+                    }
                     YamlNode.Entry first = entries.get(key);
                     if (first != null) {
                         problems.add(keyAt, keyPath, "duplicate key '" + key + "', already set at line "
@@ -209,6 +280,12 @@ public final class YamlReader {
                                 + "; remove one of them");
                     } else {
                         entries.put(key, new YamlNode.Entry(key, keyAt, v));
+                    }
+                }
+                // Merged keys fill in what the mapping does not set itself; an earlier merged map wins.
+                for (YamlNode.Mapping m : merged) {
+                    for (YamlNode.Entry e : m.entries().values()) {
+                        entries.putIfAbsent(e.key(), e);
                     }
                 }
                 return new YamlNode.Mapping(entries, at);
@@ -225,6 +302,9 @@ public final class YamlReader {
             }
             default -> {
                 if (parser instanceof YAMLParser yaml && yaml.isCurrentAlias()) {
+                    if (aliases) {
+                        return alias(parser.getText(), at, path);
+                    }
                     // Jackson hands an alias over as the anchor's name, which would be silently wrong.
                     problems.add(at, path, "YAML aliases (*" + parser.getText()
                             + ") are not supported; write the value out in full");
@@ -232,6 +312,83 @@ public final class YamlReader {
                 return new YamlNode.Scalar(parser.getText(), at);
             }
         }
+    }
+
+    /** YAML 1.1's merge key: {@code <<: *defaults} copies the keys of {@code defaults} that are not set. */
+    private static final String MERGE_KEY = "<<";
+
+    /**
+     * Whether {@code value} of a merge key is a map or a list of maps, added to {@code merged}; a problem
+     * otherwise (the key is then dropped, not read as a field named {@code <<}).
+     */
+    private boolean mergeable(YamlNode value, Location keyAt, String keyPath, List<YamlNode.Mapping> merged) {
+        List<YamlNode> maps = value instanceof YamlNode.Sequence s ? s.items() : List.of(value);
+        for (YamlNode m : maps) {
+            if (m instanceof YamlNode.Mapping mapping) {
+                merged.add(mapping);
+            } else if (m != null) {
+                problems.add(m.location(), keyPath, "a merge key (<<) takes a map or a list of maps, e.g. <<: *defaults,"
+                        + " got " + m.describe());
+            }
+        }
+        return true;
+    }
+
+    /** The value an alias stands for, placed where it is written and noting the alias; a problem if none. */
+    private YamlNode alias(String name, Location at, String path) {
+        YamlNode target = anchored.get(name);
+        if (target == null) {
+            problems.add(at, path, open.contains(name)
+                    ? "the alias *" + name + " is inside the value anchored as &" + name + ", which would contain"
+                            + " itself; write the value out"
+                    : "no anchor &" + name + " before this alias; anchor a value first (&" + name + ") or write the"
+                            + " value out");
+            return new YamlNode.Scalar(null, at);
+        }
+        if (depth + height(target) > MAX_DEPTH) {
+            problems.add(at, path, "nested more than " + MAX_DEPTH + " maps and lists deep through the alias *" + name
+                    + "; sluice reads at most that many levels");
+            throw new TooDeep();
+        }
+        return copy(target, new Location.Alias(name, at), path);
+    }
+
+    /** {@code node} with every place noting {@code alias}, counted against {@link #MAX_ALIASED_VALUES}. */
+    private YamlNode copy(YamlNode node, Location.Alias alias, String path) {
+        if (++aliasedValues > MAX_ALIASED_VALUES) {
+            problems.add(alias.at(), path, "aliases add more than " + MAX_ALIASED_VALUES + " values to the file (an"
+                    + " alias of a value that holds aliases repeats all of them); write the values out, or alias less"
+                    + " deeply");
+            throw new TooDeep();
+        }
+        return switch (node) {
+            case YamlNode.Scalar s -> new YamlNode.Scalar(s.text(), s.location().through(alias));
+            case YamlNode.Sequence s -> {
+                List<YamlNode> items = new ArrayList<>(s.items().size());
+                for (YamlNode item : s.items()) {
+                    items.add(copy(item, alias, path));
+                }
+                yield new YamlNode.Sequence(items, s.location().through(alias));
+            }
+            case YamlNode.Mapping m -> {
+                Map<String, YamlNode.Entry> entries = new LinkedHashMap<>();
+                for (YamlNode.Entry e : m.entries().values()) {
+                    entries.put(e.key(), new YamlNode.Entry(e.key(), e.keyLocation().through(alias),
+                            copy(e.value(), alias, path)));
+                }
+                yield new YamlNode.Mapping(entries, m.location().through(alias));
+            }
+        };
+    }
+
+    /** How many maps and lists deep {@code node} is. */
+    private static int height(YamlNode node) {
+        return switch (node) {
+            case YamlNode.Scalar s -> 0;
+            case YamlNode.Sequence s -> 1 + s.items().stream().mapToInt(YamlReader::height).max().orElse(0);
+            case YamlNode.Mapping m -> 1 + m.entries().values().stream().mapToInt(e -> height(e.value())).max()
+                    .orElse(0);
+        };
     }
 
     private Location location(JsonLocation l) {

@@ -12,11 +12,10 @@ import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** A command that loads a pipeline and its config: {@code run} and {@code validate}. */
 abstract class PipelineCommand {
-    @Parameters(index = "0", paramLabel = "PIPELINE", description = "The pipeline file (YAML).")
+    /** The pipeline file; each command declares it, because validate may take a template instead. */
     Path pipeline;
 
     @Option(names = {"-c", "--config"}, paramLabel = "CONFIG",

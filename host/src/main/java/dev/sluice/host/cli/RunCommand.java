@@ -21,6 +21,11 @@ import picocli.CommandLine.Option;
 final class RunCommand extends PipelineCommand implements Callable<Integer> {
     enum ProgressMode { auto, ansi, plain, off }
 
+    @picocli.CommandLine.Parameters(index = "0", paramLabel = "PIPELINE", description = "The pipeline file (YAML).")
+    void pipeline(Path file) {
+        pipeline = file;
+    }
+
     @Option(names = "--resume", description = "Reuse the results of tasks that succeeded in earlier runs "
             + "with the same work directory.")
     boolean resume;

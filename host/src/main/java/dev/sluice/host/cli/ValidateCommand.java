@@ -1,21 +1,59 @@
 package dev.sluice.host.cli;
 
 import dev.sluice.host.monitor.ProcessPlan;
+import dev.sluice.openjd.model.EnvironmentLoader;
+import dev.sluice.openjd.model.Extension;
+import dev.sluice.openjd.model.ParameterDef;
+import dev.sluice.yaml.InvalidInputException;
+import java.nio.file.Path;
 import dev.sluice.host.run.ExitCodes;
 import dev.sluice.host.run.RunPlan;
 import dev.sluice.spi.TimeSource;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** {@code sluice validate}: every check of {@code run}, without running anything. */
+/**
+ * {@code sluice validate}: every check of {@code run}, without running anything; or, with
+ * {@code --template}, the checks of an OpenJD environment template file on its own.
+ */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = "Check a pipeline, its config and its plugins without running anything.")
+        description = "Check a pipeline, its config and its plugins without running anything;"
+                + " or, with --template, an Open Job Description environment template on its own.")
 final class ValidateCommand extends PipelineCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PIPELINE",
+            description = "The pipeline file (YAML); not with --template.")
+    void pipeline(Path file) {
+        pipeline = file;
+    }
+
+    @Option(names = "--template", paramLabel = "TEMPLATE",
+            description = "Check this OpenJD environment template file (YAML or JSON) as `openjd check` does:"
+                    + " schema, names, format strings and extensions.")
+    Path template;
 
     @Override
     public Integer call() {
         SluiceMain.configureLogging(common.verbose.length, false);
+        PrintWriter err = spec.commandLine().getErr();
+        if (template != null && (pipeline != null || config != null)) {
+            err.println("sluice: --template checks a template file on its own; give either a pipeline (with -c"
+                    + " CONFIG) or --template TEMPLATE, not both");
+            err.flush();
+            return ExitCodes.INVALID_INPUT;
+        }
+        if (template != null) {
+            return checkTemplate(err);
+        }
+        if (pipeline == null) {
+            err.println("sluice: validate needs a pipeline file (sluice validate PIPELINE) or a template"
+                    + " (sluice validate --template TEMPLATE)");
+            err.flush();
+            return ExitCodes.INVALID_INPUT;
+        }
         Loaded loaded = load(TimeSource.system());
         if (loaded.plan() == null) {
             return loaded.exitCode();
@@ -35,5 +73,30 @@ final class ValidateCommand extends PipelineCommand implements Callable<Integer>
             out.flush();
             return ExitCodes.OK;
         }
+    }
+
+    /** Every problem of the template with file, line and field (exit 2), or a one-line summary (exit 0). */
+    private int checkTemplate(PrintWriter err) {
+        EnvironmentLoader.CheckedTemplate checked;
+        try {
+            checked = EnvironmentLoader.checkTemplate(template);
+        } catch (InvalidInputException e) {
+            err.println("sluice: " + template + " is not a valid environment template; fix these and try again:");
+            for (String line : e.getMessage().split("\n")) {
+                err.println("  " + line);
+            }
+            err.flush();
+            return ExitCodes.INVALID_INPUT;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        int parameters = checked.parameters().size();
+        out.printf("%s is a valid environment template: environment '%s', %s, %s%s%n", template, checked.name(),
+                parameters == 0 ? "no parameters" : parameters + (parameters == 1 ? " parameter (" : " parameters (")
+                        + String.join(", ", checked.parameters().stream().map(ParameterDef::name).toList()) + ")",
+                checked.extensions().isEmpty() ? "no extensions" : "extensions " + String.join(", ",
+                        checked.extensions().stream().map(Extension::name).toList()),
+                checked.wraps() ? ", wraps the actions inside it" : "");
+        out.flush();
+        return ExitCodes.OK;
     }
 }

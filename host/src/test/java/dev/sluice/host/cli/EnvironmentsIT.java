@@ -191,6 +191,65 @@ class EnvironmentsIT {
     }
 
     @Test
+    void validateTemplateAcceptsAValidTemplateWithAOneLineSummary() throws Exception {
+        // In the manner of the specification's python-venv sample: runnable: True (YAML 1.1), and hooks
+        // shared through an alias.
+        Path env = write("envs/venv.yaml", """
+                specificationVersion: environment-2023-09
+                extensions: [WRAP_ACTIONS, EXPR]
+                parameterDefinitions:
+                  - {name: Python, type: STRING}
+                environment:
+                  name: Venv
+                  script:
+                    actions:
+                      onEnter: {command: bash, args: ["{{Env.File.Enter }}", "{{ Param.Python }}"]}
+                      onWrapEnvEnter: &pass {command: bash, args: [-c, 'exec "$@"', --, "{{ WrappedAction.Command }}", "{{ WrappedAction.Args }}"]}
+                      onWrapTaskRun: *pass
+                      onWrapEnvExit: *pass
+                    embeddedFiles:
+                      - {name: Enter, type: TEXT, runnable: True, data: "$1 -m venv env\n"}
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "validate", "--template", env.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.stdout()).isEqualTo(env + " is a valid environment template: environment 'Venv', 1 parameter"
+                + " (Python), extensions EXPR, WRAP_ACTIONS, wraps the actions inside it\n");
+        assertThat(r.stderr()).isEmpty();
+    }
+
+    @Test
+    void validateTemplateNamesEveryProblemWithFileLineAndFieldAndExits2() throws Exception {
+        Path env = write("envs/bad.yaml", """
+                specificationVersion: environment-2023-09
+                extensions: [WRAP_ACTIONS]
+                environment:
+                  name: Bad
+                  script:
+                    actions:
+                      onEnter: {command: echo, args: ["{{ Param.Missing }}"], timeout: soon}
+                    embeddedFiles:
+                      - {name: F, type: TEXT, runnable: maybe, data: x}
+                """);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "validate", "--template", env.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stdout()).isEmpty();
+        assertThat(r.stderr()).isEqualTo("sluice: " + env + " is not a valid environment template; fix these and try"
+                + " again:\n"
+                + "  " + env + ":2:13: extensions: WRAP_ACTIONS needs EXPR as well (OpenJD RFC 0008); write e.g."
+                + " extensions: [WRAP_ACTIONS, EXPR]\n"
+                + "  " + env + ":7:39: environment.script.actions.onEnter.args[0]: column 4: variable 'Param.Missing'"
+                + " is not defined: the template declares no parameters; add it under parameterDefinitions (in format"
+                + " string \"{{ Param.Missing }}\")\n"
+                + "  " + env + ":7:72: environment.script.actions.onEnter.timeout: 'soon' is not a whole number of"
+                + " seconds; write e.g. timeout: 300\n"
+                + "  " + env + ":9:41: environment.script.embeddedFiles[0].runnable: 'maybe' is not a boolean; write"
+                + " true or false\n");
+        assertThat(r.all()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
     void openJobDescriptionTemplateFileRunsUnchanged() throws Exception {
         Path examples = Path.of(System.getProperty("user.dir")).getParent().resolve("examples");
         SluiceProcess.Result r = SluiceProcess.run(dir, "run", examples.resolve("environments.yaml").toString(),

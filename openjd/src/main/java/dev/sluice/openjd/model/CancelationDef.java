@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * An action's {@code cancelation} as written. The notify period stays empty when the template leaves
- * it out, because its default depends on where the action runs ({@link ActionKind}), and a wrap hook
- * must be able to tell "not written" from a value.
+ * it out, because its default depends on where the action runs ({@link ActionKind}); a wrap hook sees
+ * the period with that default applied ({@link #notifyPeriodSeen}).
  *
  * @param mode         the cancelation mode
  * @param notifyPeriod for {@code NOTIFY_THEN_TERMINATE}, the period written (1 to 600 s), if any;
@@ -23,6 +23,17 @@ public record CancelationDef(Cancelation.Mode mode, Optional<Duration> notifyPer
         if (mode == Cancelation.Mode.TERMINATE && notifyPeriod.isPresent()) {
             throw new IllegalArgumentException("TERMINATE has no notify period");
         }
+    }
+
+    /**
+     * {@code WrappedAction.Cancelation.NotifyPeriodInSeconds} of a wrapped action of {@code kind}: the
+     * period written, else the schema's default for the kind (30 s for an environment's actions, 120 s for
+     * a task's run), as RFC 0008 says; empty for {@code TERMINATE}, which has none (issue 18: a wrapper
+     * writing {@code docker stop -t {{ ... }}} got an empty value).
+     */
+    public Optional<Duration> notifyPeriodSeen(ActionKind kind) {
+        return mode == Cancelation.Mode.TERMINATE ? Optional.empty()
+                : Optional.of(notifyPeriod.orElse(kind.defaultNotifyPeriod()));
     }
 
     /** The cancelation to run the action with, defaults applied for an action of {@code kind}. */

@@ -110,14 +110,13 @@ final class EmbeddedFileReader {
         if (s == null) {
             return null;
         }
-        return switch (s) {
-            case "true" -> Boolean.TRUE;
-            case "false" -> Boolean.FALSE;
-            default -> {
-                problems.add(f.node(key), f.path(key), "'" + s + "' is not a boolean; write true or false");
-                yield null;
-            }
-        };
+        // Templates are read as the reference tools read them, YAML 1.1: the specification's own samples
+        // write runnable: True (issue 18).
+        Boolean value = Fields.yaml11Boolean(s);
+        if (value == null) {
+            problems.add(f.node(key), f.path(key), "'" + s + "' is not a boolean; write true or false");
+        }
+        return value;
     }
 
     private String required(Fields f, String key, String example) {

@@ -228,7 +228,9 @@ public final class EnvironmentLoader {
     /** Reads and checks a template file; {@code null} with problems. */
     private Template readTemplate(Path file) {
         int before = problems.size();
-        YamlNode root = YamlReader.read(file, "environment template", problems);
+        // Anchors and aliases as in YAML 1.1, which the reference tools read templates with (issue 18);
+        // pipelines and configs still refuse them.
+        YamlNode root = YamlReader.readWithAliases(file, "environment template", problems);
         if (problems.size() > before) {
             return null;
         }
@@ -354,6 +356,34 @@ public final class EnvironmentLoader {
             }
         }
         return problems.size() > before ? null : List.copyOf(names);
+    }
+
+    /**
+     * What {@link #checkTemplate} found in a valid template.
+     *
+     * @param name       the environment's name
+     * @param extensions the extensions declared
+     * @param parameters the parameters defined, in order
+     * @param wraps      whether the environment wraps the actions inside it
+     */
+    public record CheckedTemplate(String name, Set<Extension> extensions, List<ParameterDef> parameters,
+            boolean wraps) {
+    }
+
+    /**
+     * Checks one template file as OpenJD's {@code openjd check} does, without parameter values: its YAML,
+     * schema, names, format strings and extensions. Parameters without a default are fine here; a
+     * pipeline that uses the template gives them values.
+     *
+     * @throws InvalidInputException listing every problem, each with file, line, column and field
+     */
+    public static CheckedTemplate checkTemplate(Path file) throws InvalidInputException {
+        Problems problems = new Problems();
+        EnvironmentLoader loader = new EnvironmentLoader(file, problems);
+        Template t = loader.readTemplate(file);
+        problems.throwIfAny();
+        return new CheckedTemplate(t.name(), t.extensions(), t.parameters(),
+                t.body().toDef(t.name(), t.location(), file, t.extensions(), Map.of()).wraps());
     }
 
     /**

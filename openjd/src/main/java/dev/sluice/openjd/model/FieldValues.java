@@ -38,8 +38,10 @@ final class FieldValues {
         try {
             value = Long.parseLong(s.trim());
         } catch (NumberFormatException e) {
-            problems.add(f.node(key), f.path(key), "'" + s + "' is not a whole number of seconds; write e.g. "
-                    + example);
+            // OpenJD allows a format string here only with FEATURE_BUNDLE_1, which sluice does not implement.
+            problems.add(f.node(key), f.path(key), "'" + s + "' is not a whole number of seconds"
+                    + (s.contains("{{") ? " (a format string here needs the FEATURE_BUNDLE_1 extension, which sluice"
+                            + " does not support)" : "") + "; write e.g. " + example);
             return null;
         }
         if (value < 1 || (max > 0 && value > max)) {

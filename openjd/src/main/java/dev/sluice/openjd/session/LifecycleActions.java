@@ -54,7 +54,7 @@ final class LifecycleActions {
             StackNode wrapper = node.wrapper;
             Values wrapValues = SessionActions.wrappedAction(wrapper.values.toBuilder(), action.argv(),
                     variables.asAssignments(), def.timeout(), def.cancelation().map(c -> c.mode().name()).orElse(null),
-                    def.cancelation().flatMap(c -> c.notifyPeriod()).orElse(null))
+                    def.cancelation().flatMap(c -> c.notifyPeriodSeen(kind)).orElse(null))
                     .put("WrappedEnv.Name", node.def.name())
                     .build();
             // The hook's own timeout and cancelation, where it gives them, else the wrapped action's.

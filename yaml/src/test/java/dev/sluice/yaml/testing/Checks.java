@@ -21,11 +21,13 @@ public final class Checks {
 
     /**
      * Problems about the document as a whole, which have no field: the file's encoding, its YAML
-     * syntax, a second document, nesting, and a root of the wrong kind. Every other problem names
+     * syntax, a second document, nesting, aliases (the root may be one), and a root of the wrong kind. Every other problem names
      * its field.
      */
     private static final Pattern WHOLE_DOCUMENT = Pattern.compile("(malformed YAML: |a second YAML document "
-            + "|the [a-z ]+ is not UTF-8 text|the [a-z ]+ is empty|nested more than |YAML aliases |expected ).*",
+            + "|the [a-z ]+ is not UTF-8 text|the [a-z ]+ is empty|nested more than |YAML aliases |expected "
+            // Aliases of templates: the document itself may be an alias, which has no field.
+            + "|no anchor &|the alias \\*|aliases add more than ).*",
             Pattern.DOTALL);
     /** The one problem that has no line: an empty file has none to point at. */
     private static final Pattern NO_LINE = Pattern.compile("the [a-z ]+ is empty.*", Pattern.DOTALL);
