@@ -22,7 +22,7 @@ public record Cancelation(Mode mode, Duration notifyPeriod) {
         /** SIGKILL to the action's whole process group at once. */
         TERMINATE,
         /**
-         * Write {@code cancel_info.json} with the deadline into the session directory, SIGTERM the group,
+         * Write {@code cancel_info.json} with the deadline where the action started, SIGTERM the group,
          * and SIGKILL it when the notify period has passed.
          */
         NOTIFY_THEN_TERMINATE

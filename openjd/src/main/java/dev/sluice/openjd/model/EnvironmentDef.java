@@ -35,6 +35,8 @@ import java.util.Set;
  * @param onWrapEnvExit  run instead of each inner environment's onExit ({@link WrapStyle#WRAP_ACTIONS})
  * @param embeddedFiles  the files its actions share, in the order written
  * @param monitor        its health check, if any
+ * @param openjdName     its name in Open Job Description terms: a template's {@code environment.name}
+ *                       (what {@code WrappedEnv.Name} gives a wrapper), else {@code name}
  */
 public record EnvironmentDef(
         String name,
@@ -50,7 +52,8 @@ public record EnvironmentDef(
         Optional<ActionDef> onWrapTaskRun,
         Optional<ActionDef> onWrapEnvExit,
         List<EmbeddedFileDef> embeddedFiles,
-        Optional<MonitorDef> monitor) {
+        Optional<MonitorDef> monitor,
+        String openjdName) {
 
     public EnvironmentDef {
         Objects.requireNonNull(name, "name");
@@ -67,11 +70,22 @@ public record EnvironmentDef(
         Objects.requireNonNull(onWrapEnvExit, "onWrapEnvExit");
         embeddedFiles = List.copyOf(embeddedFiles);
         Objects.requireNonNull(monitor, "monitor");
+        Objects.requireNonNull(openjdName, "openjdName");
         if (onWrapEnvEnter.isPresent() != onWrapEnvExit.isPresent()
                 || (onWrapEnvEnter.isPresent() && onWrapTaskRun.isEmpty())) {
             throw new IllegalArgumentException("environment '" + name
                     + "': onWrapEnvEnter, onWrapTaskRun and onWrapEnvExit come all three or only onWrapTaskRun");
         }
+    }
+
+    /** A definition whose Open Job Description name is its pipeline name (an inline one). */
+    public EnvironmentDef(String name, Optional<String> description, Location location, Optional<Path> templateFile,
+            Set<Extension> extensions, Map<String, ParameterValue> parameters, Map<String, FormatString> variables,
+            Optional<ActionDef> onEnter, Optional<ActionDef> onExit, Optional<ActionDef> onWrapEnvEnter,
+            Optional<ActionDef> onWrapTaskRun, Optional<ActionDef> onWrapEnvExit, List<EmbeddedFileDef> embeddedFiles,
+            Optional<MonitorDef> monitor) {
+        this(name, description, location, templateFile, extensions, parameters, variables, onEnter, onExit,
+                onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, embeddedFiles, monitor, name);
     }
 
     /** How it wraps the actions inside it. */

@@ -162,7 +162,7 @@ public final class EnvironmentLoader {
             return null;
         }
         Template t = template.get();
-        return t.body().toDef(name, entry.keyLocation(), t.file(), t.extensions(), bound);
+        return t.body().toDef(name, entry.keyLocation(), t.file(), t.extensions(), bound, t.name());
     }
 
     /**

@@ -42,6 +42,14 @@ final class EnvironmentReader {
                     parameters, variables, onEnter, onExit, onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, files,
                     monitor);
         }
+
+        /** The definition of a template's environment, which keeps the template's own name for OpenJD's sake. */
+        EnvironmentDef toDef(String name, Location location, Path templateFile, Set<Extension> extensions,
+                Map<String, ParameterValue> parameters, String templateName) {
+            return new EnvironmentDef(name, description, location, Optional.ofNullable(templateFile), extensions,
+                    parameters, variables, onEnter, onExit, onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, files,
+                    monitor, templateName);
+        }
     }
 
     private final Problems problems;

@@ -11,8 +11,8 @@ import dev.sluice.openjd.format.FormatStringException;
 import dev.sluice.openjd.format.Value;
 import dev.sluice.openjd.format.Values;
 import dev.sluice.openjd.model.ActionDef;
-import dev.sluice.openjd.model.EmbeddedFileDef;
 import dev.sluice.openjd.model.EnvironmentDef;
+import dev.sluice.openjd.model.Extension;
 import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TaskHealthMonitor;
 import dev.sluice.spi.TaskReadinessGate;
@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -58,6 +57,13 @@ import org.slf4j.LoggerFactory;
  * for {@code onMonitor}, {@link LifecycleActions} for the enter and exit actions.
  */
 public final class EnvironmentSession {
+    /**
+     * The variable that gives every action and task of the session the session directory, as other
+     * OpenJD runtimes do: tasks start in directories of their own, so a task that reads what an
+     * environment wrote into its working directory finds it here.
+     */
+    public static final String SESSION_DIRECTORY_VARIABLE = "OPENJD_SESSION_WORKING_DIR";
+
     private static final Logger log = LoggerFactory.getLogger(EnvironmentSession.class);
 
     private final Path directory;
@@ -84,7 +90,11 @@ public final class EnvironmentSession {
         this.nodes = nodes;
         SessionActions actions = new SessionActions(directory);
         this.checks = new SessionChecks(actions, runner, time, nodes, stacks);
-        this.lifecycle = new LifecycleActions(actions, checks, runner, this::isClosing);
+        // The run is one session, and OpenJD enables an extension for the whole session when any of its
+        // templates declares it.
+        boolean redactedVariables = nodes.stream()
+                .anyMatch(n -> n.def.extensions().contains(Extension.REDACTED_ENV_VARS));
+        this.lifecycle = new LifecycleActions(actions, checks, runner, this::isClosing, redactedVariables);
     }
 
     /**
@@ -111,7 +121,9 @@ public final class EnvironmentSession {
                 .put("Session.PathMappingRulesFile", rules.toString())
                 .build();
         SessionSecrets secrets = new SessionSecrets();
-        ActionRunner runner = ActionRunner.create(time, directory, hostEnvironment, secrets);
+        Map<String, String> base = new HashMap<>(hostEnvironment);
+        base.put(SESSION_DIRECTORY_VARIABLE, directory.toString());
+        ActionRunner runner = ActionRunner.create(time, directory, base, secrets);
         Map<String, String> host = Map.copyOf(hostEnvironment);
         Map<String, List<StackNode>> stacks = new HashMap<>();
         List<StackNode> nodes = new ArrayList<>();
@@ -211,7 +223,8 @@ public final class EnvironmentSession {
         log.info("entering {}", node.describe());
         try {
             SessionVariables variables = node.parent == null ? SessionVariables.NONE : node.parent.entered.join();
-            writeEmbeddedFiles(node);
+            // Also without an onEnter: checks and a wrapper's onWrapTaskRun may use the files.
+            node.writeEmbeddedFiles();
             for (Map.Entry<String, FormatString> v : node.def.variables().entrySet()) {
                 variables = variables.with(v.getKey(), v.getValue().evaluate(node.values));
             }
@@ -243,18 +256,6 @@ public final class EnvironmentSession {
                     + " could not be entered: interrupted"));
         } finally {
             node.entering = null;
-        }
-    }
-
-    /** Embedded files are written once, before the environment's first action, and shared by all of them. */
-    private void writeEmbeddedFiles(StackNode node) throws IOException, FormatStringException {
-        Files.createDirectories(node.dir);
-        for (EmbeddedFileDef f : node.def.embeddedFiles()) {
-            Path file = node.dir.resolve(f.filename().orElse(f.name()));
-            Files.writeString(file, f.data().evaluate(node.values), StandardCharsets.UTF_8);
-            if (f.runnable()) {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
-            }
         }
     }
 

@@ -31,12 +31,19 @@ final class LifecycleActions {
     private final ActionRunner runner;
     /** Whether the session has started exiting; an enter that starts after that cancels itself. */
     private final BooleanSupplier closing;
+    /**
+     * Whether an environment of the session declares REDACTED_ENV_VARS. Without it, OpenJD (RFC 0003)
+     * still masks an {@code openjd_redacted_env} value but does not set the variable.
+     */
+    private final boolean redactedVariables;
 
-    LifecycleActions(SessionActions actions, SessionChecks checks, ActionRunner runner, BooleanSupplier closing) {
+    LifecycleActions(SessionActions actions, SessionChecks checks, ActionRunner runner, BooleanSupplier closing,
+            boolean redactedVariables) {
         this.actions = actions;
         this.checks = checks;
         this.runner = runner;
         this.closing = closing;
+        this.redactedVariables = redactedVariables;
     }
 
     /**
@@ -48,6 +55,11 @@ final class LifecycleActions {
     ActionResult run(StackNode node, ActionDef def, ActionKind kind, String logName, Optional<ActionDef> hook,
             boolean applyVariables) throws FormatStringException, ActionException, InterruptedException, IOException {
         Files.createDirectories(node.dir);
+        // Before every action, as OpenJD writes them; a wrap hook uses the wrapper's files too.
+        node.writeEmbeddedFiles();
+        if (hook.isPresent()) {
+            node.wrapper.writeEmbeddedFiles();
+        }
         SessionVariables variables = node.variables;
         Action action = actions.action(def, node.values, variables, kind, Optional.empty(), null);
         if (hook.isPresent()) {
@@ -55,7 +67,7 @@ final class LifecycleActions {
             Values wrapValues = SessionActions.wrappedAction(wrapper.values.toBuilder(), action.argv(),
                     variables.asAssignments(), def.timeout(), def.cancelation().map(c -> c.mode().name()).orElse(null),
                     def.cancelation().flatMap(c -> c.notifyPeriodSeen(kind)).orElse(null))
-                    .put("WrappedEnv.Name", node.def.name())
+                    .put("WrappedEnv.Name", node.def.openjdName())
                     .build();
             // The hook's own timeout and cancelation, where it gives them, else the wrapped action's.
             action = actions.action(hook.get(), wrapValues, variables, kind,
@@ -64,6 +76,13 @@ final class LifecycleActions {
         ActionListener listener = !applyVariables ? ActionListener.NONE : new ActionListener() {
             @Override
             public void onEnvironmentSet(String name, String value, boolean redacted) {
+                if (redacted && !redactedVariables) {
+                    log.warn("{}: openjd_redacted_env {} is masked but not set, as in Open Job Description: no"
+                            + " environment of the run declares the extension; add extensions: [REDACTED_ENV_VARS] to"
+                            + " {} to set it", node.describe(), name, node.def.templateFile()
+                            .map(f -> "the top of " + f).orElse("the definition at " + node.def.location()));
+                    return;
+                }
                 node.variables = node.variables.with(name, value);
             }
 

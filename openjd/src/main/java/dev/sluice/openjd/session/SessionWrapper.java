@@ -16,6 +16,7 @@ import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.TaskWrapper;
 import dev.sluice.spi.TimeSource;
 import dev.sluice.spi.WrappedTask;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ final class SessionWrapper implements TaskWrapper {
     private final Map<String, String> hostEnvironment;
     private final SessionSecrets secrets;
     private final TimeSource time;
-    /** The session directory, where a task's cancel notice is written. */
+    /** The session directory, which tasks learn through {@link EnvironmentSession#SESSION_DIRECTORY_VARIABLE}. */
     private final Path directory;
 
     SessionWrapper(Map<String, List<StackNode>> stacks, Map<String, String> hostEnvironment, SessionSecrets secrets,
@@ -109,6 +110,8 @@ final class SessionWrapper implements TaskWrapper {
                         .put("Env.Action.Timeout", Value.ofNullable(taskTime.map(Duration::toSeconds).orElse(null)));
             }
             try {
+                // Before every task, as OpenJD writes a wrapper's files before each of its actions.
+                wrapper.writeEmbeddedFiles();
                 Values all = values.build();
                 List<String> wrapped = new ArrayList<>();
                 wrapped.add(hook.command().evaluate(all));
@@ -117,6 +120,10 @@ final class SessionWrapper implements TaskWrapper {
             } catch (FormatStringException e) {
                 throw new TaskException("onWrapTaskRun of " + wrapper.describe() + " (" + hook.location()
                         + ") failed for task " + task.name() + ": " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new TaskException("the embedded files of " + wrapper.describe() + " could not be written into "
+                        + wrapper.dir + " for task " + task.name() + ": " + e.getMessage()
+                        + "; check that the session directory is writable", e);
             }
             timeLimit = hook.timeout();
             Cancelation cancelation = hook.resolveCancelation(ActionKind.TASK_RUN);
@@ -135,8 +142,12 @@ final class SessionWrapper implements TaskWrapper {
             withUnset.addAll(argv);
             argv = withUnset;
         }
+        // Tasks start in their own work directories (several run at once); this names the session's, for
+        // tasks that share files with the environments. Not a session variable, so no wrapper forwards it.
+        environment.putIfAbsent(EnvironmentSession.SESSION_DIRECTORY_VARIABLE, directory.toString());
         LaunchCommand launched = new LaunchCommand(argv, environment, command.workDir());
         TaskOutputWatcher watcher = new TaskOutputWatcher(files.stdout(), secrets, time);
-        return new WrappedRun(launched, timeLimit, killGrace, notify, watcher, directory, time);
+        // The task's own directory, not the session's: tasks canceled together each read their own deadline.
+        return new WrappedRun(launched, timeLimit, killGrace, notify, watcher, task.workDir(), time);
     }
 }

@@ -7,8 +7,20 @@ import dev.sluice.openjd.model.EmbeddedFileDef;
 import dev.sluice.openjd.model.EnvironmentDef;
 import dev.sluice.openjd.model.ParameterType;
 import dev.sluice.openjd.model.ParameterValue;
+import dev.sluice.openjd.format.FormatStringException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One environment at one place in the process stacks: {@code conda} inside {@code container} is another
@@ -24,6 +36,8 @@ final class StackNode {
     final StackNode wrapper;
     final Path dir;
     final Values values;
+    /** Where each embedded file is written, by its name. */
+    private final Map<String, Path> files;
     final CompletableFuture<SessionVariables> entered = new CompletableFuture<>();
     /** Guarded by the session's lock. */
     boolean started;
@@ -32,13 +46,15 @@ final class StackNode {
     /** The enter action while it runs, so that closing can cancel it. */
     volatile RunningAction entering;
 
-    private StackNode(EnvironmentDef def, StackNode parent, String key, StackNode wrapper, Path dir, Values values) {
+    private StackNode(EnvironmentDef def, StackNode parent, String key, StackNode wrapper, Path dir, Values values,
+            Map<String, Path> files) {
         this.def = def;
         this.parent = parent;
         this.key = key;
         this.wrapper = wrapper;
         this.dir = dir;
         this.values = values;
+        this.files = Map.copyOf(files);
     }
 
     /**
@@ -63,10 +79,50 @@ final class StackNode {
             Value v = p.type() == ParameterType.INT ? Value.of(Long.parseLong(p.value())) : Value.of(p.value());
             values.put("Param." + p.name(), v).put("RawParam." + p.name(), v);
         }
+        Map<String, Path> files = new LinkedHashMap<>();
         for (EmbeddedFileDef f : def.embeddedFiles()) {
-            values.put("Env.File." + f.name(), dir.resolve(f.filename().orElse(f.name())).toString());
+            // As in OpenJD, a file without a filename gets a random one, so that no action can rely on it.
+            Path file = dir.resolve(f.filename().orElseGet(() -> "file-"
+                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong())));
+            files.put(f.name(), file);
+            values.put("Env.File." + f.name(), file.toString());
         }
-        return new StackNode(def, parent, key, wrapper, dir, values.build());
+        return new StackNode(def, parent, key, wrapper, dir, values.build(), files);
+    }
+
+    /**
+     * Writes the embedded files, as OpenJD asks before every action of the environment: an action that
+     * changed or removed one gets it back as written. Each is readable by its owner alone (it may hold
+     * secrets from parameters), executable too when {@code runnable}, and replaced whole, so that a
+     * process still reading the earlier copy (a script bash is running) is not disturbed.
+     */
+    void writeEmbeddedFiles() throws IOException, FormatStringException {
+        if (def.embeddedFiles().isEmpty()) {
+            return;
+        }
+        Files.createDirectories(dir);
+        for (EmbeddedFileDef f : def.embeddedFiles()) {
+            Path target = files.get(f.name());
+            byte[] data = f.data().evaluate(values).getBytes(StandardCharsets.UTF_8);
+            Path temp = target.resolveSibling("." + target.getFileName() + "."
+                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            boolean moved = false;
+            try {
+                Files.createFile(temp, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString(f.runnable() ? "rwx------" : "rw-------")));
+                Files.write(temp, data, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                try {
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+                moved = true;
+            } finally {
+                if (!moved) {
+                    Files.deleteIfExists(temp);
+                }
+            }
+        }
     }
 
     String describe() {

@@ -25,7 +25,7 @@ final class WrappedRun implements WrappedTask {
     private final Optional<Duration> killGrace;
     private final boolean notify;
     private final TaskOutputWatcher watcher;
-    /** The session directory, where the cancel notice is written. */
+    /** The task's work directory, where its cancel notice is written. */
     private final Path directory;
     private final TimeSource time;
 

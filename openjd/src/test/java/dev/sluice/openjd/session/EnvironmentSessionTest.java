@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -153,7 +154,7 @@ class EnvironmentSessionTest {
                     Map.entry("OUTER_ENTERED", "saw outer-value"),
                     Map.entry("SHARED", "from-inner"),
                     Map.entry("INNER_SAW", "outer-value|saw outer-value|from-inner|unset"),
-                    Map.entry("TASK_VAR", "t"));
+                    Map.entry("TASK_VAR", "t"), rig.sessionDirectoryVariable());
             assertThat(run.command().argv()).as("DROP_ME is not the host's: nothing to unset")
                     .containsExactly("python", "fit.py");
             assertThat(run.timeLimit()).isEmpty();
@@ -181,7 +182,7 @@ class EnvironmentSessionTest {
 
             assertThat(run.command().argv()).containsExactly("env", "-u", "HOST_ONLY", "prog", "arg");
             assertThat(run.command().environment()).as("later actions did not see it either")
-                    .containsOnly(Map.entry("B_SAW", "unset"));
+                    .containsOnly(Map.entry("B_SAW", "unset"), rig.sessionDirectoryVariable());
         }
     }
 
@@ -202,7 +203,7 @@ class EnvironmentSessionTest {
                     Map.of("MODE", "mine", "LEVEL", "9", "HOST_ONLY", "task-sets-it"));
 
             assertThat(run.command().environment()).containsOnly(Map.entry("MODE", "mine"), Map.entry("LEVEL", "9"),
-                    Map.entry("HOST_ONLY", "task-sets-it"));
+                    Map.entry("HOST_ONLY", "task-sets-it"), rig.sessionDirectoryVariable());
             assertThat(run.command().argv()).as("the task sets HOST_ONLY itself: it is not unset")
                     .containsExactly("prog");
         }
@@ -236,9 +237,10 @@ class EnvironmentSessionTest {
 
             assertThat(rig.lines("enters.txt")).containsExactly("a alone", "a inside-w");
             assertThat(rig.launch("p", List.of("x"), Map.of()).command().environment())
-                    .containsOnly(Map.entry("A_PLACE", "alone"));
+                    .containsOnly(Map.entry("A_PLACE", "alone"), rig.sessionDirectoryVariable());
             assertThat(rig.launch("q", List.of("y"), Map.of()).command().environment())
-                    .containsOnly(Map.entry("PLACE", "inside-w"), Map.entry("A_PLACE", "inside-w"));
+                    .containsOnly(Map.entry("PLACE", "inside-w"), Map.entry("A_PLACE", "inside-w"),
+                            rig.sessionDirectoryVariable());
 
             assertThat(rig.session.exitAll()).isEmpty();
             assertThat(rig.lines("exits.txt")).as("both instances exit, the later first")
@@ -381,11 +383,11 @@ class EnvironmentSessionTest {
     void exitAllCancelsAnEnterWhoseActionStartsAfterTheRunBeganEnding() throws Exception {
         // Regression: exitAll() canceled only the enter actions already running when it looked; an enter
         // attempted before but whose action started just after ran to its end while exitAll() waited.
-        // The second embedded file is a named pipe, so the enter stops right before its action starts
-        // until the test reads the pipe.
+        // The enter's log is a named pipe, so the enter stops right before its action starts (opening the
+        // log for writing) until the test reads the pipe.
         Path envDir = dir.resolve("session/env-1-a");
         Files.createDirectories(envDir);
-        Process mkfifo = new ProcessBuilder("mkfifo", envDir.resolve("gate").toString()).inheritIO().start();
+        Process mkfifo = new ProcessBuilder("mkfifo", envDir.resolve("enter.log").toString()).inheritIO().start();
         assertThat(mkfifo.waitFor()).isZero();
         try (SessionRig rig = SessionRig.open(dir, """
                 environments:
@@ -396,7 +398,6 @@ class EnvironmentSessionTest {
                         onExit: {command: bash, args: [-c, "echo a >> exits.txt"]}
                       embeddedFiles:
                         - {name: First, type: TEXT, filename: first, data: "written"}
-                        - {name: Gate, type: TEXT, filename: gate, data: "open"}
                 processes:
                   p: {command: [x], environment: a}
                 """)) {
@@ -409,7 +410,9 @@ class EnvironmentSessionTest {
             Thread.sleep(300);
             assertThat(exit).as("exitAll() waits for the enter it could not cancel yet").isNotDone();
 
-            assertThat(Files.readString(envDir.resolve("gate"), StandardCharsets.UTF_8)).isEqualTo("open");
+            // Read to its end: the action started, found the run ending and was canceled at once.
+            assertThat(Files.readString(envDir.resolve("enter.log"), StandardCharsets.UTF_8))
+                    .contains("canceling (the run is ending before environment 'a' was entered)");
 
             assertThat(await(exit)).isEmpty();
             ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> await(gate));
@@ -419,7 +422,96 @@ class EnvironmentSessionTest {
         }
     }
 
+    // ---- redaction and the session directory -------------------------------------------------------
+
+    @Test
+    void redactedVariableWithoutTheExtensionIsMaskedButNotSetAsOpenJdSays() throws Exception {
+        try (SessionRig rig = SessionRig.open(dir, """
+                environments:
+                  a:
+                    script:
+                      actions:
+                        onEnter: {command: bash, args: [-c, "echo 'openjd_redacted_env: TOKEN=hunter2-secret'"]}
+                processes:
+                  p: {command: [x], environment: a}
+                """)) {
+            rig.enter("p");
+
+            assertThat(rig.launch("p", List.of("x"), Map.of()).command().environment()).doesNotContainKey("TOKEN");
+            assertThat(rig.lines("env-1-a/enter.log")).containsExactly("openjd_redacted_env: TOKEN=********");
+            assertThat(rig.session.secrets().redact("a hunter2-secret b")).isEqualTo("a ******** b");
+        }
+    }
+
+    @Test
+    void redactedVariableIsSetWhenAnEnvironmentOfTheSessionDeclaresTheExtension() throws Exception {
+        try (SessionRig rig = SessionRig.open(dir, """
+                environments:
+                  declares: {extensions: [REDACTED_ENV_VARS], variables: {D: "1"}}
+                  a:
+                    script:
+                      actions:
+                        onEnter: {command: bash, args: [-c, "echo 'openjd_redacted_env: TOKEN=hunter2-secret'"]}
+                processes:
+                  p: {command: [x], environment: a}
+                  q: {command: [x], environment: declares}
+                """)) {
+            rig.enter("p");
+
+            assertThat(rig.launch("p", List.of("x"), Map.of()).command().environment())
+                    .as("OpenJD enables an extension for the whole session").containsEntry("TOKEN", "hunter2-secret");
+            assertThat(rig.lines("env-1-a/enter.log")).containsExactly("openjd_redacted_env: TOKEN=********");
+        }
+    }
+
+    @Test
+    void environmentActionsAndTasksGetTheSessionDirectoryAsOpenjdSessionWorkingDir() throws Exception {
+        try (SessionRig rig = SessionRig.open(dir, """
+                environments:
+                  a:
+                    script:
+                      actions:
+                        onEnter: {command: bash, args: [-c, 'echo "$OPENJD_SESSION_WORKING_DIR|$PWD" >> where.txt']}
+                processes:
+                  p: {command: [x], environment: a}
+                """)) {
+            rig.enter("p");
+            String sessionDir = rig.session.directory().toString();
+
+            assertThat(rig.lines("where.txt")).containsExactly(sessionDir + "|" + sessionDir);
+            assertThat(rig.launch("p", List.of("x"), Map.of()).command().environment())
+                    .containsEntry("OPENJD_SESSION_WORKING_DIR", sessionDir);
+            assertThat(rig.launch("p", List.of("x"), Map.of("OPENJD_SESSION_WORKING_DIR", "/mine")).command()
+                    .environment()).as("a process that sets it keeps its own")
+                    .containsEntry("OPENJD_SESSION_WORKING_DIR", "/mine");
+        }
+    }
+
     // ---- embedded files ---------------------------------------------------------------------------
+
+    @Test
+    void embeddedFilesAreWrittenAgainBeforeEveryActionSoAnEarlierActionCannotChangeThemForALaterOne()
+            throws Exception {
+        try (SessionRig rig = SessionRig.open(dir, """
+                environments:
+                  a:
+                    script:
+                      actions:
+                        onEnter: {command: bash, args: [-c, 'cat "$0" >> seen.txt; echo tampered > "$0"', "{{ Env.File.Note }}"]}
+                        onExit: {command: bash, args: [-c, 'cat "$0" >> seen.txt', "{{ Env.File.Note }}"]}
+                      embeddedFiles:
+                        - {name: Note, type: TEXT, filename: note.txt, data: "as written\\n"}
+                processes:
+                  p: {command: [x], environment: a}
+                """)) {
+            rig.enter("p");
+            assertThat(rig.lines("env-1-a/note.txt")).as("onEnter changed it").containsExactly("tampered");
+
+            assertThat(rig.session.exitAll()).isEmpty();
+
+            assertThat(rig.lines("seen.txt")).containsExactly("as written", "as written");
+        }
+    }
 
     @Test
     void embeddedFilesAreWrittenWithTheirDataEvaluatedAndRunnableOnesExecutable() throws Exception {
@@ -457,16 +549,22 @@ class EnvironmentSessionTest {
 
             Path envDir = rig.envDir("files");
             Path run = envDir.resolve("run.sh");
-            Path data = envDir.resolve("Data");
+            // Without a filename the name is random, as in OpenJD: no action can depend on it.
+            Path data;
+            try (var files = Files.list(envDir)) {
+                data = files.filter(f -> f.getFileName().toString().matches("file-[0-9a-f]{16}")).findFirst()
+                        .orElseThrow(() -> new AssertionError("no file-<random> in " + envDir));
+            }
             assertThat(Files.readString(run)).startsWith("#!/bin/bash\n").contains("FROM_FILE=bonjour x$1");
-            assertThat(Files.getPosixFilePermissions(run)).contains(PosixFilePermission.OWNER_EXECUTE);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(run))).as("owner only")
+                    .isEqualTo("rwx------");
             String sessionDir = rig.session.directory().toString();
             assertThat(Files.readString(data)).isEqualTo("greeting=bonjour count=5 in " + sessionDir);
-            assertThat(Files.getPosixFilePermissions(data)).doesNotContain(PosixFilePermission.OWNER_EXECUTE);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data))).isEqualTo("rw-------");
             assertThat(rig.launch("p", List.of("x"), Map.of()).command().environment()).containsOnly(
                     Map.entry("GREETING", "bonjour"),
                     Map.entry("FROM_FILE", "bonjour x4 bonjour"),
-                    Map.entry("DATA", "greeting=bonjour count=5 in " + sessionDir));
+                    Map.entry("DATA", "greeting=bonjour count=5 in " + sessionDir), rig.sessionDirectoryVariable());
         }
     }
 

@@ -8,6 +8,7 @@ import dev.sluice.spi.WrappedTask;
 import dev.sluice.spi.Resources;
 import dev.sluice.spi.TaskException;
 import dev.sluice.spi.testing.FakeTimeSource;
+import dev.sluice.spi.testing.TestTaskHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,9 +69,42 @@ class EnvironmentSessionWrapTest {
                     "--epochs", "3", "--env", "W_VAR=w-value", "W_ENTERED=1", "TASK_VAR=t", "--timeout", "120",
                     "last=3");
             assertThat(run.command().environment()).containsOnly(Map.entry("W_VAR", "w-value"),
-                    Map.entry("W_ENTERED", "1"), Map.entry("TASK_VAR", "t"));
+                    Map.entry("W_ENTERED", "1"), Map.entry("TASK_VAR", "t"), rig.sessionDirectoryVariable());
             assertThat(run.timeLimit()).as("the hook's timeout").contains(Duration.ofSeconds(77));
             assertThat(run.killGrace()).as("TERMINATE by default").contains(Duration.ZERO);
+        }
+    }
+
+    @Test
+    void wrappedEnvNameIsTheTemplatesOwnNameNotThePipelinesKey() throws Exception {
+        SessionRig.write(dir, "envs/tools.yaml", """
+                specificationVersion: environment-2023-09
+                environment:
+                  name: Studio Tools
+                  script:
+                    actions:
+                      onEnter: {command: "true"}
+                      onExit: {command: "true"}
+                """);
+        try (SessionRig rig = SessionRig.open(dir, """
+                environments:
+                  box:
+                    extensions: [WRAP_ACTIONS, EXPR]
+                    script:
+                      actions:
+                        onWrapEnvEnter: {command: bash, args: [-c, 'echo "enter [$0]" >> hooks.txt', "{{ WrappedEnv.Name }}"]}
+                        onWrapTaskRun: {command: run, args: ["{{ WrappedAction.Command }}"]}
+                        onWrapEnvExit: {command: bash, args: [-c, 'echo "exit [$0]" >> hooks.txt', "{{ WrappedEnv.Name }}"]}
+                  tools-key: {template: envs/tools.yaml}
+                  inline-key: {script: {actions: {onEnter: {command: "true"}}}}
+                processes:
+                  p: {command: [x], environment: [box, tools-key, inline-key]}
+                """)) {
+            rig.enter("p");
+            assertThat(rig.session.exitAll()).isEmpty();
+
+            assertThat(rig.lines("hooks.txt")).containsExactly("enter [Studio Tools]", "enter [inline-key]",
+                    "exit [Studio Tools]");
         }
     }
 
@@ -243,17 +277,27 @@ class EnvironmentSessionWrapTest {
         try (SessionRig rig = wrapTaskRun(
                 ", timeout: 600, cancelation: {mode: NOTIFY_THEN_TERMINATE, notifyPeriodInSeconds: 45}", clock)) {
             rig.enter("p");
-            WrappedTask run = rig.launch("p", List.of("prog"), Map.of());
+            TestTaskHandle first = rig.task("p");
+            TestTaskHandle second = rig.task("p");
+            WrappedTask run = rig.launch(first, List.of("prog"), Map.of());
+            WrappedTask other = rig.launch(second, List.of("prog"), Map.of());
             assertThat(run.killGrace()).contains(Duration.ofSeconds(45));
             assertThat(run.timeLimit()).contains(Duration.ofSeconds(600));
-            Path cancelInfo = rig.file(RunningAction.CANCEL_INFO_FILE);
+            Path cancelInfo = first.workDir().resolve(RunningAction.CANCEL_INFO_FILE);
             assertThat(cancelInfo).doesNotExist();
 
             clock.advance(Duration.ofSeconds(10));
             run.beforeCancel(Duration.ofSeconds(45));
+            clock.advance(Duration.ofSeconds(5));
+            other.beforeCancel(Duration.ofSeconds(20));
 
+            // Each task has its own, in its own work directory (where it starts): two cancels at once do not
+            // overwrite each other's deadline.
             assertThat(Files.readString(cancelInfo)).isEqualToIgnoringWhitespace(
                     "{\"NotifyEnd\": \"2026-01-01T00:00:55Z\"}");
+            assertThat(Files.readString(second.workDir().resolve(RunningAction.CANCEL_INFO_FILE)))
+                    .isEqualToIgnoringWhitespace("{\"NotifyEnd\": \"2026-01-01T00:00:35Z\"}");
+            assertThat(rig.file(RunningAction.CANCEL_INFO_FILE)).as("none in the session directory").doesNotExist();
         }
     }
 
@@ -272,13 +316,15 @@ class EnvironmentSessionWrapTest {
     void terminateHookGivesZeroGraceAndWritesNoCancelInfo() throws Exception {
         try (SessionRig rig = wrapTaskRun(", cancelation: {mode: TERMINATE}, timeout: 5", new FakeTimeSource())) {
             rig.enter("p");
-            WrappedTask run = rig.launch("p", List.of("prog", "x"), Map.of());
+            TestTaskHandle task = rig.task("p");
+            WrappedTask run = rig.launch(task, List.of("prog", "x"), Map.of());
 
             assertThat(run.command().argv()).containsExactly("wrap", "prog", "x");
             assertThat(run.killGrace()).contains(Duration.ZERO);
             assertThat(run.timeLimit()).contains(Duration.ofSeconds(5));
             run.beforeCancel(Duration.ZERO);
             run.beforeCancel(Duration.ofSeconds(30));
+            assertThat(task.workDir().resolve(RunningAction.CANCEL_INFO_FILE)).doesNotExist();
             assertThat(rig.file(RunningAction.CANCEL_INFO_FILE)).doesNotExist();
         }
     }
@@ -292,12 +338,14 @@ class EnvironmentSessionWrapTest {
                   p: {command: [x], environment: a}
                 """, new FakeTimeSource())) {
             rig.enter("p");
-            WrappedTask run = rig.launch("p", List.of("prog"), Map.of());
+            TestTaskHandle task = rig.task("p");
+            WrappedTask run = rig.launch(task, List.of("prog"), Map.of());
 
             assertThat(run.command().argv()).containsExactly("prog");
             assertThat(run.killGrace()).isEmpty();
             assertThat(run.timeLimit()).isEmpty();
             run.beforeCancel(Duration.ofSeconds(30));
+            assertThat(task.workDir().resolve(RunningAction.CANCEL_INFO_FILE)).doesNotExist();
             assertThat(rig.file(RunningAction.CANCEL_INFO_FILE)).doesNotExist();
         }
     }

@@ -170,6 +170,11 @@ final class SessionRig implements AutoCloseable {
     }
 
     /** The directory of the one environment instance whose directory name ends with {@code -name}. */
+    /** What every task inside environments gets besides their variables: the session directory's name. */
+    Map.Entry<String, String> sessionDirectoryVariable() {
+        return Map.entry("OPENJD_SESSION_WORKING_DIR", session.directory().toString());
+    }
+
     Path envDir(String name) throws IOException {
         try (var dirs = Files.list(session.directory())) {
             List<Path> found = dirs.filter(d -> d.getFileName().toString().matches("env-\\d+-" + name)).toList();
