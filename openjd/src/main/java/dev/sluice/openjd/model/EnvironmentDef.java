@@ -1,6 +1,7 @@
 package dev.sluice.openjd.model;
 
 import dev.sluice.openjd.format.FormatString;
+import dev.sluice.openjd.format.LetBinding;
 import dev.sluice.yaml.Location;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -35,6 +36,8 @@ import java.util.Set;
  * @param onWrapEnvExit  run instead of each inner environment's onExit ({@link WrapStyle#WRAP_ACTIONS})
  * @param embeddedFiles  the files its actions share, in the order written
  * @param monitor        its health check, if any
+ * @param let            its script's let bindings (EXPR), evaluated in order when it is entered; its
+ *                       actions and embedded files use their names
  */
 public record EnvironmentDef(
         String name,
@@ -50,7 +53,8 @@ public record EnvironmentDef(
         Optional<ActionDef> onWrapTaskRun,
         Optional<ActionDef> onWrapEnvExit,
         List<EmbeddedFileDef> embeddedFiles,
-        Optional<MonitorDef> monitor) {
+        Optional<MonitorDef> monitor,
+        List<LetBinding> let) {
 
     public EnvironmentDef {
         Objects.requireNonNull(name, "name");
@@ -67,6 +71,7 @@ public record EnvironmentDef(
         Objects.requireNonNull(onWrapEnvExit, "onWrapEnvExit");
         embeddedFiles = List.copyOf(embeddedFiles);
         Objects.requireNonNull(monitor, "monitor");
+        let = List.copyOf(let);
         if (onWrapEnvEnter.isPresent() != onWrapEnvExit.isPresent()
                 || (onWrapEnvEnter.isPresent() && onWrapTaskRun.isEmpty())) {
             throw new IllegalArgumentException("environment '" + name

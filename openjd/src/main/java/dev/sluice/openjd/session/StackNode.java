@@ -23,7 +23,8 @@ final class StackNode {
     /** The wrapping environment outside this one, if any. */
     final StackNode wrapper;
     final Path dir;
-    final Values values;
+    /** The values its format strings see; its let bindings are added when it is entered. */
+    volatile Values values;
     final CompletableFuture<SessionVariables> entered = new CompletableFuture<>();
     /** Guarded by the session's lock. */
     boolean started;
@@ -61,10 +62,12 @@ final class StackNode {
         Values.Builder values = sessionValues.toBuilder();
         for (ParameterValue p : def.parameters().values()) {
             Value v = p.type() == ParameterType.INT ? Value.of(Long.parseLong(p.value())) : Value.of(p.value());
-            values.put("Param." + p.name(), v).put("RawParam." + p.name(), v);
+            // A PATH parameter is a path (no path mapping here, so the same text); its raw value a string.
+            values.put("Param." + p.name(), p.type() == ParameterType.PATH ? Value.ofPath(p.value()) : v)
+                    .put("RawParam." + p.name(), v);
         }
         for (EmbeddedFileDef f : def.embeddedFiles()) {
-            values.put("Env.File." + f.name(), dir.resolve(f.filename().orElse(f.name())).toString());
+            values.put("Env.File." + f.name(), Value.ofPath(dir.resolve(f.filename().orElse(f.name())).toString()));
         }
         return new StackNode(def, parent, key, wrapper, dir, values.build());
     }
