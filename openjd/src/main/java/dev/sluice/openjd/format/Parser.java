@@ -441,7 +441,7 @@ final class Parser {
             Expr x = pending.pop();
             java.util.Set<String> names = bound.pop();
             if (x instanceof Expr.Local l && !names.contains(l.name())) {
-                out.putIfAbsent(l.name(), l.offset());
+                out.merge(l.name(), l.offset(), Math::min);
             }
             java.util.Set<String> inner = names;
             if (x instanceof Expr.Comprehension c) {
@@ -454,7 +454,15 @@ final class Parser {
                 bound.push(x instanceof Expr.Comprehension c && child == c.source() ? names : inner);
             }
         }
-        return out;
+        return inOrder(out);
+    }
+
+    /** {@code names} by their offsets, first first. */
+    private static java.util.Map<String, Integer> inOrder(java.util.Map<String, Integer> names) {
+        java.util.Map<String, Integer> sorted = new java.util.LinkedHashMap<>();
+        names.entrySet().stream().sorted(java.util.Map.Entry.comparingByValue())
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        return sorted;
     }
 
     /** The variables of every comprehension in {@code e}, with their offsets. */
@@ -464,11 +472,11 @@ final class Parser {
         while (!pending.isEmpty()) {
             Expr x = pending.pop();
             if (x instanceof Expr.Comprehension c) {
-                out.putIfAbsent(c.variable(), c.offset());
+                out.merge(c.variable(), c.offset(), Math::min);
             }
             children(x).forEach(pending::push);
         }
-        return out;
+        return inOrder(out);
     }
 
     private static boolean isLocalName(String name) {

@@ -171,7 +171,7 @@ final class Paths {
             segments.addAll(components(right));
             return uri(uriPrefix(left), segments);
         }
-        return normalize(left + "/" + right);
+        return normalize(left.endsWith("/") ? left + right : left + "/" + right);
     }
 
     /** {@code path(parts)}: the parts joined in order, as {@code Path(*parts)}. */
