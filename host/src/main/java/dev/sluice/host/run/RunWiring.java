@@ -346,7 +346,8 @@ public final class RunWiring {
         if (stacks.isEmpty()) {
             return null;
         }
-        return EnvironmentSession.create(plan.pipeline().environments(), stacks, directory, time, System.getenv());
+        return EnvironmentSession.create(plan.pipeline().environments(), stacks, directory, time, System.getenv(),
+                plan.pipeline().name());
     }
 
     private static String newRunId() {

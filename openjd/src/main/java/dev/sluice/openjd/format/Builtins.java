@@ -1,12 +1,20 @@
 package dev.sluice.openjd.format;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
-/** The functions expressions may call, and the value-to-text conversions they share. */
+/**
+ * The functions expressions may call (OpenJD RFC 0006, as far as sluice's types go), the path
+ * properties, and the value-to-text conversions they share. String functions are in
+ * {@link StringFunctions}, the quoting functions in {@link Quoting}.
+ */
 final class Builtins {
+    /** The most items or characters one function may build ({@code range}, {@code ljust}, ...). */
+    static final long MAX_SIZE = 1_000_000;
 
     /** Why a call failed; the evaluator adds the location. */
     static final class CallError extends Exception {
@@ -18,28 +26,173 @@ final class Builtins {
     }
 
     @FunctionalInterface
-    private interface Function {
-        Value apply(List<Value> args) throws CallError;
+    interface Function {
+        Value apply(Args args) throws CallError;
     }
 
-    private record Spec(String signature, Function body) {}
+    private record Spec(String signature, int min, int max, Function body) {}
 
-    private static final Map<String, Spec> FUNCTIONS = new TreeMap<>(Map.of(
-            "repr_sh", new Spec("repr_sh(string | list[string])", Builtins::reprSh),
-            "repr_json", new Spec("repr_json(value)", args -> Value.of(json(args.getFirst()))),
-            "flatten", new Spec("flatten(list)", Builtins::flatten),
-            "len", new Spec("len(string | list)", Builtins::len),
-            "string", new Spec("string(value)", args -> Value.of(
-                    args.getFirst() instanceof Value.Null ? "null" : text(args.getFirst()))),
-            "join", new Spec("join(list[string], separator)", Builtins::join)));
+    /**
+     * The arguments of one call, with the conversions RFC 0005 allows: a path or number where a string
+     * is wanted and a string where a path is wanted, except for the receiver of a method call
+     * ({@code p.upper()} on a path is an error, {@code upper(p)} is not).
+     */
+    static final class Args {
+        final String function;
+        final List<Value> values;
+        final boolean method;
 
-    private static final Map<String, Integer> ARITY = Map.of(
-            "repr_sh", 1, "repr_json", 1, "flatten", 1, "len", 1, "string", 1, "join", 2);
+        Args(String function, List<Value> values, boolean method) {
+            this.function = function;
+            this.values = values;
+            this.method = method;
+        }
+
+        int size() {
+            return values.size();
+        }
+
+        Value get(int i) {
+            return values.get(i);
+        }
+
+        private boolean receiver(int i) {
+            return method && i == 0;
+        }
+
+        private String what(int i) {
+            return receiver(i) ? function + "() is called on" : function + "() needs";
+        }
+
+        /** Argument {@code i} as text: a string, or (unless it is the receiver) a path, int or bool. */
+        String str(int i) throws CallError {
+            Value v = values.get(i);
+            if (v instanceof Value.Str s) {
+                return s.value();
+            }
+            if (receiver(i)) {
+                String hint = v instanceof Value.PathValue ? "; convert it first: string(p)." + function + "(...)" : "";
+                throw new CallError(v.typeName() + " has no method " + function + "(); it is a string function"
+                        + hint);
+            }
+            if (v instanceof Value.PathValue || v instanceof Value.Int || v instanceof Value.Bool) {
+                return text(v);
+            }
+            throw new CallError(function + "() needs a string " + position(i) + " but got " + v.typeName());
+        }
+
+        /** Argument {@code i} as a path: a path, or (unless it is the receiver) a string. */
+        String path(int i) throws CallError {
+            Value v = values.get(i);
+            if (v instanceof Value.PathValue p) {
+                return p.value();
+            }
+            if (v instanceof Value.Str s && !receiver(i)) {
+                return Paths.normalize(s.value());
+            }
+            String hint = v instanceof Value.Str ? "; make it a path first: path(s)." + function + "(...)" : "";
+            throw new CallError(receiver(i) ? v.typeName() + " has no method " + function + "(); it is a path"
+                    + " function" + hint : function + "() needs a path " + position(i) + " but got " + v.typeName());
+        }
+
+        long integer(int i) throws CallError {
+            if (values.get(i) instanceof Value.Int n) {
+                return n.value();
+            }
+            throw new CallError(what(i) + " an int " + position(i) + " but got " + values.get(i).typeName());
+        }
+
+        List<Value> list(int i) throws CallError {
+            if (values.get(i) instanceof Value.ListValue l) {
+                return l.items();
+            }
+            throw new CallError(function + "() needs a list " + position(i) + " but got " + values.get(i).typeName());
+        }
+
+        private String position(int i) {
+            return switch (i) {
+                case 0 -> "first";
+                case 1 -> "second";
+                case 2 -> "third";
+                default -> "as argument " + (i + 1);
+            };
+        }
+    }
+
+    private static final Map<String, Spec> FUNCTIONS = new TreeMap<>();
+
+    private static void def(String name, String signature, int min, int max, Function body) {
+        FUNCTIONS.put(name, new Spec(signature, min, max, body));
+    }
+
+    /** Path properties: {@code p.name}, ... (RFC 0006 {@code __property_name__}). */
+    private static final Set<String> PROPERTIES = Set.of("name", "stem", "suffix", "suffixes", "parent", "parts");
+
+    static {
+        // General
+        def("len", "len(string | path | list)", 1, 1, Builtins::len);
+        def("string", "string(value)", 1, 1, a -> Value.of(a.get(0) instanceof Value.Null ? "null" : text(a.get(0))));
+        def("bool", "bool(bool | int | string | null)", 1, 1, Builtins::bool);
+        def("int", "int(int | string)", 1, 1, Builtins::integer);
+        def("fail", "fail(message)", 1, 1, a -> {
+            throw new CallError("fail(): " + a.str(0));
+        });
+        // Math
+        def("abs", "abs(int)", 1, 1, a -> {
+            long n = a.integer(0);
+            if (n == Long.MIN_VALUE) {
+                throw new CallError("integer overflow in abs(): results must fit in 64 bits");
+            }
+            return Value.of(Math.abs(n));
+        });
+        def("min", "min(a, b[, c]) | min(list[int])", 1, 3, a -> extreme(a, true));
+        def("max", "max(a, b[, c]) | max(list[int])", 1, 3, a -> extreme(a, false));
+        def("sum", "sum(list[int])", 1, 1, Builtins::sum);
+        // Lists
+        def("range", "range([start,] stop[, step])", 1, 3, Builtins::range);
+        def("flatten", "flatten(list)", 1, 1, Builtins::flatten);
+        def("sorted", "sorted(list)", 1, 1, Builtins::sorted);
+        def("reversed", "reversed(list)", 1, 1, a -> new Value.ListValue(a.list(0).reversed()));
+        def("unique", "unique(list)", 1, 1, Builtins::unique);
+        def("any", "any(list[bool])", 1, 1, a -> anyAll(a, true));
+        def("all", "all(list[bool])", 1, 1, a -> anyAll(a, false));
+        def("join", "join(list[string], separator)", 2, 2, Builtins::join);
+        // Quoting and serialization
+        def("repr_sh", "repr_sh(string | path | list[string])", 1, 1, Quoting::reprSh);
+        def("repr_cmd", "repr_cmd(string | path | list[string])", 1, 1, Quoting::reprCmd);
+        def("repr_pwsh", "repr_pwsh(string | path | int | bool | list)", 1, 1, Quoting::reprPwsh);
+        def("repr_py", "repr_py(value)", 1, 1, a -> Value.of(Quoting.py(a.get(0))));
+        def("repr_json", "repr_json(value)", 1, 1, a -> Value.of(json(a.get(0))));
+        // Paths
+        def("path", "path(string | list[string])", 1, 1, Builtins::path);
+        def("as_posix", "as_posix(path)", 1, 1, a -> Value.of(a.path(0)));
+        def("is_absolute", "is_absolute(path)", 1, 1, a -> Value.of(Paths.isAbsolute(a.path(0))));
+        def("is_relative_to", "is_relative_to(path, path)", 2, 2,
+                a -> Value.of(Paths.isRelativeTo(a.path(0), a.path(1))));
+        def("relative_to", "relative_to(path, path)", 2, 2, a -> pathOp(() -> Paths.relativeTo(a.path(0), a.path(1))));
+        def("with_name", "with_name(path, name)", 2, 2, a -> pathOp(() -> Paths.withName(a.path(0), a.str(1))));
+        def("with_stem", "with_stem(path, stem)", 2, 2, a -> pathOp(() -> Paths.withStem(a.path(0), a.str(1))));
+        def("with_suffix", "with_suffix(path, suffix)", 2, 2,
+                a -> pathOp(() -> Paths.withSuffix(a.path(0), a.str(1))));
+        def("with_number", "with_number(path | string, int)", 2, 2, Builtins::withNumber);
+        def("apply_path_mapping", "apply_path_mapping(string)", 1, 1, a -> Value.ofPath(a.str(0)));
+        StringFunctions.register(Builtins::def);
+    }
 
     private Builtins() {}
 
+    /** Registers one function; for {@link StringFunctions}. */
+    @FunctionalInterface
+    interface Registry {
+        void def(String name, String signature, int min, int max, Function body);
+    }
+
     static boolean exists(String name) {
         return FUNCTIONS.containsKey(name);
+    }
+
+    static boolean isProperty(String name) {
+        return PROPERTIES.contains(name);
     }
 
     /** Function names in alphabetical order, for error messages. */
@@ -47,37 +200,159 @@ final class Builtins {
         return List.copyOf(FUNCTIONS.keySet());
     }
 
-    static Value call(String name, List<Value> args) throws CallError {
+    static Value call(String name, List<Value> args, boolean method) throws CallError {
         Spec spec = FUNCTIONS.get(name);
-        int arity = ARITY.get(name);
-        if (args.size() != arity) {
-            throw new CallError(name + "() takes " + arity + " argument" + (arity == 1 ? "" : "s")
+        if (args.size() < spec.min() || args.size() > spec.max()) {
+            String count = spec.min() == spec.max() ? String.valueOf(spec.min()) : spec.min() + " to " + spec.max();
+            throw new CallError(name + "() takes " + count + " argument" + (spec.max() == 1 ? "" : "s")
                     + " but got " + args.size() + ": " + spec.signature());
         }
-        return spec.body().apply(args);
+        return spec.body().apply(new Args(name, args, method));
     }
 
-    private static Value reprSh(List<Value> args) throws CallError {
-        Value v = args.getFirst();
-        if (v instanceof Value.ListValue list) {
-            List<String> words = new ArrayList<>();
-            for (Value item : list.items()) {
-                if (item instanceof Value.ListValue) {
-                    throw new CallError("repr_sh() got a list of lists; flatten it first: repr_sh(flatten(x))");
-                }
-                words.add(text(item));
+    /** {@code v.name}: a path property. */
+    static Value property(String name, Value v) throws CallError {
+        if (!PROPERTIES.contains(name)) {
+            if (FUNCTIONS.containsKey(name)) {
+                throw new CallError("'" + name + "' is a function, not a property: call it, x." + name + "()");
             }
-            return Value.of(Shell.reprSh(words));
+            throw new CallError("unknown property '." + name + "'; the properties (of a path) are name, stem, suffix,"
+                    + " suffixes, parent, parts");
         }
-        if (v instanceof Value.Null) {
-            throw new CallError("repr_sh() got null; supply a fallback, e.g. repr_sh(x or '')");
+        if (!(v instanceof Value.PathValue p)) {
+            String hint = v instanceof Value.Str ? "; make it a path first: path(x)." + name : "";
+            throw new CallError("property '." + name + "' needs a path but got " + v.typeName() + hint);
         }
-        return Value.of(Shell.reprSh(text(v)));
+        String s = p.value();
+        return switch (name) {
+            case "name" -> Value.of(Paths.name(s));
+            case "stem" -> Value.of(Paths.stem(s));
+            case "suffix" -> Value.of(Paths.suffix(s));
+            case "suffixes" -> Value.ofStrings(Paths.suffixes(s));
+            case "parent" -> Value.ofPath(Paths.parent(s));
+            default -> Value.ofStrings(Paths.parts(s));
+        };
     }
 
-    private static Value flatten(List<Value> args) throws CallError {
-        if (!(args.getFirst() instanceof Value.ListValue list)) {
-            throw new CallError("flatten() needs a list but got " + args.getFirst().typeName());
+    @FunctionalInterface
+    private interface PathOp {
+        String run() throws Paths.PathError, CallError;
+    }
+
+    private static Value pathOp(PathOp op) throws CallError {
+        try {
+            return Value.ofPath(op.run());
+        } catch (Paths.PathError e) {
+            throw new CallError(e.getMessage());
+        }
+    }
+
+    private static Value len(Args a) throws CallError {
+        return switch (a.get(0)) {
+            case Value.Str s -> Value.of(s.value().codePointCount(0, s.value().length()));
+            case Value.PathValue p -> Value.of(p.value().codePointCount(0, p.value().length()));
+            case Value.ListValue l -> Value.of(l.items().size());
+            default -> throw new CallError("len() needs a string, path or list but got " + a.get(0).typeName());
+        };
+    }
+
+    private static Value bool(Args a) throws CallError {
+        return switch (a.get(0)) {
+            case Value.Bool b -> b;
+            case Value.Null n -> Value.of(false);
+            case Value.Int i -> Value.of(i.value() != 0);
+            case Value.Str s -> switch (s.value().toLowerCase(java.util.Locale.ROOT)) {
+                case "1", "true", "on", "yes" -> Value.of(true);
+                case "0", "false", "off", "no" -> Value.of(false);
+                default -> throw new CallError("bool() cannot convert '" + s.value() + "': write one of 1, true, on,"
+                        + " yes or 0, false, off, no (any case)");
+            };
+            default -> throw new CallError("cannot convert " + a.get(0).typeName() + " to bool; compare it instead,"
+                    + " e.g. len(x) > 0");
+        };
+    }
+
+    private static Value integer(Args a) throws CallError {
+        Value v = a.get(0);
+        if (v instanceof Value.Int) {
+            return v;
+        }
+        if (!(v instanceof Value.Str s)) {
+            throw new CallError("int() needs an int or a string of digits but got " + v.typeName());
+        }
+        String t = s.value().strip();
+        if (!t.matches("[+-]?[0-9]+(_[0-9]+)*")) {
+            throw new CallError("int() cannot convert '" + s.value() + "': it is not a whole number in decimal");
+        }
+        try {
+            return Value.of(Long.parseLong(t.replace("_", "")));
+        } catch (NumberFormatException e) {
+            throw new CallError("int() cannot convert '" + s.value() + "': integers are 64-bit");
+        }
+    }
+
+    private static Value extreme(Args a, boolean min) throws CallError {
+        String fn = min ? "min" : "max";
+        List<Value> items = a.size() == 1 ? a.list(0) : a.values;
+        if (items.isEmpty()) {
+            throw new CallError(fn + "() requires a non-empty list");
+        }
+        long best = 0;
+        for (int i = 0; i < items.size(); i++) {
+            if (!(items.get(i) instanceof Value.Int n)) {
+                throw new CallError(fn + "() works on ints but got " + items.get(i).typeName()
+                        + (a.size() == 1 ? " in the list" : ""));
+            }
+            if (i == 0 || (min ? n.value() < best : n.value() > best)) {
+                best = n.value();
+            }
+        }
+        return Value.of(best);
+    }
+
+    private static Value sum(Args a) throws CallError {
+        long total = 0;
+        for (Value v : a.list(0)) {
+            if (!(v instanceof Value.Int n)) {
+                throw new CallError("sum() needs a list of ints but got " + v.typeName() + " items");
+            }
+            try {
+                total = Math.addExact(total, n.value());
+            } catch (ArithmeticException e) {
+                throw new CallError("integer overflow in sum(): results must fit in 64 bits");
+            }
+        }
+        return Value.of(total);
+    }
+
+    private static Value range(Args a) throws CallError {
+        long start = a.size() == 1 ? 0 : a.integer(0);
+        long stop = a.size() == 1 ? a.integer(0) : a.integer(1);
+        long step = a.size() == 3 ? a.integer(2) : 1;
+        if (step == 0) {
+            throw new CallError("range() step must not be zero");
+        }
+        java.math.BigInteger span = java.math.BigInteger.valueOf(stop).subtract(java.math.BigInteger.valueOf(start));
+        java.math.BigInteger st = java.math.BigInteger.valueOf(step);
+        // ceil(span / step) items when it is positive.
+        java.math.BigInteger[] qr = span.divideAndRemainder(st);
+        java.math.BigInteger count = qr[0].add(qr[1].signum() != 0 ? java.math.BigInteger.ONE : java.math.BigInteger.ZERO);
+        if (count.signum() <= 0) {
+            return new Value.ListValue(List.of());
+        }
+        if (count.compareTo(java.math.BigInteger.valueOf(MAX_SIZE)) > 0) {
+            throw new CallError("range() would build " + count + " items; the limit is " + MAX_SIZE);
+        }
+        List<Value> out = new ArrayList<>();
+        for (long k = 0, n = count.longValue(); k < n; k++) {
+            out.add(Value.of(start + k * step));
+        }
+        return new Value.ListValue(out);
+    }
+
+    private static Value flatten(Args a) throws CallError {
+        if (!(a.get(0) instanceof Value.ListValue list)) {
+            throw new CallError("flatten() needs a list but got " + a.get(0).typeName());
         }
         List<Value> out = new ArrayList<>();
         for (Value item : list.items()) {
@@ -90,20 +365,51 @@ final class Builtins {
         return new Value.ListValue(out);
     }
 
-    private static Value len(List<Value> args) throws CallError {
-        return switch (args.getFirst()) {
-            case Value.Str s -> Value.of(s.value().codePointCount(0, s.value().length()));
-            case Value.ListValue l -> Value.of(l.items().size());
-            default -> throw new CallError("len() needs a string or list but got " + args.getFirst().typeName());
-        };
+    private static Value sorted(Args a) throws CallError {
+        List<Value> items = new ArrayList<>(a.list(0));
+        try {
+            items.sort((x, y) -> {
+                try {
+                    return order(x, y);
+                } catch (CallError e) {
+                    throw new IllegalStateException(e.getMessage());
+                }
+            });
+        } catch (IllegalStateException e) {
+            throw new CallError("sorted(): " + e.getMessage());
+        }
+        return new Value.ListValue(items);
     }
 
-    private static Value join(List<Value> args) throws CallError {
-        if (!(args.get(0) instanceof Value.ListValue list)) {
-            throw new CallError("join() needs a list first (list.join(sep)) but got " + args.get(0).typeName());
+    private static Value unique(Args a) throws CallError {
+        List<Value> out = new ArrayList<>();
+        for (Value v : a.list(0)) {
+            if (out.stream().noneMatch(seen -> equal(seen, v))) {
+                out.add(v);
+            }
         }
-        if (!(args.get(1) instanceof Value.Str sep)) {
-            throw new CallError("join() needs a string separator but got " + args.get(1).typeName());
+        return new Value.ListValue(out);
+    }
+
+    private static Value anyAll(Args a, boolean any) throws CallError {
+        for (Value v : a.list(0)) {
+            if (!(v instanceof Value.Bool b)) {
+                throw new CallError(a.function + "() needs a list of bools but got " + v.typeName()
+                        + " items; compare them first, e.g. " + a.function + "([x != '' for x in list])");
+            }
+            if (b.value() == any) {
+                return Value.of(any);
+            }
+        }
+        return Value.of(!any);
+    }
+
+    private static Value join(Args a) throws CallError {
+        if (!(a.get(0) instanceof Value.ListValue list)) {
+            throw new CallError("join() needs a list first (list.join(sep)) but got " + a.get(0).typeName());
+        }
+        if (!(a.get(1) instanceof Value.Str sep)) {
+            throw new CallError("join() needs a string separator but got " + a.get(1).typeName());
         }
         List<String> parts = new ArrayList<>();
         for (Value item : list.items()) {
@@ -115,13 +421,127 @@ final class Builtins {
         return Value.of(String.join(sep.value(), parts));
     }
 
+    private static Value path(Args a) throws CallError {
+        Value v = a.get(0);
+        if (v instanceof Value.ListValue list) {
+            List<String> parts = new ArrayList<>();
+            for (Value item : list.items()) {
+                if (!(item instanceof Value.Str || item instanceof Value.PathValue)) {
+                    throw new CallError("path() needs a list of strings but got " + item.typeName() + " items");
+                }
+                parts.add(text(item));
+            }
+            return Value.ofPath(Paths.fromParts(parts));
+        }
+        return Value.ofPath(a.path(0));
+    }
+
+    /** RFC 0006's frame-number substitution: the last digits, %d, %0Nd or #### in the stem, else _NNNN. */
+    private static Value withNumber(Args a) throws CallError {
+        boolean isPath = a.get(0) instanceof Value.PathValue;
+        String s = isPath ? a.path(0) : a.str(0);
+        long number = a.integer(1);
+        int slash = s.lastIndexOf('/');
+        String dir = s.substring(0, slash + 1);
+        String name = s.substring(slash + 1);
+        int dot = name.lastIndexOf('.');
+        String stem = dot > 0 && dot < name.length() - 1 ? name.substring(0, dot) : name;
+        String suffix = name.substring(stem.length());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("%(0([0-9]+))?d|#+|[0-9]+").matcher(stem);
+        int at = -1;
+        int end = -1;
+        String replacement = null;
+        while (m.find()) {
+            at = m.start();
+            end = m.end();
+            String found = m.group();
+            if (found.startsWith("%")) {
+                int width = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
+                replacement = padded(number, width, found);
+            } else {
+                replacement = padded(number, found.length(), found);
+            }
+        }
+        String newStem = at < 0 ? stem + "_" + padded(number, 4, "") : stem.substring(0, at) + replacement
+                + stem.substring(end);
+        String out = dir + newStem + suffix;
+        return isPath ? Value.ofPath(out) : Value.of(out);
+    }
+
+    private static String padded(long number, int width, String pattern) throws CallError {
+        if (width > 32) {
+            throw new CallError("with_number(): the frame number pattern '" + pattern + "' is " + width
+                    + " wide; at most 32 is supported");
+        }
+        return width == 0 ? Long.toString(number) : String.format("%0" + width + "d", number);
+    }
+
+    /** Equality as EXPR defines it: a path equals the string of its text; lists item by item. */
+    static boolean equal(Value a, Value b) {
+        if ((a instanceof Value.PathValue || a instanceof Value.Str) && (b instanceof Value.PathValue
+                || b instanceof Value.Str)) {
+            String x = a instanceof Value.PathValue p ? p.value() : ((Value.Str) a).value();
+            String y = b instanceof Value.PathValue p ? p.value() : ((Value.Str) b).value();
+            return x.equals(y);
+        }
+        if (a instanceof Value.ListValue x && b instanceof Value.ListValue y) {
+            if (x.items().size() != y.items().size()) {
+                return false;
+            }
+            for (int i = 0; i < x.items().size(); i++) {
+                if (!equal(x.items().get(i), y.items().get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return a.equals(b);
+    }
+
     /**
-     * The text of a value inside a format string: strings as they are, integers in decimal,
+     * Ordering as EXPR defines it: ints, bools (false first), strings and paths by code point, lists
+     * item by item (a shorter prefix first); anything else cannot be ordered.
+     */
+    static int order(Value l, Value r) throws CallError {
+        if (l instanceof Value.Int x && r instanceof Value.Int y) {
+            return Long.compare(x.value(), y.value());
+        }
+        if ((l instanceof Value.Str || l instanceof Value.PathValue)
+                && (r instanceof Value.Str || r instanceof Value.PathValue)) {
+            return compareCodePoints(text(l), text(r));
+        }
+        if (l instanceof Value.Bool x && r instanceof Value.Bool y) {
+            return Boolean.compare(x.value(), y.value());
+        }
+        if (l instanceof Value.ListValue x && r instanceof Value.ListValue y) {
+            int n = Math.min(x.items().size(), y.items().size());
+            for (int i = 0; i < n; i++) {
+                int c = order(x.items().get(i), y.items().get(i));
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return Integer.compare(x.items().size(), y.items().size());
+        }
+        throw new CallError("cannot order " + l.typeName() + " and " + r.typeName() + "; compare values of one type");
+    }
+
+    // Python orders strings by code point; String.compareTo orders by UTF-16 unit, which differs
+    // above U+FFFF.
+    static int compareCodePoints(String a, String b) {
+        return java.util.Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
+    }
+
+    static final Comparator<String> CODE_POINT_ORDER = Builtins::compareCodePoints;
+
+    /**
+     * The text of a value inside a format string: strings and paths as they are, integers in decimal,
      * booleans as true/false, null as the empty string, lists as JSON.
      */
     static String text(Value v) {
         return switch (v) {
             case Value.Str s -> s.value();
+            case Value.PathValue p -> p.value();
             case Value.Int i -> Long.toString(i.value());
             case Value.Bool b -> Boolean.toString(b.value());
             case Value.Null n -> "";
@@ -139,6 +559,7 @@ final class Builtins {
     private static void appendJson(Value v, StringBuilder b) {
         switch (v) {
             case Value.Str s -> appendJsonString(s.value(), b);
+            case Value.PathValue p -> appendJsonString(p.value(), b);
             case Value.Int i -> b.append(i.value());
             case Value.Bool bool -> b.append(bool.value());
             case Value.Null n -> b.append("null");

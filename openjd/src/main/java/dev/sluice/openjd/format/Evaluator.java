@@ -1,6 +1,8 @@
 package dev.sluice.openjd.format;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
@@ -35,9 +37,10 @@ final class Evaluator {
         charge(1, e.offset());
         return switch (e) {
             case Expr.Literal l -> l.value();
-            case Expr.Variable v -> values.get(v.name()).orElseThrow(() -> error(v.offset(),
-                    "no value was given for variable '" + v.name() + "'"));
-            case Expr.Local l -> locals.get(l.name());
+            case Expr.Variable v -> variable(v);
+            case Expr.Local l -> local(l);
+            case Expr.Property p -> property(eval(p.target()), p.name(), p.offset());
+            case Expr.Slice sl -> slice(sl);
             case Expr.ListOf l -> list(l);
             case Expr.Comprehension c -> comprehension(c);
             case Expr.Call c -> call(c);
@@ -50,6 +53,55 @@ final class Evaluator {
                     ? eval(c.then()) : eval(c.otherwise());
             case Expr.Index i -> index(i);
         };
+    }
+
+    /**
+     * A template variable: its value, or else the value of its longest prefix that has one with the
+     * rest applied as properties ({@code Param.File.parent.name}).
+     */
+    private Value variable(Expr.Variable v) throws FormatStringException {
+        Optional<Value> direct = values.get(v.name());
+        if (direct.isPresent()) {
+            return direct.get();
+        }
+        String[] segments = v.name().split("\\.");
+        for (int n = segments.length - 1; n >= 1; n--) {
+            Optional<Value> base = values.get(String.join(".", Arrays.copyOfRange(segments, 0, n)));
+            if (base.isPresent()) {
+                Value value = base.get();
+                int offset = v.offset() + String.join(".", Arrays.copyOfRange(segments, 0, n)).length() + 1;
+                for (int k = n; k < segments.length; k++) {
+                    value = property(value, segments[k], offset);
+                    offset += segments[k].length() + 1;
+                }
+                return value;
+            }
+        }
+        if (v.name().equals("Job.Name")) {
+            throw error(v.offset(), "Job.Name has no value: the host that runs this session did not pass the"
+                    + " pipeline's name");
+        }
+        throw error(v.offset(), "no value was given for variable '" + v.name() + "'");
+    }
+
+    /** A comprehension variable, or else a let binding. */
+    private Value local(Expr.Local l) throws FormatStringException {
+        Value v = locals.get(l.name());
+        if (v != null) {
+            return v;
+        }
+        return values.get(l.name()).orElseThrow(() -> error(l.offset(), "unknown name '" + l.name()
+                + "': lowercase names are let bindings (script.let) or list comprehension variables; template"
+                + " variables start with a capital (Param., Task., Session., Env., WrappedAction., ...)"));
+    }
+
+    private Value property(Value target, String name, int offset) throws FormatStringException {
+        charge(1, offset);
+        try {
+            return Builtins.property(name, target);
+        } catch (Builtins.CallError ex) {
+            throw error(offset, ex.getMessage());
+        }
     }
 
     private Value list(Expr.ListOf l) throws FormatStringException {
@@ -80,19 +132,27 @@ final class Evaluator {
         return checkedList(out, c.offset());
     }
 
-    /** A list with the EXPR rules: no null items; all scalars of one type, or all lists. */
+    /**
+     * A list with the EXPR rules: no null items; all scalars of one type, or all lists. Paths mixed with
+     * strings become strings (a list of paths alone stays one).
+     */
     private Value checkedList(List<Value> items, int offset) throws FormatStringException {
         String type = null;
+        boolean mixed = false;
         for (Value item : items) {
             if (item instanceof Value.Null) {
                 throw error(offset, "a list cannot hold null; leave the item out with a list comprehension's 'if'");
             }
-            String t = item.typeName();
+            String t = item.typeName().equals("path") ? "string" : item.typeName();
             if (type != null && !type.equals(t)) {
                 throw error(offset, "a list cannot mix " + type + " and " + t
                         + " items; convert them with string(x)");
             }
+            mixed |= item instanceof Value.Str;
             type = t;
+        }
+        if (mixed && items.stream().anyMatch(i -> i instanceof Value.PathValue)) {
+            items = items.stream().map(i -> i instanceof Value.PathValue p ? Value.of(p.value()) : i).toList();
         }
         return new Value.ListValue(items);
     }
@@ -106,11 +166,14 @@ final class Evaluator {
         for (Value arg : args) {
             charge(size(arg, MAX_WORK - work), c.offset());
         }
+        Value result;
         try {
-            return Builtins.call(c.function(), args);
+            result = Builtins.call(c.function(), args, c.method());
         } catch (Builtins.CallError ex) {
             throw error(c.offset(), ex.getMessage());
         }
+        charge(size(result, MAX_WORK - work), c.offset());
+        return result;
     }
 
     private Value arithmetic(Expr.Arithmetic a) throws FormatStringException {
@@ -118,6 +181,13 @@ final class Evaluator {
         Value r = eval(a.right());
         try {
             if (l instanceof Value.Int x && r instanceof Value.Int y) {
+                if (a.operator().equals("/")) {
+                    throw error(a.offset(), "'/' between ints gives a float, and sluice has no floats; use '//' for"
+                            + " integer division ('/' joins paths: path('a') / 'b')");
+                }
+                if (a.operator().equals("**")) {
+                    return Value.of(power(x.value(), y.value(), a));
+                }
                 return Value.of(switch (a.operator()) {
                     case "+" -> Math.addExact(x.value(), y.value());
                     case "-" -> Math.subtractExact(x.value(), y.value());
@@ -130,7 +200,25 @@ final class Evaluator {
             throw error(a.offset(), "integer overflow in '" + a.operator()
                     + "': results must fit in 64 bits");
         }
+        if (a.operator().equals("/") && l instanceof Value.PathValue p
+                && (r instanceof Value.PathValue || r instanceof Value.Str)) {
+            charge((long) p.value().length() + Builtins.text(r).length(), a.offset());
+            return Value.ofPath(Paths.join(p.value(), Builtins.text(r)));
+        }
+        if (a.operator().equals("/") && l instanceof Value.Str && (r instanceof Value.Str || r instanceof Value.PathValue)) {
+            throw error(a.offset(), "'/' joins paths, and the left side is a string: make it a path first,"
+                    + " path('...') / 'name'");
+        }
         if (a.operator().equals("+")) {
+            if (l instanceof Value.PathValue p && (r instanceof Value.Str || r instanceof Value.PathValue)) {
+                // RFC 0006: appends to the last component, no separator.
+                charge((long) p.value().length() + Builtins.text(r).length(), a.offset());
+                return Value.ofPath(p.value() + Builtins.text(r));
+            }
+            if (l instanceof Value.Str x && r instanceof Value.PathValue y) {
+                charge((long) x.value().length() + y.value().length(), a.offset());
+                return Value.of(x.value() + y.value());
+            }
             if (l instanceof Value.Str x && r instanceof Value.Str y) {
                 charge((long) x.value().length() + y.value().length(), a.offset());
                 return Value.of(x.value() + y.value());
@@ -164,6 +252,26 @@ final class Evaluator {
                 + r.typeName() + hint);
     }
 
+    /** {@code base ** exponent} by squaring; a negative exponent would give a float, which sluice lacks. */
+    private long power(long base, long exponent, Expr.Arithmetic a) throws FormatStringException {
+        if (exponent < 0) {
+            throw error(a.offset(), "'**' with a negative exponent gives a float, and sluice has no floats");
+        }
+        long result = 1;
+        long b = base;
+        long e = exponent;
+        while (e > 0) {
+            if ((e & 1) == 1) {
+                result = Math.multiplyExact(result, b);
+            }
+            e >>= 1;
+            if (e > 0) {
+                b = Math.multiplyExact(b, b);
+            }
+        }
+        return result;
+    }
+
     private long nonZero(long divisor, Expr.Arithmetic a) throws FormatStringException {
         if (divisor == 0) {
             throw error(a.offset(), "division by zero in '" + a.operator() + "'");
@@ -195,15 +303,15 @@ final class Evaluator {
         charge(size(r, MAX_WORK - work), offset);
         switch (op) {
             case "==" -> {
-                return l.equals(r);
+                return Builtins.equal(l, r);
             }
             case "!=" -> {
-                return !l.equals(r);
+                return !Builtins.equal(l, r);
             }
             case "in", "not in" -> {
                 boolean found;
                 if (r instanceof Value.ListValue list) {
-                    found = list.items().contains(l);
+                    found = list.items().stream().anyMatch(item -> Builtins.equal(item, l));
                 } else if (r instanceof Value.Str s && l instanceof Value.Str sub) {
                     found = s.value().contains(sub.value());
                 } else {
@@ -214,13 +322,9 @@ final class Evaluator {
             }
             default -> {
                 int order;
-                if (l instanceof Value.Int x && r instanceof Value.Int y) {
-                    order = Long.compare(x.value(), y.value());
-                } else if (l instanceof Value.Str x && r instanceof Value.Str y) {
-                    order = compareCodePoints(x.value(), y.value());
-                } else if (l instanceof Value.Bool x && r instanceof Value.Bool y) {
-                    order = Boolean.compare(x.value(), y.value());
-                } else {
+                try {
+                    order = Builtins.order(l, r);
+                } catch (Builtins.CallError e) {
                     throw error(offset, "cannot order " + l.typeName() + " and " + r.typeName() + " with '"
                             + op + "'; compare values of one type");
                 }
@@ -232,14 +336,6 @@ final class Evaluator {
                 };
             }
         }
-    }
-
-    // Python orders strings by code point; String.compareTo orders by UTF-16 unit, which differs
-    // above U+FFFF.
-    private static int compareCodePoints(String a, String b) {
-        int[] x = a.codePoints().toArray();
-        int[] y = b.codePoints().toArray();
-        return java.util.Arrays.compare(x, y);
     }
 
     private Value logic(Expr.Logic l) throws FormatStringException {
@@ -280,7 +376,70 @@ final class Evaluator {
             int[] codePoints = s.value().codePoints().toArray();
             return Value.of(Character.toString(codePoints[position(i.value(), codePoints.length, ix)]));
         }
-        throw error(ix.offset(), "only lists and strings can be indexed, not " + target.typeName());
+        String hint = target instanceof Value.PathValue ? "; index its parts instead, p.parts[i]" : "";
+        throw error(ix.offset(), "only lists and strings can be indexed, not " + target.typeName() + hint);
+    }
+
+    /** {@code x[start:stop:step]} with Python's rules: bounds clamped, negative ones from the end. */
+    private Value slice(Expr.Slice sl) throws FormatStringException {
+        Value target = eval(sl.target());
+        Long start = bound(sl.start());
+        Long stop = bound(sl.stop());
+        Long stepValue = bound(sl.step());
+        long step = stepValue == null ? 1 : stepValue;
+        if (step == 0) {
+            throw error(sl.step().offset(), "a slice step must not be zero");
+        }
+        int size;
+        int[] codePoints = null;
+        if (target instanceof Value.ListValue list) {
+            size = list.items().size();
+        } else if (target instanceof Value.Str s) {
+            codePoints = s.value().codePoints().toArray();
+            size = codePoints.length;
+        } else {
+            String hint = target instanceof Value.PathValue ? "; slice its parts instead, p.parts[a:b]" : "";
+            throw error(sl.offset(), "only lists and strings can be sliced, not " + target.typeName() + hint);
+        }
+        long lower = step < 0 ? -1 : 0;
+        long upper = step < 0 ? size - 1 : size;
+        long from = start == null ? (step < 0 ? upper : lower) : clamp(start, size, lower, upper);
+        long to = stop == null ? (step < 0 ? lower : upper) : clamp(stop, size, lower, upper);
+        List<Integer> picked = new ArrayList<>();
+        for (long i = from; step > 0 ? i < to : i > to; i += step) {
+            picked.add((int) i);
+        }
+        charge(picked.size(), sl.offset());
+        if (codePoints != null) {
+            StringBuilder b = new StringBuilder();
+            for (int i : picked) {
+                b.appendCodePoint(codePoints[i]);
+            }
+            return Value.of(b.toString());
+        }
+        List<Value> items = ((Value.ListValue) target).items();
+        return new Value.ListValue(picked.stream().map(items::get).toList());
+    }
+
+    private Long bound(Expr e) throws FormatStringException {
+        if (e == null) {
+            return null;
+        }
+        Value v = eval(e);
+        if (v instanceof Value.Null) {
+            return null;
+        }
+        if (!(v instanceof Value.Int i)) {
+            throw error(e.offset(), "a slice bound must be an int or null but got " + v.typeName());
+        }
+        return i.value();
+    }
+
+    private static long clamp(long index, int size, long lower, long upper) {
+        if (index < 0) {
+            return Math.max(index + size, lower);
+        }
+        return Math.min(index, upper);
     }
 
     private int position(long index, int size, Expr.Index ix) throws FormatStringException {
@@ -325,6 +484,7 @@ final class Evaluator {
         while (!pending.isEmpty() && n <= limit) {
             switch (pending.pop()) {
                 case Value.Str s -> n += s.value().length();
+                case Value.PathValue p -> n += p.value().length();
                 case Value.ListValue l -> {
                     n += 1 + l.items().size();
                     if (n <= limit) {

@@ -16,16 +16,29 @@ sealed interface Expr {
     record Comprehension(Expr element, String variable, Expr source, Expr condition, int offset)
             implements Expr {}
 
-    /** A template variable such as {@code Task.Param.Frame}: the full dotted name. */
+    /**
+     * A template variable such as {@code Task.Param.Frame}: the full dotted name. Properties written after
+     * it ({@code Param.File.stem}) are part of the name; the evaluator takes the longest prefix that has a
+     * value and applies the rest as properties, as RFC 0005's variable lookup does.
+     */
     record Variable(String name, int offset) implements Expr {}
 
-    /** A list-comprehension variable (lowercase). */
+    /** A lowercase name: a list-comprehension variable or a {@code let} binding. */
     record Local(String name, int offset) implements Expr {}
 
-    /** {@code f(a, b)}, or {@code a.f(b)} which means the same. */
-    record Call(String function, List<Expr> args, int offset) implements Expr {}
+    /**
+     * {@code f(a, b)}, or {@code a.f(b)} which means the same ({@code method} true) except that the
+     * receiver {@code a} is not converted: a path has no {@code .upper()}.
+     */
+    record Call(String function, List<Expr> args, boolean method, int offset) implements Expr {}
 
-    /** {@code + - * // %}. */
+    /** {@code (expression).name}: a property ({@code .parent}, {@code .stem}, ...) of a computed value. */
+    record Property(Expr target, String name, int offset) implements Expr {}
+
+    /** {@code target[start:stop:step]}; each bound may be null (left out). */
+    record Slice(Expr target, Expr start, Expr stop, Expr step, int offset) implements Expr {}
+
+    /** {@code + - * / // %}. */
     record Arithmetic(String operator, Expr left, Expr right, int offset) implements Expr {}
 
     /** A comparison chain {@code a < b <= c}: operators[i] sits between operands[i] and operands[i+1]. */

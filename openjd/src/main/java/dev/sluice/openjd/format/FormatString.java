@@ -120,7 +120,8 @@ public final class FormatString {
 
     /**
      * The template variables the string references, in order of first appearance: full dotted
-     * names such as {@code Task.Param.Frame}; function names and comprehension variables excluded.
+     * names such as {@code Task.Param.Frame}, with any properties written after them
+     * ({@code Param.File.stem}); function names, comprehension variables and let bindings excluded.
      */
     public Set<String> variables() {
         Set<String> names = new LinkedHashSet<>();
@@ -140,7 +141,7 @@ public final class FormatString {
         return refs;
     }
 
-    private static void collect(Expr e, List<Expr.Variable> out) {
+    static void collect(Expr e, List<Expr.Variable> out) {
         if (e instanceof Expr.Variable v) {
             out.add(v);
         }
@@ -156,9 +157,53 @@ public final class FormatString {
     public List<FormatProblem> validate(Scope scope) {
         List<FormatProblem> problems = new ArrayList<>();
         for (Expr.Variable v : variableRefs()) {
-            scope.whyNot(v.name()).ifPresent(why -> problems.add(FormatProblem.at(text, v.offset(), why)));
+            scope.whyNot(scope.base(v.name())).ifPresent(why -> problems.add(FormatProblem.at(text, v.offset(), why)));
         }
+        for (Part p : parts) {
+            if (p instanceof Interpolation i) {
+                problems.addAll(checkLocals(text, i.expr(), scope));
+            }
+        }
+        problems.sort(java.util.Comparator.comparingInt(FormatProblem::offset));
         return problems;
+    }
+
+    /**
+     * The lowercase names of {@code e} that are neither comprehension variables nor let bindings of
+     * {@code scope}, and the comprehension variables that hide a let binding.
+     */
+    static List<FormatProblem> checkLocals(String text, Expr e, Scope scope) {
+        List<FormatProblem> problems = new ArrayList<>();
+        Parser.freeLocals(e).forEach((name, offset) -> {
+            if (!scope.hasBinding(name)) {
+                String known = scope.bindings().isEmpty() ? "" : "; the let bindings here are "
+                        + String.join(", ", scope.bindings());
+                problems.add(FormatProblem.at(text, offset, "unknown name '" + name + "': lowercase names are let"
+                        + " bindings (script.let) or list comprehension variables" + known + "; template variables"
+                        + " start with a capital (Param., Task., Session., Env., WrappedAction., ...)"));
+            }
+        });
+        Parser.comprehensionVariables(e).forEach((name, offset) -> {
+            if (scope.hasBinding(name)) {
+                problems.add(FormatProblem.at(text, offset, "list comprehension variable '" + name
+                        + "' hides the let binding of the same name; rename it"));
+            }
+        });
+        return problems;
+    }
+
+    /**
+     * The lowercase names the string uses that no list comprehension binds: the let bindings it needs
+     * (and any misspelt names), in order of first appearance.
+     */
+    public Set<String> bindings() {
+        Set<String> names = new LinkedHashSet<>();
+        for (Part p : parts) {
+            if (p instanceof Interpolation i) {
+                names.addAll(Parser.freeLocals(i.expr()).keySet());
+            }
+        }
+        return Collections.unmodifiableSet(names);
     }
 
     /**

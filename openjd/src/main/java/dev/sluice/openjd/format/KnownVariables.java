@@ -23,6 +23,7 @@ final class KnownVariables {
     private static final List<Entry> ENTRIES = List.of(
             new Entry("Param.*", EVERY_ACTION),
             new Entry("RawParam.*", EVERY_ACTION),
+            new Entry("Job.Name", EVERY_ACTION),
             new Entry("Session.WorkingDirectory", EVERY_ACTION),
             new Entry("Session.HasPathMappingRules", EVERY_ACTION),
             new Entry("Session.PathMappingRulesFile", EVERY_ACTION),

@@ -171,8 +171,8 @@ final class Parser {
                 next++;
                 left = new Expr.Arithmetic(t.text(), left, unary(), t.offset());
             } else if (t.isOp("/")) {
-                throw error(t.offset(), "'/' (division and path joining) is not supported; "
-                        + "use '//' for integer division or '+' to build paths");
+                next++;
+                left = new Expr.Arithmetic("/", left, unary(), t.offset());
             } else {
                 return left;
             }
@@ -192,7 +192,14 @@ final class Parser {
         }
         Expr e = postfix();
         if (peek().isOp("**")) {
-            throw error(peek().offset(), "'**' (power) is not supported");
+            // The exponent binds tighter than a sign on the left: -2 ** 2 is -(2 ** 2), as in Python.
+            Token op = take();
+            enter();
+            try {
+                return new Expr.Arithmetic("**", e, unary(), op.offset());
+            } finally {
+                depth--;
+            }
         }
         return e;
     }
@@ -210,27 +217,39 @@ final class Parser {
                 if (peek().isOp("(")) {
                     List<Expr> args = new ArrayList<>(List.of(e));
                     args.addAll(arguments());
-                    e = call(name, args);
+                    e = call(name, args, true);
                 } else if (e instanceof Expr.Variable v) {
                     e = new Expr.Variable(v.name() + "." + name.text(), v.offset());
                 } else {
-                    throw error(name.offset(), "property '." + name.text() + "' is not supported here: "
-                            + "only template variables have dotted names; call functions as f(x) or x.f()");
+                    e = new Expr.Property(e, name.text(), name.offset());
                 }
             } else if (t.isOp("[")) {
                 next++;
-                Expr index = conditional();
-                if (peek().isOp(":")) {
-                    throw error(peek().offset(), "slices 'x[a:b]' are not supported; index one element with x[i]");
-                }
-                expectOp("]", "an index 'x[i]' needs a closing ']'");
-                e = new Expr.Index(e, index, t.offset());
+                e = subscript(e, t);
             } else if (t.isOp("(")) {
                 throw error(t.offset(), "only functions can be called; " + describe(e) + " is not a function");
             } else {
                 return e;
             }
         }
+    }
+
+    /** After {@code target[}: an index {@code x[i]} or a slice {@code x[a:b:c]} with any bound left out. */
+    private Expr subscript(Expr target, Token open) throws FormatStringException {
+        Expr start = peek().isOp(":") ? null : conditional();
+        if (!peek().isOp(":")) {
+            expectOp("]", "an index 'x[i]' needs a closing ']'");
+            return new Expr.Index(target, start, open.offset());
+        }
+        next++;
+        Expr stop = peek().isOp(":") || peek().isOp("]") ? null : conditional();
+        Expr step = null;
+        if (peek().isOp(":")) {
+            next++;
+            step = peek().isOp("]") ? null : conditional();
+        }
+        expectOp("]", "a slice 'x[start:stop:step]' needs a closing ']'");
+        return new Expr.Slice(target, start, stop, step, open.offset());
     }
 
     private Expr primary() throws FormatStringException {
@@ -277,22 +296,25 @@ final class Parser {
             }
         }
         if (peek().isOp("(")) {
-            return call(t, arguments());
+            return call(t, arguments(), false);
         }
         char first = t.text().charAt(0);
         if (Character.isLowerCase(first) || first == '_') {
-            // Lowercase names are reserved for comprehension variables; checkLocals reports unbound ones.
+            // Lowercase names are comprehension variables or let bindings; FormatString.validate reports
+            // those that are neither.
             return new Expr.Local(t.text(), t.offset());
         }
         return new Expr.Variable(t.text(), t.offset());
     }
 
-    private Expr call(Token name, List<Expr> args) throws FormatStringException {
+    private Expr call(Token name, List<Expr> args, boolean method) throws FormatStringException {
         if (!Builtins.exists(name.text())) {
-            throw error(name.offset(), "unknown function '" + name.text() + "'; the functions are "
-                    + String.join(", ", Builtins.names()));
+            String detail = Builtins.isProperty(name.text())
+                    ? "'" + name.text() + "' is a property, not a function: write x." + name.text() + " without '()'"
+                    : "unknown function '" + name.text() + "'; the functions are " + String.join(", ", Builtins.names());
+            throw error(name.offset(), detail);
         }
-        return new Expr.Call(name.text(), List.copyOf(args), name.offset());
+        return new Expr.Call(name.text(), List.copyOf(args), method, name.offset());
     }
 
     private List<Expr> arguments() throws FormatStringException {
@@ -349,15 +371,11 @@ final class Parser {
         return new Expr.ListOf(items, open.offset());
     }
 
-    /** Every lowercase name must be the variable of an enclosing comprehension, and none may shadow another. */
+    /** No comprehension variable may hide an enclosing one. */
     private void checkLocals(Expr e, Deque<String> bound) throws FormatStringException {
         switch (e) {
             case Expr.Local l -> {
-                if (!bound.contains(l.name())) {
-                    throw error(l.offset(), "unknown name '" + l.name() + "': lowercase names are only list "
-                            + "comprehension variables; template variables start with a capital "
-                            + "(Param., Task., Session., Env., WrappedAction., ...)");
-                }
+                // A name no comprehension binds is a let binding, or unknown: FormatString.validate says which.
             }
             case Expr.Comprehension c -> {
                 checkLocals(c.source(), bound);
@@ -398,7 +416,67 @@ final class Parser {
             case Expr.Sign s -> List.of(s.operand());
             case Expr.Conditional c -> List.of(c.then(), c.test(), c.otherwise());
             case Expr.Index i -> List.of(i.target(), i.index());
+            case Expr.Property p -> List.of(p.target());
+            case Expr.Slice sl -> {
+                List<Expr> out = new ArrayList<>(List.of(sl.target()));
+                for (Expr bound : new Expr[] {sl.start(), sl.stop(), sl.step()}) {
+                    if (bound != null) {
+                        out.add(bound);
+                    }
+                }
+                yield out;
+            }
         };
+    }
+
+    /**
+     * The lowercase names {@code e} uses that no enclosing comprehension binds: its {@code let} bindings
+     * (or mistakes), each with its first offset.
+     */
+    static java.util.Map<String, Integer> freeLocals(Expr e) {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        Deque<Expr> pending = new ArrayDeque<>(List.of(e));
+        Deque<java.util.Set<String>> bound = new ArrayDeque<>(List.of(Set.<String>of()));
+        while (!pending.isEmpty()) {
+            Expr x = pending.pop();
+            java.util.Set<String> names = bound.pop();
+            if (x instanceof Expr.Local l && !names.contains(l.name())) {
+                out.merge(l.name(), l.offset(), Math::min);
+            }
+            java.util.Set<String> inner = names;
+            if (x instanceof Expr.Comprehension c) {
+                inner = new java.util.HashSet<>(names);
+                inner.add(c.variable());
+            }
+            for (Expr child : children(x)) {
+                pending.push(child);
+                // A comprehension's source is outside its variable's reach.
+                bound.push(x instanceof Expr.Comprehension c && child == c.source() ? names : inner);
+            }
+        }
+        return inOrder(out);
+    }
+
+    /** {@code names} by their offsets, first first. */
+    private static java.util.Map<String, Integer> inOrder(java.util.Map<String, Integer> names) {
+        java.util.Map<String, Integer> sorted = new java.util.LinkedHashMap<>();
+        names.entrySet().stream().sorted(java.util.Map.Entry.comparingByValue())
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        return sorted;
+    }
+
+    /** The variables of every comprehension in {@code e}, with their offsets. */
+    static java.util.Map<String, Integer> comprehensionVariables(Expr e) {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        Deque<Expr> pending = new ArrayDeque<>(List.of(e));
+        while (!pending.isEmpty()) {
+            Expr x = pending.pop();
+            if (x instanceof Expr.Comprehension c) {
+                out.merge(c.variable(), c.offset(), Math::min);
+            }
+            children(x).forEach(pending::push);
+        }
+        return inOrder(out);
     }
 
     private static boolean isLocalName(String name) {

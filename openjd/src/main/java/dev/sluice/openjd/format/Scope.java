@@ -18,7 +18,7 @@ public final class Scope {
 
     /** Names every action and embedded file of an environment or step can use. */
     private static final List<String> COMMON = List.of(
-            "Param.*", "RawParam.*",
+            "Param.*", "RawParam.*", "Job.Name",
             "Session.WorkingDirectory", "Session.HasPathMappingRules", "Session.PathMappingRulesFile");
 
     private static final List<String> WRAPPED_ACTION = List.of(
@@ -82,14 +82,61 @@ public final class Scope {
         return new Scope(newWhere, all);
     }
 
+    /**
+     * This scope with the {@code let} bindings {@code names} (lowercase names) added: the bindings of an
+     * environment's script, for its actions and embedded files.
+     */
+    public Scope withBindings(java.util.Collection<String> names) {
+        Set<String> all = new LinkedHashSet<>(this.names);
+        all.addAll(names);
+        return new Scope(where, all);
+    }
+
+    /** Whether {@code name} is a let binding here. */
+    public boolean hasBinding(String name) {
+        return isBinding(name) && names.contains(name);
+    }
+
+    /** The let bindings here, sorted. */
+    public List<String> bindings() {
+        return names.stream().filter(Scope::isBinding).sorted().toList();
+    }
+
+    private static boolean isBinding(String name) {
+        return !name.isEmpty() && (Character.isLowerCase(name.charAt(0)) || name.charAt(0) == '_');
+    }
+
+    /**
+     * The variable a dotted name refers to: the name itself if it exists here, or else its longest
+     * prefix that does, when the rest are path properties ({@code Param.File.parent.name} refers to
+     * {@code Param.File}); the name without its trailing properties when no prefix exists.
+     */
+    String base(String name) {
+        if (allows(name)) {
+            return name;
+        }
+        String[] segments = name.split("\\.");
+        int keep = segments.length;
+        while (keep > 1 && Builtins.isProperty(segments[keep - 1])) {
+            keep--;
+        }
+        for (int n = segments.length - 1; n >= keep; n--) {
+            String prefix = String.join(".", java.util.Arrays.copyOfRange(segments, 0, n));
+            if (allows(prefix)) {
+                return prefix;
+            }
+        }
+        return String.join(".", java.util.Arrays.copyOfRange(segments, 0, keep));
+    }
+
     /** The description of the place, for error messages. */
     public String where() {
         return where;
     }
 
-    /** The names and families, sorted. */
+    /** The names and families, sorted; let bindings excluded. */
     public List<String> names() {
-        return names.stream().sorted().toList();
+        return names.stream().filter(n -> !isBinding(n)).sorted().toList();
     }
 
     /** Whether {@code name} exists here. */

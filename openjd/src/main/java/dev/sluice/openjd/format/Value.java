@@ -4,9 +4,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A value a format-string expression works with: a string, a 64-bit integer, a boolean, a list
- * (of scalars, or of lists of scalars) or null. Template variables are strings, integers, lists of
- * strings or null; booleans come from comparisons.
+ * A value a format-string expression works with: a string, a path, a 64-bit integer, a boolean, a
+ * list (of scalars, or of lists of scalars) or null. Template variables are strings, paths
+ * ({@code Session.WorkingDirectory}, {@code Env.File.*}, PATH parameters), integers, lists of strings
+ * or null; booleans come from comparisons.
  */
 public sealed interface Value {
 
@@ -28,6 +29,11 @@ public sealed interface Value {
         return b ? Bool.TRUE : Bool.FALSE;
     }
 
+    /** A path value, such as {@code Session.WorkingDirectory}: text that the path operations apply to. */
+    static Value ofPath(String p) {
+        return new PathValue(p);
+    }
+
     /** A list of strings, such as {@code WrappedAction.Args}. */
     static Value ofStrings(List<String> items) {
         return new ListValue(items.stream().map(Value::of).toList());
@@ -43,7 +49,7 @@ public sealed interface Value {
         return s == null ? NULL : of(s);
     }
 
-    /** The type name used in error messages: string, int, bool, list or null. */
+    /** The type name used in error messages: string, path, int, bool, list or null. */
     String typeName();
 
     /** A string. */
@@ -55,6 +61,21 @@ public sealed interface Value {
         @Override
         public String typeName() {
             return "string";
+        }
+    }
+
+    /**
+     * A filesystem path (POSIX) or URI ({@code s3://bucket/key}), its text normalized as Python's
+     * {@code PurePosixPath} does ({@code a//b/./c/} is {@code a/b/c}; a URI is kept as written). Its text in a format string is the path itself.
+     */
+    record PathValue(String value) implements Value {
+        public PathValue {
+            value = Paths.normalize(Objects.requireNonNull(value, "value"));
+        }
+
+        @Override
+        public String typeName() {
+            return "path";
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.sluice.openjd.model;
 
 import dev.sluice.openjd.format.FormatString;
+import dev.sluice.openjd.format.LetBinding;
 import dev.sluice.yaml.Location;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -35,6 +36,8 @@ import java.util.Set;
  * @param onWrapEnvExit  run instead of each inner environment's onExit ({@link WrapStyle#WRAP_ACTIONS})
  * @param embeddedFiles  the files its actions share, in the order written
  * @param monitor        its health check, if any
+ * @param let            its script's let bindings (EXPR), evaluated in order when it is entered; its
+ *                       actions and embedded files use their names
  * @param openjdName     its name in Open Job Description terms: a template's {@code environment.name}
  *                       (what {@code WrappedEnv.Name} gives a wrapper), else {@code name}
  */
@@ -53,6 +56,7 @@ public record EnvironmentDef(
         Optional<ActionDef> onWrapEnvExit,
         List<EmbeddedFileDef> embeddedFiles,
         Optional<MonitorDef> monitor,
+        List<LetBinding> let,
         String openjdName) {
 
     public EnvironmentDef {
@@ -70,6 +74,7 @@ public record EnvironmentDef(
         Objects.requireNonNull(onWrapEnvExit, "onWrapEnvExit");
         embeddedFiles = List.copyOf(embeddedFiles);
         Objects.requireNonNull(monitor, "monitor");
+        let = List.copyOf(let);
         Objects.requireNonNull(openjdName, "openjdName");
         if (onWrapEnvEnter.isPresent() != onWrapEnvExit.isPresent()
                 || (onWrapEnvEnter.isPresent() && onWrapTaskRun.isEmpty())) {
@@ -85,7 +90,27 @@ public record EnvironmentDef(
             Optional<ActionDef> onWrapTaskRun, Optional<ActionDef> onWrapEnvExit, List<EmbeddedFileDef> embeddedFiles,
             Optional<MonitorDef> monitor) {
         this(name, description, location, templateFile, extensions, parameters, variables, onEnter, onExit,
-                onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, embeddedFiles, monitor, name);
+                onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, embeddedFiles, monitor, List.of(), name);
+    }
+
+    /** A definition with let bindings whose Open Job Description name is its pipeline name. */
+    public EnvironmentDef(String name, Optional<String> description, Location location, Optional<Path> templateFile,
+            Set<Extension> extensions, Map<String, ParameterValue> parameters, Map<String, FormatString> variables,
+            Optional<ActionDef> onEnter, Optional<ActionDef> onExit, Optional<ActionDef> onWrapEnvEnter,
+            Optional<ActionDef> onWrapTaskRun, Optional<ActionDef> onWrapEnvExit, List<EmbeddedFileDef> embeddedFiles,
+            Optional<MonitorDef> monitor, List<LetBinding> let) {
+        this(name, description, location, templateFile, extensions, parameters, variables, onEnter, onExit,
+                onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, embeddedFiles, monitor, let, name);
+    }
+
+    /** A definition without let bindings. */
+    public EnvironmentDef(String name, Optional<String> description, Location location, Optional<Path> templateFile,
+            Set<Extension> extensions, Map<String, ParameterValue> parameters, Map<String, FormatString> variables,
+            Optional<ActionDef> onEnter, Optional<ActionDef> onExit, Optional<ActionDef> onWrapEnvEnter,
+            Optional<ActionDef> onWrapTaskRun, Optional<ActionDef> onWrapEnvExit, List<EmbeddedFileDef> embeddedFiles,
+            Optional<MonitorDef> monitor, String openjdName) {
+        this(name, description, location, templateFile, extensions, parameters, variables, onEnter, onExit,
+                onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, embeddedFiles, monitor, List.of(), openjdName);
     }
 
     /** How it wraps the actions inside it. */

@@ -1,5 +1,8 @@
 package dev.sluice.openjd.model;
 
+import dev.sluice.openjd.format.FormatProblem;
+import dev.sluice.openjd.format.FormatStringException;
+import dev.sluice.openjd.format.LetBinding;
 import dev.sluice.openjd.format.FormatString;
 import dev.sluice.openjd.format.Scope;
 import dev.sluice.yaml.Location;
@@ -8,6 +11,7 @@ import dev.sluice.yaml.Problems;
 import dev.sluice.yaml.Suggestions;
 import dev.sluice.yaml.YamlNode;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -29,18 +33,19 @@ final class EnvironmentReader {
     static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     static final List<String> ENVIRONMENT_FIELDS = List.of("name", "description", "script", "variables", "onMonitor");
-    static final List<String> SCRIPT_FIELDS = List.of("actions", "embeddedFiles");
+    static final List<String> SCRIPT_FIELDS = List.of("actions", "embeddedFiles", "let");
 
     /** What an environment's body says; the name and parameter values come from where it is used. */
     record Body(Optional<String> description, Map<String, FormatString> variables, Optional<ActionDef> onEnter,
             Optional<ActionDef> onExit, Optional<ActionDef> onWrapEnvEnter, Optional<ActionDef> onWrapTaskRun,
-            Optional<ActionDef> onWrapEnvExit, List<EmbeddedFileDef> files, Optional<MonitorDef> monitor) {
+            Optional<ActionDef> onWrapEnvExit, List<EmbeddedFileDef> files, Optional<MonitorDef> monitor,
+            List<LetBinding> let) {
 
         EnvironmentDef toDef(String name, Location location, Path templateFile, Set<Extension> extensions,
                 Map<String, ParameterValue> parameters) {
             return new EnvironmentDef(name, description, location, Optional.ofNullable(templateFile), extensions,
                     parameters, variables, onEnter, onExit, onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, files,
-                    monitor);
+                    monitor, let);
         }
 
         /** The definition of a template's environment, which keeps the template's own name for OpenJD's sake. */
@@ -48,7 +53,7 @@ final class EnvironmentReader {
                 Map<String, ParameterValue> parameters, String templateName) {
             return new EnvironmentDef(name, description, location, Optional.ofNullable(templateFile), extensions,
                     parameters, variables, onEnter, onExit, onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, files,
-                    monitor, templateName);
+                    monitor, let, templateName);
         }
     }
 
@@ -58,6 +63,7 @@ final class EnvironmentReader {
     private final ActionReader actionReader;
     private final EmbeddedFileReader fileReader;
     private final MonitorReader monitorReader;
+    private final Set<Extension> extensions;
 
     /**
      * @param envName    the environment's name, for messages
@@ -69,6 +75,7 @@ final class EnvironmentReader {
             boolean inline) {
         this.problems = problems;
         this.envName = envName;
+        this.extensions = extensions;
         // One format reader for all sections: the embedded files' names, once read, narrow every scope.
         this.formats = new FormatStringReader(problems, envName, extensions, params, inline);
         FieldValues values = new FieldValues(problems);
@@ -146,13 +153,18 @@ final class EnvironmentReader {
         }
         Map<String, FormatString> variables = env.has("variables") ? variables(env) : Map.of();
 
-        Fields script = env.has("script") ? env.nested("script", "script fields (actions, embeddedFiles)",
+        Fields script = env.has("script") ? env.nested("script", "script fields (actions, embeddedFiles, let)",
                 SCRIPT_FIELDS, Map.of()) : null;
         List<EmbeddedFileDef> files = List.of();
         Map<String, Optional<ActionDef>> actions = new HashMap<>();
+        List<LetBinding> let = List.of();
         if (script != null) {
             if (script.has("embeddedFiles")) {
                 formats.fileNames(EmbeddedFileReader.names(script.node("embeddedFiles")));
+            }
+            if (script.has("let")) {
+                let = let(script);
+                formats.bindings(let.stream().map(LetBinding::name).toList());
             }
             if (!script.has("actions")) {
                 problems.add(script.location(), script.path("actions"), "missing; a script needs actions, e.g."
@@ -170,7 +182,48 @@ final class EnvironmentReader {
         }
         return new Body(description, variables, act(actions, "onEnter"), act(actions, "onExit"),
                 act(actions, "onWrapEnvEnter"), act(actions, "onWrapTaskRun"), act(actions, "onWrapEnvExit"), files,
-                monitor);
+                monitor, let);
+    }
+
+    /**
+     * The script's {@code let} bindings (OpenJD RFC 0005, EXPR extension): each {@code name = expression},
+     * checked in order against what an action may use plus the bindings before it.
+     */
+    private List<LetBinding> let(Fields script) {
+        String path = script.path("let");
+        if (!extensions.contains(Extension.EXPR)) {
+            problems.add(script.node("let"), path, "let bindings belong to the EXPR extension; declare it, e.g."
+                    + " extensions: [EXPR]");
+            return List.of();
+        }
+        List<String> texts = script.strings("let", "[\"work_dir = Param.OutputDir / 'work'\"]");
+        if (texts == null) {
+            return List.of();
+        }
+        YamlNode node = script.node("let");
+        List<YamlNode> items = node instanceof YamlNode.Sequence s ? s.items() : List.of();
+        List<LetBinding> out = new ArrayList<>();
+        List<YamlNode> outNodes = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            YamlNode item = i < items.size() ? items.get(i) : node;
+            try {
+                out.add(LetBinding.parse(texts.get(i)));
+                outNodes.add(item);
+            } catch (FormatStringException e) {
+                String p = path + "[" + i + "]";
+                e.problems().forEach(problem -> problems.add(item, p, problem.message()));
+            }
+        }
+        Scope scope = formats.narrow(Scope.ENVIRONMENT_ACTION, "the let bindings of environment '" + envName + "'",
+                Set.of());
+        for (FormatProblem problem : LetBinding.validateAll(out, scope)) {
+            int i = 0;
+            while (i < out.size() - 1 && !out.get(i).text().equals(problem.text())) {
+                i++;
+            }
+            problems.add(outNodes.get(i), path + "[" + texts.indexOf(out.get(i).text()) + "]", problem.message());
+        }
+        return out;
     }
 
     private static Optional<ActionDef> act(Map<String, Optional<ActionDef>> actions, String key) {

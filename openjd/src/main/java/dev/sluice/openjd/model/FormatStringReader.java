@@ -35,6 +35,7 @@ final class FormatStringReader {
     private final Set<String> params;
     private final boolean inline;
     private Set<String> fileNames = Set.of();
+    private List<String> bindings = List.of();
 
     /**
      * @param envName    the environment's name, for messages
@@ -60,6 +61,14 @@ final class FormatStringReader {
     }
 
     /**
+     * The names of the script's {@code let} bindings, once read: from then on the actions, embedded files
+     * and onMonitor may use them (the environment's variables may not: they are outside the script).
+     */
+    void bindings(List<String> names) {
+        this.bindings = List.copyOf(names);
+    }
+
+    /**
      * {@code base} with its open families narrowed to what this environment declares
      * ({@code Param.*} to its parameters, {@code Env.File.*} to its files) and {@code drop} removed.
      */
@@ -81,7 +90,8 @@ final class FormatStringReader {
                 }
             }
         }
-        return Scope.of(where, names);
+        Scope scope = Scope.of(where, names);
+        return where.startsWith("the variables") ? scope : scope.withBindings(bindings);
     }
 
     /**

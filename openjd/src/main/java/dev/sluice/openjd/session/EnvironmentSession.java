@@ -8,6 +8,7 @@ import dev.sluice.openjd.action.RunningAction;
 import dev.sluice.openjd.action.SessionSecrets;
 import dev.sluice.openjd.format.FormatString;
 import dev.sluice.openjd.format.FormatStringException;
+import dev.sluice.openjd.format.LetBinding;
 import dev.sluice.openjd.format.Value;
 import dev.sluice.openjd.format.Values;
 import dev.sluice.openjd.model.ActionDef;
@@ -111,15 +112,29 @@ public final class EnvironmentSession {
     public static EnvironmentSession create(Map<String, EnvironmentDef> environments,
             Map<String, List<String>> processStacks, Path directory, TimeSource time,
             Map<String, String> hostEnvironment) throws IOException, ActionException {
+        return create(environments, processStacks, directory, time, hostEnvironment, null);
+    }
+
+    /**
+     * A session for a run, as {@link #create(Map, Map, Path, TimeSource, Map)}, whose format strings see
+     * {@code jobName} as {@code Job.Name}: sluice has no jobs, so a host passes the pipeline's name. With
+     * {@code null}, {@code Job.Name} has no value and a format string that uses it fails.
+     */
+    public static EnvironmentSession create(Map<String, EnvironmentDef> environments,
+            Map<String, List<String>> processStacks, Path directory, TimeSource time,
+            Map<String, String> hostEnvironment, String jobName) throws IOException, ActionException {
         Files.createDirectories(directory);
         Path rules = directory.resolve("path-mapping.json");
         Files.writeString(rules, "{\"version\": \"pathmapping-1.0\", \"path_mapping_rules\": []}\n",
                 StandardCharsets.UTF_8);
         Values sessionValues = Values.builder()
-                .put("Session.WorkingDirectory", directory.toString())
+                .put("Session.WorkingDirectory", Value.ofPath(directory.toString()))
                 .put("Session.HasPathMappingRules", Value.of(false))
-                .put("Session.PathMappingRulesFile", rules.toString())
+                .put("Session.PathMappingRulesFile", Value.ofPath(rules.toString()))
                 .build();
+        if (jobName != null) {
+            sessionValues = sessionValues.toBuilder().put("Job.Name", jobName).build();
+        }
         SessionSecrets secrets = new SessionSecrets();
         Map<String, String> base = new HashMap<>(hostEnvironment);
         base.put(SESSION_DIRECTORY_VARIABLE, directory.toString());
@@ -223,6 +238,7 @@ public final class EnvironmentSession {
         log.info("entering {}", node.describe());
         try {
             SessionVariables variables = node.parent == null ? SessionVariables.NONE : node.parent.entered.join();
+            node.values = LetBinding.bindAll(node.def.let(), node.values);
             // Also without an onEnter: checks and a wrapper's onWrapTaskRun may use the files.
             node.writeEmbeddedFiles();
             for (Map.Entry<String, FormatString> v : node.def.variables().entrySet()) {

@@ -35,7 +35,8 @@ final class StackNode {
     /** The wrapping environment outside this one, if any. */
     final StackNode wrapper;
     final Path dir;
-    final Values values;
+    /** The values its format strings see; its let bindings are added when it is entered. */
+    volatile Values values;
     /** Where each embedded file is written, by its name. */
     private final Map<String, Path> files;
     final CompletableFuture<SessionVariables> entered = new CompletableFuture<>();
@@ -77,7 +78,9 @@ final class StackNode {
         Values.Builder values = sessionValues.toBuilder();
         for (ParameterValue p : def.parameters().values()) {
             Value v = p.type() == ParameterType.INT ? Value.of(Long.parseLong(p.value())) : Value.of(p.value());
-            values.put("Param." + p.name(), v).put("RawParam." + p.name(), v);
+            // A PATH parameter is a path (no path mapping here, so the same text); its raw value a string.
+            values.put("Param." + p.name(), p.type() == ParameterType.PATH ? Value.ofPath(p.value()) : v)
+                    .put("RawParam." + p.name(), v);
         }
         Map<String, Path> files = new LinkedHashMap<>();
         for (EmbeddedFileDef f : def.embeddedFiles()) {
@@ -85,7 +88,7 @@ final class StackNode {
             Path file = dir.resolve(f.filename().orElseGet(() -> "file-"
                     + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong())));
             files.put(f.name(), file);
-            values.put("Env.File." + f.name(), file.toString());
+            values.put("Env.File." + f.name(), Value.ofPath(file.toString()));
         }
         return new StackNode(def, parent, key, wrapper, dir, values.build(), files);
     }

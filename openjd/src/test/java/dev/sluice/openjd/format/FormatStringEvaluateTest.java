@@ -88,7 +88,7 @@ class FormatStringEvaluateTest {
         "`{{ repr_sh([['a']]) }}`|4|repr_sh() got a list of lists; flatten it first",
         "`{{ repr_sh(1, 2) }}`|4|repr_sh() takes 1 argument but got 2",
         "`{{ join(['a']) }}`|4|join() takes 2 arguments but got 1",
-        "`{{ len(3) }}`|4|len() needs a string or list but got int",
+        "`{{ len(3) }}`|4|len() needs a string, path or list but got int",
         "`{{ flatten('x') }}`|4|flatten() needs a list but got string",
         "`{{ [1, 'a'] }}`|4|a list cannot mix int and string items",
         "`{{ [1, null] }}`|4|a list cannot hold null",

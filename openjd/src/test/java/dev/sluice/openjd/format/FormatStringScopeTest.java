@@ -72,7 +72,7 @@ class FormatStringScopeTest {
 
         assertThat(problems).extracting(FormatProblem::column).containsExactly(19, 44, 70);
         assertThat(problems.get(0).detail()).startsWith("unknown variable 'Nope.X'; the variables available in "
-                + "an environment's onEnter/onExit action are Env.File.<Name>, Param.<Name>, RawParam.<Name>, "
+                + "an environment's onEnter/onExit action are Env.File.<Name>, Job.Name, Param.<Name>, RawParam.<Name>, "
                 + "Session.HasPathMappingRules");
         assertThat(problems.get(2).detail()).isEqualTo("variable 'Session.Bogus' is not defined in an environment's "
                 + "onEnter/onExit action; defined there: Session.HasPathMappingRules, Session.PathMappingRulesFile, "

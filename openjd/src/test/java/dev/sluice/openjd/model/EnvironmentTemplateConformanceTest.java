@@ -145,7 +145,7 @@ class EnvironmentTemplateConformanceTest {
     void stepNameIsNotDefinedInAnEnvironmentTemplate() throws Exception {
         assertThat(problems("step-name.invalid.yaml")).containsExactly("8:39: environment.script.actions.onEnter"
                 + ".args[0]: column 4: unknown variable 'Step.Name'; the variables available in onEnter of environment"
-                + " 'NoStep' are Session.HasPathMappingRules, Session.PathMappingRulesFile, Session.WorkingDirectory"
+                + " 'NoStep' are Job.Name, Session.HasPathMappingRules, Session.PathMappingRulesFile, Session.WorkingDirectory"
                 + " (in format string \"{{ Step.Name }}\")");
     }
 
@@ -196,10 +196,9 @@ class EnvironmentTemplateConformanceTest {
     }
 
     @Test
-    void letIsRefusedAsAFieldSluiceDoesNotRead() throws Exception {
-        // let bindings (EXPR) are not read yet: refused as an unknown field, which the reference also
-        // refuses without EXPR.
+    void letWithoutExprIsRefusedNamingTheExtension() throws Exception {
         assertThat(problems("let-without-expr.invalid.yaml")).containsExactly(
-                "6:5: environment.script.let: unknown field 'let'; known fields: actions, embeddedFiles");
+                "6:10: environment.script.let: let bindings belong to the EXPR extension; declare it, e.g."
+                        + " extensions: [EXPR]");
     }
 }
