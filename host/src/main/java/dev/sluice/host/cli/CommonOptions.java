@@ -38,7 +38,9 @@ final class CommonOptions {
             dirs.add(bundledPluginsDir());
         }
         for (Path dir : pluginsDirs) {
-            if (!dirs.contains(dir)) {
+            // The bundled directory named again (as --plugins-dir replaced it before), however written, is one
+            // place, not a second copy of every plugin.
+            if (dirs.stream().noneMatch(d -> samePlace(d, dir))) {
                 dirs.add(dir);
             }
         }
@@ -61,5 +63,13 @@ final class CommonOptions {
                     + " --plugins-dir DIR, or drop --no-bundled-plugins";
         }
         return null;
+    }
+
+    private static boolean samePlace(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+        }
     }
 }

@@ -71,6 +71,16 @@ final class PluginProject {
         if (packageName != null && !PACKAGE.matcher(packageName).matches()) {
             problems.add("--package '" + packageName + "': write a Java package name in lower case, e.g. org.example.quota");
         }
+        // A package part that is a Java keyword (`default`, `new`) makes a project that does not compile.
+        String pkg = packageName != null ? packageName : defaultPackage(id);
+        for (String part : pkg.split("\\.")) {
+            if (javax.lang.model.SourceVersion.isKeyword(part)) {
+                problems.add((packageName != null ? "--package '" + packageName + "'" : "plugin id '" + id
+                        + "' makes the package " + pkg + ", which") + " holds the Java keyword '" + part
+                        + "'; " + (packageName != null ? "rename that part" : "pass --package with another name,"
+                        + " e.g. --package org.example." + part + "plugin"));
+            }
+        }
         if (!GROUP.matcher(groupId).matches()) {
             problems.add("--group-id '" + groupId + "': write a Maven group id, e.g. org.example");
         }

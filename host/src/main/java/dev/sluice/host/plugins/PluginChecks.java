@@ -80,7 +80,10 @@ final class PluginChecks {
         String fix = "; declare it <scope>provided</scope> (the plugin parent POM does, and its enforcer rule refuses"
                 + " a build that bundles it) and rebuild the zip";
         Path classes = pluginDir.resolve("classes");
-        boolean indexed = Files.isRegularFile(classes.resolve(EXTENSION_INDEX));
+        // An index that names no class (PF4J writes its header even when no class is marked @Extension, and
+        // sluice-kit's jar carries one) adds nothing either.
+        Path ownIndex = classes.resolve(EXTENSION_INDEX);
+        boolean indexed = Files.isRegularFile(ownIndex) && namesAClass(Files.readString(ownIndex));
         if (Files.isDirectory(classes)) {
             for (String[] provided : HOST_PROVIDED) {
                 Path pkg = classes.resolve(provided[0]);
@@ -105,8 +108,10 @@ final class PluginChecks {
                     Enumeration<? extends ZipEntry> entries = zip.entries();
                     while (entries.hasMoreElements()) {
                         String name = entries.nextElement().getName();
-                        if (name.equals(EXTENSION_INDEX)) {
-                            indexed = true;
+                        if (name.equals(EXTENSION_INDEX) && !indexed) {
+                            try (java.io.InputStream in = zip.getInputStream(zip.getEntry(name))) {
+                                indexed = namesAClass(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                            }
                         }
                         String[] provided = provided(name);
                         if (provided != null && name.endsWith(".class") && host.getResource(name) != null) {
@@ -119,11 +124,17 @@ final class PluginChecks {
             }
         }
         if (!indexed) {
-            return its(place) + " has no extension index (classes/" + EXTENSION_INDEX + "), so it adds nothing:"
-                    + " it was built without annotation processing. Mark each extension class @Extension and build"
-                    + " with PF4J's annotation processor on (javac -proc:full, as the plugin parent POM does)";
+            return its(place) + " has no extension index naming a class (classes/" + EXTENSION_INDEX + "), so it adds"
+                    + " nothing: no class is marked @Extension, or it was built without annotation processing. Mark"
+                    + " each extension class @Extension and build with PF4J's annotation processor on (javac"
+                    + " -proc:full, as the plugin parent POM does)";
         }
         return null;
+    }
+
+    /** Whether an extension index lists a class: a line that is neither blank nor a comment. */
+    static boolean namesAClass(String index) {
+        return index.lines().map(String::strip).anyMatch(l -> !l.isEmpty() && !l.startsWith("#"));
     }
 
     /** The class the host provides that {@code pkg} holds, relative to {@code classes}, or {@code null}. */

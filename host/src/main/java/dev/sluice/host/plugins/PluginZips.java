@@ -128,6 +128,10 @@ final class PluginZips implements PluginRepository {
                 broken.put(zip, new Broken(zip, idIn(zip), describe(e)));
             }
         }
+        // What sluice extracted from a zip that is gone (an upgrade removed the old zip) is not installed any
+        // more: left in place, untouched, but not loaded beside the new version.
+        dirs.removeIf(dir -> Files.isRegularFile(dir.resolve(MARKER))
+                && !Files.exists(dir.resolveSibling(dir.getFileName() + ".zip")));
         dirs.sort(null);
         return dirs;
     }

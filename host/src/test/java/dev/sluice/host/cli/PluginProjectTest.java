@@ -46,6 +46,10 @@ class PluginProjectTest {
                 .anySatisfy(p -> assertThat(p).startsWith("--package '9bad'"))
                 .anySatisfy(p -> assertThat(p).startsWith("--group-id 'org example'"));
         assertThat(PluginProject.problems("quota", null, "org.example")).isEmpty();
+        assertThat(PluginProject.problems("default", null, "org.example")).singleElement().asString()
+                .contains("org.example.sluice.default").contains("Java keyword 'default'").contains("--package");
+        assertThat(PluginProject.problems("quota", "org.new.quota", "org.example")).singleElement().asString()
+                .startsWith("--package 'org.new.quota' holds the Java keyword 'new'");
     }
 
     @Test

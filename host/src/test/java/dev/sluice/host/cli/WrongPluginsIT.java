@@ -82,7 +82,7 @@ class WrongPluginsIT {
         Path zip = plugin("quota").source("fx.QuotaGate", gateSource("QuotaGate", "quota"))
                 .withoutAnnotationProcessing().zipInto(plugins);
         refused(plugins, pipeline("noidx", "quota"), "plugin 'quota' 1.0.0 cannot be used: its zip " + zip
-                + " has no extension index (classes/META-INF/extensions.idx), so it adds nothing",
+                + " has no extension index naming a class (classes/META-INF/extensions.idx), so it adds nothing",
                 "build with PF4J's annotation processor on (javac -proc:full");
     }
 

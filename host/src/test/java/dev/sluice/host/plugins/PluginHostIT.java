@@ -141,7 +141,7 @@ class PluginHostIT {
                         throw new IllegalStateException("licence server unreachable");
                     }
                 }
-                """));
+                """, "fx.BrokenGate", PluginFixtures.gateSource("BrokenGate", "broken")));
         try (PluginHost host = host(plugins)) {
             assertThatThrownBy(() -> host.enable(List.of(req("broken", null))))
                     .isInstanceOf(PluginLoadException.class)
@@ -254,6 +254,9 @@ class PluginHostIT {
         try (Stream<Path> zips = Files.list(plugins)) {
             for (Path zip : zips.filter(p -> p.toString().endsWith(".zip")).toList()) {
                 Files.delete(zip);
+                // Without the marker it is a directory installed by hand, not one sluice extracted from a zip
+                // since removed (which is no longer installed).
+                Files.delete(PluginZips.dirOf(zip).resolve(PluginZips.MARKER));
             }
         }
         try (PluginHost host = host(plugins)) {

@@ -68,6 +68,17 @@ class PluginZipsTest {
     }
 
     @Test
+    void anUpgradeLeavesOnlyTheNewVersionInstalled() throws Exception {
+        Path old = zip(plugins().resolve("p-1.0.0.zip"), good("p"));
+        assertThat(new PluginZips(plugins()).getPluginPaths()).containsExactly(plugins().resolve("p-1.0.0"));
+        Files.delete(old);
+        zip(plugins().resolve("p-1.1.0.zip"), good("p"));
+        // The old extraction stays on disk, but its zip is gone: it is not a plugin any more.
+        assertThat(new PluginZips(plugins()).getPluginPaths()).containsExactly(plugins().resolve("p-1.1.0"));
+        assertThat(plugins().resolve("p-1.0.0")).isDirectory();
+    }
+
+    @Test
     void anEntryThatClimbsOutIsRefusedBeforeAnythingIsWrittenAndTheZipIsNotUsable() throws Exception {
         Map<String, String> entries = good("evil");
         entries.put("../../escape.txt", "x");
