@@ -1,5 +1,6 @@
 package dev.sluice.testing;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +15,16 @@ import java.util.stream.Stream;
 
 /**
  * A real sluice with the plugins under test installed, for tests of a plugin: each {@link #run} or
- * {@link #validate} writes a pipeline, runs {@code sluice} on it in a process of its own (the same JVM
- * binary and class path as the test, as the command line would) and returns what it left: exit code,
- * output, trace, events and log ({@link HarnessRun}). The plugins load from their zips exactly as an
- * installed plugin does, through their own class loaders; the test's class path gives them nothing.
+ * {@link #validate} writes a pipeline, runs {@code sluice} on it in a process of its own (the test's JVM
+ * binary) and returns what it left: exit code, output, trace, events and log ({@link HarnessRun}). The
+ * plugins load from their zips exactly as an installed plugin does, through their own class loaders; the
+ * test's class path gives them nothing.
+ *
+ * <p>The host runs from the directory named by the system property {@value #HOST_PROPERTY}: the host
+ * and its own libraries, which the plugin parent unpacks from {@code sluice-host}'s runtime zip before
+ * the {@code *IT} tests, so a library the plugin depends on in another version never replaces the
+ * host's. Without the property (a test started from an IDE, say) the host runs from the test's class
+ * path, where Maven may have picked the plugin's version of a library the host uses too.
  *
  * <pre>{@code
  * try (SluiceHarness sluice = SluiceHarness.forThisPlugin()) {
@@ -38,6 +45,8 @@ import java.util.stream.Stream;
 public final class SluiceHarness implements AutoCloseable {
     /** Set by the plugin parent's failsafe configuration: the zip {@code package} built. */
     public static final String ZIP_PROPERTY = "sluice.plugin.zip";
+    /** Set by the plugin parent's failsafe configuration: the directory of the host's jars. */
+    public static final String HOST_PROPERTY = "sluice.harness.host";
     private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
 
     private final Path root;
@@ -135,7 +144,7 @@ public final class SluiceHarness implements AutoCloseable {
                     "--enable-native-access=ALL-UNNAMED",
                     // No distribution: its bundled plugins are not looked for, only the harness's.
                     "-Dsluice.home=" + root.resolve("no-distribution"),
-                    "-cp", System.getProperty("java.class.path"),
+                    "-cp", hostClassPath(),
                     "dev.sluice.host.cli.SluiceMain", command, pipeline.toString(),
                     "--plugins-dir", pluginsDir.toString()));
             if (command.equals("run")) {
@@ -167,6 +176,22 @@ public final class SluiceHarness implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while sluice " + command + " ran", e);
         }
+    }
+
+    /** The host's jars ({@value #HOST_PROPERTY}), or the test's class path when the property is not set. */
+    static String hostClassPath() {
+        String host = System.getProperty(HOST_PROPERTY);
+        if (host == null || host.isBlank()) {
+            return System.getProperty("java.class.path");
+        }
+        Path lib = Path.of(host);
+        if (!Files.isRegularFile(lib.resolve("sluice-host.jar"))) {
+            throw new IllegalStateException("the host for the harness is not in " + lib.toAbsolutePath()
+                    + " (system property " + HOST_PROPERTY + "): the plugin parent unpacks it there before the"
+                    + " *IT tests; run them with `mvn verify`, after `./build install` in the sluice repository"
+                    + " installed sluice-host's runtime zip");
+        }
+        return lib.toAbsolutePath() + File.separator + "*";
     }
 
     /** Removes everything the harness wrote, unless {@code -Dsluice.harness.keep} is set. */

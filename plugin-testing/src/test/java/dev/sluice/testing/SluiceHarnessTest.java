@@ -108,4 +108,22 @@ class SluiceHarnessTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing.zip")
                 .hasMessageContaining("mvn package");
     }
+
+    @Test
+    void theHostRunsFromItsOwnJarsNotTheTestsClassPath() {
+        // Maven's surefire configuration names the unpacked runtime zip, as the plugin parent does for *IT.
+        String lib = System.getProperty(SluiceHarness.HOST_PROPERTY);
+        assertThat(lib).as("set by this module's pom").endsWith("sluice-host/lib");
+        assertThat(SluiceHarness.hostClassPath()).isEqualTo(Path.of(lib).toAbsolutePath() + "/*")
+                .doesNotContain(System.getProperty("java.class.path"));
+        try {
+            System.setProperty(SluiceHarness.HOST_PROPERTY, tmp.toString());
+            assertThatThrownBy(SluiceHarness::hostClassPath).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(tmp.toString()).hasMessageContaining("mvn verify");
+            System.clearProperty(SluiceHarness.HOST_PROPERTY);
+            assertThat(SluiceHarness.hostClassPath()).isEqualTo(System.getProperty("java.class.path"));
+        } finally {
+            System.setProperty(SluiceHarness.HOST_PROPERTY, lib);
+        }
+    }
 }
