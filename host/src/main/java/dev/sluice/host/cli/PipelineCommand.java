@@ -64,6 +64,10 @@ abstract class PipelineCommand {
             for (String line : e.getMessage().split("\n")) {
                 err.println("  " + line);
             }
+            if (e.getCause() != null && common.verbose.length < 2) {
+                // No run started, so there is no run log to hold the plugin's stack trace; -vv prints it.
+                err.println("  (run again with -vv for the plugin's stack trace)");
+            }
             err.flush();
             return new Loaded(null, ExitCodes.PLUGIN_ERROR);
         }

@@ -166,6 +166,31 @@ class WrongPluginsIT {
     }
 
     @Test
+    void aPluginFailuresStackTraceIsOnTheConsoleAtVv() throws Exception {
+        Path plugins = dir.resolve("p");
+        plugin("ctor").source("fx.CtorGate", """
+                package fx;
+                import dev.sluice.spi.*;
+                @org.pf4j.Extension
+                public class CtorGate implements TaskReadinessGate {
+                    public CtorGate() { throw new IllegalArgumentException("no token configured"); }
+                    public String id() { return "ctor"; }
+                    public void prepare(TaskHandle task) { }
+                }
+                """).zipInto(plugins);
+        Path pipeline = pipeline("ctor", "ctor");
+        SluiceProcess.Result quiet = SluiceProcess.run(dir, "run", pipeline.toString(), "--plugins-dir",
+                plugins.toString(), "-w", dir.resolve("work").toString());
+        assertThat(quiet.exitCode()).isEqualTo(3);
+        assertThat(quiet.stderr()).contains("-vv").doesNotContain("\tat ");
+        SluiceProcess.Result verbose = SluiceProcess.run(dir, "run", pipeline.toString(), "--plugins-dir",
+                plugins.toString(), "-w", dir.resolve("work").toString(), "-vv");
+        assertThat(verbose.exitCode()).as(verbose.all()).isEqualTo(3);
+        assertThat(verbose.stderr()).contains("IllegalArgumentException: no token configured")
+                .contains("at fx.CtorGate.<init>");
+    }
+
+    @Test
     void pluginsDirAddsToTheBundledPluginsAndNoBundledPluginsLeavesThemOut() throws Exception {
         Path plugins = dir.resolve("mine");
         plugin("quota").source("fx.QuotaGate", gateSource("QuotaGate", "quota")).zipInto(plugins);
