@@ -518,8 +518,13 @@ public final class TaskGateManager implements AutoCloseable {
         if (thrown instanceof InterruptedException) {
             return new TaskException("stopped as if cancelled, although its task was not (" + fault + ")", thrown);
         }
-        String message = thrown.getMessage() == null || thrown.getMessage().isBlank() ? "" : ": " + thrown.getMessage();
-        return new TaskException("failed unexpectedly" + message + " (" + fault + ")", thrown);
+        String missing = PluginFaults.missingClass(thrown);
+        if (missing != null) {
+            return new TaskException(PluginFaults.missingClassProblem(missing), thrown);
+        }
+        String message = PluginFaults.describe(thrown);
+        return new TaskException("failed unexpectedly" + (message == null ? "" : ": " + message) + " (" + fault + ")",
+                thrown);
     }
 
     private void report(TaskHandle task, GateOutcome outcome) {

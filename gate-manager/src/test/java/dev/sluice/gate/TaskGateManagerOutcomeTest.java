@@ -157,6 +157,14 @@ class TaskGateManagerOutcomeTest {
                 Arguments.of(new NullPointerException(), "failed unexpectedly" + fault),
                 Arguments.of(new IOException("stale NFS handle"), "failed unexpectedly: stale NFS handle" + fault),
                 Arguments.of(new StackOverflowError("deep"), "failed unexpectedly: deep" + fault),
+                // Wrapped: the message Java gives it starts with the cause's type, which people need not read.
+                Arguments.of(new IllegalStateException(new IOException("quota file unreadable")),
+                        "failed unexpectedly: quota file unreadable" + fault),
+                Arguments.of(new RuntimeException("could not reserve", new IllegalArgumentException("negative")),
+                        "failed unexpectedly: could not reserve (negative)" + fault),
+                // A library the plugin did not bundle: the fix, as when its constructor meets it.
+                Arguments.of(new NoClassDefFoundError("com/google/common/base/Strings"),
+                        "class com.google.common.base.Strings is missing: " + PluginFaults.BUNDLE_HINT),
                 Arguments.of(new InterruptedException("nobody asked"),
                         "stopped as if cancelled, although its task was not" + fault));
     }

@@ -1,5 +1,6 @@
 package dev.sluice.host.plugins;
 
+import dev.sluice.gate.PluginFaults;
 import dev.sluice.spi.PluginContext;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
@@ -77,17 +78,17 @@ final class ContextExtensionFactory implements ExtensionFactory {
                 // The operator's settings, refused in the plugin's words: the host says where they are.
                 throw new ExtensionCreationException(context.pluginId(), s.getMessage(), s);
             }
-            String missing = PluginChecks.missingClass(cause);
+            String missing = PluginFaults.missingClass(cause);
             if (missing != null) {
                 throw new ExtensionCreationException(context.pluginId(), plugin + "cannot create extension "
-                        + type.getName() + ": " + PluginChecks.missingClassProblem(missing), cause);
+                        + type.getName() + ": " + PluginFaults.missingClassProblem(missing), cause);
             }
             throw new ExtensionCreationException(context.pluginId(), plugin + "extension " + type.getName()
                     + " failed in its constructor: " + describe(cause), cause);
         } catch (ReflectiveOperationException | LinkageError e) {
-            String missing = PluginChecks.missingClass(e);
+            String missing = PluginFaults.missingClass(e);
             throw new ExtensionCreationException(context.pluginId(), plugin + "cannot create extension "
-                    + type.getName() + ": " + (missing != null ? PluginChecks.missingClassProblem(missing)
+                    + type.getName() + ": " + (missing != null ? PluginFaults.missingClassProblem(missing)
                             : describe(e)), e);
         } finally {
             thread.setContextClassLoader(previous);
@@ -99,7 +100,7 @@ final class ContextExtensionFactory implements ExtensionFactory {
      * in the run's JSON log, and on the console at -vv).
      */
     private static String describe(Throwable e) {
-        return e.getMessage() == null || e.getMessage().isBlank()
-                ? "it threw without a message (the log has its stack trace)" : e.getMessage();
+        String said = PluginFaults.describe(e);
+        return said != null ? said : "it threw without a message (the log has its stack trace)";
     }
 }

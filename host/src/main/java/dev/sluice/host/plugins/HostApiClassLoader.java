@@ -16,8 +16,7 @@ final class HostApiClassLoader extends ClassLoader {
     static final List<String> SHARED_PACKAGES = List.of("dev.sluice.spi.", "org.pf4j.", "org.slf4j.");
 
     /** The fix for a class a plugin needs and does not have; said wherever such a failure reaches people. */
-    static final String BUNDLE_HINT = "plugins see only the SPI, PF4J and slf4j of the host; bundle the library"
-            + " that has it in the plugin's lib/ (a runtime dependency of the plugin's build)";
+    static final String BUNDLE_HINT = dev.sluice.gate.PluginFaults.BUNDLE_HINT;
 
     private final ClassLoader host;
 

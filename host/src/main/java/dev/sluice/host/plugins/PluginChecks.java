@@ -155,26 +155,6 @@ final class PluginChecks {
         return null;
     }
 
-    /**
-     * The class a failure says is missing (a {@link NoClassDefFoundError} or {@link ClassNotFoundException}
-     * anywhere in its causes), in Java's dotted form, or {@code null} when it is about something else.
-     */
-    static String missingClass(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof NoClassDefFoundError || t instanceof ClassNotFoundException) {
-                String name = t.getMessage() == null ? "" : t.getMessage().strip();
-                int space = name.indexOf(' ');
-                return (space < 0 ? name : name.substring(0, space)).replace('/', '.');
-            }
-        }
-        return null;
-    }
-
-    /** What a missing class means for a plugin, and the fix: the host's hint. */
-    static String missingClassProblem(String className) {
-        return "class " + className + " is missing: " + HostApiClassLoader.BUNDLE_HINT;
-    }
-
     private static String semverLike(String version) {
         String[] parts = version.split("\\.");
         if (version.matches("\\d+(\\.\\d+)?")) {

@@ -1,5 +1,6 @@
 package dev.sluice.host.plugins;
 
+import dev.sluice.gate.PluginFaults;
 import dev.sluice.host.pipeline.PluginRequirement;
 import dev.sluice.spi.PluginContext;
 import dev.sluice.spi.PluginMetrics;
@@ -228,10 +229,10 @@ public final class PluginHost implements AutoCloseable {
                 type = w.getPluginClassLoader().loadClass(name);
             } catch (ClassNotFoundException | LinkageError e) {
                 log.debug("plugin '{}': extension {} cannot be loaded", w.getPluginId(), name, e);
-                String missing = PluginChecks.missingClass(e);
+                String missing = PluginFaults.missingClass(e);
                 return "its extension " + name + " (in " + place + ") cannot be loaded: "
                         + (missing == null || missing.equals(name) ? "the class is not in the plugin; rebuild the zip"
-                                : PluginChecks.missingClassProblem(missing));
+                                : PluginFaults.missingClassProblem(missing));
             }
             if (EXTENSION_POINTS.stream().noneMatch(p -> p.isAssignableFrom(type))) {
                 return "its extension " + name + " (in " + place + ") implements none of sluice's extension points ("
@@ -405,34 +406,10 @@ public final class PluginHost implements AutoCloseable {
         };
     }
 
-    /**
-     * A failure in words, without exception classes: its message and, when it differs, its root cause's.
-     * Its stack trace is for the log.
-     */
+    /** A failure in words, without exception classes ({@link PluginFaults#describe}); its stack trace is for the log. */
     static String describe(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = words(e.getMessage());
-        String rootMessage = words(root.getMessage());
-        if (message == null) {
-            return rootMessage != null ? rootMessage
-                    : "it failed without saying why (the log has the details; -vv shows them)";
-        }
-        return rootMessage == null || message.contains(rootMessage) ? message : message + " (" + rootMessage + ")";
-    }
-
-    /**
-     * A message without the exception class Java puts before a wrapped one's ({@code new X(cause)} says
-     * {@code "java.lang.IllegalStateException: ..."}), or {@code null} when it says nothing.
-     */
-    private static String words(String message) {
-        if (message == null) {
-            return null;
-        }
-        String m = message.replaceFirst("^(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*: ", "").strip();
-        return m.isEmpty() ? null : m;
+        String said = PluginFaults.describe(e);
+        return said != null ? said : "it failed without saying why (the log has the details; -vv shows them)";
     }
 
     @Override

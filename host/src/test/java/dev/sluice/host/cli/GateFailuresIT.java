@@ -105,6 +105,35 @@ class GateFailuresIT {
                 .contains("\tat org.example.quota.QuotaGate.prepare(QuotaGate.java:");
     }
 
+    /** Regression: a class missing from the plugin, met in prepare(), lost the fix it is met with at load. */
+    @Test
+    void aClassMissingInPrepareSaysToBundleIt() throws Exception {
+        Path plugins = dir.resolve("guava-plugins");
+        PluginFixtures.plugin("quota").source("org.example.quota.QuotaGate", """
+                package org.example.quota;
+                import dev.sluice.spi.*;
+                @org.pf4j.Extension
+                public class QuotaGate implements TaskReadinessGate {
+                    @Override public String id() { return "quota"; }
+                    @Override public void prepare(TaskHandle task) {
+                        com.google.common.base.Preconditions.checkState(task != null);
+                    }
+                }
+                """).zipInto(plugins);
+        Path pipeline = dir.resolve("guava.yaml");
+        Files.writeString(pipeline, "plugins: [{id: quota}]\nprocesses:\n  a: {script: 'true'}\n", StandardCharsets.UTF_8);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", pipeline.toString(), "--plugins-dir", plugins.toString(),
+                "-w", dir.resolve("work").toString());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(1);
+        String reason = "gate 'quota': class com.google.common.base.Preconditions is missing: plugins see only the SPI,"
+                + " PF4J and slf4j of the host; bundle the library that has it in the plugin's lib/ (a runtime"
+                + " dependency of the plugin's build)";
+        List<String[]> rows = traceRows(r.stdout());
+        assertThat(rows.get(1)[column(rows, "error")]).isEqualTo(reason);
+        assertThat(r.all()).doesNotContain("NoClassDefFoundError").doesNotContain("\tat ");
+    }
+
     /** Regression: "gate 'files': gate 'files' gave up ..." */
     @Test
     void theBundledFilesGateIsNamedOnceWhenItGivesUp() throws Exception {
