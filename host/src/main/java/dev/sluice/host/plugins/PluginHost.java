@@ -511,7 +511,73 @@ public final class PluginHost implements AutoCloseable {
                             + describe(failure) + "; install a zip built by the plugin's own build"));
                 }
             }
-            resolvePlugins();
+            refuseUnmetDependencies();
+            try {
+                resolvePlugins();
+            } catch (RuntimeException cycle) {
+                // Only plugin.dependencies can fail PF4J's resolution (a cycle): refuse those that declare any.
+                log.debug("plugin dependencies could not be resolved", cycle);
+                for (PluginWrapper w : new ArrayList<>(getPlugins())) {
+                    if (!w.getDescriptor().getDependencies().isEmpty()) {
+                        refuse(w, "has plugin.dependencies that cannot be met: " + describe(cycle)
+                                + "; remove the cycle from the plugins' plugin.dependencies");
+                    }
+                }
+                resolvePlugins();
+            }
+        }
+
+        /**
+         * A plugin whose plugin.dependencies names a plugin that is not installed (or refused), or in a version
+         * the dependency is not, is refused; PF4J would fail the whole load instead, for every pipeline. Repeated
+         * until nothing changes: a refused plugin's dependents are refused too.
+         */
+        private void refuseUnmetDependencies() {
+            boolean changed = true;
+            while (changed) {
+                changed = false;
+                for (PluginWrapper w : new ArrayList<>(getPlugins())) {
+                    String problem = null;
+                    for (org.pf4j.PluginDependency dep : w.getDescriptor().getDependencies()) {
+                        if (dep.isOptional()) {
+                            continue;
+                        }
+                        PluginWrapper needed = getPlugin(dep.getPluginId());
+                        String support = dep.getPluginVersionSupport();
+                        if (needed == null) {
+                            problem = "names plugin '" + dep.getPluginId() + "' in its plugin.dependencies, which is"
+                                    + " not installed or cannot be used; install it beside this one, or mark the"
+                                    + " dependency optional ('" + dep.getPluginId() + "?')";
+                        } else if (support != null && !support.isBlank() && !"*".equals(support)
+                                && !versionMatches(needed.getDescriptor().getVersion(), support)) {
+                            problem = "needs plugin '" + dep.getPluginId() + "' " + support
+                                    + " (plugin.dependencies), and the one installed is "
+                                    + needed.getDescriptor().getVersion() + "; install a version that matches";
+                        }
+                        if (problem != null) {
+                            break;
+                        }
+                    }
+                    if (problem != null) {
+                        refuse(w, problem);
+                        changed = true;
+                    }
+                }
+            }
+        }
+
+        private boolean versionMatches(String version, String constraint) {
+            try {
+                return getVersionManager().checkVersionConstraint(version, constraint);
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+
+        private void refuse(PluginWrapper w, String problem) {
+            Path place = PluginZips.placeOf(w.getPluginPath());
+            refused.add(new Refused(place, w.getPluginId(), PluginChecks.its(place) + " " + problem));
+            unloadPlugin(w.getPluginId(), false, false); // not resolving: the others are resolved after
         }
 
         String nameOf(String pluginId) {

@@ -106,6 +106,32 @@ class WrongPluginsIT {
     }
 
     @Test
+    void aPluginWhoseDependencyIsMissingIsRefusedAloneAndItsDependentsWithIt() throws Exception {
+        Path plugins = dir.resolve("p");
+        Path needy = plugin("needy").dependencies("nothere").source("fx.NeedyGate", gateSource("NeedyGate", "needy"))
+                .zipInto(plugins);
+        Path fussy = plugin("fussy").dependencies("files@>=9.0.0").source("fx.FussyGate", gateSource("FussyGate", "fussy"))
+                .zipInto(plugins);
+        Path chained = plugin("chained").dependencies("needy").source("fx.ChainedGate",
+                gateSource("ChainedGate", "chained")).zipInto(plugins);
+        refused(plugins, pipeline("needy", "needy"), "plugin 'needy' cannot be used: its zip " + needy + " names plugin"
+                + " 'nothere' in its plugin.dependencies, which is not installed or cannot be used; install it beside"
+                + " this one, or mark the dependency optional ('nothere?')");
+        refused(plugins, pipeline("fussy", "fussy"), "plugin 'fussy' cannot be used: its zip " + fussy + " needs plugin"
+                + " 'files' >=9.0.0 (plugin.dependencies), and the one installed is 0.1.0; install a version that matches");
+        refused(plugins, pipeline("chained", "chained"), "plugin 'chained' cannot be used: its zip " + chained
+                + " names plugin 'needy' in its plugin.dependencies");
+
+        // Pipelines that do not enable them, and the list, are unaffected (PF4J alone failed the whole load).
+        SluiceProcess.Result other = SluiceProcess.run(dir, "validate", pipeline("files", "files").toString(),
+                "--plugins-dir", plugins.toString());
+        assertThat(other.exitCode()).as(other.all()).isZero();
+        SluiceProcess.Result list = SluiceProcess.run(dir, "plugins", "list", "--plugins-dir", plugins.toString());
+        assertThat(list.exitCode()).as(list.all()).isZero();
+        assertThat(list.stdout()).contains("unusable: its zip " + needy + " names plugin 'nothere'");
+    }
+
+    @Test
     void aVersionThatIsNotSemanticIsBlamedOnThePluginNotOnThePipeline() throws Exception {
         Path plugins = dir.resolve("p");
         Path zip = plugin("quota").version("1.0").source("fx.QuotaGate", gateSource("QuotaGate", "quota"))

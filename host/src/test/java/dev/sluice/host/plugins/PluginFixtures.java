@@ -65,6 +65,7 @@ public final class PluginFixtures {
         private boolean annotationProcessing = true;
         private final Map<String, List<String>> libJars = new LinkedHashMap<>();
         private String zipName;
+        private String dependencies;
 
         private Builder(String id) {
             this.id = id;
@@ -112,6 +113,12 @@ public final class PluginFixtures {
             return this;
         }
 
+        /** plugin.dependencies, as PF4J reads it: {@code other@>=1.0.0, optional?}. */
+        public Builder dependencies(String d) {
+            this.dependencies = d;
+            return this;
+        }
+
         public Builder zipName(String name) {
             this.zipName = name;
             return this;
@@ -153,6 +160,9 @@ public final class PluginFixtures {
                     .append("plugin.requires=").append(requires).append('\n')
                     .append("plugin.provider=tests\n")
                     .append("plugin.description=fixture ").append(id).append('\n');
+            if (dependencies != null) {
+                props.append("plugin.dependencies=").append(dependencies).append('\n');
+            }
             if (pluginClass != null) {
                 props.append("plugin.class=").append(pluginClass).append('\n');
             }
