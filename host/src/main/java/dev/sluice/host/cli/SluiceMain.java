@@ -48,6 +48,12 @@ public final class SluiceMain implements Runnable {
         } catch (OutOfMemoryError e) {
             outOfMemory();
             return;
+        } catch (Error e) {
+            // picocli's handler takes Exceptions only; an Error (a plugin's LinkageError, say) is a bug too,
+            // and leaving main with it would exit 1, the code of a failed task.
+            System.err.println(internalError(e));
+            LoggerFactory.getLogger(SluiceMain.class).error("internal error", e);
+            code = ExitCodes.INTERNAL_ERROR;
         }
         System.exit(code);
     }
