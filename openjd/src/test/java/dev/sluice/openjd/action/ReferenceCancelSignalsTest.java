@@ -75,6 +75,7 @@ class ReferenceCancelSignalsTest {
         assertThat(Files.readString(rig.file("main-term"))).isEqualTo("TERM\n");
         ActionRig.awaitGone(pid("child.pid"));
         assertThat(rig.file("child-term")).as("the child heard the notice").hasContent("TERM");
+        rig.clock.awaitSleepers(1, ActionRig.PATIENCE);
         rig.clock.advance(NOTIFY);
         assertThat(rig.await(running).state()).isEqualTo(ActionState.CANCELED);
         assertThat(Files.readString(rig.file("log"))).contains("SIGTERM to process group " + running.pid());
@@ -94,6 +95,8 @@ class ReferenceCancelSignalsTest {
         Thread.sleep(500);
         assertThat(rig.file("child-term")).as("the child did not hear the notice").doesNotExist();
         assertThat(ActionRig.isRunning(child)).as("the child runs during the notify period").isTrue();
+        // The notify period's wait has begun, so that moving the clock ends it.
+        rig.clock.awaitSleepers(1, ActionRig.PATIENCE);
 
         rig.clock.advance(NOTIFY);
 
