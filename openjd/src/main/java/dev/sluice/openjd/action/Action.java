@@ -21,9 +21,16 @@ import java.util.Set;
  * @param workDir        the directory the process starts in; must exist
  * @param timeout        how long it may run before it is canceled and ends as {@link ActionState#TIMEOUT}
  * @param cancelation    how it is canceled
+ * @param signals        which of its processes a cancel's signals reach
  */
 public record Action(List<String> argv, Map<String, String> environment, Set<String> unset, Path workDir,
-        Optional<Duration> timeout, Cancelation cancelation) {
+        Optional<Duration> timeout, Cancelation cancelation, CancelSignals signals) {
+
+    /** An action whose cancel signals its whole process group, sluice's way. */
+    public Action(List<String> argv, Map<String, String> environment, Set<String> unset, Path workDir,
+            Optional<Duration> timeout, Cancelation cancelation) {
+        this(argv, environment, unset, workDir, timeout, cancelation, CancelSignals.PROCESS_GROUP);
+    }
 
     public Action {
         argv = List.copyOf(Objects.requireNonNull(argv, "argv"));
@@ -32,6 +39,7 @@ public record Action(List<String> argv, Map<String, String> environment, Set<Str
         Objects.requireNonNull(workDir, "workDir");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(cancelation, "cancelation");
+        Objects.requireNonNull(signals, "signals");
         if (argv.isEmpty() || argv.getFirst().isEmpty()) {
             throw new IllegalArgumentException("an action's command (argv[0]) must not be empty, got argv " + argv
                     + "; give the program's name or path");
@@ -74,21 +82,26 @@ public record Action(List<String> argv, Map<String, String> environment, Set<Str
     public Action withEnvironment(Map<String, String> variables) {
         Map<String, String> merged = new LinkedHashMap<>(environment);
         merged.putAll(variables);
-        return new Action(argv, merged, unset, workDir, timeout, cancelation);
+        return new Action(argv, merged, unset, workDir, timeout, cancelation, signals);
     }
 
     /** This action with these variables removed from the base environment. */
     public Action withUnset(Set<String> names) {
-        return new Action(argv, environment, names, workDir, timeout, cancelation);
+        return new Action(argv, environment, names, workDir, timeout, cancelation, signals);
     }
 
     /** This action with a timeout. */
     public Action withTimeout(Duration limit) {
-        return new Action(argv, environment, unset, workDir, Optional.of(limit), cancelation);
+        return new Action(argv, environment, unset, workDir, Optional.of(limit), cancelation, signals);
     }
 
     /** This action with another cancelation method. */
     public Action withCancelation(Cancelation method) {
-        return new Action(argv, environment, unset, workDir, timeout, method);
+        return new Action(argv, environment, unset, workDir, timeout, method, signals);
+    }
+
+    /** This action with its cancel's signals reaching {@code which} of its processes. */
+    public Action withSignals(CancelSignals which) {
+        return new Action(argv, environment, unset, workDir, timeout, cancelation, which);
     }
 }

@@ -210,15 +210,23 @@ public final class RunningAction {
                 graceThread = null;
             }
             if (period.isZero()) {
-                notes.add("canceling (" + endMessage + "): SIGKILL to process group " + process.pid());
-                signal("KILL", notes);
+                notes.add("canceling (" + endMessage + "): SIGKILL to " + killTarget());
+                kill(notes);
                 return;
             }
             String notifyEnd = NOTIFY_END.format(deadline.truncatedTo(ChronoUnit.SECONDS));
             writeCancelInfo(notifyEnd, notes);
-            notes.add("canceling (" + endMessage + "): SIGTERM to process group " + process.pid()
-                    + "; SIGKILL at " + notifyEnd + " unless it has exited");
-            signal("TERM", notes);
+            if (action.signals() == CancelSignals.MAIN_PROCESS_THEN_TREE) {
+                notes.add("canceling (" + endMessage + "): SIGTERM to process " + process.pid()
+                        + " only; SIGKILL to " + killTarget() + " at " + notifyEnd + " unless it has exited");
+                // Through its handle: Process.destroy() would also close the pipe its last output is read from.
+                // The JDK signals it only while it has not been reaped, so a reused pid is never hit.
+                process.toHandle().destroy();
+            } else {
+                notes.add("canceling (" + endMessage + "): SIGTERM to process group " + process.pid()
+                        + "; SIGKILL at " + notifyEnd + " unless it has exited");
+                signal("TERM", notes);
+            }
             Duration wait = period;
             graceThread = Thread.ofVirtual().name("action-notify-" + process.pid()).unstarted(() -> {
                 try {
@@ -244,8 +252,8 @@ public final class RunningAction {
                 return;
             }
             graceThread = null;
-            notes.add("notify period over: SIGKILL to process group " + process.pid());
-            signal("KILL", notes);
+            notes.add("notify period over: SIGKILL to " + killTarget());
+            kill(notes);
         } finally {
             lock.unlock();
             notes.forEach(this::control);
@@ -277,6 +285,25 @@ public final class RunningAction {
     private static void writeCancelInfo(Path sessionDirectory, String notifyEnd) throws IOException {
         AtomicFiles.write(sessionDirectory.resolve(CANCEL_INFO_FILE), "{\"NotifyEnd\": \"" + notifyEnd + "\"}\n",
                 StandardCharsets.UTF_8);
+    }
+
+    private String killTarget() {
+        return action.signals() == CancelSignals.MAIN_PROCESS_THEN_TREE
+                ? "process group " + process.pid() + " and every process descended from " + process.pid()
+                : "process group " + process.pid();
+    }
+
+    /**
+     * SIGKILL to the group and, for {@link CancelSignals#MAIN_PROCESS_THEN_TREE}, to the main process's
+     * descendants: they are listed before the group is killed, since a child whose parent died is no
+     * longer anyone's descendant, and {@link ProcessHandle#destroyForcibly} checks each one's start time,
+     * so a pid reused meanwhile is not hit.
+     */
+    private void kill(List<String> notes) {
+        List<ProcessHandle> tree = action.signals() == CancelSignals.MAIN_PROCESS_THEN_TREE
+                ? process.descendants().toList() : List.of();
+        signal("KILL", notes);
+        tree.forEach(ProcessHandle::destroyForcibly);
     }
 
     private void signal(String signal, List<String> notes) {

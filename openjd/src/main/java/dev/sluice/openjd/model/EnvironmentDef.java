@@ -40,6 +40,8 @@ import java.util.Set;
  *                       actions and embedded files use their names
  * @param openjdName     its name in Open Job Description terms: a template's {@code environment.name}
  *                       (what {@code WrappedEnv.Name} gives a wrapper), else {@code name}
+ * @param referenceRuntime where the pipeline asks for the reference runtime's behaviour instead of
+ *                       sluice's for this environment ({@code referenceRuntime:}); empty by default
  */
 public record EnvironmentDef(
         String name,
@@ -57,7 +59,8 @@ public record EnvironmentDef(
         List<EmbeddedFileDef> embeddedFiles,
         Optional<MonitorDef> monitor,
         List<LetBinding> let,
-        String openjdName) {
+        String openjdName,
+        Set<ReferenceBehaviour> referenceRuntime) {
 
     public EnvironmentDef {
         Objects.requireNonNull(name, "name");
@@ -76,6 +79,7 @@ public record EnvironmentDef(
         Objects.requireNonNull(monitor, "monitor");
         let = List.copyOf(let);
         Objects.requireNonNull(openjdName, "openjdName");
+        referenceRuntime = Set.copyOf(referenceRuntime);
         if (onWrapEnvEnter.isPresent() != onWrapEnvExit.isPresent()
                 || (onWrapEnvEnter.isPresent() && onWrapTaskRun.isEmpty())) {
             throw new IllegalArgumentException("environment '" + name
@@ -90,7 +94,7 @@ public record EnvironmentDef(
             Optional<ActionDef> onWrapTaskRun, Optional<ActionDef> onWrapEnvExit, List<EmbeddedFileDef> embeddedFiles,
             Optional<MonitorDef> monitor) {
         this(name, description, location, templateFile, extensions, parameters, variables, onEnter, onExit,
-                onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, embeddedFiles, monitor, List.of(), name);
+                onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, embeddedFiles, monitor, List.of(), name, Set.of());
     }
 
     /** A definition with let bindings whose Open Job Description name is its pipeline name. */
@@ -100,7 +104,7 @@ public record EnvironmentDef(
             Optional<ActionDef> onWrapTaskRun, Optional<ActionDef> onWrapEnvExit, List<EmbeddedFileDef> embeddedFiles,
             Optional<MonitorDef> monitor, List<LetBinding> let) {
         this(name, description, location, templateFile, extensions, parameters, variables, onEnter, onExit,
-                onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, embeddedFiles, monitor, let, name);
+                onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, embeddedFiles, monitor, let, name, Set.of());
     }
 
     /** A definition without let bindings. */
@@ -110,7 +114,29 @@ public record EnvironmentDef(
             Optional<ActionDef> onWrapTaskRun, Optional<ActionDef> onWrapEnvExit, List<EmbeddedFileDef> embeddedFiles,
             Optional<MonitorDef> monitor, String openjdName) {
         this(name, description, location, templateFile, extensions, parameters, variables, onEnter, onExit,
-                onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, embeddedFiles, monitor, List.of(), openjdName);
+                onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, embeddedFiles, monitor, List.of(), openjdName, Set.of());
+    }
+
+    /** A definition with let bindings and an Open Job Description name of its own, run sluice's way. */
+    public EnvironmentDef(String name, Optional<String> description, Location location, Optional<Path> templateFile,
+            Set<Extension> extensions, Map<String, ParameterValue> parameters, Map<String, FormatString> variables,
+            Optional<ActionDef> onEnter, Optional<ActionDef> onExit, Optional<ActionDef> onWrapEnvEnter,
+            Optional<ActionDef> onWrapTaskRun, Optional<ActionDef> onWrapEnvExit, List<EmbeddedFileDef> embeddedFiles,
+            Optional<MonitorDef> monitor, List<LetBinding> let, String openjdName) {
+        this(name, description, location, templateFile, extensions, parameters, variables, onEnter, onExit,
+                onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, embeddedFiles, monitor, let, openjdName, Set.of());
+    }
+
+    /** This definition with the reference runtime's behaviour asked for where {@code behaviours} say. */
+    public EnvironmentDef withReferenceRuntime(Set<ReferenceBehaviour> behaviours) {
+        return new EnvironmentDef(name, description, location, templateFile, extensions, parameters, variables, onEnter,
+                onExit, onWrapEnvEnter, onWrapTaskRun, onWrapEnvExit, embeddedFiles, monitor, let, openjdName,
+                behaviours);
+    }
+
+    /** Whether the pipeline asks for the reference runtime's {@code behaviour} in this environment. */
+    public boolean asReference(ReferenceBehaviour behaviour) {
+        return referenceRuntime.contains(behaviour);
     }
 
     /** How it wraps the actions inside it. */

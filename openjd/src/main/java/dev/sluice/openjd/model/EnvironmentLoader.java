@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -41,8 +42,12 @@ public final class EnvironmentLoader {
     public static final String ONE_WRAPPING_LAYER_ADR = "docs/adr/2026-11-22-one-wrapping-layer.md";
 
     static final List<String> INLINE_FIELDS = List.of("name", "description", "extensions", "script", "variables",
-            "onMonitor");
-    static final List<String> REFERENCE_FIELDS = List.of("template", "parameters");
+            "onMonitor", ReferenceBehaviour.FIELD);
+    static final List<String> REFERENCE_FIELDS = List.of("template", "parameters", ReferenceBehaviour.FIELD);
+    /** Why {@code referenceRuntime} is not a template's field: a template stays portable to other runtimes. */
+    private static final String REFERENCE_RUNTIME_NOTE = ReferenceBehaviour.FIELD + " says how sluice runs the"
+            + " environment, not what it is, so it belongs in the pipeline, next to template: (a template file stays"
+            + " as other OpenJD runtimes read it); move it there";
     static final List<String> TEMPLATE_FIELDS = List.of("specificationVersion", "extensions", "parameterDefinitions",
             "environment");
     private static final String INLINE_EXAMPLE = "environments:\n  tools:\n    variables: {PATH: \"/opt/tools/bin:"
@@ -99,11 +104,70 @@ public final class EnvironmentLoader {
             // An empty value (helper:) is an empty map, whose missing fields are then named.
             boolean reference = fields.entries().containsKey("template");
             EnvironmentDef def = reference ? reference(name, entry, p) : inline(name, entry, p);
-            if (def != null) {
-                defined.put(name, def);
+            Set<ReferenceBehaviour> asReference = referenceRuntime(fields, p, def);
+            if (def != null && asReference != null) {
+                defined.put(name, def.withReferenceRuntime(asReference));
             }
         }
         return Collections.unmodifiableMap(defined);
+    }
+
+    /**
+     * Reads an entry's {@code referenceRuntime:}: a list of {@link ReferenceBehaviour} names, or one name.
+     *
+     * @param def the entry's definition, or {@code null} when it has problems (then only the names are checked)
+     * @return the behaviours asked for, or {@code null} with problems
+     */
+    private Set<ReferenceBehaviour> referenceRuntime(YamlNode.Mapping fields, String entryPath, EnvironmentDef def) {
+        YamlNode.Entry field = fields.entries().get(ReferenceBehaviour.FIELD);
+        if (field == null) {
+            return Set.of();
+        }
+        String path = Fields.child(entryPath, ReferenceBehaviour.FIELD);
+        String example = "[" + String.join(", ", ReferenceBehaviour.keywords()) + "]";
+        YamlNode node = field.value();
+        List<YamlNode> items;
+        List<String> paths = new ArrayList<>();
+        if (node instanceof YamlNode.Scalar s && !s.isNull()) {
+            items = List.of(node);
+            paths.add(path);
+        } else {
+            items = Fields.sequence(node, path, example, problems);
+            if (items == null) {
+                return null;
+            }
+            if (items.isEmpty()) {
+                problems.add(node, path, "the list is empty; name what to run as the reference runtime does, e.g. "
+                        + ReferenceBehaviour.FIELD + ": [" + ReferenceBehaviour.MASK_TASK_OUTPUT.keyword()
+                        + "], or remove the field");
+                return null;
+            }
+            for (int i = 0; i < items.size(); i++) {
+                paths.add(path + "[" + i + "]");
+            }
+        }
+        int before = problems.size();
+        Set<ReferenceBehaviour> found = EnumSet.noneOf(ReferenceBehaviour.class);
+        for (int i = 0; i < items.size(); i++) {
+            String name = Fields.text(items.get(i), paths.get(i), "a name, one of " + example, problems);
+            if (name == null) {
+                continue;
+            }
+            Optional<ReferenceBehaviour> b = ReferenceBehaviour.named(name);
+            if (b.isEmpty()) {
+                problems.add(items.get(i), paths.get(i), "unknown behaviour '" + name + "'"
+                        + Suggestions.didYouMean(name, ReferenceBehaviour.keywords()) + "; sluice can run as the"
+                        + " reference runtime does for " + String.join(", ", ReferenceBehaviour.keywords())
+                        + " (see docs/user-guide/environments.md, Differences from the reference runtime)");
+            } else if (!found.add(b.get())) {
+                problems.add(items.get(i), paths.get(i), "'" + name + "' is listed twice; list each behaviour once");
+            } else if (b.get() == ReferenceBehaviour.TASK_VARIABLES && def != null && !def.wraps()) {
+                problems.add(items.get(i), paths.get(i), "taskVariables is about tasks run through a wrapping"
+                        + " environment's onWrapTaskRun, and this environment does not wrap: give it the wrap hooks,"
+                        + " or list taskVariables on the wrapping environment its tasks run in");
+            }
+        }
+        return problems.size() > before ? null : found;
     }
 
     private EnvironmentDef inline(String name, YamlNode.Entry entry, String path) {
@@ -244,7 +308,8 @@ public final class EnvironmentLoader {
         }
         Fields top = Fields.of(root, "", "template fields", problems, TEMPLATE_FIELDS, Map.of(
                 "steps", "steps belong to a job template; sluice reads environment templates",
-                "jobEnvironments", "jobEnvironments belong to a job template; sluice reads environment templates"));
+                "jobEnvironments", "jobEnvironments belong to a job template; sluice reads environment templates",
+                ReferenceBehaviour.FIELD, REFERENCE_RUNTIME_NOTE));
         if (!top.has("specificationVersion")) {
             problems.add(top.location(), "specificationVersion", "missing; an environment template starts with"
                     + " specificationVersion: " + SPECIFICATION_VERSION);
@@ -272,7 +337,8 @@ public final class EnvironmentLoader {
         Fields env = Fields.of(top.node("environment"), "environment", "environment fields", problems,
                 EnvironmentReader.ENVIRONMENT_FIELDS, Map.of(
                         "extensions", "extensions belong at the top of the template, next to specificationVersion",
-                        "parameterDefinitions", "parameterDefinitions belong at the top of the template"));
+                        "parameterDefinitions", "parameterDefinitions belong at the top of the template",
+                        ReferenceBehaviour.FIELD, REFERENCE_RUNTIME_NOTE));
         String name = null;
         if (!env.has("name")) {
             problems.add(env.location(), "environment.name", "missing; an OpenJD environment has a name, e.g."

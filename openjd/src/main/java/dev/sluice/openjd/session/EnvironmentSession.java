@@ -14,6 +14,7 @@ import dev.sluice.openjd.format.Values;
 import dev.sluice.openjd.model.ActionDef;
 import dev.sluice.openjd.model.EnvironmentDef;
 import dev.sluice.openjd.model.Extension;
+import dev.sluice.openjd.model.ReferenceBehaviour;
 import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TaskHealthMonitor;
 import dev.sluice.spi.TaskReadinessGate;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +77,10 @@ public final class EnvironmentSession {
     private final List<StackNode> nodes;
     private final SessionChecks checks;
     private final LifecycleActions lifecycle;
+    /** Whether an environment of the session declares REDACTED_ENV_VARS, which lets openjd_redacted_env set. */
+    private final boolean redactedVariables;
+    /** One gate for the session: it remembers which attempts hold a turn until they end. */
+    private final EnvironmentGate gate;
     private final Object lock = new Object();
     /** Instances whose enter was attempted, in that order; guarded by {@link #lock}. */
     private final List<StackNode> attempted = new ArrayList<>();
@@ -93,8 +99,9 @@ public final class EnvironmentSession {
         this.checks = new SessionChecks(actions, runner, time, nodes, stacks);
         // The run is one session, and OpenJD enables an extension for the whole session when any of its
         // templates declares it.
-        boolean redactedVariables = nodes.stream()
+        this.redactedVariables = nodes.stream()
                 .anyMatch(n -> n.def.extensions().contains(Extension.REDACTED_ENV_VARS));
+        this.gate = new EnvironmentGate(this);
         this.lifecycle = new LifecycleActions(actions, checks, runner, this::isClosing, redactedVariables);
     }
 
@@ -188,10 +195,10 @@ public final class EnvironmentSession {
 
     /**
      * The gate that enters a task's environments before it may be submitted: the first task that needs
-     * an environment enters it, the others wait for that.
+     * an environment enters it, the others wait for that. The same gate on every call.
      */
     public TaskReadinessGate gate() {
-        return new EnvironmentGate(this);
+        return gate;
     }
 
     /**
@@ -208,6 +215,22 @@ public final class EnvironmentSession {
                 throw new TaskException(e.getCause().getMessage(), e.getCause());
             }
         }
+    }
+
+    /**
+     * The turn a task of the process must hold while it runs, when its tasks run one at a time: those
+     * whose wrapping environment asks for {@code taskVariables}, so that "the next task" sees what the
+     * one before set. One turn per innermost instance, the counterpart of one reference session; empty
+     * when the process's tasks run in parallel.
+     */
+    Optional<Semaphore> taskTurn(String processName) {
+        List<StackNode> stack = stacks.get(processName);
+        if (stack == null) {
+            return Optional.empty();
+        }
+        boolean serial = stack.stream().anyMatch(n -> n.def.wraps()
+                && n.def.asReference(ReferenceBehaviour.TASK_VARIABLES));
+        return serial ? Optional.of(stack.getLast().taskTurn) : Optional.empty();
     }
 
     private CompletableFuture<SessionVariables> start(StackNode node) {
@@ -289,7 +312,7 @@ public final class EnvironmentSession {
      * the innermost wrapping environment's {@code onWrapTaskRun}), inside every plugin's wrapper.
      */
     public TaskWrapper wrapper() {
-        return new SessionWrapper(stacks, hostEnvironment, secrets, time, directory);
+        return new SessionWrapper(stacks, hostEnvironment, secrets, time, directory, redactedVariables);
     }
 
     /**

@@ -6,10 +6,12 @@ import dev.sluice.openjd.action.ActionKind;
 import dev.sluice.openjd.action.ActionListener;
 import dev.sluice.openjd.action.ActionResult;
 import dev.sluice.openjd.action.ActionRunner;
+import dev.sluice.openjd.action.CancelSignals;
 import dev.sluice.openjd.action.RunningAction;
 import dev.sluice.openjd.format.FormatStringException;
 import dev.sluice.openjd.format.Values;
 import dev.sluice.openjd.model.ActionDef;
+import dev.sluice.openjd.model.ReferenceBehaviour;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Optional;
@@ -73,29 +75,18 @@ final class LifecycleActions {
             action = actions.action(hook.get(), wrapValues, variables, kind,
                     action.timeout(), hook.get().cancelation().isPresent() ? null : action.cancelation());
         }
-        ActionListener listener = !applyVariables ? ActionListener.NONE : new ActionListener() {
-            @Override
-            public void onEnvironmentSet(String name, String value, boolean redacted) {
-                if (redacted && !redactedVariables) {
-                    log.warn("{}: openjd_redacted_env {} is masked but not set, as in Open Job Description: no"
-                            + " environment of the run declares the extension; add extensions: [REDACTED_ENV_VARS] to"
-                            + " {} to set it", node.describe(), name, node.def.templateFile()
-                            .map(f -> "the top of " + f).orElse("the definition at " + node.def.location()));
-                    return;
-                }
-                node.variables = node.variables.with(name, value);
-            }
-
-            @Override
-            public void onEnvironmentUnset(String name) {
-                node.variables = node.variables.without(name);
-            }
-
+        ActionListener listener = !applyVariables ? ActionListener.NONE
+                : new VariableLines(node, redactedVariables) {
             @Override
             public void onStatus(String message) {
                 log.info("{}: {}", node.describe(), message);
             }
         };
+        // The environment whose action this is asks for the reference's signals, or the wrapper whose hook runs it.
+        if (node.def.asReference(ReferenceBehaviour.CANCEL_SIGNALS)
+                || (hook.isPresent() && node.wrapper.def.asReference(ReferenceBehaviour.CANCEL_SIGNALS))) {
+            action = action.withSignals(CancelSignals.MAIN_PROCESS_THEN_TREE);
+        }
         RunningAction running = runner.start(action, node.dir.resolve(logName + ".log"), listener);
         if (applyVariables) {
             node.entering = running;

@@ -6,9 +6,11 @@ import dev.sluice.openjd.action.ActionKind;
 import dev.sluice.openjd.action.ActionListener;
 import dev.sluice.openjd.action.ActionResult;
 import dev.sluice.openjd.action.ActionRunner;
+import dev.sluice.openjd.action.CancelSignals;
 import dev.sluice.openjd.action.RunningAction;
 import dev.sluice.openjd.format.FormatStringException;
 import dev.sluice.openjd.model.MonitorDef;
+import dev.sluice.openjd.model.ReferenceBehaviour;
 import dev.sluice.kit.HealthProbeLoop;
 import dev.sluice.spi.Health;
 import dev.sluice.spi.TaskHealthMonitor;
@@ -91,6 +93,9 @@ final class SessionChecks {
         try {
             Action action = actions.action(monitor.action(), node.values, node.variables, ActionKind.HEALTH_MONITOR,
                     Optional.of(DEFAULT_CHECK_TIMEOUT), null);
+            if (node.def.asReference(ReferenceBehaviour.CANCEL_SIGNALS)) {
+                action = action.withSignals(CancelSignals.MAIN_PROCESS_THEN_TREE);
+            }
             Files.createDirectories(node.dir);
             running = runner.start(action, node.dir.resolve("monitor.log"), new ActionListener() {
                 @Override

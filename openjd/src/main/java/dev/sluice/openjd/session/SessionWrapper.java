@@ -1,6 +1,7 @@
 package dev.sluice.openjd.session;
 
 import dev.sluice.openjd.action.ActionKind;
+import dev.sluice.openjd.action.ActionListener;
 import dev.sluice.openjd.action.Cancelation;
 import dev.sluice.openjd.action.SessionSecrets;
 import dev.sluice.openjd.format.FormatString;
@@ -8,6 +9,7 @@ import dev.sluice.openjd.format.FormatStringException;
 import dev.sluice.openjd.format.Value;
 import dev.sluice.openjd.format.Values;
 import dev.sluice.openjd.model.ActionDef;
+import dev.sluice.openjd.model.ReferenceBehaviour;
 import dev.sluice.openjd.model.WrapStyle;
 import dev.sluice.spi.LaunchCommand;
 import dev.sluice.spi.TaskException;
@@ -39,8 +41,12 @@ final class SessionWrapper implements TaskWrapper {
     /** The session directory, which tasks learn through {@link EnvironmentSession#SESSION_DIRECTORY_VARIABLE}. */
     private final Path directory;
 
+    /** Whether an environment of the session declares REDACTED_ENV_VARS, for a task's own openjd_redacted_env. */
+    private final boolean redactedVariables;
+
     SessionWrapper(Map<String, List<StackNode>> stacks, Map<String, String> hostEnvironment, SessionSecrets secrets,
-            TimeSource time, Path directory) {
+            TimeSource time, Path directory, boolean redactedVariables) {
+        this.redactedVariables = redactedVariables;
         this.stacks = stacks;
         this.hostEnvironment = hostEnvironment;
         this.secrets = secrets;
@@ -79,8 +85,10 @@ final class SessionWrapper implements TaskWrapper {
             return WrappedTask.of(command);
         }
         StackNode inner = stack.getLast();
+        // The instance's variables now, not when it was entered: with taskVariables, a task before this
+        // one may have changed them.
         SessionVariables variables = inner.entered.isDone() && !inner.entered.isCompletedExceptionally()
-                ? inner.entered.join() : null;
+                ? inner.variables : null;
         if (variables == null) {
             throw new TaskException(inner.describe() + " is not entered, so task " + task.name()
                     + " cannot run in it");
@@ -146,8 +154,14 @@ final class SessionWrapper implements TaskWrapper {
         // tasks that share files with the environments. Not a session variable, so no wrapper forwards it.
         environment.putIfAbsent(EnvironmentSession.SESSION_DIRECTORY_VARIABLE, directory.toString());
         LaunchCommand launched = new LaunchCommand(argv, environment, command.workDir());
-        TaskOutputWatcher watcher = new TaskOutputWatcher(files.stdout(), secrets, time);
+        // RFC 0008's reading, where the pipeline asks for it: the task's openjd_env lines change its
+        // instance's variables for the actions after it (the gate runs that instance's tasks one at a time).
+        ActionListener taskLines = wrapper != null && wrapper.def.asReference(ReferenceBehaviour.TASK_VARIABLES)
+                ? new VariableLines(inner, redactedVariables) : null;
+        TaskOutputWatcher watcher = new TaskOutputWatcher(files.stdout(), secrets, time, taskLines);
+        boolean masked = stack.stream().anyMatch(n -> n.def.asReference(ReferenceBehaviour.MASK_TASK_OUTPUT));
+        Optional<TaskOutputMask> mask = masked ? Optional.of(new TaskOutputMask(files, secrets)) : Optional.empty();
         // The task's own directory, not the session's: tasks canceled together each read their own deadline.
-        return new WrappedRun(launched, timeLimit, killGrace, notify, watcher, task.workDir(), time);
+        return new WrappedRun(launched, timeLimit, killGrace, notify, watcher, task.workDir(), time, mask);
     }
 }

@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -46,6 +47,11 @@ final class StackNode {
     volatile SessionVariables variables = SessionVariables.NONE;
     /** The enter action while it runs, so that closing can cancel it. */
     volatile RunningAction entering;
+    /**
+     * Held by the one task of this instance that may run, when its tasks run one at a time
+     * ({@code taskVariables}); fair, so that tasks run in the order they asked.
+     */
+    final Semaphore taskTurn = new Semaphore(1, true);
 
     private StackNode(EnvironmentDef def, StackNode parent, String key, StackNode wrapper, Path dir, Values values,
             Map<String, Path> files) {

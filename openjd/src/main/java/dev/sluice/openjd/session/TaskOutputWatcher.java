@@ -1,5 +1,6 @@
 package dev.sluice.openjd.session;
 
+import dev.sluice.openjd.action.ActionListener;
 import dev.sluice.openjd.action.ActionMessage;
 import dev.sluice.openjd.action.SessionSecrets;
 import dev.sluice.spi.TimeSource;
@@ -34,6 +35,7 @@ final class TaskOutputWatcher {
     private final Path file;
     private final SessionSecrets secrets;
     private final TimeSource time;
+    private final ActionListener variables;
     private final ReentrantLock lock = new ReentrantLock();
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private long offset;
@@ -46,9 +48,18 @@ final class TaskOutputWatcher {
     private boolean finished;
 
     TaskOutputWatcher(Path file, SessionSecrets secrets, TimeSource time) {
+        this(file, secrets, time, null);
+    }
+
+    /**
+     * @param variables where the task's {@code openjd_env}, {@code openjd_redacted_env} and
+     *                  {@code openjd_unset_env} lines go ({@code taskVariables}); {@code null} to ignore them
+     */
+    TaskOutputWatcher(Path file, SessionSecrets secrets, TimeSource time, ActionListener variables) {
         this.file = file;
         this.secrets = secrets;
         this.time = time;
+        this.variables = variables;
     }
 
     /** Starts reading in the background. */
@@ -172,9 +183,22 @@ final class TaskOutputWatcher {
                     failure.accept(protocolFailure);
                 }
             }
-            // A task's own openjd_env lines do not change the session: only environments' actions do.
-            case ActionMessage.SetEnvironment e -> log.debug("{}: openjd_env from a task is ignored", file);
-            case ActionMessage.UnsetEnvironment e -> log.debug("{}: openjd_unset_env from a task is ignored", file);
+            // A task's own openjd_env lines do not change the session, as OpenJD lets only an environment's
+            // enter set variables, unless the pipeline asked for RFC 0008's reading (taskVariables).
+            case ActionMessage.SetEnvironment e -> {
+                if (variables == null) {
+                    log.debug("{}: openjd_env from a task is ignored", file);
+                } else {
+                    variables.onEnvironmentSet(e.name(), e.value(), e.redacted());
+                }
+            }
+            case ActionMessage.UnsetEnvironment e -> {
+                if (variables == null) {
+                    log.debug("{}: openjd_unset_env from a task is ignored", file);
+                } else {
+                    variables.onEnvironmentUnset(e.name());
+                }
+            }
             case ActionMessage.Plain p -> {
             }
         }

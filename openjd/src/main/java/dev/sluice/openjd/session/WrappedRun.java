@@ -29,8 +29,12 @@ final class WrappedRun implements WrappedTask {
     private final Path directory;
     private final TimeSource time;
 
+    /** Masks secrets in the task's output files when it ends ({@code maskTaskOutput}); empty when not asked for. */
+    private final Optional<TaskOutputMask> mask;
+
     WrappedRun(LaunchCommand command, Optional<Duration> timeLimit, Optional<Duration> killGrace, boolean notify,
-            TaskOutputWatcher watcher, Path directory, TimeSource time) {
+            TaskOutputWatcher watcher, Path directory, TimeSource time, Optional<TaskOutputMask> mask) {
+        this.mask = mask;
         this.command = command;
         this.timeLimit = timeLimit;
         this.killGrace = killGrace;
@@ -75,6 +79,15 @@ final class WrappedRun implements WrappedTask {
     @Override
     public Ending ended() {
         Optional<String> said = watcher.finish();
+        // After the watcher read the output to its end, and before the host records the files' sizes.
+        if (mask.isPresent()) {
+            try {
+                mask.get().apply();
+            } catch (IOException | RuntimeException e) {
+                log.warn("could not mask secrets in the output files of the task in {}: {}; they may hold secrets"
+                        + " unmasked: check that the directory is writable", directory, e.getMessage());
+            }
+        }
         return new Ending(watcher.protocolFailure(), said);
     }
 }
