@@ -8,9 +8,9 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The functions expressions may call (OpenJD RFC 0006, as far as sluice's types go), the path
- * properties, and the value-to-text conversions they share. String functions are in
- * {@link StringFunctions}, the quoting functions in {@link Quoting}.
+ * The functions expressions may call (OpenJD RFC 0006), the path properties, and the value-to-text
+ * conversions they share. String functions are in {@link StringFunctions}, the quoting functions in
+ * {@link Quoting}, the regular-expression functions in {@link Regexes}.
  */
 final class Builtins {
     /** The most items or characters one function may build ({@code range}, {@code ljust}, ...). */
@@ -75,7 +75,8 @@ final class Builtins {
                 throw new CallError(v.typeName() + " has no method " + function + "(); it is a string function"
                         + hint);
             }
-            if (v instanceof Value.PathValue || v instanceof Value.Int || v instanceof Value.Bool) {
+            if (v instanceof Value.PathValue || v instanceof Value.Int || v instanceof Value.Bool
+                    || v instanceof Value.FloatValue || v instanceof Value.RangeValue) {
                 return text(v);
             }
             throw new CallError(function + "() needs a string " + position(i) + " but got " + v.typeName());
@@ -99,12 +100,22 @@ final class Builtins {
             if (values.get(i) instanceof Value.Int n) {
                 return n.value();
             }
-            throw new CallError(what(i) + " an int " + position(i) + " but got " + values.get(i).typeName());
+            String hint = values.get(i) instanceof Value.FloatValue
+                    ? "; make it whole first with int(x), round(x), floor(x) or ceil(x)" : "";
+            throw new CallError(what(i) + " an int " + position(i) + " but got " + values.get(i).typeName() + hint);
         }
 
+        /** Argument {@code i} as a list; a range expression (unless it is the receiver) as its list of ints. */
         List<Value> list(int i) throws CallError {
             if (values.get(i) instanceof Value.ListValue l) {
                 return l.items();
+            }
+            if (values.get(i) instanceof Value.RangeValue r) {
+                if (receiver(i)) {
+                    throw new CallError("range_expr has no method " + function + "(); it is a list function; convert"
+                            + " it first: list(r)." + function + "(...)");
+                }
+                return expand(r.range(), function + "()");
             }
             throw new CallError(function + "() needs a list " + position(i) + " but got " + values.get(i).typeName());
         }
@@ -133,21 +144,30 @@ final class Builtins {
         def("len", "len(string | path | list)", 1, 1, Builtins::len);
         def("string", "string(value)", 1, 1, a -> Value.of(a.get(0) instanceof Value.Null ? "null" : text(a.get(0))));
         def("bool", "bool(bool | int | string | null)", 1, 1, Builtins::bool);
-        def("int", "int(int | string)", 1, 1, Builtins::integer);
+        def("int", "int(int | float | string)", 1, 1, Builtins::integer);
+        def("float", "float(int | float | string)", 1, 1, Builtins::toFloat);
+        def("list", "list(range_expr)", 1, 1, Builtins::list);
+        def("range_expr", "range_expr(string | list[int])", 1, 1, Builtins::rangeExpr);
         def("fail", "fail(message)", 1, 1, a -> {
             throw new CallError("fail(): " + a.str(0));
         });
         // Math
-        def("abs", "abs(int)", 1, 1, a -> {
+        def("abs", "abs(int | float)", 1, 1, a -> {
+            if (a.get(0) instanceof Value.FloatValue f) {
+                return Value.of(Math.abs(f.value()));
+            }
             long n = a.integer(0);
             if (n == Long.MIN_VALUE) {
                 throw new CallError("integer overflow in abs(): results must fit in 64 bits");
             }
             return Value.of(Math.abs(n));
         });
-        def("min", "min(a, b[, c]) | min(list[int])", 1, 3, a -> extreme(a, true));
-        def("max", "max(a, b[, c]) | max(list[int])", 1, 3, a -> extreme(a, false));
-        def("sum", "sum(list[int])", 1, 1, Builtins::sum);
+        def("min", "min(a, b[, c]) | min(list | range_expr)", 1, 3, a -> extreme(a, true));
+        def("max", "max(a, b[, c]) | max(list | range_expr)", 1, 3, a -> extreme(a, false));
+        def("sum", "sum(list[int | float] | range_expr)", 1, 1, Builtins::sum);
+        def("floor", "floor(int | float)", 1, 1, a -> whole(a, Math::floor));
+        def("ceil", "ceil(int | float)", 1, 1, a -> whole(a, Math::ceil));
+        def("round", "round(int | float[, ndigits])", 1, 2, Builtins::round);
         // Lists
         def("range", "range([start,] stop[, step])", 1, 3, Builtins::range);
         def("flatten", "flatten(list)", 1, 1, Builtins::flatten);
@@ -177,6 +197,7 @@ final class Builtins {
         def("with_number", "with_number(path | string, int)", 2, 2, Builtins::withNumber);
         def("apply_path_mapping", "apply_path_mapping(string)", 1, 1, a -> Value.ofPath(a.str(0)));
         StringFunctions.register(Builtins::def);
+        Regexes.register(Builtins::def);
     }
 
     private Builtins() {}
@@ -252,7 +273,9 @@ final class Builtins {
             case Value.Str s -> Value.of(s.value().codePointCount(0, s.value().length()));
             case Value.PathValue p -> Value.of(p.value().codePointCount(0, p.value().length()));
             case Value.ListValue l -> Value.of(l.items().size());
-            default -> throw new CallError("len() needs a string, path or list but got " + a.get(0).typeName());
+            case Value.RangeValue r -> Value.of(r.range().size());
+            default -> throw new CallError("len() needs a string, path, list or range_expr but got "
+                    + a.get(0).typeName());
         };
     }
 
@@ -261,6 +284,7 @@ final class Builtins {
             case Value.Bool b -> b;
             case Value.Null n -> Value.of(false);
             case Value.Int i -> Value.of(i.value() != 0);
+            case Value.FloatValue f -> Value.of(f.value() != 0);
             case Value.Str s -> switch (s.value().toLowerCase(java.util.Locale.ROOT)) {
                 case "1", "true", "on", "yes" -> Value.of(true);
                 case "0", "false", "off", "no" -> Value.of(false);
@@ -277,8 +301,16 @@ final class Builtins {
         if (v instanceof Value.Int) {
             return v;
         }
+        if (v instanceof Value.FloatValue f) {
+            Long whole = Floats.exactLong(f.value());
+            if (whole == null) {
+                throw new CallError("int() cannot convert " + f.display() + ": it is not a whole number in the 64-bit"
+                        + " range; use round(x), floor(x) or ceil(x)");
+            }
+            return Value.of(whole);
+        }
         if (!(v instanceof Value.Str s)) {
-            throw new CallError("int() needs an int or a string of digits but got " + v.typeName());
+            throw new CallError("int() needs an int, a float or a string of digits but got " + v.typeName());
         }
         String t = s.value().strip();
         if (!t.matches("[+-]?[0-9]+(_[0-9]+)*")) {
@@ -293,36 +325,172 @@ final class Builtins {
 
     private static Value extreme(Args a, boolean min) throws CallError {
         String fn = min ? "min" : "max";
+        if (a.size() == 1 && a.get(0) instanceof Value.RangeValue r) {
+            return Value.of(min ? r.range().min() : r.range().max());
+        }
         List<Value> items = a.size() == 1 ? a.list(0) : a.values;
         if (items.isEmpty()) {
             throw new CallError(fn + "() requires a non-empty list");
         }
-        long best = 0;
-        for (int i = 0; i < items.size(); i++) {
-            if (!(items.get(i) instanceof Value.Int n)) {
-                throw new CallError(fn + "() works on ints but got " + items.get(i).typeName()
+        boolean anyFloat = false;
+        Value best = null;
+        for (Value item : items) {
+            if (!(item instanceof Value.Int || item instanceof Value.FloatValue)) {
+                throw new CallError(fn + "() works on ints and floats but got " + item.typeName()
                         + (a.size() == 1 ? " in the list" : ""));
             }
-            if (i == 0 || (min ? n.value() < best : n.value() > best)) {
-                best = n.value();
+            anyFloat |= item instanceof Value.FloatValue;
+            // The first of equal values wins, as in Python.
+            if (best == null || (min ? order(item, best) < 0 : order(item, best) > 0)) {
+                best = item;
             }
         }
-        return Value.of(best);
+        // min(int, float) is the (float, float) overload: an int result is promoted (RFC 0006).
+        return anyFloat && best instanceof Value.Int i ? Value.of((double) i.value()) : best;
     }
 
     private static Value sum(Args a) throws CallError {
-        long total = 0;
-        for (Value v : a.list(0)) {
-            if (!(v instanceof Value.Int n)) {
-                throw new CallError("sum() needs a list of ints but got " + v.typeName() + " items");
-            }
+        if (a.get(0) instanceof Value.RangeValue r) {
             try {
-                total = Math.addExact(total, n.value());
+                return Value.of(r.range().sum());
             } catch (ArithmeticException e) {
                 throw new CallError("integer overflow in sum(): results must fit in 64 bits");
             }
         }
-        return Value.of(total);
+        long total = 0;
+        double floatTotal = 0;
+        boolean isFloat = false;
+        for (Value v : a.list(0)) {
+            if (v instanceof Value.FloatValue f) {
+                if (!isFloat) {
+                    floatTotal = total;
+                    isFloat = true;
+                }
+                floatTotal += f.value();
+            } else if (v instanceof Value.Int n) {
+                if (isFloat) {
+                    floatTotal += n.value();
+                    continue;
+                }
+                try {
+                    total = Math.addExact(total, n.value());
+                } catch (ArithmeticException e) {
+                    throw new CallError("integer overflow in sum(): results must fit in 64 bits");
+                }
+            } else {
+                throw new CallError("sum() needs a list of ints or floats but got " + v.typeName() + " items");
+            }
+        }
+        return isFloat ? floatResult(floatTotal, "sum()") : Value.of(total);
+    }
+
+    /** A float result of {@code what}; an error when it overflows. */
+    static Value floatResult(double d, String what) throws CallError {
+        try {
+            return Floats.of(d, what);
+        } catch (Floats.FloatError e) {
+            throw new CallError(e.getMessage());
+        }
+    }
+
+    private static Value toFloat(Args a) throws CallError {
+        return switch (a.get(0)) {
+            case Value.FloatValue f -> Value.of(f.value());
+            case Value.Int i -> Value.of((double) i.value());
+            case Value.Str s -> {
+                try {
+                    yield Floats.parse(s.value());
+                } catch (Floats.FloatError e) {
+                    throw new CallError(e.getMessage());
+                }
+            }
+            default -> throw new CallError("float() needs an int, a float or a string but got " + a.get(0).typeName());
+        };
+    }
+
+    /** floor and ceil: an int stays as it is, a float becomes the int next to it. */
+    private static Value whole(Args a, java.util.function.DoubleUnaryOperator op) throws CallError {
+        if (a.get(0) instanceof Value.Int) {
+            return a.get(0);
+        }
+        if (!(a.get(0) instanceof Value.FloatValue f)) {
+            throw new CallError(a.function + "() needs an int or a float but got " + a.get(0).typeName());
+        }
+        try {
+            return Value.of(Floats.toLong(op.applyAsDouble(f.value()), a.function + "()"));
+        } catch (Floats.FloatError e) {
+            throw new CallError(e.getMessage());
+        }
+    }
+
+    /**
+     * Python's {@code round}, half to even on the exact value: {@code round(2.5)} is 2. Without
+     * ndigits, or with ndigits <= 0, the result is an int (RFC 0006; Python keeps a float there); with
+     * ndigits > 0 a float written with exactly that many decimals.
+     */
+    private static Value round(Args a) throws CallError {
+        long ndigits = a.size() == 2 ? a.integer(1) : 0;
+        if (ndigits > 100_000) {
+            throw new CallError("round() can keep at most 100000 decimals, not " + ndigits);
+        }
+        try {
+            return switch (a.get(0)) {
+                case Value.Int i -> ndigits >= 0 ? i
+                        : Value.of(Floats.roundToInt(new java.math.BigDecimal(i.value()), ndigits));
+                case Value.FloatValue f -> {
+                    if (a.size() == 1) {
+                        yield Value.of(Floats.toLong(Math.rint(f.value()), "round()"));
+                    }
+                    yield ndigits > 0 ? Floats.round(f.value(), ndigits)
+                            : Value.of(Floats.roundToInt(new java.math.BigDecimal(f.value()), ndigits));
+                }
+                default -> throw new CallError("round() needs an int or a float but got " + a.get(0).typeName());
+            };
+        } catch (Floats.FloatError e) {
+            throw new CallError(e.getMessage());
+        }
+    }
+
+    private static Value list(Args a) throws CallError {
+        if (a.get(0) instanceof Value.ListValue) {
+            return a.get(0);
+        }
+        if (!(a.get(0) instanceof Value.RangeValue r)) {
+            throw new CallError("list() needs a range_expr but got " + a.get(0).typeName());
+        }
+        return new Value.ListValue(expand(r.range(), "list()"));
+    }
+
+    /** The ints of {@code r}, refused beyond {@link #MAX_SIZE}. */
+    static List<Value> expand(RangeExpr r, String what) throws CallError {
+        if (r.size() > MAX_SIZE) {
+            throw new CallError(what + " would list the " + r.size() + " values of range expression '" + r
+                    + "'; the limit is " + MAX_SIZE);
+        }
+        return r.values().stream().map(Value::of).toList();
+    }
+
+    private static Value rangeExpr(Args a) throws CallError {
+        try {
+            return switch (a.get(0)) {
+                case Value.RangeValue r -> r;
+                case Value.Str s -> new Value.RangeValue(RangeExpr.parse(s.value()));
+                case Value.ListValue l -> {
+                    List<Long> values = new ArrayList<>();
+                    for (Value item : l.items()) {
+                        if (!(item instanceof Value.Int n)) {
+                            throw new CallError("range_expr() needs a list of ints but got " + item.typeName() + " items");
+                        }
+                        values.add(n.value());
+                    }
+                    yield new Value.RangeValue(RangeExpr.ofValues(values));
+                }
+                default -> throw new CallError("range_expr() needs a string such as '1-10:2,15' or a list of ints but got "
+                        + a.get(0).typeName());
+            };
+        } catch (RangeExpr.RangeError e) {
+            throw new CallError(e.getMessage());
+        }
     }
 
     private static Value range(Args a) throws CallError {
@@ -484,6 +652,28 @@ final class Builtins {
             String y = b instanceof Value.PathValue p ? p.value() : ((Value.Str) b).value();
             return x.equals(y);
         }
+        if (isNumber(a) && isNumber(b)) {
+            return compareNumbers(a, b) == 0;
+        }
+        if (a instanceof Value.RangeValue x && b instanceof Value.RangeValue y) {
+            return x.range().sameRuns(y.range()) || (x.range().size() == y.range().size()
+                    && x.range().size() <= MAX_SIZE && x.range().values().equals(y.range().values()));
+        }
+        if (a instanceof Value.RangeValue r && b instanceof Value.ListValue) {
+            return equal(b, a);
+        }
+        if (a instanceof Value.ListValue x && b instanceof Value.RangeValue r) {
+            // RFC 0006: a range expression equals the list of its values.
+            if (x.items().size() != r.range().size()) {
+                return false;
+            }
+            for (int i = 0; i < x.items().size(); i++) {
+                if (!equal(x.items().get(i), Value.of(r.range().get(i)))) {
+                    return false;
+                }
+            }
+            return true;
+        }
         if (a instanceof Value.ListValue x && b instanceof Value.ListValue y) {
             if (x.items().size() != y.items().size()) {
                 return false;
@@ -499,12 +689,12 @@ final class Builtins {
     }
 
     /**
-     * Ordering as EXPR defines it: ints, bools (false first), strings and paths by code point, lists
+     * Ordering as EXPR defines it: ints and floats by value, bools (false first), strings and paths by code point, lists
      * item by item (a shorter prefix first); anything else cannot be ordered.
      */
     static int order(Value l, Value r) throws CallError {
-        if (l instanceof Value.Int x && r instanceof Value.Int y) {
-            return Long.compare(x.value(), y.value());
+        if (isNumber(l) && isNumber(r)) {
+            return compareNumbers(l, r);
         }
         if ((l instanceof Value.Str || l instanceof Value.PathValue)
                 && (r instanceof Value.Str || r instanceof Value.PathValue)) {
@@ -526,6 +716,24 @@ final class Builtins {
         throw new CallError("cannot order " + l.typeName() + " and " + r.typeName() + "; compare values of one type");
     }
 
+    static boolean isNumber(Value v) {
+        return v instanceof Value.Int || v instanceof Value.FloatValue;
+    }
+
+    /** Ints and floats compared exactly, as Python does: 2**53 + 1 > 2.0**53. */
+    static int compareNumbers(Value a, Value b) {
+        if (a instanceof Value.Int x && b instanceof Value.Int y) {
+            return Long.compare(x.value(), y.value());
+        }
+        if (a instanceof Value.FloatValue x && b instanceof Value.FloatValue y) {
+            return Double.compare(x.value(), y.value());
+        }
+        if (a instanceof Value.Int x && b instanceof Value.FloatValue y) {
+            return Floats.compare(x.value(), y.value());
+        }
+        return -Floats.compare(((Value.Int) b).value(), ((Value.FloatValue) a).value());
+    }
+
     // Python orders strings by code point; String.compareTo orders by UTF-16 unit, which differs
     // above U+FFFF.
     static int compareCodePoints(String a, String b) {
@@ -543,6 +751,8 @@ final class Builtins {
             case Value.Str s -> s.value();
             case Value.PathValue p -> p.value();
             case Value.Int i -> Long.toString(i.value());
+            case Value.FloatValue f -> f.display();
+            case Value.RangeValue r -> r.range().toString();
             case Value.Bool b -> Boolean.toString(b.value());
             case Value.Null n -> "";
             case Value.ListValue l -> json(l);
@@ -561,6 +771,8 @@ final class Builtins {
             case Value.Str s -> appendJsonString(s.value(), b);
             case Value.PathValue p -> appendJsonString(p.value(), b);
             case Value.Int i -> b.append(i.value());
+            case Value.FloatValue f -> b.append(f.display());
+            case Value.RangeValue r -> appendJsonString(r.range().toString(), b);
             case Value.Bool bool -> b.append(bool.value());
             case Value.Null n -> b.append("null");
             case Value.ListValue l -> {

@@ -115,12 +115,17 @@ final class Evaluator {
 
     private Value comprehension(Expr.Comprehension c) throws FormatStringException {
         Value source = eval(c.source());
-        if (!(source instanceof Value.ListValue list)) {
-            throw error(c.source().offset(), "a list comprehension needs a list after 'in' but got "
+        List<Value> sourceItems;
+        if (source instanceof Value.ListValue list) {
+            sourceItems = list.items();
+        } else if (source instanceof Value.RangeValue range) {
+            sourceItems = expand(range, c.source().offset());
+        } else {
+            throw error(c.source().offset(), "a list comprehension needs a list or range_expr after 'in' but got "
                     + source.typeName());
         }
         List<Value> out = new ArrayList<>();
-        for (Value item : list.items()) {
+        for (Value item : sourceItems) {
             locals.put(c.variable(), item);
             if (c.condition() == null
                     || bool(eval(c.condition()), c.condition().offset(), "a list comprehension's 'if'")) {
@@ -143,7 +148,11 @@ final class Evaluator {
             if (item instanceof Value.Null) {
                 throw error(offset, "a list cannot hold null; leave the item out with a list comprehension's 'if'");
             }
-            String t = item.typeName().equals("path") ? "string" : item.typeName();
+            String t = switch (item.typeName()) {
+                case "path" -> "string";
+                case "float" -> "int";
+                default -> item.typeName();
+            };
             if (type != null && !type.equals(t)) {
                 throw error(offset, "a list cannot mix " + type + " and " + t
                         + " items; convert them with string(x)");
@@ -154,7 +163,39 @@ final class Evaluator {
         if (mixed && items.stream().anyMatch(i -> i instanceof Value.PathValue)) {
             items = items.stream().map(i -> i instanceof Value.PathValue p ? Value.of(p.value()) : i).toList();
         }
+        items = promoted(items);
+        if (items.stream().allMatch(i -> i instanceof Value.ListValue)
+                && items.stream().flatMap(i -> ((Value.ListValue) i).items().stream())
+                        .anyMatch(i -> i instanceof Value.FloatValue)) {
+            // [[1], [2.5]] is a list of lists of floats (RFC 0005).
+            List<Value> inner = new ArrayList<>();
+            for (Value item : items) {
+                inner.add(new Value.ListValue(((Value.ListValue) item).items().stream()
+                        .map(i -> i instanceof Value.Int n ? Value.of((double) n.value()) : i).toList()));
+            }
+            items = inner;
+        }
         return new Value.ListValue(items);
+    }
+
+    /** Ints among floats become floats: [1, 2.5] is [1.0, 2.5], as RFC 0005 infers list[float]. */
+    private static List<Value> promoted(List<Value> items) {
+        if (items.stream().noneMatch(i -> i instanceof Value.FloatValue)
+                || items.stream().noneMatch(i -> i instanceof Value.Int)) {
+            return items;
+        }
+        return items.stream().map(i -> i instanceof Value.Int n ? Value.of((double) n.value()) : i).toList();
+    }
+
+    /** The ints of a range expression, within the list size limit. */
+    private List<Value> expand(Value.RangeValue range, int offset) throws FormatStringException {
+        try {
+            List<Value> items = Builtins.expand(range.range(), "iterating over it");
+            charge(items.size(), offset);
+            return items;
+        } catch (Builtins.CallError e) {
+            throw error(offset, e.getMessage());
+        }
     }
 
     private Value call(Expr.Call c) throws FormatStringException {
@@ -179,12 +220,14 @@ final class Evaluator {
     private Value arithmetic(Expr.Arithmetic a) throws FormatStringException {
         Value l = eval(a.left());
         Value r = eval(a.right());
+        if ((l instanceof Value.FloatValue && Builtins.isNumber(r)) || (r instanceof Value.FloatValue
+                && Builtins.isNumber(l)) || (a.operator().equals("/") && l instanceof Value.Int
+                && r instanceof Value.Int) || (a.operator().equals("**") && l instanceof Value.Int
+                && r instanceof Value.Int y && y.value() < 0)) {
+            return floatArithmetic(a, l, r);
+        }
         try {
             if (l instanceof Value.Int x && r instanceof Value.Int y) {
-                if (a.operator().equals("/")) {
-                    throw error(a.offset(), "'/' between ints gives a float, and sluice has no floats; use '//' for"
-                            + " integer division ('/' joins paths: path('a') / 'b')");
-                }
                 if (a.operator().equals("**")) {
                     return Value.of(power(x.value(), y.value(), a));
                 }
@@ -210,6 +253,22 @@ final class Evaluator {
                     + " path('...') / 'name'");
         }
         if (a.operator().equals("+")) {
+            if ((l instanceof Value.RangeValue && r instanceof Value.Str) || (l instanceof Value.Str
+                    && r instanceof Value.RangeValue)) {
+                // RFC 0006: a range expression joins a string as its text, '1-10'.
+                String joined = Builtins.text(l) + Builtins.text(r);
+                charge(joined.length(), a.offset());
+                return Value.of(joined);
+            }
+            if ((l instanceof Value.RangeValue || r instanceof Value.RangeValue)
+                    && (l instanceof Value.ListValue || l instanceof Value.RangeValue)
+                    && (r instanceof Value.ListValue || r instanceof Value.RangeValue)) {
+                // ... and a list as its list of ints.
+                List<Value> joined = new ArrayList<>(items(l, a.offset()));
+                joined.addAll(items(r, a.offset()));
+                charge(joined.size(), a.offset());
+                return checkedList(joined, a.offset());
+            }
             if (l instanceof Value.PathValue p && (r instanceof Value.Str || r instanceof Value.PathValue)) {
                 // RFC 0006: appends to the last component, no separator.
                 charge((long) p.value().length() + Builtins.text(r).length(), a.offset());
@@ -252,11 +311,53 @@ final class Evaluator {
                 + r.typeName() + hint);
     }
 
-    /** {@code base ** exponent} by squaring; a negative exponent would give a float, which sluice lacks. */
-    private long power(long base, long exponent, Expr.Arithmetic a) throws FormatStringException {
-        if (exponent < 0) {
-            throw error(a.offset(), "'**' with a negative exponent gives a float, and sluice has no floats");
+    private List<Value> items(Value v, int offset) throws FormatStringException {
+        return v instanceof Value.RangeValue range ? expand(range, offset) : ((Value.ListValue) v).items();
+    }
+
+    /**
+     * Arithmetic with a float, or that gives one ({@code 1 / 2}, {@code 2 ** -1}), as Python does it
+     * on 64-bit floats; {@code //} gives an int (RFC 0006). Infinity and NaN are errors; -0.0 is 0.0.
+     */
+    private Value floatArithmetic(Expr.Arithmetic a, Value l, Value r) throws FormatStringException {
+        String op = a.operator();
+        double x = l instanceof Value.FloatValue f ? f.value() : ((Value.Int) l).value();
+        double y = r instanceof Value.FloatValue f ? f.value() : ((Value.Int) r).value();
+        if (y == 0 && (op.equals("/") || op.equals("//") || op.equals("%"))) {
+            throw error(a.offset(), "division by zero in '" + op + "'");
         }
+        double result = switch (op) {
+            case "+" -> x + y;
+            case "-" -> x - y;
+            case "*" -> x * y;
+            // int / int is the correctly rounded quotient, as Python's true division of two ints.
+            case "/" -> l instanceof Value.Int li && r instanceof Value.Int ri ? Floats.divide(li.value(), ri.value())
+                    : x / y;
+            case "//" -> Floats.divmod(x, y)[0];
+            case "%" -> Floats.divmod(x, y)[1];
+            default -> {
+                if (x == 0 && y < 0) {
+                    throw error(a.offset(), "0 ** " + Builtins.text(r) + " divides by zero");
+                }
+                if (x < 0 && y != Math.rint(y)) {
+                    throw error(a.offset(), Builtins.text(l) + " ** " + Builtins.text(r)
+                            + " has no real result (a negative number to a fractional power)");
+                }
+                yield Math.pow(x, y);
+            }
+        };
+        try {
+            if (op.equals("//")) {
+                return Value.of(Floats.toLong(result, "'//'"));
+            }
+            return Floats.of(result, "'" + op + "'");
+        } catch (Floats.FloatError e) {
+            throw error(a.offset(), e.getMessage());
+        }
+    }
+
+    /** {@code base ** exponent} by squaring, for a non-negative exponent (a negative one gives a float). */
+    private long power(long base, long exponent, Expr.Arithmetic a) throws FormatStringException {
         long result = 1;
         long b = base;
         long e = exponent;
@@ -312,10 +413,14 @@ final class Evaluator {
                 boolean found;
                 if (r instanceof Value.ListValue list) {
                     found = list.items().stream().anyMatch(item -> Builtins.equal(item, l));
+                } else if (r instanceof Value.RangeValue range && Builtins.isNumber(l)) {
+                    Long n = l instanceof Value.Int i ? Long.valueOf(i.value())
+                            : Floats.exactLong(((Value.FloatValue) l).value());
+                    found = n != null && range.range().contains(n);
                 } else if (r instanceof Value.Str s && l instanceof Value.Str sub) {
                     found = s.value().contains(sub.value());
                 } else {
-                    throw error(offset, "'" + op + "' needs a list, or a string in a string, but got "
+                    throw error(offset, "'" + op + "' needs a list or range_expr, or a string in a string, but got "
                             + l.typeName() + " " + op + " " + r.typeName());
                 }
                 return op.equals("in") == found;
@@ -350,8 +455,12 @@ final class Evaluator {
 
     private Value sign(Expr.Sign s) throws FormatStringException {
         Value v = eval(s.operand());
+        if (v instanceof Value.FloatValue f) {
+            return Value.of(s.negate() ? -f.value() : f.value());
+        }
         if (!(v instanceof Value.Int i)) {
-            throw error(s.offset(), "unary '" + (s.negate() ? "-" : "+") + "' needs an int but got " + v.typeName());
+            throw error(s.offset(), "unary '" + (s.negate() ? "-" : "+") + "' needs an int or a float but got "
+                    + v.typeName());
         }
         if (!s.negate()) {
             return v;
@@ -372,12 +481,21 @@ final class Evaluator {
         if (target instanceof Value.ListValue list) {
             return list.items().get(position(i.value(), list.items().size(), ix));
         }
+        if (target instanceof Value.RangeValue range) {
+            long size = range.range().size();
+            long p = i.value() < 0 ? i.value() + size : i.value();
+            if (p < 0 || p >= size) {
+                throw error(ix.index().offset(), "index " + i.value() + " is out of range for length " + size);
+            }
+            return Value.of(range.range().get(p));
+        }
         if (target instanceof Value.Str s) {
             int[] codePoints = s.value().codePoints().toArray();
             return Value.of(Character.toString(codePoints[position(i.value(), codePoints.length, ix)]));
         }
         String hint = target instanceof Value.PathValue ? "; index its parts instead, p.parts[i]" : "";
-        throw error(ix.offset(), "only lists and strings can be indexed, not " + target.typeName() + hint);
+        throw error(ix.offset(), "only lists, strings and range expressions can be indexed, not " + target.typeName()
+                + hint);
     }
 
     /** {@code x[start:stop:step]} with Python's rules: bounds clamped, negative ones from the end. */
@@ -390,35 +508,47 @@ final class Evaluator {
         if (step == 0) {
             throw error(sl.step().offset(), "a slice step must not be zero");
         }
-        int size;
+        long size;
         int[] codePoints = null;
         if (target instanceof Value.ListValue list) {
             size = list.items().size();
+        } else if (target instanceof Value.RangeValue range) {
+            size = range.range().size();
         } else if (target instanceof Value.Str s) {
             codePoints = s.value().codePoints().toArray();
             size = codePoints.length;
         } else {
             String hint = target instanceof Value.PathValue ? "; slice its parts instead, p.parts[a:b]" : "";
-            throw error(sl.offset(), "only lists and strings can be sliced, not " + target.typeName() + hint);
+            throw error(sl.offset(), "only lists, strings and range expressions can be sliced, not "
+                    + target.typeName() + hint);
         }
         long lower = step < 0 ? -1 : 0;
         long upper = step < 0 ? size - 1 : size;
         long from = start == null ? (step < 0 ? upper : lower) : clamp(start, size, lower, upper);
         long to = stop == null ? (step < 0 ? lower : upper) : clamp(stop, size, lower, upper);
-        List<Integer> picked = new ArrayList<>();
-        for (long i = from; step > 0 ? i < to : i > to; i += step) {
-            picked.add((int) i);
+        long count = step > 0 ? (to > from ? (to - from + step - 1) / step : 0)
+                : (from > to ? (from - to - step - 1) / -step : 0);
+        if (count > MAX_SIZE) {
+            throw error(sl.offset(), "the slice would build " + count + " items; the limit is " + MAX_SIZE);
         }
-        charge(picked.size(), sl.offset());
+        charge(count, sl.offset());
+        List<Long> picked = new ArrayList<>();
+        for (long i = from; step > 0 ? i < to : i > to; i += step) {
+            picked.add(i);
+        }
         if (codePoints != null) {
             StringBuilder b = new StringBuilder();
-            for (int i : picked) {
-                b.appendCodePoint(codePoints[i]);
+            for (long i : picked) {
+                b.appendCodePoint(codePoints[(int) i]);
             }
             return Value.of(b.toString());
         }
+        if (target instanceof Value.RangeValue range) {
+            // RFC 0006: a slice of a range expression is a list of ints.
+            return new Value.ListValue(picked.stream().map(i -> Value.of(range.range().get(i))).toList());
+        }
         List<Value> items = ((Value.ListValue) target).items();
-        return new Value.ListValue(picked.stream().map(items::get).toList());
+        return new Value.ListValue(picked.stream().map(i -> items.get((int) i.longValue())).toList());
     }
 
     private Long bound(Expr e) throws FormatStringException {
@@ -435,7 +565,7 @@ final class Evaluator {
         return i.value();
     }
 
-    private static long clamp(long index, int size, long lower, long upper) {
+    private static long clamp(long index, long size, long lower, long upper) {
         if (index < 0) {
             return Math.max(index + size, lower);
         }
@@ -485,6 +615,7 @@ final class Evaluator {
             switch (pending.pop()) {
                 case Value.Str s -> n += s.value().length();
                 case Value.PathValue p -> n += p.value().length();
+                case Value.FloatValue f -> n += f.display().length();
                 case Value.ListValue l -> {
                     n += 1 + l.items().size();
                     if (n <= limit) {

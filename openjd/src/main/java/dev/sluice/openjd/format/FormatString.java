@@ -72,18 +72,20 @@ public final class FormatString {
 
     /** The index of the {@code }}} that closes an expression starting at {@code from}, or -1. */
     private static int findClose(String text, int from) {
-        char quote = 0;
+        String closing = null;
         for (int i = from; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (quote != 0) {
+            if (closing != null) {
                 // A '}}' inside a string literal does not end the expression.
                 if (c == '\\') {
                     i++;
-                } else if (c == quote) {
-                    quote = 0;
+                } else if (text.startsWith(closing, i)) {
+                    i += closing.length() - 1;
+                    closing = null;
                 }
             } else if (c == '\'' || c == '"') {
-                quote = c;
+                closing = text.startsWith(String.valueOf(c).repeat(3), i) ? String.valueOf(c).repeat(3) : String.valueOf(c);
+                i += closing.length() - 1;
             } else if (c == '}' && i + 1 < text.length() && text.charAt(i + 1) == '}') {
                 return i;
             }

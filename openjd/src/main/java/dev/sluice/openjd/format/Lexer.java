@@ -39,7 +39,8 @@ final class Lexer {
                 } else {
                     tokens.add(identifier());
                 }
-            } else if (c >= '0' && c <= '9') {
+            } else if (isDigit(c) || (c == '.' && pos + 1 < end && isDigit(whole.charAt(pos + 1))
+                    && !afterValue(tokens))) {
                 tokens.add(number());
             } else if (isQuote(c)) {
                 tokens.add(string(pos, pos, false));
@@ -47,6 +48,22 @@ final class Lexer {
                 tokens.add(operator(c));
             }
         }
+    }
+
+    /**
+     * Whether the last token ends a value, so that a '.' after it is an attribute, not a float such as
+     * {@code .5}: Python reads {@code x.5} as an error either way, but {@code [1].5} must not become a
+     * list and a number.
+     */
+    private static boolean afterValue(List<Token> tokens) {
+        if (tokens.isEmpty()) {
+            return false;
+        }
+        Token last = tokens.getLast();
+        if (last.kind() == Token.Kind.IDENT) {
+            return !java.util.Set.of("if", "else", "and", "or", "not", "in", "for").contains(last.text());
+        }
+        return last.kind() != Token.Kind.OP || last.isOp(")") || last.isOp("]");
     }
 
     private void skipSpace() {
@@ -64,53 +81,129 @@ final class Lexer {
         return new Token(Token.Kind.IDENT, whole.substring(start, pos), 0, start);
     }
 
+    /**
+     * An integer ({@code 42}, {@code 0x2A}, {@code 1_000}) or a float ({@code 1.5}, {@code .5},
+     * {@code 1e-3}, {@code 1_000.5}), with Python's rules for both.
+     */
     private Token number() throws FormatStringException {
         int start = pos;
-        while (pos < end && (Character.isLetterOrDigit(whole.charAt(pos)) || whole.charAt(pos) == '_')) {
-            pos++;
+        char first = whole.charAt(pos);
+        if (first == '0' && pos + 1 < end && "xXoObB".indexOf(whole.charAt(pos + 1)) >= 0) {
+            return radixInteger(start);
         }
-        if (pos < end && whole.charAt(pos) == '.' && pos + 1 < end && Character.isDigit(whole.charAt(pos + 1))) {
-            throw error(start, "floating-point numbers are not supported; use an integer");
+        boolean isFloat = false;
+        if (first != '.') {
+            digits(start);
+        }
+        if (pos < end && whole.charAt(pos) == '.') {
+            isFloat = true;
+            pos++;
+            if (pos < end && isDigit(whole.charAt(pos))) {
+                digits(start);
+            }
+        }
+        if (pos < end && (whole.charAt(pos) == 'e' || whole.charAt(pos) == 'E')) {
+            isFloat = true;
+            pos++;
+            if (pos < end && (whole.charAt(pos) == '+' || whole.charAt(pos) == '-')) {
+                pos++;
+            }
+            if (pos >= end || !isDigit(whole.charAt(pos))) {
+                throw invalidNumber(start, "an exponent needs digits, e.g. 1e-3");
+            }
+            digits(start);
+        }
+        if (pos < end && (isIdentPart(whole.charAt(pos)) || whole.charAt(pos) == '.')) {
+            // Python reads 1.5x or 1e5e5 as one bad literal, not as a number and a name.
+            while (pos < end && (isIdentPart(whole.charAt(pos)) || whole.charAt(pos) == '.')) {
+                pos++;
+            }
+            throw invalidNumber(start, "a number is digits with an optional '.' and exponent; a method call on"
+                    + " a number needs brackets, (42).zfill(5)");
         }
         String literal = whole.substring(start, pos);
+        if (isFloat) {
+            return new Token(Token.Kind.FLOAT, literal, 0, start);
+        }
         String digits = literal.replace("_", "");
-        int radix = 10;
-        if (digits.length() > 2 && digits.charAt(0) == '0' && "xXoObB".indexOf(digits.charAt(1)) >= 0) {
-            radix = switch (Character.toLowerCase(digits.charAt(1))) {
-                case 'x' -> 16;
-                case 'o' -> 8;
-                default -> 2;
-            };
-            digits = digits.substring(2);
-        } else if (digits.length() > 1 && digits.charAt(0) == '0' && !digits.chars().allMatch(ch -> ch == '0')) {
+        if (digits.length() > 1 && digits.charAt(0) == '0' && !digits.chars().allMatch(ch -> ch == '0')) {
             throw error(start, "invalid number '" + literal + "': leading zeros are not allowed; "
                     + "write 0o" + digits.replaceFirst("^0+", "") + " for octal");
         }
-        if (literal.startsWith("_") || literal.endsWith("_") || literal.contains("__")) {
+        return integer(literal, digits, 10, start);
+    }
+
+    /** Digits with single '_' between them, from pos; a misplaced '_' is an error. */
+    private void digits(int literalStart) throws FormatStringException {
+        while (pos < end && (isDigit(whole.charAt(pos)) || whole.charAt(pos) == '_')) {
+            if (whole.charAt(pos) == '_' && (pos + 1 >= end || !isDigit(whole.charAt(pos + 1))
+                    || !isDigit(whole.charAt(pos - 1)))) {
+                pos++;
+                throw invalidNumber(literalStart, "'_' may only separate digits");
+            }
+            pos++;
+        }
+    }
+
+    private Token radixInteger(int start) throws FormatStringException {
+        pos += 2;
+        while (pos < end && (Character.isLetterOrDigit(whole.charAt(pos)) || whole.charAt(pos) == '_')) {
+            pos++;
+        }
+        String literal = whole.substring(start, pos);
+        int radix = switch (Character.toLowerCase(literal.charAt(1))) {
+            case 'x' -> 16;
+            case 'o' -> 8;
+            default -> 2;
+        };
+        String body = literal.substring(2);
+        if (body.isEmpty() || body.endsWith("_") || body.contains("__")) {
             throw error(start, "invalid number '" + literal + "': '_' may only separate digits");
         }
+        return integer(literal, body.replace("_", ""), radix, start);
+    }
+
+    private Token integer(String literal, String digits, int radix, int start) throws FormatStringException {
         try {
             return new Token(Token.Kind.INT, literal, Long.parseLong(digits, radix), start);
         } catch (NumberFormatException e) {
+            if (!digits.chars().allMatch(ch -> Character.digit(ch, radix) >= 0)) {
+                throw error(start, "invalid number '" + literal + "': not a base-" + radix + " integer");
+            }
             throw error(start, "invalid number '" + literal
                     + "': integers are 64-bit, from -9223372036854775808 to 9223372036854775807");
         }
     }
 
+    private FormatStringException invalidNumber(int start, String why) {
+        int stop = Math.max(pos, start + 1);
+        return error(start, "invalid number '" + whole.substring(start, Math.min(stop, end)) + "': " + why);
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /**
+     * A string literal at {@code start} whose opening quote is at {@code quoteAt}: {@code '...'},
+     * {@code "..."}, or triple-quoted {@code '''...'''} / {@code """..."""}, which may span lines and
+     * hold lone quotes; raw ({@code r'...'}) keeps backslashes.
+     */
     private Token string(int start, int quoteAt, boolean raw) throws FormatStringException {
         char quote = whole.charAt(quoteAt);
-        if (quoteAt + 2 < end && whole.charAt(quoteAt + 1) == quote && whole.charAt(quoteAt + 2) == quote) {
-            throw error(start, "triple-quoted strings are not supported; use '...' or \"...\" with \\n for newlines");
-        }
+        boolean triple = quoteAt + 2 < end && whole.charAt(quoteAt + 1) == quote && whole.charAt(quoteAt + 2) == quote;
+        String closing = triple ? String.valueOf(quote).repeat(3) : String.valueOf(quote);
         StringBuilder value = new StringBuilder();
-        int i = quoteAt + 1;
+        int i = quoteAt + closing.length();
         while (true) {
-            if (i >= end || whole.charAt(i) == '\n') {
-                throw error(start, "string literal is not closed: add the closing " + quote);
+            if (i >= end || (!triple && whole.charAt(i) == '\n')) {
+                throw error(start, "string literal is not closed: add the closing " + closing
+                        + (triple ? "" : " (a string in single quotes ends on its line; use \\n, or triple quotes"
+                        + " for text over several lines)"));
             }
             char c = whole.charAt(i);
-            if (c == quote) {
-                pos = i + 1;
+            if (whole.startsWith(closing, i) && i + closing.length() <= end) {
+                pos = i + closing.length();
                 return new Token(Token.Kind.STRING, value.toString(), 0, start);
             }
             if (c == '\\' && i + 1 < end) {
@@ -136,7 +229,13 @@ final class Lexer {
             case 'n' -> out.append('\n');
             case 'r' -> out.append('\r');
             case 't' -> out.append('\t');
-            case '0' -> out.append('\0');
+            case 'a' -> out.append('\u0007');
+            case 'b' -> out.append('\b');
+            case 'f' -> out.append('\f');
+            case 'v' -> out.append('\u000b');
+            // A backslash at the end of a line joins the lines, as in Python.
+            case '\n' -> {
+            }
             case 'x' -> {
                 return hexEscape(at, 2, out);
             }
@@ -146,10 +245,62 @@ final class Lexer {
             case 'U' -> {
                 return hexEscape(at, 8, out);
             }
-            // Python keeps unknown escapes such as \d as written.
-            default -> out.append('\\').append(e);
+            case 'N' -> {
+                return namedEscape(at, out);
+            }
+            default -> {
+                if (e >= '0' && e <= '7') {
+                    // Up to three octal digits: \0 is NUL, \012 a line feed.
+                    int i = at + 1;
+                    int code = 0;
+                    while (i < end && i < at + 4 && whole.charAt(i) >= '0' && whole.charAt(i) <= '7') {
+                        code = code * 8 + (whole.charAt(i) - '0');
+                        i++;
+                    }
+                    out.append((char) code);
+                    return i;
+                }
+                // Python keeps unknown escapes such as \d as written.
+                out.append('\\').append(e);
+            }
         }
         return at + 2;
+    }
+
+    /**
+     * {@code \N{name}}: the character of that Unicode name, in any case ({@code \N{EM DASH}}). Java's
+     * Unicode data names what Python's does; the made-up names Java gives unnamed code points
+     * ({@code "LATIN 1 SUPPLEMENT 80"}) are refused, as Python has no such names.
+     */
+    private int namedEscape(int at, StringBuilder out) throws FormatStringException {
+        int open = at + 2;
+        int close = open < end && whole.charAt(open) == '{' ? whole.indexOf('}', open) : -1;
+        if (close < 0 || close >= end) {
+            throw error(at, "escape \\N needs a character name in braces, e.g. \\N{EM DASH}");
+        }
+        String name = whole.substring(open + 1, close);
+        int codePoint = -1;
+        if (!name.isBlank() && name.strip().equals(name)) {
+            try {
+                codePoint = Character.codePointOf(name);
+            } catch (IllegalArgumentException unknown) {
+                codePoint = -1;
+            }
+        }
+        if (codePoint >= 0) {
+            Character.UnicodeBlock block = Character.UnicodeBlock.of(codePoint);
+            String madeUp = (block == null ? "" : block.toString().replace('_', ' ') + " ")
+                    + Integer.toHexString(codePoint).toUpperCase(java.util.Locale.ROOT);
+            if (madeUp.equalsIgnoreCase(name)) {
+                codePoint = -1;
+            }
+        }
+        if (codePoint < 0) {
+            throw error(at, "unknown Unicode character name '" + name + "' in \\N{...}; write the name as the"
+                    + " Unicode standard does, e.g. \\N{LATIN SMALL LETTER E WITH ACUTE}, or use \\uhhhh");
+        }
+        out.appendCodePoint(codePoint);
+        return close + 1;
     }
 
     private int hexEscape(int at, int digits, StringBuilder out) throws FormatStringException {

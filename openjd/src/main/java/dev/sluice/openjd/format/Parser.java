@@ -258,6 +258,13 @@ final class Parser {
             case INT -> {
                 return new Expr.Literal(Value.of(t.number()), t.offset());
             }
+            case FLOAT -> {
+                try {
+                    return new Expr.Literal(Floats.literal(t.text()), t.offset());
+                } catch (Floats.FloatError e) {
+                    throw error(t.offset(), e.getMessage());
+                }
+            }
             case STRING -> {
                 return new Expr.Literal(Value.of(t.text()), t.offset());
             }

@@ -109,6 +109,8 @@ final class Quoting {
             case Value.Str s -> pwshString(s.value());
             case Value.PathValue p -> pwshString(p.value());
             case Value.Int i -> Long.toString(i.value());
+            case Value.FloatValue f -> f.display();
+            case Value.RangeValue r -> pwshString(r.range().toString());
             case Value.Bool b -> b.value() ? "$true" : "$false";
             case Value.Null n -> "$null";
             case Value.ListValue l -> {
@@ -139,6 +141,9 @@ final class Quoting {
             case Value.Str s -> pyString(s.value());
             case Value.PathValue p -> pyString(p.value());
             case Value.Int i -> Long.toString(i.value());
+            // A float's text is a Python float literal: 0.1, 1e+16, or as written (3.50).
+            case Value.FloatValue f -> f.display();
+            case Value.RangeValue r -> pyString(r.range().toString());
             case Value.Bool b -> b.value() ? "True" : "False";
             case Value.Null n -> "None";
             case Value.ListValue l -> {

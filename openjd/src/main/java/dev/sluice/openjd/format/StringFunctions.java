@@ -66,7 +66,7 @@ final class StringFunctions {
         r.def("ljust", "ljust(string, width)", 2, 2, a -> pad(a, 0));
         r.def("rjust", "rjust(string, width)", 2, 2, a -> pad(a, 1));
         r.def("center", "center(string, width)", 2, 2, a -> pad(a, 2));
-        r.def("zfill", "zfill(string | int, width)", 2, 2, StringFunctions::zfill);
+        r.def("zfill", "zfill(string | int | float, width)", 2, 2, StringFunctions::zfill);
     }
 
     private static String nonEmpty(Builtins.Args a, int i, String what) throws Builtins.CallError {
@@ -285,7 +285,8 @@ final class StringFunctions {
     }
 
     private static Value zfill(Builtins.Args a) throws Builtins.CallError {
-        String s = a.get(0) instanceof Value.Int n ? Long.toString(n.value()) : a.str(0);
+        String s = a.get(0) instanceof Value.Int || a.get(0) instanceof Value.FloatValue ? Builtins.text(a.get(0))
+                : a.str(0);
         long width = a.integer(1);
         int len = s.codePointCount(0, s.length());
         if (width <= len) {

@@ -4,10 +4,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A value a format-string expression works with: a string, a path, a 64-bit integer, a boolean, a
- * list (of scalars, or of lists of scalars) or null. Template variables are strings, paths
- * ({@code Session.WorkingDirectory}, {@code Env.File.*}, PATH parameters), integers, lists of strings
- * or null; booleans come from comparisons.
+ * A value a format-string expression works with: a string, a path, a 64-bit integer, a float, a
+ * boolean, a range expression, a list (of scalars, or of lists of scalars) or null. Template variables
+ * are strings, paths ({@code Session.WorkingDirectory}, {@code Env.File.*}, PATH parameters), integers,
+ * lists of strings or null; booleans come from comparisons, floats and range expressions from literals
+ * and functions.
  */
 public sealed interface Value {
 
@@ -22,6 +23,11 @@ public sealed interface Value {
     /** An integer value. */
     static Value of(long n) {
         return new Int(n);
+    }
+
+    /** A float value, written in Python's shortest form; see {@link Floats#repr}. */
+    static Value of(double d) {
+        return new FloatValue(d, null);
     }
 
     /** A boolean value. */
@@ -84,6 +90,58 @@ public sealed interface Value {
         @Override
         public String typeName() {
             return "int";
+        }
+    }
+
+    /**
+     * A 64-bit IEEE float, never NaN, infinite or negative zero (EXPR refuses the first two and writes
+     * -0.0 as 0.0). {@code text} is how it was written (a literal {@code 1.50}, {@code round(x, 2)}'s
+     * {@code 3.50}), kept while the value is only passed on, as RFC 0005's float pass-through asks;
+     * null means Python's shortest form.
+     */
+    record FloatValue(double value, String text) implements Value {
+        public FloatValue {
+            if (!Double.isFinite(value)) {
+                throw new IllegalArgumentException("a float must be finite");
+            }
+            // 0.0 + -0.0 is 0.0: normalizes the sign of zero without a branch.
+            value = value + 0.0;
+        }
+
+        /** Its text in a format string. */
+        public String display() {
+            return text != null ? text : Floats.repr(value);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            // The text is how it is shown, not part of the value: 1.50 == 1.5.
+            return o instanceof FloatValue f && f.value == value;
+        }
+
+        @Override
+        public int hashCode() {
+            return Double.hashCode(value);
+        }
+
+        @Override
+        public String typeName() {
+            return "float";
+        }
+    }
+
+    /**
+     * An OpenJD range expression ({@code 1-10:2,15}): the integers of its ranges, in increasing order;
+     * see {@link RangeExpr}.
+     */
+    record RangeValue(RangeExpr range) implements Value {
+        public RangeValue {
+            Objects.requireNonNull(range, "range");
+        }
+
+        @Override
+        public String typeName() {
+            return "range_expr";
         }
     }
 

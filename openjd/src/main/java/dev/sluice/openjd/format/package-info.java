@@ -12,7 +12,9 @@
  *       strings and argument lists;</li>
  *   <li>{@link dev.sluice.openjd.format.Shell} quotes for POSIX shells like Python's {@code shlex}.</li>
  * </ul>
- * The expression language is the OpenJD {@code EXPR} extension (RFC 0005) with the RFC 0006 function
- * library, less floats, range expressions and regular expressions; docs/user-guide/format-strings.md lists it.
+ * The expression language is the OpenJD {@code EXPR} extension (RFC 0005) with the whole RFC 0006
+ * function library (floats in {@code Floats}, range expressions in
+ * {@code RangeExpr}, regular expressions in
+ * {@code Regexes}); docs/user-guide/format-strings.md lists it.
  */
 package dev.sluice.openjd.format;

@@ -86,8 +86,8 @@ final class ParameterReader {
         } else {
             String t = f.string("type");
             if ("FLOAT".equals(t)) {
-                problems.add(f.node("type"), f.path("type"), "FLOAT parameters are not supported by sluice (format"
-                        + " strings have no floating-point numbers); use STRING");
+                problems.add(f.node("type"), f.path("type"), "FLOAT parameters are not supported by sluice;"
+                        + " use STRING and convert it where a number is needed: float(Param.X)");
             } else if (t != null) {
                 try {
                     type = ParameterType.valueOf(t);

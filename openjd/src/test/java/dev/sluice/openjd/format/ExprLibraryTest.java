@@ -176,9 +176,9 @@ class ExprLibraryTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-        "`1 / 2`|'/' between ints gives a float",
+        "`1 // 0`|division by zero in '//'",
         "`'a' / 'b'`|'/' joins paths, and the left side is a string: make it a path first",
-        "`2 ** -1`|'**' with a negative exponent gives a float",
+        "`0 ** -1`|0 ** -1 divides by zero",
         "`2 ** 64`|integer overflow",
         "`Param.File.upper()`|path has no method upper(); it is a string function; convert it first: string(p).upper(...)",
         "`RawParam.File.stem`|property '.stem' needs a path but got string; make it a path first: path(x).stem",
@@ -193,7 +193,7 @@ class ExprLibraryTest {
         "`[1, 2][::0]`|a slice step must not be zero",
         "`[1, 2]['a':]`|a slice bound must be an int or null but got string",
         "`min([])`|min() requires a non-empty list",
-        "`min('a', 'b')`|min() works on ints but got string",
+        "`min('a', 'b')`|min() works on ints and floats but got string",
         "`min(1, 2, 3, 4)`|min() takes 1 to 3 arguments but got 4",
         "`sum([9223372036854775807, 1])`|integer overflow in sum()",
         "`range(0, 10, 0)`|range() step must not be zero",

@@ -88,7 +88,7 @@ class FormatStringEvaluateTest {
         "`{{ repr_sh([['a']]) }}`|4|repr_sh() got a list of lists; flatten it first",
         "`{{ repr_sh(1, 2) }}`|4|repr_sh() takes 1 argument but got 2",
         "`{{ join(['a']) }}`|4|join() takes 2 arguments but got 1",
-        "`{{ len(3) }}`|4|len() needs a string, path or list but got int",
+        "`{{ len(3) }}`|4|len() needs a string, path, list or range_expr but got int",
         "`{{ flatten('x') }}`|4|flatten() needs a list but got string",
         "`{{ [1, 'a'] }}`|4|a list cannot mix int and string items",
         "`{{ [1, null] }}`|4|a list cannot hold null",
@@ -99,10 +99,10 @@ class FormatStringEvaluateTest {
         "`{{ Param.Count // 0 }}`|16|division by zero",
         "`{{ 9223372036854775807 + 1 }}`|24|integer overflow in '+'",
         "`{{ Param.Count < 'a' }}`|16|cannot order int and string with '<'",
-        "`{{ [x for x in Param.Count] }}`|16|a list comprehension needs a list after 'in' but got int",
+        "`{{ [x for x in Param.Count] }}`|16|a list comprehension needs a list or range_expr after 'in' but got int",
         "`{{ 'a' * 2000000 }}`|8|'*' would build 2000000 items or characters; the limit is 1000000",
-        "`{{ -'a' }}`|4|unary '-' needs an int but got string",
-        "`{{ 1 in 2 }}`|6|'in' needs a list, or a string in a string, but got int in int",
+        "`{{ -'a' }}`|4|unary '-' needs an int or a float but got string",
+        "`{{ 1 in 2 }}`|6|'in' needs a list or range_expr, or a string in a string, but got int in int",
     })
     void evaluationErrorsNameTheProblemAndColumn(String text, int column, String message) {
         FormatStringException e = evalError(text);

@@ -70,7 +70,7 @@ class FormatStringParseTest {
         "`{{ Param.L[1:2:] + [1:] }}`|22|expected ']' but found ':'",
         "`{{ Param.X.upperr() }}`|12|unknown function 'upperr'",
         "`{{ 'abc }}`|1|'{{' is not closed",
-        "`{{ 1.5 }}`|4|floating-point numbers are not supported",
+        "`{{ 1.5.2 }}`|4|invalid number '1.5.2'",
         "`{{ 007 }}`|4|leading zeros are not allowed",
         "`{{ 99999999999999999999 }}`|4|integers are 64-bit",
         "`{{ Param.X # }}`|12|unexpected character '#'",
@@ -80,7 +80,7 @@ class FormatStringParseTest {
         "`{{ [1, 2 }}`|10|expected ']'",
         "`{{ Param.X.stem }}`|0|",
         "`{{ Param.X() }}`|10|unknown function 'X'",
-        "`{{ '''a''' }}`|4|triple-quoted strings are not supported",
+        "`{{ '''a }}`|1|'{{' is not closed",
         "`{{ [e for E in Param.L] }}`|11|a list comprehension variable must be a name that starts with a lowercase letter",
     })
     void malformedStringsFailWithTheirColumn(String text, int column, String message) {
