@@ -108,6 +108,13 @@ public final class EventLog implements RunListener, AutoCloseable {
     }
 
     @Override
+    public void tasksAdded(List<TaskProgress> tasks) {
+        for (TaskProgress task : tasks) {
+            write(event("task_pending", task));
+        }
+    }
+
+    @Override
     public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
         TaskState logged = to.isTerminal() || to == TaskState.RETRY_WAIT ? attemptLogged.remove(task) : null;
         if (to.isTerminal()) {

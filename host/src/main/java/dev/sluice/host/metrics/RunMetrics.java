@@ -71,6 +71,18 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
 
     @Override
     public void runStarted(List<TaskProgress> tasks) {
+        count(tasks);
+        taskCount = tasks.size();
+        phase = "running";
+    }
+
+    @Override
+    public void tasksAdded(List<TaskProgress> tasks) {
+        count(tasks);
+        taskCount += tasks.size();
+    }
+
+    private void count(List<TaskProgress> tasks) {
         for (TaskProgress task : tasks) {
             // Every series of a process or executor exists from the start, at zero, so that rate() and
             // absent() work from the first scrape.
@@ -83,8 +95,6 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
             }
             byState.get(task.state()).incrementAndGet();
         }
-        taskCount = tasks.size();
-        phase = "running";
     }
 
     @Override

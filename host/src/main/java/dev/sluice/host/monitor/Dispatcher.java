@@ -193,6 +193,18 @@ final class Dispatcher {
         schedule(rec);
     }
 
+    /**
+     * A task that joined the run after its start ({@link Arrivals}): its process, released at the start,
+     * takes it up in turn, at the next {@link #submitReady}.
+     */
+    void added(TaskProgress rec) {
+        ProcessRuntime p = rec.process;
+        rec.executor = run.executors.get(p.effective().executor());
+        if (p.released && !preparing.contains(p)) {
+            preparing.add(p);
+        }
+    }
+
     /** Starts the next attempt of each task whose retry is due. */
     void retryDue() {
         long now = run.time.nanoTime();

@@ -50,6 +50,11 @@ final class Listeners implements RunListener {
     }
 
     @Override
+    public void tasksAdded(List<TaskProgress> tasks) {
+        each(l -> l.tasksAdded(tasks));
+    }
+
+    @Override
     public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
         each(l -> l.stateChanged(task, from, to));
     }

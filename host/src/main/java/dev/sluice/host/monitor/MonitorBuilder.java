@@ -23,6 +23,8 @@ public final class MonitorBuilder {
     Consumer<String> leftoversEnded = runId -> { };
     /** How the loop waits; {@code null} for the clock's own ({@link Wakeups#on}). */
     Wakeups wakeups;
+    /** Where tasks offered during the run come in, or {@code null}: a run of its plans only. */
+    Intake intake;
 
     MonitorBuilder(RunOptions options, List<ProcessPlan> plans) {
         this.options = options;
@@ -75,6 +77,15 @@ public final class MonitorBuilder {
     public MonitorBuilder killedRuns(List<String> runIds, Consumer<String> ended) {
         killedRuns = List.copyOf(runIds);
         leftoversEnded = ended;
+        return this;
+    }
+
+    /**
+     * Tasks offered to {@code value} while the run goes join it; the run ends only once the intake is
+     * closed and every task has ended.
+     */
+    public MonitorBuilder intake(Intake value) {
+        intake = value;
         return this;
     }
 

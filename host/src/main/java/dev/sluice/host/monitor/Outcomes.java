@@ -138,25 +138,7 @@ final class Outcomes {
                         run.finishUnstarted(rec, TaskState.CANCELLED, reason);
                     }
                 }
-                case GATED, QUEUED, RETRY_WAIT -> {
-                    if (rec.state == TaskState.GATED) {
-                        // A cancelled task gets no verdict from its gates, which would carry the wait.
-                        Instant now = run.time.now();
-                        rec.times(t -> t.waitedInGates(Duration.between(t.gatedAt(), now)));
-                        if (run.gates != null) {
-                            run.gates.cancel(rec.id);
-                        }
-                    }
-                    rec.executor.unqueue(rec);
-                    run.retries.remove(rec);
-                    rec.error = reason;
-                    if (rec.state == TaskState.RETRY_WAIT) {
-                        run.conclude(rec, TaskState.CANCELLED);
-                    } else {
-                        run.concludeAttempt(rec, TaskState.CANCELLED, AttemptOutcome.of(AttemptOutcome.Kind.CANCELLED,
-                                null, reason, false));
-                    }
-                }
+                case GATED, QUEUED, RETRY_WAIT -> cancelPrepared(rec, reason);
                 default -> {
                 }
             }
@@ -165,6 +147,46 @@ final class Outcomes {
         for (ProcessRuntime p : run.graph.releaseTheRest()) {
             for (TaskProgress rec : p.tasks) {
                 run.finishUnstarted(rec, TaskState.CANCELLED, reason);
+            }
+        }
+    }
+
+    /** A task taken up and not yet submitted (in its gates, queued, waiting to retry) ends as cancelled. */
+    private void cancelPrepared(TaskProgress rec, String reason) {
+        if (rec.state == TaskState.GATED) {
+            // A cancelled task gets no verdict from its gates, which would carry the wait.
+            Instant now = run.time.now();
+            rec.times(t -> t.waitedInGates(Duration.between(t.gatedAt(), now)));
+            if (run.gates != null) {
+                run.gates.cancel(rec.id);
+            }
+        }
+        rec.executor.unqueue(rec);
+        run.retries.remove(rec);
+        rec.error = reason;
+        if (rec.state == TaskState.RETRY_WAIT) {
+            run.conclude(rec, TaskState.CANCELLED);
+        } else {
+            run.concludeAttempt(rec, TaskState.CANCELLED, AttemptOutcome.of(AttemptOutcome.Kind.CANCELLED, null, reason,
+                    false));
+        }
+    }
+
+    /**
+     * One task ends as cancelled, the run goes on ({@code DELETE /v1/tasks/ID}): not yet started, at
+     * once; submitted or running, killed as when a run stops (asked, then forced after its grace), and
+     * cancelled when its executor reports the end. An ended task is left as it is.
+     */
+    void cancelTask(TaskProgress rec, String reason) {
+        switch (rec.state) {
+            case WAITING -> run.finishUnstarted(rec, TaskState.CANCELLED, reason);
+            case GATED, QUEUED, RETRY_WAIT -> cancelPrepared(rec, reason);
+            case SUBMITTED, RUNNING -> {
+                if (!run.kills.isKilled(rec)) {
+                    kill(List.of(rec), reason, false, AttemptOutcome.Kind.CANCELLED);
+                }
+            }
+            default -> {
             }
         }
     }

@@ -26,6 +26,7 @@ final class RunGraph {
     }
 
     private final List<ProcessRuntime> processes = new ArrayList<>();
+    private final Map<String, ProcessRuntime> processByName = new HashMap<>();
     private final List<TaskProgress> tasks = new ArrayList<>();
     private final Map<String, TaskProgress> byId = new HashMap<>();
     private int unfinished;
@@ -36,6 +37,7 @@ final class RunGraph {
             ProcessRuntime p = new ProcessRuntime(plan.process());
             processes.add(p);
             byName.put(p.name(), p);
+            processByName.put(p.name(), p);
             for (TaskSpec spec : plan.tasks()) {
                 TaskProgress rec = new TaskProgress(Integer.toString(tasks.size() + 1), spec, p);
                 p.tasks.add(rec);
@@ -68,6 +70,35 @@ final class RunGraph {
 
     TaskProgress task(String id) {
         return byId.get(id);
+    }
+
+    /** The process of this name, or {@code null}. */
+    ProcessRuntime process(String name) {
+        return processByName.get(name);
+    }
+
+    /**
+     * A task joins the run: the last of {@code p}'s tasks, with its own id. Only a process that depends on
+     * nothing and that nothing depends on takes tasks after the start, so no dependency is ever decided
+     * before all its tasks are known.
+     *
+     * @throws IllegalArgumentException for an id already taken, or a process in the DAG
+     */
+    TaskProgress add(ProcessRuntime p, String id, TaskSpec spec) {
+        if (!p.upstream.isEmpty() || !p.downstream.isEmpty()) {
+            throw new IllegalArgumentException("process '" + p.name() + "' is part of a DAG and takes no tasks after"
+                    + " the run started");
+        }
+        if (byId.containsKey(id)) {
+            throw new IllegalArgumentException("task id '" + id + "' is taken");
+        }
+        TaskProgress rec = new TaskProgress(id, spec, p);
+        p.tasks.add(rec);
+        p.unfinished++;
+        tasks.add(rec);
+        byId.put(id, rec);
+        unfinished++;
+        return rec;
     }
 
     /** Whether every task has reached a terminal state. */

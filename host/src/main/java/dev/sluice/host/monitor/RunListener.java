@@ -24,6 +24,13 @@ public interface RunListener {
     default void runStarted(List<TaskProgress> tasks) {
     }
 
+    /**
+     * Tasks joined a run already going ({@link Intake}), all still {@code WAITING}: told before any of
+     * them changes state, as {@link #runStarted} tells of the first ones.
+     */
+    default void tasksAdded(List<TaskProgress> tasks) {
+    }
+
     /** A task moved from one state to another. */
     default void stateChanged(TaskProgress task, TaskState from, TaskState to) {
     }

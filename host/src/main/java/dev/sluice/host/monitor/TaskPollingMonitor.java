@@ -48,6 +48,11 @@ public final class TaskPollingMonitor {
     private final List<TaskReadinessGate> gateList;
     private final List<ExecutorSetup> executorSetups;
     private final Leftovers leftovers;
+    /** Tasks offered while the run goes, or {@code null} for a run of its plans only. */
+    private final Intake intake;
+    private final Arrivals arrivals;
+    /** Set by a turn that left arrivals waiting: the next turn comes at once. */
+    private boolean more;
     private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final Signal signal = new Signal();
     private volatile String cancelRequest;
@@ -92,6 +97,11 @@ public final class TaskPollingMonitor {
                         leftovers.endDeclined();
                     }
                 });
+        this.intake = b.intake;
+        this.arrivals = b.intake == null ? null : new Arrivals(b.intake, run, dispatcher, outcomes);
+        if (b.intake != null) {
+            b.intake.attach(signal::raise);
+        }
     }
 
     /** A monitor for the run of {@code plans}; everything else is optional. */
@@ -151,10 +161,10 @@ public final class TaskPollingMonitor {
             leftovers.endAtStart(run.executors.values(), this::keysByExecutor);
             listener.runStarted(List.copyOf(run.graph.tasks()));
             dispatcher.start();
-            while (!run.graph.finished()) {
+            while (goesOn()) {
                 step();
-                if (!run.graph.finished()) {
-                    wakeups.awaitUntil(signal, nextWake());
+                if (goesOn()) {
+                    wakeups.awaitUntil(signal, more ? time.nanoTime() : nextWake());
                 }
             }
             listener.tick();
@@ -166,9 +176,18 @@ public final class TaskPollingMonitor {
                 List.copyOf(run.graph.tasks()), Duration.ofNanos(time.nanoTime() - started));
     }
 
-    /** One turn of the loop: events, retries, submissions, polls, kills. */
+    /**
+     * Whether the loop has more to do: a task not ended, or an intake still open. A run that stops (a
+     * signal, {@link #cancel}) ends with its tasks: what its intake still holds is not taken.
+     */
+    private boolean goesOn() {
+        return !run.graph.finished() || (intake != null && !run.stopping && intake.keepsRunGoing());
+    }
+
+    /** One turn of the loop: events, arrivals, retries, submissions, polls, kills. */
     private void step() {
         drainInbox();
+        more = arrivals != null && arrivals.take();
         String cancel = cancelRequest;
         if (cancel != null && !run.cancelled) {
             run.cancelled = true;
@@ -260,6 +279,9 @@ public final class TaskPollingMonitor {
     }
 
     private void shutdown() {
+        if (intake != null) {
+            intake.close();
+        }
         probes.stopAll();
         if (run.gates != null) {
             List<StuckGate> stuck = run.gates.shutdown(Duration.ofSeconds(5));

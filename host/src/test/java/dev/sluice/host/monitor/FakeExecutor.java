@@ -119,6 +119,12 @@ final class FakeExecutor implements TaskExecutor {
         return launch;
     }
 
+    /** The name of the task with that id, once submitted. */
+    String nameOf(String taskId) {
+        return byName.entrySet().stream().filter(e -> e.getValue().taskId().equals(taskId)).map(Map.Entry::getKey)
+                .findFirst().orElseThrow(() -> new AssertionError("task " + taskId + " was not submitted"));
+    }
+
     /** Ends the latest attempt of the task with that name. */
     void complete(String taskName, int exitCode) {
         SubmittedTask s = byName.get(taskName);
