@@ -115,11 +115,23 @@ public final class YamlReader {
         return read(file, what, problems, true);
     }
 
+    /**
+     * Reads a document held in memory (a request's JSON body, which YAML reads too), whose places are
+     * given as in {@code name}: {@code request body:1:23}. Aliases are refused as in a file.
+     */
+    public static YamlNode readText(String text, Path name, String what, Problems problems) {
+        return parse(text, name, what, problems, false);
+    }
+
     private static YamlNode read(Path file, String what, Problems problems, boolean aliases) {
         String text = text(file, what, problems);
         if (text == null) {
             return null;
         }
+        return parse(text, file, what, problems, aliases);
+    }
+
+    private static YamlNode parse(String text, Path file, String what, Problems problems, boolean aliases) {
         try (Reader reader = new java.io.StringReader(text);
              JsonParser parser = FACTORY.createParser(reader)) {
             return new YamlReader(file, problems, aliases).document(parser);

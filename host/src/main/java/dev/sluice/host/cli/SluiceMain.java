@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 /** The {@code sluice} command line. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceMain.Version.class,
         description = "Runs pipelines of tasks through readiness gates and executor plugins.",
-        subcommands = {RunCommand.class, ValidateCommand.class, PluginsCommand.class,
+        subcommands = {RunCommand.class, ValidateCommand.class, ServeCommand.class, PluginsCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

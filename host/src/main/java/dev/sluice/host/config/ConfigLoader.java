@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
  * {@code docs/operator-guide/config.md}.
  */
 public final class ConfigLoader {
-    static final List<String> TOP_FIELDS = List.of("executors", "process", "plugins", "secretEnv", "allowedPlugins");
+    /** {@code serve} is read by {@code sluice serve} ({@code ServeSettings}); {@code sluice run} leaves it be. */
+    static final List<String> TOP_FIELDS = List.of("executors", "process", "plugins", "secretEnv", "allowedPlugins",
+            "serve");
     private static final java.util.regex.Pattern ENV_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     static final List<String> PROCESS_SECTION_FIELDS = List.of("defaults", "withLabel", "withName");
     /** The executor settings the host itself reads; any other key is the executor's own. */
@@ -58,7 +60,7 @@ public final class ConfigLoader {
         if (root == null) {
             return new OperatorConfig(file, ProcessSettings.NONE, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
         }
-        Fields top = Fields.of(root, "", "config sections (executors, process, plugins, secretEnv, allowedPlugins)", problems, TOP_FIELDS,
+        Fields top = Fields.of(root, "", "config sections (executors, process, plugins, secretEnv, allowedPlugins, serve)", problems, TOP_FIELDS,
                 Map.of());
         Map<String, ExecutorSettings> executors = executors(top);
         ProcessSettings defaults = ProcessSettings.NONE;

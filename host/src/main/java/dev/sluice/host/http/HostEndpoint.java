@@ -127,6 +127,14 @@ public final class HostEndpoint implements AutoCloseable {
         }
     }
 
+    /**
+     * Serves {@code path} (and what is under it) with {@code handler}, beside the callbacks, metrics and
+     * health, on the endpoint's virtual threads: the task API of {@code sluice serve}.
+     */
+    public void context(String path, com.sun.net.httpserver.HttpHandler handler) {
+        server.createContext(path, handler);
+    }
+
     /** The URL tasks reach the endpoint at, e.g. {@code http://127.0.0.1:40123}. */
     public URI url() {
         return base;

@@ -109,6 +109,10 @@ final class Outcomes {
                     run.retries.add(rec);
                 }
                 case AttemptPolicy.Decision.Ignore ignore -> run.conclude(rec, TaskState.IGNORED);
+                case AttemptPolicy.Decision.Finish finish when !run.failuresStopRun ->
+                        run.conclude(rec, TaskState.FAILED);
+                case AttemptPolicy.Decision.Terminate terminate when !run.failuresStopRun ->
+                        run.conclude(rec, TaskState.FAILED);
                 case AttemptPolicy.Decision.Finish finish -> {
                     run.failed = true;
                     run.conclude(rec, TaskState.FAILED);

@@ -35,6 +35,11 @@ final class RunState {
     TaskGateManager gates;
     /** Set once nothing new may start. */
     boolean stopping;
+    /**
+     * Whether a task's failure under errorStrategy terminate or finish stops the run. Not in a run with an
+     * {@link Intake} (a service): the task fails, and the tasks of others go on.
+     */
+    boolean failuresStopRun = true;
     /** Set once the run kills its tasks: a launch still in flight is killed when it lands. */
     boolean killing;
     boolean cancelled;

@@ -98,6 +98,7 @@ public final class TaskPollingMonitor {
                     }
                 });
         this.intake = b.intake;
+        run.failuresStopRun = b.intake == null;
         this.arrivals = b.intake == null ? null : new Arrivals(b.intake, run, dispatcher, outcomes);
         if (b.intake != null) {
             b.intake.attach(signal::raise);

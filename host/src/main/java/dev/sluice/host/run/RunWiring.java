@@ -9,6 +9,8 @@ import dev.sluice.host.logging.LogFiles;
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.metrics.HostMetrics;
 import dev.sluice.host.metrics.RunMetrics;
+import dev.sluice.host.monitor.Intake;
+import dev.sluice.host.monitor.ProcessPlan;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.RunOptions;
 import dev.sluice.host.monitor.RunResult;
@@ -65,6 +67,29 @@ public final class RunWiring {
         this.time = time;
         this.out = out;
         this.err = err;
+    }
+
+    /**
+     * What makes a run a service ({@code sluice serve}): its processes start with no task, and tasks come
+     * through its intake while it goes, until a stop signal.
+     */
+    public interface Service {
+        /** Where tasks come in. */
+        Intake intake();
+
+        /** Hears of the run's tasks (the API's board of them). */
+        RunListener listener();
+
+        /** Serves the API on the endpoint, once it listens and before the first task is taken. */
+        void mount(HostEndpoint endpoint);
+    }
+
+    private Service service;
+
+    /** Runs as a service: see {@link Service}. Needs the endpoint ({@link RunRequest.Endpoint#port()}). */
+    public RunWiring asService(Service value) {
+        this.service = value;
+        return this;
     }
 
     /** The run's files, once its id is known. */
@@ -134,6 +159,9 @@ public final class RunWiring {
 
     private int run(HostMetrics metrics, RunFiles files) throws IOException {
         List<RunListener> listeners = new ArrayList<>();
+        if (service != null) {
+            listeners.add(service.listener());
+        }
         if (request.progress() != RunRequest.Progress.OFF) {
             listeners.add(new ProgressDisplay(out, request.progress() == RunRequest.Progress.ANSI, time));
         }
@@ -216,13 +244,17 @@ public final class RunWiring {
                 TaskPollingMonitor monitor = TaskPollingMonitor.builder(new RunOptions(files.runId(),
                                 files.workRoot(), KILL_GRACE, request.resume(), plan.pipeline().name(), endpoint,
                                 secretEnvironment),
-                                plan.plans())
+                                service == null ? plan.plans() : withoutTasks(plan.plans()))
+                        .intake(service == null ? null : service.intake())
                         .executors(plan.executors()).gates(gates).wrappers(wrappers).healthMonitors(monitors)
                         .preparer(new WorkDirs(files.workRoot(), files.runId(), killedEver,
                                 request.explain() ? line -> out.println("resume: " + line) : null)).time(time)
                         .killedRuns(killed, id -> HostLock.settled(files.workRoot(), id, executorNames))
                         .listener(RunListener.of(listeners)).build();
                 plan.showStatusesOn(monitor::reportStatus);
+                if (service != null) {
+                    service.mount(endpoint);
+                }
                 if (request.progress() != RunRequest.Progress.OFF) {
                     out.printf("sluice run %s: %s, %d task(s)%n", files.runId(), plan.pipeline().name(),
                             plan.taskCount());
@@ -297,6 +329,11 @@ public final class RunWiring {
             signals.close();
             finished.countDown();
         }
+    }
+
+    /** A service's processes: the classes, with no task until one is submitted. */
+    private static List<ProcessPlan> withoutTasks(List<ProcessPlan> plans) {
+        return plans.stream().map(p -> new ProcessPlan(p.process(), List.of())).toList();
     }
 
     private static void closeQuietly(AutoCloseable resource) {

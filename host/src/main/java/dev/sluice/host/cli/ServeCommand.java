@@ -1,0 +1,159 @@
+package dev.sluice.host.cli;
+
+import dev.sluice.host.logging.LogFiles;
+import dev.sluice.host.metrics.HostMetrics;
+import dev.sluice.host.run.ExitCodes;
+import dev.sluice.host.run.RunPlan;
+import dev.sluice.host.run.RunRequest;
+import dev.sluice.host.run.RunWiring;
+import dev.sluice.host.serve.ServeSettings;
+import dev.sluice.host.serve.TaskService;
+import dev.sluice.kit.IoErrors;
+import dev.sluice.spi.TimeSource;
+import dev.sluice.yaml.InvalidInputException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sluice serve}: a long-running host that takes tasks over an HTTP API. The classes of task come
+ * from the config's {@code serve:} section, each routed as a pipeline process of that label; the run is
+ * an ordinary one, with its trace, events, log and metrics, whose tasks arrive while it goes.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run as a service: take tasks over an HTTP API (docs/user-guide/serve.md).")
+final class ServeCommand extends PipelineCommand implements Callable<Integer> {
+    static final int DEFAULT_PORT = 8765;
+
+    @Option(names = {"-w", "--work-dir"}, paramLabel = "DIR", defaultValue = "work/serve",
+            description = "Where the service's runs and task work directories go (default: ${DEFAULT-VALUE}).")
+    Path workDir;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + DEFAULT_PORT,
+            description = "The API's port (default: ${DEFAULT-VALUE}; 0: any free one). The first line of output"
+                    + " is the URL.")
+    int port;
+
+    @Option(names = "--address", paramLabel = "ADDRESS",
+            description = "The address the API listens on (default: serve.address of the config, else 127.0.0.1).")
+    String address;
+
+    @Override
+    public Integer call() throws IOException {
+        SluiceMain.configureLogging(common.verbose.length, false);
+        PrintWriter err = spec.commandLine().getErr();
+        if (port < 0 || port > 65535) {
+            return fail(err, ExitCodes.INVALID_INPUT, "--port " + port + " is not a port; write one from 1 to 65535,"
+                    + " or 0 for any free port");
+        }
+        ServeSettings settings;
+        try {
+            settings = ServeSettings.load(config);
+        } catch (InvalidInputException e) {
+            return invalid(err, e);
+        }
+        Path work = workDir.toAbsolutePath().normalize();
+        String token;
+        String tokenSaid;
+        try {
+            Files.createDirectories(work);
+            if (settings.token() != null) {
+                token = settings.token();
+                tokenSaid = "serve.auth.token of " + config;
+            } else if (settings.tokenFile() != null) {
+                token = Files.readString(settings.tokenFile(), StandardCharsets.UTF_8).strip();
+                tokenSaid = "in " + settings.tokenFile();
+                if (token.length() < 16) {
+                    return fail(err, ExitCodes.INVALID_INPUT, settings.tokenFile() + " (serve.auth.tokenFile) holds a"
+                            + " token of " + token.length() + " characters; use at least 16 (e.g. openssl rand -hex 24)");
+                }
+            } else {
+                Path file = work.resolve("api-token");
+                token = ownToken(file);
+                tokenSaid = "in " + file + " (made by sluice serve; set serve.auth in the config to choose one)";
+            }
+        } catch (IOException e) {
+            return fail(err, ExitCodes.INVALID_INPUT, "cannot set up the service's token under " + work + ": "
+                    + IoErrors.describe(e) + "; check the work directory (-w) and serve.auth");
+        }
+        // The classes, written as the processes of a pipeline of the service's own: the config routes them
+        // exactly as it routes a pipeline's processes, and the same checks apply.
+        pipeline = work.resolve("classes.yaml");
+        try {
+            Files.writeString(pipeline, classesPipeline(settings), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return fail(err, ExitCodes.INVALID_INPUT, "cannot write " + pipeline + ": " + IoErrors.describe(e)
+                    + "; pass a writable work directory with -w");
+        }
+        TimeSource time = TimeSource.system();
+        HostMetrics metrics = new HostMetrics();
+        try (LogFiles.Held held = LogFiles.hold(common.verbose.length)) {
+            Loaded loaded = load(time, metrics::plugin);
+            if (loaded.plan() == null) {
+                return loaded.exitCode();
+            }
+            try (RunPlan plan = loaded.plan()) {
+                RunRequest request = new RunRequest(work, false, false, new RunRequest.Outputs(
+                        new RunRequest.OutputFile(null, false), List.of(), new RunRequest.OutputFile(null, false),
+                        new RunRequest.OutputFile(null, false), null), RunRequest.Progress.OFF,
+                        new RunRequest.Endpoint(port, address != null ? address : settings.address()),
+                        common.verbose.length);
+                TaskService service = new TaskService(plan.plans(), !plan.wrappers().isEmpty() , settings, token,
+                        tokenSaid, time, System.out);
+                int code = new RunWiring(plan, request, time, System.out, err).asService(service).run(metrics);
+                // A service ends by a stop signal: that is its normal end.
+                return code == 130 || code == 143 ? ExitCodes.OK : code;
+            }
+        }
+    }
+
+    /** The token in {@code file}, made there (owner-only) on first use, so it outlives restarts. */
+    private static String ownToken(Path file) throws IOException {
+        if (Files.exists(file)) {
+            return Files.readString(file, StandardCharsets.UTF_8).strip();
+        }
+        byte[] random = new byte[24];
+        new SecureRandom().nextBytes(random);
+        String token = HexFormat.of().formatHex(random);
+        Path temp = Files.createTempFile(file.getParent(), ".api-token", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(temp, token + "\n", StandardCharsets.UTF_8);
+        Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return token;
+    }
+
+    /** The service's pipeline: one process per class, labelled with it, with no task of its own. */
+    static String classesPipeline(ServeSettings settings) {
+        StringBuilder yaml = new StringBuilder("# Written by sluice serve from serve.classes of the config; each class"
+                + " is routed by process.withLabel.<class>.\nname: sluice-serve\nprocesses:\n");
+        for (String c : settings.classes().keySet()) {
+            yaml.append("  ").append(c).append(":\n    labels: [").append(c).append("]\n")
+                    .append("    command: [\"true\"]\n");
+        }
+        return yaml.toString();
+    }
+
+    private static int invalid(PrintWriter err, InvalidInputException e) {
+        err.println("sluice: the service cannot start; fix these and try again:");
+        for (String line : e.getMessage().split("\n")) {
+            err.println("  " + line);
+        }
+        err.flush();
+        return ExitCodes.INVALID_INPUT;
+    }
+
+    private static int fail(PrintWriter err, int code, String message) {
+        err.println("sluice: " + message);
+        err.flush();
+        return code;
+    }
+}

@@ -1,0 +1,257 @@
+package dev.sluice.host.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.sluice.host.config.EffectiveProcess;
+import dev.sluice.host.monitor.Intake;
+import dev.sluice.spi.TimeSource;
+import dev.sluice.yaml.InvalidInputException;
+import dev.sluice.yaml.Problem;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The task API on the host's endpoint: {@code POST /v1/tasks}, {@code GET} and {@code DELETE
+ * /v1/tasks/{id}}. Every call carries the service's bearer token; every error is a JSON body saying
+ * what is wrong and the fix ({@code docs/user-guide/serve.md} lists them). Runs on the endpoint's
+ * virtual threads; it reads the {@link TaskBoard} and hands tasks and cancels to the run's
+ * {@link Intake}, never touching the monitor's state.
+ */
+final class ApiRouter implements HttpHandler {
+    static final String TASKS = "/v1/tasks";
+    private static final Logger log = LoggerFactory.getLogger(ApiRouter.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, EffectiveProcess> classes;
+    private final boolean wrapped;
+    private final Intake intake;
+    private final TaskBoard board;
+    private final TimeSource time;
+    private final byte[] tokenDigest;
+    private final long maxBodyBytes;
+
+    /**
+     * @param classes the classes by name, each the process its config routes
+     * @param wrapped whether tasks run inside wrappers (so a program is looked for where they run)
+     */
+    ApiRouter(Map<String, EffectiveProcess> classes, boolean wrapped, Intake intake, TaskBoard board,
+            TimeSource time, String token, long maxBodyBytes) {
+        this.classes = Map.copyOf(classes);
+        this.wrapped = wrapped;
+        this.intake = intake;
+        this.board = board;
+        this.time = time;
+        this.tokenDigest = sha256(token);
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!authorized(exchange)) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"sluice\"");
+                error(exchange, 401, "no valid bearer token: send the header Authorization: Bearer <token>, with the"
+                        + " token sluice serve named when it started (serve.auth in the config)");
+                return;
+            }
+            String path = exchange.getRequestURI().getPath();
+            String method = exchange.getRequestMethod();
+            if (path.equals(TASKS) || path.equals(TASKS + "/")) {
+                if (method.equals("POST")) {
+                    submit(exchange);
+                } else {
+                    notAllowed(exchange, "POST");
+                }
+            } else if (path.startsWith(TASKS + "/") && path.indexOf('/', TASKS.length() + 1) < 0) {
+                String id = path.substring(TASKS.length() + 1);
+                switch (method) {
+                    case "GET" -> view(exchange, id);
+                    case "DELETE" -> cancel(exchange, id);
+                    default -> notAllowed(exchange, "GET, DELETE");
+                }
+            } else {
+                error(exchange, 404, "no such resource " + path + "; the API has " + TASKS + " and " + TASKS + "/{id}");
+            }
+        } catch (IOException e) {
+            // The client went away; nothing was accepted that it was not told of.
+            log.debug("API call {} {} failed: {}", exchange.getRequestMethod(), exchange.getRequestURI(),
+                    e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("API call {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+            try {
+                error(exchange, 500, "the service failed on this call (a bug; its log has the details)");
+            } catch (IOException | RuntimeException ignored) {
+                // The response may have begun already.
+            }
+        }
+    }
+
+    private void submit(HttpExchange exchange) throws IOException {
+        String type = exchange.getRequestHeaders().getFirst("Content-Type");
+        if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            error(exchange, 415, "the body is " + type + "; send JSON with Content-Type: application/json");
+            return;
+        }
+        String body = body(exchange);
+        if (body == null) {
+            error(exchange, 413, "the body is larger than " + maxBodyBytes + " bytes (serve.maxBodyBytes); send"
+                    + " large data by reference (a path in inputs)");
+            return;
+        }
+        Submission s;
+        try {
+            s = SubmissionReader.read(body, classes.keySet());
+        } catch (InvalidInputException e) {
+            invalid(exchange, e);
+            return;
+        }
+        EffectiveProcess cls = classes.get(s.taskClass());
+        Optional<String> program = TaskFactory.programProblem(s, cls, wrapped);
+        if (program.isPresent()) {
+            ObjectNode out = JSON.createObjectNode();
+            out.put("error", "the task cannot run; fix these and send it again");
+            ArrayNode problems = out.putArray("problems");
+            problems.addObject().put("field", "execution.command").put("message", program.get());
+            send(exchange, 400, out);
+            return;
+        }
+        String id = TaskIds.next(time.now().toEpochMilli());
+        TaskView view = TaskView.accepted(id, s, time.now());
+        board.accepted(view);
+        if (!intake.offer(TaskFactory.arrival(id, s, cls))) {
+            board.withdrawn(id);
+            exchange.getResponseHeaders().set("Retry-After", "30");
+            error(exchange, 503, "the service is stopping and takes no new task; send it to the service once it is"
+                    + " back");
+            return;
+        }
+        exchange.getResponseHeaders().set("Location", TASKS + "/" + id);
+        ObjectNode out = JSON.createObjectNode();
+        out.put("id", id);
+        out.put("state", view.state().label());
+        send(exchange, 202, out);
+    }
+
+    private void view(HttpExchange exchange, String id) throws IOException {
+        Optional<TaskView> view = board.get(id);
+        if (view.isEmpty()) {
+            unknown(exchange, id);
+            return;
+        }
+        send(exchange, 200, TaskViews.json(view.get()));
+    }
+
+    private void cancel(HttpExchange exchange, String id) throws IOException {
+        Optional<TaskView> view = board.get(id);
+        if (view.isEmpty()) {
+            unknown(exchange, id);
+            return;
+        }
+        if (!board.cancelRequested(id)) {
+            error(exchange, 409, "task " + id + " has ended (" + view.get().state().label() + "); there is nothing to"
+                    + " cancel");
+            return;
+        }
+        if (!intake.cancel(id, "cancelled through the API")) {
+            exchange.getResponseHeaders().set("Retry-After", "30");
+            error(exchange, 503, "the service is stopping: it ends every task itself");
+            return;
+        }
+        send(exchange, 202, TaskViews.json(board.get(id).orElseThrow()));
+    }
+
+    private void unknown(HttpExchange exchange, String id) throws IOException {
+        error(exchange, 404, TaskIds.looksLikeOne(id) ? "no task " + id + " in this service (ids are kept while the"
+                + " service runs)" : "'" + id + "' is not a task id; ids look like t-01JFQ7ZB3KXN5P9Q2W8M4R6T0V");
+    }
+
+    private boolean authorized(HttpExchange exchange) {
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        // Digests of equal length, compared in constant time: the token does not leak through timing.
+        return MessageDigest.isEqual(tokenDigest, sha256(header.substring(7).strip()));
+    }
+
+    /** The body as text, or {@code null} when it is larger than allowed (read no further than that). */
+    private String body(HttpExchange exchange) throws IOException {
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.strip()) > maxBodyBytes) {
+                    return null;
+                }
+            } catch (NumberFormatException e) {
+                // Counted as it is read instead.
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try (InputStream in = exchange.getRequestBody()) {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                if (out.size() + n > maxBodyBytes) {
+                    return null;
+                }
+                out.write(buffer, 0, n);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static void invalid(HttpExchange exchange, InvalidInputException e) throws IOException {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("error", "the task was not accepted; fix these and send it again");
+        ArrayNode problems = out.putArray("problems");
+        for (Problem p : e.problems()) {
+            ObjectNode o = problems.addObject();
+            o.put("field", p.field());
+            if (p.location() != null && p.location().line() > 0) {
+                o.put("at", p.location().line() + ":" + p.location().column());
+            }
+            o.put("message", p.message());
+        }
+        send(exchange, 400, out);
+    }
+
+    private static void notAllowed(HttpExchange exchange, String allowed) throws IOException {
+        exchange.getResponseHeaders().set("Allow", allowed);
+        error(exchange, 405, exchange.getRequestMethod() + " is not taken here; use " + allowed);
+    }
+
+    private static void error(HttpExchange exchange, int status, String message) throws IOException {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("error", message);
+        send(exchange, status, out);
+    }
+
+    private static void send(HttpExchange exchange, int status, ObjectNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.sluice.host.serve;
+
+import dev.sluice.host.pipeline.PipelineLoader;
+import dev.sluice.yaml.Fields;
+import dev.sluice.yaml.InvalidInputException;
+import dev.sluice.yaml.Location;
+import dev.sluice.yaml.Problems;
+import dev.sluice.yaml.YamlNode;
+import dev.sluice.yaml.YamlReader;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code serve:} section of the operator config, which only {@code sluice serve} reads: where the API
+ * listens, its token, its limits, and the classes of task it takes. Each class is routed as a pipeline
+ * process with that label is ({@code process.withLabel.<class>}: executor, resources, env, hints,
+ * retries), so one config routes pipelines and submitted tasks alike.
+ *
+ * @param address      where the API listens (loopback by default)
+ * @param token        the bearer token every API call must carry, or {@code null}
+ * @param tokenFile    a file holding it, or {@code null}; with neither, the service makes one
+ * @param maxBodyBytes the largest request body taken
+ * @param classes      the classes, each with where the config declares it
+ */
+public record ServeSettings(String address, String token, Path tokenFile, long maxBodyBytes,
+        Map<String, Location> classes) {
+    static final List<String> FIELDS = List.of("address", "auth", "maxBodyBytes", "classes");
+    static final List<String> AUTH_FIELDS = List.of("token", "tokenFile");
+    static final String DEFAULT_ADDRESS = "127.0.0.1";
+    static final long DEFAULT_MAX_BODY = 1024 * 1024;
+
+    public ServeSettings {
+        classes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(classes));
+    }
+
+    /**
+     * The {@code serve} section of {@code configFile} ({@code null}: no config).
+     *
+     * @throws InvalidInputException naming file, line, field and fix for each problem, and when no class
+     *                               is declared (a service that takes no task is a mistake)
+     */
+    public static ServeSettings load(Path configFile) throws InvalidInputException {
+        Problems problems = new Problems();
+        YamlNode root = configFile == null ? null : YamlReader.read(configFile, "config file", problems);
+        problems.throwIfAny();
+        YamlNode section = root instanceof YamlNode.Mapping m && m.entries().containsKey("serve")
+                ? m.entries().get("serve").value() : null;
+        if (section == null) {
+            problems.add(configFile == null ? null : Location.ofFile(configFile), "serve.classes",
+                    "sluice serve needs at least one class of task: add to the config (-c) e.g. serve: {classes:"
+                            + " {cpu_short: {}}}, and route it with process.withLabel.cpu_short");
+            problems.throwIfAny();
+        }
+        Fields f = Fields.of(section, "serve", "service settings (" + String.join(", ", FIELDS) + ")", problems, FIELDS,
+                Map.of());
+        String address = f.has("address") ? f.string("address") : DEFAULT_ADDRESS;
+        String token = null;
+        Path tokenFile = null;
+        if (f.has("auth")) {
+            Fields auth = f.nested("auth", "auth settings (token or tokenFile)", AUTH_FIELDS, Map.of());
+            token = auth.string("token");
+            String file = auth.string("tokenFile");
+            if (token != null && file != null) {
+                problems.add(f.keyLocation("auth"), "serve.auth", "give token or tokenFile, not both");
+            }
+            if (token != null && token.length() < 16) {
+                problems.add(auth.node("token"), "serve.auth.token", "a token of " + token.length()
+                        + " characters is too easy to guess; use at least 16 (e.g. openssl rand -hex 24)");
+            }
+            if (file != null) {
+                Path base = configFile.toAbsolutePath().getParent();
+                tokenFile = base.resolve(file).normalize();
+            }
+        }
+        Long maxBody = f.size("maxBodyBytes");
+        Map<String, Location> classes = new LinkedHashMap<>();
+        if (!f.has("classes")) {
+            problems.add(f.location(), "serve.classes", "no classes: add e.g. classes: {cpu_short: {}}, each routed by"
+                    + " process.withLabel.<class>");
+        } else {
+            YamlNode.Mapping mapping = Fields.mapping(f.node("classes"), "serve.classes",
+                    "class names to settings, e.g. {cpu_short: {}}", problems);
+            if (mapping != null) {
+                for (YamlNode.Entry e : mapping.entries().values()) {
+                    String path = "serve.classes." + e.key();
+                    if (!PipelineLoader.LABEL.matcher(e.key()).matches()) {
+                        problems.add(e.keyLocation(), path, "'" + e.key() + "' is not a class name; use letters,"
+                                + " digits, '_' and '-', as for a label");
+                        continue;
+                    }
+                    // Nothing per class yet: the routing is process.withLabel.<class>'s.
+                    Fields.of(e.value(), path, "class settings (none yet: route the class with"
+                            + " process.withLabel." + e.key() + ")", problems, List.of(), Map.of());
+                    classes.put(e.key(), e.keyLocation());
+                }
+                if (mapping.entries().isEmpty()) {
+                    problems.add(f.keyLocation("classes"), "serve.classes", "no classes: add e.g. {cpu_short: {}}");
+                }
+            }
+        }
+        problems.throwIfAny();
+        return new ServeSettings(address, token, tokenFile, maxBody == null ? DEFAULT_MAX_BODY : maxBody, classes);
+    }
+}

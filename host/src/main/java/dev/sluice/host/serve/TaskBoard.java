@@ -1,0 +1,78 @@
+package dev.sluice.host.serve;
+
+import dev.sluice.host.monitor.RunListener;
+import dev.sluice.host.monitor.TaskProgress;
+import dev.sluice.host.task.TaskState;
+import dev.sluice.spi.TimeSource;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The API's view of every task accepted: written at acceptance by the API's threads and then only by the
+ * monitor's (as a {@link RunListener}), read by anyone. Each entry is an immutable {@link TaskView}
+ * replaced whole, so a reader sees one consistent state of a task.
+ */
+final class TaskBoard implements RunListener {
+    private final Map<String, TaskView> views = new ConcurrentHashMap<>();
+    private final TimeSource time;
+
+    TaskBoard(TimeSource time) {
+        this.time = time;
+    }
+
+    void accepted(TaskView view) {
+        views.put(view.id(), view);
+    }
+
+    /** Forgets a task accepted and then not handed to the run (the service was stopping). */
+    void withdrawn(String id) {
+        views.remove(id);
+    }
+
+    Optional<TaskView> get(String id) {
+        return Optional.ofNullable(views.get(id));
+    }
+
+    /** Marks a cancel asked for; {@code false} when the task is unknown or has ended. */
+    boolean cancelRequested(String id) {
+        boolean[] asked = {false};
+        views.computeIfPresent(id, (k, v) -> {
+            if (v.state().isTerminal()) {
+                return v;
+            }
+            asked[0] = true;
+            return v.withCancelRequested();
+        });
+        return asked[0];
+    }
+
+    int size() {
+        return views.size();
+    }
+
+    // ---- RunListener: the monitor's thread ----------------------------------------------------------
+
+    @Override
+    public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
+        ApiState state = ApiState.of(to);
+        String workDir = task.files() == null ? null : task.files().workDir().toString();
+        views.computeIfPresent(task.id(), (id, v) -> {
+            TaskView before = v;
+            if (state.isTerminal() && v.state() == ApiState.QUEUED && task.startedAt() != null) {
+                // A short task can end before a poll saw it run: it did run, from its start.
+                before = v.moved(ApiState.RUNNING, task.startedAt(), task.attempt(), null, null, workDir);
+            }
+            return before.moved(state, time.now(), task.attempt(), task.exitCode(),
+                    to == TaskState.SUCCEEDED || to == TaskState.CACHED ? null : task.error(),
+                    workDir == null ? v.workDir() : workDir);
+        });
+    }
+
+    @Override
+    public void attemptFinished(TaskProgress task, TaskState outcome) {
+        // The exit code and error of an attempt that ended, before any retry moves the task on.
+        views.computeIfPresent(task.id(), (id, v) -> v.moved(v.state(), time.now(), task.attempt(), task.exitCode(),
+                task.error(), task.files() == null ? v.workDir() : task.files().workDir().toString()));
+    }
+}

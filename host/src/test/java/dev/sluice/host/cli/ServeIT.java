@@ -1,0 +1,177 @@
+package dev.sluice.host.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sluice serve} as an orchestrator meets it: tasks of two classes submitted over the API run as
+ * the config routes them, each reaches its end (a failure fails only its own task), a cancel ends a
+ * running one, bad calls get JSON errors naming the field and the fix, and SIGTERM stops the service
+ * with exit 0.
+ */
+@Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ServeIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    private String url;
+    private String token;
+
+    private HttpResponse<String> call(String method, String path, String body, boolean authorized) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(20))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
+        if (authorized) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String submit(String body) throws Exception {
+        HttpResponse<String> r = call("POST", "/v1/tasks", body, true);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        JsonNode answer = JSON.readTree(r.body());
+        assertThat(r.headers().firstValue("Location")).contains("/v1/tasks/" + answer.get("id").asText());
+        assertThat(answer.get("state").asText()).isEqualTo("pending");
+        return answer.get("id").asText();
+    }
+
+    private JsonNode view(String id) throws Exception {
+        HttpResponse<String> r = call("GET", "/v1/tasks/" + id, null, true);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    /** Waits for the task to reach {@code state} (any terminal one when {@code null}); returns its view. */
+    private JsonNode await(String id, String state) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            JsonNode v = view(id);
+            String now = v.get("state").asText();
+            boolean terminal = List.of("succeeded", "failed", "cancelled").contains(now);
+            if (state == null ? terminal : now.equals(state)) {
+                return v;
+            }
+            assertThat(terminal).as("task %s ended %s, awaited %s: %s", id, now, state, v).isFalse();
+            assertThat(System.nanoTime()).as("task %s still %s", id, now).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void tasksSubmittedOverTheApiRunUntilTheServiceIsStopped() throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                serve:
+                  classes:
+                    quick: {}
+                    tagged: {}
+                process:
+                  withLabel:
+                    tagged:
+                      env: {KIND: tagged}
+                """);
+        Process service = SluiceProcess.builder(dir, "serve", "-c", config.toString(), "--port", "0", "-w",
+                dir.resolve("work").toString()).redirectErrorStream(true).start();
+        List<String> output = new java.util.concurrent.CopyOnWriteArrayList<>();
+        BufferedReader lines = new BufferedReader(new InputStreamReader(service.getInputStream(), StandardCharsets.UTF_8));
+        try {
+            String first = lines.readLine();
+            assertThat(first).as("the first line is the URL").startsWith("sluice serve: http://127.0.0.1:");
+            url = first.substring("sluice serve: ".length());
+            Path tokenFile = dir.resolve("work/api-token");
+            assertThat(lines.readLine()).isEqualTo("Token: in " + tokenFile
+                    + " (made by sluice serve; set serve.auth in the config to choose one)");
+            assertThat(Files.getPosixFilePermissions(tokenFile)).hasToString("[OWNER_READ, OWNER_WRITE]");
+            token = Files.readString(tokenFile).strip();
+            Thread reader = Thread.ofVirtual().start(() -> lines.lines().forEach(output::add));
+
+            List<String> ok = new ArrayList<>();
+            List<String> failing = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                ok.add(submit("{\"class\": \"quick\", \"execution\": {\"command\": [\"true\"]}}"));
+                failing.add(submit("{\"class\": \"quick\", \"execution\": {\"script\": \"exit 3\"}}"));
+            }
+            String tagged = submit("""
+                    {"class": "tagged", "execution": {"script": "echo $KIND-$MINE", "env": {"MINE": "own"}},
+                     "workflow_id": "wf-9", "tenant": "lab-a", "context": {"step": 2}}""");
+            String sleeper = submit("{\"class\": \"quick\", \"execution\": {\"command\": [\"sleep\", \"60\"]}}");
+
+            for (String id : ok) {
+                assertThat(await(id, null).get("state").asText()).isEqualTo("succeeded");
+            }
+            for (String id : failing) {
+                JsonNode v = await(id, null);
+                assertThat(v.get("state").asText()).isEqualTo("failed");
+                assertThat(v.get("exit_code").asInt()).isEqualTo(3);
+                assertThat(v.get("error").asText()).contains("exit");
+            }
+            JsonNode t = await(tagged, "succeeded");
+            assertThat(Files.readString(Path.of(t.get("work_dir").asText()).resolve(".command.out")))
+                    .isEqualTo("tagged-own\n");
+            assertThat(t.get("workflow_id").asText()).isEqualTo("wf-9");
+            assertThat(t.get("tenant").asText()).isEqualTo("lab-a");
+            assertThat(t.get("context").get("step").asInt()).isEqualTo(2);
+            assertThat(t.get("transitions").findValuesAsText("state"))
+                    .containsExactly("pending", "queued", "running", "succeeded");
+
+            // A failed task failed only itself: the service still takes and runs tasks.
+            await(sleeper, "running");
+            HttpResponse<String> cancel = call("DELETE", "/v1/tasks/" + sleeper, null, true);
+            assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
+            assertThat(JSON.readTree(cancel.body()).get("cancel_requested").asBoolean()).isTrue();
+            JsonNode cancelled = await(sleeper, "cancelled");
+            assertThat(cancelled.get("error").asText()).isEqualTo("cancelled through the API");
+            assertThat(call("DELETE", "/v1/tasks/" + sleeper, null, true).statusCode()).isEqualTo(409);
+
+            // Bad calls: JSON errors naming the field, the place and the fix; nothing queued.
+            HttpResponse<String> bad = call("POST", "/v1/tasks", "{\"class\": \"quik\", \"execution\": {}}", true);
+            assertThat(bad.statusCode()).isEqualTo(400);
+            Map<String, String> byField = new java.util.HashMap<>();
+            JSON.readTree(bad.body()).get("problems").forEach(p -> byField.put(p.get("field").asText(),
+                    p.get("message").asText()));
+            assertThat(byField.get("class")).contains("unknown class 'quik'; did you mean 'quick'?");
+            assertThat(byField.get("execution")).contains("give command (a list) or script (a text)");
+            assertThat(call("POST", "/v1/tasks", "{\"class\": \"quick\", \"execution\": {\"command\": [\"true\"]}}",
+                    false).statusCode()).isEqualTo(401);
+            assertThat(call("GET", "/v1/tasks/t-00000000000000000000000000", null, true).statusCode()).isEqualTo(404);
+            assertThat(call("PUT", "/v1/tasks", "{}", true).statusCode()).isEqualTo(405);
+            HttpResponse<String> notJson = call("POST", "/v1/tasks", "{\"class\": ", true);
+            assertThat(notJson.statusCode()).isEqualTo(400);
+            assertThat(notJson.body()).contains("malformed JSON").doesNotContain("YAML");
+
+            // SIGTERM; Process.destroy() would also close our end of its output before the summary is read.
+            service.toHandle().destroy();
+            assertThat(service.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            reader.join(10_000);
+            assertThat(service.exitValue()).as(String.join("\n", output)).isZero();
+            String all = output.stream().collect(Collectors.joining("\n"));
+            assertThat(all).contains("11 succeeded, 10 failed, 1 cancelled").doesNotContain("Exception");
+        } finally {
+            service.destroyForcibly();
+        }
+    }
+}
