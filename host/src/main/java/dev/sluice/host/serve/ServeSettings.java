@@ -91,8 +91,15 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
                         continue;
                     }
                     // Nothing per class yet: the routing is process.withLabel.<class>'s.
-                    Fields.of(e.value(), path, "class settings (none yet: route the class with"
-                            + " process.withLabel." + e.key() + ")", problems, List.of(), Map.of());
+                    YamlNode.Mapping settings = e.value() == null || e.value() instanceof YamlNode.Scalar ? null
+                            : Fields.mapping(e.value(), path, "{} (a class has no settings of its own yet)", problems);
+                    if (settings != null) {
+                        for (YamlNode.Entry k : settings.entries().values()) {
+                            problems.add(k.keyLocation(), path + "." + k.key(), "a class has no settings of its own;"
+                                    + " route the class with process.withLabel." + e.key() + " (executor, resources,"
+                                    + " env, hints, errorStrategy)");
+                        }
+                    }
                     classes.put(e.key(), e.keyLocation());
                 }
                 if (mapping.entries().isEmpty()) {

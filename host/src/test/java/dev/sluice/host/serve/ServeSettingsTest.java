@@ -1,0 +1,76 @@
+package dev.sluice.host.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.host.config.ConfigLoader;
+import dev.sluice.yaml.InvalidInputException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The config's serve section: read by sluice serve, left be by sluice run, each mistake named. */
+class ServeSettingsTest {
+    @TempDir
+    Path dir;
+
+    private Path config(String yaml) throws Exception {
+        return Files.writeString(dir.resolve("config.yaml"), yaml);
+    }
+
+    @Test
+    void theSectionIsReadAndTheRestOfTheConfigStillLoadsForRun() throws Exception {
+        Path file = config("""
+                serve:
+                  address: 0.0.0.0
+                  auth: {tokenFile: secrets/token}
+                  maxBodyBytes: 64KB
+                  classes:
+                    cpu_short: {}
+                    gpu:
+                process:
+                  withLabel:
+                    gpu: {resources: {accelerators: 1}}
+                """);
+        ServeSettings s = ServeSettings.load(file);
+        assertThat(s.address()).isEqualTo("0.0.0.0");
+        assertThat(s.tokenFile()).isEqualTo(dir.resolve("secrets/token"));
+        assertThat(s.token()).isNull();
+        assertThat(s.maxBodyBytes()).isEqualTo(64 * 1024);
+        assertThat(s.classes()).containsOnlyKeys("cpu_short", "gpu");
+        assertThat(ConfigLoader.load(file).withLabel()).containsKey("gpu");
+    }
+
+    @Test
+    void noSectionOrNoClassSaysWhatToAdd() throws Exception {
+        assertThatThrownBy(() -> ServeSettings.load(config("process: {defaults: {cpus: 1}}\n")))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("serve.classes")
+                .hasMessageContaining("serve: {classes: {cpu_short: {}}}");
+        assertThatThrownBy(() -> ServeSettings.load(null)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("at least one class");
+        assertThatThrownBy(() -> ServeSettings.load(config("serve: {classes: {}}\n")))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("no classes");
+    }
+
+    @Test
+    void mistakesNameFileLineFieldAndFix() throws Exception {
+        Path file = config("""
+                serve:
+                  adress: 0.0.0.0
+                  auth: {token: short, tokenFile: t}
+                  classes:
+                    "bad class": {}
+                    ok: {executor: docker}
+                """);
+        assertThatThrownBy(() -> ServeSettings.load(file)).isInstanceOfSatisfying(InvalidInputException.class, e -> {
+            assertThat(e.getMessage()).contains(file + ":2:3").contains("serve.adress")
+                    .contains("did you mean 'address'?");
+            assertThat(e.getMessage()).contains("serve.auth").contains("give token or tokenFile, not both");
+            assertThat(e.getMessage()).contains("serve.auth.token").contains("at least 16");
+            assertThat(e.getMessage()).contains("serve.classes.bad class").contains("is not a class name");
+            assertThat(e.getMessage()).contains("serve.classes.ok.executor")
+                    .contains("route the class with process.withLabel.ok");
+        });
+    }
+}

@@ -1,0 +1,92 @@
+package dev.sluice.host.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.yaml.InvalidInputException;
+import dev.sluice.yaml.Problem;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/** A submission's body, read with the loaders' checks: each mistake named by place, field and fix. */
+class SubmissionReaderTest {
+    private static final Set<String> CLASSES = new java.util.LinkedHashSet<>(List.of("cpu_short", "gpu"));
+
+    @Test
+    void aFullSubmissionIsReadWithEveryPart() throws Exception {
+        Submission s = SubmissionReader.read("""
+                {"class": "gpu", "execution": {"command": ["python", "train.py"], "env": {"EPOCHS": "3"}},
+                 "inputs": ["/data/../data/refs.fa"], "workflow_id": "wf-9", "tenant": "lab-a",
+                 "context": {"step": "train", "n": [1, 2]}}""", CLASSES);
+        assertThat(s.taskClass()).isEqualTo("gpu");
+        assertThat(s.argv()).containsExactly("python", "train.py");
+        assertThat(s.script()).isNull();
+        assertThat(s.env()).containsEntry("EPOCHS", "3");
+        assertThat(s.inputs()).containsExactly(Path.of("/data/refs.fa"));
+        assertThat(s.workflowId()).isEqualTo("wf-9");
+        assertThat(s.tenant()).isEqualTo("lab-a");
+        assertThat(s.context().get("n").get(1).asInt()).isEqualTo(2);
+    }
+
+    static Stream<Arguments> mistakes() {
+        return Stream.of(
+                Arguments.of("{\"execution\": {\"command\": [\"true\"]}}", "class",
+                        "no class: add \"class\": one of cpu_short, gpu"),
+                Arguments.of("{\"class\": \"gpus\", \"execution\": {\"command\": [\"true\"]}}", "class",
+                        "unknown class 'gpus'; did you mean 'gpu'?; the classes are cpu_short, gpu"),
+                Arguments.of("{\"class\": \"gpu\"}", "execution", "no execution: add e.g."),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"command\": [\"a\"], \"script\": \"b\"}}",
+                        "execution", "give command or script, not both"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"command\": []}}", "execution.command",
+                        "the command is empty"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\", \"env\": {\"1X\": \"y\"}}}",
+                        "execution.env.1X", "'1X' is not an environment variable name"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\", \"image\": \"ubuntu\"}}",
+                        "execution.image", "a per-task image is not taken yet"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"hints\": {}}", "hints",
+                        "per-task hints are not taken yet"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"inputs\": [\"rel/x\"]}",
+                        "inputs", "'rel/x' is not an absolute path"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"tenat\": \"a\"}", "tenat",
+                        "unknown field 'tenat'; did you mean 'tenant'?"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": ", "", "malformed JSON"),
+                Arguments.of("", "", "the body is empty"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("mistakes")
+    void eachMistakeIsNamedWithItsFieldAndFix(String body, String field, String message) {
+        assertThatThrownBy(() -> SubmissionReader.read(body, CLASSES)).isInstanceOfSatisfying(
+                InvalidInputException.class, e -> assertThat(e.problems()).anySatisfy(p -> {
+                    assertThat(p.field()).isEqualTo(field);
+                    assertThat(p.message()).contains(message).doesNotContain("YAML").doesNotContain("Exception");
+                    assertThat(p.location()).extracting(l -> l.file().toString()).isEqualTo("request body");
+                }));
+    }
+
+    @Test
+    void aProblemSaysWhereInTheBodyItIs() {
+        assertThatThrownBy(() -> SubmissionReader.read("{\n  \"class\": \"cpu\",\n  \"execution\": {\"script\": \"x\"}\n}",
+                CLASSES)).isInstanceOfSatisfying(InvalidInputException.class, e -> {
+                    Problem p = e.problems().get(0);
+                    assertThat(p.location().line()).isEqualTo(2);
+                    assertThat(p.location().column()).isEqualTo(12);
+                });
+    }
+
+    @Test
+    void idsSortByTimeAndLookLikeIds() {
+        String early = TaskIds.next(1_700_000_000_000L);
+        String late = TaskIds.next(1_700_000_000_001L);
+        assertThat(early).hasSize(28).startsWith("t-").isLessThan(late);
+        assertThat(TaskIds.looksLikeOne(early)).isTrue();
+        assertThat(TaskIds.looksLikeOne("t-nope")).isFalse();
+        assertThat(TaskIds.next(1L)).isNotEqualTo(TaskIds.next(1L));
+    }
+}
