@@ -102,16 +102,26 @@ final class ServeCommand extends PipelineCommand implements Callable<Integer> {
                 return loaded.exitCode();
             }
             try (RunPlan plan = loaded.plan()) {
-                RunRequest request = new RunRequest(work, false, false, new RunRequest.Outputs(
+                // Resume: tasks taken back after a restart reuse what their earlier attempts left.
+                RunRequest request = new RunRequest(work, true, false, new RunRequest.Outputs(
                         new RunRequest.OutputFile(null, false), List.of(), new RunRequest.OutputFile(null, false),
                         new RunRequest.OutputFile(null, false), null), RunRequest.Progress.OFF,
                         new RunRequest.Endpoint(port, address != null ? address : settings.address()),
                         common.verbose.length);
-                TaskService service = new TaskService(plan.plans(), !plan.wrappers().isEmpty() , settings, token,
-                        tokenSaid, time, System.out);
-                int code = new RunWiring(plan, request, time, System.out, err).asService(service).run(metrics);
-                // A service ends by a stop signal: that is its normal end.
-                return code == 130 || code == 143 ? ExitCodes.OK : code;
+                TaskService service;
+                try {
+                    service = TaskService.start(plan.plans(), !plan.wrappers().isEmpty(),
+                            new TaskService.Setup(settings, token, tokenSaid, work), time, System.out);
+                } catch (IOException e) {
+                    return fail(err, ExitCodes.INVALID_INPUT, "cannot read or write the service's ledger "
+                            + work.resolve("tasks.jsonl") + ": " + IoErrors.describe(e)
+                            + "; check the work directory (-w)");
+                }
+                try (service) {
+                    int code = new RunWiring(plan, request, time, System.out, err).asService(service).run(metrics);
+                    // A service ends by a stop signal: that is its normal end.
+                    return code == 130 || code == 143 ? ExitCodes.OK : code;
+                }
             }
         }
     }

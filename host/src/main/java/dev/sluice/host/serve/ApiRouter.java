@@ -38,21 +38,18 @@ final class ApiRouter implements HttpHandler {
     private final boolean wrapped;
     private final Intake intake;
     private final TaskBoard board;
+    private final TaskLedger ledger;
     private final TimeSource time;
     private final byte[] tokenDigest;
     private final long maxBodyBytes;
 
-    /**
-     * @param classes the classes by name, each the process its config routes
-     * @param wrapped whether tasks run inside wrappers (so a program is looked for where they run)
-     */
-    ApiRouter(Map<String, EffectiveProcess> classes, boolean wrapped, Intake intake, TaskBoard board,
-            TimeSource time, String token, long maxBodyBytes) {
-        this.classes = Map.copyOf(classes);
-        this.wrapped = wrapped;
-        this.intake = intake;
-        this.board = board;
-        this.time = time;
+    ApiRouter(TaskService service, String token, long maxBodyBytes) {
+        this.classes = Map.copyOf(service.classes());
+        this.wrapped = service.wrapped();
+        this.intake = service.intake();
+        this.board = service.board();
+        this.ledger = service.ledger();
+        this.time = service.time();
         this.tokenDigest = sha256(token);
         this.maxBodyBytes = maxBodyBytes;
     }
@@ -128,10 +125,14 @@ final class ApiRouter implements HttpHandler {
             return;
         }
         String id = TaskIds.next(time.now().toEpochMilli());
-        TaskView view = TaskView.accepted(id, s, time.now());
+        java.time.Instant at = time.now();
+        TaskView view = TaskView.accepted(id, s, at);
         board.accepted(view);
+        // On disk before the orchestrator hears of it: a restart runs it, whatever happens next.
+        ledger.accepted(new TaskLedger.Accepted(id, s, at));
         if (!intake.offer(TaskFactory.arrival(id, s, cls))) {
             board.withdrawn(id);
+            ledger.ended(view.moved(ApiState.CANCELLED, time.now(), 0, null, "the service was stopping", null));
             exchange.getResponseHeaders().set("Retry-After", "30");
             error(exchange, 503, "the service is stopping and takes no new task; send it to the service once it is"
                     + " back");
@@ -164,6 +165,7 @@ final class ApiRouter implements HttpHandler {
                     + " cancel");
             return;
         }
+        ledger.cancelled(id);
         if (!intake.cancel(id, "cancelled through the API")) {
             exchange.getResponseHeaders().set("Retry-After", "30");
             error(exchange, 503, "the service is stopping: it ends every task itself");

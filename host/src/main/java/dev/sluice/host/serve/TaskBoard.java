@@ -16,9 +16,12 @@ import java.util.concurrent.ConcurrentHashMap;
 final class TaskBoard implements RunListener {
     private final Map<String, TaskView> views = new ConcurrentHashMap<>();
     private final TimeSource time;
+    /** Hears of each task's end, once: the ledger. */
+    private final java.util.function.Consumer<TaskView> ended;
 
-    TaskBoard(TimeSource time) {
+    TaskBoard(TimeSource time, java.util.function.Consumer<TaskView> ended) {
         this.time = time;
+        this.ended = ended;
     }
 
     void accepted(TaskView view) {
@@ -67,6 +70,12 @@ final class TaskBoard implements RunListener {
                     to == TaskState.SUCCEEDED || to == TaskState.CACHED ? null : task.error(),
                     workDir == null ? v.workDir() : workDir);
         });
+        if (state.isTerminal() && !ApiState.of(from).isTerminal()) {
+            TaskView now = views.get(task.id());
+            if (now != null) {
+                ended.accept(now);
+            }
+        }
     }
 
     @Override

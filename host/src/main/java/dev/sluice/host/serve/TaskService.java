@@ -7,19 +7,25 @@ import dev.sluice.host.monitor.ProcessPlan;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.run.RunWiring;
 import dev.sluice.spi.TimeSource;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The run of {@code sluice serve} as a service: an intake for submitted tasks, the board the API answers
- * from, and the API on the run's endpoint. The classes are the run's processes, as the config routes
- * them.
+ * from, the ledger that keeps them across restarts, and the API on the run's endpoint. The classes are
+ * the run's processes, as the config routes them. Tasks an earlier start accepted and did not see end
+ * are handed to the run first, under their own ids: resume finds what they left (a success is reused,
+ * a batch job still running is adopted, a local task that died with its host runs again).
  */
-public final class TaskService implements RunWiring.Service {
+public final class TaskService implements RunWiring.Service, AutoCloseable {
     private final Intake intake = new Intake();
     private final TaskBoard board;
+    private final TaskLedger ledger;
     private final Map<String, EffectiveProcess> classes = new LinkedHashMap<>();
     private final boolean wrapped;
     private final TimeSource time;
@@ -27,23 +33,83 @@ public final class TaskService implements RunWiring.Service {
     private final String token;
     private final String tokenSaid;
     private final PrintStream out;
+    private int carried;
+    private int answered;
 
-    /**
-     * @param plans     the run's processes, one per class
-     * @param wrapped   whether tasks run inside wrappers (environments, containers)
-     * @param token     the bearer token
-     * @param tokenSaid where the token is, for the second line of output
-     */
-    public TaskService(List<ProcessPlan> plans, boolean wrapped, ServeSettings settings, String token,
-            String tokenSaid, TimeSource time, PrintStream out) {
+    /** What the service is told at start. */
+    public record Setup(ServeSettings settings, String token, String tokenSaid, Path workRoot) {
+    }
+
+    private TaskService(List<ProcessPlan> plans, boolean wrapped, Setup setup, TimeSource time, PrintStream out,
+            TaskLedger ledger) {
         plans.forEach(p -> classes.put(p.process().name(), p.process()));
         this.wrapped = wrapped;
-        this.settings = settings;
-        this.token = token;
-        this.tokenSaid = tokenSaid;
+        this.settings = setup.settings();
+        this.token = setup.token();
+        this.tokenSaid = setup.tokenSaid();
         this.time = time;
-        this.board = new TaskBoard(time);
         this.out = out;
+        this.ledger = ledger;
+        this.board = new TaskBoard(time, ledger::ended);
+    }
+
+    /**
+     * The service, with what an earlier start left in its ledger taken back.
+     *
+     * @param plans   the run's processes, one per class
+     * @param wrapped whether tasks run inside wrappers (environments, containers)
+     * @throws IOException when the ledger cannot be read or written
+     */
+    public static TaskService start(List<ProcessPlan> plans, boolean wrapped, Setup setup, TimeSource time,
+            PrintStream out) throws IOException {
+        List<TaskLedger.Earlier> earlier = new ArrayList<>(1);
+        TaskLedger ledger = TaskLedger.open(setup.workRoot(), earlier);
+        TaskService service = new TaskService(plans, wrapped, setup, time, out, ledger);
+        service.takeBack(earlier.get(0));
+        return service;
+    }
+
+    private void takeBack(TaskLedger.Earlier earlier) {
+        earlier.ended().values().forEach(view -> board.accepted(TaskViews.fromJson(view)));
+        answered = earlier.ended().size();
+        for (TaskLedger.Accepted a : earlier.unended().values()) {
+            TaskView view = TaskView.accepted(a.id(), a.submission(), a.at());
+            EffectiveProcess cls = classes.get(a.submission().taskClass());
+            if (cls == null) {
+                TaskView failed = view.moved(ApiState.FAILED, time.now(), 0, null, "its class '"
+                        + a.submission().taskClass() + "' is no longer in serve.classes of the config", null);
+                board.accepted(failed);
+                ledger.ended(failed);
+                continue;
+            }
+            board.accepted(view);
+            intake.offer(TaskFactory.arrival(a.id(), a.submission(), cls));
+            if (earlier.cancelled().contains(a.id())) {
+                board.cancelRequested(a.id());
+                intake.cancel(a.id(), "cancelled through the API");
+            }
+            carried++;
+        }
+    }
+
+    Map<String, EffectiveProcess> classes() {
+        return classes;
+    }
+
+    boolean wrapped() {
+        return wrapped;
+    }
+
+    TaskBoard board() {
+        return board;
+    }
+
+    TaskLedger ledger() {
+        return ledger;
+    }
+
+    TimeSource time() {
+        return time;
     }
 
     @Override
@@ -58,13 +124,21 @@ public final class TaskService implements RunWiring.Service {
 
     @Override
     public void mount(HostEndpoint endpoint) {
-        endpoint.context(ApiRouter.TASKS, new ApiRouter(classes, wrapped, intake, board, time, token,
-                settings.maxBodyBytes()));
+        endpoint.context(ApiRouter.TASKS, new ApiRouter(this, token, settings.maxBodyBytes()));
         // The first line is the URL, for scripts that start the service on port 0.
         out.println("sluice serve: " + endpoint.url());
         out.println("Token: " + tokenSaid);
         out.println("Classes: " + String.join(", ", classes.keySet()) + "; tasks at " + endpoint.url()
                 + ApiRouter.TASKS + ", metrics at /metrics, health at /healthz");
+        if (carried > 0 || answered > 0) {
+            out.println("Taken back from before the restart: " + carried + " task(s) not ended, which go on; "
+                    + answered + " ended, which GET still answers for");
+        }
         out.flush();
+    }
+
+    @Override
+    public void close() {
+        ledger.close();
     }
 }

@@ -35,4 +35,24 @@ final class TaskViews {
         o.set("context", v.context());
         return o;
     }
+
+    /** A view read back from the ledger ({@link #json}'s form). */
+    static TaskView fromJson(com.fasterxml.jackson.databind.JsonNode o) {
+        java.util.List<TaskView.Transition> transitions = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode t : o.path("transitions")) {
+            transitions.add(new TaskView.Transition(ApiState.valueOf(t.get("state").asText().toUpperCase(
+                    java.util.Locale.ROOT)), java.time.Instant.parse(t.get("at").asText())));
+        }
+        com.fasterxml.jackson.databind.JsonNode context = o.get("context");
+        return new TaskView(o.get("id").asText(), o.get("class").asText(),
+                ApiState.valueOf(o.get("state").asText().toUpperCase(java.util.Locale.ROOT)), transitions,
+                o.path("attempts").asInt(), o.hasNonNull("exit_code") ? o.get("exit_code").asInt() : null,
+                text(o, "error"), text(o, "work_dir"), text(o, "workflow_id"), text(o, "tenant"),
+                context == null || context.isNull() ? null : context, o.path("cancel_requested").asBoolean());
+    }
+
+    private static String text(com.fasterxml.jackson.databind.JsonNode o, String field) {
+        com.fasterxml.jackson.databind.JsonNode v = o.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
 }

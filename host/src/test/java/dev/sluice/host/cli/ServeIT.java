@@ -174,4 +174,93 @@ class ServeIT {
             service.destroyForcibly();
         }
     }
+
+    /** Starts the service on {@code config}; returns it once its first lines are read (URL and token set). */
+    private Process startService(Path config, List<String> output) throws Exception {
+        Process service = SluiceProcess.builder(dir, "serve", "-c", config.toString(), "--port", "0", "-w",
+                dir.resolve("work").toString()).redirectErrorStream(true).start();
+        BufferedReader lines = new BufferedReader(new InputStreamReader(service.getInputStream(), StandardCharsets.UTF_8));
+        String first = lines.readLine();
+        assertThat(first).as("the first line is the URL").startsWith("sluice serve: http://127.0.0.1:");
+        url = first.substring("sluice serve: ".length());
+        token = Files.readString(dir.resolve("work/api-token")).strip();
+        Thread.ofVirtual().start(() -> lines.lines().forEach(output::add));
+        return service;
+    }
+
+    @Test
+    void nothingAcceptedIsLostWhenTheServiceIsKilledAndStartedAgain() throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                serve:
+                  classes:
+                    quick: {}
+                executors:
+                  local: {queueSize: 2}
+                """);
+        List<String> before = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Process first = startService(config, before);
+        List<String> done = new ArrayList<>();
+        List<String> sleepers = new ArrayList<>();
+        List<String> waiting = new ArrayList<>();
+        String cancelledWhileQueued;
+        try {
+            for (int i = 0; i < 5; i++) {
+                done.add(submit("{\"class\": \"quick\", \"execution\": {\"command\": [\"true\"]}}"));
+            }
+            for (String id : done) {
+                await(id, "succeeded");
+            }
+            for (int i = 0; i < 2; i++) {
+                sleepers.add(submit("{\"class\": \"quick\", \"execution\": {\"command\": [\"sleep\", \"600\"]}}"));
+            }
+            for (String id : sleepers) {
+                await(id, "running");
+            }
+            for (int i = 0; i < 3; i++) {
+                waiting.add(submit("{\"class\": \"quick\", \"execution\": {\"script\": \"echo ran > "
+                        + dir.resolve("ran-" + i) + "\"}}"));
+            }
+            cancelledWhileQueued = waiting.remove(2);
+            assertThat(view(cancelledWhileQueued).get("state").asText()).isIn("pending", "queued");
+            assertThat(call("DELETE", "/v1/tasks/" + cancelledWhileQueued, null, true).statusCode()).isEqualTo(202);
+            await(cancelledWhileQueued, "cancelled");
+            assertThat(view(waiting.get(0)).get("state").asText()).as("the queue is full").isIn("pending", "queued");
+        } finally {
+            first.destroyForcibly(); // kill -9: no stop, no summary, nothing flushed by the service itself
+        }
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        List<String> after = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Process second = startService(config, after);
+        try {
+            for (String id : done) {
+                assertThat(view(id).get("state").asText()).as("ended before the kill: answered from the ledger")
+                        .isEqualTo("succeeded");
+            }
+            assertThat(view(cancelledWhileQueued).get("state").asText()).isEqualTo("cancelled");
+            // The sleepers died with the killed host and run again, under their ids, first (in the order
+            // they were accepted), so the waiting tasks are still queued behind them.
+            for (String id : sleepers) {
+                await(id, "running");
+            }
+            assertThat(view(waiting.get(0)).get("state").asText()).isIn("pending", "queued");
+            for (String id : sleepers) {
+                assertThat(call("DELETE", "/v1/tasks/" + id, null, true).statusCode()).isEqualTo(202);
+                await(id, "cancelled");
+            }
+            for (String id : waiting) {
+                await(id, "succeeded");
+            }
+            assertThat(dir.resolve("ran-0")).exists();
+            assertThat(dir.resolve("ran-2")).as("cancelled before it started: never ran").doesNotExist();
+            second.toHandle().destroy();
+            assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(second.exitValue()).as(String.join("\n", after)).isZero();
+        } finally {
+            second.destroyForcibly();
+        }
+        assertThat(String.join("\n", after)).contains("Taken back from before the restart: 4 task(s) not ended, which"
+                + " go on; 6 ended, which GET still answers for");
+    }
 }

@@ -1,0 +1,200 @@
+package dev.sluice.host.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the service accepted, asked and saw end, one JSON object per line in {@code <work>/tasks.jsonl},
+ * so that a restart loses no task: an acceptance is on disk ({@code fsync}) before the orchestrator hears
+ * 202, a cancel before it hears 202 too, and an end soon after (written in the background; one lost to a
+ * crash of the machine only makes the task's end be found again, by resume). At start the file is read,
+ * a torn last line ignored, and rewritten with what still matters.
+ */
+final class TaskLedger implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TaskLedger.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What an earlier life of the service left: tasks not ended (to run on), and ended ones (to answer for). */
+    record Earlier(Map<String, Accepted> unended, Set<String> cancelled, Map<String, JsonNode> ended) {
+    }
+
+    /** A task accepted: its submission, and when. */
+    record Accepted(String id, Submission submission, Instant at) {
+    }
+
+    private final Path file;
+    private final FileChannel channel;
+    private final ExecutorService endWriter = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("sluice-ledger").daemon().factory());
+
+    private TaskLedger(Path file, FileChannel channel) {
+        this.file = file;
+        this.channel = channel;
+    }
+
+    /** Opens the ledger in {@code dir}, reading and compacting what an earlier start left there. */
+    static TaskLedger open(Path dir, List<Earlier> earlierOut) throws IOException {
+        Path file = dir.resolve("tasks.jsonl");
+        Earlier earlier = read(file);
+        earlierOut.add(earlier);
+        // Compacted: what still matters, written whole and then put in place, so a crash keeps one or the other.
+        Path temp = dir.resolve(".tasks.jsonl.tmp");
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (Accepted a : earlier.unended().values()) {
+                write(out, acceptedLine(a));
+                if (earlier.cancelled().contains(a.id())) {
+                    write(out, cancelLine(a.id()));
+                }
+            }
+            for (Map.Entry<String, JsonNode> e : earlier.ended().entrySet()) {
+                write(out, endedLine(e.getKey(), e.getValue()));
+            }
+            out.force(true);
+        }
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        return new TaskLedger(file, channel);
+    }
+
+    private static Earlier read(Path file) throws IOException {
+        Map<String, Accepted> unended = new LinkedHashMap<>();
+        Set<String> cancelled = new LinkedHashSet<>();
+        Map<String, JsonNode> ended = new LinkedHashMap<>();
+        if (!Files.exists(file)) {
+            return new Earlier(unended, cancelled, ended);
+        }
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode record;
+            try {
+                record = JSON.readTree(line);
+            } catch (IOException e) {
+                // A line cut short by a crash: only the last can be, and what it was about is found again.
+                log.warn("{}:{}: a record cut short (the service was stopped while writing it); ignored", file, i + 1);
+                continue;
+            }
+            String id = record.path("id").asText();
+            switch (record.path("r").asText()) {
+                case "accepted" -> unended.put(id, new Accepted(id, Submissions.fromJson(record.get("submission")),
+                        Instant.parse(record.get("at").asText())));
+                case "cancel" -> cancelled.add(id);
+                case "ended" -> {
+                    unended.remove(id);
+                    cancelled.remove(id);
+                    ended.put(id, record.get("view"));
+                }
+                default -> log.warn("{}:{}: unknown record '{}'; ignored", file, i + 1, record.path("r").asText());
+            }
+        }
+        cancelled.retainAll(unended.keySet());
+        return new Earlier(unended, cancelled, ended);
+    }
+
+    /** Records a task accepted, on disk before this returns. */
+    synchronized void accepted(Accepted a) {
+        append(acceptedLine(a), true);
+    }
+
+    /** Records a cancel asked for, on disk before this returns. */
+    synchronized void cancelled(String id) {
+        append(cancelLine(id), true);
+    }
+
+    /** Records a task's end, soon, without holding up the caller (the monitor's thread). */
+    void ended(TaskView view) {
+        ObjectNode line = endedLine(view.id(), TaskViews.json(view));
+        endWriter.execute(() -> {
+            synchronized (this) {
+                append(line, false);
+            }
+        });
+    }
+
+    private void append(ObjectNode line, boolean sync) {
+        try {
+            write(channel, line);
+            if (sync) {
+                channel.force(false);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static void write(FileChannel out, ObjectNode line) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap((JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+            out.write(bytes);
+        }
+    }
+
+    private static ObjectNode acceptedLine(Accepted a) {
+        ObjectNode o = JSON.createObjectNode().put("r", "accepted").put("id", a.id()).put("at", a.at().toString());
+        o.set("submission", Submissions.toJson(a.submission()));
+        return o;
+    }
+
+    private static ObjectNode cancelLine(String id) {
+        return JSON.createObjectNode().put("r", "cancel").put("id", id);
+    }
+
+    private static ObjectNode endedLine(String id, JsonNode view) {
+        ObjectNode o = JSON.createObjectNode().put("r", "ended").put("id", id);
+        o.set("view", view);
+        return o;
+    }
+
+    @Override
+    public void close() {
+        endWriter.shutdown();
+        try {
+            if (!endWriter.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("the ends of some tasks were not written to {} in time; a restart finds them again", file);
+            }
+            synchronized (this) {
+                channel.force(false);
+                channel.close();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            log.warn("closing {} failed: {}", file, e.getMessage());
+        }
+    }
+
+    /** For tests: the records, as written. */
+    static List<JsonNode> records(Path dir) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("tasks.jsonl"), StandardCharsets.UTF_8)) {
+            out.add(JSON.readTree(line));
+        }
+        return out;
+    }
+}
