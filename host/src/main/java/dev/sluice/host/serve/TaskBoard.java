@@ -72,7 +72,9 @@ final class TaskBoard implements RunListener {
         });
         if (state.isTerminal() && !ApiState.of(from).isTerminal()) {
             TaskView now = views.get(task.id());
-            if (now != null) {
+            // Cancelled without a DELETE: the service's stop ended it. It is not over for the orchestrator,
+            // who never asked: left unended in the ledger, it runs again at the next start.
+            if (now != null && !(state == ApiState.CANCELLED && !now.cancelRequested())) {
                 ended.accept(now);
             }
         }

@@ -254,6 +254,10 @@ class ServeIT {
             }
             assertThat(dir.resolve("ran-0")).exists();
             assertThat(dir.resolve("ran-2")).as("cancelled before it started: never ran").doesNotExist();
+            // A task the service's stop ends is not cancelled for the orchestrator: it runs at the next start.
+            sleepers.clear();
+            sleepers.add(submit("{\"class\": \"quick\", \"execution\": {\"command\": [\"sleep\", \"600\"]}}"));
+            await(sleepers.get(0), "running");
             second.toHandle().destroy();
             assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(second.exitValue()).as(String.join("\n", after)).isZero();
@@ -262,5 +266,19 @@ class ServeIT {
         }
         assertThat(String.join("\n", after)).contains("Taken back from before the restart: 4 task(s) not ended, which"
                 + " go on; 6 ended, which GET still answers for");
+
+        List<String> third = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Process again = startService(config, third);
+        try {
+            JsonNode v = await(sleepers.get(0), "running");
+            assertThat(v.get("cancel_requested").asBoolean()).isFalse();
+            assertThat(call("DELETE", "/v1/tasks/" + sleepers.get(0), null, true).statusCode()).isEqualTo(202);
+            await(sleepers.get(0), "cancelled");
+            again.toHandle().destroy();
+            assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            again.destroyForcibly();
+        }
+        assertThat(String.join("\n", third)).contains("Taken back from before the restart: 1 task(s) not ended");
     }
 }
