@@ -281,4 +281,90 @@ class ServeIT {
         }
         assertThat(String.join("\n", third)).contains("Taken back from before the restart: 1 task(s) not ended");
     }
+
+    /**
+     * The issue's account: 1,000 tasks of three classes through the API from 8 threads, some cancelled,
+     * the service killed (-9) in the middle and started again; every task ends as it should.
+     */
+    @Test
+    void aThousandTasksOfMixedClassesAreAllAccountedForAcrossAKill() throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                serve:
+                  classes:
+                    ok: {}
+                    failing: {}
+                    slow: {}
+                executors:
+                  local: {queueSize: 4}
+                """);
+        Map<String, String> bodies = Map.of(
+                "ok", "{\"class\": \"ok\", \"execution\": {\"command\": [\"true\"]}}",
+                "failing", "{\"class\": \"failing\", \"execution\": {\"script\": \"exit 1\"}}",
+                "slow", "{\"class\": \"slow\", \"execution\": {\"command\": [\"sleep\", \"0.3\"]}}");
+        List<String> output = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Process first = startService(config, output);
+        Map<String, String> expected = new java.util.concurrent.ConcurrentHashMap<>();
+        try (var threads = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            List<java.util.concurrent.Future<?>> submitted = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int thread = t;
+                submitted.add(threads.submit(() -> {
+                    for (int i = thread; i < 1000; i += 8) {
+                        String cls = i % 10 < 6 ? "ok" : i % 10 < 9 ? "failing" : "slow";
+                        String id = submit(bodies.get(cls));
+                        // Every other slow task is cancelled at once, in whatever state it is.
+                        if (cls.equals("slow") && i % 20 == 9) {
+                            HttpResponse<String> r = call("DELETE", "/v1/tasks/" + id, null, true);
+                            assertThat(r.statusCode()).as(r.body()).isIn(202, 409);
+                            expected.put(id, r.statusCode() == 202 ? "cancelled" : "succeeded");
+                        } else {
+                            expected.put(id, cls.equals("failing") ? "failed" : "succeeded");
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (var f : submitted) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(expected).hasSize(1000);
+        // Killed while most tasks are still waiting their turn.
+        first.destroyForcibly();
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        Process second = startService(config, output);
+        try {
+            java.util.Set<String> open = new java.util.HashSet<>(expected.keySet());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            Map<String, String> ended = new java.util.HashMap<>();
+            while (!open.isEmpty()) {
+                assertThat(System.nanoTime()).as("%d tasks not ended, e.g. %s", open.size(), open.iterator().next())
+                        .isLessThan(deadline);
+                for (java.util.Iterator<String> it = open.iterator(); it.hasNext(); ) {
+                    String id = it.next();
+                    String state = view(id).get("state").asText();
+                    if (List.of("succeeded", "failed", "cancelled").contains(state)) {
+                        ended.put(id, state);
+                        it.remove();
+                    }
+                }
+                Thread.sleep(200);
+            }
+            assertThat(ended).isEqualTo(expected);
+            // The kill came in the middle: some tasks had ended before it, and some had not.
+            String takenBack = output.stream().filter(l -> l.startsWith("Taken back")).findFirst().orElseThrow();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) task\\(s\\) not ended.*; (\\d+) ended")
+                    .matcher(takenBack);
+            assertThat(m.find()).as(takenBack).isTrue();
+            assertThat(Integer.parseInt(m.group(1))).as(takenBack).isPositive();
+            assertThat(Integer.parseInt(m.group(2))).as(takenBack).isPositive();
+            second.toHandle().destroy();
+            assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(second.exitValue()).isZero();
+        } finally {
+            second.destroyForcibly();
+        }
+    }
 }
