@@ -57,6 +57,7 @@ public final class TaskPollingMonitor {
     private final Signal signal = new Signal();
     private volatile String cancelRequest;
     private volatile String forceRequest;
+    private volatile String drainRequest;
 
     TaskPollingMonitor(MonitorBuilder b) {
         this.options = b.options;
@@ -118,6 +119,16 @@ public final class TaskPollingMonitor {
     /** Asks the run to stop: running tasks are killed, nothing new starts. Any thread. */
     public void cancel(String reason) {
         cancelRequest = reason;
+        signal.raise();
+    }
+
+    /**
+     * Asks the run to stop taking work: tasks not yet submitted end as cancelled, running ones go on to
+     * their end, and the run ends with them (a service's graceful stop). {@link #cancel} later ends the
+     * running ones too. Any thread.
+     */
+    public void drain(String reason) {
+        drainRequest = reason;
         signal.raise();
     }
 
@@ -197,6 +208,14 @@ public final class TaskPollingMonitor {
         String force = forceRequest;
         if (force != null && !run.forcing) {
             outcomes.forceStop(force);
+        }
+        String drain = drainRequest;
+        if (drain != null && !run.stopping) {
+            outcomes.stopSubmitting(drain);
+        }
+        if (run.stopping && intake != null && intake.isOpen()) {
+            // A stopping run takes no more: offers are refused from now on, rather than cancelled when taken.
+            intake.close();
         }
         dispatcher.retryDue();
         dispatcher.submitReady();

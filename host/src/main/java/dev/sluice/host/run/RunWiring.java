@@ -82,6 +82,14 @@ public final class RunWiring {
 
         /** Serves the API on the endpoint, once it listens and before the first task is taken. */
         void mount(HostEndpoint endpoint);
+
+        /**
+         * How long a stop signal lets running tasks end before they are stopped (a second signal stops
+         * them at once), or {@code null} to stop them at the first signal, as a run does.
+         */
+        default Duration drain() {
+            return null;
+        }
     }
 
     private Service service;
@@ -273,7 +281,7 @@ public final class RunWiring {
         // SIGINT/SIGTERM stop the run (a second one forces the tasks at once); on any other way the JVM
         // shuts down (SIGHUP), stop the tasks (asked, then forced after the grace) and exit the
         // environments before it exits.
-        StopSignals signals = StopSignals.install(monitor, err);
+        StopSignals signals = StopSignals.install(monitor, err, service == null ? null : service.drain());
         Duration stopWait = KILL_GRACE.plusSeconds(15).plus(session == null ? Duration.ZERO : session.exitBudget());
         Thread hook = new Thread(() -> {
             monitor.cancel("the host received a stop signal");

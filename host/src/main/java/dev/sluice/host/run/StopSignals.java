@@ -3,6 +3,7 @@ package dev.sluice.host.run;
 import dev.sluice.host.monitor.TaskPollingMonitor;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import sun.misc.Signal;
@@ -20,6 +21,8 @@ final class StopSignals implements AutoCloseable {
 
     private final Map<Signal, SignalHandler> previous = new LinkedHashMap<>();
     private final AtomicInteger received = new AtomicInteger();
+    /** How long a first signal lets running tasks end, or {@code null}: the first signal stops them. */
+    private Duration drain;
     private volatile int firstNumber;
 
     private StopSignals() {
@@ -27,7 +30,17 @@ final class StopSignals implements AutoCloseable {
 
     /** Handles SIGINT and SIGTERM for {@code monitor} until {@link #close}. */
     static StopSignals install(TaskPollingMonitor monitor, PrintWriter err) {
+        return install(monitor, err, null);
+    }
+
+    /**
+     * As {@link #install(TaskPollingMonitor, PrintWriter)}, but with {@code drain} set the first signal
+     * only drains the run (running tasks may end, for at most that long, before they are stopped); the
+     * second stops it, the third forces.
+     */
+    static StopSignals install(TaskPollingMonitor monitor, PrintWriter err, Duration drain) {
         StopSignals signals = new StopSignals();
+        signals.drain = drain;
         for (String name : NAMES) {
             Signal signal = new Signal(name);
             signals.previous.put(signal, Signal.handle(signal, s -> signals.received(s, monitor, err)));
@@ -36,8 +49,29 @@ final class StopSignals implements AutoCloseable {
     }
 
     private void received(Signal signal, TaskPollingMonitor monitor, PrintWriter err) {
-        if (received.incrementAndGet() == 1) {
+        int count = received.incrementAndGet();
+        if (drain != null && count == 1) {
             firstNumber = signal.getNumber();
+            monitor.drain("the service is stopping");
+            err.println("sluice: SIG" + signal.getName() + ": draining: no new task starts, running tasks may end"
+                    + " within " + dev.sluice.spi.Units.formatDuration(drain) + ". Send it again to stop them now.");
+            err.flush();
+            Thread.ofPlatform().daemon().name("sluice-drain").start(() -> {
+                try {
+                    Thread.sleep(drain);
+                    monitor.cancel("the service's drain time (" + dev.sluice.spi.Units.formatDuration(drain)
+                            + ") passed");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            return;
+        }
+        if (drain != null) {
+            count--;
+        }
+        if (count == 1) {
+            firstNumber = firstNumber != 0 ? firstNumber : signal.getNumber();
             monitor.cancel("the host received a stop signal");
             err.println("sluice: SIG" + signal.getName() + ": stopping; running tasks get SIGTERM, then SIGKILL after"
                     + " their grace. Send it again to kill them now.");

@@ -23,10 +23,13 @@ import java.util.Map;
  * @param tokenFile    a file holding it, or {@code null}; with neither, the service makes one
  * @param maxBodyBytes the largest request body taken
  * @param classes      the classes, each with where the config declares it
+ * @param drain        how long a stop lets running tasks end ({@code onStop: drain}), or {@code null}
+ *                     ({@code onStop: end}: they are stopped at once)
  */
 public record ServeSettings(String address, String token, Path tokenFile, long maxBodyBytes,
-        Map<String, Location> classes) {
-    static final List<String> FIELDS = List.of("address", "auth", "maxBodyBytes", "classes");
+        Map<String, Location> classes, java.time.Duration drain) {
+    static final List<String> FIELDS = List.of("address", "auth", "maxBodyBytes", "onStop", "drainTimeout", "classes");
+    static final java.time.Duration DEFAULT_DRAIN = java.time.Duration.ofMinutes(10);
     static final List<String> AUTH_FIELDS = List.of("token", "tokenFile");
     static final String DEFAULT_ADDRESS = "127.0.0.1";
     static final long DEFAULT_MAX_BODY = 1024 * 1024;
@@ -75,6 +78,16 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
             }
         }
         Long maxBody = f.size("maxBodyBytes");
+        String onStop = f.has("onStop") ? f.string("onStop") : "drain";
+        if (onStop != null && !onStop.equals("drain") && !onStop.equals("end")) {
+            problems.add(f.node("onStop"), "serve.onStop", "'" + onStop + "' is not a way to stop; write drain (running"
+                    + " tasks may end, for at most drainTimeout) or end (they are stopped at once)");
+        }
+        java.time.Duration drainTimeout = f.has("drainTimeout") ? f.duration("drainTimeout", true) : DEFAULT_DRAIN;
+        if (f.has("drainTimeout") && "end".equals(onStop)) {
+            problems.add(f.keyLocation("drainTimeout"), "serve.drainTimeout", "drainTimeout applies to onStop: drain;"
+                    + " remove it, or set onStop: drain");
+        }
         Map<String, Location> classes = new LinkedHashMap<>();
         if (!f.has("classes")) {
             problems.add(f.location(), "serve.classes", "no classes: add e.g. classes: {cpu_short: {}}, each routed by"
@@ -108,6 +121,7 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
             }
         }
         problems.throwIfAny();
-        return new ServeSettings(address, token, tokenFile, maxBody == null ? DEFAULT_MAX_BODY : maxBody, classes);
+        return new ServeSettings(address, token, tokenFile, maxBody == null ? DEFAULT_MAX_BODY : maxBody, classes,
+                "end".equals(onStop) ? null : drainTimeout);
     }
 }

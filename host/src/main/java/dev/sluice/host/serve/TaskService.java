@@ -138,6 +138,11 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
     }
 
     @Override
+    public java.time.Duration drain() {
+        return settings.drain();
+    }
+
+    @Override
     public void close() {
         ledger.close();
     }

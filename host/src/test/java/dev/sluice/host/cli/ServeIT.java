@@ -193,6 +193,7 @@ class ServeIT {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, """
                 serve:
+                  onStop: end
                   classes:
                     quick: {}
                 executors:
@@ -365,6 +366,54 @@ class ServeIT {
             assertThat(second.exitValue()).isZero();
         } finally {
             second.destroyForcibly();
+        }
+    }
+
+    /** SIGTERM drains: nothing new is taken or started, running tasks end, queued ones wait for the next start. */
+    @Test
+    void aStopDrainsRunningTasksAndLeavesQueuedOnesForTheNextStart() throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                serve:
+                  drainTimeout: 1m
+                  classes:
+                    quick: {}
+                executors:
+                  local: {queueSize: 1}
+                """);
+        List<String> output = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Process service = startService(config, output);
+        String running;
+        String queued;
+        try {
+            running = submit("{\"class\": \"quick\", \"execution\": {\"script\": \"sleep 2; echo done\"}}");
+            await(running, "running");
+            queued = submit("{\"class\": \"quick\", \"execution\": {\"command\": [\"true\"]}}");
+            service.toHandle().destroy();
+            // Taken no more while it drains.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            int status;
+            do {
+                status = call("POST", "/v1/tasks", "{\"class\": \"quick\", \"execution\": {\"command\":"
+                        + " [\"true\"]}}", true).statusCode();
+            } while (status == 202 && System.nanoTime() < deadline);
+            assertThat(status).isEqualTo(503);
+            assertThat(view(running).get("state").asText()).isEqualTo("running");
+            assertThat(service.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(service.exitValue()).as(String.join("\n", output)).isZero();
+        } finally {
+            service.destroyForcibly();
+        }
+        assertThat(String.join("\n", output)).contains("draining");
+        Process again = startService(config, output);
+        try {
+            assertThat(view(running).get("state").asText()).as("it ended while the service drained")
+                    .isEqualTo("succeeded");
+            await(queued, "succeeded");
+            again.toHandle().destroy();
+            assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            again.destroyForcibly();
         }
     }
 }

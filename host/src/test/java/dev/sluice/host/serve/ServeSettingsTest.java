@@ -39,6 +39,7 @@ class ServeSettingsTest {
         assertThat(s.token()).isNull();
         assertThat(s.maxBodyBytes()).isEqualTo(64 * 1024);
         assertThat(s.classes()).containsOnlyKeys("cpu_short", "gpu");
+        assertThat(s.drain()).as("onStop: drain by default, for 10 minutes").hasMinutes(10);
         assertThat(ConfigLoader.load(file).withLabel()).containsKey("gpu");
     }
 
@@ -58,6 +59,7 @@ class ServeSettingsTest {
         Path file = config("""
                 serve:
                   adress: 0.0.0.0
+                  onStop: later
                   auth: {token: short, tokenFile: t}
                   classes:
                     "bad class": {}
@@ -67,6 +69,7 @@ class ServeSettingsTest {
             assertThat(e.getMessage()).contains(file + ":2:3").contains("serve.adress")
                     .contains("did you mean 'address'?");
             assertThat(e.getMessage()).contains("serve.auth").contains("give token or tokenFile, not both");
+            assertThat(e.getMessage()).contains("serve.onStop: 'later' is not a way to stop; write drain");
             assertThat(e.getMessage()).contains("serve.auth.token").contains("at least 16");
             assertThat(e.getMessage()).contains("serve.classes.bad class").contains("is not a class name");
             assertThat(e.getMessage()).contains("serve.classes.ok.executor")
