@@ -39,6 +39,7 @@ final class ApiRouter implements HttpHandler {
     private final Intake intake;
     private final TaskBoard board;
     private final TaskLedger ledger;
+    private final Admission admission;
     private final TimeSource time;
     private final byte[] tokenDigest;
     private final long maxBodyBytes;
@@ -49,6 +50,7 @@ final class ApiRouter implements HttpHandler {
         this.intake = service.intake();
         this.board = service.board();
         this.ledger = service.ledger();
+        this.admission = service.admission();
         this.time = service.time();
         this.tokenDigest = sha256(token);
         this.maxBodyBytes = maxBodyBytes;
@@ -125,6 +127,12 @@ final class ApiRouter implements HttpHandler {
             return;
         }
         String id = TaskIds.next(time.now().toEpochMilli());
+        Admission.Refusal refused = admission.admit(id, s.taskClass(), s.tenant());
+        if (refused != null) {
+            exchange.getResponseHeaders().set("Retry-After", Integer.toString(refused.retryAfterSeconds()));
+            error(exchange, 429, refused.reason());
+            return;
+        }
         java.time.Instant at = time.now();
         TaskView view = TaskView.accepted(id, s, at);
         board.accepted(view);
@@ -132,6 +140,7 @@ final class ApiRouter implements HttpHandler {
         ledger.accepted(new TaskLedger.Accepted(id, s, at));
         if (!intake.offer(TaskFactory.arrival(id, s, cls))) {
             board.withdrawn(id);
+            admission.started(id);
             ledger.ended(view.moved(ApiState.CANCELLED, time.now(), 0, null, "the service was stopping", null));
             exchange.getResponseHeaders().set("Retry-After", "30");
             error(exchange, 503, "the service is stopping and takes no new task; send it to the service once it is"

@@ -1,6 +1,7 @@
 package dev.sluice.host.serve;
 
 import dev.sluice.host.pipeline.PipelineLoader;
+import dev.sluice.host.pipeline.RateLimit;
 import dev.sluice.yaml.Fields;
 import dev.sluice.yaml.InvalidInputException;
 import dev.sluice.yaml.Location;
@@ -22,13 +23,20 @@ import java.util.Map;
  * @param token        the bearer token every API call must carry, or {@code null}
  * @param tokenFile    a file holding it, or {@code null}; with neither, the service makes one
  * @param maxBodyBytes the largest request body taken
- * @param classes      the classes, each with where the config declares it
+ * @param classes      the classes, each with its own limits
+ * @param total        the limit on tasks waiting in all
+ * @param perTenant    the limits of each tenant
  * @param drain        how long a stop lets running tasks end ({@code onStop: drain}), or {@code null}
  *                     ({@code onStop: end}: they are stopped at once)
  */
 public record ServeSettings(String address, String token, Path tokenFile, long maxBodyBytes,
-        Map<String, Location> classes, java.time.Duration drain) {
-    static final List<String> FIELDS = List.of("address", "auth", "maxBodyBytes", "onStop", "drainTimeout", "classes");
+        Map<String, Limit> classes, java.time.Duration drain, Limit total, Limit perTenant) {
+    static final List<String> FIELDS = List.of("address", "auth", "maxBodyBytes", "onStop", "drainTimeout", "limits",
+            "classes");
+    static final List<String> LIMIT_FIELDS = List.of("maxQueued", "rate");
+    static final List<String> LIMITS_FIELDS = List.of("maxQueued", "perTenant");
+    /** Waiting tasks in all, when the config sets no bound: a bound there must be. */
+    static final int DEFAULT_MAX_QUEUED = 100_000;
     static final java.time.Duration DEFAULT_DRAIN = java.time.Duration.ofMinutes(10);
     static final List<String> AUTH_FIELDS = List.of("token", "tokenFile");
     static final String DEFAULT_ADDRESS = "127.0.0.1";
@@ -88,7 +96,17 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
             problems.add(f.keyLocation("drainTimeout"), "serve.drainTimeout", "drainTimeout applies to onStop: drain;"
                     + " remove it, or set onStop: drain");
         }
-        Map<String, Location> classes = new LinkedHashMap<>();
+        Limit total = new Limit(DEFAULT_MAX_QUEUED, null);
+        Limit perTenant = Limit.NONE;
+        if (f.has("limits")) {
+            Fields l = f.nested("limits", "limits (maxQueued, perTenant)", LIMITS_FIELDS, Map.of());
+            Integer max = l.integer("maxQueued", 1);
+            total = new Limit(max != null ? max : DEFAULT_MAX_QUEUED, null);
+            if (l.has("perTenant")) {
+                perTenant = limit(l.nested("perTenant", "limits per tenant (maxQueued, rate)", LIMIT_FIELDS, Map.of()));
+            }
+        }
+        Map<String, Limit> classes = new LinkedHashMap<>();
         if (!f.has("classes")) {
             problems.add(f.location(), "serve.classes", "no classes: add e.g. classes: {cpu_short: {}}, each routed by"
                     + " process.withLabel.<class>");
@@ -103,17 +121,18 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
                                 + " digits, '_' and '-', as for a label");
                         continue;
                     }
-                    // Nothing per class yet: the routing is process.withLabel.<class>'s.
-                    YamlNode.Mapping settings = e.value() == null || e.value() instanceof YamlNode.Scalar ? null
-                            : Fields.mapping(e.value(), path, "{} (a class has no settings of its own yet)", problems);
-                    if (settings != null) {
-                        for (YamlNode.Entry k : settings.entries().values()) {
-                            problems.add(k.keyLocation(), path + "." + k.key(), "a class has no settings of its own;"
-                                    + " route the class with process.withLabel." + e.key() + " (executor, resources,"
-                                    + " env, hints, errorStrategy)");
-                        }
+                    // A class's own settings are its limits; how it runs is process.withLabel.<class>'s.
+                    Map<String, String> routing = new LinkedHashMap<>();
+                    for (String field : List.of("executor", "resources", "env", "hints", "errorStrategy", "maxRetries",
+                            "queueSize")) {
+                        routing.put(field, "how a class runs is set by process.withLabel." + e.key() + "." + field
+                                + "; a class here has only its limits (maxQueued, rate)");
                     }
-                    classes.put(e.key(), e.keyLocation());
+                    Limit limit = e.value() == null || e.value() instanceof YamlNode.Scalar sc
+                            && (sc.text() == null || sc.text().isEmpty()) ? Limit.NONE
+                            : limit(Fields.of(e.value(), path, "class limits (maxQueued, rate)", problems,
+                                    LIMIT_FIELDS, routing));
+                    classes.put(e.key(), limit);
                 }
                 if (mapping.entries().isEmpty()) {
                     problems.add(f.keyLocation("classes"), "serve.classes", "no classes: add e.g. {cpu_short: {}}");
@@ -122,6 +141,10 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
         }
         problems.throwIfAny();
         return new ServeSettings(address, token, tokenFile, maxBody == null ? DEFAULT_MAX_BODY : maxBody, classes,
-                "end".equals(onStop) ? null : drainTimeout);
+                "end".equals(onStop) ? null : drainTimeout, total, perTenant);
+    }
+
+    private static Limit limit(Fields f) {
+        return new Limit(f.integer("maxQueued", 1), f.parsed("rate", "a rate, " + RateLimit.EXAMPLES, RateLimit::parse));
     }
 }

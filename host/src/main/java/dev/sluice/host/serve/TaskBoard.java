@@ -18,10 +18,13 @@ final class TaskBoard implements RunListener {
     private final TimeSource time;
     /** Hears of each task's end, once: the ledger. */
     private final java.util.function.Consumer<TaskView> ended;
+    /** Hears of a task that no longer waits to start (it runs or ended): the admission limits. */
+    private final java.util.function.Consumer<String> started;
 
-    TaskBoard(TimeSource time, java.util.function.Consumer<TaskView> ended) {
+    TaskBoard(TimeSource time, java.util.function.Consumer<TaskView> ended, java.util.function.Consumer<String> started) {
         this.time = time;
         this.ended = ended;
+        this.started = started;
     }
 
     void accepted(TaskView view) {
@@ -70,6 +73,9 @@ final class TaskBoard implements RunListener {
                     to == TaskState.SUCCEEDED || to == TaskState.CACHED ? null : task.error(),
                     workDir == null ? v.workDir() : workDir);
         });
+        if (state == ApiState.RUNNING || state.isTerminal()) {
+            started.accept(task.id());
+        }
         if (state.isTerminal() && !ApiState.of(from).isTerminal()) {
             TaskView now = views.get(task.id());
             // Cancelled without a DELETE: the service's stop ended it. It is not over for the orchestrator,

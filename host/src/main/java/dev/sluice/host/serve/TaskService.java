@@ -26,6 +26,7 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
     private final Intake intake = new Intake();
     private final TaskBoard board;
     private final TaskLedger ledger;
+    private final Admission admission;
     private final Map<String, EffectiveProcess> classes = new LinkedHashMap<>();
     private final boolean wrapped;
     private final TimeSource time;
@@ -50,7 +51,8 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
         this.time = time;
         this.out = out;
         this.ledger = ledger;
-        this.board = new TaskBoard(time, ledger::ended);
+        this.admission = new Admission(settings.total(), settings.classes(), settings.perTenant(), time);
+        this.board = new TaskBoard(time, ledger::ended, admission::started);
     }
 
     /**
@@ -83,6 +85,7 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
                 continue;
             }
             board.accepted(view);
+            admission.carried(a.id(), a.submission().taskClass(), a.submission().tenant());
             intake.offer(TaskFactory.arrival(a.id(), a.submission(), cls));
             if (earlier.cancelled().contains(a.id())) {
                 board.cancelRequested(a.id());
@@ -106,6 +109,10 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
 
     TaskLedger ledger() {
         return ledger;
+    }
+
+    Admission admission() {
+        return admission;
     }
 
     TimeSource time() {

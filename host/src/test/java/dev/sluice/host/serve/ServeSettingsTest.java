@@ -73,7 +73,7 @@ class ServeSettingsTest {
             assertThat(e.getMessage()).contains("serve.auth.token").contains("at least 16");
             assertThat(e.getMessage()).contains("serve.classes.bad class").contains("is not a class name");
             assertThat(e.getMessage()).contains("serve.classes.ok.executor")
-                    .contains("route the class with process.withLabel.ok");
+                    .contains("how a class runs is set by process.withLabel.ok.executor");
         });
     }
 }
