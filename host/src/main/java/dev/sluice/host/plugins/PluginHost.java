@@ -408,6 +408,10 @@ public final class PluginHost implements AutoCloseable {
 
     /** A failure in words, without exception classes ({@link PluginFaults#describe}); its stack trace is for the log. */
     static String describe(Throwable e) {
+        String classProblem = PluginFaults.classProblem(e);
+        if (classProblem != null) {
+            return classProblem;
+        }
         String said = PluginFaults.describe(e);
         return said != null ? said : "it failed without saying why (the log has the details; -vv shows them)";
     }

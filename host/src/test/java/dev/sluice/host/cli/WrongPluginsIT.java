@@ -174,6 +174,32 @@ class WrongPluginsIT {
                 + " fx.GuavaGate: class com.google.common.base.Strings is missing: " + HINT);
     }
 
+    /** Regression: "class Could is missing" for a class that is there, and whose static initializer failed. */
+    @Test
+    void aClassWhoseStaticInitializerFailedIsNamedWithWhatItThrew() throws Exception {
+        Path plugins = dir.resolve("p");
+        Path zip = plugin("init").source("fx.Tokens", """
+                package fx;
+                public class Tokens {
+                    static final String FILE = load();
+                    static String load() {
+                        throw new IllegalStateException(new java.io.IOException("/etc/tokens unreadable"));
+                    }
+                }
+                """).source("fx.InitGate", """
+                package fx;
+                import dev.sluice.spi.*;
+                @org.pf4j.Extension
+                public class InitGate implements TaskReadinessGate {
+                    private final String file = Tokens.FILE;
+                    public String id() { return "init"; }
+                    public void prepare(TaskHandle task) { }
+                }
+                """).zipInto(plugins);
+        refused(plugins, pipeline("init", "init"), "plugin 'init' (" + zip + "): cannot create extension fx.InitGate:"
+                + " class fx.Tokens failed in its static initializer: /etc/tokens unreadable");
+    }
+
     @Test
     void aConstructorThatThrowsNamesThePluginAndItsZip() throws Exception {
         Path plugins = dir.resolve("p");
