@@ -515,16 +515,18 @@ public final class PluginHost implements AutoCloseable {
                             + describe(failure) + "; install a zip built by the plugin's own build"));
                 }
             }
+            refuseCycles();
             refuseUnmetDependencies();
             try {
                 resolvePlugins();
-            } catch (RuntimeException cycle) {
-                // Only plugin.dependencies can fail PF4J's resolution (a cycle): refuse those that declare any.
-                log.debug("plugin dependencies could not be resolved", cycle);
+            } catch (RuntimeException unresolved) {
+                // Cycles and unmet dependencies are refused above, each plugin alone; should PF4J still fail to
+                // resolve, the plugins that declare dependencies are refused, and the others stay usable.
+                log.debug("plugin dependencies could not be resolved", unresolved);
                 for (PluginWrapper w : new ArrayList<>(getPlugins())) {
                     if (!w.getDescriptor().getDependencies().isEmpty()) {
-                        refuse(w, "has plugin.dependencies that cannot be met: " + describe(cycle)
-                                + "; remove the cycle from the plugins' plugin.dependencies");
+                        refuse(w, "has plugin.dependencies that PF4J cannot resolve: " + describe(unresolved)
+                                + "; check the plugins' plugin.dependencies");
                     }
                 }
                 resolvePlugins();
@@ -532,9 +534,57 @@ public final class PluginHost implements AutoCloseable {
         }
 
         /**
+         * Each plugin on a cycle of plugin.dependencies (not counting optional ones, as PF4J does not) is refused,
+         * naming the cycle; PF4J would fail to resolve every plugin instead. Their dependents are refused after,
+         * as plugins whose dependency cannot be used.
+         */
+        private void refuseCycles() {
+            java.util.SortedMap<String, List<String>> needs = new java.util.TreeMap<>();
+            for (PluginWrapper w : getPlugins()) {
+                needs.put(w.getPluginId(), w.getDescriptor().getDependencies().stream()
+                        .filter(d -> !d.isOptional() && getPlugin(d.getPluginId()) != null)
+                        .map(org.pf4j.PluginDependency::getPluginId).distinct().sorted().toList());
+            }
+            java.util.Map<String, List<String>> cycles = new java.util.LinkedHashMap<>();
+            for (String id : needs.keySet()) {
+                List<String> cycle = shortestCycle(id, needs);
+                if (cycle != null) {
+                    cycles.put(id, cycle);
+                }
+            }
+            cycles.forEach((id, cycle) -> refuse(getPlugin(id), "has plugin.dependencies that form a cycle: "
+                    + String.join(" -> ", cycle) + "; remove one of these dependencies"));
+        }
+
+        /** The shortest path of dependencies from {@code id} back to itself, both ends included, or null. */
+        private static List<String> shortestCycle(String id, java.util.Map<String, List<String>> needs) {
+            java.util.Map<String, String> reachedFrom = new java.util.HashMap<>();
+            java.util.ArrayDeque<String> queue = new java.util.ArrayDeque<>();
+            queue.add(id);
+            while (!queue.isEmpty()) {
+                String at = queue.poll();
+                for (String next : needs.getOrDefault(at, List.of())) {
+                    if (next.equals(id)) {
+                        java.util.LinkedList<String> path = new java.util.LinkedList<>(List.of(id));
+                        for (String back = at; !back.equals(id); back = reachedFrom.get(back)) {
+                            path.addFirst(back);
+                        }
+                        path.addFirst(id);
+                        return path;
+                    }
+                    if (reachedFrom.putIfAbsent(next, at) == null) {
+                        queue.add(next);
+                    }
+                }
+            }
+            return null;
+        }
+
+        /**
          * A plugin whose plugin.dependencies names a plugin that is not installed (or refused), or in a version
-         * the dependency is not, is refused; PF4J would fail the whole load instead, for every pipeline. Repeated
-         * until nothing changes: a refused plugin's dependents are refused too.
+         * the dependency is not, or gives a version constraint that does not parse, is refused; PF4J would fail
+         * the whole load instead, for every pipeline. Repeated until nothing changes: a refused plugin's dependents
+         * are refused too.
          */
         private void refuseUnmetDependencies() {
             boolean changed = true;
@@ -543,17 +593,26 @@ public final class PluginHost implements AutoCloseable {
                 for (PluginWrapper w : new ArrayList<>(getPlugins())) {
                     String problem = null;
                     for (org.pf4j.PluginDependency dep : w.getDescriptor().getDependencies()) {
-                        if (dep.isOptional()) {
-                            continue;
-                        }
                         PluginWrapper needed = getPlugin(dep.getPluginId());
                         String support = dep.getPluginVersionSupport();
-                        if (needed == null) {
+                        boolean constrained = support != null && !support.isBlank() && !"*".equals(support);
+                        if (constrained && !versionParses(support)) {
+                            // Optional or not, the plugin's build is wrong (for a required one, PF4J's resolution
+                            // would fail every plugin's load).
+                            problem = "has '" + dep.getPluginId() + "@" + support + "' in its plugin.dependencies:"
+                                    + " the version constraint '" + support + "' does not parse; write e.g. '"
+                                    + dep.getPluginId() + "@>=1.0.0'";
+                        } else if (dep.isOptional()) {
+                            continue;
+                        } else if (needed == null && refused.stream().anyMatch(r -> dep.getPluginId().equals(r.id()))) {
+                            problem = "names plugin '" + dep.getPluginId() + "' in its plugin.dependencies, and plugin '"
+                                    + dep.getPluginId() + "' cannot be used (sluice plugins list shows why); fix it, or"
+                                    + " mark the dependency optional ('" + dep.getPluginId() + "?')";
+                        } else if (needed == null) {
                             problem = "names plugin '" + dep.getPluginId() + "' in its plugin.dependencies, which is"
-                                    + " not installed or cannot be used; install it beside this one, or mark the"
-                                    + " dependency optional ('" + dep.getPluginId() + "?')";
-                        } else if (support != null && !support.isBlank() && !"*".equals(support)
-                                && !versionMatches(needed.getDescriptor().getVersion(), support)) {
+                                    + " not installed; install it beside this one, or mark the dependency optional ('"
+                                    + dep.getPluginId() + "?')";
+                        } else if (constrained && !versionMatches(needed.getDescriptor().getVersion(), support)) {
                             problem = "needs plugin '" + dep.getPluginId() + "' " + support
                                     + " (plugin.dependencies), and the one installed is "
                                     + needed.getDescriptor().getVersion() + "; install a version that matches";
@@ -573,6 +632,15 @@ public final class PluginHost implements AutoCloseable {
         private boolean versionMatches(String version, String constraint) {
             try {
                 return getVersionManager().checkVersionConstraint(version, constraint);
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+
+        private boolean versionParses(String constraint) {
+            try {
+                getVersionManager().checkVersionConstraint("0.0.0", constraint);
+                return true;
             } catch (RuntimeException e) {
                 return false;
             }

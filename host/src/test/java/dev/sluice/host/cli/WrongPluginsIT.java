@@ -115,12 +115,14 @@ class WrongPluginsIT {
         Path chained = plugin("chained").dependencies("needy").source("fx.ChainedGate",
                 gateSource("ChainedGate", "chained")).zipInto(plugins);
         refused(plugins, pipeline("needy", "needy"), "plugin 'needy' cannot be used: its zip " + needy + " names plugin"
-                + " 'nothere' in its plugin.dependencies, which is not installed or cannot be used; install it beside"
-                + " this one, or mark the dependency optional ('nothere?')");
+                + " 'nothere' in its plugin.dependencies, which is not installed; install it beside this one, or mark"
+                + " the dependency optional ('nothere?')");
         refused(plugins, pipeline("fussy", "fussy"), "plugin 'fussy' cannot be used: its zip " + fussy + " needs plugin"
                 + " 'files' >=9.0.0 (plugin.dependencies), and the one installed is 0.1.0; install a version that matches");
+        // needy is installed: what it needs is what is missing.
         refused(plugins, pipeline("chained", "chained"), "plugin 'chained' cannot be used: its zip " + chained
-                + " names plugin 'needy' in its plugin.dependencies");
+                + " names plugin 'needy' in its plugin.dependencies, and plugin 'needy' cannot be used (sluice plugins"
+                + " list shows why); fix it, or mark the dependency optional ('needy?')");
 
         // Pipelines that do not enable them, and the list, are unaffected (PF4J alone failed the whole load).
         SluiceProcess.Result other = SluiceProcess.run(dir, "validate", pipeline("files", "files").toString(),
@@ -129,6 +131,20 @@ class WrongPluginsIT {
         SluiceProcess.Result list = SluiceProcess.run(dir, "plugins", "list", "--plugins-dir", plugins.toString());
         assertThat(list.exitCode()).as(list.all()).isZero();
         assertThat(list.stdout()).contains("unusable: its zip " + needy + " names plugin 'nothere'");
+    }
+
+    @Test
+    void anOptionalDependencyOnAMissingPluginLeavesThePluginUsable() throws Exception {
+        Path plugins = dir.resolve("p");
+        plugin("relaxed").dependencies("nothere?").source("fx.RelaxedGate", gateSource("RelaxedGate", "relaxed"))
+                .zipInto(plugins);
+        Path pipeline = pipeline("relaxed", "relaxed");
+        SluiceProcess.Result run = SluiceProcess.run(dir, "run", pipeline.toString(), "--plugins-dir",
+                plugins.toString(), "-w", dir.resolve("work").toString());
+        assertThat(run.exitCode()).as(run.all()).isZero();
+        assertThat(dir.resolve("relaxed.ran")).exists();
+        SluiceProcess.Result list = SluiceProcess.run(dir, "plugins", "list", "--plugins-dir", plugins.toString());
+        assertThat(list.stdout()).doesNotContain("unusable");
     }
 
     @Test

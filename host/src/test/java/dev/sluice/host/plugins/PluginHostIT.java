@@ -283,6 +283,55 @@ class PluginHostIT {
         }
     }
 
+    private static String problemOf(PluginHost host, String id) {
+        return host.available().stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow().problem();
+    }
+
+    /** Regression: a cycle refused every plugin that declares plugin.dependencies, met ones too. */
+    @Test
+    void aDependencyCycleRefusesThePluginsOnItAndTheirDependentsOnly() throws Exception {
+        Path plugins = bundledPlugins();
+        Path a = PluginFixtures.plugin("a").dependencies("b").source("fx.AGate", PluginFixtures.gateSource("AGate", "a"))
+                .zipInto(plugins);
+        Path b = PluginFixtures.plugin("b").dependencies("a").source("fx.BGate", PluginFixtures.gateSource("BGate", "b"))
+                .zipInto(plugins);
+        Path self = PluginFixtures.plugin("self").dependencies("self, files").source("fx.SelfGate",
+                PluginFixtures.gateSource("SelfGate", "self")).zipInto(plugins);
+        Path onA = PluginFixtures.plugin("ona").dependencies("a").source("fx.OnAGate",
+                PluginFixtures.gateSource("OnAGate", "ona")).zipInto(plugins);
+        PluginFixtures.plugin("bystander").dependencies("files@>=0.1.0, b?").source("fx.BystanderGate",
+                PluginFixtures.gateSource("BystanderGate", "bystander")).zipInto(plugins);
+        try (PluginHost host = host(plugins)) {
+            assertThat(problemOf(host, "a")).isEqualTo("its zip " + a + " has plugin.dependencies that form a cycle:"
+                    + " a -> b -> a; remove one of these dependencies");
+            assertThat(problemOf(host, "b")).isEqualTo("its zip " + b + " has plugin.dependencies that form a cycle:"
+                    + " b -> a -> b; remove one of these dependencies");
+            assertThat(problemOf(host, "self")).isEqualTo("its zip " + self + " has plugin.dependencies that form a"
+                    + " cycle: self -> self; remove one of these dependencies");
+            assertThat(problemOf(host, "ona")).isEqualTo("its zip " + onA + " names plugin 'a' in its"
+                    + " plugin.dependencies, and plugin 'a' cannot be used (sluice plugins list shows why); fix it, or"
+                    + " mark the dependency optional ('a?')");
+            assertThat(problemOf(host, "bystander")).isNull();
+            host.enable(List.of(req("bystander", null)));
+            assertThat(host.gates()).extracting(TaskReadinessGate::id).containsExactly("bystander");
+        }
+    }
+
+    @Test
+    void aDependencysVersionConstraintThatDoesNotParseIsTheDependentsOwnError() throws Exception {
+        Path plugins = bundledPlugins();
+        Path zip = PluginFixtures.plugin("fussy").dependencies("files@banana").source("fx.FussyGate",
+                PluginFixtures.gateSource("FussyGate", "fussy")).zipInto(plugins);
+        try (PluginHost host = host(plugins)) {
+            assertThatThrownBy(() -> host.enable(List.of(req("fussy", null)))).isInstanceOf(PluginLoadException.class)
+                    .hasMessage("plugin 'fussy' cannot be used: its zip " + zip + " has 'files@banana' in its"
+                            + " plugin.dependencies: the version constraint 'banana' does not parse; write e.g."
+                            + " 'files@>=1.0.0'");
+            host.enable(List.of(req("files", null)));
+            assertThat(host.gates()).extracting(TaskReadinessGate::id).containsExactly("files");
+        }
+    }
+
     private static final String GATE_SOURCE = """
             package fx;
             import dev.sluice.spi.*;
