@@ -121,8 +121,19 @@ public final class PluginHost implements AutoCloseable {
         return ids;
     }
 
-    /** A plugin that was not loaded, where it is installed and why, ending with the fix. */
-    record Refused(Path place, String id, String problem) {
+    /**
+     * A plugin that was not loaded, where it is installed and why, ending with the fix.
+     *
+     * @param failure what was thrown, whose stack trace -vv shows, or {@code null}
+     */
+    record Refused(Path place, String id, String problem, Throwable failure) {
+        Refused(Path place, String id, String problem) {
+            this(place, id, problem, null);
+        }
+    }
+
+    /** Why a plugin cannot be used, and what was thrown when a stack trace tells more ({@code null} if not). */
+    private record Problem(String text, Throwable failure) {
     }
 
     /** How messages name a plugin: its id and where it is installed. */
@@ -138,18 +149,26 @@ public final class PluginHost implements AutoCloseable {
      */
     public void enable(List<PluginRequirement> requirements) throws PluginLoadException {
         List<String> problems = new ArrayList<>();
+        // The first problem's stack trace, if one has any: the cause of the exception, so that its message
+        // says -vv shows it.
+        Throwable[] cause = new Throwable[1];
+        java.util.function.Consumer<Throwable> failed = t -> {
+            if (cause[0] == null && t != null) {
+                cause[0] = t;
+            }
+        };
         for (PluginRequirement req : requirements) {
             String where = req.location() == null ? "" : req.location() + ": ";
             if (allowed != null && !allowed.contains(req.id())) {
                 problems.add(where + "plugin '" + req.id() + "' is not among the plugins the operator allows ("
-                        + String.join(", ", new java.util.TreeSet<>(allowed)) + ", in " + allowedWhere
-                        + "); ask the operator to add it there, or leave it out");
+                        + allowedInWords() + "); ask the operator to add it there, or leave it out");
                 continue;
             }
-            List<String> refused = manager.refused.stream().filter(r -> req.id().equals(r.id())).map(Refused::problem)
-                    .distinct().toList();
+            List<Refused> refused = manager.refused.stream().filter(r -> req.id().equals(r.id())).toList();
             if (!refused.isEmpty()) {
-                refused.forEach(p -> problems.add(where + "plugin '" + req.id() + "' cannot be used: " + p));
+                refused.stream().map(Refused::problem).distinct()
+                        .forEach(p -> problems.add(where + "plugin '" + req.id() + "' cannot be used: " + p));
+                refused.forEach(r -> failed.accept(r.failure()));
                 continue;
             }
             PluginWrapper w = manager.getPlugin(req.id());
@@ -182,16 +201,15 @@ public final class PluginHost implements AutoCloseable {
                     continue;
                 }
             }
-            String problem = problem(w);
-            if (problem == null) {
-                problem = extensionClassesProblem(w);
-            }
+            Problem problem = usability(w);
             if (problem != null) {
-                problems.add(where + "plugin '" + req.id() + "' " + version + " cannot be used: " + problem);
+                problems.add(where + "plugin '" + req.id() + "' " + version + " cannot be used: " + problem.text());
+                failed.accept(problem.failure());
+                continue;
             }
         }
         if (!problems.isEmpty()) {
-            throw new PluginLoadException(String.join("\n", problems));
+            throw new PluginLoadException(String.join("\n", problems), cause[0]);
         }
         for (PluginRequirement req : requirements) {
             PluginState state;
@@ -213,6 +231,16 @@ public final class PluginHost implements AutoCloseable {
         }
     }
 
+    private String allowedInWords() {
+        return String.join(", ", new java.util.TreeSet<>(allowed)) + ", in " + allowedWhere;
+    }
+
+    /** Why a loaded plugin cannot be used, or {@code null}: its state and contents, then its extension classes. */
+    private Problem usability(PluginWrapper w) {
+        Problem problem = problemOf(w);
+        return problem != null ? problem : extensionClassesProblem(w);
+    }
+
     /** The extension points a plugin's {@code @Extension} classes implement. */
     private static final List<Class<?>> EXTENSION_POINTS = List.of(TaskReadinessGate.class, TaskExecutor.class,
             TaskWrapper.class, TaskHealthMonitor.class);
@@ -221,7 +249,7 @@ public final class PluginHost implements AutoCloseable {
      * Why a plugin's indexed extension classes would not all reach the host, or {@code null}: PF4J drops
      * one that cannot be loaded, or that implements none of the extension points, with a log line only.
      */
-    private String extensionClassesProblem(PluginWrapper w) {
+    private Problem extensionClassesProblem(PluginWrapper w) {
         Path place = PluginZips.placeOf(w.getPluginPath());
         for (String name : new java.util.TreeSet<>(manager.getExtensionClassNames(w.getPluginId()))) {
             Class<?> type;
@@ -230,14 +258,14 @@ public final class PluginHost implements AutoCloseable {
             } catch (ClassNotFoundException | LinkageError e) {
                 log.debug("plugin '{}': extension {} cannot be loaded", w.getPluginId(), name, e);
                 String missing = PluginFaults.missingClass(e);
-                return "its extension " + name + " (in " + place + ") cannot be loaded: "
+                return new Problem("its extension " + name + " (in " + place + ") cannot be loaded: "
                         + (missing == null || missing.equals(name) ? "the class is not in the plugin; rebuild the zip"
-                                : PluginFaults.missingClassProblem(missing));
+                                : PluginFaults.missingClassProblem(missing)), e);
             }
             if (EXTENSION_POINTS.stream().noneMatch(p -> p.isAssignableFrom(type))) {
-                return "its extension " + name + " (in " + place + ") implements none of sluice's extension points ("
-                        + String.join(", ", EXTENSION_POINTS.stream().map(Class::getSimpleName).toList())
-                        + "); implement one, or remove its @Extension";
+                return new Problem("its extension " + name + " (in " + place + ") implements none of sluice's"
+                        + " extension points (" + String.join(", ", EXTENSION_POINTS.stream().map(Class::getSimpleName)
+                                .toList()) + "); implement one, or remove its @Extension", null);
             }
         }
         return null;
@@ -383,24 +411,31 @@ public final class PluginHost implements AutoCloseable {
     }
 
     /** Checked contents by plugin id: the problem, or empty when there is none. */
-    private final java.util.Map<String, java.util.Optional<String>> contentProblems =
+    private final java.util.Map<String, java.util.Optional<Problem>> contentProblems =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Why a loaded plugin cannot be used, or {@code null}: its state, then what it holds. */
     private String problem(PluginWrapper w) {
+        Problem problem = problemOf(w);
+        return problem == null ? null : problem.text();
+    }
+
+    private Problem problemOf(PluginWrapper w) {
         Path place = PluginZips.placeOf(w.getPluginPath());
         return switch (w.getPluginState()) {
-            case DISABLED -> PluginChecks.its(place) + " requires sluice " + w.getDescriptor().getRequires()
-                    + " and this is " + systemVersion + "; install a version of the plugin built for this sluice";
-            case FAILED -> PluginChecks.its(place) + " failed to load"
-                    + (w.getFailedException() == null ? "" : ": " + describe(w.getFailedException()));
+            case DISABLED -> new Problem(PluginChecks.its(place) + " requires sluice " + w.getDescriptor().getRequires()
+                    + " and this is " + systemVersion + "; install a version of the plugin built for this sluice", null);
+            case FAILED -> new Problem(PluginChecks.its(place) + " failed to load"
+                    + (w.getFailedException() == null ? "" : ": " + describe(w.getFailedException())),
+                    w.getFailedException());
             default -> contentProblems.computeIfAbsent(w.getPluginId(), id -> {
                 try {
                     return java.util.Optional.ofNullable(PluginChecks.contentProblem(w.getPluginPath(), place,
-                            PluginHost.class.getClassLoader()));
+                            PluginHost.class.getClassLoader())).map(p -> new Problem(p, null));
                 } catch (java.io.IOException e) {
-                    return java.util.Optional.of(PluginChecks.its(place) + " cannot be read: "
-                            + dev.sluice.kit.IoErrors.describe(e));
+                    log.debug("plugin '{}' cannot be read", id, e);
+                    return java.util.Optional.of(new Problem(PluginChecks.its(place) + " cannot be read: "
+                            + dev.sluice.kit.IoErrors.describe(e), e));
                 }
             }).orElse(null);
         };
@@ -484,7 +519,8 @@ public final class PluginHost implements AutoCloseable {
                 } catch (RuntimeException e) {
                     log.debug("no descriptor in {}", path, e);
                     refused.add(new Refused(place, null, PluginChecks.its(place) + " has no readable"
-                            + " plugin.properties (" + describe(e) + "); install a zip built by the plugin's own build"));
+                            + " plugin.properties (" + describe(e) + "); install a zip built by the plugin's own build",
+                            e));
                     continue;
                 }
                 String problem = PluginChecks.descriptorProblem(d, place, getVersionManager(), getSystemVersion());
@@ -512,7 +548,7 @@ public final class PluginHost implements AutoCloseable {
                     log.debug("plugin {} failed to load", path, failure);
                     Path place = PluginZips.placeOf(path);
                     refused.add(new Refused(place, e.getKey(), PluginChecks.its(place) + " cannot be loaded: "
-                            + describe(failure) + "; install a zip built by the plugin's own build"));
+                            + describe(failure) + "; install a zip built by the plugin's own build", failure));
                 }
             }
             refuseCycles();
@@ -526,7 +562,7 @@ public final class PluginHost implements AutoCloseable {
                 for (PluginWrapper w : new ArrayList<>(getPlugins())) {
                     if (!w.getDescriptor().getDependencies().isEmpty()) {
                         refuse(w, "has plugin.dependencies that PF4J cannot resolve: " + describe(unresolved)
-                                + "; check the plugins' plugin.dependencies");
+                                + "; check the plugins' plugin.dependencies", unresolved);
                     }
                 }
                 resolvePlugins();
@@ -647,8 +683,12 @@ public final class PluginHost implements AutoCloseable {
         }
 
         private void refuse(PluginWrapper w, String problem) {
+            refuse(w, problem, null);
+        }
+
+        private void refuse(PluginWrapper w, String problem, Throwable failure) {
             Path place = PluginZips.placeOf(w.getPluginPath());
-            refused.add(new Refused(place, w.getPluginId(), PluginChecks.its(place) + " " + problem));
+            refused.add(new Refused(place, w.getPluginId(), PluginChecks.its(place) + " " + problem, failure));
             unloadPlugin(w.getPluginId(), false, false); // not resolving: the others are resolved after
         }
 

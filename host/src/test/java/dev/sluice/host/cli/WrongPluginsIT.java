@@ -250,12 +250,43 @@ class WrongPluginsIT {
         SluiceProcess.Result quiet = SluiceProcess.run(dir, "run", pipeline.toString(), "--plugins-dir",
                 plugins.toString(), "-w", dir.resolve("work").toString());
         assertThat(quiet.exitCode()).isEqualTo(3);
-        assertThat(quiet.stderr()).contains("-vv").doesNotContain("\tat ");
+        assertThat(quiet.stderr().lines()).contains(VV_HINT);
+        assertThat(quiet.stderr()).doesNotContain("\tat ");
         SluiceProcess.Result verbose = SluiceProcess.run(dir, "run", pipeline.toString(), "--plugins-dir",
                 plugins.toString(), "-w", dir.resolve("work").toString(), "-vv");
         assertThat(verbose.exitCode()).as(verbose.all()).isEqualTo(3);
         assertThat(verbose.stderr()).contains("IllegalArgumentException: no token configured")
                 .contains("at fx.CtorGate.<init>");
+    }
+
+    private static final String VV_HINT = "  (run again with -vv for the plugin's stack trace)";
+
+    /** Regression: a plugin refused as it loaded (here: its extension class) has a stack trace too, at -vv. */
+    @Test
+    void aPluginRefusedAsItLoadedPointsToVvToo() throws Exception {
+        Path plugins = dir.resolve("p");
+        plugin("linkage").source("fx.LinkageGate", """
+                package fx;
+                import dev.sluice.spi.*;
+                @org.pf4j.Extension
+                public class LinkageGate implements TaskReadinessGate, com.google.common.base.Supplier<String> {
+                    public String get() { return "linkage"; }
+                    public String id() { return "linkage"; }
+                    public void prepare(TaskHandle task) { }
+                }
+                """).zipInto(plugins);
+        Path pipeline = pipeline("linkage", "linkage");
+        SluiceProcess.Result quiet = SluiceProcess.run(dir, "run", pipeline.toString(), "--plugins-dir",
+                plugins.toString(), "-w", dir.resolve("work").toString());
+        assertThat(quiet.exitCode()).as(quiet.all()).isEqualTo(3);
+        assertThat(quiet.stderr()).contains("its extension fx.LinkageGate (in ")
+                .contains("cannot be loaded: class com.google.common.base.Supplier is missing: " + HINT);
+        assertThat(quiet.stderr().lines()).contains(VV_HINT);
+        SluiceProcess.Result verbose = SluiceProcess.run(dir, "run", pipeline.toString(), "--plugins-dir",
+                plugins.toString(), "-w", dir.resolve("work").toString(), "-vv");
+        assertThat(verbose.exitCode()).as(verbose.all()).isEqualTo(3);
+        assertThat(verbose.stderr()).contains("NoClassDefFoundError: com/google/common/base/Supplier")
+                .contains("\tat ").doesNotContain(VV_HINT);
     }
 
     @Test
