@@ -157,6 +157,8 @@ public final class PluginHost implements AutoCloseable {
                 cause[0] = t;
             }
         };
+        // The pipeline's plugins and the dependencies PF4J starts with them.
+        java.util.Set<String> toStart = new java.util.LinkedHashSet<>();
         for (PluginRequirement req : requirements) {
             String where = req.location() == null ? "" : req.location() + ": ";
             if (allowed != null && !allowed.contains(req.id())) {
@@ -207,10 +209,13 @@ public final class PluginHost implements AutoCloseable {
                 failed.accept(problem.failure());
                 continue;
             }
+            toStart.add(req.id());
+            dependencies(req.id(), w, List.of(), toStart, where, problems, failed);
         }
         if (!problems.isEmpty()) {
             throw new PluginLoadException(String.join("\n", problems), cause[0]);
         }
+        manager.mayStart.addAll(toStart);
         for (PluginRequirement req : requirements) {
             PluginState state;
             try {
@@ -228,7 +233,78 @@ public final class PluginHost implements AutoCloseable {
                 throw new PluginLoadException(nameOf(req.id()) + " failed to start"
                         + (failure == null ? " (state " + state + ")" : ": " + describe(failure)), failure);
             }
+            enabled.add(req.id());
         }
+    }
+
+    /** The plugins a pipeline enabled: only theirs are its extensions, not their dependencies'. */
+    private final java.util.Set<String> enabled = new java.util.LinkedHashSet<>();
+
+    /**
+     * Checks the plugins {@code w} depends on as a pipeline's own plugins are checked, since PF4J starts them
+     * with it: each must be allowed by the operator and usable, else the pipeline's plugin {@code needer} cannot
+     * be used. Each, and what it depends on, is added to {@code toStart}. A dependency marked optional that is
+     * installed is started as well when it passes, and left out (the plugin starts without it) when it does not.
+     *
+     * @param via the dependencies between {@code needer} and {@code w}, for messages
+     */
+    private void dependencies(String needer, PluginWrapper w, List<String> via, java.util.Set<String> toStart,
+            String where, List<String> problems, java.util.function.Consumer<Throwable> failed) {
+        for (org.pf4j.PluginDependency dep : w.getDescriptor().getDependencies()) {
+            String id = dep.getPluginId();
+            if (toStart.contains(id)) {
+                continue;
+            }
+            PluginWrapper d = manager.getPlugin(id);
+            List<String> path = java.util.stream.Stream.concat(via.stream(), java.util.stream.Stream.of(id)).toList();
+            String needs = where + "plugin '" + needer + "' needs plugin '" + id + "' (plugin.dependencies"
+                    + (via.isEmpty() ? "" : ", through " + String.join(" -> ", via)) + "), which ";
+            if (dep.isOptional()) {
+                String support = dep.getPluginVersionSupport();
+                if (d == null || support != null && !support.isBlank() && !"*".equals(support)
+                        && !manager.versionMatches(d.getDescriptor().getVersion(), support)) {
+                    continue;
+                }
+                java.util.Set<String> trial = new java.util.LinkedHashSet<>(toStart);
+                trial.add(id);
+                List<String> trialProblems = new ArrayList<>();
+                Problem problem = dependencyProblem(d);
+                if (problem == null) {
+                    dependencies(needer, d, path, trial, where, trialProblems, t -> { });
+                }
+                if (problem == null && trialProblems.isEmpty()) {
+                    toStart.addAll(trial);
+                } else {
+                    log.debug("plugin '{}' starts without its optional dependency '{}': {}", w.getPluginId(), id,
+                            problem != null ? problem.text() : String.join("; ", trialProblems));
+                }
+                continue;
+            }
+            if (d == null) {
+                // Refused while loading, with its dependents; here only if that changes.
+                problems.add(needs + "is not installed or cannot be used (sluice plugins list shows why)");
+                continue;
+            }
+            Problem problem = dependencyProblem(d);
+            if (problem != null) {
+                problems.add(needs + problem.text());
+                failed.accept(problem.failure());
+                continue;
+            }
+            toStart.add(id);
+            dependencies(needer, d, path, toStart, where, problems, failed);
+        }
+    }
+
+    /** Why a plugin cannot start as another's dependency, as the end of "... needs plugin 'b', which ", or null. */
+    private Problem dependencyProblem(PluginWrapper d) {
+        if (allowed != null && !allowed.contains(d.getPluginId())) {
+            return new Problem("the operator does not allow (" + allowedInWords() + "); ask the operator to add it"
+                    + " there, or leave the plugin that needs it out", null);
+        }
+        Problem problem = usability(d);
+        return problem == null ? null
+                : new Problem("cannot be used: " + problem.text(), problem.failure());
     }
 
     private String allowedInWords() {
@@ -351,9 +427,17 @@ public final class PluginHost implements AutoCloseable {
         return w == null ? null : w.getPluginId();
     }
 
+    /**
+     * The extensions of the plugins the pipeline enabled, in their order; not those of the plugins they depend
+     * on, which PF4J started with them: a pipeline runs the gates, wrappers and monitors of the plugins it names.
+     */
     private <T> List<T> extensions(Class<T> type) throws PluginLoadException {
         try {
-            return new ArrayList<>(manager.getExtensions(type));
+            List<T> found = new ArrayList<>();
+            for (String id : enabled) {
+                found.addAll(manager.getExtensions(type, id));
+            }
+            return found;
         } catch (RuntimeException e) {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof ContextExtensionFactory.ExtensionCreationException created) {
@@ -690,6 +774,22 @@ public final class PluginHost implements AutoCloseable {
             Path place = PluginZips.placeOf(w.getPluginPath());
             refused.add(new Refused(place, w.getPluginId(), PluginChecks.its(place) + " " + problem, failure));
             unloadPlugin(w.getPluginId(), false, false); // not resolving: the others are resolved after
+        }
+
+        /**
+         * The plugins {@link #enable} checked, the pipeline's and their dependencies: PF4J starts a plugin's
+         * dependencies with it, optional ones too when installed, and only these may be.
+         */
+        final java.util.Set<String> mayStart = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        @Override
+        public PluginState startPlugin(String pluginId) {
+            PluginWrapper w = getPlugin(pluginId);
+            if (w != null && !mayStart.contains(pluginId)) {
+                // An optional dependency left out: PF4J starts the plugin that names it without it.
+                return w.getPluginState();
+            }
+            return super.startPlugin(pluginId);
         }
 
         String nameOf(String pluginId) {
