@@ -518,6 +518,10 @@ public final class TaskGateManager implements AutoCloseable {
         if (thrown instanceof InterruptedException) {
             return new TaskException("stopped as if cancelled, although its task was not (" + fault + ")", thrown);
         }
+        String initializer = PluginFaults.failedInitializer(thrown);
+        if (initializer != null) {
+            return new TaskException(initializer + " (" + fault + ")", thrown);
+        }
         String missing = PluginFaults.missingClass(thrown);
         if (missing != null) {
             return new TaskException(PluginFaults.missingClassProblem(missing), thrown);

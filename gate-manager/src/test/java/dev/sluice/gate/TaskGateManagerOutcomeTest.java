@@ -166,7 +166,90 @@ class TaskGateManagerOutcomeTest {
                 Arguments.of(new NoClassDefFoundError("com/google/common/base/Strings"),
                         "class com.google.common.base.Strings is missing: " + PluginFaults.BUNDLE_HINT),
                 Arguments.of(new InterruptedException("nobody asked"),
-                        "stopped as if cancelled, although its task was not" + fault));
+                        "stopped as if cancelled, although its task was not" + fault),
+                // Wrapped twice, and around a cause without a message: no type name is left over.
+                Arguments.of(new RuntimeException(new java.io.UncheckedIOException(new IOException("disk gone"))),
+                        "failed unexpectedly: disk gone" + fault),
+                Arguments.of(new IllegalStateException(new NullPointerException()), "failed unexpectedly" + fault),
+                // A class whose static initializer failed is there, not missing: first use, then every later one.
+                Arguments.of(Uses.FIRST, "class " + QuotaConfig.class.getName() + " failed in its static initializer:"
+                        + " /etc/quota.conf unreadable" + fault),
+                Arguments.of(Uses.LATER, "class " + QuotaConfig.class.getName() + " failed in its static initializer:"
+                        + " /etc/quota.conf unreadable" + fault),
+                Arguments.of(Uses.SILENT_FIRST, "class " + SilentConfig.class.getName() + " failed in its static"
+                        + " initializer, without a message" + fault),
+                Arguments.of(Uses.SILENT_LATER, "class " + SilentConfig.class.getName() + " failed in its static"
+                        + " initializer, without a message" + fault),
+                // Its initializer met a missing class: that one is missing, first; the class is named after.
+                Arguments.of(Uses.UNBUNDLED_FIRST,
+                        "class com.google.common.base.Strings is missing: " + PluginFaults.BUNDLE_HINT),
+                Arguments.of(Uses.UNBUNDLED_LATER, "class " + UnbundledConfig.class.getName() + " failed in its static"
+                        + " initializer: class com.google.common.base.Strings is missing: " + PluginFaults.BUNDLE_HINT
+                        + fault));
+    }
+
+    /** Helpers of a gate whose static initializers fail. */
+    static final class QuotaConfig {
+        static final String FILE;
+
+        static {
+            if (Boolean.TRUE) {
+                throw new IllegalStateException(new IOException("/etc/quota.conf unreadable"));
+            }
+            FILE = "";
+        }
+    }
+
+    static final class SilentConfig {
+        static final String FILE;
+
+        static {
+            if (Boolean.TRUE) {
+                throw new IllegalStateException();
+            }
+            FILE = "";
+        }
+    }
+
+    static final class UnbundledConfig {
+        static final String FILE;
+
+        static {
+            if (Boolean.TRUE) {
+                throw new NoClassDefFoundError("com/google/common/base/Strings");
+            }
+            FILE = "";
+        }
+    }
+
+    /** What using those helpers throws, the first time and after. */
+    private static final class Uses {
+        static final Throwable FIRST = use(() -> QuotaConfig.FILE);
+        static final Throwable LATER = use(() -> QuotaConfig.FILE);
+        static final Throwable SILENT_FIRST = use(() -> SilentConfig.FILE);
+        static final Throwable SILENT_LATER = use(() -> SilentConfig.FILE);
+        static final Throwable UNBUNDLED_FIRST = use(() -> UnbundledConfig.FILE);
+        static final Throwable UNBUNDLED_LATER = use(() -> UnbundledConfig.FILE);
+
+        private static Throwable use(java.util.function.Supplier<String> field) {
+            try {
+                field.get();
+            } catch (Throwable thrown) {
+                return thrown;
+            }
+            throw new AssertionError("the static initializer did not fail");
+        }
+    }
+
+    @Test
+    void theFailingInitializersThrowWhatTheJvmThrows() {
+        assertThat(Uses.FIRST).isInstanceOf(ExceptionInInitializerError.class);
+        assertThat(Uses.LATER).isInstanceOf(NoClassDefFoundError.class)
+                .hasMessage("Could not initialize class " + QuotaConfig.class.getName());
+        assertThat(Uses.UNBUNDLED_FIRST).isInstanceOf(NoClassDefFoundError.class)
+                .hasMessage("com/google/common/base/Strings");
+        assertThat(Uses.UNBUNDLED_LATER).isInstanceOf(NoClassDefFoundError.class)
+                .hasMessage("Could not initialize class " + UnbundledConfig.class.getName());
     }
 
     /**

@@ -27,12 +27,22 @@ public final class HarnessRun {
     private final String stdout;
     private final String stderr;
     private final Path workDir;
+    private final List<String> command;
 
-    HarnessRun(int exitCode, String stdout, String stderr, Path workDir) {
+    HarnessRun(List<String> command, int exitCode, String stdout, String stderr, Path workDir) {
+        this.command = List.copyOf(command);
         this.exitCode = exitCode;
         this.stdout = stdout;
         this.stderr = stderr;
         this.workDir = workDir;
+    }
+
+    /**
+     * The command line the harness ran, the {@code java} binary first: to run it again by hand (it is also in
+     * {@code command.txt} beside the run's work directory, kept with {@code -Dsluice.harness.keep}).
+     */
+    public List<String> command() {
+        return command;
     }
 
     /** The exit code: 0 success, 1 a task failed, 2 bad input, 3 a plugin problem (see the CLI guide). */

@@ -40,7 +40,10 @@ import java.util.stream.Stream;
  * }</pre>
  *
  * <p>Not thread-safe: one test, one harness. Everything it writes is under one temporary directory,
- * removed by {@link #close()} unless the system property {@code sluice.harness.keep} is set.
+ * removed by {@link #close()} unless the system property {@code sluice.harness.keep} is set. Each command
+ * line it runs is printed to the test's standard output ({@code SluiceHarness: java ...}, in
+ * {@code target/failsafe-reports/<test>-output.txt} under the plugin parent), kept in {@code command.txt}
+ * beside the command's work directory, and given by {@link HarnessRun#command()}.
  */
 public final class SluiceHarness implements AutoCloseable {
     /** Set by the plugin parent's failsafe configuration: the zip {@code package} built. */
@@ -156,6 +159,9 @@ public final class SluiceHarness implements AutoCloseable {
                 argv.addAll(List.of("-c", configFile.toString()));
             }
             argv.addAll(List.of(extraArgs));
+            // What ran, for the author who wants to run it again by hand: in the test's output, and beside it.
+            Files.write(dir.resolve("command.txt"), argv, StandardCharsets.UTF_8);
+            System.out.println("SluiceHarness: " + String.join(" ", argv));
             ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile())
                     .redirectOutput(dir.resolve("stdout.txt").toFile())
                     .redirectError(dir.resolve("stderr.txt").toFile());
@@ -168,7 +174,7 @@ public final class SluiceHarness implements AutoCloseable {
                         + " (SluiceHarness.withTimeout to give it longer); its output so far:\n"
                         + Files.readString(dir.resolve("stdout.txt")) + Files.readString(dir.resolve("stderr.txt")));
             }
-            return new HarnessRun(process.exitValue(), Files.readString(dir.resolve("stdout.txt")),
+            return new HarnessRun(argv, process.exitValue(), Files.readString(dir.resolve("stdout.txt")),
                     Files.readString(dir.resolve("stderr.txt")), work);
         } catch (IOException e) {
             throw new UncheckedIOException("the harness could not run sluice " + command, e);

@@ -32,6 +32,12 @@ class SluiceHarnessTest {
                         command: [echo, "hi {{ Task.Param.who }}"]
                     """.formatted(input, input));
             assertThat(run.exitCode()).as(run.output()).isZero();
+            // The host ran from its runtime zip's jars, not from this test's class path (test-classes, the
+            // plugin's libraries): regression guard for SluiceHarness.command().
+            String classPath = run.command().get(run.command().indexOf("-cp") + 1);
+            assertThat(classPath).endsWith("sluice-host/lib/*").doesNotContain("test-classes");
+            assertThat(run.command()).noneMatch(arg -> arg.contains("test-classes"));
+            assertThat(run.workDir().resolveSibling("command.txt")).hasContent(String.join("\n", run.command()) + "\n");
             Map<String, String> consume = run.task("consume");
             assertThat(consume.get("status")).isEqualTo("SUCCEEDED");
             assertThat(Files.readString(Path.of(consume.get("workdir")).resolve(".command.out"))).isEqualTo("ready\n");

@@ -78,18 +78,19 @@ final class ContextExtensionFactory implements ExtensionFactory {
                 // The operator's settings, refused in the plugin's words: the host says where they are.
                 throw new ExtensionCreationException(context.pluginId(), s.getMessage(), s);
             }
-            String missing = PluginFaults.missingClass(cause);
-            if (missing != null) {
+            // A class it uses is missing, or failed in its static initializer.
+            String classProblem = PluginFaults.classProblem(cause);
+            if (classProblem != null) {
                 throw new ExtensionCreationException(context.pluginId(), plugin + "cannot create extension "
-                        + type.getName() + ": " + PluginFaults.missingClassProblem(missing), cause);
+                        + type.getName() + ": " + classProblem, cause);
             }
             throw new ExtensionCreationException(context.pluginId(), plugin + "extension " + type.getName()
                     + " failed in its constructor: " + describe(cause), cause);
         } catch (ReflectiveOperationException | LinkageError e) {
-            String missing = PluginFaults.missingClass(e);
+            // Also the extension's own class failing in its static initializer, which creating it runs.
+            String classProblem = PluginFaults.classProblem(e);
             throw new ExtensionCreationException(context.pluginId(), plugin + "cannot create extension "
-                    + type.getName() + ": " + (missing != null ? PluginFaults.missingClassProblem(missing)
-                            : describe(e)), e);
+                    + type.getName() + ": " + (classProblem != null ? classProblem : describe(e)), e);
         } finally {
             thread.setContextClassLoader(previous);
         }

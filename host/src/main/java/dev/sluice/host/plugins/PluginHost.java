@@ -121,8 +121,19 @@ public final class PluginHost implements AutoCloseable {
         return ids;
     }
 
-    /** A plugin that was not loaded, where it is installed and why, ending with the fix. */
-    record Refused(Path place, String id, String problem) {
+    /**
+     * A plugin that was not loaded, where it is installed and why, ending with the fix.
+     *
+     * @param failure what was thrown, whose stack trace -vv shows, or {@code null}
+     */
+    record Refused(Path place, String id, String problem, Throwable failure) {
+        Refused(Path place, String id, String problem) {
+            this(place, id, problem, null);
+        }
+    }
+
+    /** Why a plugin cannot be used, and what was thrown when a stack trace tells more ({@code null} if not). */
+    private record Problem(String text, Throwable failure) {
     }
 
     /** How messages name a plugin: its id and where it is installed. */
@@ -138,18 +149,28 @@ public final class PluginHost implements AutoCloseable {
      */
     public void enable(List<PluginRequirement> requirements) throws PluginLoadException {
         List<String> problems = new ArrayList<>();
+        // The first problem's stack trace, if one has any: the cause of the exception, so that its message
+        // says -vv shows it.
+        Throwable[] cause = new Throwable[1];
+        java.util.function.Consumer<Throwable> failed = t -> {
+            if (cause[0] == null && t != null) {
+                cause[0] = t;
+            }
+        };
+        // The pipeline's plugins and the dependencies PF4J starts with them.
+        java.util.Set<String> toStart = new java.util.LinkedHashSet<>();
         for (PluginRequirement req : requirements) {
             String where = req.location() == null ? "" : req.location() + ": ";
             if (allowed != null && !allowed.contains(req.id())) {
                 problems.add(where + "plugin '" + req.id() + "' is not among the plugins the operator allows ("
-                        + String.join(", ", new java.util.TreeSet<>(allowed)) + ", in " + allowedWhere
-                        + "); ask the operator to add it there, or leave it out");
+                        + allowedInWords() + "); ask the operator to add it there, or leave it out");
                 continue;
             }
-            List<String> refused = manager.refused.stream().filter(r -> req.id().equals(r.id())).map(Refused::problem)
-                    .distinct().toList();
+            List<Refused> refused = manager.refused.stream().filter(r -> req.id().equals(r.id())).toList();
             if (!refused.isEmpty()) {
-                refused.forEach(p -> problems.add(where + "plugin '" + req.id() + "' cannot be used: " + p));
+                refused.stream().map(Refused::problem).distinct()
+                        .forEach(p -> problems.add(where + "plugin '" + req.id() + "' cannot be used: " + p));
+                refused.forEach(r -> failed.accept(r.failure()));
                 continue;
             }
             PluginWrapper w = manager.getPlugin(req.id());
@@ -182,17 +203,19 @@ public final class PluginHost implements AutoCloseable {
                     continue;
                 }
             }
-            String problem = problem(w);
-            if (problem == null) {
-                problem = extensionClassesProblem(w);
-            }
+            Problem problem = usability(w);
             if (problem != null) {
-                problems.add(where + "plugin '" + req.id() + "' " + version + " cannot be used: " + problem);
+                problems.add(where + "plugin '" + req.id() + "' " + version + " cannot be used: " + problem.text());
+                failed.accept(problem.failure());
+                continue;
             }
+            toStart.add(req.id());
+            dependencies(req.id(), w, List.of(), toStart, where, problems, failed);
         }
         if (!problems.isEmpty()) {
-            throw new PluginLoadException(String.join("\n", problems));
+            throw new PluginLoadException(String.join("\n", problems), cause[0]);
         }
+        manager.mayStart.addAll(toStart);
         for (PluginRequirement req : requirements) {
             PluginState state;
             try {
@@ -210,7 +233,88 @@ public final class PluginHost implements AutoCloseable {
                 throw new PluginLoadException(nameOf(req.id()) + " failed to start"
                         + (failure == null ? " (state " + state + ")" : ": " + describe(failure)), failure);
             }
+            enabled.add(req.id());
         }
+    }
+
+    /** The plugins a pipeline enabled: only theirs are its extensions, not their dependencies'. */
+    private final java.util.Set<String> enabled = new java.util.LinkedHashSet<>();
+
+    /**
+     * Checks the plugins {@code w} depends on as a pipeline's own plugins are checked, since PF4J starts them
+     * with it: each must be allowed by the operator and usable, else the pipeline's plugin {@code needer} cannot
+     * be used. Each, and what it depends on, is added to {@code toStart}. A dependency marked optional that is
+     * installed is started as well when it passes, and left out (the plugin starts without it) when it does not.
+     *
+     * @param via the dependencies between {@code needer} and {@code w}, for messages
+     */
+    private void dependencies(String needer, PluginWrapper w, List<String> via, java.util.Set<String> toStart,
+            String where, List<String> problems, java.util.function.Consumer<Throwable> failed) {
+        for (org.pf4j.PluginDependency dep : w.getDescriptor().getDependencies()) {
+            String id = dep.getPluginId();
+            if (toStart.contains(id)) {
+                continue;
+            }
+            PluginWrapper d = manager.getPlugin(id);
+            List<String> path = java.util.stream.Stream.concat(via.stream(), java.util.stream.Stream.of(id)).toList();
+            String needs = where + "plugin '" + needer + "' needs plugin '" + id + "' (plugin.dependencies"
+                    + (via.isEmpty() ? "" : ", through " + String.join(" -> ", via)) + "), which ";
+            if (dep.isOptional()) {
+                String support = dep.getPluginVersionSupport();
+                if (d == null || support != null && !support.isBlank() && !"*".equals(support)
+                        && !manager.versionMatches(d.getDescriptor().getVersion(), support)) {
+                    continue;
+                }
+                java.util.Set<String> trial = new java.util.LinkedHashSet<>(toStart);
+                trial.add(id);
+                List<String> trialProblems = new ArrayList<>();
+                Problem problem = dependencyProblem(d);
+                if (problem == null) {
+                    dependencies(needer, d, path, trial, where, trialProblems, t -> { });
+                }
+                if (problem == null && trialProblems.isEmpty()) {
+                    toStart.addAll(trial);
+                } else {
+                    log.debug("plugin '{}' starts without its optional dependency '{}': {}", w.getPluginId(), id,
+                            problem != null ? problem.text() : String.join("; ", trialProblems));
+                }
+                continue;
+            }
+            if (d == null) {
+                // Refused while loading, with its dependents; here only if that changes.
+                problems.add(needs + "is not installed or cannot be used (sluice plugins list shows why)");
+                continue;
+            }
+            Problem problem = dependencyProblem(d);
+            if (problem != null) {
+                problems.add(needs + problem.text());
+                failed.accept(problem.failure());
+                continue;
+            }
+            toStart.add(id);
+            dependencies(needer, d, path, toStart, where, problems, failed);
+        }
+    }
+
+    /** Why a plugin cannot start as another's dependency, as the end of "... needs plugin 'b', which ", or null. */
+    private Problem dependencyProblem(PluginWrapper d) {
+        if (allowed != null && !allowed.contains(d.getPluginId())) {
+            return new Problem("the operator does not allow (" + allowedInWords() + "); ask the operator to add it"
+                    + " there, or leave the plugin that needs it out", null);
+        }
+        Problem problem = usability(d);
+        return problem == null ? null
+                : new Problem("cannot be used: " + problem.text(), problem.failure());
+    }
+
+    private String allowedInWords() {
+        return String.join(", ", new java.util.TreeSet<>(allowed)) + ", in " + allowedWhere;
+    }
+
+    /** Why a loaded plugin cannot be used, or {@code null}: its state and contents, then its extension classes. */
+    private Problem usability(PluginWrapper w) {
+        Problem problem = problemOf(w);
+        return problem != null ? problem : extensionClassesProblem(w);
     }
 
     /** The extension points a plugin's {@code @Extension} classes implement. */
@@ -221,7 +325,7 @@ public final class PluginHost implements AutoCloseable {
      * Why a plugin's indexed extension classes would not all reach the host, or {@code null}: PF4J drops
      * one that cannot be loaded, or that implements none of the extension points, with a log line only.
      */
-    private String extensionClassesProblem(PluginWrapper w) {
+    private Problem extensionClassesProblem(PluginWrapper w) {
         Path place = PluginZips.placeOf(w.getPluginPath());
         for (String name : new java.util.TreeSet<>(manager.getExtensionClassNames(w.getPluginId()))) {
             Class<?> type;
@@ -230,14 +334,14 @@ public final class PluginHost implements AutoCloseable {
             } catch (ClassNotFoundException | LinkageError e) {
                 log.debug("plugin '{}': extension {} cannot be loaded", w.getPluginId(), name, e);
                 String missing = PluginFaults.missingClass(e);
-                return "its extension " + name + " (in " + place + ") cannot be loaded: "
+                return new Problem("its extension " + name + " (in " + place + ") cannot be loaded: "
                         + (missing == null || missing.equals(name) ? "the class is not in the plugin; rebuild the zip"
-                                : PluginFaults.missingClassProblem(missing));
+                                : PluginFaults.missingClassProblem(missing)), e);
             }
             if (EXTENSION_POINTS.stream().noneMatch(p -> p.isAssignableFrom(type))) {
-                return "its extension " + name + " (in " + place + ") implements none of sluice's extension points ("
-                        + String.join(", ", EXTENSION_POINTS.stream().map(Class::getSimpleName).toList())
-                        + "); implement one, or remove its @Extension";
+                return new Problem("its extension " + name + " (in " + place + ") implements none of sluice's"
+                        + " extension points (" + String.join(", ", EXTENSION_POINTS.stream().map(Class::getSimpleName)
+                                .toList()) + "); implement one, or remove its @Extension", null);
             }
         }
         return null;
@@ -323,9 +427,17 @@ public final class PluginHost implements AutoCloseable {
         return w == null ? null : w.getPluginId();
     }
 
+    /**
+     * The extensions of the plugins the pipeline enabled, in their order; not those of the plugins they depend
+     * on, which PF4J started with them: a pipeline runs the gates, wrappers and monitors of the plugins it names.
+     */
     private <T> List<T> extensions(Class<T> type) throws PluginLoadException {
         try {
-            return new ArrayList<>(manager.getExtensions(type));
+            List<T> found = new ArrayList<>();
+            for (String id : enabled) {
+                found.addAll(manager.getExtensions(type, id));
+            }
+            return found;
         } catch (RuntimeException e) {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof ContextExtensionFactory.ExtensionCreationException created) {
@@ -383,24 +495,31 @@ public final class PluginHost implements AutoCloseable {
     }
 
     /** Checked contents by plugin id: the problem, or empty when there is none. */
-    private final java.util.Map<String, java.util.Optional<String>> contentProblems =
+    private final java.util.Map<String, java.util.Optional<Problem>> contentProblems =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Why a loaded plugin cannot be used, or {@code null}: its state, then what it holds. */
     private String problem(PluginWrapper w) {
+        Problem problem = problemOf(w);
+        return problem == null ? null : problem.text();
+    }
+
+    private Problem problemOf(PluginWrapper w) {
         Path place = PluginZips.placeOf(w.getPluginPath());
         return switch (w.getPluginState()) {
-            case DISABLED -> PluginChecks.its(place) + " requires sluice " + w.getDescriptor().getRequires()
-                    + " and this is " + systemVersion + "; install a version of the plugin built for this sluice";
-            case FAILED -> PluginChecks.its(place) + " failed to load"
-                    + (w.getFailedException() == null ? "" : ": " + describe(w.getFailedException()));
+            case DISABLED -> new Problem(PluginChecks.its(place) + " requires sluice " + w.getDescriptor().getRequires()
+                    + " and this is " + systemVersion + "; install a version of the plugin built for this sluice", null);
+            case FAILED -> new Problem(PluginChecks.its(place) + " failed to load"
+                    + (w.getFailedException() == null ? "" : ": " + describe(w.getFailedException())),
+                    w.getFailedException());
             default -> contentProblems.computeIfAbsent(w.getPluginId(), id -> {
                 try {
                     return java.util.Optional.ofNullable(PluginChecks.contentProblem(w.getPluginPath(), place,
-                            PluginHost.class.getClassLoader()));
+                            PluginHost.class.getClassLoader())).map(p -> new Problem(p, null));
                 } catch (java.io.IOException e) {
-                    return java.util.Optional.of(PluginChecks.its(place) + " cannot be read: "
-                            + dev.sluice.kit.IoErrors.describe(e));
+                    log.debug("plugin '{}' cannot be read", id, e);
+                    return java.util.Optional.of(new Problem(PluginChecks.its(place) + " cannot be read: "
+                            + dev.sluice.kit.IoErrors.describe(e), e));
                 }
             }).orElse(null);
         };
@@ -408,6 +527,10 @@ public final class PluginHost implements AutoCloseable {
 
     /** A failure in words, without exception classes ({@link PluginFaults#describe}); its stack trace is for the log. */
     static String describe(Throwable e) {
+        String classProblem = PluginFaults.classProblem(e);
+        if (classProblem != null) {
+            return classProblem;
+        }
         String said = PluginFaults.describe(e);
         return said != null ? said : "it failed without saying why (the log has the details; -vv shows them)";
     }
@@ -480,7 +603,8 @@ public final class PluginHost implements AutoCloseable {
                 } catch (RuntimeException e) {
                     log.debug("no descriptor in {}", path, e);
                     refused.add(new Refused(place, null, PluginChecks.its(place) + " has no readable"
-                            + " plugin.properties (" + describe(e) + "); install a zip built by the plugin's own build"));
+                            + " plugin.properties (" + describe(e) + "); install a zip built by the plugin's own build",
+                            e));
                     continue;
                 }
                 String problem = PluginChecks.descriptorProblem(d, place, getVersionManager(), getSystemVersion());
@@ -508,19 +632,21 @@ public final class PluginHost implements AutoCloseable {
                     log.debug("plugin {} failed to load", path, failure);
                     Path place = PluginZips.placeOf(path);
                     refused.add(new Refused(place, e.getKey(), PluginChecks.its(place) + " cannot be loaded: "
-                            + describe(failure) + "; install a zip built by the plugin's own build"));
+                            + describe(failure) + "; install a zip built by the plugin's own build", failure));
                 }
             }
+            refuseCycles();
             refuseUnmetDependencies();
             try {
                 resolvePlugins();
-            } catch (RuntimeException cycle) {
-                // Only plugin.dependencies can fail PF4J's resolution (a cycle): refuse those that declare any.
-                log.debug("plugin dependencies could not be resolved", cycle);
+            } catch (RuntimeException unresolved) {
+                // Cycles and unmet dependencies are refused above, each plugin alone; should PF4J still fail to
+                // resolve, the plugins that declare dependencies are refused, and the others stay usable.
+                log.debug("plugin dependencies could not be resolved", unresolved);
                 for (PluginWrapper w : new ArrayList<>(getPlugins())) {
                     if (!w.getDescriptor().getDependencies().isEmpty()) {
-                        refuse(w, "has plugin.dependencies that cannot be met: " + describe(cycle)
-                                + "; remove the cycle from the plugins' plugin.dependencies");
+                        refuse(w, "has plugin.dependencies that PF4J cannot resolve: " + describe(unresolved)
+                                + "; check the plugins' plugin.dependencies", unresolved);
                     }
                 }
                 resolvePlugins();
@@ -528,9 +654,57 @@ public final class PluginHost implements AutoCloseable {
         }
 
         /**
+         * Each plugin on a cycle of plugin.dependencies (not counting optional ones, as PF4J does not) is refused,
+         * naming the cycle; PF4J would fail to resolve every plugin instead. Their dependents are refused after,
+         * as plugins whose dependency cannot be used.
+         */
+        private void refuseCycles() {
+            java.util.SortedMap<String, List<String>> needs = new java.util.TreeMap<>();
+            for (PluginWrapper w : getPlugins()) {
+                needs.put(w.getPluginId(), w.getDescriptor().getDependencies().stream()
+                        .filter(d -> !d.isOptional() && getPlugin(d.getPluginId()) != null)
+                        .map(org.pf4j.PluginDependency::getPluginId).distinct().sorted().toList());
+            }
+            java.util.Map<String, List<String>> cycles = new java.util.LinkedHashMap<>();
+            for (String id : needs.keySet()) {
+                List<String> cycle = shortestCycle(id, needs);
+                if (cycle != null) {
+                    cycles.put(id, cycle);
+                }
+            }
+            cycles.forEach((id, cycle) -> refuse(getPlugin(id), "has plugin.dependencies that form a cycle: "
+                    + String.join(" -> ", cycle) + "; remove one of these dependencies"));
+        }
+
+        /** The shortest path of dependencies from {@code id} back to itself, both ends included, or null. */
+        private static List<String> shortestCycle(String id, java.util.Map<String, List<String>> needs) {
+            java.util.Map<String, String> reachedFrom = new java.util.HashMap<>();
+            java.util.ArrayDeque<String> queue = new java.util.ArrayDeque<>();
+            queue.add(id);
+            while (!queue.isEmpty()) {
+                String at = queue.poll();
+                for (String next : needs.getOrDefault(at, List.of())) {
+                    if (next.equals(id)) {
+                        java.util.LinkedList<String> path = new java.util.LinkedList<>(List.of(id));
+                        for (String back = at; !back.equals(id); back = reachedFrom.get(back)) {
+                            path.addFirst(back);
+                        }
+                        path.addFirst(id);
+                        return path;
+                    }
+                    if (reachedFrom.putIfAbsent(next, at) == null) {
+                        queue.add(next);
+                    }
+                }
+            }
+            return null;
+        }
+
+        /**
          * A plugin whose plugin.dependencies names a plugin that is not installed (or refused), or in a version
-         * the dependency is not, is refused; PF4J would fail the whole load instead, for every pipeline. Repeated
-         * until nothing changes: a refused plugin's dependents are refused too.
+         * the dependency is not, or gives a version constraint that does not parse, is refused; PF4J would fail
+         * the whole load instead, for every pipeline. Repeated until nothing changes: a refused plugin's dependents
+         * are refused too.
          */
         private void refuseUnmetDependencies() {
             boolean changed = true;
@@ -539,17 +713,26 @@ public final class PluginHost implements AutoCloseable {
                 for (PluginWrapper w : new ArrayList<>(getPlugins())) {
                     String problem = null;
                     for (org.pf4j.PluginDependency dep : w.getDescriptor().getDependencies()) {
-                        if (dep.isOptional()) {
-                            continue;
-                        }
                         PluginWrapper needed = getPlugin(dep.getPluginId());
                         String support = dep.getPluginVersionSupport();
-                        if (needed == null) {
+                        boolean constrained = support != null && !support.isBlank() && !"*".equals(support);
+                        if (constrained && !versionParses(support)) {
+                            // Optional or not, the plugin's build is wrong (for a required one, PF4J's resolution
+                            // would fail every plugin's load).
+                            problem = "has '" + dep.getPluginId() + "@" + support + "' in its plugin.dependencies:"
+                                    + " the version constraint '" + support + "' does not parse; write e.g. '"
+                                    + dep.getPluginId() + "@>=1.0.0'";
+                        } else if (dep.isOptional()) {
+                            continue;
+                        } else if (needed == null && refused.stream().anyMatch(r -> dep.getPluginId().equals(r.id()))) {
+                            problem = "names plugin '" + dep.getPluginId() + "' in its plugin.dependencies, and plugin '"
+                                    + dep.getPluginId() + "' cannot be used (sluice plugins list shows why); fix it, or"
+                                    + " mark the dependency optional ('" + dep.getPluginId() + "?')";
+                        } else if (needed == null) {
                             problem = "names plugin '" + dep.getPluginId() + "' in its plugin.dependencies, which is"
-                                    + " not installed or cannot be used; install it beside this one, or mark the"
-                                    + " dependency optional ('" + dep.getPluginId() + "?')";
-                        } else if (support != null && !support.isBlank() && !"*".equals(support)
-                                && !versionMatches(needed.getDescriptor().getVersion(), support)) {
+                                    + " not installed; install it beside this one, or mark the dependency optional ('"
+                                    + dep.getPluginId() + "?')";
+                        } else if (constrained && !versionMatches(needed.getDescriptor().getVersion(), support)) {
                             problem = "needs plugin '" + dep.getPluginId() + "' " + support
                                     + " (plugin.dependencies), and the one installed is "
                                     + needed.getDescriptor().getVersion() + "; install a version that matches";
@@ -574,10 +757,39 @@ public final class PluginHost implements AutoCloseable {
             }
         }
 
+        private boolean versionParses(String constraint) {
+            try {
+                getVersionManager().checkVersionConstraint("0.0.0", constraint);
+                return true;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+
         private void refuse(PluginWrapper w, String problem) {
+            refuse(w, problem, null);
+        }
+
+        private void refuse(PluginWrapper w, String problem, Throwable failure) {
             Path place = PluginZips.placeOf(w.getPluginPath());
-            refused.add(new Refused(place, w.getPluginId(), PluginChecks.its(place) + " " + problem));
+            refused.add(new Refused(place, w.getPluginId(), PluginChecks.its(place) + " " + problem, failure));
             unloadPlugin(w.getPluginId(), false, false); // not resolving: the others are resolved after
+        }
+
+        /**
+         * The plugins {@link #enable} checked, the pipeline's and their dependencies: PF4J starts a plugin's
+         * dependencies with it, optional ones too when installed, and only these may be.
+         */
+        final java.util.Set<String> mayStart = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        @Override
+        public PluginState startPlugin(String pluginId) {
+            PluginWrapper w = getPlugin(pluginId);
+            if (w != null && !mayStart.contains(pluginId)) {
+                // An optional dependency left out: PF4J starts the plugin that names it without it.
+                return w.getPluginState();
+            }
+            return super.startPlugin(pluginId);
         }
 
         String nameOf(String pluginId) {

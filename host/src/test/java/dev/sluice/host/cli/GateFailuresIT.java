@@ -134,6 +134,50 @@ class GateFailuresIT {
         assertThat(r.all()).doesNotContain("NoClassDefFoundError").doesNotContain("\tat ");
     }
 
+    /**
+     * Regression: a class whose static initializer failed is met as {@code NoClassDefFoundError: Could not
+     * initialize class ...} by every task after the first, which read "class Could is missing ... bundle it".
+     */
+    @Test
+    void aClassWhoseStaticInitializerFailedIsNamedWithWhatItThrewForEveryTask() throws Exception {
+        Path plugins = dir.resolve("init-plugins");
+        PluginFixtures.plugin("quota").source("org.example.quota.Table", """
+                package org.example.quota;
+                public class Table {
+                    static final int TOKENS = load();
+                    static int load() { throw new IllegalStateException("token table corrupt"); }
+                }
+                """).source("org.example.quota.QuotaGate", """
+                package org.example.quota;
+                import dev.sluice.spi.*;
+                @org.pf4j.Extension
+                public class QuotaGate implements TaskReadinessGate {
+                    @Override public String id() { return "quota"; }
+                    @Override public void prepare(TaskHandle task) throws TaskException {
+                        if (Table.TOKENS < 0) { throw new TaskException("no tokens"); }
+                    }
+                }
+                """).zipInto(plugins);
+        Path pipeline = dir.resolve("init.yaml");
+        Files.writeString(pipeline, """
+                plugins: [{id: quota}]
+                processes:
+                  a: {script: 'true', errorStrategy: ignore}
+                  b: {script: 'true', errorStrategy: ignore}
+                  c: {script: 'true', errorStrategy: ignore}
+                """, StandardCharsets.UTF_8);
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", pipeline.toString(), "--plugins-dir", plugins.toString(),
+                "-w", dir.resolve("work").toString());
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        String reason = "gate 'quota': class org.example.quota.Table failed in its static initializer: token table"
+                + " corrupt (a fault in the gate; the run's log has its stack trace)";
+        List<String[]> rows = traceRows(r.stdout());
+        assertThat(rows.subList(1, rows.size())).hasSize(3).allSatisfy(row ->
+                assertThat(row[column(rows, "error")]).isEqualTo(reason));
+        assertThat(r.all()).doesNotContain("Could").doesNotContain("\tat ");
+    }
+
     /** Regression: "gate 'files': gate 'files' gave up ..." */
     @Test
     void theBundledFilesGateIsNamedOnceWhenItGivesUp() throws Exception {

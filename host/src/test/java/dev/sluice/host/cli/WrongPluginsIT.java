@@ -115,12 +115,14 @@ class WrongPluginsIT {
         Path chained = plugin("chained").dependencies("needy").source("fx.ChainedGate",
                 gateSource("ChainedGate", "chained")).zipInto(plugins);
         refused(plugins, pipeline("needy", "needy"), "plugin 'needy' cannot be used: its zip " + needy + " names plugin"
-                + " 'nothere' in its plugin.dependencies, which is not installed or cannot be used; install it beside"
-                + " this one, or mark the dependency optional ('nothere?')");
+                + " 'nothere' in its plugin.dependencies, which is not installed; install it beside this one, or mark"
+                + " the dependency optional ('nothere?')");
         refused(plugins, pipeline("fussy", "fussy"), "plugin 'fussy' cannot be used: its zip " + fussy + " needs plugin"
                 + " 'files' >=9.0.0 (plugin.dependencies), and the one installed is 0.1.0; install a version that matches");
+        // needy is installed: what it needs is what is missing.
         refused(plugins, pipeline("chained", "chained"), "plugin 'chained' cannot be used: its zip " + chained
-                + " names plugin 'needy' in its plugin.dependencies");
+                + " names plugin 'needy' in its plugin.dependencies, and plugin 'needy' cannot be used (sluice plugins"
+                + " list shows why); fix it, or mark the dependency optional ('needy?')");
 
         // Pipelines that do not enable them, and the list, are unaffected (PF4J alone failed the whole load).
         SluiceProcess.Result other = SluiceProcess.run(dir, "validate", pipeline("files", "files").toString(),
@@ -129,6 +131,20 @@ class WrongPluginsIT {
         SluiceProcess.Result list = SluiceProcess.run(dir, "plugins", "list", "--plugins-dir", plugins.toString());
         assertThat(list.exitCode()).as(list.all()).isZero();
         assertThat(list.stdout()).contains("unusable: its zip " + needy + " names plugin 'nothere'");
+    }
+
+    @Test
+    void anOptionalDependencyOnAMissingPluginLeavesThePluginUsable() throws Exception {
+        Path plugins = dir.resolve("p");
+        plugin("relaxed").dependencies("nothere?").source("fx.RelaxedGate", gateSource("RelaxedGate", "relaxed"))
+                .zipInto(plugins);
+        Path pipeline = pipeline("relaxed", "relaxed");
+        SluiceProcess.Result run = SluiceProcess.run(dir, "run", pipeline.toString(), "--plugins-dir",
+                plugins.toString(), "-w", dir.resolve("work").toString());
+        assertThat(run.exitCode()).as(run.all()).isZero();
+        assertThat(dir.resolve("relaxed.ran")).exists();
+        SluiceProcess.Result list = SluiceProcess.run(dir, "plugins", "list", "--plugins-dir", plugins.toString());
+        assertThat(list.stdout()).doesNotContain("unusable");
     }
 
     @Test
@@ -174,6 +190,32 @@ class WrongPluginsIT {
                 + " fx.GuavaGate: class com.google.common.base.Strings is missing: " + HINT);
     }
 
+    /** Regression: "class Could is missing" for a class that is there, and whose static initializer failed. */
+    @Test
+    void aClassWhoseStaticInitializerFailedIsNamedWithWhatItThrew() throws Exception {
+        Path plugins = dir.resolve("p");
+        Path zip = plugin("init").source("fx.Tokens", """
+                package fx;
+                public class Tokens {
+                    static final String FILE = load();
+                    static String load() {
+                        throw new IllegalStateException(new java.io.IOException("/etc/tokens unreadable"));
+                    }
+                }
+                """).source("fx.InitGate", """
+                package fx;
+                import dev.sluice.spi.*;
+                @org.pf4j.Extension
+                public class InitGate implements TaskReadinessGate {
+                    private final String file = Tokens.FILE;
+                    public String id() { return "init"; }
+                    public void prepare(TaskHandle task) { }
+                }
+                """).zipInto(plugins);
+        refused(plugins, pipeline("init", "init"), "plugin 'init' (" + zip + "): cannot create extension fx.InitGate:"
+                + " class fx.Tokens failed in its static initializer: /etc/tokens unreadable");
+    }
+
     @Test
     void aConstructorThatThrowsNamesThePluginAndItsZip() throws Exception {
         Path plugins = dir.resolve("p");
@@ -208,12 +250,43 @@ class WrongPluginsIT {
         SluiceProcess.Result quiet = SluiceProcess.run(dir, "run", pipeline.toString(), "--plugins-dir",
                 plugins.toString(), "-w", dir.resolve("work").toString());
         assertThat(quiet.exitCode()).isEqualTo(3);
-        assertThat(quiet.stderr()).contains("-vv").doesNotContain("\tat ");
+        assertThat(quiet.stderr().lines()).contains(VV_HINT);
+        assertThat(quiet.stderr()).doesNotContain("\tat ");
         SluiceProcess.Result verbose = SluiceProcess.run(dir, "run", pipeline.toString(), "--plugins-dir",
                 plugins.toString(), "-w", dir.resolve("work").toString(), "-vv");
         assertThat(verbose.exitCode()).as(verbose.all()).isEqualTo(3);
         assertThat(verbose.stderr()).contains("IllegalArgumentException: no token configured")
                 .contains("at fx.CtorGate.<init>");
+    }
+
+    private static final String VV_HINT = "  (run again with -vv for the plugin's stack trace)";
+
+    /** Regression: a plugin refused as it loaded (here: its extension class) has a stack trace too, at -vv. */
+    @Test
+    void aPluginRefusedAsItLoadedPointsToVvToo() throws Exception {
+        Path plugins = dir.resolve("p");
+        plugin("linkage").source("fx.LinkageGate", """
+                package fx;
+                import dev.sluice.spi.*;
+                @org.pf4j.Extension
+                public class LinkageGate implements TaskReadinessGate, com.google.common.base.Supplier<String> {
+                    public String get() { return "linkage"; }
+                    public String id() { return "linkage"; }
+                    public void prepare(TaskHandle task) { }
+                }
+                """).zipInto(plugins);
+        Path pipeline = pipeline("linkage", "linkage");
+        SluiceProcess.Result quiet = SluiceProcess.run(dir, "run", pipeline.toString(), "--plugins-dir",
+                plugins.toString(), "-w", dir.resolve("work").toString());
+        assertThat(quiet.exitCode()).as(quiet.all()).isEqualTo(3);
+        assertThat(quiet.stderr()).contains("its extension fx.LinkageGate (in ")
+                .contains("cannot be loaded: class com.google.common.base.Supplier is missing: " + HINT);
+        assertThat(quiet.stderr().lines()).contains(VV_HINT);
+        SluiceProcess.Result verbose = SluiceProcess.run(dir, "run", pipeline.toString(), "--plugins-dir",
+                plugins.toString(), "-w", dir.resolve("work").toString(), "-vv");
+        assertThat(verbose.exitCode()).as(verbose.all()).isEqualTo(3);
+        assertThat(verbose.stderr()).contains("NoClassDefFoundError: com/google/common/base/Supplier")
+                .contains("\tat ").doesNotContain(VV_HINT);
     }
 
     @Test

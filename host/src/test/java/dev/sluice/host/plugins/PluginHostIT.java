@@ -283,6 +283,114 @@ class PluginHostIT {
         }
     }
 
+    private static String problemOf(PluginHost host, String id) {
+        return host.available().stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow().problem();
+    }
+
+    /** Regression: a cycle refused every plugin that declares plugin.dependencies, met ones too. */
+    @Test
+    void aDependencyCycleRefusesThePluginsOnItAndTheirDependentsOnly() throws Exception {
+        Path plugins = bundledPlugins();
+        Path a = PluginFixtures.plugin("a").dependencies("b").source("fx.AGate", PluginFixtures.gateSource("AGate", "a"))
+                .zipInto(plugins);
+        Path b = PluginFixtures.plugin("b").dependencies("a").source("fx.BGate", PluginFixtures.gateSource("BGate", "b"))
+                .zipInto(plugins);
+        Path self = PluginFixtures.plugin("self").dependencies("self, files").source("fx.SelfGate",
+                PluginFixtures.gateSource("SelfGate", "self")).zipInto(plugins);
+        Path onA = PluginFixtures.plugin("ona").dependencies("a").source("fx.OnAGate",
+                PluginFixtures.gateSource("OnAGate", "ona")).zipInto(plugins);
+        PluginFixtures.plugin("bystander").dependencies("files@>=0.1.0, b?").source("fx.BystanderGate",
+                PluginFixtures.gateSource("BystanderGate", "bystander")).zipInto(plugins);
+        try (PluginHost host = host(plugins)) {
+            assertThat(problemOf(host, "a")).isEqualTo("its zip " + a + " has plugin.dependencies that form a cycle:"
+                    + " a -> b -> a; remove one of these dependencies");
+            assertThat(problemOf(host, "b")).isEqualTo("its zip " + b + " has plugin.dependencies that form a cycle:"
+                    + " b -> a -> b; remove one of these dependencies");
+            assertThat(problemOf(host, "self")).isEqualTo("its zip " + self + " has plugin.dependencies that form a"
+                    + " cycle: self -> self; remove one of these dependencies");
+            assertThat(problemOf(host, "ona")).isEqualTo("its zip " + onA + " names plugin 'a' in its"
+                    + " plugin.dependencies, and plugin 'a' cannot be used (sluice plugins list shows why); fix it, or"
+                    + " mark the dependency optional ('a?')");
+            assertThat(problemOf(host, "bystander")).isNull();
+            host.enable(List.of(req("bystander", null)));
+            assertThat(host.gates()).extracting(TaskReadinessGate::id).containsExactly("bystander");
+        }
+    }
+
+    @Test
+    void aDependencysVersionConstraintThatDoesNotParseIsTheDependentsOwnError() throws Exception {
+        Path plugins = bundledPlugins();
+        Path zip = PluginFixtures.plugin("fussy").dependencies("files@banana").source("fx.FussyGate",
+                PluginFixtures.gateSource("FussyGate", "fussy")).zipInto(plugins);
+        try (PluginHost host = host(plugins)) {
+            assertThatThrownBy(() -> host.enable(List.of(req("fussy", null)))).isInstanceOf(PluginLoadException.class)
+                    .hasMessage("plugin 'fussy' cannot be used: its zip " + zip + " has 'files@banana' in its"
+                            + " plugin.dependencies: the version constraint 'banana' does not parse; write e.g."
+                            + " 'files@>=1.0.0'");
+            host.enable(List.of(req("files", null)));
+            assertThat(host.gates()).extracting(TaskReadinessGate::id).containsExactly("files");
+        }
+    }
+
+    /**
+     * PF4J starts a plugin's dependencies with it: they are checked as the pipeline's own plugins are, naming
+     * the plugin that needs them; their extensions stay out of the pipeline.
+     */
+    @Test
+    void aPluginsDependenciesMustBeAllowedAndUsableAndTheirExtensionsStayOut() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("deps"));
+        PluginFixtures.plugin("a").dependencies("b").source("fx.AGate", PluginFixtures.gateSource("AGate", "a"))
+                .zipInto(plugins);
+        PluginFixtures.plugin("b").dependencies("c").source("fx.BGate", PluginFixtures.gateSource("BGate", "b"))
+                .zipInto(plugins);
+        Path c = PluginFixtures.plugin("c").source("fx.CGate", PluginFixtures.gateSource("CGate", "c"))
+                .libJar("slf4j-api-2.0.17.jar", "org.slf4j.Logger").zipInto(plugins);
+        PluginFixtures.plugin("d").source("fx.DGate", PluginFixtures.gateSource("DGate", "d")).zipInto(plugins);
+        PluginFixtures.plugin("e").dependencies("d").source("fx.EGate", PluginFixtures.gateSource("EGate", "e"))
+                .zipInto(plugins);
+        try (PluginHost host = host(plugins)) {
+            host.allowOnly(List.of("a", "b", "c", "e"), "site.yaml:3:1");
+            assertThatThrownBy(() -> host.enable(List.of(req("e", null)))).isInstanceOf(PluginLoadException.class)
+                    .hasMessage("plugin 'e' needs plugin 'd' (plugin.dependencies), which the operator does not allow"
+                            + " (a, b, c, e, in site.yaml:3:1); ask the operator to add it there, or leave the plugin"
+                            + " that needs it out");
+            assertThatThrownBy(() -> host.enable(List.of(req("a", null)))).isInstanceOf(PluginLoadException.class)
+                    .hasMessageStartingWith("plugin 'a' needs plugin 'c' (plugin.dependencies, through b), which"
+                            + " cannot be used: its zip " + c + " bundles slf4j-api");
+            assertThat(host.gates()).as("nothing started").isEmpty();
+        }
+        try (PluginHost host = host(plugins)) {
+            host.allowOnly(List.of("d", "e"), "site.yaml:3:1");
+            host.enable(List.of(req("e", null)));
+            assertThat(host.gates()).as("d runs for e, but its gate is not the pipeline's")
+                    .extracting(TaskReadinessGate::id).containsExactly("e");
+            assertThat(host.available()).filteredOn(p -> p.id().equals("d")).singleElement()
+                    .satisfies(p -> assertThat(p.state()).isEqualTo("STARTED"));
+        }
+    }
+
+    /** An optional dependency that is installed but not allowed is left out; the plugin starts without it. */
+    @Test
+    void anOptionalDependencyTheOperatorDoesNotAllowIsNotStarted() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("optional"));
+        PluginFixtures.plugin("a").dependencies("b?").source("fx.AGate", PluginFixtures.gateSource("AGate", "a"))
+                .zipInto(plugins);
+        PluginFixtures.plugin("b").source("fx.BGate", PluginFixtures.gateSource("BGate", "b")).zipInto(plugins);
+        try (PluginHost host = host(plugins)) {
+            host.allowOnly(List.of("a"), "site.yaml:3:1");
+            host.enable(List.of(req("a", null)));
+            assertThat(host.gates()).extracting(TaskReadinessGate::id).containsExactly("a");
+            assertThat(host.available()).filteredOn(p -> p.id().equals("b")).singleElement()
+                    .satisfies(p -> assertThat(p.state()).isEqualTo("RESOLVED"));
+        }
+        try (PluginHost host = host(plugins)) {
+            host.allowOnly(List.of("a", "b"), "site.yaml:3:1");
+            host.enable(List.of(req("a", null)));
+            assertThat(host.available()).filteredOn(p -> p.id().equals("b")).singleElement()
+                    .satisfies(p -> assertThat(p.state()).as("allowed: PF4J starts it with a").isEqualTo("STARTED"));
+        }
+    }
+
     private static final String GATE_SOURCE = """
             package fx;
             import dev.sluice.spi.*;
