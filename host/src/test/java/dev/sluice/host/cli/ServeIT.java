@@ -416,4 +416,39 @@ class ServeIT {
             again.destroyForcibly();
         }
     }
+
+    /** A full class queue is a 429 that names the setting and says when to come back; nothing is kept. */
+    @Test
+    void aFullClassIsRefusedWith429AndRetryAfter() throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                serve:
+                  onStop: end
+                  classes:
+                    one: {maxQueued: 1}
+                executors:
+                  local: {queueSize: 1}
+                """);
+        List<String> output = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Process service = startService(config, output);
+        try {
+            String running = submit("{\"class\": \"one\", \"execution\": {\"command\": [\"sleep\", \"60\"]}}");
+            await(running, "running");
+            String waiting = submit("{\"class\": \"one\", \"execution\": {\"command\": [\"true\"]}}");
+            HttpResponse<String> refused = call("POST", "/v1/tasks",
+                    "{\"class\": \"one\", \"execution\": {\"command\": [\"true\"]}}", true);
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(refused.headers().firstValue("Retry-After")).contains("5");
+            assertThat(JSON.readTree(refused.body()).get("error").asText()).isEqualTo("class 'one' has 1 tasks waiting"
+                    + " to start, its limit (serve.classes.one.maxQueued); try again later");
+            assertThat(call("DELETE", "/v1/tasks/" + running, null, true).statusCode()).isEqualTo(202);
+            await(waiting, "succeeded");
+            assertThat(call("POST", "/v1/tasks", "{\"class\": \"one\", \"execution\": {\"command\": [\"true\"]}}",
+                    true).statusCode()).as("room again once the waiting task started").isEqualTo(202);
+            service.toHandle().destroy();
+            assertThat(service.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            service.destroyForcibly();
+        }
+    }
 }
