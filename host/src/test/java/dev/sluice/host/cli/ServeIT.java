@@ -451,4 +451,46 @@ class ServeIT {
             service.destroyForcibly();
         }
     }
+
+    /** The Java client (sluice-client) against the real service: submit, wait, cancel, a refusal's problems. */
+    @Test
+    void theJavaClientSubmitsWaitsAndCancels() throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                serve:
+                  onStop: end
+                  classes:
+                    quick: {}
+                """);
+        List<String> output = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Process service = startService(config, output);
+        try {
+            dev.sluice.client.SluiceClient sluice = dev.sluice.client.SluiceClient.connect(URI.create(url), token);
+            String id = sluice.submit(dev.sluice.client.TaskRequest.script("quick", "echo $WHO").withEnv("WHO", "me")
+                    .withTenant("lab-a"));
+            dev.sluice.client.TaskInfo done = sluice.awaitEnd(id, Duration.ofSeconds(60));
+            assertThat(done.state()).isEqualTo(dev.sluice.client.TaskInfo.State.SUCCEEDED);
+            assertThat(Files.readString(Path.of(done.workDir()).resolve(".command.out"))).isEqualTo("me\n");
+            assertThat(done.raw().get("tenant").asText()).isEqualTo("lab-a");
+
+            String sleeper = sluice.submit(dev.sluice.client.TaskRequest.command("quick", "sleep", "60"));
+            assertThat(sluice.cancel(sleeper).cancelRequested()).isTrue();
+            assertThat(sluice.awaitEnd(sleeper, Duration.ofSeconds(60)).state())
+                    .isEqualTo(dev.sluice.client.TaskInfo.State.CANCELLED);
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sluice.submit(
+                    dev.sluice.client.TaskRequest.command("quik", "true")))
+                    .isInstanceOfSatisfying(dev.sluice.client.ApiException.class, e -> {
+                        assertThat(e.status()).isEqualTo(400);
+                        assertThat(e.problems()).singleElement().satisfies(p -> {
+                            assertThat(p.field()).isEqualTo("class");
+                            assertThat(p.message()).contains("did you mean 'quick'?");
+                        });
+                    });
+            service.toHandle().destroy();
+            assertThat(service.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            service.destroyForcibly();
+        }
+    }
 }

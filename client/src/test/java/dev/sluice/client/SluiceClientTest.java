@@ -1,0 +1,134 @@
+package dev.sluice.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client against a hand-written stand-in of the API: what it sends (token, JSON, paths) and how it
+ * reads each answer, errors included. The real service is exercised in the host's ServeIT.
+ */
+class SluiceClientTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One request the stand-in received. */
+    record Seen(String method, String path, String authorization, String contentType, String body) {
+    }
+
+    /** The answers the stand-in gives, in order: status, headers ("Name: value"), body. */
+    record Answer(int status, List<String> headers, String body) {
+    }
+
+    private HttpServer server;
+    private final Queue<Seen> seen = new ConcurrentLinkedQueue<>();
+    private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
+    private SluiceClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                seen.add(new Seen(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                        exchange.getRequestHeaders().getFirst("Authorization"),
+                        exchange.getRequestHeaders().getFirst("Content-Type"),
+                        new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+                Answer a = answers.poll();
+                for (String h : a.headers()) {
+                    exchange.getResponseHeaders().set(h.substring(0, h.indexOf(':')), h.substring(h.indexOf(':') + 1).strip());
+                }
+                byte[] body = a.body().getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(a.status(), body.length);
+                exchange.getResponseBody().write(body);
+            }
+        });
+        server.start();
+        client = SluiceClient.connect(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/"),
+                " s3cret-token-of-the-service \n");
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private static final String VIEW = """
+            {"id": "t-1", "class": "gpu", "state": "%s", "transitions": [
+              {"state": "pending", "at": "2026-12-04T10:00:00Z"}, {"state": "%s", "at": "2026-12-04T10:00:01Z"}],
+             "attempts": 1, "exit_code": %s, "error": %s, "work_dir": "/w/ab/cd", "cancel_requested": %s}""";
+
+    @Test
+    void aSubmissionIsSentAsTheApiTakesIt() throws Exception {
+        answers.add(new Answer(202, List.of("Location: /v1/tasks/t-1"), "{\"id\": \"t-1\", \"state\": \"pending\"}"));
+        String id = client.submit(TaskRequest.command("gpu", "python3", "train.py").withEnv("EPOCHS", "3")
+                .withInputs("/data/x").withTenant("lab-a").withWorkflowId("wf-9")
+                .withContext(JSON.readTree("{\"step\": 2}")));
+        assertThat(id).isEqualTo("t-1");
+        Seen s = seen.poll();
+        assertThat(s.method()).isEqualTo("POST");
+        assertThat(s.path()).isEqualTo("/v1/tasks");
+        assertThat(s.authorization()).isEqualTo("Bearer s3cret-token-of-the-service");
+        assertThat(s.contentType()).isEqualTo("application/json");
+        JsonNode body = JSON.readTree(s.body());
+        assertThat(body).isEqualTo(JSON.readTree("""
+                {"class": "gpu", "execution": {"command": ["python3", "train.py"], "env": {"EPOCHS": "3"}},
+                 "inputs": ["/data/x"], "workflow_id": "wf-9", "tenant": "lab-a", "context": {"step": 2}}"""));
+        assertThatThrownBy(() -> new TaskRequest("c", List.of("x"), "y", java.util.Map.of(), List.of(), null, null,
+                null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not both");
+    }
+
+    @Test
+    void aViewIsReadAndAwaitingStopsAtTheEnd() throws Exception {
+        answers.add(new Answer(200, List.of(), VIEW.formatted("running", "running", "null", "null", "false")));
+        answers.add(new Answer(200, List.of(), VIEW.formatted("failed", "failed", "3", "\"exited with code 3\"",
+                "false")));
+        TaskInfo ended = client.awaitEnd("t-1", Duration.ofSeconds(10));
+        assertThat(ended.state()).isEqualTo(TaskInfo.State.FAILED);
+        assertThat(ended.exitCode()).isEqualTo(3);
+        assertThat(ended.error()).isEqualTo("exited with code 3");
+        assertThat(ended.workDir()).isEqualTo("/w/ab/cd");
+        assertThat(ended.transitions()).extracting(TaskInfo.Transition::state)
+                .containsExactly(TaskInfo.State.PENDING, TaskInfo.State.FAILED);
+        assertThat(seen).extracting(Seen::path).containsExactly("/v1/tasks/t-1", "/v1/tasks/t-1");
+
+        answers.add(new Answer(202, List.of(), VIEW.formatted("running", "running", "null", "null", "true")));
+        assertThat(client.cancel("t-1").cancelRequested()).isTrue();
+        assertThat(seen).extracting(Seen::method).endsWith("DELETE");
+    }
+
+    @Test
+    void errorsCarryTheStatusTheMessageAndEachProblem() {
+        answers.add(new Answer(400, List.of(), """
+                {"error": "the task was not accepted; fix these and send it again", "problems": [
+                  {"field": "class", "at": "1:11", "message": "unknown class 'gpus'; did you mean 'gpu'?"}]}"""));
+        assertThatThrownBy(() -> client.submit(TaskRequest.script("gpus", "true")))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.getMessage()).isEqualTo("the task was not accepted; fix these and send it again");
+                    assertThat(e.problems()).containsExactly(new ApiException.Problem("class", "1:11",
+                            "unknown class 'gpus'; did you mean 'gpu'?"));
+                });
+        answers.add(new Answer(429, List.of("Retry-After: 7"), "{\"error\": \"class 'gpu' has 2 tasks waiting\"}"));
+        assertThatThrownBy(() -> client.submit(TaskRequest.script("gpu", "true")))
+                .isInstanceOfSatisfying(RetryLaterException.class, e -> {
+                    assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+                    assertThat(e.getMessage()).contains("2 tasks waiting");
+                });
+        answers.add(new Answer(502, List.of(), "<html>bad gateway</html>"));
+        assertThatThrownBy(() -> client.get("t-1")).isInstanceOf(ApiException.class)
+                .hasMessageContaining("not JSON; is http://127.0.0.1:");
+    }
+}
