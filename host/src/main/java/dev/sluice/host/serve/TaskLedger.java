@@ -118,33 +118,56 @@ final class TaskLedger implements AutoCloseable {
     }
 
     /** Records a task accepted, on disk before this returns. */
-    synchronized void accepted(Accepted a) {
-        append(acceptedLine(a), true);
+    void accepted(Accepted a) {
+        durable(append(acceptedLine(a)));
     }
 
     /** Records a cancel asked for, on disk before this returns. */
-    synchronized void cancelled(String id) {
-        append(cancelLine(id), true);
+    void cancelled(String id) {
+        durable(append(cancelLine(id)));
     }
 
     /** Records a task's end, soon, without holding up the caller (the monitor's thread). */
     void ended(TaskView view) {
         ObjectNode line = endedLine(view.id(), TaskViews.json(view));
-        endWriter.execute(() -> {
-            synchronized (this) {
-                append(line, false);
-            }
-        });
+        endWriter.execute(() -> append(line));
     }
 
-    private void append(ObjectNode line, boolean sync) {
+    /** Lines written so far; guarded by this. */
+    private long written;
+    /** Lines known to be on disk; guarded by {@link #syncLock}. */
+    private long synced;
+    private final Object syncLock = new Object();
+
+    /** Appends a line; returns its number, for {@link #durable}. */
+    private synchronized long append(ObjectNode line) {
         try {
             write(channel, line);
-            if (sync) {
-                channel.force(false);
-            }
+            return ++written;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /**
+     * Returns once line {@code number} is on disk. One sync covers every line written before it, so
+     * submissions arriving together share one (group commit) instead of queueing for one each.
+     */
+    private void durable(long number) {
+        synchronized (syncLock) {
+            if (synced >= number) {
+                return;
+            }
+            long upTo;
+            synchronized (this) {
+                upTo = written;
+            }
+            try {
+                channel.force(false);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + file, e);
+            }
+            synced = upTo;
         }
     }
 

@@ -1,0 +1,92 @@
+package dev.sluice.host.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The service's ledger: what one start wrote, the next reads back; a torn line is skipped; ended tasks compact. */
+class TaskLedgerTest {
+    @TempDir
+    Path dir;
+
+    private static Submission script(String text) {
+        return new Submission("cpu", null, text, Map.of("A", "1"), List.of(Path.of("/in")), "wf", "lab", null);
+    }
+
+    private TaskLedger open(List<TaskLedger.Earlier> earlier) throws Exception {
+        return TaskLedger.open(dir, earlier);
+    }
+
+    @Test
+    void whatOneStartWroteTheNextReadsBack() throws Exception {
+        Instant at = Instant.parse("2026-12-04T10:00:00Z");
+        List<TaskLedger.Earlier> first = new ArrayList<>();
+        try (TaskLedger ledger = open(first)) {
+            assertThat(first.get(0).unended()).isEmpty();
+            ledger.accepted(new TaskLedger.Accepted("t-a", script("echo a"), at));
+            ledger.accepted(new TaskLedger.Accepted("t-b", script("echo b"), at));
+            ledger.accepted(new TaskLedger.Accepted("t-c", script("echo c"), at));
+            ledger.cancelled("t-b");
+            TaskView ended = TaskView.accepted("t-a", script("echo a"), at).moved(ApiState.SUCCEEDED, at.plusSeconds(1),
+                    1, 0, null, "/w/a");
+            ledger.ended(ended);
+        }
+        List<TaskLedger.Earlier> second = new ArrayList<>();
+        try (TaskLedger ledger = open(second)) {
+            TaskLedger.Earlier e = second.get(0);
+            assertThat(e.unended()).containsOnlyKeys("t-b", "t-c");
+            assertThat(e.unended().get("t-c").submission()).isEqualTo(script("echo c"));
+            assertThat(e.unended().get("t-c").at()).isEqualTo(at);
+            assertThat(e.cancelled()).containsExactly("t-b");
+            TaskView a = TaskViews.fromJson(e.ended().get("t-a"));
+            assertThat(a.state()).isEqualTo(ApiState.SUCCEEDED);
+            assertThat(a.workDir()).isEqualTo("/w/a");
+            assertThat(a.transitions()).extracting(TaskView.Transition::state)
+                    .containsExactly(ApiState.PENDING, ApiState.SUCCEEDED);
+        }
+        // Compacted at the second start: an ended task's acceptance is gone, the rest kept as it was.
+        assertThat(TaskLedger.records(dir)).extracting(r -> r.get("r").asText() + ":" + r.get("id").asText())
+                .containsExactly("accepted:t-b", "cancel:t-b", "accepted:t-c", "ended:t-a");
+    }
+
+    @Test
+    void aLineCutShortByACrashIsSkipped() throws Exception {
+        try (TaskLedger ledger = open(new ArrayList<>())) {
+            ledger.accepted(new TaskLedger.Accepted("t-a", script("x"), Instant.EPOCH));
+        }
+        Files.writeString(dir.resolve("tasks.jsonl"), "{\"r\": \"accepted\", \"id\": \"t-b\", \"subm",
+                StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        List<TaskLedger.Earlier> again = new ArrayList<>();
+        try (TaskLedger ledger = open(again)) {
+            assertThat(again.get(0).unended()).containsOnlyKeys("t-a");
+        }
+    }
+
+    @Test
+    void concurrentAcceptancesAreAllOnDisk() throws Exception {
+        try (TaskLedger ledger = open(new ArrayList<>());
+             var threads = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                String id = "t-" + i;
+                done.add(threads.submit(() -> ledger.accepted(new TaskLedger.Accepted(id, script(id), Instant.EPOCH))));
+            }
+            for (var f : done) {
+                f.get();
+            }
+        }
+        List<TaskLedger.Earlier> again = new ArrayList<>();
+        try (TaskLedger ledger = open(again)) {
+            assertThat(again.get(0).unended()).hasSize(400);
+        }
+    }
+}
