@@ -1,6 +1,7 @@
 package dev.sluice.host.pipeline;
 
 import static dev.sluice.host.pipeline.EnvFiles.copyFixture;
+import static dev.sluice.host.pipeline.EnvFiles.load;
 import static dev.sluice.host.pipeline.EnvFiles.onlyProblem;
 import static dev.sluice.host.pipeline.EnvFiles.problems;
 import static dev.sluice.host.pipeline.EnvFiles.write;
@@ -27,9 +28,10 @@ class EnvironmentTemplateProblemsTest {
             parameterDefinitions:
               - {name: Env, type: STRING, allowedValues: [base, ml]}
               - {name: Threads, type: INT, default: 4, minValue: 1, maxValue: 64}
+              - {name: Scale, type: FLOAT, default: "1.0", minValue: 0.5, maxValue: 2}
             environment:
               name: Tool
-              variables: {TOOL_ENV: "{{ Param.Env }}", THREADS: "{{ Param.Threads }}"}
+              variables: {TOOL_ENV: "{{ Param.Env }}", THREADS: "{{ Param.Threads }}", SCALE: "{{ Param.Scale }}"}
             """;
 
     private static String usingTemplate(String reference) {
@@ -71,6 +73,25 @@ class EnvironmentTemplateProblemsTest {
     }
 
     @Test
+    void floatValuesAreCheckedAsIntsAreWithTheirPlaceAndTheFix() {
+        write(dir, "envs/tool.yaml", PARAMS_TEMPLATE);
+
+        List<Problem> problems = problems(dir, usingTemplate(
+                "{template: envs/tool.yaml, parameters: {Env: ml, Scale: 2.05}}"));
+        Problem big = problems.getFirst();
+        assertThat(problems).hasSize(1);
+        assertThat(big.location()).isEqualTo(new Location(dir.resolve("p.yaml"), 2, 65));
+        assertThat(big.field()).isEqualTo("environments.tool.parameters.Scale");
+        assertThat(big.message()).isEqualTo("2.05 is more than parameter 'Scale''s maxValue 2; give a value that fits");
+
+        assertThat(onlyProblem(dir, usingTemplate("{template: envs/tool.yaml, parameters: {Env: ml, Scale: half}}"))
+                .message()).isEqualTo("'half' is not a decimal number such as 2.5, -1 or 1e-3, and parameter 'Scale'"
+                        + " is a FLOAT; give a value that fits");
+        assertThat(load(dir, usingTemplate("{template: envs/tool.yaml, parameters: {Env: ml, Scale: 2.0}}"))
+                .environments().get("tool").parameters().get("Scale").value()).isEqualTo("2.0");
+    }
+
+    @Test
     void defaultThatBreaksItsOwnConstraintsIsReportedInTheTemplate() {
         Path template = write(dir, "envs/tool.yaml", """
                 specificationVersion: environment-2023-09
@@ -94,7 +115,7 @@ class EnvironmentTemplateProblemsTest {
                 specificationVersion: environment-2023-09
                 parameterDefinitions:
                   - {name: A, type: INT, minLength: 1}
-                  - {name: B, type: FLOAT}
+                  - {name: B, type: FLOAT, maxLength: 3}
                   - {name: 9C, type: STRING}
                   - {name: A, type: STRING, default: x}
                 environment: {name: Tool, variables: {X: "1"}}
@@ -103,10 +124,10 @@ class EnvironmentTemplateProblemsTest {
         List<Problem> problems = problems(dir, usingTemplate("{template: envs/tool.yaml}"));
 
         assertThat(problems).extracting(Problem::field).containsExactly(
-                "parameterDefinitions[0].minLength", "parameterDefinitions[1].type",
+                "parameterDefinitions[0].minLength", "parameterDefinitions[1].maxLength",
                 "parameterDefinitions[2].name", "parameterDefinitions[3].name");
         assertThat(problems.get(0).message()).isEqualTo("minLength does not apply to a INT parameter; remove it");
-        assertThat(problems.get(1).message()).startsWith("FLOAT parameters are not supported by sluice");
+        assertThat(problems.get(1).message()).isEqualTo("maxLength does not apply to a FLOAT parameter; remove it");
         assertThat(problems.get(3).message()).startsWith("parameter 'A' is already defined at line 3");
     }
 
@@ -219,6 +240,6 @@ class EnvironmentTemplateProblemsTest {
 
         e = catchThrowableOfType(InvalidInputException.class,
                 () -> EnvironmentLoader.loadTemplate(file, Map.of("Env", "base", "Nope", "1")));
-        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.location().line()).isEqualTo(5));
+        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.location().line()).isEqualTo(6));
     }
 }

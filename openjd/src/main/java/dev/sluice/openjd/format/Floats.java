@@ -16,6 +16,9 @@ final class Floats {
     /** Python's float() syntax: decimal, with '_' between digits, an optional point and exponent. */
     private static final Pattern DECIMAL = Pattern.compile(
             "[+-]?(?:[0-9](?:_?[0-9])*(?:\\.(?:[0-9](?:_?[0-9])*)?)?|\\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?");
+    /** A decimal number as JSON writes one, which Python reads as written too: {@code -2.50}, {@code 1e-3}. */
+    private static final Pattern PORTABLE = Pattern.compile("-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?");
+
     private static final BigDecimal TWO_63 = new BigDecimal(BigInteger.ONE.shiftLeft(63));
 
     private Floats() {}
@@ -127,6 +130,32 @@ final class Floats {
             throw new FloatError("float() cannot convert '" + s + "': it is not a decimal number such as 2.5 or 1e-3");
         }
         return of(Double.parseDouble(t.replace("_", "")), "float('" + s + "')");
+    }
+
+    /**
+     * The value of a FLOAT parameter given as {@code text}: decimal, as Python's {@code float()} and
+     * {@code Decimal()} read it (which the reference tools use), spaces around it ignored; never infinity
+     * or NaN, which EXPR has no value for. It is shown as written (RFC 0005's pass-through: {@code 3.500}
+     * stays {@code 3.500}) when that is a JSON number, so that {@code repr_json} and {@code repr_py} of
+     * it are still literals; other spellings ({@code +2.5}, {@code .5}, {@code 1_000.5}, {@code 007})
+     * in Python's shortest form.
+     *
+     * @throws FloatError why not, said of the text without naming it: "is not a decimal number ..."
+     */
+    static Value.FloatValue parameter(String text) throws FloatError {
+        String t = text.strip();
+        String lower = t.toLowerCase(java.util.Locale.ROOT).replaceFirst("^[+-]", "");
+        if (lower.equals("inf") || lower.equals("infinity") || lower.equals("nan")) {
+            throw new FloatError("is not a finite number (OpenJD expressions have no infinity or NaN)");
+        }
+        if (!DECIMAL.matcher(t).matches()) {
+            throw new FloatError("is not a decimal number such as 2.5, -1 or 1e-3");
+        }
+        double d = Double.parseDouble(t.replace("_", ""));
+        if (Double.isInfinite(d)) {
+            throw new FloatError("is beyond the largest float, about 1.8e+308");
+        }
+        return new Value.FloatValue(d, PORTABLE.matcher(t).matches() ? t : null);
     }
 
     /** Python's {@code int / int}: the quotient correctly rounded to a float. */

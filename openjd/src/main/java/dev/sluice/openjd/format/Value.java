@@ -7,8 +7,8 @@ import java.util.Objects;
  * A value a format-string expression works with: a string, a path, a 64-bit integer, a float, a
  * boolean, a range expression, a list (of scalars, or of lists of scalars) or null. Template variables
  * are strings, paths ({@code Session.WorkingDirectory}, {@code Env.File.*}, PATH parameters), integers,
- * lists of strings or null; booleans come from comparisons, floats and range expressions from literals
- * and functions.
+ * floats (FLOAT parameters), lists of strings or null; booleans come from comparisons, other floats and
+ * range expressions from literals and functions.
  */
 public sealed interface Value {
 
@@ -28,6 +28,21 @@ public sealed interface Value {
     /** A float value, written in Python's shortest form; see {@link Floats#repr}. */
     static Value of(double d) {
         return new FloatValue(d, null);
+    }
+
+    /**
+     * The value of a FLOAT parameter given as decimal text ({@code 2.50}, {@code -1e-3}, {@code 7}), shown
+     * as written until computed on; see {@link Floats#parameter}.
+     *
+     * @throws IllegalArgumentException when the text is not a finite decimal number; the message says
+     *         why, of the text without naming it ({@code is not a decimal number such as 2.5, -1 or 1e-3})
+     */
+    static FloatValue ofFloatText(String text) {
+        try {
+            return Floats.parameter(text);
+        } catch (Floats.FloatError e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     /** A boolean value. */

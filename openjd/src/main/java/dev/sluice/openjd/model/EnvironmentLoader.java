@@ -269,8 +269,13 @@ public final class EnvironmentLoader {
                 }
             }
             String v = value != null ? value : def.defaultValue().get();
-            out.put(def.name(), new ParameterValue(def.name(), def.type(), def.type() == ParameterType.INT
-                    ? Long.toString(Long.parseLong(v.trim())) : v));
+            // An INT as the number ("04" is 4); a FLOAT as written, less spaces around it, since format
+            // strings show it so (RFC 0005's pass-through: 3.500 stays 3.500).
+            out.put(def.name(), new ParameterValue(def.name(), def.type(), switch (def.type()) {
+                case INT -> Long.toString(Long.parseLong(v.trim()));
+                case FLOAT -> v.strip();
+                case STRING, PATH -> v;
+            }));
         }
         return problems.size() > before ? null : out;
     }

@@ -4,6 +4,7 @@ import dev.sluice.yaml.Location;
 import dev.sluice.yaml.Fields;
 import dev.sluice.yaml.Problems;
 import dev.sluice.yaml.YamlNode;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,7 +22,8 @@ final class ParameterReader {
     private static final Map<ParameterType, Set<String>> NOT_FOR = Map.of(
             ParameterType.STRING, Set.of("minValue", "maxValue", "objectType", "dataFlow"),
             ParameterType.PATH, Set.of("minValue", "maxValue"),
-            ParameterType.INT, Set.of("minLength", "maxLength", "objectType", "dataFlow"));
+            ParameterType.INT, Set.of("minLength", "maxLength", "objectType", "dataFlow"),
+            ParameterType.FLOAT, Set.of("minLength", "maxLength", "objectType", "dataFlow"));
 
     private final Problems problems;
     private final FieldValues values;
@@ -82,18 +84,15 @@ final class ParameterReader {
         }
         ParameterType type = null;
         if (!f.has("type")) {
-            problems.add(item, f.path("type"), "missing; write type: STRING, INT or PATH");
+            problems.add(item, f.path("type"), "missing; write type: STRING, INT, FLOAT or PATH");
         } else {
             String t = f.string("type");
-            if ("FLOAT".equals(t)) {
-                problems.add(f.node("type"), f.path("type"), "FLOAT parameters are not supported by sluice;"
-                        + " use STRING and convert it where a number is needed: float(Param.X)");
-            } else if (t != null) {
+            if (t != null) {
                 try {
                     type = ParameterType.valueOf(t);
                 } catch (IllegalArgumentException e) {
                     problems.add(f.node("type"), f.path("type"), "'" + t + "' is not a parameter type; write STRING,"
-                            + " INT or PATH");
+                            + " INT, FLOAT or PATH");
                 }
             }
         }
@@ -116,11 +115,15 @@ final class ParameterReader {
             problems.add(f.node("maxLength"), f.path("maxLength"), "maxLength " + maxLength + " is less than minLength "
                     + minLength + "; raise maxLength or lower minLength");
         }
-        Long minValue = longValue(f, "minValue");
-        Long maxValue = longValue(f, "maxValue");
-        if (minValue != null && maxValue != null && minValue > maxValue) {
-            problems.add(f.node("maxValue"), f.path("maxValue"), "maxValue " + maxValue + " is less than minValue "
-                    + minValue + "; raise maxValue or lower minValue");
+        BigDecimal minValue = bound(f, "minValue", type);
+        BigDecimal maxValue = bound(f, "maxValue", type);
+        if (minValue != null && maxValue != null && minValue.compareTo(maxValue) > 0) {
+            // A FLOAT's bounds as written (0.50), an INT's as the number (04 is 4), as their values are shown.
+            boolean asWritten = type == ParameterType.FLOAT;
+            problems.add(f.node("maxValue"), f.path("maxValue"), "maxValue "
+                    + (asWritten ? f.string("maxValue").strip() : maxValue.toPlainString()) + " is less than minValue "
+                    + (asWritten ? f.string("minValue").strip() : minValue.toPlainString())
+                    + "; raise maxValue or lower minValue");
         }
         List<String> allowed = List.of();
         if (f.has("allowedValues")) {
@@ -171,13 +174,25 @@ final class ParameterReader {
         }
     }
 
-    private Long longValue(Fields f, String key) {
+    /**
+     * A minValue or maxValue: a decimal number for a FLOAT parameter (as its values are), a whole number
+     * otherwise (the bounds of any other type are reported as not applying to it).
+     */
+    private BigDecimal bound(Fields f, String key, ParameterType type) {
         String s = f.has(key) ? f.string(key) : null;
         if (s == null) {
             return null;
         }
+        if (type == ParameterType.FLOAT) {
+            Optional<String> why = ParameterDef.floatProblem(s);
+            if (why.isPresent()) {
+                problems.add(f.node(key), f.path(key), "'" + s + "' " + why.get() + "; write e.g. " + key + ": 0.5");
+                return null;
+            }
+            return ParameterDef.decimal(s);
+        }
         try {
-            return Long.parseLong(s.trim());
+            return BigDecimal.valueOf(Long.parseLong(s.trim()));
         } catch (NumberFormatException e) {
             problems.add(f.node(key), f.path(key), "'" + s + "' is not a whole number; write e.g. " + key + ": 1");
             return null;

@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param name  the parameter's name; format strings use it as {@code Param.<name>}
  * @param type  its type
- * @param value its value as text (an INT's text is a valid whole number)
+ * @param value its value as text (an INT's text is a valid whole number, a FLOAT's a finite decimal number as
+ *              given, without spaces around it)
  */
 public record ParameterValue(String name, ParameterType type, String value) {
     public ParameterValue {

@@ -83,8 +83,14 @@ final class StackNode {
         Path dir = sessionDir.resolve("env-" + index + "-" + def.name());
         Values.Builder values = sessionValues.toBuilder();
         for (ParameterValue p : def.parameters().values()) {
-            Value v = p.type() == ParameterType.INT ? Value.of(Long.parseLong(p.value())) : Value.of(p.value());
-            // A PATH parameter is a path (no path mapping here, so the same text); its raw value a string.
+            // The expression type is the parameter type in lower case (RFC 0005), for RawParam too, except
+            // that a PATH's raw value is a string: it may be a path of another system.
+            Value v = switch (p.type()) {
+                case INT -> Value.of(Long.parseLong(p.value()));
+                case FLOAT -> Value.ofFloatText(p.value());
+                case STRING, PATH -> Value.of(p.value());
+            };
+            // A PATH parameter is a path (no path mapping here, so the same text).
             values.put("Param." + p.name(), p.type() == ParameterType.PATH ? Value.ofPath(p.value()) : v)
                     .put("RawParam." + p.name(), v);
         }
