@@ -47,12 +47,18 @@ public final class HostEndpoint implements AutoCloseable {
         /** The run's metrics in the Prometheus text exposition format, version 0.0.4. */
         String metrics();
 
-        /** A short JSON object on the run: its id, where it is, its tasks by state. */
+        /** A short JSON object on the run: its id, where it is, its tasks by state, its executors. */
         String health();
+
+        /** Whether the run takes work: it goes and its executors are up ({@code /readyz}: 200, else 503). */
+        default boolean ready() {
+            return true;
+        }
     }
 
     static final String METRICS = "/metrics";
     static final String HEALTH = "/healthz";
+    static final String READY = "/readyz";
     static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final HttpServer server;
@@ -108,6 +114,9 @@ public final class HostEndpoint implements AutoCloseable {
                     monitoring::metrics));
             server.createContext(HEALTH, exchange -> serve(exchange, HEALTH, "application/json",
                     monitoring::health));
+            // Readiness, for load balancers and orchestrators: the health document, with 503 while not ready.
+            server.createContext(READY, exchange -> serve(exchange, READY, "application/json", monitoring::health,
+                    monitoring::ready));
         }
         server.start();
         log.info("host endpoint listening on {}:{} (callbacks at {}{}{})", address.getHostAddress(), boundPort, base,
@@ -243,6 +252,11 @@ public final class HostEndpoint implements AutoCloseable {
     /** A GET (or HEAD) of a monitoring page; a context also matches longer paths, which are not ours. */
     private static void serve(HttpExchange exchange, String path, String contentType,
             java.util.function.Supplier<String> body) throws IOException {
+        serve(exchange, path, contentType, body, () -> true);
+    }
+
+    private static void serve(HttpExchange exchange, String path, String contentType,
+            java.util.function.Supplier<String> body, java.util.function.BooleanSupplier ok) throws IOException {
         try (exchange) {
             if (!exchange.getRequestURI().getPath().equals(path)) {
                 respond(exchange, 404, "no such page: " + exchange.getRequestURI().getPath() + "\n");
@@ -263,13 +277,14 @@ public final class HostEndpoint implements AutoCloseable {
                 return;
             }
             byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            int status = ok.getAsBoolean() ? 200 : 503;
             exchange.getResponseHeaders().add("Content-Type", contentType);
             exchange.getResponseHeaders().add("Cache-Control", "no-store");
             if ("HEAD".equals(method)) {
-                exchange.sendResponseHeaders(200, -1);
+                exchange.sendResponseHeaders(status, -1);
                 return;
             }
-            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.sendResponseHeaders(status, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
             }

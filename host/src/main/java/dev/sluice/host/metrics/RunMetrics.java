@@ -51,6 +51,8 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
     private final Map<TaskState, AtomicInteger> byState = new EnumMap<>(TaskState.class);
     private final Map<String, ProcessMeters> processes = new HashMap<>();
     private final Map<String, ExecutorMeters> executors = new HashMap<>();
+    /** Each executor met, "up" or why it could not start, for /healthz and /readyz (read on the endpoint's threads). */
+    private final Map<String, String> executorStatus = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final Map<String, GateMeters> gates = new HashMap<>();
     private volatile String phase = "starting";
     private volatile int taskCount;
@@ -149,6 +151,10 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
     @Override
     public void executorFailed(String executor, ExecutorCall call, Exception error) {
         executor(executor).errors.get(call).increment();
+        if (call == ExecutorCall.START) {
+            executorStatus.put(executor, "down: " + dev.sluice.host.logging.Redaction.redact(
+                    error.getMessage() == null ? "it could not start" : error.getMessage()));
+        }
     }
 
     @Override
@@ -171,16 +177,23 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
             tasks.put(s.label(), byState.get(s).get());
         }
         Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("status", "ok");
+        doc.put("status", ready() || !"running".equals(phase) ? "ok" : "degraded");
         doc.put("run", runId);
         doc.put("pipeline", pipelineName);
         doc.put("state", phase);
         doc.put("tasks", tasks);
+        doc.put("executors", new LinkedHashMap<>(executorStatus));
         try {
             return JSON.writeValueAsString(doc) + "\n";
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Ready: the run goes and every executor it met is up (an orchestrator sends tasks only then). */
+    @Override
+    public boolean ready() {
+        return "running".equals(phase) && executorStatus.values().stream().allMatch("up"::equals);
     }
 
     // ---- meters -----------------------------------------------------------------------------------
@@ -195,6 +208,7 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
     }
 
     private ExecutorMeters executor(String name) {
+        executorStatus.putIfAbsent(name, "up");
         ExecutorMeters e = executors.get(name);
         if (e == null) {
             e = new ExecutorMeters(name);
