@@ -126,7 +126,10 @@ public final class EventLog implements RunListener, AutoCloseable {
         return file;
     }
 
-    /** Hands each turn's lines to {@code value}, and numbers them on from its {@link Sink#lastSeq()}; before the first line. */
+    /**
+     * Hands each turn's lines to {@code value}, and numbers them on from its {@link Sink#lastSeq()}. Set
+     * before the first line.
+     */
     public EventLog sink(Sink value) {
         if (seq != 0) {
             throw new IllegalStateException("the sink comes before the first line");
@@ -419,14 +422,13 @@ public final class EventLog implements RunListener, AutoCloseable {
             json.writeEndObject();
             json.writeRaw('\n');
             json.flush(); // into lines: the line is whole
-            Object name = event.get("event");
             if (sink != null) {
-                pending.add(new Line((Long) event.get("seq"), (String) name, (String) event.get("task"),
+                pending.add(new Line((Long) event.get("seq"), (String) event.get("event"), (String) event.get("task"),
                         lines.substring(start, lines.length() - 1)));
             }
             // Not between a failed attempt and what follows it (its retry): a reader of the stream tells a
-            // task's end from a retried attempt by the next line, so the two are written together.
-            if (lines.length() > 64 * 1024 && !"task_failed".equals(name)) {
+            // task's end from a retried attempt by the next line, so the two are handed over together.
+            if (lines.length() > 64 * 1024 && !"task_failed".equals(event.get("event"))) {
                 tick();
             }
         } catch (JsonProcessingException e) {

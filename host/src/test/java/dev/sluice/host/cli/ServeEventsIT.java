@@ -171,7 +171,8 @@ class ServeEventsIT {
     private Process startService(Path config, List<String> output) throws Exception {
         Process service = SluiceProcess.builder(dir, "serve", "-c", config.toString(), "--port", "0", "-w",
                 dir.resolve("work").toString()).redirectErrorStream(true).start();
-        BufferedReader lines = new BufferedReader(new InputStreamReader(service.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader lines = new BufferedReader(new InputStreamReader(service.getInputStream(),
+                StandardCharsets.UTF_8));
         String first = lines.readLine();
         assertThat(first).as("the first line is the URL").startsWith("sluice serve: http://127.0.0.1:");
         url = first.substring("sluice serve: ".length());
