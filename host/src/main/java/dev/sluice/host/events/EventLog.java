@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,6 +34,10 @@ import java.util.Set;
  * reader never sees half a line, a crash loses at most the events of the turn under way, and a turn's
  * events cost one write however many there are. The events and their fields are listed in
  * {@code docs/user-guide/progress-and-trace.md}.
+ *
+ * <p>Each line has a {@code seq}, one more than the line before: the id a reader resumes from. A
+ * {@link Sink} (the event stream of {@code sluice serve}) continues the count of an earlier run and
+ * hears of each turn's lines once they are written.
  */
 public final class EventLog implements RunListener, AutoCloseable {
     /** ISO-8601 in UTC with milliseconds always shown, so that every line's time has the same width. */
@@ -63,6 +68,32 @@ public final class EventLog implements RunListener, AutoCloseable {
     /** Tasks whose current attempt's task_started was logged. */
     private final Set<TaskProgress> startLogged = new HashSet<>();
     private long startedNanos;
+    /** The last line's number. */
+    private long seq;
+    /** Hears of the lines once written, or {@code null}; then nothing below is kept. */
+    private Sink sink;
+    /** The lines of this turn, for the sink. */
+    private List<Line> pending = new ArrayList<>();
+
+    /** One line as written: its number, event and task (or {@code null}), and its text without the newline. */
+    public record Line(long seq, String event, String task, String text) {
+    }
+
+    /**
+     * Who hears of the lines as they are written. Called on the monitor's thread: it must not block (a
+     * bounded, non-blocking hand-over; readers are served from elsewhere).
+     */
+    public interface Sink {
+        /** The number of the line before this log's first: the count goes on from there. */
+        long lastSeq();
+
+        /** The turn's lines, in order, once they are in the file (so a number sent is never reused). */
+        void written(List<Line> lines);
+
+        /** No line follows: the log is closed. */
+        default void closed() {
+        }
+    }
 
     public EventLog(Path file, String runId, String pipeline, TimeSource time) throws IOException {
         this.file = file;
@@ -93,6 +124,19 @@ public final class EventLog implements RunListener, AutoCloseable {
 
     public Path file() {
         return file;
+    }
+
+    /**
+     * Hands each turn's lines to {@code value}, and numbers them on from its {@link Sink#lastSeq()}. Set
+     * before the first line.
+     */
+    public EventLog sink(Sink value) {
+        if (seq != 0) {
+            throw new IllegalStateException("the sink comes before the first line");
+        }
+        this.sink = value;
+        this.seq = value.lastSeq();
+        return this;
     }
 
     @Override
@@ -270,6 +314,12 @@ public final class EventLog implements RunListener, AutoCloseable {
             out.append(lines);
             lines.setLength(0);
             out.flush();
+            if (sink != null && !pending.isEmpty()) {
+                // Handed over, not copied: the sink keeps the list.
+                List<Line> turn = pending;
+                pending = new ArrayList<>();
+                sink.written(turn);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the event log " + file, e);
         }
@@ -277,9 +327,15 @@ public final class EventLog implements RunListener, AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        tick();
-        json.close();
-        out.close();
+        try {
+            tick();
+            json.close();
+            out.close();
+        } finally {
+            if (sink != null) {
+                sink.closed();
+            }
+        }
     }
 
     private Map<String, Object> event(String name, TaskProgress task) {
@@ -300,6 +356,8 @@ public final class EventLog implements RunListener, AutoCloseable {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("time", time(at));
         e.put("run", runId);
+        // Numbered as made: every event made is written next, in this order.
+        e.put("seq", ++seq);
         e.put("event", name);
         if (task != null) {
             e.put("task", task.id());
@@ -351,6 +409,7 @@ public final class EventLog implements RunListener, AutoCloseable {
     private void write(Map<String, Object> event) {
         // Secret values never reach the file: every value is masked, whatever field holds it.
         try {
+            int start = lines.length();
             json.writeStartObject();
             for (Map.Entry<String, Object> field : event.entrySet()) {
                 Object value = field.getValue();
@@ -363,7 +422,13 @@ public final class EventLog implements RunListener, AutoCloseable {
             json.writeEndObject();
             json.writeRaw('\n');
             json.flush(); // into lines: the line is whole
-            if (lines.length() > 64 * 1024) {
+            if (sink != null) {
+                pending.add(new Line((Long) event.get("seq"), (String) event.get("event"), (String) event.get("task"),
+                        lines.substring(start, lines.length() - 1)));
+            }
+            // Not between a failed attempt and what follows it (its retry): a reader of the stream tells a
+            // task's end from a retried attempt by the next line, so the two are handed over together.
+            if (lines.length() > 64 * 1024 && !"task_failed".equals(event.get("event"))) {
                 tick();
             }
         } catch (JsonProcessingException e) {

@@ -90,6 +90,11 @@ public final class RunWiring {
         default Duration drain() {
             return null;
         }
+
+        /** Hears of the event log's lines, and numbers them on from its count; {@code null}: no one. */
+        default EventLog.Sink events() {
+            return null;
+        }
     }
 
     private Service service;
@@ -214,6 +219,9 @@ public final class RunWiring {
             opening = files.events();
             eventLog = files.events() == null ? null
                     : new EventLog(files.events(), files.runId(), plan.pipeline().name(), time);
+            if (eventLog != null && service != null && service.events() != null) {
+                eventLog.sink(service.events());
+            }
         } catch (IOException e) {
             Path which = opening;
             closeQuietly(traceWriter);

@@ -15,8 +15,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -41,7 +39,7 @@ final class ApiRouter implements HttpHandler {
     private final TaskLedger ledger;
     private final Admission admission;
     private final TimeSource time;
-    private final byte[] tokenDigest;
+    private final BearerAuth auth;
     private final long maxBodyBytes;
 
     ApiRouter(TaskService service, String token, long maxBodyBytes) {
@@ -52,17 +50,14 @@ final class ApiRouter implements HttpHandler {
         this.ledger = service.ledger();
         this.admission = service.admission();
         this.time = service.time();
-        this.tokenDigest = sha256(token);
+        this.auth = new BearerAuth(token);
         this.maxBodyBytes = maxBodyBytes;
     }
 
     @Override
     public void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            if (!authorized(exchange)) {
-                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"sluice\"");
-                error(exchange, 401, "no valid bearer token: send the header Authorization: Bearer <token>, with the"
-                        + " token sluice serve named when it started (serve.auth in the config)");
+            if (!auth.admit(exchange)) {
                 return;
             }
             String path = exchange.getRequestURI().getPath();
@@ -188,15 +183,6 @@ final class ApiRouter implements HttpHandler {
                 + " service runs)" : "'" + id + "' is not a task id; ids look like t-01JFQ7ZB3KXN5P9Q2W8M4R6T0V");
     }
 
-    private boolean authorized(HttpExchange exchange) {
-        String header = exchange.getRequestHeaders().getFirst("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        // Digests of equal length, compared in constant time: the token does not leak through timing.
-        return MessageDigest.isEqual(tokenDigest, sha256(header.substring(7).strip()));
-    }
-
     /** The body as text, or {@code null} when it is larger than allowed (read no further than that). */
     private String body(HttpExchange exchange) throws IOException {
         String length = exchange.getRequestHeaders().getFirst("Content-Length");
@@ -255,14 +241,6 @@ final class ApiRouter implements HttpHandler {
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
-        }
-    }
-
-    private static byte[] sha256(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
         }
     }
 }

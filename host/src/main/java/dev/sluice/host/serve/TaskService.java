@@ -27,6 +27,7 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
     private final TaskBoard board;
     private final TaskLedger ledger;
     private final Admission admission;
+    private final EventFeed events;
     private final Map<String, EffectiveProcess> classes = new LinkedHashMap<>();
     private final boolean wrapped;
     private final TimeSource time;
@@ -42,7 +43,7 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
     }
 
     private TaskService(List<ProcessPlan> plans, boolean wrapped, Setup setup, TimeSource time, PrintStream out,
-            TaskLedger ledger) {
+            TaskLedger ledger, EventFeed events) {
         plans.forEach(p -> classes.put(p.process().name(), p.process()));
         this.wrapped = wrapped;
         this.settings = setup.settings();
@@ -52,6 +53,7 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
         this.out = out;
         this.ledger = ledger;
         this.admission = new Admission(settings.total(), settings.classes(), settings.perTenant(), time);
+        this.events = events;
         this.board = new TaskBoard(time, ledger::ended, admission::started);
     }
 
@@ -64,9 +66,17 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
      */
     public static TaskService start(List<ProcessPlan> plans, boolean wrapped, Setup setup, TimeSource time,
             PrintStream out) throws IOException {
+        // Read first: the count of events goes on from the last start's, so ids a client holds stay valid.
+        EventFeed events = EventFeed.open(new EventArchive(setup.workRoot()), time);
         List<TaskLedger.Earlier> earlier = new ArrayList<>(1);
-        TaskLedger ledger = TaskLedger.open(setup.workRoot(), earlier);
-        TaskService service = new TaskService(plans, wrapped, setup, time, out, ledger);
+        TaskLedger ledger;
+        try {
+            ledger = TaskLedger.open(setup.workRoot(), earlier);
+        } catch (IOException | RuntimeException e) {
+            events.close();
+            throw e;
+        }
+        TaskService service = new TaskService(plans, wrapped, setup, time, out, ledger, events);
         service.takeBack(earlier.get(0));
         return service;
     }
@@ -130,13 +140,20 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
     }
 
     @Override
+    public dev.sluice.host.events.EventLog.Sink events() {
+        return events;
+    }
+
+    @Override
     public void mount(HostEndpoint endpoint) {
         endpoint.context(ApiRouter.TASKS, new ApiRouter(this, token, settings.maxBodyBytes()));
+        endpoint.context(EventStream.PATH, new EventStream(events, new BearerAuth(token), board, classes.keySet(),
+                EventStream.MAX_STREAMS));
         // The first line is the URL, for scripts that start the service on port 0.
         out.println("sluice serve: " + endpoint.url());
         out.println("Token: " + tokenSaid);
         out.println("Classes: " + String.join(", ", classes.keySet()) + "; tasks at " + endpoint.url()
-                + ApiRouter.TASKS + ", metrics at /metrics, health at /healthz");
+                + ApiRouter.TASKS + ", events at " + EventStream.PATH + ", metrics at /metrics, health at /healthz");
         if (carried > 0 || answered > 0) {
             out.println("Taken back from before the restart: " + carried + " task(s) not ended, which go on; "
                     + answered + " ended, which GET still answers for");
@@ -151,6 +168,8 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
 
     @Override
     public void close() {
+        // Streams still open (the run ended some other way than its event log's close) end here.
+        events.close();
         ledger.close();
     }
 }

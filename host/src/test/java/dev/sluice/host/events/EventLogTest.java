@@ -93,6 +93,70 @@ class EventLogTest {
     }
 
     @Test
+    void everyLineIsNumberedOneMoreThanTheLineBeforeFromOne() throws Exception {
+        run("""
+                processes:
+                  a: {command: [true], matrix: {i: [1, 2, 3]}}
+                """, List.of());
+        List<Long> seqs = events.stream().map(e -> e.get("seq").asLong()).toList();
+        assertThat(seqs).hasSizeGreaterThan(10);
+        for (int i = 0; i < seqs.size(); i++) {
+            assertThat(seqs.get(i)).isEqualTo(i + 1L);
+        }
+    }
+
+    /** The event stream of sluice serve: the count goes on from its number, and it hears each line once written. */
+    @Test
+    void aSinkContinuesTheCountAndHearsEachLineOnceItIsInTheFile() throws Exception {
+        List<EventLog.Line> heard = new ArrayList<>();
+        List<Integer> linesInFileWhenHeard = new ArrayList<>();
+        boolean[] closed = {false};
+        EventLog.Sink sink = new EventLog.Sink() {
+            @Override
+            public long lastSeq() {
+                return 41;
+            }
+
+            @Override
+            public void written(List<EventLog.Line> lines) {
+                heard.addAll(lines);
+                try {
+                    linesInFileWhenHeard.add(Files.readAllLines(file).size());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public void closed() {
+                closed[0] = true;
+            }
+        };
+        try (EventLog log = new EventLog(file, LocalRuns.RUN_ID, "p", TimeSource.system()).sink(sink)) {
+            LocalRuns.run(dir, """
+                    processes:
+                      flaky: {script: exit 3, errorStrategy: retry, maxRetries: 1,
+                              retryBackoff: {initial: 10ms, max: 10ms, multiplier: 1}}
+                    """, Map.of("cpus", "4"), List.of(), log);
+        }
+        events = read();
+        assertThat(closed[0]).isTrue();
+        assertThat(events.get(0).get("seq").asLong()).isEqualTo(42);
+        assertThat(heard).extracting(EventLog.Line::seq).containsExactlyElementsOf(
+                events.stream().map(e -> e.get("seq").asLong()).toList());
+        // Each turn was handed over once it was in the file: every line heard by then was there.
+        assertThat(linesInFileWhenHeard).isSorted().last().isEqualTo(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            EventLog.Line line = heard.get(i);
+            assertThat(JSON.readTree(line.text())).isEqualTo(events.get(i));
+            assertThat(line.event()).isEqualTo(events.get(i).get("event").asText());
+            assertThat(line.task()).isEqualTo(events.get(i).path("task").asText(null));
+        }
+        assertThat(heard).extracting(EventLog.Line::event).containsSubsequence("task_failed", "task_retried",
+                "task_failed");
+    }
+
+    @Test
     void aTaskIsLoggedThroughItsGatesQueueSubmissionStartAndCompletion() throws Exception {
         run("""
                 processes:
