@@ -131,6 +131,33 @@ class HostEndpointTest {
     }
 
     @Test
+    void readinessIs503WithTheHealthDocumentWhileNotReady() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean(false);
+        endpoint = HostEndpoint.start(InetAddress.getLoopbackAddress(), 0, new HostEndpoint.Monitoring() {
+            @Override
+            public String metrics() {
+                return "";
+            }
+
+            @Override
+            public String health() {
+                return "{\"executors\":{\"slurm\":\"down: sbatch not found\"}}\n";
+            }
+
+            @Override
+            public boolean ready() {
+                return ready.get();
+            }
+        });
+        HttpResponse<String> notReady = get("/readyz");
+        assertThat(notReady.statusCode()).isEqualTo(503);
+        assertThat(notReady.body()).contains("down: sbatch not found");
+        assertThat(get("/healthz").statusCode()).as("health answers whatever readiness says").isEqualTo(200);
+        ready.set(true);
+        assertThat(get("/readyz").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void withoutMonitoringOnlyCallbacksAreServed() throws Exception {
         started();
         assertThat(get("/metrics").statusCode()).isEqualTo(404);

@@ -166,6 +166,21 @@ class RunMetricsTest {
     }
 
     @Test
+    void readinessNeedsTheRunGoingAndEveryExecutorUp() throws Exception {
+        assertThat(metrics.ready()).as("starting").isFalse();
+        metrics.runStarted(List.of());
+        assertThat(metrics.ready()).isTrue();
+        metrics.executorFailed("slurm", RunListener.ExecutorCall.START,
+                new dev.sluice.spi.ExecutorException("sbatch was not found on the PATH"));
+        metrics.executorFailed("docker", RunListener.ExecutorCall.POLL, new dev.sluice.spi.ExecutorException("busy"));
+        assertThat(metrics.ready()).isFalse();
+        JsonNode health = health();
+        assertThat(health.path("status").asText()).isEqualTo("degraded");
+        assertThat(health.path("executors").path("slurm").asText()).isEqualTo("down: sbatch was not found on the PATH");
+        assertThat(health.path("executors").path("docker").asText()).as("a failed poll is not down").isEqualTo("up");
+    }
+
+    @Test
     void healthSaysStartingBeforeTheTasksAreKnown() throws Exception {
         JsonNode health = health();
         assertThat(health.path("state").asText()).isEqualTo("starting");
