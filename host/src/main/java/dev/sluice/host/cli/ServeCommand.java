@@ -62,10 +62,33 @@ final class ServeCommand extends PipelineCommand implements Callable<Integer> {
             return invalid(err, e);
         }
         Path work = workDir.toAbsolutePath().normalize();
+        // One service per work directory, taken before anything there is read or written: a second one
+        // would compact the ledger under the first and run the same tasks again.
+        java.nio.channels.FileChannel lockFile;
+        try {
+            Files.createDirectories(work);
+            lockFile = java.nio.channels.FileChannel.open(work.resolve("serve.lock"),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            return fail(err, ExitCodes.INVALID_INPUT, "cannot use the work directory " + work + ": "
+                    + IoErrors.describe(e) + "; pass a writable one with -w");
+        }
+        try (lockFile) {
+            if (lockFile.tryLock() == null) {
+                return fail(err, ExitCodes.INVALID_INPUT, "another sluice serve is using the work directory " + work
+                        + "; stop it, or give this one another with -w");
+            }
+            return serve(err, settings, work);
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return fail(err, ExitCodes.INVALID_INPUT, "another sluice serve in this process is using " + work);
+        }
+    }
+
+    private int serve(PrintWriter err, ServeSettings settings, Path work) throws IOException {
+        limitConnections();
         String token;
         String tokenSaid;
         try {
-            Files.createDirectories(work);
             if (settings.token() != null) {
                 token = settings.token();
                 tokenSaid = "serve.auth.token of " + config;
@@ -80,6 +103,10 @@ final class ServeCommand extends PipelineCommand implements Callable<Integer> {
                 Path file = work.resolve("api-token");
                 token = ownToken(file);
                 tokenSaid = "in " + file + " (made by sluice serve; set serve.auth in the config to choose one)";
+                if (token.length() < 16) {
+                    return fail(err, ExitCodes.INVALID_INPUT, file + " holds a token of " + token.length()
+                            + " characters, too easy to guess; delete the file to have a new one made");
+                }
             }
         } catch (IOException e) {
             return fail(err, ExitCodes.INVALID_INPUT, "cannot set up the service's token under " + work + ": "
@@ -126,6 +153,22 @@ final class ServeCommand extends PipelineCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Bounds on the JDK's HTTP server for a long-lived service, unless the operator set them
+     * (-Dsun.net.httpserver.* in SLUICE_JAVA_OPTS): slow or idle clients cannot hold connections, and
+     * with them the file descriptors the same process launches tasks and writes its ledger with. No
+     * response-time limit: event streams stay open for hours.
+     */
+    private static void limitConnections() {
+        for (String[] p : new String[][] {{"jdk.httpserver.maxConnections", "1000"},
+                {"sun.net.httpserver.maxReqHeaders", "100"}, {"sun.net.httpserver.maxReqHeaderSize", "16384"},
+                {"sun.net.httpserver.maxReqTime", "30"}, {"sun.net.httpserver.idleInterval", "30"}}) {
+            if (System.getProperty(p[0]) == null) {
+                System.setProperty(p[0], p[1]);
+            }
+        }
+    }
+
     /** The token in {@code file}, made there (owner-only) on first use, so it outlives restarts. */
     private static String ownToken(Path file) throws IOException {
         if (Files.exists(file)) {
@@ -146,7 +189,8 @@ final class ServeCommand extends PipelineCommand implements Callable<Integer> {
         StringBuilder yaml = new StringBuilder("# Written by sluice serve from serve.classes of the config; each class"
                 + " is routed by process.withLabel.<class>.\nname: sluice-serve\nprocesses:\n");
         for (String c : settings.classes().keySet()) {
-            yaml.append("  ").append(c).append(":\n    labels: [").append(c).append("]\n")
+            // Quoted: a class named null, true or 1e3 is still that text.
+            yaml.append("  '").append(c).append("':\n    labels: ['").append(c).append("']\n")
                     .append("    command: [\"true\"]\n");
         }
         return yaml.toString();

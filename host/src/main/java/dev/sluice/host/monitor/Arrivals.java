@@ -10,6 +10,7 @@ import java.util.List;
  * for the next turn, which comes at once). Owned by the monitor's thread.
  */
 final class Arrivals {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Arrivals.class);
     /** Requests taken per turn of the loop at most. */
     static final int PER_TURN = 1024;
 
@@ -35,7 +36,12 @@ final class Arrivals {
                     return false;
                 }
                 switch (request) {
-                    case Intake.Arrival a -> added.add(add(a));
+                    case Intake.Arrival a -> {
+                        TaskProgress rec = add(a);
+                        if (rec != null) {
+                            added.add(rec);
+                        }
+                    }
                     case Intake.Cancel c -> cancel(c, added);
                     default -> throw new IllegalStateException("unknown intake request " + request);
                 }
@@ -51,15 +57,21 @@ final class Arrivals {
         }
     }
 
+    /** The task in the run, or {@code null} when it cannot join (a bug of its sender's: said, and the run goes on). */
     private TaskProgress add(Intake.Arrival a) {
         ProcessRuntime p = run.graph.process(a.process());
-        if (p == null) {
-            throw new IllegalArgumentException("task " + a.id() + " names process '" + a.process() + "', which this"
-                    + " run does not have");
+        try {
+            if (p == null) {
+                throw new IllegalArgumentException("it names process '" + a.process() + "', which this run does not"
+                        + " have");
+            }
+            TaskProgress rec = run.graph.add(p, a.id(), a.spec());
+            dispatcher.added(rec);
+            return rec;
+        } catch (IllegalArgumentException e) {
+            log.error("task {} cannot join the run: {}", a.id(), e.getMessage());
+            return null;
         }
-        TaskProgress rec = run.graph.add(p, a.id(), a.spec());
-        dispatcher.added(rec);
-        return rec;
     }
 
     /** Arrivals that the same batch cancelled, or that came while the run stops, end now, after tasksAdded. */

@@ -27,6 +27,8 @@ public final class Intake {
 
     private final Queue<Object> requests = new ConcurrentLinkedQueue<>();
     private volatile boolean open = true;
+    /** Cancels are taken until the run has ended, also while it drains after {@link #close()}. */
+    private volatile boolean cancelsOpen = true;
     /** Raises the loop's signal; set when the monitor is built. */
     private volatile Runnable wake = () -> { };
 
@@ -50,10 +52,10 @@ public final class Intake {
      * when a run stops (asked, then forced after its grace). An id that is unknown or already ended is
      * ignored by the loop.
      *
-     * @return {@code false} once the intake is closed
+     * @return {@code false} once the run has ended (a draining run still takes cancels)
      */
     public synchronized boolean cancel(String id, String reason) {
-        if (!open) {
+        if (!cancelsOpen) {
             return false;
         }
         requests.add(new Cancel(Objects.requireNonNull(id, "id"), Objects.requireNonNull(reason, "reason")));
@@ -61,10 +63,16 @@ public final class Intake {
         return true;
     }
 
-    /** No more tasks: the run ends once every task offered has. Idempotent. */
+    /** No more tasks (cancels are still taken): the run ends once every task offered has. Idempotent. */
     public synchronized void close() {
         open = false;
         wake.run();
+    }
+
+    /** The run has ended: nothing more is taken, cancels neither. */
+    synchronized void closeAll() {
+        open = false;
+        cancelsOpen = false;
     }
 
     public boolean isOpen() {
@@ -80,6 +88,17 @@ public final class Intake {
     /** The oldest request not yet taken, or {@code null}. The loop's thread. */
     Object poll() {
         return requests.poll();
+    }
+
+    /** The tasks offered and not yet taken, in order, without taking them. */
+    java.util.List<Arrival> pendingArrivals() {
+        java.util.List<Arrival> out = new java.util.ArrayList<>();
+        for (Object r : requests) {
+            if (r instanceof Arrival a) {
+                out.add(a);
+            }
+        }
+        return out;
     }
 
     boolean hasRequests() {

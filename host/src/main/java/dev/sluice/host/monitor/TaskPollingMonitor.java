@@ -233,11 +233,23 @@ public final class TaskPollingMonitor {
         }
     }
 
-    /** This run's task keys by the name of the executor that runs them, for what killed runs left. */
+    /**
+     * This run's task keys by the name of the executor that runs them, for what killed runs left: its
+     * tasks, and those offered to its intake and not yet taken (a service's tasks taken back at a restart,
+     * whose batch jobs still running are to be adopted, not ended).
+     */
     private Map<String, java.util.Set<String>> keysByExecutor() {
         Map<String, java.util.Set<String>> keys = new java.util.HashMap<>();
         for (TaskProgress rec : run.graph.tasks()) {
             keys.computeIfAbsent(rec.process.effective().executor(), k -> new java.util.HashSet<>()).add(rec.spec.key());
+        }
+        if (intake != null) {
+            for (Intake.Arrival a : intake.pendingArrivals()) {
+                ProcessRuntime p = run.graph.process(a.process());
+                if (p != null) {
+                    keys.computeIfAbsent(p.effective().executor(), k -> new java.util.HashSet<>()).add(a.spec().key());
+                }
+            }
         }
         return keys;
     }
@@ -300,7 +312,7 @@ public final class TaskPollingMonitor {
 
     private void shutdown() {
         if (intake != null) {
-            intake.close();
+            intake.closeAll();
         }
         probes.stopAll();
         if (run.gates != null) {

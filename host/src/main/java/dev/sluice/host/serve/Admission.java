@@ -98,7 +98,7 @@ final class Admission {
     }
 
     /** The task started, ended or was withdrawn: it no longer waits. Idempotent. */
-    void started(String id) {
+    synchronized void started(String id) {
         String[] keys = counted.remove(id);
         if (keys == null) {
             return;

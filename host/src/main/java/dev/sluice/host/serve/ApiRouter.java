@@ -130,16 +130,27 @@ final class ApiRouter implements HttpHandler {
         }
         java.time.Instant at = time.now();
         TaskView view = TaskView.accepted(id, s, at);
+        if (!intake.isOpen()) {
+            admission.started(id);
+            stopping(exchange);
+            return;
+        }
         board.accepted(view);
-        // On disk before the orchestrator hears of it: a restart runs it, whatever happens next.
-        ledger.accepted(new TaskLedger.Accepted(id, s, at));
+        try {
+            // On disk before the orchestrator hears of it: a restart runs it, whatever happens next.
+            ledger.accepted(new TaskLedger.Accepted(id, s, at));
+        } catch (java.io.UncheckedIOException e) {
+            board.withdrawn(id);
+            admission.started(id);
+            ledgerFailed(exchange, e);
+            return;
+        }
         if (!intake.offer(TaskFactory.arrival(id, s, cls))) {
             board.withdrawn(id);
             admission.started(id);
+            // Closed between the check and the offer: it was recorded, so record that it is not to run.
             ledger.ended(view.moved(ApiState.CANCELLED, time.now(), 0, null, "the service was stopping", null));
-            exchange.getResponseHeaders().set("Retry-After", "30");
-            error(exchange, 503, "the service is stopping and takes no new task; send it to the service once it is"
-                    + " back");
+            stopping(exchange);
             return;
         }
         exchange.getResponseHeaders().set("Location", TASKS + "/" + id);
@@ -164,23 +175,46 @@ final class ApiRouter implements HttpHandler {
             unknown(exchange, id);
             return;
         }
+        boolean stoppedByTheService = TaskBoard.stoppedByTheService(view.get());
         if (!board.cancelRequested(id)) {
             error(exchange, 409, "task " + id + " has ended (" + view.get().state().label() + "); there is nothing to"
                     + " cancel");
             return;
         }
-        ledger.cancelled(id);
-        if (!intake.cancel(id, "cancelled through the API")) {
-            exchange.getResponseHeaders().set("Retry-After", "30");
-            error(exchange, 503, "the service is stopping: it ends every task itself");
+        try {
+            // On disk before the answer: the next start honours it, whatever happens to this one.
+            ledger.cancelled(id);
+        } catch (java.io.UncheckedIOException e) {
+            ledgerFailed(exchange, e);
             return;
         }
-        send(exchange, 202, TaskViews.json(board.get(id).orElseThrow()));
+        TaskView now = board.get(id).orElseThrow();
+        if (stoppedByTheService) {
+            // Already ended by the stop, not yet for the orchestrator: now it is, and will not run again.
+            ledger.ended(now);
+        } else if (!intake.cancel(id, "cancelled through the API")) {
+            // The run has ended: the cancel is on disk, and the next start cancels the task without running it.
+            log.debug("task {}: cancel recorded for the next start", id);
+        }
+        send(exchange, 202, TaskViews.json(now));
+    }
+
+    /** The ledger cannot be written (a full disk): nothing is accepted that could be lost. */
+    private static void ledgerFailed(HttpExchange exchange, java.io.UncheckedIOException e) throws IOException {
+        log.error("the service's ledger cannot be written", e);
+        exchange.getResponseHeaders().set("Retry-After", "30");
+        error(exchange, 503, e.getMessage() + " (" + dev.sluice.kit.IoErrors.describe(e.getCause()) + "), so the"
+                + " service cannot keep what it is sent; free space there, then send it again");
+    }
+
+    private static void stopping(HttpExchange exchange) throws IOException {
+        exchange.getResponseHeaders().set("Retry-After", "30");
+        error(exchange, 503, "the service is stopping and takes no new task; send it to the service once it is back");
     }
 
     private void unknown(HttpExchange exchange, String id) throws IOException {
-        error(exchange, 404, TaskIds.looksLikeOne(id) ? "no task " + id + " in this service (ids are kept while the"
-                + " service runs)" : "'" + id + "' is not a task id; ids look like t-01JFQ7ZB3KXN5P9Q2W8M4R6T0V");
+        error(exchange, 404, TaskIds.looksLikeOne(id) ? "no task " + id + " in this service (ids are kept across"
+                + " restarts of the service, in its work directory)" : "'" + id + "' is not a task id; ids look like t-01JFQ7ZB3KXN5P9Q2W8M4R6T0V");
     }
 
     /** The body as text, or {@code null} when it is larger than allowed (read no further than that). */

@@ -40,17 +40,25 @@ final class TaskBoard implements RunListener {
         return Optional.ofNullable(views.get(id));
     }
 
-    /** Marks a cancel asked for; {@code false} when the task is unknown or has ended. */
+    /**
+     * Marks a cancel asked for; {@code false} when the task is unknown or has ended. A task the service's
+     * stop ended has not ended for its orchestrator (it runs at the next start): it may still be cancelled.
+     */
     boolean cancelRequested(String id) {
         boolean[] asked = {false};
         views.computeIfPresent(id, (k, v) -> {
-            if (v.state().isTerminal()) {
+            if (v.state().isTerminal() && !stoppedByTheService(v)) {
                 return v;
             }
             asked[0] = true;
             return v.withCancelRequested();
         });
         return asked[0];
+    }
+
+    /** Ended cancelled without a DELETE: the service's stop ended it, and the next start runs it again. */
+    static boolean stoppedByTheService(TaskView v) {
+        return v.state() == ApiState.CANCELLED && !v.cancelRequested();
     }
 
     int size() {
@@ -62,6 +70,10 @@ final class TaskBoard implements RunListener {
     @Override
     public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
         ApiState state = ApiState.of(to);
+        if (state == ApiState.RUNNING || state.isTerminal()) {
+            // Before the view says so: a client that sees it started may submit again at once.
+            started.accept(task.id());
+        }
         String workDir = task.files() == null ? null : task.files().workDir().toString();
         views.computeIfPresent(task.id(), (id, v) -> {
             TaskView before = v;
@@ -73,14 +85,11 @@ final class TaskBoard implements RunListener {
                     to == TaskState.SUCCEEDED || to == TaskState.CACHED ? null : task.error(),
                     workDir == null ? v.workDir() : workDir);
         });
-        if (state == ApiState.RUNNING || state.isTerminal()) {
-            started.accept(task.id());
-        }
         if (state.isTerminal() && !ApiState.of(from).isTerminal()) {
             TaskView now = views.get(task.id());
             // Cancelled without a DELETE: the service's stop ended it. It is not over for the orchestrator,
             // who never asked: left unended in the ledger, it runs again at the next start.
-            if (now != null && !(state == ApiState.CANCELLED && !now.cancelRequested())) {
+            if (now != null && !stoppedByTheService(now)) {
                 ended.accept(now);
             }
         }

@@ -45,13 +45,17 @@ final class TaskLedger implements AutoCloseable {
     }
 
     private final Path file;
-    private final FileChannel channel;
+    /**
+     * A stream, not a FileChannel: a channel is closed for good when a thread writing to it is interrupted
+     * (the endpoint interrupts its request threads as it closes), and the ends still to write would be lost.
+     */
+    private final java.io.FileOutputStream out;
     private final ExecutorService endWriter = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("sluice-ledger").daemon().factory());
 
-    private TaskLedger(Path file, FileChannel channel) {
+    private TaskLedger(Path file, java.io.FileOutputStream out) {
         this.file = file;
-        this.channel = channel;
+        this.out = out;
     }
 
     /** Opens the ledger in {@code dir}, reading and compacting what an earlier start left there. */
@@ -75,8 +79,7 @@ final class TaskLedger implements AutoCloseable {
             out.force(true);
         }
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        return new TaskLedger(file, channel);
+        return new TaskLedger(file, new java.io.FileOutputStream(file.toFile(), true));
     }
 
     private static Earlier read(Path file) throws IOException {
@@ -101,16 +104,23 @@ final class TaskLedger implements AutoCloseable {
                 continue;
             }
             String id = record.path("id").asText();
-            switch (record.path("r").asText()) {
-                case "accepted" -> unended.put(id, new Accepted(id, Submissions.fromJson(record.get("submission")),
-                        Instant.parse(record.get("at").asText())));
-                case "cancel" -> cancelled.add(id);
-                case "ended" -> {
-                    unended.remove(id);
-                    cancelled.remove(id);
-                    ended.put(id, record.get("view"));
+            try {
+                switch (record.path("r").asText()) {
+                    case "accepted" -> unended.put(id, new Accepted(id, Submissions.fromJson(record.get("submission")),
+                            Instant.parse(record.get("at").asText())));
+                    case "cancel" -> cancelled.add(id);
+                    case "ended" -> {
+                        TaskViews.fromJson(record.get("view")); // read now: a start must not fail on a GET later
+                        unended.remove(id);
+                        cancelled.remove(id);
+                        ended.put(id, record.get("view"));
+                    }
+                    default -> log.warn("{}:{}: unknown record '{}'; ignored", file, i + 1, record.path("r").asText());
                 }
-                default -> log.warn("{}:{}: unknown record '{}'; ignored", file, i + 1, record.path("r").asText());
+            } catch (RuntimeException e) {
+                // Not a line sluice wrote (an edit by hand?): skipping an acceptance would lose a task.
+                throw new IOException(file + ":" + (i + 1) + ": not a record sluice serve wrote (" + record.path("r")
+                        .asText("no kind") + " of task '" + id + "'); restore the line or remove it", e);
             }
         }
         cancelled.retainAll(unended.keySet());
@@ -142,7 +152,7 @@ final class TaskLedger implements AutoCloseable {
     /** Appends a line; returns its number, for {@link #durable}. */
     private synchronized long append(ObjectNode line) {
         try {
-            write(channel, line);
+            out.write((JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8));
             return ++written;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
@@ -163,7 +173,7 @@ final class TaskLedger implements AutoCloseable {
                 upTo = written;
             }
             try {
-                channel.force(false);
+                out.getFD().sync();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + file, e);
             }
@@ -202,8 +212,8 @@ final class TaskLedger implements AutoCloseable {
                 log.warn("the ends of some tasks were not written to {} in time; a restart finds them again", file);
             }
             synchronized (this) {
-                channel.force(false);
-                channel.close();
+                out.getFD().sync();
+                out.close();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -87,6 +87,14 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
         for (TaskLedger.Accepted a : earlier.unended().values()) {
             TaskView view = TaskView.accepted(a.id(), a.submission(), a.at());
             EffectiveProcess cls = classes.get(a.submission().taskClass());
+            if (earlier.cancelled().contains(a.id())) {
+                // Asked to end before the restart: it ends now, whatever became of its class.
+                TaskView cancelled = view.withCancelRequested().moved(ApiState.CANCELLED, time.now(), 0, null,
+                        "cancelled through the API", null);
+                board.accepted(cancelled);
+                ledger.ended(cancelled);
+                continue;
+            }
             if (cls == null) {
                 TaskView failed = view.moved(ApiState.FAILED, time.now(), 0, null, "its class '"
                         + a.submission().taskClass() + "' is no longer in serve.classes of the config", null);
@@ -97,10 +105,6 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
             board.accepted(view);
             admission.carried(a.id(), a.submission().taskClass(), a.submission().tenant());
             intake.offer(TaskFactory.arrival(a.id(), a.submission(), cls));
-            if (earlier.cancelled().contains(a.id())) {
-                board.cancelRequested(a.id());
-                intake.cancel(a.id(), "cancelled through the API");
-            }
             carried++;
         }
     }

@@ -75,6 +75,37 @@ class LeftoverAdoptionTest {
         return r.tasks().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow().state();
     }
 
+    /**
+     * A service taken back at a restart: its tasks are in its intake, not its plans, when the killed run's
+     * leftovers are dealt with; a batch job still running is spared and taken up, not ended.
+     */
+    @Test
+    void tasksOfAnIntakeAreSparedAndTakenUpAsAPlansTasksAre() throws Exception {
+        FakeExecutor ex = new FakeExecutor(ExecutorCapacity.unlimited());
+        ex.adopts = true;
+        ex.clock = loop.clock;
+        TaskSpec carried = plans.get(0).tasks().get(0); // a (i=1), still running as job-1
+        Intake intake = new Intake();
+        intake.offer(new Intake.Arrival("t-1", "a", carried));
+        List<ProcessPlan> empty = plans.stream().map(p -> new ProcessPlan(p.process(), List.of())).toList();
+        TaskPollingMonitor monitor = TaskPollingMonitor.builder(new RunOptions("r1", work, Duration.ZERO, true), empty)
+                .executors(List.of(new ExecutorSetup(ex, 0, null, Duration.ofMillis(50), Settings.of(Map.of(), "test"),
+                        true)))
+                .preparer(new WorkDirs(work, "r1", List.of("r0"), null)).killedRuns(List.of("r0"), settled::add)
+                .intake(intake).time(loop.clock).wakeups(loop).build();
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor);
+        TaskLaunch adopted = ex.adoptions.poll(10, TimeUnit.SECONDS);
+        assertThat(adopted).as("taken up, not launched again").isNotNull();
+        assertThat(adopted.task().id()).isEqualTo("t-1");
+        assertThat(ex.leftoversSpared).first().isEqualTo("r0 sparing [job-1]");
+        assertThat(ex.submissions).isEmpty();
+        ex.complete(adopted.task().name(), 0);
+        loop.awaitIdle();
+        intake.close();
+        assertThat(run.get(10, TimeUnit.SECONDS).tasks()).singleElement()
+                .satisfies(t -> assertThat(t.state()).isEqualTo(TaskState.SUCCEEDED));
+    }
+
     @Test
     void whatStillRunsIsTakenUpWhatEndedIsReusedAndTheRestEndsWithTheRun() throws Exception {
         FakeExecutor ex = new FakeExecutor(ExecutorCapacity.unlimited());

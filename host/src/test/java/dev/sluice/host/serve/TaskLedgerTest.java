@@ -72,7 +72,7 @@ class TaskLedgerTest {
     }
 
     @Test
-    void concurrentAcceptancesAreAllOnDisk() throws Exception {
+    void concurrentAcceptancesAreEachWrittenWholeAndAllKept() throws Exception {
         try (TaskLedger ledger = open(new ArrayList<>());
              var threads = java.util.concurrent.Executors.newFixedThreadPool(8)) {
             List<java.util.concurrent.Future<?>> done = new ArrayList<>();
