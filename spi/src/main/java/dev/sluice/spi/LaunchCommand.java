@@ -12,7 +12,9 @@ import java.util.Objects;
  *
  * @param argv        the program and its arguments; not empty
  * @param environment variables to set
- * @param workDir     where to run it
+ * @param workDir     where to run it: usually the attempt's own work directory, but a wrapper may start
+ *                    the command elsewhere (an environment's session directory), while the attempt's
+ *                    files ({@link TaskFiles}) stay in its own
  */
 public record LaunchCommand(List<String> argv, Map<String, String> environment, Path workDir) {
 

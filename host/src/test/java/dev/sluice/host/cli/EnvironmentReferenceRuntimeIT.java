@@ -122,4 +122,91 @@ class EnvironmentReferenceRuntimeIT {
         assertThat(resumed.exitCode()).as(resumed.all()).isZero();
         assertThat(resumed.stdout()).as("the sizes recorded are the masked files'").contains("1 cached");
     }
+
+    /**
+     * A task that reads what the environment's enter left in its working directory, by a relative path, as
+     * templates written for the reference runtime do, and says where it started.
+     */
+    private Path sharedFiles(String referenceRuntime) throws IOException {
+        return write("shared.yaml", """
+                environments:
+                  shared:
+                    %s
+                    script:
+                      actions:
+                        onEnter: {command: bash, args: ["-c", "echo from-enter > left-by-enter.txt"]}
+                processes:
+                  reader:
+                    environment: shared
+                    script: |
+                      echo "started in $(pwd -P)"
+                      echo "session is $(cd "$OPENJD_SESSION_WORKING_DIR" && pwd -P)"
+                      cat left-by-enter.txt
+                      echo from-task > left-by-task.txt
+                """.formatted(referenceRuntime));
+    }
+
+    @Test
+    void withSessionDirectoryATaskStartsInTheSessionDirectoryAndKeepsItsOutputInItsOwn() throws Exception {
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", sharedFiles("referenceRuntime: sessionDirectory")
+                .toString(), "-q");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+
+        List<String[]> rows = traceRows(r.stdout());
+        Path work = Path.of(rows.get(1)[column(rows, "workdir")]);
+        List<String> out = Files.readAllLines(work.resolve(".command.out"));
+        assertThat(out).hasSize(3);
+        String session = out.get(1).substring("session is ".length());
+        assertThat(out.get(0)).isEqualTo("started in " + session);
+        assertThat(out.get(2)).as("it read the enter's file by its relative name").isEqualTo("from-enter");
+        assertThat(Path.of(session, "left-by-task.txt")).content().isEqualTo("from-task\n");
+        assertThat(work.resolve(".exitcode")).as("its own files stay in its own directory").content()
+                .isEqualTo("0\n");
+        assertThat(work.resolve(".command.err")).exists();
+    }
+
+    @Test
+    void withoutSessionDirectoryATaskStartsInItsOwnDirectory() throws Exception {
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", sharedFiles("").toString(), "-q");
+        assertThat(r.exitCode()).as("cat finds no left-by-enter.txt in the task's own directory").isNotZero();
+
+        List<String[]> rows = traceRows(r.stdout());
+        Path work = Path.of(rows.get(1)[column(rows, "workdir")]);
+        assertThat(Files.readAllLines(work.resolve(".command.out")).getFirst())
+                .isEqualTo("started in " + work.toRealPath());
+    }
+
+    @Test
+    void withFreshEmbeddedFilesEveryActionAndEveryTasksHookGetsAFileOfItsOwn() throws Exception {
+        Path log = dir.resolve("files.log");
+        Path p = write("fresh.yaml", """
+                environments:
+                  wrapper:
+                    extensions: [WRAP_ACTIONS, EXPR]
+                    referenceRuntime: [freshEmbeddedFiles]
+                    script:
+                      actions:
+                        onEnter: {command: bash, args: ["-c", 'echo "enter $0 $(cat "$0")" >> %1$s', "{{ Env.File.Note }}"]}
+                        onWrapEnvEnter: {command: env, args: ["{{ WrappedAction.Environment }}", "{{ WrappedAction.Command }}", "{{ WrappedAction.Args }}"]}
+                        onWrapTaskRun: {command: bash, args: ["-c", 'echo "task $0 $(cat "$0")" >> %1$s; exec "$@"', "{{ Env.File.Note }}", "{{ WrappedAction.Command }}", "{{ WrappedAction.Args }}"]}
+                        onWrapEnvExit: {command: env, args: ["{{ WrappedAction.Environment }}", "{{ WrappedAction.Command }}", "{{ WrappedAction.Args }}"]}
+                        onExit: {command: bash, args: ["-c", 'echo "exit $0 $(cat "$0")" >> %1$s', "{{ Env.File.Note }}"]}
+                      embeddedFiles:
+                        - {name: Note, type: TEXT, data: "{{ Env.File.Note }}"}
+                processes:
+                  work:
+                    environment: wrapper
+                    matrix:
+                      n: [1, 2]
+                    script: echo done
+                """.formatted(log));
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "-q");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+
+        List<String[]> lines = Files.readAllLines(log).stream().map(l -> l.split(" ")).toList();
+        assertThat(lines).extracting(l -> l[0]).containsExactly("enter", "task", "task", "exit");
+        assertThat(lines).as("each file holds its own name: the action's Env.File.Note")
+                .allMatch(l -> l[1].equals(l[2]));
+        assertThat(lines).extracting(l -> l[1]).as("one name per action").doesNotHaveDuplicates();
+    }
 }

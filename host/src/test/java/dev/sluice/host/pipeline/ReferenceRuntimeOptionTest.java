@@ -47,10 +47,15 @@ class ReferenceRuntimeOptionTest {
                   tools:
                     variables: {A: "1"}
                     referenceRuntime: maskTaskOutput
+                  files:
+                    script:
+                      actions: {onEnter: {command: "{{ Env.File.Setup }}"}}
+                      embeddedFiles: [{name: Setup, type: TEXT, runnable: true, data: "#!/bin/sh"}]
+                    referenceRuntime: [sessionDirectory, freshEmbeddedFiles]
                   plain:
                     variables: {B: "1"}
                 processes:
-                  p: {command: [x], environment: [w, tools, plain]}
+                  p: {command: [x], environment: [w, tools, files, plain]}
                 """);
 
         assertThat(p.environments().get("w").referenceRuntime()).containsExactlyInAnyOrder(
@@ -58,6 +63,8 @@ class ReferenceRuntimeOptionTest {
                 ReferenceBehaviour.MASK_TASK_OUTPUT);
         assertThat(p.environments().get("tools").referenceRuntime()).containsExactly(
                 ReferenceBehaviour.MASK_TASK_OUTPUT);
+        assertThat(p.environments().get("files").referenceRuntime()).containsExactlyInAnyOrder(
+                ReferenceBehaviour.SESSION_DIRECTORY, ReferenceBehaviour.FRESH_EMBEDDED_FILES);
         assertThat(p.environments().get("plain").referenceRuntime()).as("sluice's way by default").isEmpty();
     }
 
@@ -75,7 +82,8 @@ class ReferenceRuntimeOptionTest {
         assertThat(p.location()).isEqualTo(at(4, 24));
         assertThat(p.field()).isEqualTo("environments.e.referenceRuntime[0]");
         assertThat(p.message()).isEqualTo("unknown behaviour 'maskTaskOutputs'; did you mean 'maskTaskOutput'?;"
-                + " sluice can run as the reference runtime does for taskVariables, cancelSignals, maskTaskOutput"
+                + " sluice can run as the reference runtime does for taskVariables, cancelSignals, maskTaskOutput,"
+                + " sessionDirectory, freshEmbeddedFiles"
                 + " (see docs/user-guide/environments.md, Differences from the reference runtime)");
     }
 
@@ -97,6 +105,37 @@ class ReferenceRuntimeOptionTest {
     }
 
     @Test
+    void freshEmbeddedFilesWithoutAFileThatHasARandomNameSaysWhy() {
+        Problem none = onlyProblem(dir, """
+                environments:
+                  e:
+                    variables: {A: "1"}
+                    referenceRuntime: [sessionDirectory, freshEmbeddedFiles]
+                processes:
+                  p: {command: [x], environment: e}
+                """);
+        assertThat(none.location()).isEqualTo(at(4, 42));
+        assertThat(none.field()).isEqualTo("environments.e.referenceRuntime[1]");
+        assertThat(none.message()).isEqualTo("freshEmbeddedFiles gives new random names to embedded files without a"
+                + " filename, and this environment has no embedded files: remove freshEmbeddedFiles, or remove the"
+                + " filename of the files that should get new names");
+
+        Problem named = onlyProblem(dir, """
+                environments:
+                  e:
+                    script:
+                      actions: {onEnter: {command: "{{ Env.File.Setup }}"}}
+                      embeddedFiles: [{name: Setup, type: TEXT, runnable: true, filename: setup.sh, data: "#!/bin/sh"}]
+                    referenceRuntime: freshEmbeddedFiles
+                processes:
+                  p: {command: [x], environment: e}
+                """);
+        assertThat(named.location()).isEqualTo(at(6, 23));
+        assertThat(named.message()).contains("this environment has none without one (a file with a filename is"
+                + " rewritten at the same path before every action as it is)");
+    }
+
+    @Test
     void aBehaviourListedTwiceAnEmptyListAndAMapAreEachReported() {
         assertThat(onlyProblem(dir, """
                 environments:
@@ -115,7 +154,8 @@ class ReferenceRuntimeOptionTest {
                   e: {variables: {A: "1"}, referenceRuntime: {cancelSignals: true}}
                 processes:
                   p: {command: [x], environment: e}
-                """).message()).startsWith("expected a list, e.g. [taskVariables, cancelSignals, maskTaskOutput]");
+                """).message()).startsWith("expected a list, e.g. [taskVariables, cancelSignals, maskTaskOutput,"
+                + " sessionDirectory, freshEmbeddedFiles]");
     }
 
     @Test

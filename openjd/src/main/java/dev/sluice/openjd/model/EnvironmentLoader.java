@@ -165,6 +165,17 @@ public final class EnvironmentLoader {
                 problems.add(items.get(i), paths.get(i), "taskVariables is about tasks run through a wrapping"
                         + " environment's onWrapTaskRun, and this environment does not wrap: give it the wrap hooks,"
                         + " or list taskVariables on the wrapping environment its tasks run in");
+            } else if (b.get() == ReferenceBehaviour.FRESH_EMBEDDED_FILES && def != null
+                    && def.embeddedFiles().stream().allMatch(f -> f.filename().isPresent())) {
+                // Only a file without a filename has a random name to renew; the others are rewritten before
+                // every action already, so the opt-in would change nothing and suggest it does.
+                problems.add(items.get(i), paths.get(i), "freshEmbeddedFiles gives new random names to embedded"
+                        + " files without a filename, and this environment has "
+                        + (def.embeddedFiles().isEmpty() ? "no embedded files"
+                                : "none without one (a file with a filename is rewritten at the same path before"
+                                        + " every action as it is)")
+                        + ": remove freshEmbeddedFiles, or remove the filename of the files that should get"
+                        + " new names");
             }
         }
         return problems.size() > before ? null : found;

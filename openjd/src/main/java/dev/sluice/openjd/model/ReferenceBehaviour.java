@@ -25,7 +25,18 @@ public enum ReferenceBehaviour {
      */
     CANCEL_SIGNALS("cancelSignals"),
     /** Secrets are masked in the {@code .command.out} and {@code .command.err} of the tasks inside it. */
-    MASK_TASK_OUTPUT("maskTaskOutput");
+    MASK_TASK_OUTPUT("maskTaskOutput"),
+    /**
+     * The tasks inside it start in the session directory rather than in their own work directories,
+     * which still hold their output files.
+     */
+    SESSION_DIRECTORY("sessionDirectory"),
+    /**
+     * Its embedded files without a {@code filename} are written anew, under new random names, before each
+     * of its actions (enter, exit, each check, each wrap hook it runs), and {@code Env.File.<name>} in
+     * that action names that action's file.
+     */
+    FRESH_EMBEDDED_FILES("freshEmbeddedFiles");
 
     /** The field of an environment entry that lists them. */
     public static final String FIELD = "referenceRuntime";

@@ -262,8 +262,11 @@ public final class EnvironmentSession {
         try {
             SessionVariables variables = node.parent == null ? SessionVariables.NONE : node.parent.entered.join();
             node.values = LetBinding.bindAll(node.def.let(), node.values);
-            // Also without an onEnter: checks and a wrapper's onWrapTaskRun may use the files.
-            node.writeEmbeddedFiles();
+            // Also without an onEnter: checks and a wrapper's onWrapTaskRun may use the files. Fresh files
+            // are written by each action for itself, so none would use these.
+            if (!node.freshFiles()) {
+                node.writeEmbeddedFiles();
+            }
             for (Map.Entry<String, FormatString> v : node.def.variables().entrySet()) {
                 variables = variables.with(v.getKey(), v.getValue().evaluate(node.values));
             }

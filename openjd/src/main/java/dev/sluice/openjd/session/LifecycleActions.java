@@ -58,15 +58,14 @@ final class LifecycleActions {
             boolean applyVariables) throws FormatStringException, ActionException, InterruptedException, IOException {
         Files.createDirectories(node.dir);
         // Before every action, as OpenJD writes them; a wrap hook uses the wrapper's files too.
-        node.writeEmbeddedFiles();
-        if (hook.isPresent()) {
-            node.wrapper.writeEmbeddedFiles();
-        }
+        StackNode.ActionFiles files = node.forAction();
+        Optional<StackNode.ActionFiles> wrapperFiles = hook.isPresent() ? Optional.of(node.wrapper.forAction())
+                : Optional.empty();
         SessionVariables variables = node.variables;
-        Action action = actions.action(def, node.values, variables, kind, Optional.empty(), null);
+        Action action = actions.action(def, files.values(), variables, kind, Optional.empty(), null);
         if (hook.isPresent()) {
             StackNode wrapper = node.wrapper;
-            Values wrapValues = SessionActions.wrappedAction(wrapper.values.toBuilder(), action.argv(),
+            Values wrapValues = SessionActions.wrappedAction(wrapperFiles.get().values().toBuilder(), action.argv(),
                     variables.asAssignments(), def.timeout(), def.cancelation().map(c -> c.mode().name()).orElse(null),
                     def.cancelation().flatMap(c -> c.notifyPeriodSeen(kind)).orElse(null))
                     .put("WrappedEnv.Name", node.def.openjdName())

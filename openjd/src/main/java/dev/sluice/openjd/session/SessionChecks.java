@@ -90,9 +90,16 @@ final class SessionChecks {
         List<String> statuses = Collections.synchronizedList(new ArrayList<>());
         String[] lastLine = new String[1];
         RunningAction running;
+        // Fresh files (freshEmbeddedFiles) are written for each check, as for every other action of the
+        // environment, and removed when it ends: checks run every period for as long as the environment
+        // lives, and nothing after a check reads its copies.
+        StackNode.ActionFiles files = new StackNode.ActionFiles(node.values, List.of());
         try {
-            Action action = actions.action(monitor.action(), node.values, node.variables, ActionKind.HEALTH_MONITOR,
-                    Optional.of(DEFAULT_CHECK_TIMEOUT), null);
+            if (node.freshFiles()) {
+                files = node.forAction();
+            }
+            Action action = actions.action(monitor.action(), files.values(), node.variables,
+                    ActionKind.HEALTH_MONITOR, Optional.of(DEFAULT_CHECK_TIMEOUT), null);
             if (node.def.asReference(ReferenceBehaviour.CANCEL_SIGNALS)) {
                 action = action.withSignals(CancelSignals.MAIN_PROCESS_THEN_TREE);
             }
@@ -111,6 +118,7 @@ final class SessionChecks {
                 }
             });
         } catch (FormatStringException | ActionException | IOException e) {
+            StackNode.remove(files.written());
             return verdict(node, monitor, "the check could not start: " + e.getMessage());
         }
         ActionResult result;
@@ -120,6 +128,8 @@ final class SessionChecks {
             // What the check watched has ended; so does the check.
             running.cancel("the checked action ended", Duration.ZERO);
             throw e;
+        } finally {
+            StackNode.remove(files.written());
         }
         if (result.succeeded()) {
             return statuses.isEmpty() ? Health.ok() : Health.ok(statuses.getLast());

@@ -108,18 +108,20 @@ final class SessionWrapper implements TaskWrapper {
             ActionDef hook = wrapper.def.onWrapTaskRun().orElseThrow();
             List<String> assignments = new SessionVariables(environment, Set.of()).asAssignments();
             Optional<Duration> taskTime = task.resources().timeLimit();
-            Values.Builder values = SessionActions.wrappedAction(wrapper.values.toBuilder(), argv, assignments,
-                    taskTime, null, null)
-                    .put("WrappedStep.Name", task.processName());
-            if (wrapper.def.wrapStyle() == WrapStyle.WRAP_TASK_RUN) {
-                values.put("Task.Command", argv.getFirst())
-                        .putStrings("Task.Args", argv.subList(1, argv.size()))
-                        .putStrings("Task.Environment", assignments)
-                        .put("Env.Action.Timeout", Value.ofNullable(taskTime.map(Duration::toSeconds).orElse(null)));
-            }
             try {
-                // Before every task, as OpenJD writes a wrapper's files before each of its actions.
-                wrapper.writeEmbeddedFiles();
+                // Before every task, as OpenJD writes a wrapper's files before each of its actions; with
+                // freshEmbeddedFiles under names of this task's own, which its hook's values name.
+                Values wrapperValues = wrapper.forAction().values();
+                Values.Builder values = SessionActions.wrappedAction(wrapperValues.toBuilder(), argv, assignments,
+                        taskTime, null, null)
+                        .put("WrappedStep.Name", task.processName());
+                if (wrapper.def.wrapStyle() == WrapStyle.WRAP_TASK_RUN) {
+                    values.put("Task.Command", argv.getFirst())
+                            .putStrings("Task.Args", argv.subList(1, argv.size()))
+                            .putStrings("Task.Environment", assignments)
+                            .put("Env.Action.Timeout",
+                                    Value.ofNullable(taskTime.map(Duration::toSeconds).orElse(null)));
+                }
                 Values all = values.build();
                 List<String> wrapped = new ArrayList<>();
                 wrapped.add(hook.command().evaluate(all));
@@ -153,7 +155,14 @@ final class SessionWrapper implements TaskWrapper {
         // Tasks start in their own work directories (several run at once); this names the session's, for
         // tasks that share files with the environments. Not a session variable, so no wrapper forwards it.
         environment.putIfAbsent(EnvironmentSession.SESSION_DIRECTORY_VARIABLE, directory.toString());
-        LaunchCommand launched = new LaunchCommand(argv, environment, command.workDir());
+        // sessionDirectory: the task (its wrap hook, where there is one) starts in the session directory, as
+        // the reference runs every action there. Only where it starts: its output files stay in its own
+        // directory, which the executor writes through the task's files, not through this command. Every
+        // executor sees the session directory wherever it sees the task's own, both being under the run's
+        // work root.
+        boolean inSession = stack.stream().anyMatch(n -> n.def.asReference(ReferenceBehaviour.SESSION_DIRECTORY));
+        Path startsIn = inSession ? directory : command.workDir();
+        LaunchCommand launched = new LaunchCommand(argv, environment, startsIn);
         // RFC 0008's reading, where the pipeline asks for it: the task's openjd_env lines change its
         // instance's variables for the actions after it (the gate runs that instance's tasks one at a time).
         ActionListener taskLines = wrapper != null && wrapper.def.asReference(ReferenceBehaviour.TASK_VARIABLES)
@@ -161,7 +170,9 @@ final class SessionWrapper implements TaskWrapper {
         TaskOutputWatcher watcher = new TaskOutputWatcher(files.stdout(), secrets, time, taskLines);
         boolean masked = stack.stream().anyMatch(n -> n.def.asReference(ReferenceBehaviour.MASK_TASK_OUTPUT));
         Optional<TaskOutputMask> mask = masked ? Optional.of(new TaskOutputMask(files, secrets)) : Optional.empty();
-        // The task's own directory, not the session's: tasks canceled together each read their own deadline.
-        return new WrappedRun(launched, timeLimit, killGrace, notify, watcher, task.workDir(), time, mask);
+        // Where the task starts, so that it reads its deadline as cancel_info.json, relative: its own
+        // directory, where tasks canceled together each read their own; with sessionDirectory the
+        // session's, shared as in the reference.
+        return new WrappedRun(launched, timeLimit, killGrace, notify, watcher, startsIn, time, mask);
     }
 }

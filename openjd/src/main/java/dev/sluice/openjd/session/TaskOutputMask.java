@@ -36,6 +36,11 @@ final class TaskOutputMask {
     private final TaskFiles files;
     private final SessionSecrets secrets;
 
+    /** The task's own work directory, which holds the files (not always where the task started). */
+    Path directory() {
+        return files.workDir();
+    }
+
     TaskOutputMask(TaskFiles files, SessionSecrets secrets) {
         this.files = files;
         this.secrets = secrets;

@@ -25,7 +25,10 @@ final class WrappedRun implements WrappedTask {
     private final Optional<Duration> killGrace;
     private final boolean notify;
     private final TaskOutputWatcher watcher;
-    /** The task's work directory, where its cancel notice is written. */
+    /**
+     * Where the task starts, where its cancel notice is written: its own work directory, or the session
+     * directory with {@code sessionDirectory}.
+     */
     private final Path directory;
     private final TimeSource time;
 
@@ -85,7 +88,7 @@ final class WrappedRun implements WrappedTask {
                 mask.get().apply();
             } catch (IOException | RuntimeException e) {
                 log.warn("could not mask secrets in the output files of the task in {}: {}; they may hold secrets"
-                        + " unmasked: check that the directory is writable", directory, e.getMessage());
+                        + " unmasked: check that the directory is writable", mask.get().directory(), e.getMessage());
             }
         }
         return new Ending(watcher.protocolFailure(), said);

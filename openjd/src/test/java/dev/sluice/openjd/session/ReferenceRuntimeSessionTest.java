@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -246,6 +247,154 @@ class ReferenceRuntimeSessionTest {
             String log = Files.readString(rig.envDir("slow").resolve("enter.log"));
             assertThat(log).contains("main got TERM").containsPattern("SIGTERM to process \\d+ only; SIGKILL to"
                     + " process group \\d+ and every process descended from \\d+");
+        }
+    }
+
+    /** An environment {@code a} whose one embedded file without a filename holds its own path. */
+    private SessionRig noteEnvironment(String entryFields) throws Exception {
+        return SessionRig.open(dir, """
+                environments:
+                  a:
+                    extensions: [EXPR, SLUICE_MONITOR]
+                    %s
+                    script:
+                      let: ["note = Env.File.Note"]
+                      actions:
+                        onEnter: {command: bash, args: [-c, 'echo "enter $0 $1 $(cat "$0")" >> seen.txt; echo tampered > "$0"', "{{ Env.File.Note }}", "{{ note }}"]}
+                        onExit: {command: bash, args: [-c, 'echo "exit $0 $1 $(cat "$0")" >> seen.txt', "{{ Env.File.Note }}", "{{ note }}"]}
+                      embeddedFiles:
+                        - {name: Note, type: TEXT, data: "{{ Env.File.Note }}"}
+                        - {name: Fixed, type: TEXT, filename: fixed.txt, data: "{{ Env.File.Note }}"}
+                    onMonitor:
+                      command: {command: bash, args: [-c, 'echo "check $0 $1 $(cat "$0")" >> seen.txt', "{{ Env.File.Note }}", "{{ note }}"]}
+                      period: 600
+                      onFailure: terminate
+                processes:
+                  p: {command: [x], environment: a}
+                """.formatted(entryFields));
+    }
+
+    @Test
+    void freshEmbeddedFilesGivesTheEnterTheCheckAndTheExitEachAFileOfItsOwnThatTheyName() throws Exception {
+        try (SessionRig rig = noteEnvironment("referenceRuntime: [freshEmbeddedFiles]")) {
+            rig.enter("p");
+            Path fixed = rig.envDir("a").resolve("fixed.txt");
+            String fixedAfterEnter = Files.readString(fixed);
+            assertThat(rig.session.healthMonitors().getFirst().probe(rig.task("p"), null).isHealthy()).isTrue();
+            assertThat(rig.session.exitAll()).isEmpty();
+
+            List<String[]> seen = rig.lines("seen.txt").stream().map(l -> l.split(" ")).toList();
+            assertThat(seen).extracting(l -> l[0]).containsExactly("enter", "check", "exit");
+            for (String[] line : seen) {
+                assertThat(line[2]).as("%s: a let binding names the action's file", line[0]).isEqualTo(line[1]);
+                assertThat(line[3]).as("%s: the file's data names the action's file", line[0]).isEqualTo(line[1]);
+                assertThat(Path.of(line[1]).getParent()).isEqualTo(rig.envDir("a"));
+            }
+            assertThat(seen).extracting(l -> l[1]).as("a new name for every action").doesNotHaveDuplicates();
+            assertThat(Path.of(seen.get(0)[1])).as("the enter's copy, changed by the enter, is left as the reference"
+                    + " leaves it").content().isEqualTo("tampered\n");
+            assertThat(Path.of(seen.get(1)[1])).as("a check's copy is removed when the check ends").doesNotExist();
+            assertThat(Path.of(seen.get(2)[1])).content().isEqualTo(seen.get(2)[1]);
+            assertThat(fixedAfterEnter).as("a file with a filename keeps its path, its data the action's")
+                    .isEqualTo(seen.get(0)[1]);
+            assertThat(fixed).content().isEqualTo(seen.get(2)[1]);
+        }
+    }
+
+    @Test
+    void withoutFreshEmbeddedFilesEveryActionNamesTheOneFileOfTheSession() throws Exception {
+        try (SessionRig rig = noteEnvironment("")) {
+            rig.enter("p");
+            assertThat(rig.session.healthMonitors().getFirst().probe(rig.task("p"), null).isHealthy()).isTrue();
+            assertThat(rig.session.exitAll()).isEmpty();
+
+            List<String> seen = rig.lines("seen.txt");
+            String note = seen.getFirst().split(" ")[1];
+            assertThat(seen).containsExactly("enter " + note + " " + note + " " + note,
+                    "check " + note + " " + note + " tampered", "exit " + note + " " + note + " " + note);
+        }
+    }
+
+    @Test
+    void freshEmbeddedFilesGivesEachWrapHookAFileOfItsOwn() throws Exception {
+        try (SessionRig rig = SessionRig.open(dir, """
+                environments:
+                  w:
+                    extensions: [WRAP_ACTIONS, EXPR]
+                    referenceRuntime: freshEmbeddedFiles
+                    script:
+                      actions:
+                        onWrapEnvEnter: {command: bash, args: [-c, 'echo "wrapped-enter $0 $(cat "$0")" >> seen.txt; exec "$@"', "{{ Env.File.Note }}", "{{ WrappedAction.Command }}", "{{ WrappedAction.Args }}"]}
+                        onWrapTaskRun: {command: run, args: ["{{ Env.File.Note }}", "{{ WrappedAction.Command }}"]}
+                        onWrapEnvExit: {command: bash, args: [-c, 'echo "wrapped-exit $0 $(cat "$0")" >> seen.txt; exec "$@"', "{{ Env.File.Note }}", "{{ WrappedAction.Command }}", "{{ WrappedAction.Args }}"]}
+                      embeddedFiles:
+                        - {name: Note, type: TEXT, data: "note {{ Env.File.Note }}"}
+                  inner:
+                    script:
+                      actions:
+                        onEnter: {command: bash, args: [-c, "echo inner >> seen.txt"]}
+                        onExit: {command: bash, args: [-c, "echo inner >> seen.txt"]}
+                processes:
+                  p: {command: [x], environment: [w, inner]}
+                """)) {
+            rig.enter("p");
+            List<String> taskFiles = List.of(rig.launch("p", List.of("x"), Map.of()).command().argv().get(1),
+                    rig.launch("p", List.of("x"), Map.of()).command().argv().get(1));
+            assertThat(rig.session.exitAll()).isEmpty();
+
+            List<String> seen = rig.lines("seen.txt");
+            assertThat(seen).hasSize(4);
+            String enterFile = seen.get(0).split(" ")[1];
+            String exitFile = seen.get(2).split(" ")[1];
+            assertThat(seen).containsExactly("wrapped-enter " + enterFile + " note " + enterFile, "inner",
+                    "wrapped-exit " + exitFile + " note " + exitFile, "inner");
+            for (String file : taskFiles) {
+                assertThat(Path.of(file)).as("each task's hook has its file written").content()
+                        .isEqualTo("note " + file);
+            }
+            assertThat(List.of(enterFile, taskFiles.get(0), taskFiles.get(1), exitFile)).doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
+    void sessionDirectoryStartsTheTasksInsideInTheSessionDirectoryWithTheirCancelNoticeThere() throws Exception {
+        try (SessionRig rig = SessionRig.open(dir, """
+                environments:
+                  shared:
+                    extensions: [WRAP_ACTIONS, EXPR]
+                    referenceRuntime: [sessionDirectory]
+                    script:
+                      actions:
+                        onWrapEnvEnter: {command: run, args: ["{{ WrappedAction.Command }}"]}
+                        onWrapTaskRun:
+                          command: run
+                          args: ["{{ WrappedAction.Command }}"]
+                          cancelation: {mode: NOTIFY_THEN_TERMINATE, notifyPeriodInSeconds: 5}
+                        onWrapEnvExit: {command: run, args: ["{{ WrappedAction.Command }}"]}
+                  plain:
+                    variables: {A: "1"}
+                processes:
+                  inside: {command: [x], environment: [shared, plain]}
+                  apart: {command: [x], environment: plain}
+                """)) {
+            rig.enter("inside");
+            rig.enter("apart");
+            TestTaskHandle task = rig.task("inside");
+            WrappedTask run = rig.launch(task, List.of("x"), Map.of());
+            TestTaskHandle other = rig.task("apart");
+            WrappedTask otherRun = rig.launch(other, List.of("x"), Map.of());
+
+            run.beforeCancel(Duration.ofSeconds(5));
+            runs(task, run, "");
+            ends(otherRun);
+
+            assertThat(run.command().workDir()).as("an outer environment's opt-in holds for the tasks inside it")
+                    .isEqualTo(rig.session.directory());
+            assertThat(run.command().environment()).contains(rig.sessionDirectoryVariable());
+            assertThat(rig.file("cancel_info.json")).as("read as cancel_info.json where the task starts").exists();
+            assertThat(task.workDir().resolve("cancel_info.json")).doesNotExist();
+            assertThat(otherRun.command().workDir()).as("without the opt-in, its own directory")
+                    .isEqualTo(other.workDir());
         }
     }
 

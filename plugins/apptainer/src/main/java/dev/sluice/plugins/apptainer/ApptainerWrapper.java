@@ -6,6 +6,7 @@ import dev.sluice.spi.PluginContext;
 import dev.sluice.spi.TaskException;
 import dev.sluice.spi.TaskHandle;
 import dev.sluice.spi.TaskWrapper;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.pf4j.Extension;
@@ -46,8 +47,15 @@ public final class ApptainerWrapper implements TaskWrapper {
         try {
             source = Apptainer.image(task.hints()).orElseThrow();
             boolean gpu = Apptainer.holdsGpu(task);
+            List<BindSpec> binds = new ArrayList<>();
+            // A task may start elsewhere than in its own work directory (an environment's sessionDirectory
+            // starts it in the session directory), and its script and files stay there: bind both.
+            if (!command.workDir().startsWith(task.workDir()) && !task.workDir().startsWith(command.workDir())) {
+                binds.add(new BindSpec(task.workDir(), task.workDir(), false));
+            }
+            binds.addAll(apptainer.binds(task.hints()));
             request = new ExecCommand.Request(apptainer.program.require(), apptainer.imagePath(source),
-                    apptainer.binds(task.hints()), apptainer.options(task.hints()),
+                    binds, apptainer.options(task.hints()),
                     gpu ? Optional.of(apptainer.gpuEnvFile()) : Optional.empty(),
                     task.assigned().getOrDefault("gpu", List.of()));
         } catch (InvalidSettingException e) {

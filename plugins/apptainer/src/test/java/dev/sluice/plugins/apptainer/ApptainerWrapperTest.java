@@ -74,6 +74,22 @@ class ApptainerWrapperTest {
     }
 
     @Test
+    void aTaskThatStartsElsewhereStartsThereWithItsOwnWorkDirectoryBoundToo() throws TaskException {
+        ApptainerWrapper w = wrapper(Map.of());
+        Path session = tmp.resolve("work/runs/r1/session");
+        LaunchCommand startsInSession = new LaunchCommand(List.of("/bin/sh", "-eu", work + "/.command.sh"), Map.of(),
+                session);
+
+        LaunchCommand c = w.wrap(task(Map.of("apptainer/image", "/images/tool.sif")), startsInSession);
+
+        assertThat(c.argv()).as("the script in the task's own directory is reachable inside the container")
+                .containsExactly(program.toString(), "exec", "--cleanenv", "--no-home",
+                        "--bind", session + ":" + session, "--pwd", session.toString(),
+                        "--bind", work.toString(), "/images/tool.sif", "/bin/sh", "-eu", work + "/.command.sh");
+        assertThat(c.workDir()).isEqualTo(session);
+    }
+
+    @Test
     void bindsAndOptionsComeFromTheConfigThenTheHints() throws TaskException {
         ApptainerWrapper w = wrapper(Map.of("binds", "/data/refs:/refs:ro", "options", "--writable-tmpfs",
                 "allowedHostPaths", "/scratch, /in"));
