@@ -39,6 +39,11 @@ final class SubmissionReader {
             "resources", "per-task resources are not taken yet; set them for the class in the config's"
                     + " process.withLabel.<class>.resources");
     private static final int MAX_CONTEXT_CHARS = 16 * 1024;
+    /**
+     * The longest tenant and workflow id, in characters: names, kept with every task, written to its record
+     * and the event log and given back in every view; a tenant also keys the admission's counts.
+     */
+    static final int MAX_NAME_CHARS = 256;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SubmissionReader() {
@@ -117,10 +122,22 @@ final class SubmissionReader {
                 }
             }
         }
-        String workflowId = f.string("workflow_id");
-        String tenant = f.string("tenant");
+        String workflowId = name(f, "workflow_id", problems);
+        String tenant = name(f, "tenant", problems);
         problems.throwIfAny();
         return new Submission(taskClass, argv, script, env, inputs, workflowId, tenant, context(body));
+    }
+
+    /** {@code field}'s text, refused past {@link #MAX_NAME_CHARS}. */
+    private static String name(Fields f, String field, Problems problems) {
+        String value = f.string(field);
+        if (value != null && value.codePointCount(0, value.length()) > MAX_NAME_CHARS) {
+            problems.add(f.node(field), field, field + " is " + value.codePointCount(0, value.length())
+                    + " characters; keep it within " + MAX_NAME_CHARS + " (it is a name, kept with every task and"
+                    + " given back in every view)");
+            return null;
+        }
+        return value;
     }
 
     /** The context as given, any JSON; the reading above has checked the body's syntax and bounds already. */

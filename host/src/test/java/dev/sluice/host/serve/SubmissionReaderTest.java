@@ -125,6 +125,27 @@ class SubmissionReaderTest {
     }
 
     @Test
+    void aTenantOrWorkflowIdPast256CharactersIsRefusedWithTheLimit() throws Exception {
+        String atLimit = "t".repeat(SubmissionReader.MAX_NAME_CHARS);
+        Submission s = SubmissionReader.read("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"tenant\": \""
+                + atLimit + "\", \"workflow_id\": \"" + atLimit + "\"}", CLASSES);
+        assertThat(s.tenant()).isEqualTo(atLimit);
+        assertThat(s.workflowId()).isEqualTo(atLimit);
+        String over = "\u00e9".repeat(SubmissionReader.MAX_NAME_CHARS + 1);
+        assertThatThrownBy(() -> SubmissionReader.read("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"},"
+                + " \"tenant\": \"" + over + "\", \"workflow_id\": \"" + "w".repeat(1024 * 1024) + "\"}", CLASSES))
+                .isInstanceOfSatisfying(InvalidInputException.class, e -> {
+                    // In the order of the body.
+                    assertThat(e.problems()).extracting(Problem::field).containsExactly("tenant", "workflow_id");
+                    assertThat(e.problems().get(1).message()).isEqualTo("workflow_id is 1048576 characters; keep it"
+                            + " within 256 (it is a name, kept with every task and given back in every view)");
+                    assertThat(e.problems().get(0).message()).startsWith("tenant is 257 characters; keep it within"
+                            + " 256");
+                    assertThat(e.problems().get(0).location().column()).isEqualTo(58);
+                });
+    }
+
+    @Test
     void idsSortByTimeAndLookLikeIds() {
         String early = TaskIds.next(1_700_000_000_000L);
         String late = TaskIds.next(1_700_000_000_001L);
