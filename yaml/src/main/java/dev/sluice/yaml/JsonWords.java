@@ -17,10 +17,10 @@ final class JsonWords {
     private static final Pattern NON_STANDARD = Pattern.compile("Non-standard token '(.*?)'.*", Pattern.DOTALL);
     private static final Pattern CLOSE = Pattern.compile("Unexpected close marker '(.)': (?:expected '(.)'"
             + "|no open (Object|Array) to close).*", Pattern.DOTALL);
-    private static final Pattern CONTROL = Pattern.compile("Illegal unquoted character \\(\\(CTRL-CHAR, code (\\d+)\\)\\).*",
-            Pattern.DOTALL);
-    private static final Pattern CONTROL_BETWEEN = Pattern.compile("Illegal character \\(\\(CTRL-CHAR, code (\\d+)\\)\\).*",
-            Pattern.DOTALL);
+    private static final Pattern CONTROL = Pattern.compile(
+            "Illegal unquoted character \\(\\(CTRL-CHAR, code (\\d+)\\)\\).*", Pattern.DOTALL);
+    private static final Pattern CONTROL_BETWEEN = Pattern.compile(
+            "Illegal character \\(\\(CTRL-CHAR, code (\\d+)\\)\\).*", Pattern.DOTALL);
     private static final Pattern ESCAPE = Pattern.compile("Unrecognized character escape '(.*?)'.*", Pattern.DOTALL);
     private static final String A_VALUE = "text in double quotes, a number, an object, a list, true, false or null";
     private static final String ESCAPES = "JSON's escapes are \\\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t and \\uXXXX";
