@@ -59,7 +59,7 @@ public final class SluiceClient {
 
     /** The task's state now. */
     public TaskInfo get(String id) throws IOException, InterruptedException {
-        return TaskInfo.of(call("GET", "/v1/tasks/" + id, null));
+        return TaskInfo.of(call("GET", taskPath(id), null));
     }
 
     /**
@@ -67,31 +67,96 @@ public final class SluiceClient {
      * is an {@link ApiException} with status 409.
      */
     public TaskInfo cancel(String id) throws IOException, InterruptedException {
-        return TaskInfo.of(call("DELETE", "/v1/tasks/" + id, null));
+        return TaskInfo.of(call("DELETE", taskPath(id), null));
+    }
+
+    /**
+     * The path of the task {@code id}, the id encoded as one path segment: an id is the caller's text, and
+     * a '/', '?' or '#' in it must not reach another path of the API.
+     *
+     * @throws IllegalArgumentException for an id that no path segment can carry (empty, "." or "..")
+     */
+    static String taskPath(String id) {
+        Objects.requireNonNull(id, "id");
+        if (id.isEmpty() || id.equals(".") || id.equals("..")) {
+            throw new IllegalArgumentException("'" + id + "' is not a task id; give the id that submit returned,"
+                    + " e.g. t-01JFQ7ZB3KXN5P9Q2W8M4R6T0V");
+        }
+        StringBuilder path = new StringBuilder("/v1/tasks/");
+        for (byte b : id.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            // RFC 3986's unreserved characters stand as they are; every other byte is percent-encoded.
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+                    || c == '_' || c == '~') {
+                path.append(c);
+            } else {
+                path.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+            }
+        }
+        return path.toString();
     }
 
     /**
      * Reads the task's state until it has ended, at most {@code timeout}; polls every 200 ms at first and
-     * less often (up to every 5 s) as it goes on.
+     * less often (up to every 5 s) as it goes on. The service being out of reach for a while (restarting,
+     * a connection refused or timed out) is waited out at the same pace, and an answer asking to come back
+     * later ({@link RetryLaterException}) after the time it names; any other error of the API ends the wait.
      *
-     * @throws java.util.concurrent.TimeoutException when it has not ended in time
+     * @throws java.util.concurrent.TimeoutException when it has not ended in time; its cause is the last
+     *                                               failure to reach the service, if the last read failed
+     * @throws ApiException                          when the API answers with an error (a task not known: 404)
      */
     public TaskInfo awaitEnd(String id, Duration timeout)
             throws IOException, InterruptedException, java.util.concurrent.TimeoutException {
         Instant deadline = Instant.now().plus(timeout);
         long pause = 200;
         while (true) {
-            TaskInfo info = get(id);
-            if (info.state().isTerminal()) {
-                return info;
+            long wait = pause;
+            String still;
+            IOException failure = null;
+            try {
+                TaskInfo info = get(id);
+                if (info.state().isTerminal()) {
+                    return info;
+                }
+                still = "is still " + info.state().label();
+            } catch (RetryLaterException e) {
+                failure = e;
+                wait = Math.max(pause, e.retryAfter().toMillis());
+                still = "could not be read: the service answered " + e.status() + " (" + e.getMessage() + ")";
+            } catch (ApiException e) {
+                throw e;
+            } catch (IOException e) {
+                // Connection refused, reset or timed out: a service restarting answers again in a moment.
+                failure = e;
+                still = "could not be read: " + unreachable(e);
             }
-            if (Instant.now().isAfter(deadline)) {
-                throw new java.util.concurrent.TimeoutException("task " + id + " is still " + info.state().label()
-                        + " after " + timeout);
+            long left = Duration.between(Instant.now(), deadline).toMillis();
+            if (left <= 0) {
+                java.util.concurrent.TimeoutException timedOut = new java.util.concurrent.TimeoutException("task "
+                        + id + " " + still + " after " + timeout);
+                timedOut.initCause(failure);
+                throw timedOut;
             }
-            Thread.sleep(pause);
+            // A last read at the deadline rather than a pause past it.
+            Thread.sleep(Math.min(wait, left));
             pause = Math.min(5_000, pause * 2);
         }
+    }
+
+    /** Why the service could not be reached, in words. */
+    private String unreachable(IOException e) {
+        if (e instanceof java.net.http.HttpConnectTimeoutException) {
+            return "connecting to " + base + " timed out";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return base + " did not answer within " + CALL_TIMEOUT.toSeconds() + " s";
+        }
+        if (e instanceof java.net.ConnectException) {
+            return "nothing answers at " + base + " (connection refused)";
+        }
+        return "the connection to " + base + " failed" + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")");
     }
 
     private JsonNode call(String method, String path, ObjectNode body) throws IOException, InterruptedException {

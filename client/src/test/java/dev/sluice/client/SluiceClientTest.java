@@ -39,10 +39,17 @@ class SluiceClientTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        serve(0);
+        client = SluiceClient.connect(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/"),
+                " s3cret-token-of-the-service \n");
+    }
+
+    /** Starts the stand-in on {@code port}: again on the same port, it is the service back after a restart. */
+    private void serve(int port) throws java.io.IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
         server.createContext("/", exchange -> {
             try (exchange) {
-                seen.add(new Seen(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                seen.add(new Seen(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
                         exchange.getRequestHeaders().getFirst("Authorization"),
                         exchange.getRequestHeaders().getFirst("Content-Type"),
                         new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
@@ -56,8 +63,6 @@ class SluiceClientTest {
             }
         });
         server.start();
-        client = SluiceClient.connect(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/"),
-                " s3cret-token-of-the-service \n");
     }
 
     @AfterEach
@@ -130,5 +135,79 @@ class SluiceClientTest {
         answers.add(new Answer(502, List.of(), "<html>bad gateway</html>"));
         assertThatThrownBy(() -> client.get("t-1")).isInstanceOf(ApiException.class)
                 .hasMessageContaining("not JSON; is http://127.0.0.1:");
+    }
+
+    @Test
+    void anIdIsSentAsOnePathSegment() throws Exception {
+        answers.add(new Answer(404, List.of(), "{\"error\": \"no task a/b\"}"));
+        assertThatThrownBy(() -> client.get("../admin?x=1#y /\u00e9")).isInstanceOf(ApiException.class);
+        assertThat(seen.poll().path()).isEqualTo("/v1/tasks/..%2Fadmin%3Fx%3D1%23y%20%2F%C3%A9");
+        answers.add(new Answer(409, List.of(), "{\"error\": \"ended\"}"));
+        assertThatThrownBy(() -> client.cancel("t-1/x")).isInstanceOf(ApiException.class);
+        assertThat(seen.poll()).extracting(Seen::method, Seen::path).containsExactly("DELETE", "/v1/tasks/t-1%2Fx");
+        for (String id : List.of("", ".", "..")) {
+            assertThatThrownBy(() -> client.get(id)).as(id).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("'" + id + "' is not a task id; give the id that submit returned, e.g."
+                            + " t-01JFQ7ZB3KXN5P9Q2W8M4R6T0V");
+        }
+        assertThat(seen).isEmpty();
+    }
+
+    @Test
+    void awaitingWaitsOutAServiceThatRestarts() throws Exception {
+        int port = server.getAddress().getPort();
+        answers.add(new Answer(200, List.of(), VIEW.formatted("running", "running", "null", "null", "false")));
+        answers.add(new Answer(200, List.of(), VIEW.formatted("succeeded", "succeeded", "0", "null", "false")));
+        java.util.concurrent.CompletableFuture<TaskInfo> ended = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return client.awaitEnd("t-1", Duration.ofSeconds(20));
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+        // The first read is answered; then the service is down (connections refused) for a while.
+        while (seen.isEmpty()) {
+            Thread.sleep(5);
+        }
+        server.stop(0);
+        Thread.sleep(1_000);
+        assertThat(ended).isNotDone();
+        serve(port);
+        TaskInfo info = ended.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(info.state()).isEqualTo(TaskInfo.State.SUCCEEDED);
+        assertThat(seen).hasSize(2);
+    }
+
+    @Test
+    void awaitingComesBackAfterTheRetryAfterOfA503() throws Exception {
+        answers.add(new Answer(503, List.of("Retry-After: 1"), "{\"error\": \"the service is stopping\"}"));
+        answers.add(new Answer(200, List.of(), VIEW.formatted("succeeded", "succeeded", "0", "null", "false")));
+        long start = System.nanoTime();
+        assertThat(client.awaitEnd("t-1", Duration.ofSeconds(20)).state()).isEqualTo(TaskInfo.State.SUCCEEDED);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(seen).hasSize(2);
+    }
+
+    @Test
+    void awaitingAServiceThatStaysDownTimesOutWithTheReason() {
+        int port = server.getAddress().getPort();
+        server.stop(0);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> client.awaitEnd("t-1", Duration.ofMillis(800)))
+                .isInstanceOfSatisfying(java.util.concurrent.TimeoutException.class, e -> {
+                    assertThat(e.getMessage()).isEqualTo("task t-1 could not be read: nothing answers at"
+                            + " http://127.0.0.1:" + port + " (connection refused) after PT0.8S");
+                    assertThat(e.getCause()).isInstanceOf(java.net.ConnectException.class);
+                });
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void awaitingEndsAtAnErrorOfTheApi() {
+        answers.add(new Answer(404, List.of(), "{\"error\": \"no task t-1\"}"));
+        assertThatThrownBy(() -> client.awaitEnd("t-1", Duration.ofSeconds(20)))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+        assertThat(seen).hasSize(1);
     }
 }

@@ -86,10 +86,17 @@ public final class YamlReader {
     /** Values added by aliases so far, against {@link #MAX_ALIASED_VALUES}. */
     private int aliasedValues;
 
+    /** Whether the text is JSON: said so in messages. */
+    private final boolean json;
     private YamlReader(Path file, Problems problems, boolean aliases) {
+        this(file, problems, aliases, false);
+    }
+
+    private YamlReader(Path file, Problems problems, boolean aliases, boolean json) {
         this.file = file;
         this.problems = problems;
         this.aliases = aliases;
+        this.json = json;
     }
 
     /**
@@ -115,12 +122,74 @@ public final class YamlReader {
         return read(file, what, problems, true);
     }
 
+    /** The deepest nesting of objects and arrays read by {@link #readJson}: a request needs a handful. */
+    public static final int MAX_JSON_DEPTH = 32;
+    /** The longest JSON string read by {@link #readJson}, in characters. */
+    public static final int MAX_JSON_STRING = 1024 * 1024;
+    /** The longest JSON number read by {@link #readJson}: beyond any value that is a number to its reader. */
+    public static final int MAX_JSON_NUMBER = 100;
+
     /**
-     * Reads a document held in memory (a request's JSON body, which YAML reads too), whose places are
-     * given as in {@code name}: {@code request body:1:23}. Aliases are refused as in a file.
+     * JSON's own parser, not YAML's: JSON is not quite a subset of YAML 1.1 (a tab indents, {@code \/}
+     * escapes), and YAML's words (indentation, documents) would mislead a client sending JSON. The bounds
+     * are checked as the text is parsed, so a deep or long value costs no more than the bound.
      */
-    public static YamlNode readText(String text, Path name, String what, Problems problems) {
-        return parse(text, name, what, problems, false);
+    private static final com.fasterxml.jackson.core.JsonFactory JSON_FACTORY =
+            com.fasterxml.jackson.core.JsonFactory.builder()
+                    .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                            .maxNestingDepth(MAX_JSON_DEPTH)
+                            .maxStringLength(MAX_JSON_STRING)
+                            .maxNumberLength(MAX_JSON_NUMBER)
+                            .build())
+                    .build();
+
+    /**
+     * Reads JSON held in memory (a request's body) into the same located nodes as a YAML file, whose
+     * places are given as in {@code name}: {@code request body:1:23}. Malformed JSON, a value past the
+     * bounds ({@link #MAX_JSON_DEPTH}, {@link #MAX_JSON_STRING}, {@link #MAX_JSON_NUMBER}), a duplicate
+     * key and a second value after the first are added to {@code problems}, in words.
+     *
+     * @param what what the text is, for messages: {@code request body}
+     * @return the root value, or {@code null} when the text is empty or could not be read
+     */
+    public static YamlNode readJson(String text, Path name, String what, Problems problems) {
+        // A byte-order mark is allowed before JSON (RFC 8259, 8.1); some clients send one.
+        String json = text.startsWith("\uFEFF") ? text.substring(1) : text;
+        YamlReader reader = new YamlReader(name, problems, false, true);
+        try (JsonParser parser = JSON_FACTORY.createParser(json)) {
+            try {
+                return reader.document(parser);
+            } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+                // These carry no place: the value being read when the bound was passed is the place.
+                problems.add(reader.location(parser.currentTokenLocation()), field(parser.getParsingContext()),
+                        JsonWords.tooLarge(e.getOriginalMessage(), what));
+            } catch (JsonProcessingException e) {
+                JsonLocation l = e.getLocation() != null ? e.getLocation() : parser.currentLocation();
+                problems.add(reader.location(l), "", "malformed JSON at " + l.getLineNr() + ":" + l.getColumnNr()
+                        + ": " + JsonWords.syntax(e.getOriginalMessage()));
+            }
+        } catch (IOException e) {
+            // Parsing a string reads nothing that can fail; said all the same.
+            problems.add(Location.ofFile(name), "", "cannot read the " + what + ": " + describe(e));
+        }
+        return null;
+    }
+
+    /** The field path ({@code context.steps[2]}) of the value the JSON parser is in. */
+    private static String field(com.fasterxml.jackson.core.JsonStreamContext context) {
+        java.util.ArrayDeque<com.fasterxml.jackson.core.JsonStreamContext> chain = new java.util.ArrayDeque<>();
+        for (com.fasterxml.jackson.core.JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+            chain.push(c);
+        }
+        String path = "";
+        for (com.fasterxml.jackson.core.JsonStreamContext c : chain) {
+            if (c.inArray()) {
+                path = path + "[" + Math.max(0, c.getCurrentIndex()) + "]";
+            } else if (c.getCurrentName() != null) {
+                path = Fields.child(path, c.getCurrentName());
+            }
+        }
+        return path;
     }
 
     private static YamlNode read(Path file, String what, Problems problems, boolean aliases) {
@@ -236,8 +305,9 @@ public final class YamlReader {
         YamlNode root = value(parser, token, "");
         JsonToken extra = parser.nextToken();
         if (extra != null) {
-            problems.add(location(parser.currentTokenLocation()), "",
-                    "a second YAML document starts here; keep one document per file (remove the '---' line)");
+            problems.add(location(parser.currentTokenLocation()), "", json
+                    ? "a second JSON value starts here, after the first has ended; send one JSON object"
+                    : "a second YAML document starts here; keep one document per file (remove the '---' line)");
         }
         return root;
     }

@@ -73,8 +73,10 @@ public final class ConfigLoader {
                 locations.put("process.defaults", process.keyLocation("defaults"));
                 defaults = settings(process.node("defaults"), "process.defaults");
             }
-            withLabel = selectors(process, "withLabel", PipelineLoader.LABEL, "label");
-            withName = selectors(process, "withName", PipelineLoader.PROCESS_NAME, "process name");
+            withLabel = selectors(process, "withLabel", PipelineLoader.LABEL, "label", "letters, digits, '_', '-' and"
+                    + " '.'");
+            withName = selectors(process, "withName", PipelineLoader.PROCESS_NAME, "process name", "letters, digits,"
+                    + " '_' and '-'");
         }
         Map<String, Map<String, String>> plugins = plugins(top);
         List<String> secretEnv = top.strings("secretEnv", "[API_TOKEN, DB_PASSWORD]");
@@ -144,7 +146,9 @@ public final class ConfigLoader {
         return executors;
     }
 
-    private Map<String, ProcessSettings> selectors(Fields process, String section, Pattern namePattern, String what) {
+    /** @param allowed what {@code namePattern} allows, in words: a label may hold '.', a process name not */
+    private Map<String, ProcessSettings> selectors(Fields process, String section, Pattern namePattern, String what,
+            String allowed) {
         Map<String, ProcessSettings> out = new LinkedHashMap<>();
         if (!process.has(section)) {
             return out;
@@ -160,7 +164,7 @@ public final class ConfigLoader {
             locations.put(p, e.keyLocation());
             if (!namePattern.matcher(e.key()).matches()) {
                 problems.add(e.keyLocation(), p, "'" + e.key() + "' is not a valid " + what
-                        + "; use letters, digits, '_' and '-'");
+                        + "; use " + allowed);
             }
             out.put(e.key(), settings(e.value(), p));
         }

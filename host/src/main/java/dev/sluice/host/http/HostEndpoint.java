@@ -93,12 +93,33 @@ public final class HostEndpoint implements AutoCloseable {
      * @see #start(InetAddress, int)
      */
     public static HostEndpoint start(InetAddress address, int port, Monitoring monitoring) throws IOException {
+        return start(address, port, monitoring, Options.RUN);
+    }
+
+    /**
+     * The command-line options that set the endpoint's port and address, for the message when it cannot
+     * listen: each command names its own ({@code sluice run}'s {@code --http-port}, {@code sluice serve}'s
+     * {@code --port}).
+     */
+    public record Options(String port, String address) {
+        /** {@code sluice run}'s. */
+        public static final Options RUN = new Options("--http-port", "--http-address");
+        /** {@code sluice serve}'s. */
+        public static final Options SERVE = new Options("--port", "--address");
+    }
+
+    /**
+     * As {@link #start(InetAddress, int, Monitoring)}, with the options that the message names when the
+     * address cannot be bound.
+     */
+    public static HostEndpoint start(InetAddress address, int port, Monitoring monitoring, Options options)
+            throws IOException {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(address, port), 64);
         } catch (IOException e) {
             throw new IOException("cannot listen on " + address.getHostAddress() + ":" + port + ": " + e.getMessage()
-                    + "; pick another --http-port (0 takes any free one) or --http-address", e);
+                    + "; pick another " + options.port() + " (0 takes any free one) or " + options.address(), e);
         }
         ExecutorService threads = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("sluice-http-", 1).factory());
@@ -272,8 +293,9 @@ public final class HostEndpoint implements AutoCloseable {
             try {
                 text = body.get();
             } catch (RuntimeException e) {
-                log.warn("serving {} failed: {}", path, e.toString());
-                respond(exchange, 500, "serving " + path + " failed: " + e + "\n");
+                // The cause is the host's to read, with its trace; the scraper or prober gets words.
+                log.warn("serving {} failed", path, e);
+                respond(exchange, 500, "serving " + path + " failed inside the host; its log has the cause\n");
                 return;
             }
             byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

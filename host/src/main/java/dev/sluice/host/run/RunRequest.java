@@ -1,5 +1,6 @@
 package dev.sluice.host.run;
 
+import dev.sluice.host.http.HostEndpoint;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -53,7 +54,16 @@ public record RunRequest(Path workDir, boolean resume, boolean explain, Outputs 
      *
      * @param port    the port, 0 for any free one; {@code null} when the endpoint is off
      * @param address the address it listens on
+     * @param options the command's options for the two, named when the port cannot be taken
      */
-    public record Endpoint(Integer port, String address) {
+    public record Endpoint(Integer port, String address, HostEndpoint.Options options) {
+        public Endpoint {
+            options = options == null ? HostEndpoint.Options.RUN : options;
+        }
+
+        /** An endpoint set by {@code sluice run}'s options ({@code --http-port}, {@code --http-address}). */
+        public Endpoint(Integer port, String address) {
+            this(port, address, HostEndpoint.Options.RUN);
+        }
     }
 }

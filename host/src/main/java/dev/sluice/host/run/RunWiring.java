@@ -185,7 +185,8 @@ public final class RunWiring {
         HostEndpoint endpoint;
         try {
             endpoint = request.endpoint().port() == null ? null : HostEndpoint.start(
-                    InetAddress.getByName(request.endpoint().address()), request.endpoint().port(), runMetrics);
+                    InetAddress.getByName(request.endpoint().address()), request.endpoint().port(), runMetrics,
+                    request.endpoint().options());
         } catch (IOException e) {
             return fail(ExitCodes.INVALID_INPUT, IoErrors.describe(e));
         }

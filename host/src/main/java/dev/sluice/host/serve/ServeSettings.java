@@ -118,7 +118,7 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
                     String path = "serve.classes." + e.key();
                     if (!PipelineLoader.LABEL.matcher(e.key()).matches()) {
                         problems.add(e.keyLocation(), path, "'" + e.key() + "' is not a class name; use letters,"
-                                + " digits, '_' and '-', as for a label");
+                                + " digits, '_', '-' and '.', as for a label");
                         continue;
                     }
                     // A class's own settings are its limits; how it runs is process.withLabel.<class>'s.

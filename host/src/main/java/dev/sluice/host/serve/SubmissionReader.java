@@ -20,8 +20,8 @@ import java.util.Set;
 
 /**
  * Reads a submission's JSON body with the loaders' checks and words: each problem names its place in the
- * body ({@code request body:1:23}), the field and the fix, as a pipeline's would. JSON is read as YAML
- * reads it, which is what gives the places.
+ * body ({@code request body:1:23}), the field and the fix, as a pipeline's would. The body is read into
+ * the loaders' located nodes by a JSON parser ({@link YamlReader#readJson}), which is what gives the places.
  */
 final class SubmissionReader {
     static final java.nio.file.Path BODY = Path.of("request body");
@@ -39,6 +39,11 @@ final class SubmissionReader {
             "resources", "per-task resources are not taken yet; set them for the class in the config's"
                     + " process.withLabel.<class>.resources");
     private static final int MAX_CONTEXT_CHARS = 16 * 1024;
+    /**
+     * The longest tenant and workflow id, in characters: names, kept with every task, written to its record
+     * and the event log and given back in every view; a tenant also keys the admission's counts.
+     */
+    static final int MAX_NAME_CHARS = 256;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SubmissionReader() {
@@ -51,16 +56,8 @@ final class SubmissionReader {
      */
     static Submission read(String body, Set<String> classes) throws InvalidInputException {
         Problems problems = new Problems();
-        YamlNode root = YamlReader.readText(body, BODY, "request body", problems);
-        if (!problems.isEmpty()) {
-            // The reader speaks of YAML, which it reads JSON as; the client sent JSON.
-            Problems json = new Problems();
-            for (dev.sluice.yaml.Problem p : problems.list()) {
-                json.add(p.location(), p.field(), p.message().replace("malformed YAML", "malformed JSON")
-                        .replace("check the indentation and the quoting", "check the brackets, commas and quotes"));
-            }
-            json.throwIfAny();
-        }
+        YamlNode root = YamlReader.readJson(body, BODY, "request body", problems);
+        problems.throwIfAny();
         if (root == null) {
             problems.add(new dev.sluice.yaml.Location(BODY, 1, 1), "", "the body is empty; send a JSON object such as"
                     + " {\"class\": \"cpu_short\", \"execution\": {\"command\": [\"echo\", \"hi\"]}}");
@@ -125,16 +122,29 @@ final class SubmissionReader {
                 }
             }
         }
-        String workflowId = f.string("workflow_id");
-        String tenant = f.string("tenant");
+        String workflowId = name(f, "workflow_id", problems);
+        String tenant = name(f, "tenant", problems);
         problems.throwIfAny();
         return new Submission(taskClass, argv, script, env, inputs, workflowId, tenant, context(body));
     }
 
-    /** The context as given, any JSON; the YAML reading above has checked the body's syntax already. */
+    /** {@code field}'s text, refused past {@link #MAX_NAME_CHARS}. */
+    private static String name(Fields f, String field, Problems problems) {
+        String value = f.string(field);
+        if (value != null && value.codePointCount(0, value.length()) > MAX_NAME_CHARS) {
+            problems.add(f.node(field), field, field + " is " + value.codePointCount(0, value.length())
+                    + " characters; keep it within " + MAX_NAME_CHARS + " (it is a name, kept with every task and"
+                    + " given back in every view)");
+            return null;
+        }
+        return value;
+    }
+
+    /** The context as given, any JSON; the reading above has checked the body's syntax and bounds already. */
     private static JsonNode context(String body) throws InvalidInputException {
         try {
-            JsonNode context = JSON.readTree(body).get("context");
+            // Past a byte-order mark, which the reading above allows and Jackson's tree reader does not.
+            JsonNode context = JSON.readTree(body.startsWith("\uFEFF") ? body.substring(1) : body).get("context");
             if (context != null && context.toString().length() > MAX_CONTEXT_CHARS) {
                 Problems problems = new Problems();
                 problems.add(new dev.sluice.yaml.Location(BODY, 1, 1), "context", "the context is "

@@ -259,8 +259,11 @@ class ConfigLoaderTest {
 
         assertThat(problems).extracting(Problem::field)
                 .containsExactly("process.withName.a b", "process.withLabel.x y");
-        assertThat(problems.get(0).message()).startsWith("'a b' is not a valid process name");
-        assertThat(problems.get(1).message()).startsWith("'x y' is not a valid label");
+        assertThat(problems.get(0).message()).isEqualTo("'a b' is not a valid process name; use letters, digits,"
+                + " '_' and '-'");
+        // A label may hold '.', as the pipeline's labels do (PipelineLoader.LABEL).
+        assertThat(problems.get(1).message()).isEqualTo("'x y' is not a valid label; use letters, digits, '_', '-'"
+                + " and '.'");
     }
 
     @Test

@@ -97,7 +97,31 @@ class HostEndpointTest {
         int port = endpoint.url().getPort();
         assertThatThrownBy(() -> HostEndpoint.start(InetAddress.getLoopbackAddress(), port))
                 .isInstanceOf(IOException.class).hasMessageContaining("cannot listen on 127.0.0.1:" + port)
-                .hasMessageContaining("--http-port");
+                .hasMessageContaining("pick another --http-port (0 takes any free one) or --http-address");
+        // sluice serve's options are --port and --address: the message names what the user can type.
+        assertThatThrownBy(() -> HostEndpoint.start(InetAddress.getLoopbackAddress(), port, null,
+                HostEndpoint.Options.SERVE)).isInstanceOf(IOException.class)
+                .hasMessageContaining("pick another --port (0 takes any free one) or --address")
+                .hasMessageNotContaining("--http");
+    }
+
+    @Test
+    void aPageThatFailsIs500InWordsWithoutTheJavaType() throws Exception {
+        endpoint = HostEndpoint.start(InetAddress.getLoopbackAddress(), 0, new HostEndpoint.Monitoring() {
+            @Override
+            public String metrics() {
+                throw new IllegalStateException("registry closed");
+            }
+
+            @Override
+            public String health() {
+                return "{}";
+            }
+        });
+        HttpResponse<String> metrics = get("/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(500);
+        assertThat(metrics.body()).isEqualTo("serving /metrics failed inside the host; its log has the cause\n")
+                .doesNotContain("Exception").doesNotContain("java.");
     }
 
     private HttpResponse<String> get(String path) throws Exception {

@@ -44,6 +44,12 @@ class ServeSettingsTest {
     }
 
     @Test
+    void aClassNameMayHoldADotAsALabelMay() throws Exception {
+        assertThat(ServeSettings.load(config("serve: {classes: {gpu.a100: {}, cpu-short_2: {}}}\n")).classes())
+                .containsOnlyKeys("gpu.a100", "cpu-short_2");
+    }
+
+    @Test
     void noSectionOrNoClassSaysWhatToAdd() throws Exception {
         assertThatThrownBy(() -> ServeSettings.load(config("process: {defaults: {cpus: 1}}\n")))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("serve.classes")
@@ -71,7 +77,8 @@ class ServeSettingsTest {
             assertThat(e.getMessage()).contains("serve.auth").contains("give token or tokenFile, not both");
             assertThat(e.getMessage()).contains("serve.onStop: 'later' is not a way to stop; write drain");
             assertThat(e.getMessage()).contains("serve.auth.token").contains("at least 16");
-            assertThat(e.getMessage()).contains("serve.classes.bad class").contains("is not a class name");
+            assertThat(e.getMessage()).contains("serve.classes.bad class: 'bad class' is not a class name; use"
+                    + " letters, digits, '_', '-' and '.', as for a label");
             assertThat(e.getMessage()).contains("serve.classes.ok.executor")
                     .contains("how a class runs is set by process.withLabel.ok.executor");
         });

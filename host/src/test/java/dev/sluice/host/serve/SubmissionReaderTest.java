@@ -81,6 +81,71 @@ class SubmissionReaderTest {
     }
 
     @Test
+    void jsonThatYamlWouldRefuseIsRead() throws Exception {
+        // Tab-indented, as Go's MarshalIndent(v, "", "\t"), jq --tab and Python's indent="\t" write it; "/"
+        // escaped as "\/", as PHP's json_encode and org.json write it.
+        Submission s = SubmissionReader.read("{\n\t\"class\": \"gpu\",\n\t\"execution\": {\n\t\t\"script\":"
+                + " \"cat \\/data\\/in.txt\"\n\t},\n\t\"inputs\": [\"\\/data\\/in.txt\"],\n\t\"context\": {\"url\":"
+                + " \"http:\\/\\/x\"}\n}\n", CLASSES);
+        assertThat(s.taskClass()).isEqualTo("gpu");
+        assertThat(s.script()).isEqualTo("cat /data/in.txt");
+        assertThat(s.inputs()).containsExactly(Path.of("/data/in.txt"));
+        assertThat(s.context().get("url").asText()).isEqualTo("http://x");
+    }
+
+    static Stream<Arguments> refusedJson() {
+        String deep = "[".repeat(40) + "]".repeat(40);
+        return Stream.of(
+                Arguments.of("{\"class\": \"gpu\",\n \"class\": \"cpu_short\", \"execution\": {\"script\": \"x\"}}",
+                        "class", "2:2", "duplicate key 'class', already set at line 1:2; remove one of them"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"context\": {\"a\": " + deep + "}}",
+                        "context.a[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
+                                + "[0][0][0]", "1:95",
+                        "the request body nests objects and lists more than 32 deep; sluice reads at most 32 levels"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"context\": [" + "1".repeat(101)
+                        + "]}", "context[0]", "1:60", "a number longer than 100 characters; send it as text in double quotes"),
+                Arguments.of("{\"class\": \"gpu\" \"execution\": {\"script\": \"x\"}}", "", "1:17",
+                        "malformed JSON at 1:17: expected ',' or '}', found '\"'"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"\\q\"}}", "", "1:44",
+                        "malformed JSON at 1:44: unknown escape '\\q' in a text"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("refusedJson")
+    void jsonPastTheBoundsOrMalformedIsNamedInWordsAtItsPlace(String body, String field, String at, String message) {
+        assertThatThrownBy(() -> SubmissionReader.read(body, CLASSES)).isInstanceOfSatisfying(
+                InvalidInputException.class, e -> {
+                    assertThat(e.problems()).hasSize(1);
+                    Problem p = e.problems().get(0);
+                    assertThat(p.field()).isEqualTo(field);
+                    assertThat(p.location().line() + ":" + p.location().column()).isEqualTo(at);
+                    assertThat(p.message()).contains(message).doesNotContain("YAML").doesNotContain("Exception")
+                            .doesNotContain("TAB").doesNotContain("StreamReadConstraints");
+                });
+    }
+
+    @Test
+    void aTenantOrWorkflowIdPast256CharactersIsRefusedWithTheLimit() throws Exception {
+        String atLimit = "t".repeat(SubmissionReader.MAX_NAME_CHARS);
+        Submission s = SubmissionReader.read("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"tenant\": \""
+                + atLimit + "\", \"workflow_id\": \"" + atLimit + "\"}", CLASSES);
+        assertThat(s.tenant()).isEqualTo(atLimit);
+        assertThat(s.workflowId()).isEqualTo(atLimit);
+        String over = "\u00e9".repeat(SubmissionReader.MAX_NAME_CHARS + 1);
+        assertThatThrownBy(() -> SubmissionReader.read("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"},"
+                + " \"tenant\": \"" + over + "\", \"workflow_id\": \"" + "w".repeat(1024 * 1024) + "\"}", CLASSES))
+                .isInstanceOfSatisfying(InvalidInputException.class, e -> {
+                    // In the order of the body.
+                    assertThat(e.problems()).extracting(Problem::field).containsExactly("tenant", "workflow_id");
+                    assertThat(e.problems().get(1).message()).isEqualTo("workflow_id is 1048576 characters; keep it"
+                            + " within 256 (it is a name, kept with every task and given back in every view)");
+                    assertThat(e.problems().get(0).message()).startsWith("tenant is 257 characters; keep it within"
+                            + " 256");
+                    assertThat(e.problems().get(0).location().column()).isEqualTo(58);
+                });
+    }
+
+    @Test
     void idsSortByTimeAndLookLikeIds() {
         String early = TaskIds.next(1_700_000_000_000L);
         String late = TaskIds.next(1_700_000_000_001L);
