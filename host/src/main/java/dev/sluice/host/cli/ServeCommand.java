@@ -133,7 +133,8 @@ final class ServeCommand extends PipelineCommand implements Callable<Integer> {
                 RunRequest request = new RunRequest(work, true, false, new RunRequest.Outputs(
                         new RunRequest.OutputFile(null, false), List.of(), new RunRequest.OutputFile(null, false),
                         new RunRequest.OutputFile(null, false), null), RunRequest.Progress.OFF,
-                        new RunRequest.Endpoint(port, address != null ? address : settings.address()),
+                        new RunRequest.Endpoint(port, address != null ? address : settings.address(),
+                                dev.sluice.host.http.HostEndpoint.Options.SERVE),
                         common.verbose.length);
                 TaskService service;
                 try {
