@@ -41,6 +41,8 @@ class ServeEventsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> ENDS = Set.of("succeeded", "failed", "cancelled");
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /** The service the helpers call; set by {@link #startService}. */
+    private ServedService served;
 
     @TempDir
     Path dir;
@@ -143,11 +145,7 @@ class ServeEventsIT {
     }
 
     private HttpResponse<String> call(String method, String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return served.call(method, path, body, true);
     }
 
     private String submit(String execution) throws Exception {
@@ -169,22 +167,15 @@ class ServeEventsIT {
     }
 
     private Process startService(Path config, List<String> output) throws Exception {
-        Process service = SluiceProcess.builder(dir, "serve", "-c", config.toString(), "--port", "0", "-w",
-                dir.resolve("work").toString()).redirectErrorStream(true).start();
-        BufferedReader lines = new BufferedReader(new InputStreamReader(service.getInputStream(),
-                StandardCharsets.UTF_8));
-        String first = lines.readLine();
-        assertThat(first).as("the first line is the URL").startsWith("sluice serve: http://127.0.0.1:");
-        url = first.substring("sluice serve: ".length());
-        token = Files.readString(dir.resolve("work/api-token")).strip();
-        Thread.ofVirtual().start(() -> lines.lines().forEach(output::add));
-        return service;
+        served = ServedService.start(dir, config, output);
+        url = served.url;
+        token = served.token;
+        return served.process;
     }
 
-    private static void stop(Process service, List<String> output) throws InterruptedException {
-        service.toHandle().destroy(); // SIGTERM
-        assertThat(service.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(service.exitValue()).as(String.join("\n", output)).isZero();
+    private void stop(Process service, List<String> output) throws InterruptedException {
+        assertThat(served.process).isSameAs(service);
+        assertThat(served.stop()).as(String.join("\n", output)).isZero();
     }
 
     /** Every line of the service's event files, by number: what a client that missed nothing has read. */

@@ -39,46 +39,23 @@ class ServeIT {
 
     private String url;
     private String token;
+    /** The service the helpers below call; set by {@link #startService}. */
+    private ServedService served;
 
     private HttpResponse<String> call(String method, String path, String body, boolean authorized) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
-        if (authorized) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return served.call(method, path, body, authorized);
     }
 
     private String submit(String body) throws Exception {
-        HttpResponse<String> r = call("POST", "/v1/tasks", body, true);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
-        JsonNode answer = JSON.readTree(r.body());
-        assertThat(r.headers().firstValue("Location")).contains("/v1/tasks/" + answer.get("id").asText());
-        assertThat(answer.get("state").asText()).isEqualTo("pending");
-        return answer.get("id").asText();
+        return served.submit(body);
     }
 
     private JsonNode view(String id) throws Exception {
-        HttpResponse<String> r = call("GET", "/v1/tasks/" + id, null, true);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return JSON.readTree(r.body());
+        return served.view(id);
     }
 
-    /** Waits for the task to reach {@code state} (any terminal one when {@code null}); returns its view. */
     private JsonNode await(String id, String state) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            JsonNode v = view(id);
-            String now = v.get("state").asText();
-            boolean terminal = List.of("succeeded", "failed", "cancelled").contains(now);
-            if (state == null ? terminal : now.equals(state)) {
-                return v;
-            }
-            assertThat(terminal).as("task %s ended %s, awaited %s: %s", id, now, state, v).isFalse();
-            assertThat(System.nanoTime()).as("task %s still %s", id, now).isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        return served.await(id, state);
     }
 
     @Test
@@ -94,20 +71,17 @@ class ServeIT {
                     tagged:
                       env: {KIND: tagged}
                 """);
-        Process service = SluiceProcess.builder(dir, "serve", "-c", config.toString(), "--port", "0", "-w",
-                dir.resolve("work").toString()).redirectErrorStream(true).start();
         List<String> output = new java.util.concurrent.CopyOnWriteArrayList<>();
-        BufferedReader lines = new BufferedReader(new InputStreamReader(service.getInputStream(), StandardCharsets.UTF_8));
+        Process service = startService(config, output);
         try {
-            String first = lines.readLine();
-            assertThat(first).as("the first line is the URL").startsWith("sluice serve: http://127.0.0.1:");
-            url = first.substring("sluice serve: ".length());
             Path tokenFile = dir.resolve("work/api-token");
-            assertThat(lines.readLine()).isEqualTo("Token: in " + tokenFile
+            long shown = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (output.isEmpty() && System.nanoTime() < shown) {
+                Thread.sleep(10);
+            }
+            assertThat(output).first().isEqualTo("Token: in " + tokenFile
                     + " (made by sluice serve; set serve.auth in the config to choose one)");
             assertThat(Files.getPosixFilePermissions(tokenFile)).hasToString("[OWNER_READ, OWNER_WRITE]");
-            token = Files.readString(tokenFile).strip();
-            Thread reader = Thread.ofVirtual().start(() -> lines.lines().forEach(output::add));
 
             List<String> ok = new ArrayList<>();
             List<String> failing = new ArrayList<>();
@@ -164,10 +138,7 @@ class ServeIT {
             assertThat(notJson.body()).contains("malformed JSON").doesNotContain("YAML");
 
             // SIGTERM; Process.destroy() would also close our end of its output before the summary is read.
-            service.toHandle().destroy();
-            assertThat(service.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            reader.join(10_000);
-            assertThat(service.exitValue()).as(String.join("\n", output)).isZero();
+            assertThat(served.stop()).as(String.join("\n", output)).isZero();
             String all = output.stream().collect(Collectors.joining("\n"));
             assertThat(all).contains("11 succeeded, 10 failed, 1 cancelled").doesNotContain("Exception");
         } finally {
@@ -177,15 +148,10 @@ class ServeIT {
 
     /** Starts the service on {@code config}; returns it once its first lines are read (URL and token set). */
     private Process startService(Path config, List<String> output) throws Exception {
-        Process service = SluiceProcess.builder(dir, "serve", "-c", config.toString(), "--port", "0", "-w",
-                dir.resolve("work").toString()).redirectErrorStream(true).start();
-        BufferedReader lines = new BufferedReader(new InputStreamReader(service.getInputStream(), StandardCharsets.UTF_8));
-        String first = lines.readLine();
-        assertThat(first).as("the first line is the URL").startsWith("sluice serve: http://127.0.0.1:");
-        url = first.substring("sluice serve: ".length());
-        token = Files.readString(dir.resolve("work/api-token")).strip();
-        Thread.ofVirtual().start(() -> lines.lines().forEach(output::add));
-        return service;
+        served = ServedService.start(dir, config, output);
+        url = served.url;
+        token = served.token;
+        return served.process;
     }
 
     @Test
@@ -259,9 +225,7 @@ class ServeIT {
             sleepers.clear();
             sleepers.add(submit("{\"class\": \"quick\", \"execution\": {\"command\": [\"sleep\", \"600\"]}}"));
             await(sleepers.get(0), "running");
-            second.toHandle().destroy();
-            assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(second.exitValue()).as(String.join("\n", after)).isZero();
+            assertThat(served.stop()).as(String.join("\n", after)).isZero();
         } finally {
             second.destroyForcibly();
         }
@@ -277,8 +241,7 @@ class ServeIT {
             assertThat(v.get("cancel_requested").asBoolean()).isFalse();
             assertThat(call("DELETE", "/v1/tasks/" + sleepers.get(0), null, true).statusCode()).isEqualTo(202);
             await(sleepers.get(0), "cancelled");
-            again.toHandle().destroy();
-            assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            served.stop();
         } finally {
             again.destroyForcibly();
         }
@@ -367,9 +330,7 @@ class ServeIT {
             assertThat(m.find()).as(takenBack).isTrue();
             assertThat(Integer.parseInt(m.group(1))).as(takenBack).isPositive();
             assertThat(Integer.parseInt(m.group(2))).as(takenBack).isPositive();
-            second.toHandle().destroy();
-            assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(second.exitValue()).isZero();
+            assertThat(served.stop()).isZero();
         } finally {
             second.destroyForcibly();
         }
@@ -429,8 +390,7 @@ class ServeIT {
             assertThat(view(victim).get("state").asText()).as("cancelled for good: not run again")
                     .isEqualTo("cancelled");
             await(queued, "succeeded");
-            again.toHandle().destroy();
-            assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            served.stop();
         } finally {
             again.destroyForcibly();
         }
@@ -464,8 +424,7 @@ class ServeIT {
             await(waiting, "succeeded");
             assertThat(call("POST", "/v1/tasks", "{\"class\": \"one\", \"execution\": {\"command\": [\"true\"]}}",
                     true).statusCode()).as("room again once the waiting task started").isEqualTo(202);
-            service.toHandle().destroy();
-            assertThat(service.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            served.stop();
         } finally {
             service.destroyForcibly();
         }
@@ -506,8 +465,7 @@ class ServeIT {
                             assertThat(p.message()).contains("did you mean 'quick'?");
                         });
                     });
-            service.toHandle().destroy();
-            assertThat(service.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            served.stop();
         } finally {
             service.destroyForcibly();
         }
@@ -537,8 +495,7 @@ class ServeIT {
                     + dir.resolve("work")).doesNotContain("Exception");
             assertThat(Files.readAllBytes(dir.resolve("work/tasks.jsonl"))).as("its ledger untouched").isEqualTo(ledger);
             assertThat(view(id).get("state").asText()).isEqualTo("succeeded");
-            first.toHandle().destroy();
-            assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            served.stop();
         } finally {
             first.destroyForcibly();
         }
