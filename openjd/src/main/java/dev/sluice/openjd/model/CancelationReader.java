@@ -39,9 +39,12 @@ final class CancelationReader {
         try {
             mode = Cancelation.Mode.valueOf(text);
         } catch (IllegalArgumentException e) {
-            problems.add(f.node("mode"), f.path("mode"), "'" + text + "' is not a cancelation mode; write TERMINATE"
-                    + " or NOTIFY_THEN_TERMINATE" + (text.toUpperCase(Locale.ROOT).equals(text) ? ""
-                            : " (upper case)"));
+            // OpenJD allows a format string here only with FEATURE_BUNDLE_1, which sluice does not implement.
+            problems.add(f.node("mode"), f.path("mode"), "'" + text + "' is not a cancelation mode"
+                    + (text.contains("{{") ? " (a format string here needs the FEATURE_BUNDLE_1 extension, which"
+                            + " sluice does not support)" : "")
+                    + "; write TERMINATE or NOTIFY_THEN_TERMINATE"
+                    + (text.contains("{{") || text.toUpperCase(Locale.ROOT).equals(text) ? "" : " (upper case)"));
             return null;
         }
         Duration period = null;

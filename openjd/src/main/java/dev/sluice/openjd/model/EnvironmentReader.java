@@ -221,7 +221,8 @@ final class EnvironmentReader {
             while (i < out.size() - 1 && !out.get(i).text().equals(problem.text())) {
                 i++;
             }
-            problems.add(outNodes.get(i), path + "[" + texts.indexOf(out.get(i).text()) + "]", problem.message());
+            problems.add(outNodes.get(i), path + "[" + texts.indexOf(out.get(i).text()) + "]",
+                    formats.explain(problem, scope).message());
         }
         return out;
     }

@@ -121,7 +121,7 @@ final class FormatStringReader {
     }
 
     /** Replaces the format package's message where this environment knows a more useful one. */
-    private FormatProblem explain(FormatProblem p, Scope scope) {
+    FormatProblem explain(FormatProblem p, Scope scope) {
         String var = variableAt(p.text(), p.offset());
         if (var == null) {
             return p;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.sluice.openjd.format.FormatString;
+import dev.sluice.openjd.format.LetBinding;
 import dev.sluice.yaml.InvalidInputException;
 import dev.sluice.yaml.Problem;
 import java.net.URISyntaxException;
@@ -200,5 +201,111 @@ class EnvironmentTemplateConformanceTest {
         assertThat(problems("let-without-expr.invalid.yaml")).containsExactly(
                 "6:10: environment.script.let: let bindings belong to the EXPR extension; declare it, e.g."
                         + " extensions: [EXPR]");
+    }
+
+    // EXPR/env_templates, the valid case: every EXPR form an environment template may hold, at once.
+
+    @Test
+    void exprFormsInVariablesLetBindingsFilesAndArgsLoad() throws Exception {
+        EnvironmentDef env = load("expr-features.yaml");
+
+        assertThat(env.name()).isEqualTo("ExprEverywhere");
+        assertThat(env.variables().keySet()).containsExactly("TRIPLED", "SHOUTED");
+        assertThat(env.let()).extracting(LetBinding::text)
+                .containsExactly("out_dir = Session.WorkingDirectory / Param.Out", "report = out_dir / (Job.Name + '.txt')");
+        assertThat(env.onEnter().orElseThrow().args()).extracting(FormatString::text)
+                .containsExactly("{{ Param.N if Param.N > 2 else 2 }}");
+    }
+
+    @Test
+    void letBindingsAreCheckedForTheReasonTheCaseNames() throws Exception {
+        assertThat(problems("let-duplicate.invalid.yaml")).containsExactly("7:19: environment.script.let[1]: column 1:"
+                + " 'a' is bound twice in this let block; give the second binding another name (in format string"
+                + " \"a = 20\")");
+        assertThat(problems("let-undefined.invalid.yaml")).containsExactly("7:11: environment.script.let[0]: column 5:"
+                + " variable 'Param.Nowhere' is not defined: the template declares no parameters; add it under"
+                + " parameterDefinitions (in format string \"b = Param.Nowhere * 2\")");
+        assertThat(problems("let-step-name.invalid.yaml")).containsExactly("7:11: environment.script.let[0]: column 9:"
+                + " unknown variable 'Step.Name'; the variables available in the let bindings of environment"
+                + " 'LetNoStep' are Job.Name, Session.HasPathMappingRules, Session.PathMappingRulesFile,"
+                + " Session.WorkingDirectory (in format string \"label = Step.Name\")");
+    }
+
+    /**
+     * EXPR expr1.1--type-error: the reference refuses {@code STRING + 1} from the declared types before anything
+     * runs. sluice does not type-check expressions when it loads a template; the error comes when the action's
+     * arguments are evaluated (a gap, listed under Conformance).
+     */
+    @Test
+    void aTypeErrorFromDeclaredTypesIsNotFoundWhenLoading() throws Exception {
+        assertThat(load("type-error.invalid.yaml").name()).isEqualTo("Mistyped");
+    }
+
+    /** base 7.3--complex-expr-requires-expr and 7.3.1--job-name-requires-expr: a difference on purpose. */
+    @Test
+    void expressionsWithoutTheExprExtensionLoadOnPurpose() throws Exception {
+        assertThat(load("without-expr.yaml").onEnter().orElseThrow().args()).extracting(FormatString::text)
+                .containsExactly("{{ Param.N + 1 }}", "{{ Job.Name }}");
+    }
+
+    // WRAP_ACTIONS: the valid wrapping environment that forwards through repr_py (its behaviour is held by
+    // WrapForwardingConformanceTest), and the rest of the scope and all-or-none cases.
+
+    @Test
+    void aWrapEnvironmentForwardingThroughReprPyLoads() throws Exception {
+        EnvironmentDef env = load("wrap-forwarding-repr-py.yaml");
+
+        assertThat(env.wrapStyle()).isEqualTo(WrapStyle.WRAP_ACTIONS);
+        for (ActionDef hook : List.of(env.onWrapEnvEnter().orElseThrow(), env.onWrapTaskRun().orElseThrow(),
+                env.onWrapEnvExit().orElseThrow())) {
+            assertThat(hook.args().get(1).text()).contains("{{ repr_py(WrappedAction.Command) }}",
+                    "{{ repr_py(WrappedAction.Args) }}");
+        }
+    }
+
+    @Test
+    void wrappedValuesInALetBindingOrWrappedStepInTheExitHookAreRefused() throws Exception {
+        assertThat(problems("wrapped-action-in-let.invalid.yaml")).containsExactly("7:11: environment.script.let[0]:"
+                + " column 7: variable 'WrappedAction.Command' is not available in the let bindings of environment"
+                + " 'LetWrapped'; it is available only in the wrap hooks onWrapEnvEnter, onWrapTaskRun and onWrapEnvExit"
+                + " (extension WRAP_ACTIONS) (in format string \"cmd = WrappedAction.Command\")");
+        assertThat(problems("wrapped-step-name-in-exit.invalid.yaml")).containsExactly("10:45: environment.script"
+                + ".actions.onWrapEnvExit.args[0]: column 4: variable 'WrappedStep.Name' is not available in"
+                + " onWrapEnvExit of environment 'StepAtExit'; it is available only in the onWrapTaskRun hook (in"
+                + " format string \"{{ WrappedStep.Name }}\")");
+    }
+
+    @Test
+    void everyIncompleteSetOfWrapHooksIsRefused() throws Exception {
+        String tail = " (they may pass the wrapped action through unchanged)";
+        assertThat(problems("wrap-hook-enter-only.invalid.yaml")).containsExactly("8:7: environment.script.actions:"
+                + " WRAP_ACTIONS hooks come all three or none: onWrapEnvEnter is defined but onWrapTaskRun and"
+                + " onWrapEnvExit are not; define onWrapTaskRun and onWrapEnvExit" + tail);
+        assertThat(problems("wrap-hook-exit-only.invalid.yaml")).containsExactly("8:7: environment.script.actions:"
+                + " WRAP_ACTIONS hooks come all three or none: onWrapEnvExit is defined but onWrapEnvEnter and"
+                + " onWrapTaskRun are not; define onWrapEnvEnter and onWrapTaskRun" + tail);
+        assertThat(problems("wrap-hooks-without-enter.invalid.yaml")).containsExactly("8:7: environment.script.actions:"
+                + " WRAP_ACTIONS hooks come all three or none: onWrapTaskRun, onWrapEnvExit are defined but"
+                + " onWrapEnvEnter is not; define onWrapEnvEnter" + tail);
+    }
+
+    /**
+     * WRAP_ACTIONS 4--wrappedaction-in-cancelation-outside-hook and FEATURE_BUNDLE_1 5--timeout-session-symbol,
+     * 5--timeout-env-file-reference: a format string as a cancelation mode or a timeout is a FEATURE_BUNDLE_1
+     * form, refused saying so before the variable's scope matters.
+     */
+    @Test
+    void formatStringsAsCancelationModeOrTimeoutAreRefusedNamingFeatureBundle1() throws Exception {
+        assertThat(problems("wrapped-cancelation-mode-outside-hooks.invalid.yaml")).containsExactly("11:29:"
+                + " environment.script.actions.onEnter.cancelation.mode: '{{ WrappedAction.Cancelation.Mode }}' is not"
+                + " a cancelation mode (a format string here needs the FEATURE_BUNDLE_1 extension, which sluice does"
+                + " not support); write TERMINATE or NOTIFY_THEN_TERMINATE");
+        String notSeconds = " is not a whole number of seconds (a format string here needs the FEATURE_BUNDLE_1"
+                + " extension, which sluice does not support); write e.g. timeout: 300";
+        assertThat(problems("feature-bundle-1-timeouts.invalid.yaml")).containsExactly(
+                "4:14: extensions[0]: 'FEATURE_BUNDLE_1' is an OpenJD extension sluice does not support; remove it;"
+                        + " sluice knows EXPR, REDACTED_ENV_VARS, WRAP_ACTIONS, WRAP_TASK_RUN, SLUICE_MONITOR",
+                "11:43: environment.script.actions.onEnter.timeout: '{{ Session.WorkingDirectory }}'" + notSeconds,
+                "12:42: environment.script.actions.onExit.timeout: '{{ Env.File.Setup }}'" + notSeconds);
     }
 }
