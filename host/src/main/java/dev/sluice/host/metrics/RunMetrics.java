@@ -193,7 +193,15 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
     /** Ready: the run goes and every executor it met is up (an orchestrator sends tasks only then). */
     @Override
     public boolean ready() {
-        return "running".equals(phase) && executorStatus.values().stream().allMatch("up"::equals);
+        return "running".equals(phase) && executorStatus.values().stream().allMatch("up"::equals)
+                && alsoReady.getAsBoolean();
+    }
+
+    /** What else readiness needs: a service is not ready once it stops taking tasks (it drains). */
+    private volatile java.util.function.BooleanSupplier alsoReady = () -> true;
+
+    public void alsoReadyWhen(java.util.function.BooleanSupplier condition) {
+        this.alsoReady = condition;
     }
 
     // ---- meters -----------------------------------------------------------------------------------

@@ -181,6 +181,9 @@ public final class RunWiring {
         RunMetrics runMetrics = metrics == null ? null : metrics.forRun(files.runId(), plan.pipeline().name());
         if (runMetrics != null) {
             listeners.add(runMetrics);
+            if (service != null) {
+                runMetrics.alsoReadyWhen(service.intake()::isOpen);
+            }
         }
         HostEndpoint endpoint;
         try {

@@ -70,6 +70,11 @@ final class Admission {
         long now = time.nanoTime();
         TokenBucket classRate = cls.rate() == null ? null
                 : classRates.computeIfAbsent(taskClass, k -> new TokenBucket(cls.rate(), now));
+        if (tenant != null && tenantRates.size() >= MAX_TENANTS && !tenantRates.containsKey(tenant)) {
+            // A bucket that has filled up again is as good as none: forget those, so made-up names cannot
+            // grow the map without bound.
+            tenantRates.values().removeIf(b -> b.isFull(now));
+        }
         TokenBucket tenantRate = tenant == null || perTenant.rate() == null ? null
                 : tenantRates.computeIfAbsent(tenant, k -> new TokenBucket(perTenant.rate(), now));
         long classWait = classRate == null ? 0 : classRate.waitNanos(now);
@@ -112,6 +117,11 @@ final class Admission {
 
     int waiting() {
         return waiting.get();
+    }
+
+    /** For tests: how many tenants' rate buckets are kept. */
+    int tenantBuckets() {
+        return tenantRates.size();
     }
 
     private void count(String id, String taskClass, String tenant) {
@@ -162,6 +172,11 @@ final class Admission {
         long waitNanos(long now) {
             refill(now);
             return tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) / perNano);
+        }
+
+        boolean isFull(long now) {
+            refill(now);
+            return tokens >= capacity;
         }
 
         void take(long now) {

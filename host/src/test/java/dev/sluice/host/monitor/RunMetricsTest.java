@@ -181,6 +181,16 @@ class RunMetricsTest {
     }
 
     @Test
+    void aServiceThatStoppedTakingTasksIsNotReady() {
+        java.util.concurrent.atomic.AtomicBoolean taking = new java.util.concurrent.atomic.AtomicBoolean(true);
+        metrics.alsoReadyWhen(taking::get);
+        metrics.runStarted(List.of());
+        assertThat(metrics.ready()).isTrue();
+        taking.set(false);
+        assertThat(metrics.ready()).as("draining").isFalse();
+    }
+
+    @Test
     void healthSaysStartingBeforeTheTasksAreKnown() throws Exception {
         JsonNode health = health();
         assertThat(health.path("state").asText()).isEqualTo("starting");

@@ -72,4 +72,17 @@ class AdmissionTest {
         a.started("t2");
         assertThat(a.admit("t3", "c", null)).isNull();
     }
+
+    @Test
+    void madeUpTenantNamesCannotGrowTheRateBucketsWithoutBound() {
+        Admission a = new Admission(new Limit(100, null), Map.of(), new Limit(null, RateLimit.parse("1/s")), clock);
+        for (int i = 0; i < Admission.MAX_TENANTS; i++) {
+            assertThat(a.admit("t" + i, "c", "tenant-" + i)).isNull();
+            a.started("t" + i);
+        }
+        assertThat(a.tenantBuckets()).isEqualTo(Admission.MAX_TENANTS);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(a.admit("t-new", "c", "tenant-new")).isNull();
+        assertThat(a.tenantBuckets()).as("the refilled ones forgotten").isEqualTo(1);
+    }
 }
