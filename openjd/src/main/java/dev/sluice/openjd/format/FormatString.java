@@ -154,7 +154,9 @@ public final class FormatString {
 
     /**
      * Every reference to a variable that does not exist in {@code scope}, each with its column and
-     * a message that says where the variable is available; empty when the string is fine there.
+     * a message that says where the variable is available; when every name exists, every type error no
+     * value could avoid ({@code Param.Name + 1} with {@code Param.Name} a string in {@code scope}'s
+     * {@linkplain Scope#withTypes types}). Empty when the string is fine there.
      */
     public List<FormatProblem> validate(Scope scope) {
         List<FormatProblem> problems = new ArrayList<>();
@@ -164,6 +166,14 @@ public final class FormatString {
         for (Part p : parts) {
             if (p instanceof Interpolation i) {
                 problems.addAll(checkLocals(text, i.expr(), scope));
+            }
+        }
+        if (problems.isEmpty()) {
+            // Types only once every name is known: an unknown name has no type to check.
+            for (Part p : parts) {
+                if (p instanceof Interpolation i) {
+                    problems.addAll(TypeCheck.check(text, i.expr(), scope));
+                }
             }
         }
         problems.sort(java.util.Comparator.comparingInt(FormatProblem::offset));

@@ -1,6 +1,8 @@
 package dev.sluice.openjd.format;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -89,21 +91,40 @@ public final class LetBinding {
     public static List<FormatProblem> validateAll(List<LetBinding> lets, Scope scope) {
         List<FormatProblem> problems = new ArrayList<>();
         Set<String> bound = new LinkedHashSet<>(scope.bindings());
+        Map<String, ExprType> types = new HashMap<>();
         for (LetBinding let : lets) {
-            Scope here = scope.withBindings(bound);
+            Scope here = scope.withBindings(bound).withTypes(types);
             List<Expr.Variable> refs = new ArrayList<>();
             FormatString.collect(let.expr, refs);
+            int before = problems.size();
             for (Expr.Variable v : refs) {
                 here.whyNot(here.base(v.name())).ifPresent(why -> problems.add(FormatProblem.at(let.text, v.offset(),
                         why)));
             }
             problems.addAll(FormatString.checkLocals(let.text, let.expr, here));
+            if (problems.size() == before) {
+                problems.addAll(TypeCheck.check(let.text, let.expr, here));
+            }
+            types.putIfAbsent(let.name, TypeCheck.typeOf(let.text, let.expr, here));
             if (!bound.add(let.name)) {
                 problems.add(FormatProblem.at(let.text, let.text.indexOf(let.name), "'" + let.name
                         + "' is bound twice in this let block; give the second binding another name"));
             }
         }
         return problems;
+    }
+
+    /**
+     * The type of each binding's expression known before any value is ({@link ExprType#UNKNOWN} where
+     * it depends on a value), each seeing the ones before it: for the type check of what uses them.
+     */
+    public static Map<String, ExprType> types(List<LetBinding> lets, Scope scope) {
+        Map<String, ExprType> types = new HashMap<>();
+        for (LetBinding let : lets) {
+            Scope here = scope.withBindings(types.keySet()).withTypes(types);
+            types.putIfAbsent(let.name, TypeCheck.typeOf(let.text, let.expr, here));
+        }
+        return types;
     }
 
     /** The value of this binding's expression. */

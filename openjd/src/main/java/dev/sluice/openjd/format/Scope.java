@@ -1,6 +1,8 @@
 package dev.sluice.openjd.format;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -55,10 +57,16 @@ public final class Scope {
 
     private final String where;
     private final Set<String> names;
+    private final Map<String, ExprType> types;
 
     private Scope(String where, Set<String> names) {
+        this(where, names, Map.of());
+    }
+
+    private Scope(String where, Set<String> names, Map<String, ExprType> types) {
         this.where = where;
         this.names = Set.copyOf(names);
+        this.types = Map.copyOf(types);
     }
 
     /**
@@ -79,7 +87,7 @@ public final class Scope {
     public Scope plus(String newWhere, Set<String> more) {
         Set<String> all = new LinkedHashSet<>(names);
         all.addAll(more);
-        return new Scope(newWhere, all);
+        return new Scope(newWhere, all, types);
     }
 
     /**
@@ -89,7 +97,28 @@ public final class Scope {
     public Scope withBindings(java.util.Collection<String> names) {
         Set<String> all = new LinkedHashSet<>(this.names);
         all.addAll(names);
-        return new Scope(where, all);
+        return new Scope(where, all, types);
+    }
+
+    /**
+     * This scope with the types of some of its names known before any value is: a template's declared
+     * parameter types ({@code Param.Frame} an int), its let bindings' ({@code out} a path). The load-time
+     * type check ({@link FormatString#validate(Scope)}) uses them; a name without a type here is unknown,
+     * unless OpenJD fixes it ({@code Session.WorkingDirectory} is always a path).
+     */
+    public Scope withTypes(Map<String, ExprType> more) {
+        Map<String, ExprType> all = new HashMap<>(types);
+        all.putAll(more);
+        return new Scope(where, names, all);
+    }
+
+    /** The type of {@code name} known before any value is, or {@link ExprType#UNKNOWN}. */
+    public ExprType typeOf(String name) {
+        ExprType t = types.get(name);
+        if (t != null) {
+            return t;
+        }
+        return TypeCheck.FIXED.getOrDefault(name, ExprType.UNKNOWN);
     }
 
     /** Whether {@code name} is a let binding here. */

@@ -368,7 +368,7 @@ public final class EnvironmentLoader {
         }
         Set<String> parameterNames = new HashSet<>(parameterReader.declaredNames());
         EnvironmentReader.Body body = new EnvironmentReader(problems, name == null ? "?" : name, extensions,
-                parameterNames, false).read(env);
+                parameterNames, false).parameterTypes(parameters).read(env);
         if (body == null || problems.size() > before) {
             return null;
         }

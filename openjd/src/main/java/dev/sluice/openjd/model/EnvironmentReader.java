@@ -84,6 +84,12 @@ final class EnvironmentReader {
         this.monitorReader = new MonitorReader(problems, formats, actionReader, values, extensions, envName);
     }
 
+    /** The declared types of the template's parameters, for the load-time type check; before {@link #read}. */
+    EnvironmentReader parameterTypes(List<ParameterDef> parameters) {
+        formats.parameterTypes(parameters);
+        return this;
+    }
+
     /** Reads an {@code extensions:} list: known names, each once, and EXPR with WRAP_ACTIONS. */
     static Set<Extension> extensions(Fields f, Problems problems) {
         if (!f.has("extensions")) {
@@ -164,6 +170,8 @@ final class EnvironmentReader {
             }
             if (script.has("let")) {
                 let = let(script);
+                formats.bindingTypes(LetBinding.types(let, formats.narrow(Scope.ENVIRONMENT_ACTION,
+                        "the let bindings of environment '" + envName + "'", Set.of())));
                 formats.bindings(let.stream().map(LetBinding::name).toList());
             }
             if (!script.has("actions")) {

@@ -1,12 +1,15 @@
 package dev.sluice.openjd.model;
 
+import dev.sluice.openjd.format.ExprType;
 import dev.sluice.openjd.format.FormatProblem;
 import dev.sluice.openjd.format.FormatString;
 import dev.sluice.openjd.format.FormatStringException;
+import dev.sluice.openjd.format.LetBinding;
 import dev.sluice.openjd.format.Scope;
 import dev.sluice.yaml.Fields;
 import dev.sluice.yaml.Problems;
 import dev.sluice.yaml.YamlNode;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +39,8 @@ final class FormatStringReader {
     private final boolean inline;
     private Set<String> fileNames = Set.of();
     private List<String> bindings = List.of();
+    private Map<String, ExprType> paramTypes = Map.of();
+    private Map<String, ExprType> bindingTypes = Map.of();
 
     /**
      * @param envName    the environment's name, for messages
@@ -58,6 +63,31 @@ final class FormatStringReader {
      */
     void fileNames(Set<String> names) {
         this.fileNames = names;
+    }
+
+    /**
+     * The declared types of the parameters read without problems: {@code Param.X} has its parameter's
+     * type, and so has {@code RawParam.X} except that a PATH's raw value is a string (it may be a path of
+     * another system). The load-time type check uses them.
+     */
+    void parameterTypes(List<ParameterDef> parameters) {
+        Map<String, ExprType> types = new HashMap<>();
+        for (ParameterDef p : parameters) {
+            ExprType t = switch (p.type()) {
+                case STRING -> ExprType.STRING;
+                case PATH -> ExprType.PATH;
+                case INT -> ExprType.INT;
+                case FLOAT -> ExprType.FLOAT;
+            };
+            types.put("Param." + p.name(), t);
+            types.put("RawParam." + p.name(), t == ExprType.PATH ? ExprType.STRING : t);
+        }
+        this.paramTypes = Map.copyOf(types);
+    }
+
+    /** The types of the script's {@code let} bindings, once read (see {@link LetBinding#types}). */
+    void bindingTypes(Map<String, ExprType> types) {
+        this.bindingTypes = Map.copyOf(types);
     }
 
     /**
@@ -90,8 +120,8 @@ final class FormatStringReader {
                 }
             }
         }
-        Scope scope = Scope.of(where, names);
-        return where.startsWith("the variables") ? scope : scope.withBindings(bindings);
+        Scope scope = Scope.of(where, names).withTypes(paramTypes);
+        return where.startsWith("the variables") ? scope : scope.withBindings(bindings).withTypes(bindingTypes);
     }
 
     /**

@@ -232,13 +232,14 @@ class EnvironmentTemplateConformanceTest {
     }
 
     /**
-     * EXPR expr1.1--type-error: the reference refuses {@code STRING + 1} from the declared types before anything
-     * runs. sluice does not type-check expressions when it loads a template; the error comes when the action's
-     * arguments are evaluated (a gap, listed under Conformance).
+     * EXPR expr1.1--type-error: {@code STRING + 1} is refused from the declared types when the template is
+     * loaded, before anything runs, as the reference refuses it.
      */
     @Test
-    void aTypeErrorFromDeclaredTypesIsNotFoundWhenLoading() throws Exception {
-        assertThat(load("type-error.invalid.yaml").name()).isEqualTo("Mistyped");
+    void aTypeErrorFromDeclaredTypesIsRefusedWhenLoading() throws Exception {
+        assertThat(problems("type-error.invalid.yaml")).containsExactly("10:39: environment.script.actions.onEnter.args[0]:"
+                + " column 16: cannot add a string and an int: Param.Label + 1; convert with int(Param.Label) or"
+                + " string(1) (in format string \"{{ Param.Label + 1 }}\")");
     }
 
     /** base 7.3--complex-expr-requires-expr and 7.3.1--job-name-requires-expr: a difference on purpose. */
