@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The load-time type check of one expression: a type per node from what is known statically (declared
@@ -523,8 +522,4 @@ final class TypeCheck {
         }
     }
 
-    /** The names {@link #FIXED} types. */
-    static Set<String> fixedNames() {
-        return FIXED.keySet();
-    }
 }
