@@ -139,7 +139,8 @@ final class ServeCommand extends PipelineCommand implements Callable<Integer> {
                 TaskService service;
                 try {
                     service = TaskService.start(plan.plans(), !plan.wrappers().isEmpty(),
-                            new TaskService.Setup(settings, token, tokenSaid, work), time, System.out);
+                            new TaskService.Setup(settings, token, tokenSaid, work, metrics.registry()), time,
+                            System.out);
                 } catch (IOException e) {
                     return fail(err, ExitCodes.INVALID_INPUT, "cannot read or write the service's ledger "
                             + work.resolve("tasks.jsonl") + ": " + IoErrors.describe(e)

@@ -23,6 +23,11 @@ public final class HostMetrics {
         return new RunMetrics(registry, runId, pipelineName);
     }
 
+    /** The registry, for the service's own metrics ({@code sluice serve}). */
+    public io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
     /** Every metric in the Prometheus text exposition format (version 0.0.4). */
     public String scrape() {
         return registry.scrape();

@@ -38,6 +38,7 @@ final class ApiRouter implements HttpHandler {
     private final TaskBoard board;
     private final TaskLedger ledger;
     private final Admission admission;
+    private final ServeMetrics metrics;
     private final TimeSource time;
     private final BearerAuth auth;
     private final long maxBodyBytes;
@@ -49,6 +50,7 @@ final class ApiRouter implements HttpHandler {
         this.board = service.board();
         this.ledger = service.ledger();
         this.admission = service.admission();
+        this.metrics = service.metrics();
         this.time = service.time();
         this.auth = new BearerAuth(token);
         this.maxBodyBytes = maxBodyBytes;
@@ -95,11 +97,13 @@ final class ApiRouter implements HttpHandler {
     private void submit(HttpExchange exchange) throws IOException {
         String type = exchange.getRequestHeaders().getFirst("Content-Type");
         if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            metrics.submission(null, "invalid");
             error(exchange, 415, "the body is " + type + "; send JSON with Content-Type: application/json");
             return;
         }
         String body = body(exchange);
         if (body == null) {
+            metrics.submission(null, "invalid");
             error(exchange, 413, "the body is larger than " + maxBodyBytes + " bytes (serve.maxBodyBytes); send"
                     + " large data by reference (a path in inputs)");
             return;
@@ -108,6 +112,7 @@ final class ApiRouter implements HttpHandler {
         try {
             s = SubmissionReader.read(body, classes.keySet());
         } catch (InvalidInputException e) {
+            metrics.submission(null, "invalid");
             invalid(exchange, e);
             return;
         }
@@ -118,12 +123,14 @@ final class ApiRouter implements HttpHandler {
             out.put("error", "the task cannot run; fix these and send it again");
             ArrayNode problems = out.putArray("problems");
             problems.addObject().put("field", "execution.command").put("message", program.get());
+            metrics.submission(s.taskClass(), "invalid");
             send(exchange, 400, out);
             return;
         }
         String id = TaskIds.next(time.now().toEpochMilli());
         Admission.Refusal refused = admission.admit(id, s.taskClass(), s.tenant());
         if (refused != null) {
+            metrics.submission(s.taskClass(), "limited");
             exchange.getResponseHeaders().set("Retry-After", Integer.toString(refused.retryAfterSeconds()));
             error(exchange, 429, refused.reason());
             return;
@@ -132,6 +139,7 @@ final class ApiRouter implements HttpHandler {
         TaskView view = TaskView.accepted(id, s, at);
         if (!intake.isOpen()) {
             admission.started(id);
+            metrics.submission(s.taskClass(), "stopping");
             stopping(exchange);
             return;
         }
@@ -142,6 +150,7 @@ final class ApiRouter implements HttpHandler {
         } catch (java.io.UncheckedIOException e) {
             board.withdrawn(id);
             admission.started(id);
+            metrics.submission(s.taskClass(), "failed");
             ledgerFailed(exchange, e);
             return;
         }
@@ -150,9 +159,11 @@ final class ApiRouter implements HttpHandler {
             admission.started(id);
             // Closed between the check and the offer: it was recorded, so record that it is not to run.
             ledger.ended(view.moved(ApiState.CANCELLED, time.now(), 0, null, "the service was stopping", null));
+            metrics.submission(s.taskClass(), "stopping");
             stopping(exchange);
             return;
         }
+        metrics.submission(s.taskClass(), "accepted");
         exchange.getResponseHeaders().set("Location", TASKS + "/" + id);
         ObjectNode out = JSON.createObjectNode();
         out.put("id", id);
@@ -177,6 +188,7 @@ final class ApiRouter implements HttpHandler {
         }
         boolean stoppedByTheService = TaskBoard.stoppedByTheService(view.get());
         if (!board.cancelRequested(id)) {
+            metrics.cancel("ended");
             error(exchange, 409, "task " + id + " has ended (" + view.get().state().label() + "); there is nothing to"
                     + " cancel");
             return;
@@ -185,6 +197,7 @@ final class ApiRouter implements HttpHandler {
             // On disk before the answer: the next start honours it, whatever happens to this one.
             ledger.cancelled(id);
         } catch (java.io.UncheckedIOException e) {
+            metrics.cancel("failed");
             ledgerFailed(exchange, e);
             return;
         }
@@ -196,6 +209,7 @@ final class ApiRouter implements HttpHandler {
             // The run has ended: the cancel is on disk, and the next start cancels the task without running it.
             log.debug("task {}: cancel recorded for the next start", id);
         }
+        metrics.cancel("accepted");
         send(exchange, 202, TaskViews.json(now));
     }
 

@@ -24,17 +24,27 @@ import java.util.Map;
  * @param tokenFile    a file holding it, or {@code null}; with neither, the service makes one
  * @param maxBodyBytes the largest request body taken
  * @param classes      the classes, each with its own limits
- * @param total        the limit on tasks waiting in all
- * @param perTenant    the limits of each tenant
+ * @param limits       the bounds on what waits in all, per tenant, and on event streams
  * @param drain        how long a stop lets running tasks end ({@code onStop: drain}), or {@code null}
  *                     ({@code onStop: end}: they are stopped at once)
  */
 public record ServeSettings(String address, String token, Path tokenFile, long maxBodyBytes,
-        Map<String, Limit> classes, java.time.Duration drain, Limit total, Limit perTenant) {
+        Map<String, Limit> classes, java.time.Duration drain, Limits limits) {
+
+    /**
+     * The service's bounds beyond a class's own.
+     *
+     * @param total      tasks waiting to start in all
+     * @param perTenant  each tenant's
+     * @param maxStreams event streams open at once
+     */
+    public record Limits(Limit total, Limit perTenant, int maxStreams) {
+    }
     static final List<String> FIELDS = List.of("address", "auth", "maxBodyBytes", "onStop", "drainTimeout", "limits",
             "classes");
     static final List<String> LIMIT_FIELDS = List.of("maxQueued", "rate");
-    static final List<String> LIMITS_FIELDS = List.of("maxQueued", "perTenant");
+    static final List<String> LIMITS_FIELDS = List.of("maxQueued", "perTenant", "maxStreams");
+    static final int DEFAULT_MAX_STREAMS = 64;
     /** Waiting tasks in all, when the config sets no bound: a bound there must be. */
     static final int DEFAULT_MAX_QUEUED = 100_000;
     static final java.time.Duration DEFAULT_DRAIN = java.time.Duration.ofMinutes(10);
@@ -98,10 +108,13 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
         }
         Limit total = new Limit(DEFAULT_MAX_QUEUED, null);
         Limit perTenant = Limit.NONE;
+        int maxStreams = DEFAULT_MAX_STREAMS;
         if (f.has("limits")) {
-            Fields l = f.nested("limits", "limits (maxQueued, perTenant)", LIMITS_FIELDS, Map.of());
+            Fields l = f.nested("limits", "limits (maxQueued, perTenant, maxStreams)", LIMITS_FIELDS, Map.of());
             Integer max = l.integer("maxQueued", 1);
             total = new Limit(max != null ? max : DEFAULT_MAX_QUEUED, null);
+            Integer streams = l.integer("maxStreams", 1);
+            maxStreams = streams != null ? streams : DEFAULT_MAX_STREAMS;
             if (l.has("perTenant")) {
                 perTenant = limit(l.nested("perTenant", "limits per tenant (maxQueued, rate)", LIMIT_FIELDS, Map.of()));
             }
@@ -141,7 +154,7 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
         }
         problems.throwIfAny();
         return new ServeSettings(address, token, tokenFile, maxBody == null ? DEFAULT_MAX_BODY : maxBody, classes,
-                "end".equals(onStop) ? null : drainTimeout, total, perTenant);
+                "end".equals(onStop) ? null : drainTimeout, new Limits(total, perTenant, maxStreams));
     }
 
     private static Limit limit(Fields f) {

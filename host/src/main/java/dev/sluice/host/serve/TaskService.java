@@ -27,6 +27,7 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
     private final TaskBoard board;
     private final TaskLedger ledger;
     private final Admission admission;
+    private final ServeMetrics metrics;
     private final EventFeed events;
     private final Map<String, EffectiveProcess> classes = new LinkedHashMap<>();
     private final boolean wrapped;
@@ -39,7 +40,8 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
     private int answered;
 
     /** What the service is told at start. */
-    public record Setup(ServeSettings settings, String token, String tokenSaid, Path workRoot) {
+    public record Setup(ServeSettings settings, String token, String tokenSaid, Path workRoot,
+            io.micrometer.core.instrument.MeterRegistry registry) {
     }
 
     private TaskService(List<ProcessPlan> plans, boolean wrapped, Setup setup, TimeSource time, PrintStream out,
@@ -52,7 +54,9 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
         this.time = time;
         this.out = out;
         this.ledger = ledger;
-        this.admission = new Admission(settings.total(), settings.classes(), settings.perTenant(), time);
+        this.admission = new Admission(settings.limits().total(), settings.classes(), settings.limits().perTenant(),
+                time);
+        this.metrics = new ServeMetrics(setup.registry(), classes.keySet(), admission);
         this.events = events;
         this.board = new TaskBoard(time, ledger::ended, admission::started);
     }
@@ -129,6 +133,10 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
         return admission;
     }
 
+    ServeMetrics metrics() {
+        return metrics;
+    }
+
     TimeSource time() {
         return time;
     }
@@ -152,7 +160,7 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
     public void mount(HostEndpoint endpoint) {
         endpoint.context(ApiRouter.TASKS, new ApiRouter(this, token, settings.maxBodyBytes()));
         endpoint.context(EventStream.PATH, new EventStream(events, new BearerAuth(token), board, classes.keySet(),
-                EventStream.MAX_STREAMS));
+                settings.limits().maxStreams()));
         // The first line is the URL, for scripts that start the service on port 0.
         out.println("sluice serve: " + endpoint.url());
         out.println("Token: " + tokenSaid);

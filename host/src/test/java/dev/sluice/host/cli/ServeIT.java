@@ -424,6 +424,12 @@ class ServeIT {
             await(waiting, "succeeded");
             assertThat(call("POST", "/v1/tasks", "{\"class\": \"one\", \"execution\": {\"command\": [\"true\"]}}",
                     true).statusCode()).as("room again once the waiting task started").isEqualTo(202);
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("sluice_serve_submissions_total{class=\"one\",outcome=\"limited\"} 1.0")
+                    .contains("sluice_serve_submissions_total{class=\"one\",outcome=\"accepted\"} 3.0")
+                    .contains("sluice_serve_cancels_total{outcome=\"accepted\"} 1.0")
+                    .contains("sluice_serve_waiting ");
             served.stop();
         } finally {
             service.destroyForcibly();

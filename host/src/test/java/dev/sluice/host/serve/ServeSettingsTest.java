@@ -26,6 +26,7 @@ class ServeSettingsTest {
                   address: 0.0.0.0
                   auth: {tokenFile: secrets/token}
                   maxBodyBytes: 64KB
+                  limits: {maxStreams: 8, perTenant: {maxQueued: 10}}
                   classes:
                     cpu_short: {}
                     gpu:
@@ -40,6 +41,9 @@ class ServeSettingsTest {
         assertThat(s.maxBodyBytes()).isEqualTo(64 * 1024);
         assertThat(s.classes()).containsOnlyKeys("cpu_short", "gpu");
         assertThat(s.drain()).as("onStop: drain by default, for 10 minutes").hasMinutes(10);
+        assertThat(s.limits().maxStreams()).isEqualTo(8);
+        assertThat(s.limits().perTenant().maxQueued()).isEqualTo(10);
+        assertThat(s.limits().total().maxQueued()).as("a bound there always is").isEqualTo(100_000);
         assertThat(ConfigLoader.load(file).withLabel()).containsKey("gpu");
     }
 
