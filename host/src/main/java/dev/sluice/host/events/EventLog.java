@@ -146,9 +146,7 @@ public final class EventLog implements RunListener, AutoCloseable {
         e.put("pipeline", pipeline);
         e.put("tasks", tasks.size());
         write(e);
-        for (TaskProgress task : tasks) {
-            write(event("task_pending", task));
-        }
+        tasksAdded(tasks);
     }
 
     @Override
