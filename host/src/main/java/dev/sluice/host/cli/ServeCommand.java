@@ -136,9 +136,14 @@ final class ServeCommand extends PipelineCommand implements Callable<Integer> {
                         new RunRequest.Endpoint(port, address != null ? address : settings.address(),
                                 dev.sluice.host.http.HostEndpoint.Options.SERVE),
                         common.verbose.length);
+                java.util.List<String> containers = TaskService.containerProblems(settings, plan);
+                if (!containers.isEmpty()) {
+                    return fail(err, ExitCodes.INVALID_INPUT, "the service cannot start: "
+                            + String.join("; ", containers) + " (" + config + ")");
+                }
                 TaskService service;
                 try {
-                    service = TaskService.start(plan.plans(), !plan.wrappers().isEmpty(),
+                    service = TaskService.start(plan.plans(), !plan.wrappers().isEmpty(), plan.checks(),
                             new TaskService.Setup(settings, token, tokenSaid, work, metrics.registry()), time,
                             System.out);
                 } catch (IOException e) {

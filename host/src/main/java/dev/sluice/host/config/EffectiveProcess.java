@@ -87,7 +87,8 @@ public record EffectiveProcess(ProcessDef def, String executor, Resources resour
             String name = params.isEmpty() ? def.name() : def.name() + " (" + params.entrySet().stream()
                     .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", ")) + ")";
             String key = TaskSpec.keyOf(def.name(), params, argv, script, taskEnv, inputs);
-            tasks.add(new TaskSpec(def.name(), name, i, params, argv, script, taskEnv, taskHints, inputs, key));
+            tasks.add(new TaskSpec(def.name(), name, i, params, argv, script, taskEnv, taskHints, resources, inputs,
+                    key));
         }
         return tasks;
     }

@@ -23,12 +23,14 @@ import java.util.TreeMap;
  * @param script      the script for {@code /bin/sh -eu}, or {@code null} when the task runs an argv
  * @param env         environment variables
  * @param hints       namespaced hints for plugins
+ * @param resources   what the task asks for: its process's, or its own (a task submitted to {@code sluice serve})
  * @param inputs      input paths, absolute and normalized
  * @param key         hex SHA-256 of what defines the task's work ({@link #keyOf}); the same in every run
  *                    of the same pipeline, different when any of those parts differs
  */
 public record TaskSpec(String processName, String name, int index, Map<String, String> params, List<String> argv,
-        String script, Map<String, String> env, Map<String, String> hints, List<Path> inputs, String key) {
+        String script, Map<String, String> env, Map<String, String> hints, dev.sluice.spi.Resources resources,
+        List<Path> inputs, String key) {
 
     public TaskSpec {
         Objects.requireNonNull(processName, "processName");
@@ -37,6 +39,7 @@ public record TaskSpec(String processName, String name, int index, Map<String, S
         argv = argv == null ? null : List.copyOf(argv);
         env = OrderedMaps.copyOf(env);
         hints = OrderedMaps.copyOf(hints);
+        Objects.requireNonNull(resources, "resources");
         inputs = inputs == null ? List.of() : List.copyOf(inputs);
     }
 

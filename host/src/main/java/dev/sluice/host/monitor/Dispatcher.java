@@ -159,7 +159,7 @@ final class Dispatcher {
                 preparer.notReused(rec.id, rec.spec, "upstream process '" + ran.name() + "' ran again in this run");
             }
         }
-        String never = exec.startProblem != null ? exec.startProblem : exec.neverFits(p.effective().resources());
+        String never = exec.startProblem != null ? exec.startProblem : exec.neverFits(rec.spec.resources());
         // What a killed run left running of this task is taken up only where nothing else decides it.
         TaskPreparer.Adoption adoption = resume && exec.adoptsLeftovers ? preparer.adoption(rec.id, rec.spec, p,
                 cached == null && p.upstreamThatRan == null && never == null) : null;

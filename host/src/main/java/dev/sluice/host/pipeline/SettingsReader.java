@@ -51,12 +51,8 @@ public final class SettingsReader {
             }
         }
         if (fields.has("resources")) {
-            Fields r = fields.nested("resources", "resources, e.g. {cpus: 2, memory: 4GB}", RESOURCE_FIELDS, Map.of());
-            b.cpus(r.integer("cpus", 1));
-            b.memoryBytes(r.size("memory"));
-            b.time(r.duration("time", true));
-            b.accelerators(r.integer("accelerators", 0));
-            b.acceleratorType(r.string("acceleratorType"));
+            readResources(fields.nested("resources", "resources, e.g. {cpus: 2, memory: 4GB}", RESOURCE_FIELDS,
+                    Map.of()), b);
         }
         Map<String, String> hints = fields.stringMap("hints", "{files/maxWait: 10m}");
         if (hints != null) {
@@ -102,6 +98,15 @@ public final class SettingsReader {
                                     + " (true and false are standard and off)"))));
         }
         return b.build();
+    }
+
+    /** Reads whichever of {@link #RESOURCE_FIELDS} {@code r} has into {@code b}. */
+    public static void readResources(Fields r, ProcessSettings.Builder b) {
+        b.cpus(r.integer("cpus", 1));
+        b.memoryBytes(r.size("memory"));
+        b.time(r.duration("time", true));
+        b.accelerators(r.integer("accelerators", 0));
+        b.acceleratorType(r.string("acceleratorType"));
     }
 
     /** A backoff; unset fields take {@link Backoff#DEFAULT}'s values. */

@@ -90,10 +90,15 @@ public final class RunSummary {
      * is none. Reads only the file's end, since a task may write gigabytes there.
      */
     public static List<String> stderrTail(TaskProgress t, int maxLines) {
-        if (t.files() == null || !Files.isRegularFile(t.files().stderr())) {
+        return t.files() == null ? List.of() : stderrTail(t.files().stderr(), maxLines);
+    }
+
+    /** The last {@code maxLines} lines of the file {@code stderr}; empty when there is none. */
+    public static List<String> stderrTail(java.nio.file.Path stderr, int maxLines) {
+        if (!Files.isRegularFile(stderr)) {
             return List.of();
         }
-        try (SeekableByteChannel channel = Files.newByteChannel(t.files().stderr())) {
+        try (SeekableByteChannel channel = Files.newByteChannel(stderr)) {
             long size = channel.size();
             long from = Math.max(0, size - TAIL_BYTES);
             ByteBuffer buffer = ByteBuffer.allocate((int) (size - from));

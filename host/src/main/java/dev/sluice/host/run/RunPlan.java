@@ -53,20 +53,20 @@ public final class RunPlan implements AutoCloseable {
     private final OperatorConfig config;
     private final List<ProcessPlan> plans;
     private final PluginHost plugins;
-    private final List<TaskReadinessGate> gates;
+    private final ProcessChecks checks;
     private final List<TaskWrapper> wrappers;
     private final List<TaskHealthMonitor> monitors;
     private final List<ExecutorSetup> executors;
     private final List<String> warnings;
 
     private RunPlan(Pipeline pipeline, OperatorConfig config, List<ProcessPlan> plans, PluginHost plugins,
-            List<TaskReadinessGate> gates, List<TaskWrapper> wrappers, List<TaskHealthMonitor> monitors,
+            ProcessChecks checks, List<TaskWrapper> wrappers, List<TaskHealthMonitor> monitors,
             List<ExecutorSetup> executors, List<String> warnings) {
         this.pipeline = pipeline;
         this.config = config;
         this.plans = plans;
         this.plugins = plugins;
-        this.gates = gates;
+        this.checks = checks;
         this.wrappers = wrappers;
         this.monitors = monitors;
         this.executors = executors;
@@ -186,6 +186,7 @@ public final class RunPlan implements AutoCloseable {
         pipeline.plugins().forEach(p -> namespaces.add(p.id()));
         implied.keySet().forEach(namespaces::add);
         gates.forEach(g -> namespaces.add(g.id()));
+        ProcessChecks checks = new ProcessChecks(gates, available);
         wrappers.forEach(w -> namespaces.add(w.id()));
         monitors.forEach(m -> namespaces.add(m.id()));
 
@@ -203,31 +204,8 @@ public final class RunPlan implements AutoCloseable {
                 used.add(p.executor());
             }
             Hints hints = Hints.of(p.hints(), p.origin());
-            TaskRequest request = new TaskRequest(def.name(), p.executor(), p.resources(), hints);
-            for (TaskReadinessGate gate : gates) {
-                try {
-                    gate.validate(request);
-                } catch (InvalidSettingException e) {
-                    // A resource the gate refuses (resources.accelerators) is named as such, not as a hint.
-                    String key = e.key() != null && e.key().startsWith("resources.") ? e.key() : "hints." + e.key();
-                    problems.add(new Problem(def.location(), field + "." + key, e.getMessage()));
-                } catch (RuntimeException e) {
-                    log.error("gate '{}' failed checking process '{}'", gate.id(), def.name(), e);
-                    problems.add(new Problem(def.location(), field + ".hints",
-                            "gate '" + gate.id() + "' failed checking the process: " + describe(e)));
-                }
-            }
-            TaskExecutor executor = available.get(p.executor());
-            if (executor != null) {
-                try {
-                    executor.validateHints(hints);
-                } catch (InvalidSettingException e) {
-                    problems.add(new Problem(def.location(), field + ".hints." + e.key(), e.getMessage()));
-                } catch (RuntimeException e) {
-                    log.error("executor '{}' failed checking process '{}'", executor.name(), def.name(), e);
-                    problems.add(new Problem(def.location(), field + ".hints",
-                            "executor '" + executor.name() + "' failed checking the hints: " + describe(e)));
-                }
+            for (ProcessChecks.Finding f : checks.check(def.name(), p.executor(), p.resources(), hints)) {
+                problems.add(new Problem(def.location(), field + "." + f.key(), f.message()));
             }
             for (String key : p.hints().keySet()) {
                 String ns = key.substring(0, Math.max(0, key.indexOf(Hints.NAMESPACE_SEPARATOR)));
@@ -281,7 +259,7 @@ public final class RunPlan implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.error("executor '{}' failed checking its config", name, e);
                 problems.add(new Problem(configLocation(config), field, "executor '" + name + "' failed checking its"
-                        + " settings: " + describe(e)));
+                        + " settings: " + ProcessChecks.describe(e)));
             }
         }
         if (!problems.isEmpty()) {
@@ -302,19 +280,12 @@ public final class RunPlan implements AutoCloseable {
                     Settings.of(raw, "executors." + name + " of the config"),
                     s == null || s.adoptLeftovers() == null || s.adoptLeftovers()));
         }
-        return new RunPlan(pipeline, config, plans, plugins, gates, wrappers, monitors, setups, warnings);
+        return new RunPlan(pipeline, config, plans, plugins, checks, wrappers, monitors, setups, warnings);
     }
 
     /** The config file as a whole, or no place when there is none. */
     private static Location configLocation(OperatorConfig config) {
         return config.file() == null ? null : Location.ofFile(config.file());
-    }
-
-    /** A plugin's unexpected exception for people: its message, not its Java class. */
-    private static String describe(RuntimeException e) {
-        String message = e.getMessage();
-        return message == null || message.isBlank() ? "an unexpected error in the plugin (the log has the details)"
-                : message;
     }
 
     public Pipeline pipeline() {
@@ -330,7 +301,12 @@ public final class RunPlan implements AutoCloseable {
     }
 
     public List<TaskReadinessGate> gates() {
-        return gates;
+        return checks.gates();
+    }
+
+    /** The plugins' checks of what a process's tasks ask for, for tasks that ask for their own. */
+    public ProcessChecks checks() {
+        return checks;
     }
 
     public List<TaskWrapper> wrappers() {

@@ -532,7 +532,7 @@ public final class WorkDirs implements TaskPreparer {
         env.put("SLUICE_TASK_ID", taskId);
         env.put("SLUICE_TASK_ATTEMPT", Integer.toString(attempt));
         return new Task(taskId, spec.key(), spec.processName(), spec.name(), attempt, argv, env,
-                process.resources(), dir, spec.inputs(), Hints.of(spec.hints(), process.origin()), spec.params(),
+                spec.resources(), dir, spec.inputs(), Hints.of(spec.hints(), process.origin()), spec.params(),
                 process.executor());
     }
 

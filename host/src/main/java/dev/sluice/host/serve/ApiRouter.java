@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import dev.sluice.host.config.EffectiveProcess;
 import dev.sluice.host.monitor.Intake;
 import dev.sluice.spi.TimeSource;
 import dev.sluice.yaml.InvalidInputException;
@@ -15,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,11 +27,14 @@ import org.slf4j.LoggerFactory;
  */
 final class ApiRouter implements HttpHandler {
     static final String TASKS = "/v1/tasks";
+    /** The lines of a task's stderr a view ends with. */
+    static final int STDERR_LINES = 20;
     private static final Logger log = LoggerFactory.getLogger(ApiRouter.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Map<String, EffectiveProcess> classes;
-    private final boolean wrapped;
+    private final TaskFactory factory;
+    private final CallbackSettings callbackSettings;
+    private final Callbacks callbacks;
     private final Intake intake;
     private final TaskBoard board;
     private final TaskLedger ledger;
@@ -44,8 +45,9 @@ final class ApiRouter implements HttpHandler {
     private final long maxBodyBytes;
 
     ApiRouter(TaskService service, String token, long maxBodyBytes) {
-        this.classes = Map.copyOf(service.classes());
-        this.wrapped = service.wrapped();
+        this.factory = service.factory();
+        this.callbackSettings = service.settings().callbacks();
+        this.callbacks = service.callbacks();
         this.intake = service.intake();
         this.board = service.board();
         this.ledger = service.ledger();
@@ -110,25 +112,24 @@ final class ApiRouter implements HttpHandler {
         }
         Submission s;
         try {
-            s = SubmissionReader.read(body, classes.keySet());
+            s = SubmissionReader.read(body, factory.classes().keySet(), callbackSettings);
         } catch (InvalidInputException e) {
             metrics.submission(null, "invalid");
             invalid(exchange, e);
             return;
         }
-        EffectiveProcess cls = classes.get(s.taskClass());
-        Optional<String> program = TaskFactory.programProblem(s, cls, wrapped);
-        if (program.isPresent()) {
+        java.util.List<TaskFactory.Problem> found = factory.problems(s);
+        if (!found.isEmpty()) {
             ObjectNode out = JSON.createObjectNode();
             out.put("error", "the task cannot run; fix these and send it again");
             ArrayNode problems = out.putArray("problems");
-            problems.addObject().put("field", "execution.command").put("message", program.get());
+            found.forEach(p -> problems.addObject().put("field", p.field()).put("message", p.message()));
             metrics.submission(s.taskClass(), "invalid");
             send(exchange, 400, out);
             return;
         }
         String id = TaskIds.next(time.now().toEpochMilli());
-        Admission.Refusal refused = admission.admit(id, s.taskClass(), s.tenant());
+        Admission.Refusal refused = admission.admit(id, s.taskClass(), s.origin().tenant());
         if (refused != null) {
             metrics.submission(s.taskClass(), "limited");
             exchange.getResponseHeaders().set("Retry-After", Integer.toString(refused.retryAfterSeconds()));
@@ -154,11 +155,14 @@ final class ApiRouter implements HttpHandler {
             ledgerFailed(exchange, e);
             return;
         }
-        if (!intake.offer(TaskFactory.arrival(id, s, cls))) {
+        callbacks.register(id, s.callback());
+        if (!intake.offer(factory.arrival(id, s))) {
+            callbacks.forget(id);
             board.withdrawn(id);
             admission.started(id);
             // Closed between the check and the offer: it was recorded, so record that it is not to run.
-            ledger.ended(view.moved(ApiState.CANCELLED, time.now(), 0, null, "the service was stopping", null));
+            ledger.ended(view.moved(ApiState.CANCELLED, time.now(),
+                    TaskView.Attempt.failedBeforeStart("the service was stopping")));
             metrics.submission(s.taskClass(), "stopping");
             stopping(exchange);
             return;
@@ -177,7 +181,7 @@ final class ApiRouter implements HttpHandler {
             unknown(exchange, id);
             return;
         }
-        send(exchange, 200, TaskViews.json(view.get()));
+        send(exchange, 200, TaskViews.withStderr(view.get(), STDERR_LINES));
     }
 
     private void cancel(HttpExchange exchange, String id) throws IOException {

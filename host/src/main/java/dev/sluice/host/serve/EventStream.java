@@ -191,8 +191,8 @@ final class EventStream implements HttpHandler {
             Optional<TaskView> view = board.get(e.task());
             return view.isPresent()
                     && (r.classes().isEmpty() || r.classes().contains(view.get().taskClass()))
-                    && (r.tenants().isEmpty() || r.tenants().contains(view.get().tenant()))
-                    && (r.workflows().isEmpty() || r.workflows().contains(view.get().workflowId()));
+                    && (r.tenants().isEmpty() || r.tenants().contains(view.get().origin().tenant()))
+                    && (r.workflows().isEmpty() || r.workflows().contains(view.get().origin().workflowId()));
         };
     }
 

@@ -7,7 +7,7 @@ import java.util.Set;
 
 /**
  * The service's own metrics, beside the run's (docs/operator-guide/metrics.md): submissions by class and
- * outcome, cancels by outcome, and the tasks waiting to start. Labels take only bounded values: a class
+ * outcome, cancels by outcome, callback tries by outcome, and the tasks waiting to start. Labels take only bounded values: a class
  * the config declares (or {@code -}) and a fixed set of outcomes, never a tenant or an id.
  */
 final class ServeMetrics {
@@ -39,6 +39,14 @@ final class ServeMetrics {
     void cancel(String outcome) {
         if (registry != null) {
             Counter.builder("sluice.serve.cancels").description("Cancels asked through the API, by outcome")
+                    .tag("outcome", outcome).register(registry).increment();
+        }
+    }
+
+    /** A callback's try: delivered, retried (it failed and is tried again) or failed (given up, or refused). */
+    void callback(String outcome) {
+        if (registry != null) {
+            Counter.builder("sluice.serve.callbacks").description("Callback tries by outcome")
                     .tag("outcome", outcome).register(registry).increment();
         }
     }

@@ -23,13 +23,14 @@ import java.util.Map;
  * @param token        the bearer token every API call must carry, or {@code null}
  * @param tokenFile    a file holding it, or {@code null}; with neither, the service makes one
  * @param maxBodyBytes the largest request body taken
- * @param classes      the classes, each with its own limits
- * @param limits       the bounds on what waits in all, per tenant, and on event streams
+ * @param classes      the classes, each with its limits and what its tasks may set themselves
  * @param drain        how long a stop lets running tasks end ({@code onStop: drain}), or {@code null}
  *                     ({@code onStop: end}: they are stopped at once)
+ * @param limits       the bounds on what waits in all, per tenant, and on event streams
+ * @param callbacks    how tasks' callbacks are sent
  */
 public record ServeSettings(String address, String token, Path tokenFile, long maxBodyBytes,
-        Map<String, Limit> classes, java.time.Duration drain, Limits limits) {
+        Map<String, ClassSettings> classes, java.time.Duration drain, Limits limits, CallbackSettings callbacks) {
 
     /**
      * The service's bounds beyond a class's own.
@@ -41,8 +42,9 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
     public record Limits(Limit total, Limit perTenant, int maxStreams) {
     }
     static final List<String> FIELDS = List.of("address", "auth", "maxBodyBytes", "onStop", "drainTimeout", "limits",
-            "classes");
+            "classes", "callbacks");
     static final List<String> LIMIT_FIELDS = List.of("maxQueued", "rate");
+    static final List<String> CLASS_FIELDS = List.of("maxQueued", "rate", "container", "maxResources", "taskHints");
     static final List<String> LIMITS_FIELDS = List.of("maxQueued", "perTenant", "maxStreams");
     static final int DEFAULT_MAX_STREAMS = 64;
     /** Waiting tasks in all, when the config sets no bound: a bound there must be. */
@@ -119,7 +121,7 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
                 perTenant = limit(l.nested("perTenant", "limits per tenant (maxQueued, rate)", LIMIT_FIELDS, Map.of()));
             }
         }
-        Map<String, Limit> classes = new LinkedHashMap<>();
+        Map<String, ClassSettings> classes = new LinkedHashMap<>();
         if (!f.has("classes")) {
             problems.add(f.location(), "serve.classes", "no classes: add e.g. classes: {cpu_short: {}}, each routed by"
                     + " process.withLabel.<class>");
@@ -134,30 +136,42 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
                                 + " digits, '_', '-' and '.', as for a label");
                         continue;
                     }
-                    // A class's own settings are its limits; how it runs is process.withLabel.<class>'s.
+                    // How a class runs is process.withLabel.<class>'s; here are its limits and what its tasks
+                    // may set themselves.
                     Map<String, String> routing = new LinkedHashMap<>();
                     for (String field : List.of("executor", "resources", "env", "hints", "errorStrategy", "maxRetries",
                             "queueSize")) {
                         routing.put(field, "how a class runs is set by process.withLabel." + e.key() + "." + field
-                                + "; a class here has only its limits (maxQueued, rate)");
+                                + "; a class here has its limits and what its tasks may set ("
+                                + String.join(", ", CLASS_FIELDS) + ")");
                     }
-                    Limit limit = e.value() == null || e.value() instanceof YamlNode.Scalar sc
-                            && (sc.text() == null || sc.text().isEmpty()) ? Limit.NONE
-                            : limit(Fields.of(e.value(), path, "class limits (maxQueued, rate)", problems,
-                                    LIMIT_FIELDS, routing));
-                    classes.put(e.key(), limit);
+                    boolean empty = e.value() == null || e.value() instanceof YamlNode.Scalar sc
+                            && (sc.text() == null || sc.text().isEmpty());
+                    classes.put(e.key(), empty ? ClassSettings.NONE : ClassSettings.read(Fields.of(e.value(), path,
+                            "class settings (" + String.join(", ", CLASS_FIELDS) + ")", problems, CLASS_FIELDS,
+                            routing), problems));
                 }
                 if (mapping.entries().isEmpty()) {
                     problems.add(f.keyLocation("classes"), "serve.classes", "no classes: add e.g. {cpu_short: {}}");
                 }
             }
         }
+        CallbackSettings callbacks = f.has("callbacks") ? CallbackSettings.read(f.nested("callbacks",
+                "callback settings (" + String.join(", ", CallbackSettings.FIELDS) + ")", CallbackSettings.FIELDS,
+                Map.of()), problems) : CallbackSettings.DEFAULT;
         problems.throwIfAny();
         return new ServeSettings(address, token, tokenFile, maxBody == null ? DEFAULT_MAX_BODY : maxBody, classes,
-                "end".equals(onStop) ? null : drainTimeout, new Limits(total, perTenant, maxStreams));
+                "end".equals(onStop) ? null : drainTimeout, new Limits(total, perTenant, maxStreams), callbacks);
     }
 
-    private static Limit limit(Fields f) {
+    /** The limits of each class. */
+    Map<String, Limit> classLimits() {
+        Map<String, Limit> out = new LinkedHashMap<>();
+        classes.forEach((name, c) -> out.put(name, c.limit()));
+        return out;
+    }
+
+    static Limit limit(Fields f) {
         return new Limit(f.integer("maxQueued", 1), f.parsed("rate", "a rate, " + RateLimit.EXAMPLES, RateLimit::parse));
     }
 }

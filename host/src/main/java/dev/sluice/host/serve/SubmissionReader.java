@@ -3,6 +3,7 @@ package dev.sluice.host.serve;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.host.pipeline.ProcessSettings;
 import dev.sluice.host.pipeline.SettingsReader;
 import dev.sluice.yaml.Fields;
 import dev.sluice.yaml.InvalidInputException;
@@ -25,19 +26,12 @@ import java.util.Set;
  */
 final class SubmissionReader {
     static final java.nio.file.Path BODY = Path.of("request body");
-    static final List<String> FIELDS = List.of("class", "execution", "inputs", "workflow_id", "tenant", "context");
-    static final List<String> EXECUTION_FIELDS = List.of("command", "script", "env");
-    /** Fields the API will take and does not yet: said as such rather than as unknown. */
-    private static final Map<String, String> NOT_YET = Map.of(
-            "hints", "per-task hints are not taken yet; set them for the class in the config's"
-                    + " process.withLabel.<class>.hints",
-            "callback", "callbacks are not sent yet; poll GET /v1/tasks/{id}");
-    private static final Map<String, String> EXECUTION_NOT_YET = Map.of(
-            "image", "a per-task image is not taken yet; route the task to a class whose config sets its image"
-                    + " (process.withLabel.<class>.hints, e.g. docker/image)",
-            "mounts", "per-task mounts are not taken yet; set them for the class in the config",
-            "resources", "per-task resources are not taken yet; set them for the class in the config's"
-                    + " process.withLabel.<class>.resources");
+    static final List<String> FIELDS = List.of("class", "execution", "hints", "inputs", "callback", "workflow_id",
+            "tenant", "context");
+    static final List<String> EXECUTION_FIELDS = List.of("command", "script", "env", "image", "mounts", "resources");
+    static final List<String> CALLBACK_FIELDS = List.of("url", "token");
+    /** The longest image reference, in characters (registries allow 255 for a name, and a tag and digest). */
+    static final int MAX_IMAGE_CHARS = 512;
     private static final int MAX_CONTEXT_CHARS = 16 * 1024;
     /**
      * The longest tenant and workflow id, in characters: names, kept with every task, written to its record
@@ -54,7 +48,7 @@ final class SubmissionReader {
      *
      * @throws InvalidInputException listing every problem, each with place, field and fix
      */
-    static Submission read(String body, Set<String> classes) throws InvalidInputException {
+    static Submission read(String body, Set<String> classes, CallbackSettings callbacks) throws InvalidInputException {
         Problems problems = new Problems();
         YamlNode root = YamlReader.readJson(body, BODY, "request body", problems);
         problems.throwIfAny();
@@ -63,8 +57,7 @@ final class SubmissionReader {
                     + " {\"class\": \"cpu_short\", \"execution\": {\"command\": [\"echo\", \"hi\"]}}");
             problems.throwIfAny();
         }
-        Map<String, String> notes = new LinkedHashMap<>(NOT_YET);
-        Fields f = Fields.of(root, "", "a task (" + String.join(", ", FIELDS) + ")", problems, FIELDS, notes);
+        Fields f = Fields.of(root, "", "a task (" + String.join(", ", FIELDS) + ")", problems, FIELDS, Map.of());
         String taskClass = f.string("class");
         if (!f.has("class")) {
             problems.add(f.location(), "class", "no class: add \"class\": one of " + String.join(", ", classes));
@@ -76,12 +69,15 @@ final class SubmissionReader {
         List<String> argv = null;
         String script = null;
         Map<String, String> env = Map.of();
+        String image = null;
+        List<String> mounts = List.of();
+        Submission.Ask resources = Submission.Ask.NONE;
         if (!f.has("execution")) {
             problems.add(f.location(), "execution", "no execution: add e.g. \"execution\": {\"command\": [\"echo\","
                     + " \"hi\"]} or {\"script\": \"echo hi\"}");
         } else {
             Fields x = f.nested("execution", "execution settings (" + String.join(", ", EXECUTION_FIELDS) + ")",
-                    EXECUTION_FIELDS, EXECUTION_NOT_YET);
+                    EXECUTION_FIELDS, Map.of());
             argv = x.strings("command", "[\"echo\", \"hi\"]");
             script = x.string("script");
             if (x.has("command") == x.has("script")) {
@@ -103,7 +99,27 @@ final class SubmissionReader {
                 }
                 env = given;
             }
+            image = image(x, problems);
+            mounts = mounts(x, problems);
+            if (x.has("resources")) {
+                ProcessSettings.Builder b = ProcessSettings.builder();
+                SettingsReader.readResources(x.nested("resources", "resources, e.g. {cpus: 2, memory: 4GiB, time: 1h}",
+                        SettingsReader.RESOURCE_FIELDS, Map.of()), b);
+                ProcessSettings r = b.build();
+                resources = new Submission.Ask(r.cpus(), r.memoryBytes(), r.time(), r.accelerators(),
+                        r.acceleratorType());
+            }
         }
+        Map<String, String> hints = f.stringMap("hints", "{\"files/maxWait\": \"10m\"}");
+        if (hints != null) {
+            for (String key : hints.keySet()) {
+                if (!SettingsReader.HINT_KEY.matcher(key).matches()) {
+                    problems.add(f.node("hints"), "hints." + key, "hint '" + key + "' has no plugin namespace; write"
+                            + " <plugin>/<name>, e.g. files/maxWait");
+                }
+            }
+        }
+        Submission.Callback callback = callback(f, callbacks, problems);
         List<Path> inputs = new ArrayList<>();
         List<String> given = f.strings("inputs", "[\"/data/in.txt\"]");
         if (given != null) {
@@ -125,7 +141,104 @@ final class SubmissionReader {
         String workflowId = name(f, "workflow_id", problems);
         String tenant = name(f, "tenant", problems);
         problems.throwIfAny();
-        return new Submission(taskClass, argv, script, env, inputs, workflowId, tenant, context(body));
+        return new Submission(taskClass, new Submission.Execution(argv, script, env, image, mounts, resources),
+                hints == null ? Map.of() : hints, inputs, callback, new Submission.Origin(workflowId, tenant,
+                        context(body)));
+    }
+
+    private static String image(Fields x, Problems problems) {
+        String image = x.string("image");
+        if (image == null) {
+            return null;
+        }
+        if (image.isBlank() || image.length() > MAX_IMAGE_CHARS || image.chars().anyMatch(c -> c <= ' ' || c == ',')) {
+            problems.add(x.node("image"), "execution.image", "'" + abbreviate(image) + "' is not an image reference;"
+                    + " write e.g. ghcr.io/lab/align:1.4 or one pinned by digest (name@sha256:...), without spaces");
+            return null;
+        }
+        return image;
+    }
+
+    /** Each mount {@code /host[:/container][:ro|:rw]}, both paths absolute. */
+    private static List<String> mounts(Fields x, Problems problems) {
+        List<String> given = x.strings("mounts", "[\"/data/refs:/refs:ro\"]");
+        if (given == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (String m : given) {
+            String[] parts = m.split(":", -1);
+            int paths = parts.length > 1 && (parts[parts.length - 1].equals("ro") || parts[parts.length - 1].equals("rw"))
+                    ? parts.length - 1 : parts.length;
+            boolean ok = paths >= 1 && paths <= 2 && !m.contains(",");
+            for (int i = 0; ok && i < paths; i++) {
+                ok = parts[i].startsWith("/") && !parts[i].contains("\0");
+            }
+            if (!ok) {
+                problems.add(x.node("mounts"), "execution.mounts", "'" + abbreviate(m) + "' is not a mount; write"
+                        + " /host/path:/container/path, optionally with :ro, e.g. /data/refs:/refs:ro (both paths"
+                        + " absolute)");
+            } else {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /** The callback: a URL, or {url, token}; http or https, to a host the operator allows. */
+    private static Submission.Callback callback(Fields f, CallbackSettings settings, Problems problems) {
+        if (!f.has("callback")) {
+            return null;
+        }
+        String url;
+        String token = null;
+        dev.sluice.yaml.YamlNode node = f.node("callback");
+        YamlNode at = node;
+        if (node instanceof YamlNode.Mapping) {
+            Fields c = f.nested("callback", "a callback (url, token)", CALLBACK_FIELDS, Map.of());
+            url = c.string("url");
+            token = c.string("token");
+            if (!c.has("url")) {
+                problems.add(f.keyLocation("callback"), "callback.url", "no url: add e.g. \"url\":"
+                        + " \"https://orchestrator.lab/hooks/sluice\"");
+                return null;
+            }
+            at = c.node("url");
+            if (token != null && (token.isEmpty() || token.length() > 4096 || token.chars().anyMatch(ch -> ch < ' '))) {
+                problems.add(c.node("token"), "callback.token", "the token must be 1 to 4096 characters, without"
+                        + " control characters (it is sent as Authorization: Bearer <token>)");
+                return null;
+            }
+        } else {
+            url = f.string("callback");
+        }
+        if (url == null) {
+            return null;
+        }
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            problems.add(at, "callback.url", "'" + abbreviate(url) + "' is not a URL: " + e.getReason()
+                    + "; write e.g. https://orchestrator.lab/hooks/sluice");
+            return null;
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null || uri.getRawUserInfo() != null) {
+            problems.add(at, "callback.url", "'" + abbreviate(url) + "' is not an http or https URL with a host (and"
+                    + " no user:password in it; give a token instead); write e.g. https://orchestrator.lab/hooks/sluice");
+            return null;
+        }
+        if (!settings.allows(uri.getHost())) {
+            problems.add(at, "callback.url", "callbacks may not go to " + uri.getHost() + "; the operator allows "
+                    + String.join(", ", settings.allowedHosts()) + " (serve.callbacks.allowedHosts)");
+            return null;
+        }
+        return new Submission.Callback(uri, token);
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
     }
 
     /** {@code field}'s text, refused past {@link #MAX_NAME_CHARS}. */

@@ -61,6 +61,11 @@ final class TaskBoard implements RunListener {
         return v.state() == ApiState.CANCELLED && !v.cancelRequested();
     }
 
+    /** Shows how task {@code id}'s callback is going. Any thread. */
+    void callback(String id, TaskView.Delivery delivery) {
+        views.computeIfPresent(id, (k, v) -> v.withCallback(delivery));
+    }
+
     int size() {
         return views.size();
     }
@@ -74,16 +79,14 @@ final class TaskBoard implements RunListener {
             // Before the view says so: a client that sees it started may submit again at once.
             started.accept(task.id());
         }
-        String workDir = task.files() == null ? null : task.files().workDir().toString();
         views.computeIfPresent(task.id(), (id, v) -> {
             TaskView before = v;
             if (state.isTerminal() && v.state() == ApiState.QUEUED && task.startedAt() != null) {
                 // A short task can end before a poll saw it run: it did run, from its start.
-                before = v.moved(ApiState.RUNNING, task.startedAt(), task.attempt(), null, null, workDir);
+                before = v.moved(ApiState.RUNNING, task.startedAt(), attempt(task, v, false));
             }
-            return before.moved(state, time.now(), task.attempt(), task.exitCode(),
-                    to == TaskState.SUCCEEDED || to == TaskState.CACHED ? null : task.error(),
-                    workDir == null ? v.workDir() : workDir);
+            return before.moved(state, time.now(), attempt(task, v,
+                    to != TaskState.SUCCEEDED && to != TaskState.CACHED));
         });
         if (state.isTerminal() && !ApiState.of(from).isTerminal()) {
             TaskView now = views.get(task.id());
@@ -98,7 +101,14 @@ final class TaskBoard implements RunListener {
     @Override
     public void attemptFinished(TaskProgress task, TaskState outcome) {
         // The exit code and error of an attempt that ended, before any retry moves the task on.
-        views.computeIfPresent(task.id(), (id, v) -> v.moved(v.state(), time.now(), task.attempt(), task.exitCode(),
-                task.error(), task.files() == null ? v.workDir() : task.files().workDir().toString()));
+        views.computeIfPresent(task.id(), (id, v) -> v.moved(v.state(), time.now(), attempt(task, v, true)));
+    }
+
+    /** The task's latest attempt as the API shows it; its error only when {@code withError}. */
+    private static TaskView.Attempt attempt(TaskProgress task, TaskView v, boolean withError) {
+        dev.sluice.host.task.Task handle = task.task();
+        return new TaskView.Attempt(task.attempt(), task.exitCode(), withError ? task.error() : null,
+                task.files() == null ? v.last().workDir() : task.files().workDir().toString(),
+                handle == null ? v.last().devices() : handle.assigned());
     }
 }

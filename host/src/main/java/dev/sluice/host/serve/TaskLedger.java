@@ -36,8 +36,12 @@ final class TaskLedger implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TaskLedger.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What an earlier life of the service left: tasks not ended (to run on), and ended ones (to answer for). */
-    record Earlier(Map<String, Accepted> unended, Set<String> cancelled, Map<String, JsonNode> ended) {
+    /**
+     * What an earlier life of the service left: tasks not ended (to run on), ended ones (to answer for), and
+     * the callbacks of ended ones not yet delivered or given up (to send).
+     */
+    record Earlier(Map<String, Accepted> unended, Set<String> cancelled, Map<String, JsonNode> ended,
+            Map<String, Submission.Callback> undelivered) {
     }
 
     /** A task accepted: its submission, and when. */
@@ -65,8 +69,11 @@ final class TaskLedger implements AutoCloseable {
         earlierOut.add(earlier);
         // Compacted: what still matters, written whole and then put in place, so a crash keeps one or the other.
         Path temp = dir.resolve(".tasks.jsonl.tmp");
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        Files.deleteIfExists(temp);
+        // Owner-only: it holds what tasks were given (their env, callback tokens).
+        try (FileChannel out = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
             for (Accepted a : earlier.unended().values()) {
                 write(out, acceptedLine(a));
                 if (earlier.cancelled().contains(a.id())) {
@@ -74,7 +81,7 @@ final class TaskLedger implements AutoCloseable {
                 }
             }
             for (Map.Entry<String, JsonNode> e : earlier.ended().entrySet()) {
-                write(out, endedLine(e.getKey(), e.getValue()));
+                write(out, endedLine(e.getKey(), e.getValue(), earlier.undelivered().get(e.getKey())));
             }
             out.force(true);
         }
@@ -86,8 +93,9 @@ final class TaskLedger implements AutoCloseable {
         Map<String, Accepted> unended = new LinkedHashMap<>();
         Set<String> cancelled = new LinkedHashSet<>();
         Map<String, JsonNode> ended = new LinkedHashMap<>();
+        Map<String, Submission.Callback> undelivered = new LinkedHashMap<>();
         if (!Files.exists(file)) {
-            return new Earlier(unended, cancelled, ended);
+            return new Earlier(unended, cancelled, ended, undelivered);
         }
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         for (int i = 0; i < lines.size(); i++) {
@@ -114,6 +122,18 @@ final class TaskLedger implements AutoCloseable {
                         unended.remove(id);
                         cancelled.remove(id);
                         ended.put(id, record.get("view"));
+                        JsonNode deliver = record.get("deliver");
+                        if (deliver != null) {
+                            undelivered.put(id, new Submission.Callback(java.net.URI.create(deliver.get("url").asText()),
+                                    deliver.hasNonNull("token") ? deliver.get("token").asText() : null));
+                        }
+                    }
+                    case "notified" -> {
+                        undelivered.remove(id);
+                        JsonNode view = ended.get(id);
+                        if (view instanceof ObjectNode o) {
+                            o.set("callback", record.get("callback"));
+                        }
                     }
                     default -> log.warn("{}:{}: unknown record '{}'; ignored", file, i + 1, record.path("r").asText());
                 }
@@ -124,7 +144,7 @@ final class TaskLedger implements AutoCloseable {
             }
         }
         cancelled.retainAll(unended.keySet());
-        return new Earlier(unended, cancelled, ended);
+        return new Earlier(unended, cancelled, ended, undelivered);
     }
 
     /** Records a task accepted, on disk before this returns. */
@@ -137,9 +157,24 @@ final class TaskLedger implements AutoCloseable {
         durable(append(cancelLine(id)));
     }
 
-    /** Records a task's end, soon, without holding up the caller (the monitor's thread). */
+    /**
+     * Records a task's end, soon, without holding up the caller (the monitor's thread), with the callback
+     * still to send, if any (so that a restart sends it).
+     */
+    void ended(TaskView view, Submission.Callback undelivered) {
+        ObjectNode line = endedLine(view.id(), TaskViews.json(view), undelivered);
+        endWriter.execute(() -> append(line));
+    }
+
+    /** Records a task's end that has no callback to send. */
     void ended(TaskView view) {
-        ObjectNode line = endedLine(view.id(), TaskViews.json(view));
+        ended(view, null);
+    }
+
+    /** Records a callback delivered or given up, soon: a restart does not send it again. */
+    void notified(String id, TaskView.Delivery delivery) {
+        ObjectNode line = JSON.createObjectNode().put("r", "notified").put("id", id);
+        line.set("callback", TaskViews.delivery(delivery));
         endWriter.execute(() -> append(line));
     }
 
@@ -198,9 +233,12 @@ final class TaskLedger implements AutoCloseable {
         return JSON.createObjectNode().put("r", "cancel").put("id", id);
     }
 
-    private static ObjectNode endedLine(String id, JsonNode view) {
+    private static ObjectNode endedLine(String id, JsonNode view, Submission.Callback undelivered) {
         ObjectNode o = JSON.createObjectNode().put("r", "ended").put("id", id);
         o.set("view", view);
+        if (undelivered != null) {
+            o.putObject("deliver").put("url", undelivered.url().toString()).put("token", undelivered.token());
+        }
         return o;
     }
 

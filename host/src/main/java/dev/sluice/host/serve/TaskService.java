@@ -5,6 +5,7 @@ import dev.sluice.host.http.HostEndpoint;
 import dev.sluice.host.monitor.Intake;
 import dev.sluice.host.monitor.ProcessPlan;
 import dev.sluice.host.monitor.RunListener;
+import dev.sluice.host.run.ProcessChecks;
 import dev.sluice.host.run.RunWiring;
 import dev.sluice.spi.TimeSource;
 import java.io.IOException;
@@ -29,8 +30,8 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
     private final Admission admission;
     private final ServeMetrics metrics;
     private final EventFeed events;
-    private final Map<String, EffectiveProcess> classes = new LinkedHashMap<>();
-    private final boolean wrapped;
+    private final Callbacks callbacks;
+    private final TaskFactory factory;
     private final TimeSource time;
     private final ServeSettings settings;
     private final String token;
@@ -44,21 +45,22 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
             io.micrometer.core.instrument.MeterRegistry registry) {
     }
 
-    private TaskService(List<ProcessPlan> plans, boolean wrapped, Setup setup, TimeSource time, PrintStream out,
-            TaskLedger ledger, EventFeed events) {
-        plans.forEach(p -> classes.put(p.process().name(), p.process()));
-        this.wrapped = wrapped;
+    private TaskService(TaskFactory factory, Setup setup, TimeSource time, PrintStream out, TaskLedger ledger,
+            EventFeed events) {
+        this.factory = factory;
         this.settings = setup.settings();
         this.token = setup.token();
         this.tokenSaid = setup.tokenSaid();
         this.time = time;
         this.out = out;
         this.ledger = ledger;
-        this.admission = new Admission(settings.limits().total(), settings.classes(), settings.limits().perTenant(),
-                time);
-        this.metrics = new ServeMetrics(setup.registry(), classes.keySet(), admission);
+        this.admission = new Admission(settings.limits().total(), settings.classLimits(),
+                settings.limits().perTenant(), time);
+        this.metrics = new ServeMetrics(setup.registry(), factory.classes().keySet(), admission);
         this.events = events;
-        this.board = new TaskBoard(time, ledger::ended, admission::started);
+        this.callbacks = new Callbacks(settings.callbacks(), Callbacks.http(settings.callbacks().timeout()), time,
+                this::callbackChanged, metrics);
+        this.board = new TaskBoard(time, this::ended, admission::started);
     }
 
     /**
@@ -66,10 +68,14 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
      *
      * @param plans   the run's processes, one per class
      * @param wrapped whether tasks run inside wrappers (environments, containers)
+     * @param checks  the plugins' checks, for tasks that ask for their own resources or hints
      * @throws IOException when the ledger cannot be read or written
      */
-    public static TaskService start(List<ProcessPlan> plans, boolean wrapped, Setup setup, TimeSource time,
-            PrintStream out) throws IOException {
+    public static TaskService start(List<ProcessPlan> plans, boolean wrapped, ProcessChecks checks, Setup setup,
+            TimeSource time, PrintStream out) throws IOException {
+        Map<String, EffectiveProcess> classes = new LinkedHashMap<>();
+        plans.forEach(p -> classes.put(p.process().name(), p.process()));
+        TaskFactory factory = new TaskFactory(classes, setup.settings().classes(), checks, wrapped);
         // Read first: the count of events goes on from the last start's, so ids a client holds stay valid.
         EventFeed events = EventFeed.open(new EventArchive(setup.workRoot()), time);
         List<TaskLedger.Earlier> earlier = new ArrayList<>(1);
@@ -80,45 +86,89 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
             events.close();
             throw e;
         }
-        TaskService service = new TaskService(plans, wrapped, setup, time, out, ledger, events);
+        TaskService service = new TaskService(factory, setup, time, out, ledger, events);
         service.takeBack(earlier.get(0));
         return service;
+    }
+
+    /** What keeps a class's {@code container} from taking its tasks' images, one line each. */
+    public static List<String> containerProblems(ServeSettings settings, dev.sluice.host.run.RunPlan plan) {
+        java.util.Set<String> enabled = new java.util.HashSet<>();
+        plan.gates().forEach(g -> enabled.add(g.id()));
+        plan.wrappers().forEach(w -> enabled.add(w.id()));
+        List<String> out = new ArrayList<>();
+        for (ProcessPlan p : plan.plans()) {
+            ClassSettings c = settings.classes().get(p.process().name());
+            String problem = c == null ? null : c.containerProblem(p.process().name(), p.process().executor(), enabled);
+            if (problem != null) {
+                out.add(problem);
+            }
+        }
+        return out;
+    }
+
+    /** A task ended for its orchestrator: kept in the ledger, and its callback, if any, sent. The monitor's thread. */
+    private void ended(TaskView view) {
+        Submission.Callback callback = callbacks.pendingFor(view.id()).orElse(null);
+        ledger.ended(view, callback);
+        if (callback != null) {
+            callbacks.ended(view.id(), time.now(), () -> body(view.id()));
+        }
+    }
+
+    /** What a callback sends: the task's view as GET answers it. */
+    private String body(String id) {
+        return board.get(id).map(v -> TaskViews.withStderr(v, ApiRouter.STDERR_LINES).toString()).orElse("{}");
+    }
+
+    private void callbackChanged(String id, TaskView.Delivery delivery) {
+        board.callback(id, delivery);
+        if (delivery.state().equals("delivered") || delivery.state().equals("failed")) {
+            ledger.notified(id, delivery);
+        }
     }
 
     private void takeBack(TaskLedger.Earlier earlier) {
         earlier.ended().values().forEach(view -> board.accepted(TaskViews.fromJson(view)));
         answered = earlier.ended().size();
+        // Callbacks of tasks that ended before the restart and were not delivered: sent now.
+        earlier.undelivered().forEach((id, callback) -> {
+            callbacks.register(id, callback);
+            TaskView view = board.get(id).orElseThrow();
+            callbacks.ended(id, view.transitions().get(view.transitions().size() - 1).at(), () -> body(id));
+        });
         for (TaskLedger.Accepted a : earlier.unended().values()) {
             TaskView view = TaskView.accepted(a.id(), a.submission(), a.at());
-            EffectiveProcess cls = classes.get(a.submission().taskClass());
+            EffectiveProcess cls = factory.classes().get(a.submission().taskClass());
+            callbacks.register(a.id(), a.submission().callback());
             if (earlier.cancelled().contains(a.id())) {
                 // Asked to end before the restart: it ends now, whatever became of its class.
-                TaskView cancelled = view.withCancelRequested().moved(ApiState.CANCELLED, time.now(), 0, null,
-                        "cancelled through the API", null);
+                TaskView cancelled = view.withCancelRequested().moved(ApiState.CANCELLED, time.now(),
+                        TaskView.Attempt.failedBeforeStart("cancelled through the API"));
                 board.accepted(cancelled);
-                ledger.ended(cancelled);
+                ended(cancelled);
                 continue;
             }
             if (cls == null) {
-                TaskView failed = view.moved(ApiState.FAILED, time.now(), 0, null, "its class '"
-                        + a.submission().taskClass() + "' is no longer in serve.classes of the config", null);
+                TaskView failed = view.moved(ApiState.FAILED, time.now(), TaskView.Attempt.failedBeforeStart(
+                        "its class '" + a.submission().taskClass() + "' is no longer in serve.classes of the config"));
                 board.accepted(failed);
-                ledger.ended(failed);
+                ended(failed);
                 continue;
             }
             board.accepted(view);
-            admission.carried(a.id(), a.submission().taskClass(), a.submission().tenant());
-            intake.offer(TaskFactory.arrival(a.id(), a.submission(), cls));
+            admission.carried(a.id(), a.submission().taskClass(), a.submission().origin().tenant());
+            intake.offer(factory.arrival(a.id(), a.submission()));
             carried++;
         }
     }
 
-    Map<String, EffectiveProcess> classes() {
-        return classes;
+    TaskFactory factory() {
+        return factory;
     }
 
-    boolean wrapped() {
-        return wrapped;
+    ServeSettings settings() {
+        return settings;
     }
 
     TaskBoard board() {
@@ -127,6 +177,10 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
 
     TaskLedger ledger() {
         return ledger;
+    }
+
+    Callbacks callbacks() {
+        return callbacks;
     }
 
     Admission admission() {
@@ -159,12 +213,12 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
     @Override
     public void mount(HostEndpoint endpoint) {
         endpoint.context(ApiRouter.TASKS, new ApiRouter(this, token, settings.maxBodyBytes()));
-        endpoint.context(EventStream.PATH, new EventStream(events, new BearerAuth(token), board, classes.keySet(),
+        endpoint.context(EventStream.PATH, new EventStream(events, new BearerAuth(token), board, factory.classes().keySet(),
                 settings.limits().maxStreams()));
         // The first line is the URL, for scripts that start the service on port 0.
         out.println("sluice serve: " + endpoint.url());
         out.println("Token: " + tokenSaid);
-        out.println("Classes: " + String.join(", ", classes.keySet()) + "; tasks at " + endpoint.url()
+        out.println("Classes: " + String.join(", ", factory.classes().keySet()) + "; tasks at " + endpoint.url()
                 + ApiRouter.TASKS + ", events at " + EventStream.PATH + ", metrics at /metrics, health at /healthz");
         if (carried > 0 || answered > 0) {
             out.println("Taken back from before the restart: " + carried + " task(s) not ended, which go on; "
@@ -182,6 +236,8 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
     public void close() {
         // Streams still open (the run ended some other way than its event log's close) end here.
         events.close();
+        // Before the ledger: what was delivered by now is recorded; the rest is sent at the next start.
+        callbacks.close();
         ledger.close();
     }
 }

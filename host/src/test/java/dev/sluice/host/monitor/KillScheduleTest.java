@@ -19,7 +19,7 @@ class KillScheduleTest {
 
     private static TaskProgress record(String name) {
         return new TaskProgress(name, new TaskSpec(name, name, 0, Map.of(), List.of("true"), null, Map.of(), Map.of(),
-                List.of(), "key-" + name), null);
+                dev.sluice.spi.Resources.DEFAULT, List.of(), "key-" + name), null);
     }
 
     @Test

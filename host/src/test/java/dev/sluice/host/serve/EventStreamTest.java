@@ -77,8 +77,9 @@ class EventStreamTest {
 
     private String accepted(String tenant) {
         String id = TaskIds.next(time.now().toEpochMilli());
-        board.accepted(TaskView.accepted(id, new Submission("quick", List.of("true"), null, Map.of(), List.of(),
-                "wf-1", tenant, null), Instant.now()));
+        Submission s = Submission.command("quick", List.of("true"));
+        board.accepted(TaskView.accepted(id, new Submission(s.taskClass(), s.execution(), Map.of(), List.of(), null,
+                new Submission.Origin("wf-1", tenant, null)), Instant.now()));
         return id;
     }
 

@@ -87,4 +87,59 @@ class ServeSettingsTest {
                     .contains("how a class runs is set by process.withLabel.ok.executor");
         });
     }
+
+    @Test
+    void aClassSaysWhatItsTasksMaySetAndCallbacksWhereTheyMayGo() throws Exception {
+        ServeSettings s = ServeSettings.load(config("""
+                serve:
+                  classes:
+                    gpu:
+                      maxQueued: 50
+                      container: apptainer
+                      maxResources: {cpus: 8, memory: 64GiB, time: 24h, accelerators: 2}
+                      taskHints: [files/maxWait, gpu/*]
+                    plain: {}
+                  callbacks: {allowedHosts: [orch.lab, "*.hooks.lab"], giveUpAfter: 2h, timeout: 3s}
+                """));
+        ClassSettings gpu = s.classes().get("gpu");
+        assertThat(gpu.limit().maxQueued()).isEqualTo(50);
+        assertThat(gpu.containerOn("local")).isEqualTo("apptainer");
+        assertThat(gpu.maxResources()).isEqualTo(new Submission.Ask(8, 64L << 30, java.time.Duration.ofHours(24), 2,
+                null));
+        assertThat(gpu.allowsHint("files/maxWait")).isTrue();
+        assertThat(gpu.allowsHint("gpu/share")).isTrue();
+        assertThat(gpu.allowsHint("files/skip")).isFalse();
+        assertThat(gpu.allowsHint("gpux/share")).as("a plugin's all is its own namespace only").isFalse();
+        ClassSettings plain = s.classes().get("plain");
+        assertThat(plain.containerOn("docker")).as("a class on docker gives docker its tasks' images").isEqualTo("docker");
+        assertThat(plain.containerOn("local")).isNull();
+        assertThat(plain.allowsHint("files/maxWait")).as("no hints unless the operator lists them").isFalse();
+        assertThat(s.callbacks().allowedHosts()).containsExactly("orch.lab", "*.hooks.lab");
+        assertThat(s.callbacks().giveUpAfter()).hasHours(2);
+        assertThat(s.callbacks().timeout()).hasSeconds(3);
+        assertThat(ServeSettings.load(config("serve: {classes: {a: {}}}\n")).callbacks())
+                .isEqualTo(CallbackSettings.DEFAULT);
+    }
+
+    @Test
+    void mistakesInAClassOrTheCallbacksAreNamed() throws Exception {
+        Path file = config("""
+                serve:
+                  classes:
+                    gpu:
+                      container: podman
+                      maxResources: {cpus: 0, acceleratorType: a100}
+                      taskHints: [maxWait]
+                  callbacks: {allowedHosts: ["http://orch.lab/x"], giveUpAfter: soon}
+                """);
+        assertThatThrownBy(() -> ServeSettings.load(file)).isInstanceOfSatisfying(InvalidInputException.class, e -> {
+            assertThat(e.getMessage()).contains(file + ":4:18: serve.classes.gpu.container: 'podman' is not a"
+                    + " container plugin sluice serve knows; write docker or apptainer");
+            assertThat(e.getMessage()).contains("serve.classes.gpu.maxResources.cpus");
+            assertThat(e.getMessage()).contains("acceleratorType is not a bound");
+            assertThat(e.getMessage()).contains("serve.classes.gpu.taskHints: 'maxWait' is not a hint");
+            assertThat(e.getMessage()).contains("serve.callbacks.allowedHosts: 'http://orch.lab/x' is not a host");
+            assertThat(e.getMessage()).contains("serve.callbacks.giveUpAfter");
+        });
+    }
 }

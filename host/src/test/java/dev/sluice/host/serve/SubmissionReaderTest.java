@@ -21,17 +21,28 @@ class SubmissionReaderTest {
     @Test
     void aFullSubmissionIsReadWithEveryPart() throws Exception {
         Submission s = SubmissionReader.read("""
-                {"class": "gpu", "execution": {"command": ["python", "train.py"], "env": {"EPOCHS": "3"}},
+                {"class": "gpu", "execution": {"command": ["python", "train.py"], "env": {"EPOCHS": "3"},
+                   "image": "ghcr.io/lab/train:2.1", "mounts": ["/data/refs:/refs:ro", "/scratch"],
+                   "resources": {"cpus": 4, "memory": "16GiB", "time": "2h", "accelerators": 1}},
+                 "hints": {"files/maxWait": "10m"},
+                 "callback": {"url": "https://orch.lab/hooks/1", "token": "cb-secret"},
                  "inputs": ["/data/../data/refs.fa"], "workflow_id": "wf-9", "tenant": "lab-a",
-                 "context": {"step": "train", "n": [1, 2]}}""", CLASSES);
+                 "context": {"step": "train", "n": [1, 2]}}""", CLASSES, CallbackSettings.DEFAULT);
         assertThat(s.taskClass()).isEqualTo("gpu");
-        assertThat(s.argv()).containsExactly("python", "train.py");
-        assertThat(s.script()).isNull();
-        assertThat(s.env()).containsEntry("EPOCHS", "3");
+        assertThat(s.execution().argv()).containsExactly("python", "train.py");
+        assertThat(s.execution().script()).isNull();
+        assertThat(s.execution().env()).containsEntry("EPOCHS", "3");
+        assertThat(s.execution().image()).isEqualTo("ghcr.io/lab/train:2.1");
+        assertThat(s.execution().mounts()).containsExactly("/data/refs:/refs:ro", "/scratch");
+        assertThat(s.execution().resources()).isEqualTo(new Submission.Ask(4, 16L << 30, java.time.Duration.ofHours(2),
+                1, null));
+        assertThat(s.hints()).containsExactly(java.util.Map.entry("files/maxWait", "10m"));
+        assertThat(s.callback()).isEqualTo(new Submission.Callback(java.net.URI.create("https://orch.lab/hooks/1"),
+                "cb-secret"));
         assertThat(s.inputs()).containsExactly(Path.of("/data/refs.fa"));
-        assertThat(s.workflowId()).isEqualTo("wf-9");
-        assertThat(s.tenant()).isEqualTo("lab-a");
-        assertThat(s.context().get("n").get(1).asInt()).isEqualTo(2);
+        assertThat(s.origin().workflowId()).isEqualTo("wf-9");
+        assertThat(s.origin().tenant()).isEqualTo("lab-a");
+        assertThat(s.origin().context().get("n").get(1).asInt()).isEqualTo(2);
     }
 
     static Stream<Arguments> mistakes() {
@@ -47,10 +58,28 @@ class SubmissionReaderTest {
                         "the command is empty"),
                 Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\", \"env\": {\"1X\": \"y\"}}}",
                         "execution.env.1X", "'1X' is not an environment variable name"),
-                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\", \"image\": \"ubuntu\"}}",
-                        "execution.image", "a per-task image is not taken yet"),
-                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"hints\": {}}", "hints",
-                        "per-task hints are not taken yet"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\", \"image\": \"ubu ntu\"}}",
+                        "execution.image", "'ubu ntu' is not an image reference"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\", \"mounts\": [\"data:/d\"]}}",
+                        "execution.mounts", "'data:/d' is not a mount; write /host/path:/container/path"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\", \"mounts\": [\"/a:/b:rx\"]}}",
+                        "execution.mounts", "'/a:/b:rx' is not a mount"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\", \"resources\": {\"cpus\": 0}}}",
+                        "execution.resources.cpus", "at least 1"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\", \"resources\": {\"memory\": \"lots\"}}}",
+                        "execution.resources.memory", "lots"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\", \"resources\": {\"gpus\": 1}}}",
+                        "execution.resources.gpus", "unknown field 'gpus'"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"hints\": {\"maxWait\": \"1m\"}}",
+                        "hints.maxWait", "has no plugin namespace"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"callback\": \"ftp://h/x\"}",
+                        "callback.url", "is not an http or https URL"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"callback\": \"http://u:p@h/x\"}",
+                        "callback.url", "no user:password in it"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"callback\": {\"token\": \"t\"}}",
+                        "callback.url", "no url"),
+                Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"callback\": \"http://h x/\"}",
+                        "callback.url", "is not a URL"),
                 Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"inputs\": [\"rel/x\"]}",
                         "inputs", "'rel/x' is not an absolute path"),
                 Arguments.of("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"tenat\": \"a\"}", "tenat",
@@ -62,7 +91,7 @@ class SubmissionReaderTest {
     @ParameterizedTest
     @MethodSource("mistakes")
     void eachMistakeIsNamedWithItsFieldAndFix(String body, String field, String message) {
-        assertThatThrownBy(() -> SubmissionReader.read(body, CLASSES)).isInstanceOfSatisfying(
+        assertThatThrownBy(() -> SubmissionReader.read(body, CLASSES, CallbackSettings.DEFAULT)).isInstanceOfSatisfying(
                 InvalidInputException.class, e -> assertThat(e.problems()).anySatisfy(p -> {
                     assertThat(p.field()).isEqualTo(field);
                     assertThat(p.message()).contains(message).doesNotContain("YAML").doesNotContain("Exception");
@@ -73,7 +102,7 @@ class SubmissionReaderTest {
     @Test
     void aProblemSaysWhereInTheBodyItIs() {
         assertThatThrownBy(() -> SubmissionReader.read("{\n  \"class\": \"cpu\",\n  \"execution\": {\"script\": \"x\"}\n}",
-                CLASSES)).isInstanceOfSatisfying(InvalidInputException.class, e -> {
+                CLASSES, CallbackSettings.DEFAULT)).isInstanceOfSatisfying(InvalidInputException.class, e -> {
                     Problem p = e.problems().get(0);
                     assertThat(p.location().line()).isEqualTo(2);
                     assertThat(p.location().column()).isEqualTo(12);
@@ -86,11 +115,11 @@ class SubmissionReaderTest {
         // escaped as "\/", as PHP's json_encode and org.json write it.
         Submission s = SubmissionReader.read("{\n\t\"class\": \"gpu\",\n\t\"execution\": {\n\t\t\"script\":"
                 + " \"cat \\/data\\/in.txt\"\n\t},\n\t\"inputs\": [\"\\/data\\/in.txt\"],\n\t\"context\": {\"url\":"
-                + " \"http:\\/\\/x\"}\n}\n", CLASSES);
+                + " \"http:\\/\\/x\"}\n}\n", CLASSES, CallbackSettings.DEFAULT);
         assertThat(s.taskClass()).isEqualTo("gpu");
-        assertThat(s.script()).isEqualTo("cat /data/in.txt");
+        assertThat(s.execution().script()).isEqualTo("cat /data/in.txt");
         assertThat(s.inputs()).containsExactly(Path.of("/data/in.txt"));
-        assertThat(s.context().get("url").asText()).isEqualTo("http://x");
+        assertThat(s.origin().context().get("url").asText()).isEqualTo("http://x");
     }
 
     static Stream<Arguments> refusedJson() {
@@ -113,7 +142,7 @@ class SubmissionReaderTest {
     @ParameterizedTest
     @MethodSource("refusedJson")
     void jsonPastTheBoundsOrMalformedIsNamedInWordsAtItsPlace(String body, String field, String at, String message) {
-        assertThatThrownBy(() -> SubmissionReader.read(body, CLASSES)).isInstanceOfSatisfying(
+        assertThatThrownBy(() -> SubmissionReader.read(body, CLASSES, CallbackSettings.DEFAULT)).isInstanceOfSatisfying(
                 InvalidInputException.class, e -> {
                     assertThat(e.problems()).hasSize(1);
                     Problem p = e.problems().get(0);
@@ -128,12 +157,12 @@ class SubmissionReaderTest {
     void aTenantOrWorkflowIdPast256CharactersIsRefusedWithTheLimit() throws Exception {
         String atLimit = "t".repeat(SubmissionReader.MAX_NAME_CHARS);
         Submission s = SubmissionReader.read("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"tenant\": \""
-                + atLimit + "\", \"workflow_id\": \"" + atLimit + "\"}", CLASSES);
-        assertThat(s.tenant()).isEqualTo(atLimit);
-        assertThat(s.workflowId()).isEqualTo(atLimit);
+                + atLimit + "\", \"workflow_id\": \"" + atLimit + "\"}", CLASSES, CallbackSettings.DEFAULT);
+        assertThat(s.origin().tenant()).isEqualTo(atLimit);
+        assertThat(s.origin().workflowId()).isEqualTo(atLimit);
         String over = "\u00e9".repeat(SubmissionReader.MAX_NAME_CHARS + 1);
         assertThatThrownBy(() -> SubmissionReader.read("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"},"
-                + " \"tenant\": \"" + over + "\", \"workflow_id\": \"" + "w".repeat(1024 * 1024) + "\"}", CLASSES))
+                + " \"tenant\": \"" + over + "\", \"workflow_id\": \"" + "w".repeat(1024 * 1024) + "\"}", CLASSES, CallbackSettings.DEFAULT))
                 .isInstanceOfSatisfying(InvalidInputException.class, e -> {
                     // In the order of the body.
                     assertThat(e.problems()).extracting(Problem::field).containsExactly("tenant", "workflow_id");
@@ -143,6 +172,25 @@ class SubmissionReaderTest {
                             + " 256");
                     assertThat(e.problems().get(0).location().column()).isEqualTo(58);
                 });
+    }
+
+    @Test
+    void aCallbackGoesOnlyToAHostTheOperatorAllows() throws Exception {
+        CallbackSettings only = new CallbackSettings(List.of("orch.lab", "*.hooks.lab"), java.time.Duration.ofHours(1),
+                java.time.Duration.ofSeconds(5));
+        String body = "{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"}, \"callback\": \"%s\"}";
+        assertThat(SubmissionReader.read(body.formatted("https://ORCH.lab:8443/done"), CLASSES, only).callback().url())
+                .hasHost("ORCH.lab");
+        assertThat(SubmissionReader.read(body.formatted("http://a.hooks.lab/x"), CLASSES, only).callback()).isNotNull();
+        assertThatThrownBy(() -> SubmissionReader.read(body.formatted("http://169.254.169.254/latest"), CLASSES, only))
+                .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.problems()).singleElement()
+                        .satisfies(p -> {
+                            assertThat(p.field()).isEqualTo("callback.url");
+                            assertThat(p.message()).isEqualTo("callbacks may not go to 169.254.169.254; the operator"
+                                    + " allows orch.lab, *.hooks.lab (serve.callbacks.allowedHosts)");
+                        }));
+        assertThatThrownBy(() -> SubmissionReader.read(body.formatted("http://hooks.lab.evil/x"), CLASSES, only))
+                .isInstanceOf(InvalidInputException.class);
     }
 
     @Test

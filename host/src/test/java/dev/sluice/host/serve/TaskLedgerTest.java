@@ -19,7 +19,10 @@ class TaskLedgerTest {
     Path dir;
 
     private static Submission script(String text) {
-        return new Submission("cpu", null, text, Map.of("A", "1"), List.of(Path.of("/in")), "wf", "lab", null);
+        return new Submission("cpu", new Submission.Execution(null, text, Map.of("A", "1"), "busybox:1.36",
+                List.of("/data:/data:ro"), new Submission.Ask(2, 1L << 30, java.time.Duration.ofMinutes(90), null, null)),
+                Map.of("files/maxWait", "5m"), List.of(Path.of("/in")), new Submission.Callback(
+                        java.net.URI.create("http://127.0.0.1:9/done"), "tok"), new Submission.Origin("wf", "lab", null));
     }
 
     private TaskLedger open(List<TaskLedger.Earlier> earlier) throws Exception {
@@ -37,7 +40,7 @@ class TaskLedgerTest {
             ledger.accepted(new TaskLedger.Accepted("t-c", script("echo c"), at));
             ledger.cancelled("t-b");
             TaskView ended = TaskView.accepted("t-a", script("echo a"), at).moved(ApiState.SUCCEEDED, at.plusSeconds(1),
-                    1, 0, null, "/w/a");
+                    new TaskView.Attempt(1, 0, null, "/w/a", Map.of("gpu", List.of("GPU-1"))));
             ledger.ended(ended);
         }
         List<TaskLedger.Earlier> second = new ArrayList<>();
@@ -49,10 +52,13 @@ class TaskLedgerTest {
             assertThat(e.cancelled()).containsExactly("t-b");
             TaskView a = TaskViews.fromJson(e.ended().get("t-a"));
             assertThat(a.state()).isEqualTo(ApiState.SUCCEEDED);
-            assertThat(a.workDir()).isEqualTo("/w/a");
+            assertThat(a.last()).isEqualTo(new TaskView.Attempt(1, 0, null, "/w/a", Map.of("gpu", List.of("GPU-1"))));
+            assertThat(a.callback()).isEqualTo(new TaskView.Delivery("http://127.0.0.1:9/done", "waiting", 0, null));
             assertThat(a.transitions()).extracting(TaskView.Transition::state)
                     .containsExactly(ApiState.PENDING, ApiState.SUCCEEDED);
         }
+        assertThat(java.nio.file.Files.getPosixFilePermissions(dir.resolve("tasks.jsonl")))
+                .as("it holds tasks' env and callback tokens").hasToString("[OWNER_READ, OWNER_WRITE]");
         // Compacted at the second start: an ended task's acceptance is gone, the rest kept as it was.
         assertThat(TaskLedger.records(dir)).extracting(r -> r.get("r").asText() + ":" + r.get("id").asText())
                 .containsExactly("accepted:t-b", "cancel:t-b", "accepted:t-c", "ended:t-a");
@@ -87,6 +93,34 @@ class TaskLedgerTest {
         List<TaskLedger.Earlier> again = new ArrayList<>();
         try (TaskLedger ledger = open(again)) {
             assertThat(again.get(0).unended()).hasSize(400);
+        }
+    }
+
+    @Test
+    void aCallbackNotYetDeliveredIsKeptWithItsTokenUntilItIsNotified() throws Exception {
+        Instant at = Instant.parse("2026-12-04T10:00:00Z");
+        Submission s = script("x");
+        try (TaskLedger ledger = open(new ArrayList<>())) {
+            for (String id : List.of("t-a", "t-b")) {
+                ledger.accepted(new TaskLedger.Accepted(id, s, at));
+                ledger.ended(TaskView.accepted(id, s, at).moved(ApiState.SUCCEEDED, at, TaskView.Attempt.NONE),
+                        s.callback());
+            }
+            ledger.notified("t-a", new TaskView.Delivery(s.callback().url().toString(), "delivered", 2, null));
+        }
+        List<TaskLedger.Earlier> second = new ArrayList<>();
+        try (TaskLedger ledger = open(second)) {
+            TaskLedger.Earlier e = second.get(0);
+            assertThat(e.undelivered()).containsOnlyKeys("t-b");
+            assertThat(e.undelivered().get("t-b").token()).isEqualTo("tok");
+            assertThat(TaskViews.fromJson(e.ended().get("t-a")).callback())
+                    .isEqualTo(new TaskView.Delivery("http://127.0.0.1:9/done", "delivered", 2, null));
+        }
+        // The compaction kept it so: a third start still has t-b's callback to send, and t-a's as delivered.
+        List<TaskLedger.Earlier> third = new ArrayList<>();
+        try (TaskLedger ledger = open(third)) {
+            assertThat(third.get(0).undelivered()).containsOnlyKeys("t-b");
+            assertThat(TaskViews.fromJson(third.get(0).ended().get("t-a")).callback().state()).isEqualTo("delivered");
         }
     }
 }
