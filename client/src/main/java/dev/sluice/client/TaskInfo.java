@@ -34,6 +34,33 @@ public record TaskInfo(String id, String taskClass, State state, List<Transition
         }
     }
 
+    /** The last lines of the latest attempt's stderr, as the service read them when asked. */
+    public List<String> stderrTail() {
+        List<String> lines = new ArrayList<>();
+        raw.path("stderr_tail").forEach(l -> lines.add(l.asText()));
+        return List.copyOf(lines);
+    }
+
+    /** What the gates assigned the latest attempt, by kind ({@code gpu}). */
+    public java.util.Map<String, List<String>> devices() {
+        java.util.Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        raw.path("devices").properties().forEach(e -> {
+            List<String> ids = new ArrayList<>();
+            e.getValue().forEach(id -> ids.add(id.asText()));
+            out.put(e.getKey(), List.copyOf(ids));
+        });
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * How its callback is going ({@code waiting}, {@code sending}, {@code delivered}, {@code failed}), or
+     * empty when it has none.
+     */
+    public java.util.Optional<String> callbackState() {
+        JsonNode c = raw.get("callback");
+        return c == null || c.isNull() ? java.util.Optional.empty() : java.util.Optional.of(c.path("state").asText());
+    }
+
     /** A state entered, and when. */
     public record Transition(State state, Instant at) {
     }

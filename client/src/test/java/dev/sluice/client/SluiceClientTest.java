@@ -73,13 +73,18 @@ class SluiceClientTest {
     private static final String VIEW = """
             {"id": "t-1", "class": "gpu", "state": "%s", "transitions": [
               {"state": "pending", "at": "2026-12-04T10:00:00Z"}, {"state": "%s", "at": "2026-12-04T10:00:01Z"}],
-             "attempts": 1, "exit_code": %s, "error": %s, "work_dir": "/w/ab/cd", "cancel_requested": %s}""";
+             "attempts": 1, "exit_code": %s, "error": %s, "work_dir": "/w/ab/cd", "cancel_requested": %s,
+             "stderr_tail": ["loading", "no reads"], "devices": {"gpu": ["GPU-1"]},
+             "callback": {"url": "https://orch.lab/done", "state": "waiting", "tries": 0, "last_error": null}}""";
 
     @Test
     void aSubmissionIsSentAsTheApiTakesIt() throws Exception {
         answers.add(new Answer(202, List.of("Location: /v1/tasks/t-1"), "{\"id\": \"t-1\", \"state\": \"pending\"}"));
         String id = client.submit(TaskRequest.command("gpu", "python3", "train.py").withEnv("EPOCHS", "3")
                 .withInputs("/data/x").withTenant("lab-a").withWorkflowId("wf-9")
+                .withImage("ghcr.io/lab/train:2").withMounts("/refs:/refs:ro").withCpus(4).withMemory("16GiB")
+                .withTime(Duration.ofMinutes(90)).withAccelerators(1, "nvidia-h100").withHint("files/maxWait", "5m")
+                .withCallback(java.net.URI.create("https://orch.lab/done"), "cb")
                 .withContext(JSON.readTree("{\"step\": 2}")));
         assertThat(id).isEqualTo("t-1");
         Seen s = seen.poll();
@@ -89,10 +94,15 @@ class SluiceClientTest {
         assertThat(s.contentType()).isEqualTo("application/json");
         JsonNode body = JSON.readTree(s.body());
         assertThat(body).isEqualTo(JSON.readTree("""
-                {"class": "gpu", "execution": {"command": ["python3", "train.py"], "env": {"EPOCHS": "3"}},
+                {"class": "gpu", "execution": {"command": ["python3", "train.py"], "env": {"EPOCHS": "3"},
+                  "image": "ghcr.io/lab/train:2", "mounts": ["/refs:/refs:ro"],
+                  "resources": {"cpus": 4, "memory": "16GiB", "time": "5400s", "accelerators": 1,
+                                "acceleratorType": "nvidia-h100"}},
+                 "hints": {"files/maxWait": "5m"}, "callback": {"url": "https://orch.lab/done", "token": "cb"},
                  "inputs": ["/data/x"], "workflow_id": "wf-9", "tenant": "lab-a", "context": {"step": 2}}"""));
-        assertThatThrownBy(() -> new TaskRequest("c", List.of("x"), "y", java.util.Map.of(), List.of(), null, null,
-                null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not both");
+        TaskRequest plain = TaskRequest.script("c", "true");
+        assertThat(plain.withTenant("a")).as("a copy; the original unchanged").isNotEqualTo(plain);
+        assertThat(plain.toJson()).isEqualTo(JSON.readTree("{\"class\": \"c\", \"execution\": {\"script\": \"true\"}}"));
     }
 
     @Test
@@ -105,6 +115,9 @@ class SluiceClientTest {
         assertThat(ended.exitCode()).isEqualTo(3);
         assertThat(ended.error()).isEqualTo("exited with code 3");
         assertThat(ended.workDir()).isEqualTo("/w/ab/cd");
+        assertThat(ended.stderrTail()).containsExactly("loading", "no reads");
+        assertThat(ended.devices()).containsExactly(java.util.Map.entry("gpu", List.of("GPU-1")));
+        assertThat(ended.callbackState()).contains("waiting");
         assertThat(ended.transitions()).extracting(TaskInfo.Transition::state)
                 .containsExactly(TaskInfo.State.PENDING, TaskInfo.State.FAILED);
         assertThat(seen).extracting(Seen::path).containsExactly("/v1/tasks/t-1", "/v1/tasks/t-1");

@@ -9,7 +9,8 @@ import java.util.List;
  * {@code serve.callbacks}: where tasks' callbacks may go, and how long they are tried.
  *
  * @param allowedHosts the hosts a callback URL may name ({@code orchestrator.lab}, {@code *.lab} for any
- *                     below it); empty: any host
+ *                     below it); empty: none, callbacks are off (the API opens no way into the host's network
+ *                     unless the operator says where)
  * @param giveUpAfter  how long a callback is tried after the task ended before it is given up
  * @param timeout      how long one try waits for an answer
  */
@@ -42,9 +43,6 @@ public record CallbackSettings(List<String> allowedHosts, Duration giveUpAfter, 
 
     /** Whether a callback may go to {@code host}. */
     boolean allows(String host) {
-        if (allowedHosts.isEmpty()) {
-            return true;
-        }
         String h = host.toLowerCase(java.util.Locale.ROOT);
         for (String allowed : allowedHosts) {
             String a = allowed.toLowerCase(java.util.Locale.ROOT);

@@ -229,6 +229,11 @@ final class SubmissionReader {
                     + " no user:password in it; give a token instead); write e.g. https://orchestrator.lab/hooks/sluice");
             return null;
         }
+        if (settings.allowedHosts().isEmpty()) {
+            problems.add(at, "callback.url", "this service sends no callbacks: its operator has listed no host they"
+                    + " may go to (serve.callbacks.allowedHosts); poll GET /v1/tasks/{id} or follow GET /v1/events");
+            return null;
+        }
         if (!settings.allows(uri.getHost())) {
             problems.add(at, "callback.url", "callbacks may not go to " + uri.getHost() + "; the operator allows "
                     + String.join(", ", settings.allowedHosts()) + " (serve.callbacks.allowedHosts)");

@@ -27,7 +27,8 @@ class SubmissionReaderTest {
                  "hints": {"files/maxWait": "10m"},
                  "callback": {"url": "https://orch.lab/hooks/1", "token": "cb-secret"},
                  "inputs": ["/data/../data/refs.fa"], "workflow_id": "wf-9", "tenant": "lab-a",
-                 "context": {"step": "train", "n": [1, 2]}}""", CLASSES, CallbackSettings.DEFAULT);
+                 "context": {"step": "train", "n": [1, 2]}}""", CLASSES, new CallbackSettings(List.of("orch.lab"),
+                java.time.Duration.ofHours(1), java.time.Duration.ofSeconds(5)));
         assertThat(s.taskClass()).isEqualTo("gpu");
         assertThat(s.execution().argv()).containsExactly("python", "train.py");
         assertThat(s.execution().script()).isNull();
@@ -191,6 +192,9 @@ class SubmissionReaderTest {
                         }));
         assertThatThrownBy(() -> SubmissionReader.read(body.formatted("http://hooks.lab.evil/x"), CLASSES, only))
                 .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> SubmissionReader.read(body.formatted("http://orch.lab/x"), CLASSES,
+                CallbackSettings.DEFAULT)).as("none allowed unless the operator lists them")
+                .hasMessageContaining("this service sends no callbacks: its operator has listed no host");
     }
 
     @Test
