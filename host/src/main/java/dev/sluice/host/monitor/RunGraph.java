@@ -30,6 +30,24 @@ final class RunGraph {
     private final List<TaskProgress> tasks = new ArrayList<>();
     private final Map<String, TaskProgress> byId = new HashMap<>();
     private int unfinished;
+    /**
+     * Set for a run that takes tasks while it goes ({@code sluice serve}): a task that ended long enough ago is
+     * let go ({@link #letGoOfSettled}), so that a long-lived run holds what is going on, not all it ever did.
+     */
+    private boolean lettingGo;
+    /** Tasks ended, oldest first, with when (the run's nanoTime); kept only while {@link #lettingGo}. */
+    private final java.util.ArrayDeque<Settled> settled = new java.util.ArrayDeque<>();
+    /** The final states of the tasks let go, counted. */
+    private final Map<dev.sluice.host.task.TaskState, Integer> letGo =
+            new java.util.EnumMap<>(dev.sluice.host.task.TaskState.class);
+
+    private record Settled(TaskProgress task, long at) {
+    }
+
+    /** A task is let go no sooner than this after its end: late events of its attempt still find it. */
+    static final java.time.Duration LET_GO_AFTER = java.time.Duration.ofMinutes(1);
+    /** Tasks let go together, at least: each pass walks its processes' task lists once. */
+    static final int LET_GO_BATCH = 1024;
 
     RunGraph(List<ProcessPlan> plans) {
         Map<String, ProcessRuntime> byName = new HashMap<>();
@@ -101,6 +119,55 @@ final class RunGraph {
         return rec;
     }
 
+    /** From now on, tasks that ended a while ago are let go (a run with an intake). */
+    void letGoOfSettledTasks() {
+        lettingGo = true;
+    }
+
+    boolean lettingGo() {
+        return lettingGo;
+    }
+
+    /**
+     * Lets go of tasks that ended at least {@link #LET_GO_AFTER} before {@code now}, once there are
+     * {@link #LET_GO_BATCH} of them: they leave the run's lists, their final states are counted. Only tasks
+     * of processes that nothing depends on are let go (the DAG decides by its tasks' states).
+     *
+     * @return how many were let go
+     */
+    int letGoOfSettled(long now) {
+        if (settled.size() < LET_GO_BATCH || now - settled.peekFirst().at() < LET_GO_AFTER.toNanos()) {
+            return 0;
+        }
+        java.util.Set<TaskProgress> gone = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        while (!settled.isEmpty() && now - settled.peekFirst().at() >= LET_GO_AFTER.toNanos()) {
+            TaskProgress rec = settled.pollFirst().task();
+            gone.add(rec);
+            byId.remove(rec.id);
+            letGo.merge(rec.state, 1, Integer::sum);
+        }
+        tasks.removeIf(gone::contains);
+        java.util.Set<ProcessRuntime> touched = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        gone.forEach(rec -> touched.add(rec.process));
+        for (ProcessRuntime p : touched) {
+            // The dispatcher walks a process's tasks by index: those before its mark that go move it back.
+            int before = 0;
+            for (int i = 0; i < p.takenUp; i++) {
+                if (gone.contains(p.tasks.get(i))) {
+                    before++;
+                }
+            }
+            p.tasks.removeIf(gone::contains);
+            p.takenUp -= before;
+        }
+        return gone.size();
+    }
+
+    /** The final states of the tasks let go so far, counted. */
+    Map<dev.sluice.host.task.TaskState, Integer> letGo() {
+        return java.util.Collections.unmodifiableMap(letGo);
+    }
+
     /** Whether every task has reached a terminal state. */
     boolean finished() {
         return unfinished == 0;
@@ -111,10 +178,17 @@ final class RunGraph {
         return processes.stream().filter(p -> p.upstream.isEmpty()).toList();
     }
 
-    /** A task reached a terminal state: what its process's end lets go, if it ended the process. */
-    List<Next> taskEnded(TaskProgress rec) {
+    /**
+     * A task reached a terminal state: what its process's end lets go, if it ended the process.
+     *
+     * @param now the run's nanoTime, from which a task is let go later
+     */
+    List<Next> taskEnded(TaskProgress rec, long now) {
         unfinished--;
         ProcessRuntime p = rec.process;
+        if (lettingGo && p.downstream.isEmpty()) {
+            settled.addLast(new Settled(rec, now));
+        }
         p.unfinished--;
         return p.finished() ? processFinished(p) : List.of();
     }

@@ -12,12 +12,21 @@ import java.util.Map;
  * @param succeeded  whether every task succeeded, was cached or had its failure ignored
  * @param cancelled  whether the run was stopped from outside (a signal)
  * @param stopReason why the run stopped early, or {@code null}
+ * @param tasks      the tasks the run still held at its end: all of a pipeline's
+ * @param letGo      the final states of tasks a long run let go of as it went ({@code sluice serve}), counted
  */
 public record RunResult(boolean succeeded, boolean cancelled, String stopReason, List<TaskProgress> tasks,
-        Duration wallTime) {
+        Map<TaskState, Integer> letGo, Duration wallTime) {
 
+    public RunResult {
+        tasks = List.copyOf(tasks);
+        letGo = Map.copyOf(letGo);
+    }
+
+    /** How many tasks ended in each state, those let go included. */
     public Map<TaskState, Integer> counts() {
         Map<TaskState, Integer> counts = new EnumMap<>(TaskState.class);
+        letGo.forEach((state, n) -> counts.merge(state, n, Integer::sum));
         for (TaskProgress t : tasks) {
             counts.merge(t.state(), 1, Integer::sum);
         }

@@ -109,7 +109,7 @@ final class RunState {
     void conclude(TaskProgress rec, TaskState state) {
         setState(rec, state);
         rec.settle();
-        follow(graph.taskEnded(rec));
+        follow(graph.taskEnded(rec, graph.lettingGo() ? time.nanoTime() : 0L));
     }
 
     /**

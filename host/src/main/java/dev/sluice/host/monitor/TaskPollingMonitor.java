@@ -103,6 +103,7 @@ public final class TaskPollingMonitor {
         this.arrivals = b.intake == null ? null : new Arrivals(b.intake, run, dispatcher, outcomes);
         if (b.intake != null) {
             b.intake.attach(signal::raise);
+            run.graph.letGoOfSettledTasks();
         }
     }
 
@@ -185,7 +186,7 @@ public final class TaskPollingMonitor {
         }
         listener.runFinished(List.copyOf(run.graph.tasks()));
         return new RunResult(!run.failed && !run.cancelled, run.cancelled, run.stopReason,
-                List.copyOf(run.graph.tasks()), Duration.ofNanos(time.nanoTime() - started));
+                List.copyOf(run.graph.tasks()), run.graph.letGo(), Duration.ofNanos(time.nanoTime() - started));
     }
 
     /**
@@ -199,7 +200,10 @@ public final class TaskPollingMonitor {
     /** One turn of the loop: events, arrivals, retries, submissions, polls, kills. */
     private void step() {
         drainInbox();
-        more = arrivals != null && arrivals.take();
+        if (arrivals != null) {
+            more = arrivals.take();
+            run.graph.letGoOfSettled(time.nanoTime());
+        }
         String cancel = cancelRequest;
         if (cancel != null && !run.cancelled) {
             run.cancelled = true;

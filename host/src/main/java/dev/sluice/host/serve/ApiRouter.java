@@ -35,6 +35,8 @@ final class ApiRouter implements HttpHandler {
     private final TaskFactory factory;
     private final CallbackSettings callbackSettings;
     private final Callbacks callbacks;
+    /** A task ended for its orchestrator: the service records it and sends its callback. */
+    private final java.util.function.Consumer<TaskView> ended;
     private final Intake intake;
     private final TaskBoard board;
     private final TaskLedger ledger;
@@ -48,6 +50,7 @@ final class ApiRouter implements HttpHandler {
         this.factory = service.factory();
         this.callbackSettings = service.settings().callbacks();
         this.callbacks = service.callbacks();
+        this.ended = service::ended;
         this.intake = service.intake();
         this.board = service.board();
         this.ledger = service.ledger();
@@ -207,8 +210,9 @@ final class ApiRouter implements HttpHandler {
         }
         TaskView now = board.get(id).orElseThrow();
         if (stoppedByTheService) {
-            // Already ended by the stop, not yet for the orchestrator: now it is, and will not run again.
-            ledger.ended(now);
+            // Already ended by the stop, not yet for the orchestrator: now it is, and will not run again; its
+            // callback, if any, goes out as for any end.
+            ended.accept(now);
         } else if (!intake.cancel(id, "cancelled through the API")) {
             // The run has ended: the cancel is on disk, and the next start cancels the task without running it.
             log.debug("task {}: cancel recorded for the next start", id);

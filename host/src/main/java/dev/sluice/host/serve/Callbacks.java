@@ -133,10 +133,21 @@ final class Callbacks implements AutoCloseable {
                                 : "; not tried again")));
                         return;
                     }
-                    wait = answer.retryAfter() != null ? min(answer.retryAfter(), MAX_RETRY_AFTER) : backoff;
+                    // The receiver's wait when it asks for a longer one than ours, never less than ours.
+                    wait = answer.retryAfter() != null ? max(min(answer.retryAfter(), MAX_RETRY_AFTER), backoff)
+                            : backoff;
                 } catch (IOException e) {
                     lastError = describe(e);
                     wait = backoff;
+                } catch (RuntimeException e) {
+                    // The request could not even be made (the HTTP client refused its URL or header): no retry can
+                    // change that. Its message may hold the token, so it is not repeated.
+                    metrics.callback("failed");
+                    settle(id, new TaskView.Delivery(callback.url().toString(), "failed", tries, "the callback could"
+                            + " not be sent: the HTTP client refused its URL or token; not tried again"));
+                    log.warn("task {}: callback to {} could not be sent ({})", id, withoutQuery(callback.url()),
+                            e.getClass().getSimpleName());
+                    return;
                 } finally {
                     sending.release();
                 }
@@ -145,8 +156,8 @@ final class Callbacks implements AutoCloseable {
                     settle(id, new TaskView.Delivery(callback.url().toString(), "failed", tries, lastError
                             + "; given up after " + tries + " tries (serve.callbacks.giveUpAfter: "
                             + dev.sluice.spi.Units.formatDuration(settings.giveUpAfter()) + ")"));
-                    log.warn("task {}: callback to {} given up after {} tries: {}", id, callback.url(), tries,
-                            lastError);
+                    log.warn("task {}: callback to {} given up after {} tries: {}", id, withoutQuery(callback.url()),
+                            tries, lastError);
                     return;
                 }
                 metrics.callback("retried");
@@ -173,6 +184,17 @@ final class Callbacks implements AutoCloseable {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /** A URL for the log: without its query, where a careless receiver puts secrets. */
+    static String withoutQuery(URI url) {
+        String s = url.toString();
+        int q = s.indexOf('?');
+        return q < 0 ? s : s.substring(0, q) + "?...";
+    }
+
     /** A failed try for people: what went wrong, without Java's names. */
     static String describe(IOException e) {
         String what = switch (e) {
@@ -180,6 +202,7 @@ final class Callbacks implements AutoCloseable {
             case java.net.http.HttpTimeoutException t -> "no answer within the timeout";
             case java.net.ConnectException c -> "connection refused";
             case java.net.UnknownHostException u -> "unknown host " + u.getMessage();
+            case javax.net.ssl.SSLException t -> "the TLS handshake failed; check the receiver's certificate";
             default -> e.getMessage() == null || e.getMessage().isBlank() ? "the connection failed" : e.getMessage();
         };
         return what;

@@ -38,14 +38,23 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
      * @param total      tasks waiting to start in all
      * @param perTenant  each tenant's
      * @param maxStreams event streams open at once
+     * @param ended      how many ended tasks the service keeps answering for, and for how long
      */
-    public record Limits(Limit total, Limit perTenant, int maxStreams) {
+    public record Limits(Limit total, Limit perTenant, int maxStreams, Retention ended) {
+    }
+
+    /**
+     * Ended tasks kept: the service forgets one (its view, its ledger lines) once it ended longer than
+     * {@code keep} ago, or once more than {@code max} ended after it; never one whose callback is still to send.
+     */
+    public record Retention(java.time.Duration keep, int max) {
+        static final Retention DEFAULT = new Retention(java.time.Duration.ofDays(7), 100_000);
     }
     static final List<String> FIELDS = List.of("address", "auth", "maxBodyBytes", "onStop", "drainTimeout", "limits",
             "classes", "callbacks");
     static final List<String> LIMIT_FIELDS = List.of("maxQueued", "rate");
     static final List<String> CLASS_FIELDS = List.of("maxQueued", "rate", "container", "maxResources", "taskHints");
-    static final List<String> LIMITS_FIELDS = List.of("maxQueued", "perTenant", "maxStreams");
+    static final List<String> LIMITS_FIELDS = List.of("maxQueued", "perTenant", "maxStreams", "keepEnded", "maxEnded");
     static final int DEFAULT_MAX_STREAMS = 64;
     /** Waiting tasks in all, when the config sets no bound: a bound there must be. */
     static final int DEFAULT_MAX_QUEUED = 100_000;
@@ -111,8 +120,14 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
         Limit total = new Limit(DEFAULT_MAX_QUEUED, null);
         Limit perTenant = Limit.NONE;
         int maxStreams = DEFAULT_MAX_STREAMS;
+        Retention ended = Retention.DEFAULT;
         if (f.has("limits")) {
-            Fields l = f.nested("limits", "limits (maxQueued, perTenant, maxStreams)", LIMITS_FIELDS, Map.of());
+            Fields l = f.nested("limits", "limits (" + String.join(", ", LIMITS_FIELDS) + ")", LIMITS_FIELDS,
+                    Map.of());
+            java.time.Duration keep = l.has("keepEnded") ? l.duration("keepEnded", true) : null;
+            Integer maxEnded = l.integer("maxEnded", 0);
+            ended = new Retention(keep != null ? keep : Retention.DEFAULT.keep(),
+                    maxEnded != null ? maxEnded : Retention.DEFAULT.max());
             Integer max = l.integer("maxQueued", 1);
             total = new Limit(max != null ? max : DEFAULT_MAX_QUEUED, null);
             Integer streams = l.integer("maxStreams", 1);
@@ -161,7 +176,7 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
                 Map.of()), problems) : CallbackSettings.DEFAULT;
         problems.throwIfAny();
         return new ServeSettings(address, token, tokenFile, maxBody == null ? DEFAULT_MAX_BODY : maxBody, classes,
-                "end".equals(onStop) ? null : drainTimeout, new Limits(total, perTenant, maxStreams), callbacks);
+                "end".equals(onStop) ? null : drainTimeout, new Limits(total, perTenant, maxStreams, ended), callbacks);
     }
 
     /** The limits of each class. */

@@ -153,7 +153,8 @@ final class SubmissionReader {
         }
         if (image.isBlank() || image.length() > MAX_IMAGE_CHARS || image.chars().anyMatch(c -> c <= ' ' || c == ',')) {
             problems.add(x.node("image"), "execution.image", "'" + abbreviate(image) + "' is not an image reference;"
-                    + " write e.g. ghcr.io/lab/align:1.4 or one pinned by digest (name@sha256:...), without spaces");
+                    + " write e.g. ghcr.io/lab/align:1.4 or one pinned by digest (name@sha256:...), without spaces or"
+                    + " commas");
             return null;
         }
         return image;
@@ -177,7 +178,7 @@ final class SubmissionReader {
             if (!ok) {
                 problems.add(x.node("mounts"), "execution.mounts", "'" + abbreviate(m) + "' is not a mount; write"
                         + " /host/path:/container/path, optionally with :ro, e.g. /data/refs:/refs:ro (both paths"
-                        + " absolute)");
+                        + " absolute, without commas)");
             } else {
                 out.add(m);
             }
@@ -204,10 +205,11 @@ final class SubmissionReader {
                 return null;
             }
             at = c.node("url");
-            if (token != null && (token.isEmpty() || token.length() > 4096 || token.chars().anyMatch(ch -> ch < ' '))) {
-                problems.add(c.node("token"), "callback.token", "the token must be 1 to 4096 characters, without"
-                        + " control characters (it is sent as Authorization: Bearer <token>)");
-                return null;
+            if (token != null && (token.isEmpty() || token.length() > 4096
+                    || token.chars().anyMatch(ch -> ch < 0x21 || ch > 0x7e))) {
+                problems.add(c.node("token"), "callback.token", "the token must be 1 to 4096 visible ASCII characters,"
+                        + " without spaces (it is sent as Authorization: Bearer <token>)");
+                token = null;
             }
         } else {
             url = f.string("callback");
@@ -224,6 +226,15 @@ final class SubmissionReader {
             return null;
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (uri.getHost() == null && uri.getRawAuthority() != null && uri.getRawAuthority().contains("_")) {
+            problems.add(at, "callback.url", "'" + abbreviate(url) + "': a host name may not hold '_'; use a name"
+                    + " with letters, digits, '-' and '.', or the host's address");
+            return null;
+        }
+        if (uri.getPort() > 65535) {
+            problems.add(at, "callback.url", "'" + abbreviate(url) + "': port " + uri.getPort() + " is past 65535");
+            return null;
+        }
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null || uri.getRawUserInfo() != null) {
             problems.add(at, "callback.url", "'" + abbreviate(url) + "' is not an http or https URL with a host (and"
                     + " no user:password in it; give a token instead); write e.g. https://orchestrator.lab/hooks/sluice");

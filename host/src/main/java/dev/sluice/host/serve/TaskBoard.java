@@ -15,6 +15,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class TaskBoard implements RunListener {
     private final Map<String, TaskView> views = new ConcurrentHashMap<>();
+    /** The ids of tasks ended for their orchestrators, in the order they ended: the oldest are forgotten first. */
+    private final java.util.Queue<String> endedOrder = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger endedCount = new java.util.concurrent.atomic.AtomicInteger();
+    /** Ended tasks due to be forgotten whose callbacks still need their views; {@link #forgetEnded}'s own. */
+    private final java.util.List<String> heldForCallback = new java.util.ArrayList<>();
     private final TimeSource time;
     /** Hears of each task's end, once: the ledger. */
     private final java.util.function.Consumer<TaskView> ended;
@@ -28,7 +33,75 @@ final class TaskBoard implements RunListener {
     }
 
     void accepted(TaskView view) {
+        boolean wasEnded = views.containsKey(view.id()) && hasEnded(views.get(view.id()));
         views.put(view.id(), view);
+        if (!wasEnded && hasEnded(view)) {
+            noteEnded(view.id());
+        }
+    }
+
+    /** Ended for its orchestrator: a final state that the service's own stop did not cause. */
+    private static boolean hasEnded(TaskView v) {
+        return v.state().isTerminal() && !stoppedByTheService(v);
+    }
+
+    private void noteEnded(String id) {
+        endedOrder.add(id);
+        endedCount.incrementAndGet();
+    }
+
+    /**
+     * Forgets ended tasks past {@code keep}: ended before {@code now - keep.keep()}, or beyond the newest
+     * {@code keep.max()}; never one whose callback is still to send. Any thread.
+     *
+     * @return how many were forgotten
+     */
+    synchronized int forgetEnded(java.time.Instant now, ServeSettings.Retention keep) {
+        java.time.Instant cutoff = now.minus(keep.keep());
+        int forgotten = 0;
+        // Those held back for their callbacks are the oldest due: each goes once its callback has settled.
+        for (java.util.Iterator<String> it = heldForCallback.iterator(); it.hasNext(); ) {
+            String id = it.next();
+            TaskView v = views.get(id);
+            if (v == null || !callbackPending(v)) {
+                it.remove();
+                endedCount.decrementAndGet();
+                if (v != null && views.remove(id) != null) {
+                    forgotten++;
+                }
+            }
+        }
+        int seen = endedCount.get();
+        for (int i = 0; i < seen; i++) {
+            String id = endedOrder.peek();
+            if (id == null) {
+                break;
+            }
+            TaskView v = views.get(id);
+            if (v != null && endedCount.get() - heldForCallback.size() <= keep.max() && !endedAt(v).isBefore(cutoff)) {
+                break; // the oldest is young enough, and so are all after it
+            }
+            endedOrder.poll();
+            if (v != null && callbackPending(v)) {
+                heldForCallback.add(id);
+                continue;
+            }
+            endedCount.decrementAndGet();
+            if (v != null && views.remove(id) != null) {
+                forgotten++;
+            }
+        }
+        return forgotten;
+    }
+
+    private static boolean callbackPending(TaskView v) {
+        return v.callback() != null && !v.callback().state().equals("delivered")
+                && !v.callback().state().equals("failed");
+    }
+
+    /** When the task reached its final state. */
+    static java.time.Instant endedAt(TaskView v) {
+        return v.transitions().get(v.transitions().size() - 1).at();
     }
 
     /** Forgets a task accepted and then not handed to the run (the service was stopping). */
@@ -46,13 +119,18 @@ final class TaskBoard implements RunListener {
      */
     boolean cancelRequested(String id) {
         boolean[] asked = {false};
+        boolean[] endsNow = {false};
         views.computeIfPresent(id, (k, v) -> {
             if (v.state().isTerminal() && !stoppedByTheService(v)) {
                 return v;
             }
             asked[0] = true;
+            endsNow[0] = stoppedByTheService(v);
             return v.withCancelRequested();
         });
+        if (endsNow[0]) {
+            noteEnded(id);
+        }
         return asked[0];
     }
 
@@ -93,6 +171,7 @@ final class TaskBoard implements RunListener {
             // Cancelled without a DELETE: the service's stop ended it. It is not over for the orchestrator,
             // who never asked: left unended in the ledger, it runs again at the next start.
             if (now != null && !stoppedByTheService(now)) {
+                noteEnded(task.id());
                 ended.accept(now);
             }
         }

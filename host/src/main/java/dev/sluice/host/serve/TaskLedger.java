@@ -53,22 +53,53 @@ final class TaskLedger implements AutoCloseable {
      * A stream, not a FileChannel: a channel is closed for good when a thread writing to it is interrupted
      * (the endpoint interrupts its request threads as it closes), and the ends still to write would be lost.
      */
-    private final java.io.FileOutputStream out;
+    private java.io.FileOutputStream out;
+    private final ServeSettings.Retention keep;
+    /** The file's size after its last compaction. */
+    private long compactedSize;
     private final ExecutorService endWriter = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("sluice-ledger").daemon().factory());
 
-    private TaskLedger(Path file, java.io.FileOutputStream out) {
+    private TaskLedger(Path file, java.io.FileOutputStream out, ServeSettings.Retention keep, long size) {
         this.file = file;
         this.out = out;
+        this.keep = keep;
+        this.compactedSize = size;
     }
 
-    /** Opens the ledger in {@code dir}, reading and compacting what an earlier start left there. */
-    static TaskLedger open(Path dir, List<Earlier> earlierOut) throws IOException {
+    /**
+     * Opens the ledger in {@code dir}, reading and compacting what an earlier start left there: ended tasks
+     * past {@code keep} (at {@code now}) are dropped, unless their callback is still to send.
+     */
+    static TaskLedger open(Path dir, List<Earlier> earlierOut, ServeSettings.Retention keep, java.time.Instant now)
+            throws IOException {
         Path file = dir.resolve("tasks.jsonl");
-        Earlier earlier = read(file);
+        Earlier earlier = kept(read(file), keep, now);
         earlierOut.add(earlier);
-        // Compacted: what still matters, written whole and then put in place, so a crash keeps one or the other.
-        Path temp = dir.resolve(".tasks.jsonl.tmp");
+        long size = rewrite(file, earlier);
+        return new TaskLedger(file, new java.io.FileOutputStream(file.toFile(), true), keep, size);
+    }
+
+    /** {@code earlier} less the ended tasks past {@code keep}: too old, or beyond the newest {@code keep.max()}. */
+    private static Earlier kept(Earlier earlier, ServeSettings.Retention keep, java.time.Instant now) {
+        java.time.Instant cutoff = now.minus(keep.keep());
+        Map<String, JsonNode> ended = new LinkedHashMap<>();
+        int over = earlier.ended().size() - keep.max();
+        for (Map.Entry<String, JsonNode> e : earlier.ended().entrySet()) {
+            boolean drop = over-- > 0 || TaskBoard.endedAt(TaskViews.fromJson(e.getValue())).isBefore(cutoff);
+            if (!drop || earlier.undelivered().containsKey(e.getKey())) {
+                ended.put(e.getKey(), e.getValue());
+            }
+        }
+        return new Earlier(earlier.unended(), earlier.cancelled(), ended, earlier.undelivered());
+    }
+
+    /**
+     * Writes what still matters of {@code earlier} whole to a file beside {@code file} and puts it in place,
+     * so a crash keeps one or the other; returns its size.
+     */
+    private static long rewrite(Path file, Earlier earlier) throws IOException {
+        Path temp = file.resolveSibling(".tasks.jsonl.tmp");
         Files.deleteIfExists(temp);
         // Owner-only: it holds what tasks were given (their env, callback tokens).
         try (FileChannel out = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
@@ -86,7 +117,38 @@ final class TaskLedger implements AutoCloseable {
             out.force(true);
         }
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return new TaskLedger(file, new java.io.FileOutputStream(file.toFile(), true));
+        return Files.size(file);
+    }
+
+    /** A ledger this much larger than its last compaction, and at least {@link #COMPACT_FROM}, is compacted. */
+    static final int COMPACT_GROWTH = 2;
+    static final long COMPACT_FROM = 64L * 1024 * 1024;
+
+    /**
+     * Compacts the ledger while the service runs, once it has grown {@link #COMPACT_GROWTH} times since the
+     * last compaction (and is at least {@code minSize}): submissions and cancels wait meanwhile (about a second
+     * for 64 MiB). Returns whether it did.
+     */
+    boolean compactIfGrown(java.time.Instant now, long minSize) throws IOException {
+        synchronized (syncLock) {
+            synchronized (this) {
+                long size = Files.size(file);
+                if (size == 0 || size < minSize || size <= COMPACT_GROWTH * compactedSize) {
+                    return false;
+                }
+                out.getFD().sync();
+                out.close();
+                try {
+                    compactedSize = rewrite(file, kept(read(file), keep, now));
+                } finally {
+                    // Whatever happened, appends go on to the file in place (the old one when the rename failed).
+                    out = new java.io.FileOutputStream(file.toFile(), true);
+                }
+                synced = written;
+                log.info("compacted {}: {} bytes, from {}", file, compactedSize, size);
+                return true;
+            }
+        }
     }
 
     private static Earlier read(Path file) throws IOException {
@@ -204,11 +266,13 @@ final class TaskLedger implements AutoCloseable {
                 return;
             }
             long upTo;
+            java.io.FileOutputStream stream;
             synchronized (this) {
                 upTo = written;
+                stream = out;
             }
             try {
-                out.getFD().sync();
+                stream.getFD().sync();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + file, e);
             }

@@ -31,6 +31,10 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
     private final ServeMetrics metrics;
     private final EventFeed events;
     private final Callbacks callbacks;
+    /** Forgets ended tasks past the retention and compacts the ledger, every {@link #TIDY_EVERY}. */
+    private final java.util.concurrent.ScheduledExecutorService tidier = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(Thread.ofPlatform().name("sluice-serve-tidy").daemon().factory());
+    static final java.time.Duration TIDY_EVERY = java.time.Duration.ofMinutes(1);
     private final TaskFactory factory;
     private final TimeSource time;
     private final ServeSettings settings;
@@ -81,13 +85,15 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
         List<TaskLedger.Earlier> earlier = new ArrayList<>(1);
         TaskLedger ledger;
         try {
-            ledger = TaskLedger.open(setup.workRoot(), earlier);
+            ledger = TaskLedger.open(setup.workRoot(), earlier, setup.settings().limits().ended(), time.now());
         } catch (IOException | RuntimeException e) {
             events.close();
             throw e;
         }
         TaskService service = new TaskService(factory, setup, time, out, ledger, events);
         service.takeBack(earlier.get(0));
+        service.tidier.scheduleWithFixedDelay(service::tidy, TIDY_EVERY.toSeconds(), TIDY_EVERY.toSeconds(),
+                java.util.concurrent.TimeUnit.SECONDS);
         return service;
     }
 
@@ -107,8 +113,11 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
         return out;
     }
 
-    /** A task ended for its orchestrator: kept in the ledger, and its callback, if any, sent. The monitor's thread. */
-    private void ended(TaskView view) {
+    /**
+     * A task ended for its orchestrator: kept in the ledger, and its callback, if any, sent. The monitor's
+     * thread, or an API thread for a task the service's stop had ended and a DELETE now ends for good.
+     */
+    void ended(TaskView view) {
         Submission.Callback callback = callbacks.pendingFor(view.id()).orElse(null);
         ledger.ended(view, callback);
         if (callback != null) {
@@ -128,19 +137,50 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
         }
     }
 
+    /** Forgets what the retention lets go of: ended tasks' views, and their lines in a grown ledger. */
+    void tidy() {
+        try {
+            board.forgetEnded(time.now(), settings.limits().ended());
+            ledger.compactIfGrown(time.now(), TaskLedger.COMPACT_FROM);
+        } catch (IOException | RuntimeException e) {
+            // Tried again at the next turn; what was not forgotten is only kept longer.
+            org.slf4j.LoggerFactory.getLogger(TaskService.class).warn("tidying the service's tasks failed: {}",
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * Whether task {@code id}'s callback, accepted by an earlier start, may still go where it goes; if not,
+     * it is given up (the operator has taken its host out of serve.callbacks.allowedHosts since).
+     */
+    private boolean callbackAllowed(String id, Submission.Callback callback) {
+        if (settings.callbacks().allows(callback.url().getHost())) {
+            return true;
+        }
+        callbackChanged(id, new TaskView.Delivery(callback.url().toString(), "failed", 0, "callbacks may no longer go"
+                + " to " + callback.url().getHost() + " (serve.callbacks.allowedHosts); not sent"));
+        return false;
+    }
+
     private void takeBack(TaskLedger.Earlier earlier) {
         earlier.ended().values().forEach(view -> board.accepted(TaskViews.fromJson(view)));
         answered = earlier.ended().size();
-        // Callbacks of tasks that ended before the restart and were not delivered: sent now.
+        // Callbacks of tasks that ended before the restart and were not delivered: sent now, where still allowed.
         earlier.undelivered().forEach((id, callback) -> {
-            callbacks.register(id, callback);
-            TaskView view = board.get(id).orElseThrow();
-            callbacks.ended(id, view.transitions().get(view.transitions().size() - 1).at(), () -> body(id));
+            if (callbackAllowed(id, callback)) {
+                callbacks.register(id, callback);
+                TaskView view = board.get(id).orElseThrow();
+                callbacks.ended(id, view.transitions().get(view.transitions().size() - 1).at(), () -> body(id));
+            }
         });
         for (TaskLedger.Accepted a : earlier.unended().values()) {
             TaskView view = TaskView.accepted(a.id(), a.submission(), a.at());
             EffectiveProcess cls = factory.classes().get(a.submission().taskClass());
-            callbacks.register(a.id(), a.submission().callback());
+            board.accepted(view);
+            if (a.submission().callback() != null && callbackAllowed(a.id(), a.submission().callback())) {
+                callbacks.register(a.id(), a.submission().callback());
+            }
+            view = board.get(a.id()).orElseThrow();
             if (earlier.cancelled().contains(a.id())) {
                 // Asked to end before the restart: it ends now, whatever became of its class.
                 TaskView cancelled = view.withCancelRequested().moved(ApiState.CANCELLED, time.now(),
@@ -156,7 +196,17 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
                 ended(failed);
                 continue;
             }
-            board.accepted(view);
+            // The config may have changed since it was accepted: what it may set is judged by today's.
+            List<TaskFactory.Problem> problems = factory.problems(a.submission());
+            if (!problems.isEmpty()) {
+                TaskView failed = view.moved(ApiState.FAILED, time.now(), TaskView.Attempt.failedBeforeStart(
+                        "the config changed since it was accepted, and it may no longer run: " + problems.stream()
+                                .map(p -> p.field() + ": " + p.message()).collect(java.util.stream.Collectors
+                                        .joining("; "))));
+                board.accepted(failed);
+                ended(failed);
+                continue;
+            }
             admission.carried(a.id(), a.submission().taskClass(), a.submission().origin().tenant());
             intake.offer(factory.arrival(a.id(), a.submission()));
             carried++;
@@ -235,6 +285,13 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
     @Override
     public void close() {
         // Streams still open (the run ended some other way than its event log's close) end here.
+        tidier.shutdownNow();
+        try {
+            // A compaction under way ends before the ledger closes.
+            tidier.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         events.close();
         // Before the ledger: what was delivered by now is recorded; the rest is sent at the next start.
         callbacks.close();

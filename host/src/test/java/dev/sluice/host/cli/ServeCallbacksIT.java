@@ -157,6 +157,47 @@ class ServeCallbacksIT {
         }
     }
 
+    @Test
+    void aTaskTakenBackAtARestartIsJudgedByTheConfigOfThatStart() throws Exception {
+        String config = """
+                serve:
+                  onStop: end
+                  classes:
+                    quick:
+                      maxResources: {cpus: %d}
+                executors:
+                  local: {queueSize: 1}
+                """;
+        Path file = Files.writeString(dir.resolve("config.yaml"), config.formatted(2));
+        List<String> output = new CopyOnWriteArrayList<>();
+        ServedService served = ServedService.start(dir, file, output);
+        String waiting;
+        try {
+            String sleeper = served.submit("{\"class\": \"quick\", \"execution\": {\"command\": [\"sleep\", \"60\"]}}");
+            served.await(sleeper, "running");
+            waiting = served.submit("""
+                    {"class": "quick", "execution": {"command": ["true"], "resources": {"cpus": 2}}}""");
+            assertThat(served.view(waiting).get("state").asText()).isIn("pending", "queued");
+            assertThat(served.stop()).isZero();
+        } finally {
+            served.process.destroyForcibly();
+        }
+        // The operator lowers the bound; the task accepted under the old one fails, saying why.
+        Files.writeString(file, config.formatted(1));
+        ServedService again = ServedService.start(dir, file, output);
+        try {
+            JsonNode v = again.await(waiting, null);
+            assertThat(v.get("state").asText()).isEqualTo("failed");
+            assertThat(v.get("error").asText()).isEqualTo("the config changed since it was accepted, and it may no"
+                    + " longer run: execution.resources.cpus: asks for 2 CPUs; class 'quick' allows at most 1"
+                    + " (serve.classes.quick.maxResources.cpus)");
+            assertThat(v.get("attempts").asInt()).isZero();
+            assertThat(again.stop()).isZero();
+        } finally {
+            again.process.destroyForcibly();
+        }
+    }
+
     private static JsonNode awaitCallback(ServedService served, String id, String state) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {

@@ -183,4 +183,56 @@ class ArrivalsTest {
         assertThat(graph.finished()).isFalse();
         assertThat(graph.process("c").tasks()).hasSize(2);
     }
+
+    @Test
+    void aRunWithAnIntakeLetsGoOfTasksThatEndedAWhileAgoAndStillCountsThem() throws Exception {
+        RunGraph graph = new RunGraph(MonitorRuns.plans(dir, """
+                processes:
+                  c: {command: [true]}
+                """));
+        graph.letGoOfSettledTasks();
+        ProcessRuntime c = graph.process("c");
+        TaskSpec spec = graph.tasks().get(0).spec;
+        int n = RunGraph.LET_GO_BATCH + 100;
+        for (int i = 0; i < n; i++) {
+            graph.add(c, "t-" + i, spec);
+        }
+        long minute = RunGraph.LET_GO_AFTER.toNanos();
+        // The dispatcher has taken up all but the last 10; all but the first task and the last 10 end at 0.
+        c.takenUp = c.tasks().size() - 10;
+        for (TaskProgress t : c.tasks().subList(1, c.tasks().size() - 10)) {
+            t.state = t.id().equals("t-5") ? TaskState.FAILED : TaskState.SUCCEEDED;
+            graph.taskEnded(t, 0);
+        }
+        assertThat(graph.letGoOfSettled(minute - 1)).as("not a minute yet").isZero();
+        assertThat(graph.letGoOfSettled(minute)).isEqualTo(n - 10);
+        assertThat(graph.task("t-5")).isNull();
+        assertThat(graph.task("1")).as("not ended: kept").isNotNull();
+        assertThat(c.tasks()).extracting(TaskProgress::id).first().isEqualTo("1");
+        assertThat(c.tasks()).hasSize(11);
+        assertThat(graph.tasks()).hasSize(11);
+        assertThat(c.takenUp).as("the dispatcher's mark moved back by the tasks before it that left").isEqualTo(1);
+        assertThat(c.tasks().get(c.takenUp).id()).isEqualTo("t-" + (n - 10));
+        assertThat(graph.letGo()).containsEntry(TaskState.FAILED, 1).containsEntry(TaskState.SUCCEEDED, n - 11);
+        assertThat(graph.finished()).isFalse();
+        // Fewer than a batch waiting: nothing is let go, however old.
+        c.tasks().get(1).state = TaskState.SUCCEEDED;
+        graph.taskEnded(c.tasks().get(1), minute);
+        assertThat(graph.letGoOfSettled(10 * minute)).isZero();
+    }
+
+    @Test
+    void aPipelineLetsGoOfNothing() throws Exception {
+        RunGraph graph = new RunGraph(MonitorRuns.plans(dir, """
+                processes:
+                  c: {command: [true], matrix: {i: [1, 2]}}
+                """));
+        for (TaskProgress t : graph.tasks()) {
+            t.state = TaskState.SUCCEEDED;
+            graph.taskEnded(t, 0);
+        }
+        assertThat(graph.letGoOfSettled(Long.MAX_VALUE / 2)).isZero();
+        assertThat(graph.tasks()).hasSize(2);
+        assertThat(graph.finished()).isTrue();
+    }
 }

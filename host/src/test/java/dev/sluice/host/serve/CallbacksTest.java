@@ -141,15 +141,56 @@ class CallbacksTest {
         callbacks.close();
         assertThat(callbacks.underWay()).isZero();
         assertThat(callbacks.pendingFor("t-1")).as("neither delivered nor given up").isPresent();
-        assertThat(changes).doesNotContain("failed", "delivered");
+        assertThat(changes).noneMatch(c -> c.startsWith("failed") || c.startsWith("delivered"));
         assertThat(settled.getCount()).isEqualTo(1);
     }
 
     @Test
     void aTaskWithoutACallbackSendsNothing() throws Exception {
         callbacks(Duration.ofHours(1)).ended("t-2", time.now(), () -> "{}");
-        assertThat(callbacks.underWay()).isZero();
-        assertThat(sent).isEmpty();
+        assertThat(callbacks.underWay()).as("no delivery was started").isZero();
+        assertThat(callbacks.pendingFor("t-2")).isEmpty();
+        // t-1's goes out, and only it: anything t-2 had sent would be there too by then.
+        answers.add(new Callbacks.Answer(200, null));
+        callbacks.ended("t-1", time.now(), () -> "{}");
+        assertThat(settled.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(sent).hasSize(1);
+    }
+
+    @Test
+    void aRetryAfterShorterThanTheBackoffWaitsTheBackoff() throws Exception {
+        answers.add(new Callbacks.Answer(503, Duration.ZERO));
+        answers.add(new Callbacks.Answer(503, Duration.ZERO));
+        answers.add(new Callbacks.Answer(200, null));
+        callbacks(Duration.ofHours(1)).ended("t-1", time.now(), () -> "{}");
+        awaitWaitAfterTry(1);
+        time.advance(Duration.ofSeconds(1));
+        awaitWaitAfterTry(2);
+        assertThat(sent).as("no try before the backoff has passed").hasSize(2);
+        time.advance(Duration.ofSeconds(2));
+        assertThat(settled.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(sent).extracting(s -> s.substring(s.indexOf(" at ") + 4)).containsExactly(
+                "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", "2026-01-01T00:00:03Z");
+    }
+
+    @Test
+    void aRequestTheHttpClientRefusesFailsAtOnceWithoutItsToken() throws Exception {
+        callbacks = new Callbacks(new CallbackSettings(List.of(), Duration.ofHours(1), Duration.ofSeconds(5)),
+                (url, token, body, timeout) -> {
+                    throw new IllegalArgumentException("invalid header value: \"Bearer " + token + "\"");
+                }, time, (id, d) -> {
+                    changes.add(d.state() + "/" + d.tries() + " " + d.lastError());
+                    if (d.state().equals("failed")) {
+                        settled.countDown();
+                    }
+                }, new ServeMetrics(null, java.util.Set.of(), null));
+        callbacks.register("t-1", new Submission.Callback(URL, "s3cret"));
+        callbacks.ended("t-1", time.now(), () -> "{}");
+        assertThat(settled.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(changes).last().isEqualTo("failed/1 the callback could not be sent: the HTTP client refused its"
+                + " URL or token; not tried again");
+        assertThat(String.join("\n", changes)).doesNotContain("s3cret");
+        assertThat(callbacks.pendingFor("t-1")).isEmpty();
     }
 
     @Test
@@ -159,5 +200,8 @@ class CallbacksTest {
         assertThat(Callbacks.describe(new java.net.UnknownHostException("orch.nowhere")))
                 .isEqualTo("unknown host orch.nowhere");
         assertThat(Callbacks.describe(new IOException())).isEqualTo("the connection failed");
+        assertThat(Callbacks.describe(new javax.net.ssl.SSLHandshakeException("PKIX path building failed")))
+                .isEqualTo("the TLS handshake failed; check the receiver's certificate");
+        assertThat(Callbacks.withoutQuery(URI.create("https://h/x?key=secret"))).isEqualTo("https://h/x?...");
     }
 }

@@ -192,6 +192,13 @@ class SubmissionReaderTest {
                         }));
         assertThatThrownBy(() -> SubmissionReader.read(body.formatted("http://hooks.lab.evil/x"), CLASSES, only))
                 .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> SubmissionReader.read(body.formatted("http://orch.lab:99999/x"), CLASSES, only))
+                .hasMessageContaining("port 99999 is past 65535");
+        assertThatThrownBy(() -> SubmissionReader.read(body.formatted("http://orch_lab/x"), CLASSES, only))
+                .hasMessageContaining("a host name may not hold '_'");
+        assertThatThrownBy(() -> SubmissionReader.read("{\"class\": \"gpu\", \"execution\": {\"script\": \"x\"},"
+                + " \"callback\": {\"url\": \"http://orch.lab/x\", \"token\": \"caf\u00e9\u007f\"}}", CLASSES, only))
+                .hasMessageContaining("callback.token: the token must be 1 to 4096 visible ASCII characters");
         assertThatThrownBy(() -> SubmissionReader.read(body.formatted("http://orch.lab/x"), CLASSES,
                 CallbackSettings.DEFAULT)).as("none allowed unless the operator lists them")
                 .hasMessageContaining("this service sends no callbacks: its operator has listed no host");

@@ -26,7 +26,7 @@ class TaskLedgerTest {
     }
 
     private TaskLedger open(List<TaskLedger.Earlier> earlier) throws Exception {
-        return TaskLedger.open(dir, earlier);
+        return TaskLedger.open(dir, earlier, ServeSettings.Retention.DEFAULT, Instant.parse("2026-12-04T12:00:00Z"));
     }
 
     @Test
@@ -121,6 +121,67 @@ class TaskLedgerTest {
         try (TaskLedger ledger = open(third)) {
             assertThat(third.get(0).undelivered()).containsOnlyKeys("t-b");
             assertThat(TaskViews.fromJson(third.get(0).ended().get("t-a")).callback().state()).isEqualTo("delivered");
+        }
+    }
+
+    private static TaskView endedAt(String id, Submission s, Instant at) {
+        return TaskView.accepted(id, s, at).moved(ApiState.SUCCEEDED, at, TaskView.Attempt.NONE);
+    }
+
+    @Test
+    void endedTasksPastTheRetentionAreDroppedAtAStartUnlessTheirCallbackIsStillToSend() throws Exception {
+        Instant now = Instant.parse("2026-12-04T12:00:00Z");
+        Submission s = script("x");
+        try (TaskLedger ledger = open(new ArrayList<>())) {
+            ledger.accepted(new TaskLedger.Accepted("t-old", s, now.minus(java.time.Duration.ofDays(30))));
+            ledger.ended(endedAt("t-old", s, now.minus(java.time.Duration.ofDays(30))));
+            ledger.accepted(new TaskLedger.Accepted("t-old-cb", s, now.minus(java.time.Duration.ofDays(30))));
+            ledger.ended(endedAt("t-old-cb", s, now.minus(java.time.Duration.ofDays(30))), s.callback());
+            for (int i = 0; i < 3; i++) {
+                ledger.accepted(new TaskLedger.Accepted("t-" + i, s, now));
+                ledger.ended(endedAt("t-" + i, s, now.minusSeconds(10 - i)));
+            }
+            ledger.accepted(new TaskLedger.Accepted("t-running", s, now));
+        }
+        List<TaskLedger.Earlier> again = new ArrayList<>();
+        try (TaskLedger ledger = TaskLedger.open(dir, again, new ServeSettings.Retention(java.time.Duration.ofDays(7),
+                2), now)) {
+            assertThat(again.get(0).ended()).as("too old, beyond the newest 2; a callback to send keeps its task")
+                    .containsOnlyKeys("t-old-cb", "t-1", "t-2");
+            assertThat(again.get(0).unended()).containsOnlyKeys("t-running");
+        }
+        assertThat(TaskLedger.records(dir)).extracting(r -> r.get("id").asText())
+                .containsExactly("t-running", "t-old-cb", "t-1", "t-2");
+    }
+
+    @Test
+    void aGrownLedgerIsCompactedWhileTheServiceRunsAndGoesOnTakingLines() throws Exception {
+        Instant now = Instant.parse("2026-12-04T12:00:00Z");
+        Submission s = script("x");
+        List<TaskLedger.Earlier> first = new ArrayList<>();
+        try (TaskLedger ledger = open(first)) {
+            assertThat(ledger.compactIfGrown(now, 0)).as("an empty ledger has not grown").isFalse();
+            for (int i = 0; i < 50; i++) {
+                ledger.accepted(new TaskLedger.Accepted("t-" + i, s, now));
+                ledger.ended(endedAt("t-" + i, s, now));
+            }
+            ledger.accepted(new TaskLedger.Accepted("t-live", s, now));
+            // The ends are written by the ledger's thread: wait for the last.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (TaskLedger.records(dir).size() < 101 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(ledger.compactIfGrown(now, Long.MAX_VALUE)).as("below the size worth it").isFalse();
+            assertThat(ledger.compactIfGrown(now, 0)).isTrue();
+            assertThat(TaskLedger.records(dir)).as("each ended task's acceptance gone").hasSize(51);
+            ledger.accepted(new TaskLedger.Accepted("t-after", s, now));
+            ledger.cancelled("t-after");
+        }
+        List<TaskLedger.Earlier> again = new ArrayList<>();
+        try (TaskLedger ledger = open(again)) {
+            assertThat(again.get(0).unended()).containsOnlyKeys("t-live", "t-after");
+            assertThat(again.get(0).cancelled()).containsExactly("t-after");
+            assertThat(again.get(0).ended()).hasSize(50);
         }
     }
 }
