@@ -89,14 +89,14 @@ final class ServeCommand extends PipelineCommand implements Callable<Integer> {
         String token;
         String tokenSaid;
         try {
-            if (settings.token() != null) {
-                token = settings.token();
+            if (settings.api().token() != null) {
+                token = settings.api().token();
                 tokenSaid = "serve.auth.token of " + config;
-            } else if (settings.tokenFile() != null) {
-                token = Files.readString(settings.tokenFile(), StandardCharsets.UTF_8).strip();
-                tokenSaid = "in " + settings.tokenFile();
+            } else if (settings.api().tokenFile() != null) {
+                token = Files.readString(settings.api().tokenFile(), StandardCharsets.UTF_8).strip();
+                tokenSaid = "in " + settings.api().tokenFile();
                 if (token.length() < 16) {
-                    return fail(err, ExitCodes.INVALID_INPUT, settings.tokenFile() + " (serve.auth.tokenFile) holds a"
+                    return fail(err, ExitCodes.INVALID_INPUT, settings.api().tokenFile() + " (serve.auth.tokenFile) holds a"
                             + " token of " + token.length() + " characters; use at least 16 (e.g. openssl rand -hex 24)");
                 }
             } else {
@@ -133,7 +133,7 @@ final class ServeCommand extends PipelineCommand implements Callable<Integer> {
                 RunRequest request = new RunRequest(work, true, false, new RunRequest.Outputs(
                         new RunRequest.OutputFile(null, false), List.of(), new RunRequest.OutputFile(null, false),
                         new RunRequest.OutputFile(null, false), null), RunRequest.Progress.OFF,
-                        new RunRequest.Endpoint(port, address != null ? address : settings.address(),
+                        new RunRequest.Endpoint(port, address != null ? address : settings.api().address(),
                                 dev.sluice.host.http.HostEndpoint.Options.SERVE),
                         common.verbose.length);
                 java.util.List<String> containers = TaskService.containerProblems(settings, plan);

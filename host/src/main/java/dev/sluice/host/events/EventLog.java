@@ -93,6 +93,14 @@ public final class EventLog implements RunListener, AutoCloseable {
         /** No line follows: the log is closed. */
         default void closed() {
         }
+
+        /**
+         * Fields the sink's owner adds to each line about task {@code taskId} (a service: the tenant and
+         * workflow its orchestrator named), in order; empty for none. The monitor's thread: a lookup, no more.
+         */
+        default Map<String, String> taskFields(String taskId) {
+            return Map.of();
+        }
     }
 
     public EventLog(Path file, String runId, String pipeline, TimeSource time) throws IOException {
@@ -366,6 +374,9 @@ public final class EventLog implements RunListener, AutoCloseable {
             }
             if (!task.labels().isEmpty()) {
                 e.put("labels", task.labels());
+            }
+            if (sink != null) {
+                e.putAll(sink.taskFields(task.id()));
             }
         }
         return e;

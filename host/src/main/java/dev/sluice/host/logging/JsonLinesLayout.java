@@ -36,6 +36,12 @@ public final class JsonLinesLayout extends LayoutBase<ILoggingEvent> {
         if (mdc.containsKey(TaskLogContext.TASK)) {
             line.put("task", mdc.get(TaskLogContext.TASK));
             line.put("process", mdc.get(TaskLogContext.PROCESS));
+            for (String field : new String[] {TaskLogContext.TENANT, TaskLogContext.WORKFLOW}) {
+                String value = mdc.get(field);
+                if (value != null) {
+                    line.put(field, value);
+                }
+            }
         }
         line.put("message", Redaction.redact(event.getFormattedMessage()));
         IThrowableProxy thrown = event.getThrowableProxy();

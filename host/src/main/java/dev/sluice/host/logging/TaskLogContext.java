@@ -10,6 +10,10 @@ import org.slf4j.MDC;
 public final class TaskLogContext implements AutoCloseable {
     public static final String TASK = "task";
     public static final String PROCESS = "process";
+    /** Who submitted the task ({@code sluice serve}), where named; set around its audit lines. */
+    public static final String TENANT = "tenant";
+    /** The orchestrator's workflow of the task ({@code sluice serve}), where named. */
+    public static final String WORKFLOW = "workflow_id";
     private static final TaskLogContext INSTANCE = new TaskLogContext();
 
     private TaskLogContext() {

@@ -158,14 +158,17 @@ final class ApiRouter implements HttpHandler {
             ledgerFailed(exchange, e);
             return;
         }
+        Audit.accepted(id, s);
         callbacks.register(id, s.callback());
         if (!intake.offer(factory.arrival(id, s))) {
             callbacks.forget(id);
             board.withdrawn(id);
             admission.started(id);
             // Closed between the check and the offer: it was recorded, so record that it is not to run.
-            ledger.ended(view.moved(ApiState.CANCELLED, time.now(),
-                    TaskView.Attempt.failedBeforeStart("the service was stopping")));
+            TaskView withdrawn = view.moved(ApiState.CANCELLED, time.now(),
+                    TaskView.Attempt.failedBeforeStart("the service was stopping"));
+            ledger.ended(withdrawn);
+            Audit.ended(withdrawn);
             metrics.submission(s.taskClass(), "stopping");
             stopping(exchange);
             return;
@@ -209,6 +212,7 @@ final class ApiRouter implements HttpHandler {
             return;
         }
         TaskView now = board.get(id).orElseThrow();
+        Audit.cancelAsked(now);
         if (stoppedByTheService) {
             // Already ended by the stop, not yet for the orchestrator: now it is, and will not run again; its
             // callback, if any, goes out as for any end.

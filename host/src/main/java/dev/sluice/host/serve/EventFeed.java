@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -29,6 +30,8 @@ final class EventFeed implements EventLog.Sink {
     static final Duration PING = Duration.ofSeconds(15);
     /** Events a reader takes at once, so that one slow reader copies little under the lock. */
     static final int BATCH = 256;
+    /** What each line about a task carries beside the event log's own fields; set by the service. */
+    private volatile java.util.function.Function<String, Map<String, String>> taskFields = id -> Map.of();
     /** How long the stop lets streams send what is left and their shutdown event. */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
@@ -116,6 +119,16 @@ final class EventFeed implements EventLog.Sink {
     /** The service's feed: the ring, and the count going on from where the last start's events ended. */
     static EventFeed open(EventArchive archive, TimeSource time) throws IOException {
         return new EventFeed(RING, archive.lastSeq(), archive, time);
+    }
+
+    /** Lines about a task carry what {@code fields} gives for it (its tenant and workflow). */
+    void taskFields(java.util.function.Function<String, Map<String, String>> fields) {
+        this.taskFields = fields;
+    }
+
+    @Override
+    public Map<String, String> taskFields(String taskId) {
+        return taskFields.apply(taskId);
     }
 
     @Override

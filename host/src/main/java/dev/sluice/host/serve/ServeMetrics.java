@@ -13,13 +13,28 @@ import java.util.Set;
 final class ServeMetrics {
     static final Set<String> SUBMISSION_OUTCOMES = Set.of("accepted", "invalid", "limited", "stopping", "failed");
 
+    /** Distinct values a label of the operator's choosing takes at most; later ones count as {@code other}. */
+    static final int MAX_LABEL_VALUES = 100;
+
     private final MeterRegistry registry;
     private final Set<String> classes;
+    private final java.util.List<String> originLabels;
+    /** The values seen per origin label, up to {@link #MAX_LABEL_VALUES}. */
+    private final java.util.Map<String, Set<String>> seen = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** @param registry where they go, or {@code null}: counted nowhere */
     ServeMetrics(MeterRegistry registry, Set<String> classes, Admission admission) {
+        this(registry, classes, admission, java.util.List.of());
+    }
+
+    /**
+     * @param originLabels what of a task's origin labels its end ({@code serve.metricLabels}: tenant,
+     *                     workflow_id)
+     */
+    ServeMetrics(MeterRegistry registry, Set<String> classes, Admission admission, java.util.List<String> originLabels) {
         this.registry = registry;
         this.classes = Set.copyOf(classes);
+        this.originLabels = java.util.List.copyOf(originLabels);
         if (registry != null) {
             Gauge.builder("sluice.serve.waiting", admission, Admission::waiting)
                     .description("Tasks accepted by the API and not yet started").register(registry);
@@ -49,5 +64,40 @@ final class ServeMetrics {
             Counter.builder("sluice.serve.callbacks").description("Callback tries by outcome")
                     .tag("outcome", outcome).register(registry).increment();
         }
+    }
+
+    /**
+     * A task ended for its orchestrator: counted by class and state, and by the origin labels the operator
+     * chose (a value past the first {@link #MAX_LABEL_VALUES} of a label is {@code other}; none is {@code -}).
+     */
+    void ended(TaskView v) {
+        if (registry == null) {
+            return;
+        }
+        Counter.Builder b = Counter.builder("sluice.serve.tasks.ended")
+                .description("Tasks ended for their orchestrators, by class, state and the origin labels chosen")
+                .tag("class", v.taskClass()).tag("state", v.state().label());
+        for (String label : originLabels) {
+            String value = label.equals("tenant") ? v.origin().tenant() : v.origin().workflowId();
+            b.tag(label, bounded(label, value));
+        }
+        b.register(registry).increment();
+    }
+
+    private String bounded(String label, String value) {
+        if (value == null) {
+            return "-";
+        }
+        Set<String> values = seen.computeIfAbsent(label, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+        if (values.contains(value)) {
+            return value;
+        }
+        synchronized (values) {
+            if (values.size() < MAX_LABEL_VALUES) {
+                values.add(value);
+                return value;
+            }
+        }
+        return "other";
     }
 }

@@ -19,18 +19,28 @@ import java.util.Map;
  * process with that label is ({@code process.withLabel.<class>}: executor, resources, env, hints,
  * retries), so one config routes pipelines and submitted tasks alike.
  *
- * @param address      where the API listens (loopback by default)
- * @param token        the bearer token every API call must carry, or {@code null}
- * @param tokenFile    a file holding it, or {@code null}; with neither, the service makes one
- * @param maxBodyBytes the largest request body taken
+ * @param api          where the API listens and what it takes
  * @param classes      the classes, each with its limits and what its tasks may set themselves
  * @param drain        how long a stop lets running tasks end ({@code onStop: drain}), or {@code null}
  *                     ({@code onStop: end}: they are stopped at once)
  * @param limits       the bounds on what waits in all, per tenant, and on event streams
  * @param callbacks    how tasks' callbacks are sent
+ * @param metricLabels what of a task's origin labels the service's task metrics: {@code tenant},
+ *                     {@code workflow_id} (chosen by the operator: each value is a new time series)
  */
-public record ServeSettings(String address, String token, Path tokenFile, long maxBodyBytes,
-        Map<String, ClassSettings> classes, java.time.Duration drain, Limits limits, CallbackSettings callbacks) {
+public record ServeSettings(Api api, Map<String, ClassSettings> classes, java.time.Duration drain, Limits limits,
+        CallbackSettings callbacks, List<String> metricLabels) {
+
+    /**
+     * Where the API listens and what it takes.
+     *
+     * @param address      where it listens (loopback by default)
+     * @param token        the bearer token every API call must carry, or {@code null}
+     * @param tokenFile    a file holding it, or {@code null}; with neither, the service makes one
+     * @param maxBodyBytes the largest request body taken
+     */
+    public record Api(String address, String token, Path tokenFile, long maxBodyBytes) {
+    }
 
     /**
      * The service's bounds beyond a class's own.
@@ -51,7 +61,7 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
         static final Retention DEFAULT = new Retention(java.time.Duration.ofDays(7), 100_000);
     }
     static final List<String> FIELDS = List.of("address", "auth", "maxBodyBytes", "onStop", "drainTimeout", "limits",
-            "classes", "callbacks");
+            "classes", "callbacks", "metricLabels");
     static final List<String> LIMIT_FIELDS = List.of("maxQueued", "rate");
     static final List<String> CLASS_FIELDS = List.of("maxQueued", "rate", "container", "maxResources", "taskHints");
     static final List<String> LIMITS_FIELDS = List.of("maxQueued", "perTenant", "maxStreams", "keepEnded", "maxEnded");
@@ -63,8 +73,12 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
     static final String DEFAULT_ADDRESS = "127.0.0.1";
     static final long DEFAULT_MAX_BODY = 1024 * 1024;
 
+    /** The fields of the task's origin that may label metrics. */
+    static final List<String> METRIC_LABELS = List.of("tenant", "workflow_id");
+
     public ServeSettings {
         classes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(classes));
+        metricLabels = List.copyOf(metricLabels);
     }
 
     /**
@@ -174,9 +188,19 @@ public record ServeSettings(String address, String token, Path tokenFile, long m
         CallbackSettings callbacks = f.has("callbacks") ? CallbackSettings.read(f.nested("callbacks",
                 "callback settings (" + String.join(", ", CallbackSettings.FIELDS) + ")", CallbackSettings.FIELDS,
                 Map.of()), problems) : CallbackSettings.DEFAULT;
+        List<String> labels = f.has("metricLabels") ? f.strings("metricLabels", "[tenant]") : List.of();
+        if (labels != null) {
+            for (String label : labels) {
+                if (!METRIC_LABELS.contains(label)) {
+                    problems.add(f.node("metricLabels"), "serve.metricLabels", "'" + label + "' is not a field a task's"
+                            + " metrics may be labelled with; write " + String.join(" or ", METRIC_LABELS));
+                }
+            }
+        }
         problems.throwIfAny();
-        return new ServeSettings(address, token, tokenFile, maxBody == null ? DEFAULT_MAX_BODY : maxBody, classes,
-                "end".equals(onStop) ? null : drainTimeout, new Limits(total, perTenant, maxStreams, ended), callbacks);
+        return new ServeSettings(new Api(address, token, tokenFile, maxBody == null ? DEFAULT_MAX_BODY : maxBody),
+                classes, "end".equals(onStop) ? null : drainTimeout, new Limits(total, perTenant, maxStreams, ended),
+                callbacks, labels == null ? List.of() : labels);
     }
 
     /** The limits of each class. */

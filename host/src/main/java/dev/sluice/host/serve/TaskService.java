@@ -60,11 +60,13 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
         this.ledger = ledger;
         this.admission = new Admission(settings.limits().total(), settings.classLimits(),
                 settings.limits().perTenant(), time);
-        this.metrics = new ServeMetrics(setup.registry(), factory.classes().keySet(), admission);
+        this.metrics = new ServeMetrics(setup.registry(), factory.classes().keySet(), admission,
+                settings.metricLabels());
         this.events = events;
         this.callbacks = new Callbacks(settings.callbacks(), Callbacks.http(settings.callbacks().timeout()), time,
                 this::callbackChanged, metrics);
         this.board = new TaskBoard(time, this::ended, admission::started);
+        events.taskFields(id -> board.get(id).map(v -> Audit.fields(v.origin())).orElse(Map.of()));
     }
 
     /**
@@ -118,6 +120,8 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
      * thread, or an API thread for a task the service's stop had ended and a DELETE now ends for good.
      */
     void ended(TaskView view) {
+        Audit.ended(view);
+        metrics.ended(view);
         Submission.Callback callback = callbacks.pendingFor(view.id()).orElse(null);
         ledger.ended(view, callback);
         if (callback != null) {
@@ -262,7 +266,7 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
 
     @Override
     public void mount(HostEndpoint endpoint) {
-        endpoint.context(ApiRouter.TASKS, new ApiRouter(this, token, settings.maxBodyBytes()));
+        endpoint.context(ApiRouter.TASKS, new ApiRouter(this, token, settings.api().maxBodyBytes()));
         endpoint.context(EventStream.PATH, new EventStream(events, new BearerAuth(token), board, factory.classes().keySet(),
                 settings.limits().maxStreams()));
         // The first line is the URL, for scripts that start the service on port 0.

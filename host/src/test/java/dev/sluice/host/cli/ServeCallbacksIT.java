@@ -59,6 +59,7 @@ class ServeCallbacksIT {
     private Path config() throws Exception {
         return Files.writeString(dir.resolve("config.yaml"), """
                 serve:
+                  metricLabels: [tenant]
                   classes:
                     quick:
                       maxResources: {cpus: 2, time: 1h}
@@ -73,7 +74,7 @@ class ServeCallbacksIT {
         try {
             String id = served.submit("""
                     {"class": "quick", "execution": {"script": "echo one >&2; echo two >&2; sleep 30",
-                     "resources": {"cpus": 2, "time": "1s"}}}""");
+                     "resources": {"cpus": 2, "time": "1s"}}, "tenant": "lab-a", "workflow_id": "wf-7"}""");
             JsonNode v = served.await(id, null);
             assertThat(v.get("state").asText()).isEqualTo("failed");
             assertThat(v.get("error").asText()).as("its own time limit, not the class's hour").contains("time limit of 1s");
@@ -88,6 +89,35 @@ class ServeCallbacksIT {
                     "execution.resources.cpus");
             assertThat(problems.get(1).get("message").asText()).isEqualTo("asks for 3 CPUs; class 'quick' allows at"
                     + " most 2 (serve.classes.quick.maxResources.cpus)");
+            // Its tenant and workflow go with it: on every event line about it, on the service's audit lines in
+            // the JSON log, and as the metric label the operator chose.
+            Path runDir;
+            try (var runs = Files.list(dir.resolve("work/runs"))) {
+                runDir = runs.filter(Files::isDirectory).findFirst().orElseThrow();
+            }
+            List<JsonNode> events = new java.util.ArrayList<>();
+            for (String line : Files.readAllLines(runDir.resolve("events.jsonl"))) {
+                JsonNode e = JSON.readTree(line);
+                if (id.equals(e.path("task").asText())) {
+                    events.add(e);
+                }
+            }
+            assertThat(events).isNotEmpty().allSatisfy(e -> {
+                assertThat(e.get("tenant").asText()).isEqualTo("lab-a");
+                assertThat(e.get("workflow_id").asText()).isEqualTo("wf-7");
+            });
+            List<JsonNode> audit = new java.util.ArrayList<>();
+            for (String line : Files.readAllLines(runDir.resolve("log.jsonl"))) {
+                JsonNode l = JSON.readTree(line);
+                if (l.path("logger").asText().equals("sluice.serve.audit") && id.equals(l.path("task").asText())) {
+                    audit.add(l);
+                }
+            }
+            assertThat(audit).extracting(l -> l.get("message").asText()).containsExactly("task accepted",
+                    "task ended failed");
+            assertThat(audit).allSatisfy(l -> assertThat(l.get("tenant").asText()).isEqualTo("lab-a"));
+            String metrics = served.call("GET", "/metrics", null, false).body();
+            assertThat(metrics).contains("sluice_serve_tasks_ended_total{class=\"quick\",state=\"failed\",tenant=\"lab-a\"} 1.0");
             assertThat(served.stop()).isZero();
         } finally {
             served.process.destroyForcibly();

@@ -131,6 +131,11 @@ class EventLogTest {
             public void closed() {
                 closed[0] = true;
             }
+
+            @Override
+            public Map<String, String> taskFields(String taskId) {
+                return Map.of("tenant", "lab-" + taskId);
+            }
         };
         try (EventLog log = new EventLog(file, LocalRuns.RUN_ID, "p", TimeSource.system()).sink(sink)) {
             LocalRuns.run(dir, """
@@ -154,6 +159,9 @@ class EventLogTest {
         }
         assertThat(heard).extracting(EventLog.Line::event).containsSubsequence("task_failed", "task_retried",
                 "task_failed");
+        // The sink's owner adds its own fields to each line about a task, and to no other.
+        assertThat(events).allSatisfy(e -> assertThat(e.path("tenant").asText(null))
+                .isEqualTo(e.has("task") ? "lab-" + e.get("task").asText() : null));
     }
 
     @Test

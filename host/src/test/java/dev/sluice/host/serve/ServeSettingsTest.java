@@ -35,10 +35,10 @@ class ServeSettingsTest {
                     gpu: {resources: {accelerators: 1}}
                 """);
         ServeSettings s = ServeSettings.load(file);
-        assertThat(s.address()).isEqualTo("0.0.0.0");
-        assertThat(s.tokenFile()).isEqualTo(dir.resolve("secrets/token"));
-        assertThat(s.token()).isNull();
-        assertThat(s.maxBodyBytes()).isEqualTo(64 * 1024);
+        assertThat(s.api().address()).isEqualTo("0.0.0.0");
+        assertThat(s.api().tokenFile()).isEqualTo(dir.resolve("secrets/token"));
+        assertThat(s.api().token()).isNull();
+        assertThat(s.api().maxBodyBytes()).isEqualTo(64 * 1024);
         assertThat(s.classes()).containsOnlyKeys("cpu_short", "gpu");
         assertThat(s.drain()).as("onStop: drain by default, for 10 minutes").hasMinutes(10);
         assertThat(s.limits().maxStreams()).isEqualTo(8);
