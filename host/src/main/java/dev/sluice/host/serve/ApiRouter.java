@@ -168,7 +168,6 @@ final class ApiRouter implements HttpHandler {
             TaskView withdrawn = view.moved(ApiState.CANCELLED, time.now(),
                     TaskView.Attempt.failedBeforeStart("the service was stopping"));
             ledger.ended(withdrawn);
-            Audit.ended(withdrawn);
             metrics.submission(s.taskClass(), "stopping");
             stopping(exchange);
             return;

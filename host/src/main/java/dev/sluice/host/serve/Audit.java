@@ -9,8 +9,9 @@ import org.slf4j.MDC;
 
 /**
  * The service's record of who asked for what, in the run's JSON log (info, so not on the console): a task
- * accepted, a cancel asked, a task ended, each line with the task's id, class, tenant and workflow as
- * fields, so an operator finds a tenant's tasks with one query. Event log lines carry the same fields.
+ * accepted, a cancel asked, each line with the task's id, class, tenant and workflow as fields, so an
+ * operator finds a tenant's requests with one query. What became of each task is in the event log, whose
+ * lines carry the same fields (one line per end here would cost the monitor's thread a write per task).
  */
 final class Audit {
     private static final Logger log = LoggerFactory.getLogger("sluice.serve.audit");
@@ -36,10 +37,6 @@ final class Audit {
 
     static void cancelAsked(TaskView v) {
         line(v.id(), v.taskClass(), v.origin(), "cancel asked");
-    }
-
-    static void ended(TaskView v) {
-        line(v.id(), v.taskClass(), v.origin(), "task ended " + v.state().label());
     }
 
     private static void line(String id, String cls, Submission.Origin origin, String message) {

@@ -44,11 +44,15 @@ final class ServeMetrics {
     /** A submission answered: accepted, invalid (400, 413, 415), limited (429), stopping or failed (503). */
     void submission(String taskClass, String outcome) {
         if (registry != null) {
-            Counter.builder("sluice.serve.submissions").description("Task submissions by class and outcome")
-                    .tag("class", taskClass != null && classes.contains(taskClass) ? taskClass : "-")
-                    .tag("outcome", outcome).register(registry).increment();
+            String cls = taskClass != null && classes.contains(taskClass) ? taskClass : "-";
+            // Found once per class and outcome: a submission should not pay for the registry's lookup.
+            submissions.computeIfAbsent(cls + "\n" + outcome, k -> Counter.builder("sluice.serve.submissions")
+                    .description("Task submissions by class and outcome").tag("class", cls).tag("outcome", outcome)
+                    .register(registry)).increment();
         }
     }
+
+    private final java.util.Map<String, Counter> submissions = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A DELETE answered: accepted (202), ended (409) or failed (503). */
     void cancel(String outcome) {

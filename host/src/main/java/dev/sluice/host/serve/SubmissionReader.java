@@ -143,7 +143,7 @@ final class SubmissionReader {
         problems.throwIfAny();
         return new Submission(taskClass, new Submission.Execution(argv, script, env, image, mounts, resources),
                 hints == null ? Map.of() : hints, inputs, callback, new Submission.Origin(workflowId, tenant,
-                        context(body)));
+                        f.has("context") ? context(body) : null));
     }
 
     private static String image(Fields x, Problems problems) {

@@ -120,7 +120,6 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
      * thread, or an API thread for a task the service's stop had ended and a DELETE now ends for good.
      */
     void ended(TaskView view) {
-        Audit.ended(view);
         metrics.ended(view);
         Submission.Callback callback = callbacks.pendingFor(view.id()).orElse(null);
         ledger.ended(view, callback);
