@@ -296,12 +296,20 @@ public final class EventLog implements RunListener, AutoCloseable {
         });
     }
 
+    /** The final states of the tasks the run let go of, counted, for run_finished's counts. */
+    private final Map<TaskState, Integer> letGo = new EnumMap<>(TaskState.class);
+
+    @Override
+    public void tasksLetGo(Map<TaskState, Integer> counts) {
+        counts.forEach((state, n) -> letGo.merge(state, n, Integer::sum));
+    }
+
     @Override
     public void runFinished(List<TaskProgress> tasks) {
         for (TaskProgress task : List.copyOf(openGates.keySet())) {
             endOpenGates(task);
         }
-        Map<TaskState, Integer> byState = new EnumMap<>(TaskState.class);
+        Map<TaskState, Integer> byState = new EnumMap<>(letGo);
         tasks.forEach(t -> byState.merge(t.state(), 1, Integer::sum));
         Map<String, Integer> counts = new LinkedHashMap<>();
         byState.forEach((state, n) -> counts.put(state.label(), n));

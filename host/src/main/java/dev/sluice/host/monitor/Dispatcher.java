@@ -70,6 +70,15 @@ final class Dispatcher {
         this.resume = resume;
         this.loop = loop;
         run.followWith(this::follow);
+        run.cancelledBeforeSubmit = this::adoptionDropped;
+    }
+
+    /** A task that was to adopt a leftover batch job is cancelled before it did: the job is ended. */
+    private void adoptionDropped(TaskProgress rec) {
+        TaskPreparer.Adoption adoption = adopting.isEmpty() ? null : adopting.remove(rec);
+        if (adoption != null) {
+            loop.leftoverDeclined(adoption.runId(), rec.executor, adoption.nativeId());
+        }
     }
 
     Admission admission() {
@@ -251,12 +260,13 @@ final class Dispatcher {
 
     /** The gates' verdict on an attempt. */
     void gateOutcome(TaskProgress rec, TaskHandle task, int attempt, GateOutcome outcome) {
-        if (rec.attempt() != attempt || rec.state != TaskState.GATED) {
+        if (rec == null || rec.attempt() != attempt || rec.state != TaskState.GATED) {
             if (outcome instanceof GateOutcome.Passed) {
-                // It passed as the run stopped: the monitor has moved the task on, so what its gates
-                // set aside goes back now.
+                // It passed as the run stopped (or long after its task ended, and the run let go of it): the
+                // monitor has moved the task on, so what its gates set aside goes back now.
                 run.gates.attemptEnded(task, AttemptOutcome.of(AttemptOutcome.Kind.CANCELLED, null,
-                        rec.error != null ? rec.error : "the run stopped while the task was in its gates", false));
+                        rec != null && rec.error != null ? rec.error
+                                : "the run stopped while the task was in its gates", false));
             }
             return;
         }

@@ -15,6 +15,10 @@ import java.util.function.Function;
 final class GateEvents implements GateListener {
     /** What the loop does with a gate's verdict. */
     interface Verdicts {
+        /**
+         * The gates' verdict on the attempt of {@code rec}; {@code rec} is {@code null} when the run no longer
+         * holds the task (a long run let go of it after its end), and then what the gates set aside goes back.
+         */
         void outcome(TaskProgress rec, TaskHandle task, int attempt, GateOutcome outcome);
     }
 
@@ -72,10 +76,7 @@ final class GateEvents implements GateListener {
     public void outcome(TaskHandle task, GateOutcome outcome) {
         int attempt = task.attempt();
         post.accept(() -> {
-            TaskProgress rec = tasks.apply(task.id());
-            if (rec != null) {
-                verdicts.outcome(rec, task, attempt, outcome);
-            }
+            verdicts.outcome(tasks.apply(task.id()), task, attempt, outcome);
         });
     }
 

@@ -95,6 +95,11 @@ final class Listeners implements RunListener {
     }
 
     @Override
+    public void tasksLetGo(java.util.Map<TaskState, Integer> counts) {
+        each(l -> l.tasksLetGo(counts));
+    }
+
+    @Override
     public void runFinished(List<TaskProgress> tasks) {
         each(l -> l.runFinished(tasks));
     }

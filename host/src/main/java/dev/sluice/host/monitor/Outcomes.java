@@ -167,6 +167,7 @@ final class Outcomes {
         }
         rec.executor.unqueue(rec);
         run.retries.remove(rec);
+        run.cancelledBeforeSubmit.accept(rec);
         rec.error = reason;
         if (rec.state == TaskState.RETRY_WAIT) {
             run.conclude(rec, TaskState.CANCELLED);

@@ -133,18 +133,20 @@ final class RunGraph {
      * {@link #LET_GO_BATCH} of them: they leave the run's lists, their final states are counted. Only tasks
      * of processes that nothing depends on are let go (the DAG decides by its tasks' states).
      *
-     * @return how many were let go
+     * @return the final states of those let go, counted; empty when none was
      */
-    int letGoOfSettled(long now) {
+    Map<dev.sluice.host.task.TaskState, Integer> letGoOfSettled(long now) {
         if (settled.size() < LET_GO_BATCH || now - settled.peekFirst().at() < LET_GO_AFTER.toNanos()) {
-            return 0;
+            return Map.of();
         }
+        Map<dev.sluice.host.task.TaskState, Integer> batch = new java.util.EnumMap<>(dev.sluice.host.task.TaskState.class);
         java.util.Set<TaskProgress> gone = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         while (!settled.isEmpty() && now - settled.peekFirst().at() >= LET_GO_AFTER.toNanos()) {
             TaskProgress rec = settled.pollFirst().task();
             gone.add(rec);
             byId.remove(rec.id);
             letGo.merge(rec.state, 1, Integer::sum);
+            batch.merge(rec.state, 1, Integer::sum);
         }
         tasks.removeIf(gone::contains);
         java.util.Set<ProcessRuntime> touched = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -160,7 +162,7 @@ final class RunGraph {
             p.tasks.removeIf(gone::contains);
             p.takenUp -= before;
         }
-        return gone.size();
+        return batch;
     }
 
     /** The final states of the tasks let go so far, counted. */

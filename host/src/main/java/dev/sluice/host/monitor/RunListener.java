@@ -74,6 +74,14 @@ public interface RunListener {
     default void tick() {
     }
 
+    /**
+     * A run that takes tasks as it goes ({@code sluice serve}) let go of tasks that ended a while ago: the
+     * final states of those let go this time, counted. {@link #runFinished} then holds only the tasks kept;
+     * a listener that counts the run's tasks adds these.
+     */
+    default void tasksLetGo(java.util.Map<TaskState, Integer> counts) {
+    }
+
     /** All tasks are terminal. */
     default void runFinished(List<TaskProgress> tasks) {
     }

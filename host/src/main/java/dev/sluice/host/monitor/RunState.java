@@ -40,6 +40,11 @@ final class RunState {
      * {@link Intake} (a service): the task fails, and the tasks of others go on.
      */
     boolean failuresStopRun = true;
+    /**
+     * Hears of a task cancelled after it was prepared and before it was submitted (the dispatcher: a task
+     * adopting a batch job a killed run left ends that job instead).
+     */
+    java.util.function.Consumer<TaskProgress> cancelledBeforeSubmit = rec -> { };
     /** Set once the run kills its tasks: a launch still in flight is killed when it lands. */
     boolean killing;
     boolean cancelled;

@@ -202,7 +202,10 @@ public final class TaskPollingMonitor {
         drainInbox();
         if (arrivals != null) {
             more = arrivals.take();
-            run.graph.letGoOfSettled(time.nanoTime());
+            Map<dev.sluice.host.task.TaskState, Integer> letGo = run.graph.letGoOfSettled(time.nanoTime());
+            if (!letGo.isEmpty()) {
+                listener.tasksLetGo(letGo);
+            }
         }
         String cancel = cancelRequest;
         if (cancel != null && !run.cancelled) {

@@ -158,7 +158,6 @@ final class ApiRouter implements HttpHandler {
             ledgerFailed(exchange, e);
             return;
         }
-        Audit.accepted(id, s);
         callbacks.register(id, s.callback());
         if (!intake.offer(factory.arrival(id, s))) {
             callbacks.forget(id);
@@ -173,6 +172,7 @@ final class ApiRouter implements HttpHandler {
             return;
         }
         metrics.submission(s.taskClass(), "accepted");
+        Audit.accepted(id, s);
         exchange.getResponseHeaders().set("Location", TASKS + "/" + id);
         ObjectNode out = JSON.createObjectNode();
         out.put("id", id);
@@ -195,8 +195,12 @@ final class ApiRouter implements HttpHandler {
             unknown(exchange, id);
             return;
         }
-        boolean stoppedByTheService = TaskBoard.stoppedByTheService(view.get());
-        if (!board.cancelRequested(id)) {
+        TaskBoard.Cancel asked = board.cancelRequested(id);
+        if (asked == TaskBoard.Cancel.UNKNOWN) {
+            unknown(exchange, id);
+            return;
+        }
+        if (asked == TaskBoard.Cancel.ENDED) {
             metrics.cancel("ended");
             error(exchange, 409, "task " + id + " has ended (" + view.get().state().label() + "); there is nothing to"
                     + " cancel");
@@ -210,9 +214,9 @@ final class ApiRouter implements HttpHandler {
             ledgerFailed(exchange, e);
             return;
         }
-        TaskView now = board.get(id).orElseThrow();
+        TaskView now = board.get(id).orElse(view.get().withCancelRequested());
         Audit.cancelAsked(now);
-        if (stoppedByTheService) {
+        if (asked == TaskBoard.Cancel.ENDS_NOW) {
             // Already ended by the stop, not yet for the orchestrator: now it is, and will not run again; its
             // callback, if any, goes out as for any end.
             ended.accept(now);

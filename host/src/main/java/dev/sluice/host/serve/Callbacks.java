@@ -119,7 +119,19 @@ final class Callbacks implements AutoCloseable {
                 Duration wait;
                 sending.acquire();
                 try {
-                    Answer answer = sender.send(callback.url(), callback.token(), body, settings.timeout());
+                    Answer answer;
+                    try {
+                        answer = sender.send(callback.url(), callback.token(), body, settings.timeout());
+                    } catch (RuntimeException e) {
+                        // The request could not even be made (the HTTP client refused its URL or header): no
+                        // retry can change that. Its message may hold the token, so it is not repeated.
+                        metrics.callback("failed");
+                        settle(id, new TaskView.Delivery(callback.url().toString(), "failed", tries, "the callback"
+                                + " could not be sent: the HTTP client refused its URL or token; not tried again"));
+                        log.warn("task {}: callback to {} could not be sent ({})", id, withoutQuery(callback.url()),
+                                e.getClass().getSimpleName());
+                        return;
+                    }
                     if (answer.status() / 100 == 2) {
                         metrics.callback("delivered");
                         settle(id, new TaskView.Delivery(callback.url().toString(), "delivered", tries, null));
@@ -139,15 +151,6 @@ final class Callbacks implements AutoCloseable {
                 } catch (IOException e) {
                     lastError = describe(e);
                     wait = backoff;
-                } catch (RuntimeException e) {
-                    // The request could not even be made (the HTTP client refused its URL or header): no retry can
-                    // change that. Its message may hold the token, so it is not repeated.
-                    metrics.callback("failed");
-                    settle(id, new TaskView.Delivery(callback.url().toString(), "failed", tries, "the callback could"
-                            + " not be sent: the HTTP client refused its URL or token; not tried again"));
-                    log.warn("task {}: callback to {} could not be sent ({})", id, withoutQuery(callback.url()),
-                            e.getClass().getSimpleName());
-                    return;
                 } finally {
                     sending.release();
                 }

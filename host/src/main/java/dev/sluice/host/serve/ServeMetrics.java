@@ -3,6 +3,7 @@ package dev.sluice.host.serve;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -53,6 +54,7 @@ final class ServeMetrics {
     }
 
     private final java.util.Map<String, Counter> submissions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<List<String>, Counter> endedCounters = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A DELETE answered: accepted (202), ended (409) or failed (503). */
     void cancel(String outcome) {
@@ -78,14 +80,22 @@ final class ServeMetrics {
         if (registry == null) {
             return;
         }
-        Counter.Builder b = Counter.builder("sluice.serve.tasks.ended")
-                .description("Tasks ended for their orchestrators, by class, state and the origin labels chosen")
-                .tag("class", v.taskClass()).tag("state", v.state().label());
+        List<String> tags = new java.util.ArrayList<>(2 + 2 * originLabels.size());
+        tags.add(v.taskClass());
+        tags.add(v.state().label());
         for (String label : originLabels) {
-            String value = label.equals("tenant") ? v.origin().tenant() : v.origin().workflowId();
-            b.tag(label, bounded(label, value));
+            tags.add(bounded(label, label.equals("tenant") ? v.origin().tenant() : v.origin().workflowId()));
         }
-        b.register(registry).increment();
+        // Found once per set of labels: the monitor's thread should not pay for the registry's lookup.
+        endedCounters.computeIfAbsent(tags, t -> {
+            Counter.Builder b = Counter.builder("sluice.serve.tasks.ended")
+                    .description("Tasks ended for their orchestrators, by class, state and the origin labels chosen")
+                    .tag("class", t.get(0)).tag("state", t.get(1));
+            for (int i = 0; i < originLabels.size(); i++) {
+                b.tag(originLabels.get(i), t.get(2 + i));
+            }
+            return b.register(registry);
+        }).increment();
     }
 
     private String bounded(String label, String value) {

@@ -113,25 +113,37 @@ final class TaskBoard implements RunListener {
         return Optional.ofNullable(views.get(id));
     }
 
+    /** What a cancel asked of the board did. */
+    enum Cancel {
+        /** No such task. */
+        UNKNOWN,
+        /** The task had ended: nothing to cancel. */
+        ENDED,
+        /** Marked; the run ends the task. */
+        ASKED,
+        /** Marked, and that ended it: the service's stop had ended it, and now it is over for good. */
+        ENDS_NOW
+    }
+
     /**
-     * Marks a cancel asked for; {@code false} when the task is unknown or has ended. A task the service's
-     * stop ended has not ended for its orchestrator (it runs at the next start): it may still be cancelled.
+     * Marks a cancel asked for. A task the service's stop ended has not ended for its orchestrator (it runs at
+     * the next start): it may still be cancelled, which ends it ({@link Cancel#ENDS_NOW}; the caller records
+     * the end). Decided atomically with the monitor's own changes.
      */
-    boolean cancelRequested(String id) {
-        boolean[] asked = {false};
-        boolean[] endsNow = {false};
+    Cancel cancelRequested(String id) {
+        Cancel[] result = {Cancel.UNKNOWN};
         views.computeIfPresent(id, (k, v) -> {
-            if (v.state().isTerminal() && !stoppedByTheService(v)) {
+            if (hasEnded(v)) {
+                result[0] = Cancel.ENDED;
                 return v;
             }
-            asked[0] = true;
-            endsNow[0] = stoppedByTheService(v);
+            result[0] = stoppedByTheService(v) ? Cancel.ENDS_NOW : Cancel.ASKED;
             return v.withCancelRequested();
         });
-        if (endsNow[0]) {
+        if (result[0] == Cancel.ENDS_NOW) {
             noteEnded(id);
         }
-        return asked[0];
+        return result[0];
     }
 
     /** Ended cancelled without a DELETE: the service's stop ended it, and the next start runs it again. */
@@ -157,23 +169,27 @@ final class TaskBoard implements RunListener {
             // Before the view says so: a client that sees it started may submit again at once.
             started.accept(task.id());
         }
+        // Whether this change is the one that ends the task for its orchestrator is decided inside the
+        // update, so that a DELETE racing with it cannot end it twice, or not at all.
+        TaskView[] endsNow = {null};
         views.computeIfPresent(task.id(), (id, v) -> {
             TaskView before = v;
             if (state.isTerminal() && v.state() == ApiState.QUEUED && task.startedAt() != null) {
                 // A short task can end before a poll saw it run: it did run, from its start.
                 before = v.moved(ApiState.RUNNING, task.startedAt(), attempt(task, v, false));
             }
-            return before.moved(state, time.now(), attempt(task, v,
+            TaskView after = before.moved(state, time.now(), attempt(task, v,
                     to != TaskState.SUCCEEDED && to != TaskState.CACHED));
-        });
-        if (state.isTerminal() && !ApiState.of(from).isTerminal()) {
-            TaskView now = views.get(task.id());
-            // Cancelled without a DELETE: the service's stop ended it. It is not over for the orchestrator,
-            // who never asked: left unended in the ledger, it runs again at the next start.
-            if (now != null && !stoppedByTheService(now)) {
-                noteEnded(task.id());
-                ended.accept(now);
+            // Cancelled without a DELETE, the service's stop ended it: not over for the orchestrator, who never
+            // asked; left unended in the ledger, it runs again at the next start.
+            if (!hasEnded(v) && hasEnded(after)) {
+                endsNow[0] = after;
             }
+            return after;
+        });
+        if (endsNow[0] != null) {
+            noteEnded(task.id());
+            ended.accept(endsNow[0]);
         }
     }
 

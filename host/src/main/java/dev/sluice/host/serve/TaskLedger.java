@@ -99,6 +99,14 @@ final class TaskLedger implements AutoCloseable {
      * so a crash keeps one or the other; returns its size.
      */
     private static long rewrite(Path file, Earlier earlier) throws IOException {
+        Path temp = writeTemp(file, earlier);
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory(file.getParent());
+        return Files.size(file);
+    }
+
+    /** {@code earlier} written whole, on disk, beside {@code file}; returns where. */
+    private static Path writeTemp(Path file, Earlier earlier) throws IOException {
         Path temp = file.resolveSibling(".tasks.jsonl.tmp");
         Files.deleteIfExists(temp);
         // Owner-only: it holds what tasks were given (their env, callback tokens).
@@ -116,8 +124,14 @@ final class TaskLedger implements AutoCloseable {
             }
             out.force(true);
         }
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return Files.size(file);
+        return temp;
+    }
+
+    /** A rename is durable once its directory is synced. */
+    private static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
     }
 
     /** A ledger this much larger than its last compaction, and at least {@link #COMPACT_FROM}, is compacted. */
@@ -126,32 +140,69 @@ final class TaskLedger implements AutoCloseable {
 
     /**
      * Compacts the ledger while the service runs, once it has grown {@link #COMPACT_GROWTH} times since the
-     * last compaction (and is at least {@code minSize}): submissions and cancels wait meanwhile (about a second
-     * for 64 MiB). Returns whether it did.
+     * last compaction (and is at least {@code minSize}). What is on disk when it begins is read and rewritten
+     * without holding anything up; only the copy of the lines written meanwhile and the swap hold up
+     * submissions and cancels. A failure leaves the ledger as it was, and is tried again only once the
+     * ledger has grown as much again. Returns whether it compacted.
      */
     boolean compactIfGrown(java.time.Instant now, long minSize) throws IOException {
+        long prefix;
+        synchronized (this) {
+            prefix = Files.size(file);
+            if (prefix == 0 || prefix < minSize || prefix <= COMPACT_GROWTH * compactedSize) {
+                return false;
+            }
+        }
+        Path temp;
+        try {
+            temp = writeTemp(file, kept(read(file, prefix), keep, now));
+        } catch (IOException | RuntimeException e) {
+            compactedSize = prefix;
+            throw e;
+        }
         synchronized (syncLock) {
             synchronized (this) {
-                long size = Files.size(file);
-                if (size == 0 || size < minSize || size <= COMPACT_GROWTH * compactedSize) {
-                    return false;
-                }
-                out.getFD().sync();
-                out.close();
+                java.io.FileOutputStream next = null;
                 try {
-                    compactedSize = rewrite(file, kept(read(file), keep, now));
-                } finally {
-                    // Whatever happened, appends go on to the file in place (the old one when the rename failed).
-                    out = new java.io.FileOutputStream(file.toFile(), true);
+                    // The lines written since the prefix was read go on as they were written.
+                    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+                         FileChannel to = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+                        long end = in.size();
+                        for (long at = prefix; at < end; ) {
+                            at += in.transferTo(at, end - at, to);
+                        }
+                        to.force(true);
+                    }
+                    // Opened before the swap: when it cannot be, nothing has changed.
+                    next = new java.io.FileOutputStream(temp.toFile(), true);
+                    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    syncDirectory(file.getParent());
+                } catch (IOException | RuntimeException e) {
+                    compactedSize = prefix;
+                    if (next != null) {
+                        next.close();
+                    }
+                    Files.deleteIfExists(temp);
+                    throw e;
                 }
+                java.io.FileOutputStream old = out;
+                out = next;
+                old.close();
+                // Everything written so far was forced with the new file.
                 synced = written;
-                log.info("compacted {}: {} bytes, from {}", file, compactedSize, size);
+                compactedSize = Files.size(file);
+                log.info("compacted {}: {} bytes, from {}", file, compactedSize, prefix);
                 return true;
             }
         }
     }
 
     private static Earlier read(Path file) throws IOException {
+        return read(file, Long.MAX_VALUE);
+    }
+
+    /** What the first {@code limit} bytes of {@code file} hold (whole lines: appends are whole lines). */
+    private static Earlier read(Path file, long limit) throws IOException {
         Map<String, Accepted> unended = new LinkedHashMap<>();
         Set<String> cancelled = new LinkedHashSet<>();
         Map<String, JsonNode> ended = new LinkedHashMap<>();
@@ -159,50 +210,54 @@ final class TaskLedger implements AutoCloseable {
         if (!Files.exists(file)) {
             return new Earlier(unended, cancelled, ended, undelivered);
         }
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode record;
-            try {
-                record = JSON.readTree(line);
-            } catch (IOException e) {
-                // A line cut short by a crash: only the last can be, and what it was about is found again.
-                log.warn("{}:{}: a record cut short (the service was stopped while writing it); ignored", file, i + 1);
-                continue;
-            }
-            String id = record.path("id").asText();
-            try {
-                switch (record.path("r").asText()) {
-                    case "accepted" -> unended.put(id, new Accepted(id, Submissions.fromJson(record.get("submission")),
-                            Instant.parse(record.get("at").asText())));
-                    case "cancel" -> cancelled.add(id);
-                    case "ended" -> {
-                        TaskViews.fromJson(record.get("view")); // read now: a start must not fail on a GET later
-                        unended.remove(id);
-                        cancelled.remove(id);
-                        ended.put(id, record.get("view"));
-                        JsonNode deliver = record.get("deliver");
-                        if (deliver != null) {
-                            undelivered.put(id, new Submission.Callback(java.net.URI.create(deliver.get("url").asText()),
-                                    deliver.hasNonNull("token") ? deliver.get("token").asText() : null));
-                        }
-                    }
-                    case "notified" -> {
-                        undelivered.remove(id);
-                        JsonNode view = ended.get(id);
-                        if (view instanceof ObjectNode o) {
-                            o.set("callback", record.get("callback"));
-                        }
-                    }
-                    default -> log.warn("{}:{}: unknown record '{}'; ignored", file, i + 1, record.path("r").asText());
+        // Line by line: a grown ledger is read without holding all of its text at once.
+        try (java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(
+                com.google.common.io.ByteStreams.limit(Files.newInputStream(file), limit), StandardCharsets.UTF_8))) {
+            int i = -1;
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                i++;
+                if (line.isBlank()) {
+                    continue;
                 }
-            } catch (RuntimeException e) {
-                // Not a line sluice wrote (an edit by hand?): skipping an acceptance would lose a task.
-                throw new IOException(file + ":" + (i + 1) + ": not a record sluice serve wrote (" + record.path("r")
-                        .asText("no kind") + " of task '" + id + "'); restore the line or remove it", e);
+                JsonNode record;
+                try {
+                    record = JSON.readTree(line);
+                } catch (IOException e) {
+                    // A line cut short by a crash: only the last can be, and what it was about is found again.
+                    log.warn("{}:{}: a record cut short (the service was stopped while writing it); ignored", file, i + 1);
+                    continue;
+                }
+                String id = record.path("id").asText();
+                try {
+                    switch (record.path("r").asText()) {
+                        case "accepted" -> unended.put(id, new Accepted(id, Submissions.fromJson(record.get("submission")),
+                                Instant.parse(record.get("at").asText())));
+                        case "cancel" -> cancelled.add(id);
+                        case "ended" -> {
+                            TaskViews.fromJson(record.get("view")); // read now: a start must not fail on a GET later
+                            unended.remove(id);
+                            cancelled.remove(id);
+                            ended.put(id, record.get("view"));
+                            JsonNode deliver = record.get("deliver");
+                            if (deliver != null) {
+                                undelivered.put(id, new Submission.Callback(java.net.URI.create(deliver.get("url").asText()),
+                                        deliver.hasNonNull("token") ? deliver.get("token").asText() : null));
+                            }
+                        }
+                        case "notified" -> {
+                            undelivered.remove(id);
+                            JsonNode view = ended.get(id);
+                            if (view instanceof ObjectNode o) {
+                                o.set("callback", record.get("callback"));
+                            }
+                        }
+                        default -> log.warn("{}:{}: unknown record '{}'; ignored", file, i + 1, record.path("r").asText());
+                    }
+                } catch (RuntimeException e) {
+                    // Not a line sluice wrote (an edit by hand?): skipping an acceptance would lose a task.
+                    throw new IOException(file + ":" + (i + 1) + ": not a record sluice serve wrote (" + record.path("r")
+                            .asText("no kind") + " of task '" + id + "'); restore the line or remove it", e);
+                }
             }
         }
         cancelled.retainAll(unended.keySet());

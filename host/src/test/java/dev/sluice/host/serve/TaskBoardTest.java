@@ -53,8 +53,22 @@ class TaskBoardTest {
                 now.minus(Duration.ofDays(30)), TaskView.Attempt.NONE));
         ServeSettings.Retention keep = new ServeSettings.Retention(Duration.ofHours(1), 10);
         assertThat(board.forgetEnded(now, keep)).as("it runs again at the next start").isZero();
-        assertThat(board.cancelRequested("t-s")).isTrue();
+        assertThat(board.cancelRequested("t-s")).as("the cancel ends it: the caller records the end")
+                .isEqualTo(TaskBoard.Cancel.ENDS_NOW);
+        assertThat(board.cancelRequested("t-s")).as("ended now: nothing more to cancel").isEqualTo(TaskBoard.Cancel.ENDED);
         assertThat(board.forgetEnded(now, keep)).isEqualTo(1);
         assertThat(board.get("t-s")).isEmpty();
+    }
+
+    @Test
+    void aCancelSaysWhetherItWasAskedFoundTheTaskEndedOrEndedIt() {
+        Submission s = Submission.command("c", List.of("true"));
+        board.accepted(TaskView.accepted("t-run", s, now));
+        ended("t-done", now, null);
+        assertThat(board.cancelRequested("t-none")).isEqualTo(TaskBoard.Cancel.UNKNOWN);
+        assertThat(board.cancelRequested("t-done")).isEqualTo(TaskBoard.Cancel.ENDED);
+        assertThat(board.cancelRequested("t-run")).isEqualTo(TaskBoard.Cancel.ASKED);
+        assertThat(board.get("t-run").orElseThrow().cancelRequested()).isTrue();
+        assertThat(board.get("t-done").orElseThrow().cancelRequested()).isFalse();
     }
 }
