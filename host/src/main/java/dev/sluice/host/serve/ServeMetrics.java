@@ -13,6 +13,8 @@ import java.util.Set;
  */
 final class ServeMetrics {
     static final Set<String> SUBMISSION_OUTCOMES = Set.of("accepted", "invalid", "limited", "stopping", "failed");
+    static final Set<String> CANCEL_OUTCOMES = Set.of("accepted", "ended", "failed");
+    static final Set<String> CALLBACK_OUTCOMES = Set.of("delivered", "retried", "failed");
 
     /** Distinct values a label of the operator's choosing takes at most; later ones count as {@code other}. */
     static final int MAX_LABEL_VALUES = 100;
@@ -39,17 +41,33 @@ final class ServeMetrics {
         if (registry != null) {
             Gauge.builder("sluice.serve.waiting", admission, Admission::waiting)
                     .description("Tasks accepted by the API and not yet started").register(registry);
+            // Every series there will be, at 0 from the start: a rate over a counter that appears late misses
+            // its first increase.
+            for (String outcome : SUBMISSION_OUTCOMES) {
+                submission(null, outcome, 0);
+                classes.forEach(c -> submission(c, outcome, 0));
+            }
+            for (String outcome : CANCEL_OUTCOMES) {
+                cancelCounter(outcome);
+            }
+            for (String outcome : CALLBACK_OUTCOMES) {
+                callbackCounter(outcome);
+            }
         }
     }
 
     /** A submission answered: accepted, invalid (400, 413, 415), limited (429), stopping or failed (503). */
     void submission(String taskClass, String outcome) {
+        submission(taskClass, outcome, 1);
+    }
+
+    private void submission(String taskClass, String outcome, int count) {
         if (registry != null) {
             String cls = taskClass != null && classes.contains(taskClass) ? taskClass : "-";
             // Found once per class and outcome: a submission should not pay for the registry's lookup.
             submissions.computeIfAbsent(cls + "\n" + outcome, k -> Counter.builder("sluice.serve.submissions")
                     .description("Task submissions by class and outcome").tag("class", cls).tag("outcome", outcome)
-                    .register(registry)).increment();
+                    .register(registry)).increment(count);
         }
     }
 
@@ -59,17 +77,25 @@ final class ServeMetrics {
     /** A DELETE answered: accepted (202), ended (409) or failed (503). */
     void cancel(String outcome) {
         if (registry != null) {
-            Counter.builder("sluice.serve.cancels").description("Cancels asked through the API, by outcome")
-                    .tag("outcome", outcome).register(registry).increment();
+            cancelCounter(outcome).increment();
         }
+    }
+
+    private Counter cancelCounter(String outcome) {
+        return Counter.builder("sluice.serve.cancels").description("Cancels asked through the API, by outcome")
+                .tag("outcome", outcome).register(registry);
     }
 
     /** A callback's try: delivered, retried (it failed and is tried again) or failed (given up, or refused). */
     void callback(String outcome) {
         if (registry != null) {
-            Counter.builder("sluice.serve.callbacks").description("Callback tries by outcome")
-                    .tag("outcome", outcome).register(registry).increment();
+            callbackCounter(outcome).increment();
         }
+    }
+
+    private Counter callbackCounter(String outcome) {
+        return Counter.builder("sluice.serve.callbacks").description("Callback tries by outcome")
+                .tag("outcome", outcome).register(registry);
     }
 
     /**

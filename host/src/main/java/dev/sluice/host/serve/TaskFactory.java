@@ -71,8 +71,13 @@ final class TaskFactory {
         Submission.Execution x = s.execution();
         List<Problem> out = new ArrayList<>();
         if (x.argv() != null && LocalExecutor.NAME.equals(cls.executor()) && !wrapped) {
-            LocalExecutor.programProblem(x.argv().get(0), env(s, cls))
-                    .ifPresent(p -> out.add(new Problem("execution.command", p)));
+            String program = x.argv().get(0);
+            LocalExecutor.programProblem(program, env(s, cls)).ifPresent(p -> out.add(new Problem(
+                    "execution.command", program.indexOf('/') < 0 && !program.isEmpty()
+                            // The host's PATH is the operator's, not the orchestrator's to read.
+                            ? "command '" + program + "' was not found on the service's PATH; give the program's"
+                                    + " full path, or ask the operator to install it"
+                            : p)));
         }
         String container = rules.containerOn(cls.executor());
         String setting = "serve.classes." + s.taskClass() + ".container";

@@ -130,7 +130,9 @@ public final class TaskService implements RunWiring.Service, AutoCloseable {
 
     /** What a callback sends: the task's view as GET answers it. */
     private String body(String id) {
-        return board.get(id).map(v -> TaskViews.withStderr(v, ApiRouter.STDERR_LINES).toString()).orElse("{}");
+        // Without the callback's own state, which the receiver is changing by taking it.
+        return board.get(id).map(v -> TaskViews.withStderr(v, ApiRouter.STDERR_LINES).without("callback").toString())
+                .orElse("{}");
     }
 
     private void callbackChanged(String id, TaskView.Delivery delivery) {

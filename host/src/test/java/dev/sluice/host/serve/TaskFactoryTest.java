@@ -142,6 +142,19 @@ class TaskFactoryTest {
     }
 
     @Test
+    void aProgramNotOnThePathIsRefusedWithoutShowingTheHostsPath() throws Exception {
+        TaskFactory local = new TaskFactory(Map.of("cpu", factory.classes().get("cpu")), Map.of(),
+                new ProcessChecks(List.of(), Map.of()), false);
+        Submission s = new Submission("cpu", new Submission.Execution(List.of("no-such-program-here"), null, Map.of(),
+                null, List.of(), Submission.Ask.NONE), Map.of(), List.of(), null, Submission.Origin.NONE);
+        assertThat(local.problems(s)).singleElement().satisfies(p -> {
+            assertThat(p.field()).isEqualTo("execution.command");
+            assertThat(p.message()).isEqualTo("command 'no-such-program-here' was not found on the service's PATH;"
+                    + " give the program's full path, or ask the operator to install it");
+        });
+    }
+
+    @Test
     void whatThePluginsRefuseIsSaidAtSubmissionUnderTheTasksOwnField() {
         assertThat(factory.problems(task("gpu", null, List.of(), Submission.Ask.NONE, Map.of("gpu/share", "maybe"))))
                 .singleElement().satisfies(p -> {
