@@ -49,11 +49,6 @@ final class Dispatcher {
      * per process, so that one process whose tasks wait in gates holds up no other.
      */
     static final int AHEAD = 256;
-    /**
-     * Tasks taken up per pass at most: the first tasks of a large process start after a few directories
-     * are made, not after {@link #AHEAD} of them, and completions are seen between passes.
-     */
-    static final int TAKE_UP_PER_PASS = 32;
 
     /** Set while {@link #submitReady} runs. */
     private boolean admitting;
@@ -90,16 +85,6 @@ final class Dispatcher {
         return admission;
     }
 
-    /** Whether released tasks wait to be taken up while their process has room ahead: the loop goes on at once. */
-    boolean behind() {
-        for (ProcessRuntime p : preparing) {
-            if (p.takenUp < p.tasks.size() && (run.stopping || p.ahead < AHEAD)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Releases the processes that depend on nothing. */
     void start() {
         run.graph.roots().forEach(this::release);
@@ -134,7 +119,7 @@ final class Dispatcher {
             p.noteUpstreamThatRan();
         }
         preparing.add(p);
-        prepareAhead(TAKE_UP_PER_PASS);
+        prepareAhead();
     }
 
     /**
@@ -143,7 +128,7 @@ final class Dispatcher {
      * not all at its process's release: a process of 100,000 tasks holds a few hundred handles at a time,
      * and its first tasks start before the last directory is made. Returns how many it took up.
      */
-    private int prepareAhead(int limit) {
+    private int prepareAhead() {
         if (preparingAhead) {
             return 0;
         }
@@ -151,9 +136,9 @@ final class Dispatcher {
         int taken = 0;
         try {
             // By index: taking a task up can end it (cached, or failed at once) and release another process.
-            for (int i = 0; i < preparing.size() && taken < limit; i++) {
+            for (int i = 0; i < preparing.size(); i++) {
                 ProcessRuntime p = preparing.get(i);
-                while (taken < limit && p.takenUp < p.tasks.size() && (run.stopping || p.ahead < AHEAD)) {
+                while (p.takenUp < p.tasks.size() && (run.stopping || p.ahead < AHEAD)) {
                     takeUp(p, p.tasks.get(p.takenUp++));
                     taken++;
                 }
@@ -315,19 +300,14 @@ final class Dispatcher {
         try {
             // Submits first, then takes up as many tasks as went (a work directory each): the next task
             // never waits for a directory to be made, and those taken up may go at once if there is room.
-            // Again while tasks went and more could be taken up: one that could not go leaves the rest to
-            // later passes, between which the loop sees completions.
-            int went;
             do {
                 loop.endDeclinedLeftovers();
                 Admission.Pass pass = admission.pass();
                 Admission.Pick pick;
-                went = 0;
                 while (!run.stopping && (pick = pass.next()) != null) {
                     submit(pick.executor(), pick.task());
-                    went++;
                 }
-            } while (prepareAhead(run.stopping ? Integer.MAX_VALUE : TAKE_UP_PER_PASS) > 0 && !run.stopping && went > 0);
+            } while (prepareAhead() > 0 && !run.stopping);
         } finally {
             admitting = false;
         }

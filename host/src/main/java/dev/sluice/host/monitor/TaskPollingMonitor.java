@@ -200,7 +200,6 @@ public final class TaskPollingMonitor {
     /** One turn of the loop: events, arrivals, retries, submissions, polls, kills. */
     private void step() {
         drainInbox();
-        more = false;
         if (arrivals != null) {
             more = arrivals.take();
             Map<dev.sluice.host.task.TaskState, Integer> letGo = run.graph.letGoOfSettled(time.nanoTime());
@@ -230,8 +229,6 @@ public final class TaskPollingMonitor {
         poll();
         // Completions may have released dependents or freed capacity: use it now, not next wake-up.
         dispatcher.submitReady();
-        // Tasks still to take up (a few per pass): the next turn comes at once.
-        more |= dispatcher.behind();
         outcomes.enforceKills();
         listener.tick();
     }
