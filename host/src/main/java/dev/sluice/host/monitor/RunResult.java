@@ -14,13 +14,20 @@ import java.util.Map;
  * @param stopReason why the run stopped early, or {@code null}
  * @param tasks      the tasks the run still held at its end: all of a pipeline's
  * @param letGo      the final states of tasks a long run let go of as it went ({@code sluice serve}), counted
+ * @param open       whether the run took tasks as it went ({@code sluice serve}): it does not fail for a
+ *                   task, so it ends rather than succeeds or fails
  */
 public record RunResult(boolean succeeded, boolean cancelled, String stopReason, List<TaskProgress> tasks,
-        Map<TaskState, Integer> letGo, Duration wallTime) {
+        Map<TaskState, Integer> letGo, Duration wallTime, boolean open) {
 
     public RunResult {
         tasks = List.copyOf(tasks);
         letGo = Map.copyOf(letGo);
+    }
+
+    /** How the run went, in a word: stopped, failed, succeeded, or ended (an open run that was not stopped). */
+    public String verdict() {
+        return cancelled ? "stopped" : open ? "ended" : succeeded ? "succeeded" : "failed";
     }
 
     /** How many tasks ended in each state, those let go included. */

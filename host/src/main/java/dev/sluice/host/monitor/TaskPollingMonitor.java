@@ -186,7 +186,8 @@ public final class TaskPollingMonitor {
         }
         listener.runFinished(List.copyOf(run.graph.tasks()));
         return new RunResult(!run.failed && !run.cancelled, run.cancelled, run.stopReason,
-                List.copyOf(run.graph.tasks()), run.graph.letGo(), Duration.ofNanos(time.nanoTime() - started));
+                List.copyOf(run.graph.tasks()), run.graph.letGo(), Duration.ofNanos(time.nanoTime() - started),
+                intake != null);
     }
 
     /**

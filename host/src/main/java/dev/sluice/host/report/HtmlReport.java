@@ -175,7 +175,7 @@ public final class HtmlReport implements RunListener {
     // ---- summary ----------------------------------------------------------------------------------
 
     private void summary(StringBuilder html, RunResult result, Instant start, Instant end) {
-        String verdict = result.cancelled() ? "stopped" : result.succeeded() ? "succeeded" : "failed";
+        String verdict = result.verdict();
         html.append("<h1>sluice run <code>").append(esc(runId)).append("</code>: ").append(esc(pipeline))
                 .append(" <span class=\"verdict verdict-").append(verdict).append("\">").append(verdict)
                 .append("</span></h1>\n<section id=\"summary\">\n<table class=\"facts\">\n");
@@ -456,7 +456,7 @@ public final class HtmlReport implements RunListener {
             .note { color: #555; font-size: 13px; }
             .verdict { padding: 1px 8px; border-radius: 4px; color: #fff; font-size: 14px; }
             .verdict-succeeded { background: #2e8b57; } .verdict-failed { background: #c62828; }
-            .verdict-stopped { background: #757575; }
+            .verdict-stopped { background: #757575; } .verdict-ended { background: #1565c0; }
             .state-failed, .error { color: #c62828; }
             .failure { border-left: 4px solid #c62828; padding: 2px 12px; margin: 12px 0; }
             pre.stderr { background: #f7f2f2; padding: 8px; overflow-x: auto; white-space: pre-wrap; }

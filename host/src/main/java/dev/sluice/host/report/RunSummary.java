@@ -44,11 +44,7 @@ public final class RunSummary {
                 .map(e -> e.getValue() + " " + e.getKey().label())
                 .collect(Collectors.joining(", "));
         out.println();
-        // A run that takes tasks as it goes (sluice serve) does not fail for a task's failure or cancel: it
-        // ended, and its counts say how its tasks did.
-        String verdict = result.cancelled() ? "stopped" : !result.succeeded() ? "failed"
-                : counts.containsKey(TaskState.FAILED) || counts.containsKey(TaskState.CANCELLED) ? "ended"
-                : "succeeded";
+        String verdict = result.verdict();
         out.printf("Run %s %s in %s: %s%n", runId, verdict, Units.formatDuration(result.wallTime()),
                 countText.isEmpty() ? "no tasks" : countText);
         if (result.stopReason() != null && !result.succeeded()) {

@@ -44,9 +44,10 @@ final class ServeMetrics {
             // Every series there will be, at 0 from the start: a rate over a counter that appears late misses
             // its first increase.
             for (String outcome : SUBMISSION_OUTCOMES) {
-                submission(null, outcome, 0);
                 classes.forEach(c -> submission(c, outcome, 0));
             }
+            // A body that names no class it has is only ever invalid.
+            submission(null, "invalid", 0);
             for (String outcome : CANCEL_OUTCOMES) {
                 cancelCounter(outcome);
             }

@@ -72,9 +72,11 @@ final class TaskFactory {
         List<Problem> out = new ArrayList<>();
         if (x.argv() != null && LocalExecutor.NAME.equals(cls.executor()) && !wrapped) {
             String program = x.argv().get(0);
+            boolean ownPath = x.env().containsKey("PATH");
             LocalExecutor.programProblem(program, env(s, cls)).ifPresent(p -> out.add(new Problem(
-                    "execution.command", program.indexOf('/') < 0 && !program.isEmpty()
-                            // The host's PATH is the operator's, not the orchestrator's to read.
+                    "execution.command", program.indexOf('/') < 0 && !program.isEmpty() && !ownPath
+                            // The host's PATH is the operator's, not the orchestrator's to read; a PATH the
+                            // task gives is its own, and the message shows that one.
                             ? "command '" + program + "' was not found on the service's PATH; give the program's"
                                     + " full path, or ask the operator to install it"
                             : p)));

@@ -146,6 +146,7 @@ class ServeCallbacksIT {
             assertThat(sent.get("id").asText()).isEqualTo(id);
             assertThat(sent.get("state").asText()).isEqualTo("succeeded");
             assertThat(sent.get("exit_code").asInt()).isZero();
+            assertThat(sent.has("callback")).as("the body is the task's view, less its callback's own state").isFalse();
             JsonNode delivered = awaitCallback(served, id, "delivered");
             assertThat(delivered.get("tries").asInt()).isEqualTo(2);
             assertThat(delivered.toString()).doesNotContain("orchestrator-secret");

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A submitted task's own image and mounts on the real Docker Engine ({@code .ci/docker-up}): it runs in
- * the container its submission names, with its mount after the class's, and what the docker plugin
+ * the container its submission names, with the mount it names, and what the docker plugin
  * refuses (an image outside its allow-list, a mount outside its allowed host paths) is a 400 naming the
  * submission's field, before anything runs.
  */

@@ -19,15 +19,21 @@ class RunSummaryTest {
         return text.toString().strip().lines().findFirst().orElseThrow();
     }
 
+    private static RunResult result(boolean succeeded, boolean cancelled, boolean open, Map<TaskState, Integer> counts) {
+        return new RunResult(succeeded, cancelled, cancelled ? "SIGTERM" : null, List.of(), counts,
+                Duration.ofSeconds(3), open);
+    }
+
     @Test
-    void aRunThatGoesOnThroughItsTasksFailuresEndedRatherThanSucceeded() {
-        assertThat(firstLine(new RunResult(true, false, null, List.of(), Map.of(TaskState.SUCCEEDED, 5,
-                TaskState.FAILED, 2), Duration.ofSeconds(3)))).isEqualTo("Run r1 ended in 3s: 5 succeeded, 2 failed");
-        assertThat(firstLine(new RunResult(true, false, null, List.of(), Map.of(TaskState.SUCCEEDED, 5),
-                Duration.ofSeconds(3)))).isEqualTo("Run r1 succeeded in 3s: 5 succeeded");
-        assertThat(firstLine(new RunResult(false, false, "a task failed", List.of(), Map.of(TaskState.FAILED, 1),
-                Duration.ofSeconds(3)))).startsWith("Run r1 failed in 3s: 1 failed");
-        assertThat(firstLine(new RunResult(false, true, "SIGTERM", List.of(), Map.of(TaskState.CANCELLED, 1),
-                Duration.ofSeconds(3)))).startsWith("Run r1 stopped in 3s");
+    void anOpenRunEndsWhateverItsTasksDidAndAPipelineSucceedsFailsOrStops() {
+        assertThat(firstLine(result(true, false, true, Map.of(TaskState.SUCCEEDED, 5, TaskState.FAILED, 2))))
+                .isEqualTo("Run r1 ended in 3s: 5 succeeded, 2 failed");
+        assertThat(firstLine(result(true, false, true, Map.of(TaskState.SUCCEEDED, 5))))
+                .as("an open run ends, however its tasks did").isEqualTo("Run r1 ended in 3s: 5 succeeded");
+        assertThat(firstLine(result(true, true, true, Map.of(TaskState.CANCELLED, 1)))).startsWith("Run r1 stopped");
+        assertThat(firstLine(result(true, false, false, Map.of(TaskState.SUCCEEDED, 5, TaskState.IGNORED, 1,
+                TaskState.CACHED, 2)))).isEqualTo("Run r1 succeeded in 3s: 5 succeeded, 2 cached, 1 ignored");
+        assertThat(firstLine(result(false, false, false, Map.of(TaskState.FAILED, 1)))).startsWith("Run r1 failed in 3s");
+        assertThat(firstLine(result(false, true, false, Map.of(TaskState.CANCELLED, 1)))).startsWith("Run r1 stopped");
     }
 }
