@@ -296,9 +296,14 @@ final class Evaluator {
                 return Value.of(s.value().repeat((int) Math.max(0, n.value())));
             }
             if (l instanceof Value.ListValue list) {
-                checkSize((long) list.items().size() * Math.max(0, n.value()), a);
-                charge((long) list.items().size() * Math.max(0, n.value()), a.offset());
-                List<Value> out = new ArrayList<>();
+                long size = (long) list.items().size() * Math.max(0, n.value());
+                checkSize(size, a);
+                charge(size, a.offset());
+                if (size == 0) {
+                    // [] * 59270 is empty at once: a loop over the count would be work the charge never sees.
+                    return new Value.ListValue(List.of());
+                }
+                List<Value> out = new ArrayList<>((int) size);
                 for (long k = 0; k < n.value(); k++) {
                     out.addAll(list.items());
                 }

@@ -199,6 +199,21 @@ class FormatStringEvaluateTest {
         assertThat(e.getMessage()).contains("more than 4000000 list items and characters in all");
     }
 
+    /**
+     * An empty list repeated a great many times, many times over: nothing is built, so nothing was charged,
+     * yet the repetition looped over its count (found by the loaders' fuzz test: 10.9 GiB allocated).
+     */
+    @Test
+    @Timeout(value = 20, unit = java.util.concurrent.TimeUnit.SECONDS)
+    void anEmptyListRepeatedCostsNothingHoweverLargeTheCount() throws Exception {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        assertThat(eval("{{ len([[0] * 0 * 59270 for x in [0] * 5927]) }}")).isEqualTo("5927");
+        assertThat(eval("{{ [] * 1000000000 }}")).isEqualTo("[]");
+        assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes allocated").isLessThan(64L << 20);
+    }
+
     @Test
     void workWithinTheBoundIsDone() throws Exception {
         assertThat(eval("{{ len([x for x in [0] * 500000]) }}")).isEqualTo("500000");
