@@ -235,10 +235,12 @@ final class Callbacks implements AutoCloseable {
 
     /** The sender the service uses: the JDK's HTTP client, no redirects, on virtual threads. */
     static Sender http(Duration connectTimeout) {
-        HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(connectTimeout).executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
-                .build();
+        // Made at the first callback: a service that sends none keeps no client (and its selector thread).
+        com.google.common.base.Supplier<HttpClient> clients = com.google.common.base.Suppliers.memoize(() ->
+                HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(connectTimeout)
+                        .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build());
         return (url, token, body, timeout) -> {
+            HttpClient client = clients.get();
             HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(timeout)
                     .header("Content-Type", "application/json").header("User-Agent", "sluice-serve")
                     .POST(HttpRequest.BodyPublishers.ofString(body));

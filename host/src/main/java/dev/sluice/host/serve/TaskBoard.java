@@ -33,9 +33,8 @@ final class TaskBoard implements RunListener {
     }
 
     void accepted(TaskView view) {
-        boolean wasEnded = views.containsKey(view.id()) && hasEnded(views.get(view.id()));
-        views.put(view.id(), view);
-        if (!wasEnded && hasEnded(view)) {
+        TaskView before = views.put(view.id(), view);
+        if ((before == null || !hasEnded(before)) && hasEnded(view)) {
             noteEnded(view.id());
         }
     }
