@@ -112,10 +112,15 @@ public final class ClassFileUpgrade {
         for (Entry entry : entries) {
             if (isClass(entry)) {
                 ClassModel model = ClassFile.of().parse(entry.bytes());
-                own.put(model.thisClass().asSymbol(), model.flags().has(AccessFlag.INTERFACE)
+                var info = model.flags().has(AccessFlag.INTERFACE)
                         ? ClassHierarchyResolver.ClassHierarchyInfo.ofInterface()
                         : ClassHierarchyResolver.ClassHierarchyInfo.ofClass(
-                                model.superclass().map(c -> c.asSymbol()).orElse(null)));
+                                model.superclass().map(c -> c.asSymbol()).orElse(null));
+                if (entry.header().getName().startsWith("META-INF/versions/")) {
+                    own.putIfAbsent(model.thisClass().asSymbol(), info); // the base class's place comes first
+                } else {
+                    own.put(model.thisClass().asSymbol(), info);
+                }
             }
         }
         ClassHierarchyResolver ofJar = own::get;
