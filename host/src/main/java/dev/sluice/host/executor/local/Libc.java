@@ -55,7 +55,7 @@ final class Libc {
      * Numbers from the kernel's headers (asm/unistd_64.h; asm-generic/unistd.h, which AArch64 uses);
      * from 424 on both architectures share one table.
      */
-    private record Syscalls(long read, long write, long close, long wait4, long kill, long getrusage,
+    record Syscalls(long read, long write, long close, long wait4, long kill, long getrusage,
             long epollCtl, long waitid, long epollPwait, long eventfd2, long epollCreate1, long pidfdOpen) {
         static final Syscalls X86_64 = new Syscalls(0, 1, 3, 61, 62, 98, 233, 247, 281, 290, 291, 434);
         static final Syscalls AARCH64 = new Syscalls(63, 64, 57, 260, 129, 165, 21, 95, 22, 19, 20, 434);
@@ -261,12 +261,12 @@ final class Libc {
     }
 
     int epollCtl(MemorySegment errnoState, int epfd, int op, int fd, MemorySegment event) {
-        return (int) syscall(errnoState, numbers.epollCtl(), epfd, op, fd, event.address(), 0, 0);
+        return (int) syscall(errnoState, numbers.epollCtl(), epfd, op, fd, pointer(event), 0, 0);
     }
 
     /** {@code epoll_wait}, as {@code epoll_pwait} with no signal mask (AArch64 has only the latter). */
     int epollWait(MemorySegment errnoState, int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
-        return (int) syscall(errnoState, numbers.epollPwait(), epfd, events.address(), maxEvents, timeoutMillis, 0, 0);
+        return (int) syscall(errnoState, numbers.epollPwait(), epfd, pointer(events), maxEvents, timeoutMillis, 0, 0);
     }
 
     /** {@code eventfd(initial, flags)}: the C library's function is the {@code eventfd2} system call. */
@@ -275,15 +275,15 @@ final class Libc {
     }
 
     long write(int fd, MemorySegment buffer, long count) {
-        return syscall(ignoredErrno, numbers.write(), fd, buffer.address(), count, 0, 0, 0);
+        return syscall(ignoredErrno, numbers.write(), fd, pointer(buffer), count, 0, 0, 0);
     }
 
     long read(int fd, MemorySegment buffer, long count) {
-        return syscall(ignoredErrno, numbers.read(), fd, buffer.address(), count, 0, 0, 0);
+        return syscall(ignoredErrno, numbers.read(), fd, pointer(buffer), count, 0, 0, 0);
     }
 
     int wait4(MemorySegment errnoState, int pid, MemorySegment status, int options, MemorySegment rusage) {
-        return (int) syscall(errnoState, numbers.wait4(), pid, status.address(), options, rusage.address(), 0, 0);
+        return (int) syscall(errnoState, numbers.wait4(), pid, pointer(status), options, pointer(rusage), 0, 0);
     }
 
     /**
@@ -291,7 +291,7 @@ final class Libc {
      * {@code ru_maxrss}), or -1 when it cannot be read; {@code usage} is {@link #RUSAGE_BYTES} long.
      */
     long selfMaxRssKilobytes(MemorySegment usage) {
-        return syscall(ignoredErrno, numbers.getrusage(), RUSAGE_SELF, usage.address(), 0, 0, 0, 0) == 0
+        return syscall(ignoredErrno, numbers.getrusage(), RUSAGE_SELF, pointer(usage), 0, 0, 0, 0) == 0
                 ? usage.get(JAVA_LONG, RU_MAXRSS_OFFSET) : -1;
     }
 
@@ -300,7 +300,7 @@ final class Libc {
      * The system call's fifth argument, a {@code struct rusage} to fill, is none, as the C library passes.
      */
     int waitid(MemorySegment errnoState, int pid, MemorySegment info, int options) {
-        return (int) syscall(errnoState, numbers.waitid(), P_PID, pid, info.address(), options, 0, 0);
+        return (int) syscall(errnoState, numbers.waitid(), P_PID, pid, pointer(info), options, 0, 0);
     }
 
     int kill(MemorySegment errnoState, int pid, int signal) {
@@ -312,9 +312,18 @@ final class Libc {
     }
 
     /**
-     * One system call. The segments passed by address stay alive across it: every caller holds them in
-     * an arena it closes only after the call returns.
+     * A segment's address for a system call's argument. Passed as a number, a segment gets none of the
+     * checks the Foreign Function API makes on a segment argument, so the one that matters is made here:
+     * native memory (or none). Every caller holds its segments in an arena it closes after the call.
      */
+    private static long pointer(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("a system call needs native memory, not a heap segment");
+        }
+        return segment.address();
+    }
+
+    /** One system call, every argument a {@code long} (unused ones 0). */
     private long syscall(MemorySegment errnoState, long number, long a1, long a2, long a3, long a4, long a5,
             long a6) {
         try {
