@@ -121,7 +121,7 @@ public final class SluiceMain implements Runnable {
             Level console = quiet ? Level.ERROR : verbosity >= 2 ? Level.DEBUG : verbosity == 1 ? Level.INFO : Level.WARN;
             logback.setLevel(console);
             // The console shows its own level even when a log file asks the root for more.
-            Appender<ILoggingEvent> stderr = logback.getAppender("STDERR");
+            Appender<ILoggingEvent> stderr = logback.getAppender(dev.sluice.host.logging.ConsoleLog.APPENDER);
             if (stderr != null) {
                 ThresholdFilter threshold = new ThresholdFilter();
                 threshold.setLevel(console.toString());

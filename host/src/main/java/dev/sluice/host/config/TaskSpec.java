@@ -3,8 +3,8 @@ package dev.sluice.host.config;
 import dev.sluice.host.pipeline.OrderedMaps;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import dev.sluice.host.task.Sha256;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -50,12 +50,7 @@ public record TaskSpec(String processName, String name, int index, Map<String, S
      */
     public static String keyOf(String processName, Map<String, String> params, List<String> argv, String script,
             Map<String, String> env, List<Path> inputs) {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
+        MessageDigest sha = Sha256.newDigest();
         Encoder out = new Encoder(sha);
         out.text("process").text(processName);
         out.text("params").map(params);

@@ -1,19 +1,16 @@
 package dev.sluice.host.events;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.TaskProgress;
 import dev.sluice.host.task.TaskState;
 import dev.sluice.spi.TimeSource;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -29,34 +26,41 @@ import java.util.Set;
 
 /**
  * The event log: one JSON object per line for everything that happens to the run and its tasks, each
- * with its time, the run id and the event's name. Lines are kept in memory and written whole at the
- * end of each turn of the monitor's loop ({@link #tick}, milliseconds apart; sooner past 64 KB), so a
- * reader never sees half a line, a crash loses at most the events of the turn under way, and a turn's
- * events cost one write however many there are. The events and their fields are listed in
- * {@code docs/user-guide/progress-and-trace.md}.
+ * with its time, the run id and the event's name. Lines are written whole, in batches at the end of a
+ * turn of the monitor's loop ({@link LineFile}: a tenth of a second apart at most once a run is busy;
+ * every turn when a {@link Sink} listens), so a reader never sees half a line, a crash loses at most the
+ * events of the last moments, and a batch costs one write however many events it holds. The events and
+ * their fields are listed in {@code docs/user-guide/progress-and-trace.md}.
  *
  * <p>Each line has a {@code seq}, one more than the line before: the id a reader resumes from. A
  * {@link Sink} (the event stream of {@code sluice serve}) continues the count of an earlier run and
  * hears of each turn's lines once they are written.
  */
 public final class EventLog implements RunListener, AutoCloseable {
-    /** ISO-8601 in UTC with milliseconds always shown, so that every line's time has the same width. */
-    private static final DateTimeFormatter TIME =
-            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Times are ISO-8601 in UTC with milliseconds always shown, so that every line's time has the same
+     * width. This formats the second; the milliseconds are added by hand (formatting every millisecond
+     * was a tenth of what the event log cost a run of short tasks).
+     */
+    private static final DateTimeFormatter SECOND =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
+    /** Jackson's streaming writer alone: an ObjectMapper costs a run's start-up and is not needed here. */
+    private static final JsonFactory JSON = new JsonFactory();
 
-    private final Path file;
+    private final LineFile out;
     private final String runId;
     private final String pipeline;
     private final TimeSource time;
-    private final BufferedWriter out;
-    /** Whole lines not yet written to {@link #out}. */
-    private final StringBuilder lines = new StringBuilder();
+    /** Whole lines not yet written: {@link #out}'s. */
+    private final StringBuilder lines;
     /** Writes each event into {@link #lines}, with no string or tree in between. */
     private final JsonGenerator json;
     /** The last time written and its text: the events of one millisecond share it. */
     private long lastMillis = Long.MIN_VALUE;
     private String lastTime;
+    /** The second of {@link #lastMillis} and its text up to the milliseconds. */
+    private long lastSecond = Long.MIN_VALUE;
+    private String secondText;
     /** The outcome attemptFinished logged for a task's latest attempt, so its state change does not log it twice. */
     private final Map<TaskProgress, TaskState> attemptLogged = new HashMap<>();
     /**
@@ -104,15 +108,12 @@ public final class EventLog implements RunListener, AutoCloseable {
     }
 
     public EventLog(Path file, String runId, String pipeline, TimeSource time) throws IOException {
-        this.file = file;
         this.runId = runId;
         this.pipeline = pipeline;
         this.time = time;
-        if (file.getParent() != null) {
-            Files.createDirectories(file.getParent());
-        }
-        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-        this.json = JSON.getFactory().createGenerator(new Writer() {
+        this.out = new LineFile(file, "the event log", time);
+        this.lines = out.lines();
+        this.json = JSON.createGenerator(new Writer() {
             @Override
             public void write(char[] chars, int offset, int length) {
                 lines.append(chars, offset, length);
@@ -131,7 +132,7 @@ public final class EventLog implements RunListener, AutoCloseable {
     }
 
     public Path file() {
-        return file;
+        return out.file();
     }
 
     /**
@@ -317,32 +318,36 @@ public final class EventLog implements RunListener, AutoCloseable {
         e.put("counts", counts);
         e.put("wall_time_ms", (time.nanoTime() - startedNanos) / 1_000_000);
         write(e);
-        tick();
+        writeNow();
     }
 
-    /** Writes the turn's events. */
+    /**
+     * Writes the events waiting when a batch is due; at every turn when a sink listens, whose readers
+     * (a service's event stream) are told of each line as soon as it is in the file.
+     */
     @Override
     public void tick() {
-        try {
-            json.flush();
-            out.append(lines);
-            lines.setLength(0);
-            out.flush();
-            if (sink != null && !pending.isEmpty()) {
-                // Handed over, not copied: the sink keeps the list.
-                List<Line> turn = pending;
-                pending = new ArrayList<>();
-                sink.written(turn);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the event log " + file, e);
+        if (sink != null) {
+            writeNow();
+        } else {
+            out.turnEnded();
+        }
+    }
+
+    private void writeNow() {
+        out.writeNow();
+        if (sink != null && !pending.isEmpty()) {
+            // Handed over, not copied: the sink keeps the list.
+            List<Line> turn = pending;
+            pending = new ArrayList<>();
+            sink.written(turn);
         }
     }
 
     @Override
     public void close() throws IOException {
         try {
-            tick();
+            writeNow();
             json.close();
             out.close();
         } finally {
@@ -360,7 +365,13 @@ public final class EventLog implements RunListener, AutoCloseable {
         long millis = at.toEpochMilli();
         if (millis != lastMillis) {
             lastMillis = millis;
-            lastTime = TIME.format(at);
+            long second = Math.floorDiv(millis, 1000);
+            if (second != lastSecond) {
+                lastSecond = second;
+                secondText = SECOND.format(Instant.ofEpochSecond(second));
+            }
+            int ms = (int) Math.floorMod(millis, 1000);
+            lastTime = secondText + (char) ('0' + ms / 100) + (char) ('0' + ms / 10 % 10) + (char) ('0' + ms % 10) + 'Z';
         }
         return lastTime;
     }
@@ -445,13 +456,13 @@ public final class EventLog implements RunListener, AutoCloseable {
             }
             // Not between a failed attempt and what follows it (its retry): a reader of the stream tells a
             // task's end from a retried attempt by the next line, so the two are handed over together.
-            if (lines.length() > 64 * 1024 && !"task_failed".equals(event.get("event"))) {
-                tick();
+            if (lines.length() >= LineFile.BATCH_CHARS && !"task_failed".equals(event.get("event"))) {
+                writeNow();
             }
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write event " + event.get("event") + " as JSON", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the event log " + file, e);
+            throw new UncheckedIOException("cannot write the event log " + out.file(), e);
         }
     }
 }

@@ -5,8 +5,10 @@ import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +19,8 @@ import java.util.Map;
  * {@code exception}. Secret values are masked ({@link Redaction}) in the message and the exception.
  */
 public final class JsonLinesLayout extends LayoutBase<ILoggingEvent> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Jackson's streaming writer: an ObjectMapper's start-up was most of a run's logging set-up. */
+    private static final JsonFactory JSON = new JsonFactory();
     private final String runId;
 
     public JsonLinesLayout(String runId) {
@@ -26,7 +29,7 @@ public final class JsonLinesLayout extends LayoutBase<ILoggingEvent> {
 
     @Override
     public String doLayout(ILoggingEvent event) {
-        Map<String, Object> line = new LinkedHashMap<>();
+        Map<String, String> line = new LinkedHashMap<>();
         line.put("time", Instant.ofEpochMilli(event.getTimeStamp()).toString());
         line.put("level", event.getLevel().toString());
         line.put("logger", event.getLoggerName());
@@ -48,11 +51,17 @@ public final class JsonLinesLayout extends LayoutBase<ILoggingEvent> {
         if (thrown != null) {
             line.put("exception", Redaction.redact(ThrowableProxyUtil.asString(thrown)));
         }
-        try {
-            return JSON.writeValueAsString(line) + CoreConstants.LINE_SEPARATOR;
-        } catch (JsonProcessingException e) {
+        StringWriter text = new StringWriter(256);
+        try (JsonGenerator json = JSON.createGenerator(text)) {
+            json.writeStartObject();
+            for (Map.Entry<String, String> field : line.entrySet()) {
+                json.writeStringField(field.getKey(), field.getValue());
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
             return "{\"level\":\"ERROR\",\"message\":\"a log line could not be written as JSON\"}"
                     + CoreConstants.LINE_SEPARATOR;
         }
+        return text + CoreConstants.LINE_SEPARATOR;
     }
 }

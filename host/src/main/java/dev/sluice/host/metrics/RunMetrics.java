@@ -42,7 +42,10 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
         Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5),
         Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(1)};
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made at the first health request, not at every run's start: an ObjectMapper is slow to set up. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     private final PrometheusMeterRegistry registry;
     private final String runId;
@@ -184,7 +187,7 @@ public final class RunMetrics implements RunListener, HostEndpoint.Monitoring {
         doc.put("tasks", tasks);
         doc.put("executors", new LinkedHashMap<>(executorStatus));
         try {
-            return JSON.writeValueAsString(doc) + "\n";
+            return Json.MAPPER.writeValueAsString(doc) + "\n";
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

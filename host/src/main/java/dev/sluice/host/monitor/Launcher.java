@@ -161,8 +161,15 @@ final class Launcher {
 
         /** The tightest time limit any wrapper sets. */
         Optional<Duration> timeLimit() {
-            return wrapped.stream().map(w -> quietly(w, "timeLimit", w::timeLimit, Optional.<Duration>empty()))
-                    .flatMap(Optional::stream).filter(limit -> limit.isPositive()).min(Comparator.naturalOrder());
+            // A loop, not a stream: every launch asks, mostly with no wrapper at all.
+            Duration tightest = null;
+            for (WrappedTask w : wrapped) {
+                Duration limit = quietly(w, "timeLimit", w::timeLimit, Optional.<Duration>empty()).orElse(null);
+                if (limit != null && limit.isPositive() && (tightest == null || limit.compareTo(tightest) < 0)) {
+                    tightest = limit;
+                }
+            }
+            return Optional.ofNullable(tightest);
         }
 
         /**

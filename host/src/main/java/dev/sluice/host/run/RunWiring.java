@@ -219,7 +219,7 @@ public final class RunWiring {
         Path opening = files.trace();
         try {
             traceWriter = files.trace() == null ? null
-                    : new TraceWriter(files.trace(), request.outputs().traceColumns());
+                    : new TraceWriter(files.trace(), request.outputs().traceColumns(), time);
             opening = files.events();
             eventLog = files.events() == null ? null
                     : new EventLog(files.events(), files.runId(), plan.pipeline().name(), time);

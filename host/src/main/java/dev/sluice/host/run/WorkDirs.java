@@ -1,5 +1,6 @@
 package dev.sluice.host.run;
 
+import dev.sluice.host.task.Sha256;
 import dev.sluice.host.task.Task;
 import dev.sluice.host.config.EffectiveProcess;
 import dev.sluice.kit.IoErrors;
@@ -17,8 +18,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
@@ -537,11 +536,6 @@ public final class WorkDirs implements TaskPreparer {
     }
 
     static String sha256(String text) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return HexFormat.of().formatHex(Sha256.newDigest().digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

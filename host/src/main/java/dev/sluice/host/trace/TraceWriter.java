@@ -1,15 +1,13 @@
 package dev.sluice.host.trace;
 
+import dev.sluice.host.events.LineFile;
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.TaskProgress;
 import dev.sluice.host.task.TaskState;
+import dev.sluice.spi.TimeSource;
 import dev.sluice.spi.Units;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,10 +16,9 @@ import java.util.function.Function;
 
 /**
  * The trace: a tab-separated file with a header row and one row per finished task attempt. Rows are
- * kept in memory and written whole at the end of each turn of the monitor's loop ({@link #tick};
- * sooner past 64 KB), so a reader never sees half a row and a crash loses at most the rows of the
- * turn under way. Column names follow
- * Nextflow's where they mean the same.
+ * written whole, in batches at the end of a turn of the monitor's loop ({@link LineFile}: a tenth of a
+ * second apart at most once a run is busy), so a reader never sees half a row and a crash loses at
+ * most the rows of the last moments. Column names follow Nextflow's where they mean the same.
  */
 public final class TraceWriter implements RunListener, AutoCloseable {
 
@@ -57,35 +54,31 @@ public final class TraceWriter implements RunListener, AutoCloseable {
             new Column("workdir", r -> r.task().task() == null ? null : r.task().task().workDir()),
             new Column("error", r -> r.task().error()));
 
-    private final Path file;
-    private final BufferedWriter out;
-    /** Whole rows not yet written to {@link #out}. */
-    private final StringBuilder rows = new StringBuilder();
+    private final LineFile out;
+    /** Whole rows not yet written: {@link #out}'s. */
+    private final StringBuilder rows;
     /** The epoch second last written and its text without the zone, for {@link #time}. */
     private long cachedSecond = Long.MIN_VALUE;
     private String cachedPrefix;
     private final List<Column> columns;
 
-    /** A trace with every column. */
+    /** A trace with every column, batched by the system's clock. */
     public TraceWriter(Path file) throws IOException {
-        this(file, List.of());
+        this(file, List.of(), TimeSource.system());
     }
 
     /**
-     * A trace with the named columns, in that order, or every column when {@code names} is empty.
+     * A trace with the named columns, in that order, or every column when {@code names} is empty; the
+     * header is written at once, rows in batches timed by {@code time}.
      *
      * @throws IllegalArgumentException naming an unknown column and listing the known ones
      */
-    public TraceWriter(Path file, List<String> names) throws IOException {
+    public TraceWriter(Path file, List<String> names, TimeSource time) throws IOException {
         this.columns = select(names);
-        this.file = file;
-        if (file.getParent() != null) {
-            Files.createDirectories(file.getParent());
-        }
-        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-        out.write(String.join("\t", columns.stream().map(Column::name).toList()));
-        out.newLine();
-        out.flush();
+        this.out = new LineFile(file, "the trace", time);
+        this.rows = out.lines();
+        rows.append(String.join("\t", columns.stream().map(Column::name).toList())).append('\n');
+        out.writeNow();
     }
 
     /** Every column's name, in the default order. */
@@ -93,7 +86,7 @@ public final class TraceWriter implements RunListener, AutoCloseable {
         return COLUMNS.stream().map(Column::name).toList();
     }
 
-    /** Checks column names before a run starts; see {@link #TraceWriter(Path, List)}. */
+    /** Checks column names before a run starts; see {@link #TraceWriter(Path, List, TimeSource)}. */
     public static void checkColumns(List<String> names) {
         select(names);
     }
@@ -116,7 +109,7 @@ public final class TraceWriter implements RunListener, AutoCloseable {
     }
 
     public Path file() {
-        return file;
+        return out.file();
     }
 
     @Override
@@ -131,31 +124,24 @@ public final class TraceWriter implements RunListener, AutoCloseable {
             line.append(v == null ? "-" : clean(Redaction.redact(v.toString())));
         }
         rows.append(line).append('\n');
-        if (rows.length() > 64 * 1024) {
-            tick();
+        if (rows.length() >= LineFile.BATCH_CHARS) {
+            out.writeNow(); // a turn that ends thousands of attempts (a resumed run's cached tasks)
         }
     }
 
-    /** Writes the turn's rows. */
+    /** Writes the rows waiting, when a batch is due. */
     @Override
     public void tick() {
-        try {
-            out.append(rows);
-            rows.setLength(0);
-            out.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the trace " + file, e);
-        }
+        out.turnEnded();
     }
 
     @Override
     public void runFinished(List<TaskProgress> tasks) {
-        tick();
+        out.writeNow();
     }
 
     @Override
     public void close() throws IOException {
-        tick();
         out.close();
     }
 

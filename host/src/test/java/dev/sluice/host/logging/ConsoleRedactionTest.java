@@ -4,14 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.classic.spi.Configurator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ServiceLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The console log, as the shipped logback.xml sets it up: secrets masked in messages and exceptions. */
+/** The console log, as {@link ConsoleLog} sets it up: secrets masked in messages and exceptions. */
 class ConsoleRedactionTest {
 
     @AfterEach
@@ -23,9 +24,9 @@ class ConsoleRedactionTest {
     void theConsoleMasksSecretsInMessagesAndShowsNoStackTraces() throws Exception {
         LoggerContext context = new LoggerContext();
         context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
-        JoranConfigurator configurator = new JoranConfigurator();
+        ConsoleLog configurator = new ConsoleLog();
         configurator.setContext(context);
-        configurator.doConfigure(RedactedMessageConverter.class.getResource("/logback.xml"));
+        assertThat(configurator.configure(context)).isEqualTo(Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
         Redaction.use(text -> text.replace("hunter2", "********"));
         PrintStream stderr = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -42,5 +43,26 @@ class ConsoleRedactionTest {
         String console = captured.toString(StandardCharsets.UTF_8);
         assertThat(console).contains("API_TOKEN=********").doesNotContain("hunter2")
                 .as("stack traces go to the JSON log only").doesNotContain("IllegalStateException").doesNotContain("\tat ");
+    }
+
+    @Test
+    void logbackFindsTheConsoleLogAsAService() {
+        // Without it logback would fall back to its own default: everything, debug included, on stdout.
+        assertThat(ServiceLoader.load(Configurator.class).stream().map(p -> p.type().getName()).toList())
+                .contains(ConsoleLog.class.getName());
+    }
+
+    @Test
+    void theConsoleGoesToStderrAtWarnWithPf4jAtError() {
+        LoggerContext context = new LoggerContext();
+        ConsoleLog configurator = new ConsoleLog();
+        configurator.setContext(context);
+        configurator.configure(context);
+        ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        assertThat(root.getLevel()).isEqualTo(Level.WARN);
+        assertThat(context.getLogger("org.pf4j").getLevel()).isEqualTo(Level.ERROR);
+        assertThat(root.getAppender(ConsoleLog.APPENDER)).isInstanceOfSatisfying(
+                ch.qos.logback.core.ConsoleAppender.class, a -> assertThat(a.getTarget()).isEqualTo("System.err"));
+        context.stop();
     }
 }

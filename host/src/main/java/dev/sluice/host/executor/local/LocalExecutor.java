@@ -300,9 +300,13 @@ public final class LocalExecutor implements TaskExecutor {
         return hints.bool(KEEP_PROCESS_GROUP, false);
     }
 
+    /** Every entry of a PATH starts with '/' (an empty one is the working directory). Scanned, not split: every launch asks. */
     private static boolean absoluteEntriesOnly(String path) {
-        for (String entry : path.split(":", -1)) {
-            if (!entry.startsWith("/")) {
+        if (!path.startsWith("/")) {
+            return false;
+        }
+        for (int colon = path.indexOf(':'); colon >= 0; colon = path.indexOf(':', colon + 1)) {
+            if (colon + 1 == path.length() || path.charAt(colon + 1) != '/') {
                 return false;
             }
         }
