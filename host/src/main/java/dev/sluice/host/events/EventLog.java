@@ -27,10 +27,10 @@ import java.util.Set;
 /**
  * The event log: one JSON object per line for everything that happens to the run and its tasks, each
  * with its time, the run id and the event's name. Lines are written whole, in batches at the end of a
- * turn of the monitor's loop ({@link LineFile}: a tenth of a second apart at most once a run is busy;
- * every turn when a {@link Sink} listens), so a reader never sees half a line, a crash loses at most the
- * events of the last moments, and a batch costs one write however many events it holds. The events and
- * their fields are listed in {@code docs/user-guide/progress-and-trace.md}.
+ * turn of the monitor's loop ({@link LineFile}: at most ten writes a second; every turn when a
+ * {@link Sink} listens), so a reader never sees half a line, a crash loses at most the events of the
+ * last moments, and a batch costs one write however many events it holds. The events and their fields
+ * are listed in {@code docs/user-guide/progress-and-trace.md}.
  *
  * <p>Each line has a {@code seq}, one more than the line before: the id a reader resumes from. A
  * {@link Sink} (the event stream of {@code sluice serve}) continues the count of an earlier run and
@@ -334,6 +334,12 @@ public final class EventLog implements RunListener, AutoCloseable {
         }
     }
 
+    /** Every task has ended: their events go out now, not after the executors' shutdown. */
+    @Override
+    public void loopEnded() {
+        writeNow();
+    }
+
     private void writeNow() {
         out.writeNow();
         if (sink != null && !pending.isEmpty()) {
@@ -344,15 +350,18 @@ public final class EventLog implements RunListener, AutoCloseable {
         }
     }
 
+    /** Writes what waits and closes the file. (The generator writes to memory only: nothing of its to close.) */
     @Override
     public void close() throws IOException {
         try {
             writeNow();
-            json.close();
-            out.close();
         } finally {
-            if (sink != null) {
-                sink.closed();
+            try {
+                out.close();
+            } finally {
+                if (sink != null) {
+                    sink.closed();
+                }
             }
         }
     }
@@ -361,7 +370,7 @@ public final class EventLog implements RunListener, AutoCloseable {
         return event(name, task, time.now());
     }
 
-    private String time(Instant at) {
+    String time(Instant at) {
         long millis = at.toEpochMilli();
         if (millis != lastMillis) {
             lastMillis = millis;

@@ -1,8 +1,8 @@
 package dev.sluice.host.events;
 
 import dev.sluice.spi.TimeSource;
-import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,11 +11,13 @@ import java.time.Duration;
 
 /**
  * A file of whole lines, written in batches: lines wait in memory ({@link #lines}) and reach the file
- * together at the end of a turn of the monitor's loop ({@link #turnEnded}) once {@link #BATCH_INTERVAL}
- * has passed since the last write, sooner when {@link #BATCH_CHARS} wait, and at the end. A reader never
- * sees half a line; one following the file sees each line within about a third of a second, since the
- * loop turns at least every 250 ms. Writing at every turn instead cost two writes per short task, a
- * fifth of what the trace and the event log cost a run of them.
+ * together, in one write, at the end of a turn of the monitor's loop ({@link #turnEnded}) once
+ * {@link #BATCH_INTERVAL} has passed since the last write (so at most ten writes a second), sooner when
+ * {@link #BATCH_CHARS} wait, and whenever the owner asks ({@link #writeNow}: a header, the loop's end).
+ * A reader never sees half a line; one following the file sees each line within about a third of a
+ * second, since the loop turns at least every 250 ms (longer while an executor's call holds a turn).
+ * Writing at every turn instead cost two writes per short task, a fifth of what the trace and the event
+ * log cost a run of them. Used from one thread, the monitor's.
  */
 public final class LineFile implements AutoCloseable {
     /** The least time between two writes, unless {@link #BATCH_CHARS} wait. */
@@ -27,7 +29,7 @@ public final class LineFile implements AutoCloseable {
     /** What the file is, for errors: "the trace". */
     private final String what;
     private final TimeSource time;
-    private final BufferedWriter out;
+    private final OutputStream out;
     private final StringBuilder lines = new StringBuilder();
     private long lastWriteNanos;
     private boolean everWritten;
@@ -44,7 +46,7 @@ public final class LineFile implements AutoCloseable {
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
         }
-        this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+        this.out = Files.newOutputStream(file);
     }
 
     public Path file() {
@@ -81,21 +83,34 @@ public final class LineFile implements AutoCloseable {
      */
     public void writeNow() {
         try {
-            out.append(lines);
-            lines.setLength(0);
-            out.flush();
-            everWritten = true;
-            lastWriteNanos = time.nanoTime();
+            write();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + what + " " + file, e);
         }
+    }
+
+    /**
+     * Writes what waits, now, in one write: a reader sees all of it or none. What a failed write held is
+     * dropped, as a crash would drop it: written again later, it could follow a part that got through.
+     *
+     * @throws IOException when the write failed (a full disk)
+     */
+    public void write() throws IOException {
+        if (lines.isEmpty()) {
+            return;
+        }
+        byte[] batch = lines.toString().getBytes(StandardCharsets.UTF_8);
+        lines.setLength(0);
+        out.write(batch);
+        everWritten = true;
+        lastWriteNanos = time.nanoTime();
     }
 
     /** Writes what waits and closes the file. */
     @Override
     public void close() throws IOException {
         try {
-            writeNow();
+            write();
         } finally {
             out.close();
         }

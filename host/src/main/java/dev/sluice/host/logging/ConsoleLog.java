@@ -19,8 +19,9 @@ import org.slf4j.Logger;
  * stdout carries only the progress display and the summary; {@code %msg} masks secret values as the
  * JSON log does ({@link RedactedMessageConverter}); no stack traces but at {@code -vv} (switched by
  * {@code SluiceMain}); the root at WARN until the command line sets its level. In code rather than in a
- * {@code logback.xml}: reading the XML was 7 % of a one-task run's start-up. A
- * {@code -Dlogback.configurationFile=...} given to the JVM still wins.
+ * {@code logback.xml}: reading the XML was about 20 ms of CPU at every start (async-profiler). Logback's
+ * own files still win: {@code -Dlogback.configurationFile=...}, and outside the distribution (a plugin
+ * project's tests, with the host on their class path) a {@code logback-test.xml} or {@code logback.xml}.
  */
 public final class ConsoleLog extends ContextAwareBase implements Configurator {
     /** The console appender's name, for whoever adjusts it. */
@@ -29,7 +30,8 @@ public final class ConsoleLog extends ContextAwareBase implements Configurator {
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        if (System.getProperty("logback.configurationFile") != null) {
+        if (System.getProperty("logback.configurationFile") != null
+                || (System.getProperty("sluice.home") == null && logbackFileOnClassPath())) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         @SuppressWarnings("unchecked")
@@ -55,5 +57,17 @@ public final class ConsoleLog extends ContextAwareBase implements Configurator {
         root.setLevel(Level.WARN);
         root.addAppender(stderr);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /**
+     * Whether the class path has a file logback reads by itself. Not asked in the distribution (the
+     * {@code sluice} command sets {@code sluice.home}), which has none: a miss opens every jar.
+     */
+    private static boolean logbackFileOnClassPath() {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        if (loader == null) {
+            loader = ConsoleLog.class.getClassLoader();
+        }
+        return loader.getResource("logback-test.xml") != null || loader.getResource("logback.xml") != null;
     }
 }

@@ -95,6 +95,11 @@ final class Listeners implements RunListener {
     }
 
     @Override
+    public void loopEnded() {
+        each(RunListener::loopEnded);
+    }
+
+    @Override
     public void tasksLetGo(java.util.Map<TaskState, Integer> counts) {
         each(l -> l.tasksLetGo(counts));
     }

@@ -70,8 +70,16 @@ public interface RunListener {
     default void executorFailed(String executor, ExecutorCall call, Exception error) {
     }
 
-    /** Called now and then from the loop, so displays can redraw. */
+    /** Called now and then from the loop (at the end of each turn), so displays can redraw. */
     default void tick() {
+    }
+
+    /**
+     * The loop's last turn is over: every task has ended and the run shuts its executors down next, which
+     * can take seconds. Files written in batches write what waits now; by default a last {@link #tick}.
+     */
+    default void loopEnded() {
+        tick();
     }
 
     /**

@@ -180,7 +180,7 @@ public final class TaskPollingMonitor {
                     wakeups.awaitUntil(signal, more ? time.nanoTime() : nextWake());
                 }
             }
-            listener.tick();
+            listener.loopEnded();
         } finally {
             shutdown();
         }

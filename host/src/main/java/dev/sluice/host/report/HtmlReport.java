@@ -415,7 +415,7 @@ public final class HtmlReport implements RunListener {
     }
 
     /** A coordinate (never negative) with one decimal. By hand: a report has thousands, and String.format was most of their cost. */
-    private static String fmt(double v) {
+    static String fmt(double v) {
         long tenths = Math.round(v * 10);
         return tenths / 10 + "." + tenths % 10;
     }

@@ -16,9 +16,9 @@ import java.util.function.Function;
 
 /**
  * The trace: a tab-separated file with a header row and one row per finished task attempt. Rows are
- * written whole, in batches at the end of a turn of the monitor's loop ({@link LineFile}: a tenth of a
- * second apart at most once a run is busy), so a reader never sees half a row and a crash loses at
- * most the rows of the last moments. Column names follow Nextflow's where they mean the same.
+ * written whole, in batches at the end of a turn of the monitor's loop ({@link LineFile}: at most ten
+ * writes a second), so a reader never sees half a row and a crash loses at most the rows of the last
+ * moments. Column names follow Nextflow's where they mean the same.
  */
 public final class TraceWriter implements RunListener, AutoCloseable {
 
@@ -78,7 +78,17 @@ public final class TraceWriter implements RunListener, AutoCloseable {
         this.out = new LineFile(file, "the trace", time);
         this.rows = out.lines();
         rows.append(String.join("\t", columns.stream().map(Column::name).toList())).append('\n');
-        out.writeNow();
+        try {
+            out.write();
+        } catch (IOException e) {
+            // Said where the run starts, as for a trace that cannot be created (a full disk).
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // the write's failure is the one to report
+            }
+            throw e;
+        }
     }
 
     /** Every column's name, in the default order. */
@@ -133,6 +143,12 @@ public final class TraceWriter implements RunListener, AutoCloseable {
     @Override
     public void tick() {
         out.turnEnded();
+    }
+
+    /** Every task has ended: their rows go out now, not after the executors' shutdown. */
+    @Override
+    public void loopEnded() {
+        out.writeNow();
     }
 
     @Override

@@ -65,4 +65,40 @@ class ConsoleRedactionTest {
                 ch.qos.logback.core.ConsoleAppender.class, a -> assertThat(a.getTarget()).isEqualTo("System.err"));
         context.stop();
     }
+
+    @Test
+    void aLogbackFileOfAPluginProjectsTestsStillWinsOutsideTheDistribution(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("logback-test.xml"), "<configuration/>");
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        String home = System.getProperty("sluice.home");
+        try (var loader = new java.net.URLClassLoader(new java.net.URL[] {dir.toUri().toURL()}, previous)) {
+            thread.setContextClassLoader(loader);
+            System.clearProperty("sluice.home");
+            assertThat(configured()).as("a plugin project's tests: logback reads its file").isEqualTo(
+                    Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY);
+            System.setProperty("sluice.home", dir.toString());
+            assertThat(configured()).as("the distribution has no such file and does not look for one").isEqualTo(
+                    Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+        } finally {
+            thread.setContextClassLoader(previous);
+            if (home == null) {
+                System.clearProperty("sluice.home");
+            } else {
+                System.setProperty("sluice.home", home);
+            }
+        }
+    }
+
+    private static Configurator.ExecutionStatus configured() {
+        LoggerContext context = new LoggerContext();
+        ConsoleLog configurator = new ConsoleLog();
+        configurator.setContext(context);
+        try {
+            return configurator.configure(context);
+        } finally {
+            context.stop();
+        }
+    }
 }

@@ -164,4 +164,24 @@ class HtmlReportTest {
         assertThat(HtmlReport.niceStep(4_100)).isEqualTo(5_000);
         assertThat(HtmlReport.niceStep(7_500_000)).isEqualTo(10_000_000);
     }
+
+    @Test
+    void coordinatesReadAsStringFormatWroteThem() {
+        java.util.Random random = new java.util.Random(5);
+        for (int i = 0; i < 200_000; i++) {
+            // Pixels as the timeline computes them (a fraction of the chart's width), and round tenths.
+            double v = i % 2 == 0 ? random.nextDouble() * 2000 : random.nextInt(20_000) / 10.0 + random.nextInt(3) * 0.05;
+            String expected = String.format(java.util.Locale.ROOT, "%.1f", v);
+            double tenths = v * 10;
+            if (Math.abs(tenths - Math.floor(tenths) - 0.5) < 1e-9) {
+                // A near-tie (956.9499999999999): a tenth of a pixel either way, both fine.
+                assertThat(Math.abs(Double.parseDouble(HtmlReport.fmt(v)) - Double.parseDouble(expected))).as("%s", v)
+                        .isLessThan(0.1 + 1e-9);
+            } else {
+                assertThat(HtmlReport.fmt(v)).as("%s", v).isEqualTo(expected);
+            }
+        }
+        assertThat(HtmlReport.fmt(0)).isEqualTo("0.0");
+        assertThat(HtmlReport.fmt(1.0)).isEqualTo("1.0");
+    }
 }
