@@ -27,9 +27,10 @@ import java.util.Set;
 /**
  * The event log: one JSON object per line for everything that happens to the run and its tasks, each
  * with its time, the run id and the event's name. Lines are written whole, in batches at the end of a
- * turn of the monitor's loop ({@link LineFile}: at most ten writes a second; every turn when a
- * {@link Sink} listens), so a reader never sees half a line, a crash loses at most the events of the
- * last moments, and a batch costs one write however many events it holds. The events and their fields
+ * turn of the monitor's loop ({@link LineFile}: at most ten writes a second unless 64 K characters
+ * wait; every turn when a {@link Sink} listens), so a reader never sees half a line while the writes
+ * succeed, a crash loses at most the events of the last moments, and a batch costs one write however
+ * many events it holds. The events and their fields
  * are listed in {@code docs/user-guide/progress-and-trace.md}.
  *
  * <p>Each line has a {@code seq}, one more than the line before: the id a reader resumes from. A
@@ -341,7 +342,13 @@ public final class EventLog implements RunListener, AutoCloseable {
     }
 
     private void writeNow() {
-        out.writeNow();
+        try {
+            out.writeNow();
+        } catch (RuntimeException e) {
+            // The batch is not in the file: the sink never hears of it, or a number it sent could be reused.
+            pending = new ArrayList<>();
+            throw e;
+        }
         if (sink != null && !pending.isEmpty()) {
             // Handed over, not copied: the sink keeps the list.
             List<Line> turn = pending;
@@ -354,14 +361,20 @@ public final class EventLog implements RunListener, AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            writeNow();
-        } finally {
             try {
-                out.close();
-            } finally {
-                if (sink != null) {
-                    sink.closed();
+                writeNow();
+            } catch (RuntimeException e) {
+                try {
+                    out.close();
+                } catch (IOException closing) {
+                    e.addSuppressed(closing);
                 }
+                throw e;
+            }
+            out.close();
+        } finally {
+            if (sink != null) {
+                sink.closed();
             }
         }
     }

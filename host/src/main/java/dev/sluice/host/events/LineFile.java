@@ -14,10 +14,10 @@ import java.time.Duration;
  * together, in one write, at the end of a turn of the monitor's loop ({@link #turnEnded}) once
  * {@link #BATCH_INTERVAL} has passed since the last write (so at most ten writes a second), sooner when
  * {@link #BATCH_CHARS} wait, and whenever the owner asks ({@link #writeNow}: a header, the loop's end).
- * A reader never sees half a line; one following the file sees each line within about a third of a
- * second, since the loop turns at least every 250 ms (longer while an executor's call holds a turn).
- * Writing at every turn instead cost two writes per short task, a fifth of what the trace and the event
- * log cost a run of them. Used from one thread, the monitor's.
+ * While writes succeed a reader never sees half a line; one following the file sees each line within
+ * about a third of a second, since the loop turns at least every 250 ms (longer while an executor's call
+ * holds a turn). Writing at every turn instead cost two writes per short task, about a sixth of what the
+ * outputs cost the monitor's thread in a run of them (async-profiler). Used from one thread, the monitor's.
  */
 public final class LineFile implements AutoCloseable {
     /** The least time between two writes, unless {@link #BATCH_CHARS} wait. */
@@ -40,13 +40,22 @@ public final class LineFile implements AutoCloseable {
      * @param what what the file is, for the message of a failed write: "the trace"
      */
     public LineFile(Path file, String what, TimeSource time) throws IOException {
+        this(file, what, time, open(file));
+    }
+
+    /** Writes to {@code out}, named {@code file} in errors: for tests that watch the writes. */
+    LineFile(Path file, String what, TimeSource time, OutputStream out) {
         this.file = file;
         this.what = what;
         this.time = time;
+        this.out = out;
+    }
+
+    private static OutputStream open(Path file) throws IOException {
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
         }
-        this.out = Files.newOutputStream(file);
+        return Files.newOutputStream(file);
     }
 
     public Path file() {
@@ -90,8 +99,9 @@ public final class LineFile implements AutoCloseable {
     }
 
     /**
-     * Writes what waits, now, in one write: a reader sees all of it or none. What a failed write held is
-     * dropped, as a crash would drop it: written again later, it could follow a part that got through.
+     * Writes what waits, now, in one write. What a failed write held is dropped, as a crash would drop
+     * it: written again later, it could follow the part of it that got through (a disk that filled up
+     * during the write can leave the file ending in part of a line).
      *
      * @throws IOException when the write failed (a full disk)
      */

@@ -9,6 +9,8 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.pattern.DynamicConverter;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -30,8 +32,7 @@ public final class ConsoleLog extends ContextAwareBase implements Configurator {
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        if (System.getProperty("logback.configurationFile") != null
-                || (System.getProperty("sluice.home") == null && logbackFileOnClassPath())) {
+        if (leftToLogback(ConsoleLog.class.getClassLoader())) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         @SuppressWarnings("unchecked")
@@ -60,13 +61,18 @@ public final class ConsoleLog extends ContextAwareBase implements Configurator {
     }
 
     /**
-     * Whether the class path has a file logback reads by itself. Not asked in the distribution (the
-     * {@code sluice} command sets {@code sluice.home}), which has none: a miss opens every jar.
+     * Whether logback's own configuration decides: a file named with {@code -Dlogback.configurationFile},
+     * or a {@code logback-test.xml} or {@code logback.xml} that {@code loader} (logback's) finds. Not looked
+     * for in the distribution ({@code sluice.home} with its {@code lib}, as the {@code sluice} command sets
+     * it), which has none: a miss opens every jar.
      */
-    private static boolean logbackFileOnClassPath() {
-        ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        if (loader == null) {
-            loader = ConsoleLog.class.getClassLoader();
+    static boolean leftToLogback(ClassLoader loader) {
+        if (System.getProperty("logback.configurationFile") != null) {
+            return true;
+        }
+        String home = System.getProperty("sluice.home");
+        if (home != null && Files.isDirectory(Path.of(home, "lib"))) {
+            return false;
         }
         return loader.getResource("logback-test.xml") != null || loader.getResource("logback.xml") != null;
     }

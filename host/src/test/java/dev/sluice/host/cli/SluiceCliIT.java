@@ -763,6 +763,23 @@ class SluiceCliIT {
         }
     }
 
+    @Test
+    void aTraceOnAFullDiskIsRefusedInWordsBeforeAnyTaskRuns() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(Path.of("/dev/full")));
+        Path p = write("one.yaml", """
+                processes:
+                  a:
+                    script: "touch ran"
+                """);
+        // /dev/full opens and refuses every write: the trace's first line fails as on a full disk.
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "--trace", "/dev/full");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stderr()).contains("sluice: cannot write /dev/full: No space left on device")
+                .contains("free some space there").doesNotContain("Exception").doesNotContain("\tat ");
+        try (var files = java.nio.file.Files.walk(dir)) {
+            assertThat(files).as("no task ran").noneMatch(f -> f.getFileName().toString().equals("ran"));
+        }
+    }
 
     @Test
     void secretEnvValuesAreMaskedInTheSummaryTheTraceAndTheLog() throws Exception {

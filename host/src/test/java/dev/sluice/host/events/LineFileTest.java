@@ -4,14 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.spi.testing.FakeTimeSource;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Lines reach the file in whole batches, at most {@link LineFile#BATCH_INTERVAL} apart while lines keep coming. */
+/** Lines reach the file in whole batches, one write each, at least {@link LineFile#BATCH_INTERVAL} apart unless a full batch waits. */
 class LineFileTest {
     @TempDir
     Path dir;
@@ -102,5 +106,45 @@ class LineFileTest {
         lines.lines().append("late\n");
         assertThatThrownBy(lines::writeNow).isInstanceOf(UncheckedIOException.class)
                 .hasMessage("cannot write the trace " + file);
+    }
+
+    @Test
+    void aBatchIsOneWriteOfWholeLinesHoweverBig() {
+        List<byte[]> writes = new ArrayList<>();
+        OutputStream watched = new OutputStream() {
+            @Override
+            public void write(int b) {
+                throw new AssertionError("a byte at a time");
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                writes.add(java.util.Arrays.copyOfRange(b, off, off + len));
+            }
+        };
+        LineFile lines = new LineFile(dir.resolve("lines.txt"), "the lines", time, watched);
+        String line = "é".repeat(50) + "\n"; // more bytes than chars: the batch is counted in bytes when written
+        for (int i = 0; i < 1_000; i++) {
+            lines.lines().append(line);
+        }
+        lines.writeNow();
+        assertThat(writes).hasSize(1);
+        assertThat(new String(writes.get(0), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(line.repeat(1_000));
+    }
+
+    @Test
+    void aFailedWriteDropsItsBatchAndNamesWhatAndWhere() {
+        OutputStream full = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("No space left on device");
+            }
+        };
+        Path file = dir.resolve("trace.tsv");
+        LineFile lines = new LineFile(file, "the trace", time, full);
+        lines.lines().append("row\n");
+        assertThatThrownBy(lines::writeNow).isInstanceOf(UncheckedIOException.class)
+                .hasMessage("cannot write the trace " + file).hasRootCauseMessage("No space left on device");
+        assertThat(lines.lines()).as("dropped, as a crash would: never written twice").isEmpty();
     }
 }

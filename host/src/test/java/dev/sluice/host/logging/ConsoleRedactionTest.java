@@ -67,38 +67,31 @@ class ConsoleRedactionTest {
     }
 
     @Test
-    void aLogbackFileOfAPluginProjectsTestsStillWinsOutsideTheDistribution(@org.junit.jupiter.api.io.TempDir
-            java.nio.file.Path dir) throws Exception {
-        java.nio.file.Files.writeString(dir.resolve("logback-test.xml"), "<configuration/>");
-        Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
+    void logbacksOwnFilesStillWinOutsideTheDistribution(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path tests = java.nio.file.Files.createDirectories(dir.resolve("test-classes"));
+        java.nio.file.Path main = java.nio.file.Files.createDirectories(dir.resolve("classes"));
+        java.nio.file.Files.writeString(tests.resolve("logback-test.xml"), "<configuration/>");
+        java.nio.file.Files.writeString(main.resolve("logback.xml"), "<configuration/>");
+        java.nio.file.Path distribution = java.nio.file.Files.createDirectories(dir.resolve("sluice/lib")).getParent();
         String home = System.getProperty("sluice.home");
-        try (var loader = new java.net.URLClassLoader(new java.net.URL[] {dir.toUri().toURL()}, previous)) {
-            thread.setContextClassLoader(loader);
+        try (var withTests = new java.net.URLClassLoader(new java.net.URL[] {tests.toUri().toURL()}, null);
+                var withMain = new java.net.URLClassLoader(new java.net.URL[] {main.toUri().toURL()}, null);
+                var without = new java.net.URLClassLoader(new java.net.URL[0], null)) {
             System.clearProperty("sluice.home");
-            assertThat(configured()).as("a plugin project's tests: logback reads its file").isEqualTo(
-                    Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY);
-            System.setProperty("sluice.home", dir.toString());
-            assertThat(configured()).as("the distribution has no such file and does not look for one").isEqualTo(
-                    Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+            assertThat(ConsoleLog.leftToLogback(withTests)).as("a plugin project's tests").isTrue();
+            assertThat(ConsoleLog.leftToLogback(withMain)).as("an application's logback.xml").isTrue();
+            assertThat(ConsoleLog.leftToLogback(without)).as("no file: set up in code").isFalse();
+            System.setProperty("sluice.home", dir.resolve("no-distribution").toString());
+            assertThat(ConsoleLog.leftToLogback(withTests)).as("a home with no lib (the test harness's)").isTrue();
+            System.setProperty("sluice.home", distribution.toString());
+            assertThat(ConsoleLog.leftToLogback(withTests)).as("the distribution does not look").isFalse();
         } finally {
-            thread.setContextClassLoader(previous);
             if (home == null) {
                 System.clearProperty("sluice.home");
             } else {
                 System.setProperty("sluice.home", home);
             }
-        }
-    }
-
-    private static Configurator.ExecutionStatus configured() {
-        LoggerContext context = new LoggerContext();
-        ConsoleLog configurator = new ConsoleLog();
-        configurator.setContext(context);
-        try {
-            return configurator.configure(context);
-        } finally {
-            context.stop();
         }
     }
 }

@@ -55,6 +55,8 @@ final class FakeExecutor implements TaskExecutor {
     volatile RuntimeException submitFailure;
     /** The clock the tasks' start and end times come from. */
     volatile TimeSource clock = TimeSource.system();
+    /** Runs when the monitor closes the executor, at the run's end. */
+    volatile Runnable onClose = () -> { };
     /** While positive, each poll fails (and counts this down), as a backend that is briefly down would. */
     final AtomicInteger failingPolls = new AtomicInteger();
 
@@ -219,5 +221,10 @@ final class FakeExecutor implements TaskExecutor {
                 end(t, TaskStatus.ended(TaskStatus.State.CANCELLED, "killed", 137, clock.now(), clock.now()));
             }
         }
+    }
+
+    @Override
+    public void close() {
+        onClose.run();
     }
 }

@@ -36,4 +36,29 @@ class ListenersTest {
         assertThat(heard).as("the one after the failing one still hears every call").containsExactly("tick", "tick");
         assertThat(calls[0]).as("the failing one is not called again").isEqualTo(1);
     }
+
+    @Test
+    void theLoopsEndReachesEachListenerAsItself() {
+        List<String> heard = new ArrayList<>();
+        RunListener batched = new RunListener() {
+            @Override
+            public void tick() {
+                heard.add("tick");
+            }
+
+            @Override
+            public void loopEnded() {
+                heard.add("loopEnded");
+            }
+        };
+        RunListener plain = new RunListener() {
+            @Override
+            public void tick() {
+                heard.add("plain tick");
+            }
+        };
+        RunListener.of(List.of(batched, plain)).loopEnded();
+        assertThat(heard).as("a listener that writes in batches writes them all; the others get a last tick")
+                .containsExactly("loopEnded", "plain tick");
+    }
 }

@@ -2,6 +2,7 @@ package dev.sluice.host.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sluice.host.config.TaskSpec;
 import dev.sluice.host.events.EventLog;
@@ -62,6 +63,7 @@ class OutputBatchingTest {
     @Test
     void aTraceThatCannotBeWrittenSaysSoWhenItIsMade() {
         // /dev/full opens and refuses every write: a full disk. The run reports it before it starts.
+        assumeTrue(Files.exists(Path.of("/dev/full")), "a Linux /dev/full");
         assertThatThrownBy(() -> new TraceWriter(Path.of("/dev/full"), List.of(), time))
                 .isInstanceOf(IOException.class).hasMessageContaining("No space left on device");
     }
@@ -112,5 +114,29 @@ class OutputBatchingTest {
         }
         assertThat(heard).containsExactly(1L, 2L, 3L);
         assertThat(linesInFileWhenHeard).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void aSinkNeverHearsOfLinesThatDidNotReachTheFile() throws Exception {
+        assumeTrue(Files.exists(Path.of("/dev/full")), "a Linux /dev/full");
+        List<Long> heard = new ArrayList<>();
+        EventLog.Sink sink = new EventLog.Sink() {
+            @Override
+            public long lastSeq() {
+                return 0;
+            }
+
+            @Override
+            public void written(List<EventLog.Line> turn) {
+                turn.forEach(l -> heard.add(l.seq()));
+            }
+        };
+        EventLog log = new EventLog(Path.of("/dev/full"), "run", "p", time).sink(sink);
+        log.runStarted(List.of());
+        assertThatThrownBy(log::tick).isInstanceOf(java.io.UncheckedIOException.class)
+                .hasMessageContaining("cannot write the event log /dev/full");
+        // The run leaves the log out and closes it at its end: still nothing for the sink.
+        log.close();
+        assertThat(heard).as("a number sent must be in the file, or a restart would send it again").isEmpty();
     }
 }

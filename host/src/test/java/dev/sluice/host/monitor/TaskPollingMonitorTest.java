@@ -73,6 +73,11 @@ class TaskPollingMonitorTest {
             }
 
             @Override
+            public void loopEnded() {
+                transitions.add("(run):loop-ended");
+            }
+
+            @Override
             public void gateStarted(TaskProgress task, String gateId, java.time.Instant at) {
                 transitions.add(task.name() + ":gate-started:" + gateId);
             }
@@ -118,6 +123,21 @@ class TaskPollingMonitorTest {
         RunResult r = run.get(10, TimeUnit.SECONDS);
         assertThat(r.succeeded()).isTrue();
         assertThat(r.counts()).containsEntry(TaskState.SUCCEEDED, 3);
+    }
+
+    @Test
+    void theLoopsEndIsHeardBeforeTheExecutorsShutDown() throws Exception {
+        // Files written in batches (trace, events) write the run's last lines there, not after a slow shutdown.
+        FakeExecutor ex = unlimited();
+        ex.onClose = () -> transitions.add("(executor):closed");
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("""
+                processes:
+                  a: {command: [true]}
+                """, ex, 0, List.of(), List.of()));
+        ex.nextSubmission();
+        ex.complete("a", 0);
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(transitions).containsSubsequence("a:succeeded", "(run):loop-ended", "(executor):closed");
     }
 
     private static String matrixOf(int n) {
