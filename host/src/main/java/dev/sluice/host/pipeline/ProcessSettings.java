@@ -52,9 +52,15 @@ public record ProcessSettings(
         env = OrderedMaps.copyOf(env);
     }
 
-    /** Whether this layer sets nothing at all. */
+    /**
+     * Whether this layer sets nothing at all (equals {@link #NONE}). Field by field: a record's generated
+     * {@code equals} is linked at its first call, a few milliseconds of every start for this one.
+     */
     public boolean isEmpty() {
-        return equals(NONE);
+        return executor == null && cpus == null && memoryBytes == null && time == null && accelerators == null
+                && acceleratorType == null && hints.isEmpty() && env.isEmpty() && errorStrategy == null
+                && maxRetries == null && retryBackoff == null && queueSize == null && submitRateLimit == null
+                && pollInterval == null && cache == null;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.sluice.host.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -63,5 +64,23 @@ class ProcessSettingsTest {
         assertThat(s.hints()).isEmpty();
         assertThat(s.env()).isEmpty();
         assertThat(s).isEqualTo(ProcessSettings.NONE);
+    }
+
+    @Test
+    void aLayerIsEmptyExactlyWhenItEqualsNone() {
+        List<java.util.function.UnaryOperator<ProcessSettings.Builder>> eachAlone = List.of(
+                b -> b.executor("e"), b -> b.cpus(1), b -> b.memoryBytes(1L), b -> b.time(Duration.ofSeconds(1)),
+                b -> b.accelerators(1), b -> b.acceleratorType("t"), b -> b.hint("a/b", "c"), b -> b.env("E", "v"),
+                b -> b.errorStrategy(ErrorStrategy.IGNORE), b -> b.maxRetries(1), b -> b.retryBackoff(Backoff.DEFAULT),
+                b -> b.queueSize(1), b -> b.submitRateLimit(RateLimit.parse("1/s")),
+                b -> b.pollInterval(Duration.ofSeconds(1)), b -> b.cache(CacheMode.values()[0]));
+        // One setter per component: a component added without its check in isEmpty() fails here.
+        assertThat(eachAlone).hasSize(ProcessSettings.class.getRecordComponents().length);
+        for (var set : eachAlone) {
+            ProcessSettings one = set.apply(ProcessSettings.builder()).build();
+            assertThat(one.isEmpty()).as("%s", one).isFalse().isEqualTo(one.equals(ProcessSettings.NONE));
+        }
+        assertThat(ProcessSettings.NONE.isEmpty()).isTrue();
+        assertThat(ProcessSettings.builder().build().isEmpty()).isTrue();
     }
 }

@@ -117,6 +117,16 @@ public final class LocalExecutor implements TaskExecutor {
     }
 
     private record ProgramKey(String program, String path) {
+        // Written out: looked up at every launch, from the first, before the JIT compiled the generated ones.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ProgramKey other && program.equals(other.program) && path.equals(other.path);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * program.hashCode() + path.hashCode();
+        }
     }
 
     @Override
