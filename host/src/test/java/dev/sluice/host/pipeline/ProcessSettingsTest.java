@@ -67,19 +67,30 @@ class ProcessSettingsTest {
     }
 
     @Test
-    void aLayerIsEmptyExactlyWhenItEqualsNone() {
+    void aLayerIsEmptyExactlyWhenItEqualsNone() throws Exception {
         List<java.util.function.UnaryOperator<ProcessSettings.Builder>> eachAlone = List.of(
                 b -> b.executor("e"), b -> b.cpus(1), b -> b.memoryBytes(1L), b -> b.time(Duration.ofSeconds(1)),
                 b -> b.accelerators(1), b -> b.acceleratorType("t"), b -> b.hint("a/b", "c"), b -> b.env("E", "v"),
                 b -> b.errorStrategy(ErrorStrategy.IGNORE), b -> b.maxRetries(1), b -> b.retryBackoff(Backoff.DEFAULT),
                 b -> b.queueSize(1), b -> b.submitRateLimit(RateLimit.parse("1/s")),
                 b -> b.pollInterval(Duration.ofSeconds(1)), b -> b.cache(CacheMode.values()[0]));
-        // One setter per component: a component added without its check in isEmpty() fails here.
-        assertThat(eachAlone).hasSize(ProcessSettings.class.getRecordComponents().length);
+        // Each sets exactly one component, and together they set every one: a component added without its
+        // check in isEmpty() fails here.
+        java.util.Set<String> covered = new java.util.HashSet<>();
         for (var set : eachAlone) {
             ProcessSettings one = set.apply(ProcessSettings.builder()).build();
+            List<String> differing = new java.util.ArrayList<>();
+            for (java.lang.reflect.RecordComponent c : ProcessSettings.class.getRecordComponents()) {
+                if (!java.util.Objects.equals(c.getAccessor().invoke(one), c.getAccessor().invoke(ProcessSettings.NONE))) {
+                    differing.add(c.getName());
+                }
+            }
+            assertThat(differing).as("%s", one).hasSize(1);
+            covered.addAll(differing);
             assertThat(one.isEmpty()).as("%s", one).isFalse().isEqualTo(one.equals(ProcessSettings.NONE));
         }
+        assertThat(covered).containsExactlyInAnyOrder(java.util.Arrays.stream(ProcessSettings.class.getRecordComponents())
+                .map(java.lang.reflect.RecordComponent::getName).toArray(String[]::new));
         assertThat(ProcessSettings.NONE.isEmpty()).isTrue();
         assertThat(ProcessSettings.builder().build().isEmpty()).isTrue();
     }

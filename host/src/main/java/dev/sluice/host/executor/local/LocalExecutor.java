@@ -120,12 +120,13 @@ public final class LocalExecutor implements TaskExecutor {
         // Written out: looked up at every launch, from the first, before the JIT compiled the generated ones.
         @Override
         public boolean equals(Object o) {
-            return o instanceof ProgramKey other && program.equals(other.program) && path.equals(other.path);
+            return o instanceof ProgramKey other && java.util.Objects.equals(program, other.program)
+                    && java.util.Objects.equals(path, other.path);
         }
 
         @Override
         public int hashCode() {
-            return 31 * program.hashCode() + path.hashCode();
+            return 31 * java.util.Objects.hashCode(program) + java.util.Objects.hashCode(path);
         }
     }
 
