@@ -748,34 +748,27 @@ class SluiceCliIT {
 
     @Test
     void aTraceThatCannotBeWrittenIsRefusedInWordsBeforeAnyTaskRuns() throws Exception {
-        Path p = write("one.yaml", """
-                processes:
-                  a:
-                    script: "touch ran"
-                """);
         // /proc takes no new files: as good as a full disk for the trace's first line.
-        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "--trace", "/proc/sluice-trace.tsv");
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
-        assertThat(r.stderr()).contains("sluice: cannot write /proc/sluice-trace.tsv: ")
-                .contains("or none (--no-trace, --no-events)").doesNotContain("Exception").doesNotContain("\tat ");
-        try (var files = java.nio.file.Files.walk(dir)) {
-            assertThat(files).as("no task ran").noneMatch(f -> f.getFileName().toString().equals("ran"));
-        }
+        assertTraceRefusedBeforeAnyTaskRuns("/proc/sluice-trace.tsv", "sluice: cannot write /proc/sluice-trace.tsv: ");
     }
 
     @Test
     void aTraceOnAFullDiskIsRefusedInWordsBeforeAnyTaskRuns() throws Exception {
+        // /dev/full opens and refuses every write: the trace's first line fails as on a full disk.
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(Path.of("/dev/full")));
+        assertTraceRefusedBeforeAnyTaskRuns("/dev/full", "sluice: cannot write /dev/full: No space left on device");
+    }
+
+    private void assertTraceRefusedBeforeAnyTaskRuns(String trace, String said) throws Exception {
         Path p = write("one.yaml", """
                 processes:
                   a:
                     script: "touch ran"
                 """);
-        // /dev/full opens and refuses every write: the trace's first line fails as on a full disk.
-        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "--trace", "/dev/full");
+        SluiceProcess.Result r = SluiceProcess.run(dir, "run", p.toString(), "--trace", trace);
         assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
-        assertThat(r.stderr()).contains("sluice: cannot write /dev/full: No space left on device")
-                .contains("free some space there").doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(r.stderr()).contains(said).contains("free some space there")
+                .contains("or none (--no-trace, --no-events)").doesNotContain("Exception").doesNotContain("\tat ");
         try (var files = java.nio.file.Files.walk(dir)) {
             assertThat(files).as("no task ran").noneMatch(f -> f.getFileName().toString().equals("ran"));
         }

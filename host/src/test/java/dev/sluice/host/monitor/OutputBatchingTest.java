@@ -38,6 +38,22 @@ class OutputBatchingTest {
         return Files.readAllLines(file);
     }
 
+    /** A sink that counts from 0 and keeps the numbers it hears of, running {@code then} after each turn. */
+    private static EventLog.Sink sink(List<Long> heard, Runnable then) {
+        return new EventLog.Sink() {
+            @Override
+            public long lastSeq() {
+                return 0;
+            }
+
+            @Override
+            public void written(List<EventLog.Line> turn) {
+                turn.forEach(l -> heard.add(l.seq()));
+                then.run();
+            }
+        };
+    }
+
     @Test
     void theTraceHasItsHeaderAtOnceAndRowsInBatchesAndAllOfThemWhenTheLoopEnds() throws Exception {
         Path file = dir.resolve("trace.tsv");
@@ -89,22 +105,13 @@ class OutputBatchingTest {
         Path file = dir.resolve("events.jsonl");
         List<Long> heard = new ArrayList<>();
         List<Integer> linesInFileWhenHeard = new ArrayList<>();
-        EventLog.Sink sink = new EventLog.Sink() {
-            @Override
-            public long lastSeq() {
-                return 0;
+        EventLog.Sink sink = sink(heard, () -> {
+            try {
+                linesInFileWhenHeard.add(lines(file).size());
+            } catch (IOException e) {
+                throw new AssertionError(e);
             }
-
-            @Override
-            public void written(List<EventLog.Line> turn) {
-                turn.forEach(l -> heard.add(l.seq()));
-                try {
-                    linesInFileWhenHeard.add(lines(file).size());
-                } catch (IOException e) {
-                    throw new AssertionError(e);
-                }
-            }
-        };
+        });
         try (EventLog log = new EventLog(file, "run", "p", time).sink(sink)) {
             for (int turn = 1; turn <= 3; turn++) {
                 log.runStarted(List.of());
@@ -120,17 +127,7 @@ class OutputBatchingTest {
     void aSinkNeverHearsOfLinesThatDidNotReachTheFile() throws Exception {
         assumeTrue(Files.exists(Path.of("/dev/full")), "a Linux /dev/full");
         List<Long> heard = new ArrayList<>();
-        EventLog.Sink sink = new EventLog.Sink() {
-            @Override
-            public long lastSeq() {
-                return 0;
-            }
-
-            @Override
-            public void written(List<EventLog.Line> turn) {
-                turn.forEach(l -> heard.add(l.seq()));
-            }
-        };
+        EventLog.Sink sink = sink(heard, () -> { });
         EventLog log = new EventLog(Path.of("/dev/full"), "run", "p", time).sink(sink);
         log.runStarted(List.of());
         assertThatThrownBy(log::tick).isInstanceOf(java.io.UncheckedIOException.class)
