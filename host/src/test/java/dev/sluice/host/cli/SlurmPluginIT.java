@@ -266,6 +266,11 @@ class SlurmPluginIT {
                 .hasSize(6).noneMatch(l -> l.contains("PENDING") || l.contains("RUNNING"));
         for (String s : started) {
             String n = s.substring("started-".length());
+            // Slurm may list a job as cancelled while its script's trap is still writing: give the trap a moment.
+            long trapDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Files.exists(marker.resolve("term-" + n)) && System.nanoTime() < trapDeadline) {
+                Thread.sleep(50);
+            }
             assertThat(marker.resolve("term-" + n)).as("running task %s got SIGTERM", n).exists();
             long child = Long.parseLong(Files.readString(marker.resolve("child-" + n)).trim());
             assertThat(SluiceProcess.isGoneOrZombie(child)).as("the child of task %s (pid %d), in its group", n, child)
