@@ -30,8 +30,7 @@ import java.util.Set;
  * turn of the monitor's loop ({@link LineFile}: at most ten writes a second unless 64 K characters
  * wait; every turn when a {@link Sink} listens), so a reader never sees half a line while the writes
  * succeed, a crash loses at most the events of the last moments, and a batch costs one write however
- * many events it holds. The events and their fields
- * are listed in {@code docs/user-guide/progress-and-trace.md}.
+ * many events it holds. The events and their fields are listed in {@code docs/user-guide/progress-and-trace.md}.
  *
  * <p>Each line has a {@code seq}, one more than the line before: the id a reader resumes from. A
  * {@link Sink} (the event stream of {@code sluice serve}) continues the count of an earlier run and
@@ -393,7 +392,8 @@ public final class EventLog implements RunListener, AutoCloseable {
                 secondText = SECOND.format(Instant.ofEpochSecond(second));
             }
             int ms = (int) Math.floorMod(millis, 1000);
-            lastTime = secondText + (char) ('0' + ms / 100) + (char) ('0' + ms / 10 % 10) + (char) ('0' + ms % 10) + 'Z';
+            lastTime = secondText + (char) ('0' + ms / 100) + (char) ('0' + ms / 10 % 10) + (char) ('0' + ms % 10)
+                    + 'Z';
         }
         return lastTime;
     }

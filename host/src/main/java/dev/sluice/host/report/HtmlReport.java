@@ -414,7 +414,10 @@ public final class HtmlReport implements RunListener {
         return Math.max(0, Math.min(spanMs, ms));
     }
 
-    /** A coordinate (never negative) with one decimal. By hand: a report has thousands, and String.format was most of their cost. */
+    /**
+     * A coordinate (never negative) with one decimal. By hand: a report has thousands, and String.format
+     * was most of their cost.
+     */
     static String fmt(double v) {
         long tenths = Math.round(v * 10);
         return tenths / 10 + "." + tenths % 10;

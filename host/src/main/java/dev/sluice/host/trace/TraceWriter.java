@@ -18,7 +18,8 @@ import java.util.function.Function;
  * The trace: a tab-separated file with a header row and one row per finished task attempt. Rows are
  * written whole, in batches at the end of a turn of the monitor's loop ({@link LineFile}: at most ten
  * writes a second unless 64 K characters wait), so a reader never sees half a row while the writes
- * succeed and a crash loses at most the rows of the last moments. Column names follow Nextflow's where they mean the same.
+ * succeed and a crash loses at most the rows of the last moments. Column names follow Nextflow's where
+ * they mean the same.
  */
 public final class TraceWriter implements RunListener, AutoCloseable {
 

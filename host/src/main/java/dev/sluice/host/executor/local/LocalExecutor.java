@@ -311,7 +311,10 @@ public final class LocalExecutor implements TaskExecutor {
         return hints.bool(KEEP_PROCESS_GROUP, false);
     }
 
-    /** Every entry of a PATH starts with '/' (an empty one is the working directory). Scanned, not split: every launch asks. */
+    /**
+     * Every entry of a PATH starts with '/' (an empty one is the working directory). Scanned, not split:
+     * every launch asks.
+     */
     private static boolean absoluteEntriesOnly(String path) {
         if (!path.startsWith("/")) {
             return false;
