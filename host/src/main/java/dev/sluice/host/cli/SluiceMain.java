@@ -8,6 +8,10 @@ import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.OutputStreamAppender;
 import dev.sluice.host.run.ExitCodes;
 import dev.sluice.host.run.HostVersion;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -16,8 +20,6 @@ import picocli.CommandLine.Command;
 /** The {@code sluice} command line. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceMain.Version.class,
         description = "Runs pipelines of tasks through readiness gates and executor plugins.",
-        subcommands = {RunCommand.class, ValidateCommand.class, ServeCommand.class, PluginsCommand.class,
-                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:every task succeeded (or failed under errorStrategy ignore)",
@@ -70,17 +72,48 @@ public final class SluiceMain implements Runnable {
         Runtime.getRuntime().halt(ExitCodes.INTERNAL_ERROR);
     }
 
+    /**
+     * The subcommands by the name in their {@code @Command} (a test holds the two to each other), in the
+     * order help lists them. Named here so that a call can be matched without reading any annotation.
+     */
+    static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+
+    private static Map<String, Class<?>> subcommands() {
+        Map<String, Class<?>> all = new LinkedHashMap<>();
+        all.put("run", RunCommand.class);
+        all.put("validate", ValidateCommand.class);
+        all.put("serve", ServeCommand.class);
+        all.put("plugins", PluginsCommand.class);
+        all.put("help", CommandLine.HelpCommand.class);
+        return Collections.unmodifiableMap(all);
+    }
+
     /** Runs the command line and returns the exit code (for tests and the launcher). */
     public static int execute(String... args) {
-        CommandLine cli = commandLine();
+        CommandLine cli = commandLine(args);
         return cli.execute(args);
     }
 
+    /** The whole command line, every subcommand included (for tests). */
     static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /**
+     * The command line that {@code args} need: a call that names a subcommand first gets only that one,
+     * since picocli reads every subcommand's annotations as it adds it (about 30 ms of each start for the
+     * ones not called); anything else (help, a version, a mistyped name) gets them all.
+     */
+    static CommandLine commandLine(String... args) {
         // Else picocli's factory looks for Groovy's closures on the class path as it loads: a miss that
         // opened every jar of the distribution, 13 ms of every start.
         System.setProperty("picocli.disable.closures", "true");
         CommandLine cli = new CommandLine(new SluiceMain());
+        Class<?> called = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
+        boolean one = called != null && called != CommandLine.HelpCommand.class; // help speaks of the others
+        for (Class<?> command : one ? List.of(called) : SUBCOMMANDS.values()) {
+            cli.addSubcommand(command);
+        }
         // Usage errors keep picocli's exit code for invalid input, 2, which is also ours.
         cli.getCommandSpec().exitCodeOnInvalidInput(ExitCodes.INVALID_INPUT);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {

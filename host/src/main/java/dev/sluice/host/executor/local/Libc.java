@@ -92,7 +92,10 @@ final class Libc {
     private final Syscalls numbers;
     /** Where calls whose errno nobody reads leave it: written by any thread, read by none. */
     private final MemorySegment ignoredErrno;
-    private final MethodHandle strerror;
+    /** Bound at the first error: a binding costs the JVM a few milliseconds of start-up. */
+    private MethodHandle strerror;
+    private final Linker linker;
+    private final SymbolLookup lookup;
     private final StructLayout errnoLayout;
     private final VarHandle errno;
     /** {@code struct epoll_event} is packed on x86-64 (12 bytes) and aligned elsewhere (16). */
@@ -100,6 +103,8 @@ final class Libc {
     final long epollDataOffset;
 
     private Libc(Linker linker, SymbolLookup lookup, boolean x86) {
+        this.linker = linker;
+        this.lookup = lookup;
         Linker.Option errnoCapture = Linker.Option.captureCallState("errno");
         this.errnoLayout = Linker.Option.captureStateLayout();
         this.errno = errnoLayout.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -129,7 +134,7 @@ final class Libc {
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1), errnoCapture);
         this.numbers = x86 ? Syscalls.X86_64 : Syscalls.AARCH64;
         this.ignoredErrno = Arena.global().allocate(errnoLayout);
-        strerror = bind(linker, lookup, "strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        lookup.find("strerror").orElseThrow(() -> new NoSuchElementException("strerror"));
     }
 
     /**
@@ -179,8 +184,15 @@ final class Libc {
 
     /** The C library's words for an error number, e.g. "No such file or directory". */
     String strerror(int error) {
+        MethodHandle handle;
+        synchronized (this) {
+            if (strerror == null) {
+                strerror = bind(linker, lookup, "strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+            }
+            handle = strerror;
+        }
         try {
-            MemorySegment text = (MemorySegment) strerror.invokeExact(error);
+            MemorySegment text = (MemorySegment) handle.invokeExact(error);
             return text.reinterpret(1024).getString(0);
         } catch (Throwable t) {
             throw rethrow(t);

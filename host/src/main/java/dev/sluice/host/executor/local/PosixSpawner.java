@@ -36,6 +36,10 @@ final class PosixSpawner implements Spawner {
      * (most launches pass the same fifty or so host variables).
      */
     private final Map<String, MemorySegment> hostEnvironment;
+    /** The same C strings as an array of pointers, copied whole into a launch that overrides none of them. */
+    private final MemorySegment hostEnvironmentArray;
+    /** The variables' names in the array's order. */
+    private final List<String> hostNames;
     private boolean closed;
 
     private PosixSpawner(Libc libc, ChildReaper reaper, Arena shared, MemorySegment attributes) {
@@ -50,6 +54,12 @@ final class PosixSpawner implements Spawner {
             }
         });
         this.hostEnvironment = Map.copyOf(host);
+        this.hostNames = List.copyOf(host.keySet());
+        this.hostEnvironmentArray = shared.allocate(ADDRESS, Math.max(1, host.size()));
+        int i = 0;
+        for (MemorySegment variable : host.values()) {
+            hostEnvironmentArray.setAtIndex(ADDRESS, i++, variable);
+        }
     }
 
     /** @throws IOException when this kernel refuses pidfds or epoll (then the JDK launches instead) */
@@ -166,9 +176,15 @@ final class PosixSpawner implements Spawner {
     private MemorySegment environment(Arena arena, Map<String, String> task) {
         MemorySegment array = arena.allocate(ADDRESS, hostEnvironment.size() + task.size() + 1L);
         int i = 0;
-        for (Map.Entry<String, MemorySegment> e : hostEnvironment.entrySet()) {
-            if (!task.containsKey(e.getKey())) {
-                array.setAtIndex(ADDRESS, i++, e.getValue());
+        if (overridesNone(task)) {
+            // The usual launch: the host's variables in one copy, then the task's own.
+            i = hostEnvironment.size();
+            MemorySegment.copy(hostEnvironmentArray, 0, array, 0, i * ADDRESS.byteSize());
+        } else {
+            for (String name : hostNames) {
+                if (!task.containsKey(name)) {
+                    array.setAtIndex(ADDRESS, i++, hostEnvironment.get(name));
+                }
             }
         }
         for (Map.Entry<String, String> e : task.entrySet()) {
@@ -176,6 +192,15 @@ final class PosixSpawner implements Spawner {
         }
         array.setAtIndex(ADDRESS, i, MemorySegment.NULL);
         return array;
+    }
+
+    private boolean overridesNone(Map<String, String> task) {
+        for (String name : task.keySet()) {
+            if (hostEnvironment.containsKey(name)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

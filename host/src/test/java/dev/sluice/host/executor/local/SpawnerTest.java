@@ -55,7 +55,11 @@ class SpawnerTest {
     }
 
     private Spawner.Child run(Spawner spawner, String... argv) throws IOException {
-        return spawner.spawn(new Spawner.Request(Path.of(argv[0]), List.of(argv), ENV, dir, dir.resolve("out"),
+        return run(spawner, ENV, argv);
+    }
+
+    private Spawner.Child run(Spawner spawner, Map<String, String> env, String... argv) throws IOException {
+        return spawner.spawn(new Spawner.Request(Path.of(argv[0]), List.of(argv), env, dir, dir.resolve("out"),
                 dir.resolve("err"), false));
     }
 
@@ -91,6 +95,12 @@ class SpawnerTest {
             expected.putAll(ENV);
             assertThat(Set.of(out().split("\0"))).isEqualTo(expected.entrySet().stream()
                     .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.toSet()));
+            // A task that only adds variables (the usual launch, which copies the host's part whole).
+            assertThat(end(run(spawner, Map.of("SLUICE_ONLY_NEW", "1"), "/usr/bin/env", "-0")).exitCode()).isZero();
+            java.util.Map<String, String> added = new java.util.TreeMap<>(System.getenv());
+            added.put("SLUICE_ONLY_NEW", "1");
+            assertThat(List.of(out().split("\0"))).hasSize(added.size()).containsExactlyInAnyOrderElementsOf(
+                    added.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
 
             assertThat(end(run(spawner, "/bin/sh", "-c", "pwd -P; cat; echo oops >&2")).exitCode()).isZero();
             assertThat(out()).isEqualTo(dir.toRealPath() + "\n");

@@ -1,0 +1,54 @@
+package dev.sluice.host.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Which subcommands a command line is built with, and that help reads the same either way. */
+class SluiceMainTest {
+
+    @Test
+    void eachSubcommandIsListedUnderTheNameItsAnnotationGives() {
+        assertThat(SluiceMain.SUBCOMMANDS).isNotEmpty();
+        for (Map.Entry<String, Class<?>> e : SluiceMain.SUBCOMMANDS.entrySet()) {
+            assertThat(e.getValue().getAnnotation(Command.class).name()).as(e.getValue().getName())
+                    .isEqualTo(e.getKey());
+        }
+    }
+
+    @Test
+    void aCallNamingASubcommandGetsThatOneOnlyAndAnyOtherGetsThemAll() {
+        assertThat(SluiceMain.commandLine("run", "pipeline.yaml").getSubcommands()).containsOnlyKeys("run");
+        assertThat(SluiceMain.commandLine("plugins", "list").getSubcommands()).containsOnlyKeys("plugins");
+        for (String[] args : new String[][] {{}, {"--help"}, {"--version"}, {"help", "run"}, {"rnu"}, {"-x", "run"}}) {
+            assertThat(SluiceMain.commandLine(args).getSubcommands().keySet()).as(String.join(" ", args))
+                    .containsExactlyElementsOf(SluiceMain.SUBCOMMANDS.keySet());
+        }
+    }
+
+    @Test
+    void helpListsEverySubcommandAndASubcommandsHelpIsItsOwn() {
+        assertThat(output(SluiceMain.commandLine("--help"), "--help")).contains("Usage: sluice", "run",
+                "validate", "serve", "plugins", "help");
+        String run = output(SluiceMain.commandLine("run", "--help"), "run", "--help");
+        assertThat(run).contains("Usage: sluice run").doesNotContain("validate");
+        // A mistyped subcommand is told apart from the real ones, as before.
+        StringWriter err = new StringWriter();
+        CommandLine cli = SluiceMain.commandLine("rnu");
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("rnu")).isEqualTo(2);
+        assertThat(err.toString()).contains("rnu").contains("run");
+    }
+
+    private static String output(CommandLine cli, String... args) {
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        assertThat(cli.execute(args)).isZero();
+        return out.toString();
+    }
+}
