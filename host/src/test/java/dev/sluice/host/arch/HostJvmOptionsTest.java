@@ -63,6 +63,15 @@ class HostJvmOptionsTest {
         }
     }
 
+    @Test
+    void theLoggingProviderNamedToSlf4jIsOne() throws Exception {
+        String provider = options().stream().filter(o -> o.startsWith("-Dslf4j.provider=")).findFirst()
+                .orElseThrow().substring("-Dslf4j.provider=".length());
+        assertThat(org.slf4j.spi.SLF4JServiceProvider.class.isAssignableFrom(Class.forName(provider))).isTrue();
+        // Else SLF4J says on the console, at every start, that it was told which provider to use.
+        assertThat(options()).contains("-Dslf4j.internal.verbosity=WARN");
+    }
+
     private static List<String> options() throws IOException {
         List<String> options = new ArrayList<>();
         for (String line : Files.readAllLines(OPTIONS)) {

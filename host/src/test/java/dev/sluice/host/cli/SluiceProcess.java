@@ -32,12 +32,15 @@ final class SluiceProcess {
         return builder(List.of(), workingDir, args);
     }
 
-    /** A sluice command whose JVM gets {@code jvmOptions} too, as SLUICE_JAVA_OPTS gives them. */
+    /**
+     * A sluice command as {@code ./sluice} starts it (the distribution's {@code jvm.options} first), whose
+     * JVM gets {@code jvmOptions} too, after them, as SLUICE_JAVA_OPTS gives them.
+     */
     static ProcessBuilder builder(List<String> jvmOptions, Path workingDir, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("@" + dist().resolve("jvm.options"));
         cmd.addAll(jvmOptions);
-        cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-Dsluice.home=" + dist());
         cmd.add("-cp");
         cmd.add(dist().resolve("lib") + "/*");
