@@ -144,6 +144,8 @@ public final class SluiceHarness implements AutoCloseable {
             Path work = dir.resolve("work");
             List<String> argv = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    // Not the distribution's jvm.options: the host runs from the test's class path here, and
+                    // of those options only native access changes what a run does (the rest tune start-up).
                     "--enable-native-access=ALL-UNNAMED",
                     // No distribution: its bundled plugins are not looked for, only the harness's.
                     "-Dsluice.home=" + root.resolve("no-distribution"),

@@ -101,8 +101,8 @@ public final class SluiceMain implements Runnable {
 
     /**
      * The command line that {@code args} need: a call that names a subcommand first gets only that one,
-     * since picocli reads every subcommand's annotations as it adds it (about 30 ms of each start for the
-     * ones not called); anything else (help, a version, a mistyped name) gets them all.
+     * since picocli reads every subcommand's annotations (through reflection, at start-up's slowest) as it
+     * adds it; anything else (help, a version, a mistyped name) gets them all.
      */
     static CommandLine commandLine(String... args) {
         // Else picocli's factory looks for Groovy's closures on the class path as it loads: a miss that

@@ -17,7 +17,8 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
- * The console log, set up in code when logback starts (found as a service): logs go to stderr so that
+ * The console log, set up in code when logback starts (by {@link HostLogProvider} in the distribution, found
+ * as a service by logback elsewhere): logs go to stderr so that
  * stdout carries only the progress display and the summary; {@code %msg} masks secret values as the
  * JSON log does ({@link RedactedMessageConverter}); no stack traces but at {@code -vv} (switched by
  * {@code SluiceMain}); the root at WARN until the command line sets its level. In code rather than in a

@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 class HostLogProviderTest {
 
     @Test
-    void setsTheConsoleLogUpAsTheServicePathDoes() {
+    void setsTheConsoleLogUpStartedWithItsMdcAndMarkers() {
         HostLogProvider provider = new HostLogProvider();
         provider.initialize();
         LoggerContext context = (LoggerContext) provider.getLoggerFactory();
@@ -32,6 +32,37 @@ class HostLogProviderTest {
         } finally {
             context.stop();
         }
+    }
+
+    @Test
+    void givesTheSameLoggersAndAppendersAsLogbacksOwnProvider() {
+        HostLogProvider ours = new HostLogProvider();
+        ours.initialize();
+        LogbackServiceProvider logbacks = new LogbackServiceProvider();
+        logbacks.initialize();
+        LoggerContext a = (LoggerContext) ours.getLoggerFactory();
+        LoggerContext b = (LoggerContext) logbacks.getLoggerFactory();
+        try {
+            assertThat(describe(a)).isEqualTo(describe(b)).contains("ROOT=WARN", "org.pf4j=ERROR",
+                    "STDERR ch.qos.logback.core.ConsoleAppender System.err");
+        } finally {
+            a.stop();
+            b.stop();
+        }
+    }
+
+    /** Each configured logger's level and the root's appenders, with their class and target. */
+    private static java.util.List<String> describe(LoggerContext context) {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        for (ch.qos.logback.classic.Logger logger : context.getLoggerList()) {
+            if (logger.getLevel() != null) {
+                parts.add(logger.getName() + "=" + logger.getLevel());
+            }
+        }
+        context.getLogger(Logger.ROOT_LOGGER_NAME).iteratorForAppenders().forEachRemaining(a -> parts.add(
+                a.getName() + " " + a.getClass().getName() + (a instanceof ch.qos.logback.core.ConsoleAppender<?> c
+                        ? " " + c.getTarget() : "")));
+        return parts;
     }
 
     @Test

@@ -134,6 +134,7 @@ final class Libc {
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1), errnoCapture);
         this.numbers = x86 ? Syscalls.X86_64 : Syscalls.AARCH64;
         this.ignoredErrno = Arena.global().allocate(errnoLayout);
+        // Bound at the first error, but looked up now: a C library without it falls back at start, as before.
         lookup.find("strerror").orElseThrow(() -> new NoSuchElementException("strerror"));
     }
 
