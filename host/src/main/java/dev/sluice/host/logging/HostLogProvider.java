@@ -21,9 +21,10 @@ import org.slf4j.spi.SLF4JServiceProvider;
  * distribution's {@code jvm.options}, it sets the console log up directly ({@link ConsoleLog}) instead
  * of letting SLF4J and then logback look for their providers and configurators as services, each look a
  * walk over every jar of the class path (35): a one-task start about 10 ms shorter
- * ({@code docs/adr/2026-11-22-local-launch-cost.md}, 2026-12-05). Anywhere else (tests, a plugin project's harness) SLF4J finds logback's own provider
- * as before, which finds {@link ConsoleLog} as a service: the same console log either way, and logback's
- * own files ({@code -Dlogback.configurationFile}) win here too.
+ * ({@code docs/adr/2026-11-22-local-launch-cost.md}, 2026-12-05). Anywhere else (tests, a plugin
+ * project's harness) SLF4J finds logback's own provider as before, which finds {@link ConsoleLog} as a
+ * service: the same console log either way, and logback's own files ({@code -Dlogback.configurationFile})
+ * win here too.
  */
 public final class HostLogProvider implements SLF4JServiceProvider {
     private LoggerContext context;
