@@ -10,6 +10,7 @@ import ch.qos.logback.core.joran.spi.JoranException;
 import ch.qos.logback.core.status.StatusUtil;
 import ch.qos.logback.core.util.StatusListenerConfigHelper;
 import ch.qos.logback.core.util.StatusPrinter;
+import java.util.function.Supplier;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.IMarkerFactory;
 import org.slf4j.helpers.BasicMarkerFactory;
@@ -21,50 +22,61 @@ import org.slf4j.spi.SLF4JServiceProvider;
  * distribution's {@code jvm.options}, it sets the console log up directly ({@link ConsoleLog}) instead
  * of letting SLF4J and then logback look for their providers and configurators as services, each look a
  * walk over every jar of the class path (35): a one-task start about 10 ms shorter
- * ({@code docs/adr/2026-11-22-local-launch-cost.md}, 2026-12-05). Anywhere else (tests, a plugin
- * project's harness) SLF4J finds logback's own provider as before, which finds {@link ConsoleLog} as a
- * service: the same console log either way, and logback's own files ({@code -Dlogback.configurationFile})
- * win here too.
+ * ({@code docs/adr/2026-11-22-local-launch-cost.md}, 2026-12-05). Where the JVM is started without that
+ * file (in-process tests, a plugin project's harness) SLF4J finds logback's own provider as before, which
+ * finds {@link ConsoleLog} as a service: the same console log either way. Logback's own files
+ * ({@code -Dlogback.configurationFile}) and status listener ({@code -Dlogback.statusListenerClass}) work
+ * here too.
  */
 public final class HostLogProvider implements SLF4JServiceProvider {
+    private final Supplier<Configurator> console;
     private LoggerContext context;
     private IMarkerFactory markers;
     private MDCAdapter mdc;
+
+    /** The provider SLF4J makes. */
+    public HostLogProvider() {
+        this(ConsoleLog::new);
+    }
+
+    /** For tests: the console log's set-up replaced. */
+    HostLogProvider(Supplier<Configurator> console) {
+        this.console = console;
+    }
 
     @Override
     public void initialize() {
         LoggerContext created = new LoggerContext();
         created.setName(CoreConstants.DEFAULT_CONTEXT_NAME);
-        // As logback's own start does: -Dlogback.statusListenerClass still works.
-        StatusListenerConfigHelper.installIfAsked(created);
-        if (!configuredInCode(created)) {
-            try {
-                new ContextInitializer(created).autoConfig();
-            } catch (JoranException e) {
-                // Recorded in the context's status, printed below.
-            }
-            if (!StatusUtil.contextHasStatusListener(created)) {
-                StatusPrinter.printInCaseOfErrorsOrWarnings(created);
-            }
-        }
-        created.start();
         LogbackMDCAdapter adapter = new LogbackMDCAdapter();
         created.setMDCAdapter(adapter);
+        try {
+            configure(created);
+        } catch (JoranException | RuntimeException e) {
+            // As logback's own provider goes on: the host runs, its console log without a set-up. Told in
+            // one line, since no log exists yet to hold the stack trace.
+            System.err.println("sluice: the console log could not be set up (" + e.getMessage()
+                    + "); messages may be missing from the console");
+        }
+        if (!StatusUtil.contextHasStatusListener(created)) {
+            // As logback's own start does after configuring: its warnings and errors, if there were any.
+            StatusPrinter.printInCaseOfErrorsOrWarnings(created);
+        }
+        created.start();
         this.mdc = adapter;
         this.markers = new BasicMarkerFactory();
         this.context = created;
     }
 
-    /** {@link ConsoleLog}'s set-up, or false where logback's own configuration decides or the set-up failed. */
-    private static boolean configuredInCode(LoggerContext context) {
-        ConsoleLog console = new ConsoleLog();
-        console.setContext(context);
-        try {
-            return console.configure(context) == Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
-        } catch (RuntimeException e) {
-            // As logback does with a configurator that fails: noted in the status, and the next one tried.
-            console.addError("the console log could not be set up in code", e);
-            return false;
+    private void configure(LoggerContext created) throws JoranException {
+        Configurator configurator = console.get();
+        configurator.setContext(created);
+        if (configurator.configure(created) == Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY) {
+            // What logback's own start does first; it does it itself in the branch below.
+            StatusListenerConfigHelper.installIfAsked(created);
+        } else {
+            // Logback's own configuration decides (a file named to it, or one on a test class path).
+            new ContextInitializer(created).autoConfig();
         }
     }
 

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The distribution's {@code jvm.options} (the java argument file that {@code ./sluice}, {@code ./build}, the
- * ITs and the bench scripts start the host with): a JVM accepts it, and every method a compile command names still exists, so that
- * a rename cannot silently turn a measured option into a no-op.
+ * host's ITs and the bench scripts start the host with): a JVM accepts it, and every method a compile
+ * command names still exists, so that a rename cannot silently turn a measured option into a no-op.
  */
 class HostJvmOptionsTest {
     private static final Path OPTIONS = Path.of("src/dist/jvm.options");

@@ -66,6 +66,75 @@ class HostLogProviderTest {
     }
 
     @Test
+    void aConsoleLogThatFailsLeavesTheHostLoggingAndSaysSoInOneLine() {
+        HostLogProvider provider = new HostLogProvider(Failing::new);
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        LoggerContext context;
+        try {
+            provider.initialize();
+            context = (LoggerContext) provider.getLoggerFactory();
+            context.getLogger("x").warn("still works");
+        } finally {
+            System.setErr(stderr);
+        }
+        try {
+            String said = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(said).startsWith("sluice: the console log could not be set up (no console here)")
+                    .doesNotContain("Exception").doesNotContain("\tat ");
+            assertThat(context.isStarted()).isTrue();
+        } finally {
+            context.stop();
+        }
+    }
+
+    /** A console log whose set-up fails. */
+    static final class Failing extends ch.qos.logback.core.spi.ContextAwareBase
+            implements ch.qos.logback.classic.spi.Configurator {
+        @Override
+        public ExecutionStatus configure(LoggerContext context) {
+            throw new IllegalStateException("no console here");
+        }
+    }
+
+    @Test
+    void aStatusListenerAskedForIsInstalledOnceEitherWay(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("logback-own.xml");
+        Files.writeString(file, "<configuration/>");
+        String listener = "ch.qos.logback.core.status.NopStatusListener";
+        String before = System.getProperty("logback.statusListenerClass");
+        System.setProperty("logback.statusListenerClass", listener);
+        try {
+            assertThat(listeners(listener)).as("set up in code").isEqualTo(1);
+            System.setProperty("logback.configurationFile", file.toString());
+            try {
+                assertThat(listeners(listener)).as("logback's own file").isEqualTo(1);
+            } finally {
+                System.clearProperty("logback.configurationFile");
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty("logback.statusListenerClass");
+            } else {
+                System.setProperty("logback.statusListenerClass", before);
+            }
+        }
+    }
+
+    private static long listeners(String type) {
+        HostLogProvider provider = new HostLogProvider();
+        provider.initialize();
+        LoggerContext context = (LoggerContext) provider.getLoggerFactory();
+        try {
+            return context.getStatusManager().getCopyOfStatusListenerList().stream()
+                    .filter(l -> l.getClass().getName().equals(type)).count();
+        } finally {
+            context.stop();
+        }
+    }
+
+    @Test
     void aConfigurationFileNamedToLogbackStillWins(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("logback-own.xml");
         Files.writeString(file, """
