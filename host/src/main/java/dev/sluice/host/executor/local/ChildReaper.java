@@ -1,12 +1,6 @@
 package dev.sluice.host.executor.local;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
-
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +22,7 @@ final class ChildReaper implements AutoCloseable {
     private static final long WAKE = -1;
     private static final int BATCH = 64;
 
-    private final Libc libc;
+    private final Posix posix;
     private final int epoll;
     private final int wake;
     private final Map<Integer, Watch> watched = new ConcurrentHashMap<>();
@@ -42,39 +36,36 @@ final class ChildReaper implements AutoCloseable {
     private record Watch(int pidfd, CompletableFuture<Spawner.Exit> exit, boolean endGroup) {
     }
 
-    private ChildReaper(Libc libc, int epoll, int wake) {
-        this.libc = libc;
+    private ChildReaper(Posix posix, int epoll, int wake) {
+        this.posix = posix;
         this.epoll = epoll;
         this.wake = wake;
         this.thread = Thread.ofPlatform().daemon().name("sluice-local-reaper").unstarted(this::run);
     }
 
     /** @throws IOException when the kernel refuses pidfds (before Linux 5.3, or a seccomp filter) or epoll */
-    static ChildReaper open(Libc libc) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errno = libc.newErrnoState(arena);
-            int self = libc.pidfdOpen(errno, (int) ProcessHandle.current().pid());
-            if (self < 0) {
-                throw new IOException("pidfd_open: " + libc.strerror(libc.errno(errno)));
-            }
-            libc.close(self);
-            int epoll = libc.epollCreate1(errno, Libc.O_CLOEXEC);
-            if (epoll < 0) {
-                throw new IOException("epoll_create1: " + libc.strerror(libc.errno(errno)));
-            }
-            int wake = libc.eventfd(errno, 0, Libc.O_CLOEXEC);
-            if (wake < 0 || add(libc, arena, errno, epoll, wake, WAKE) != 0) {
-                String why = libc.strerror(libc.errno(errno));
-                if (wake >= 0) {
-                    libc.close(wake);
-                }
-                libc.close(epoll);
-                throw new IOException("eventfd: " + why);
-            }
-            ChildReaper reaper = new ChildReaper(libc, epoll, wake);
-            reaper.thread.start();
-            return reaper;
+    static ChildReaper open(Posix posix) throws IOException {
+        int self = posix.pidfdOpen((int) ProcessHandle.current().pid());
+        if (self < 0) {
+            throw new IOException("pidfd_open: " + posix.strerror(-self));
         }
+        posix.close(self);
+        int epoll = posix.epollCreate();
+        if (epoll < 0) {
+            throw new IOException("epoll_create1: " + posix.strerror(-epoll));
+        }
+        int wake = posix.eventfd();
+        int added = wake < 0 ? wake : posix.epollAdd(epoll, wake, WAKE);
+        if (added < 0) {
+            if (wake >= 0) {
+                posix.close(wake);
+            }
+            posix.close(epoll);
+            throw new IOException("eventfd: " + posix.strerror(-added));
+        }
+        ChildReaper reaper = new ChildReaper(posix, epoll, wake);
+        reaper.thread.start();
+        return reaper;
     }
 
     /**
@@ -85,72 +76,58 @@ final class ChildReaper implements AutoCloseable {
     Spawner.Child watch(int pid, boolean endGroup) {
         CompletableFuture<Spawner.Exit> exit = new CompletableFuture<>();
         if (!broken) {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment errno = libc.newErrnoState(arena);
-                // The child cannot have been reaped yet (only this class reaps it), so its pid is still its own.
-                int pidfd = libc.pidfdOpen(errno, pid);
-                if (pidfd >= 0) {
-                    watched.put(pid, new Watch(pidfd, exit, endGroup));
-                    if (add(libc, arena, errno, epoll, pidfd, pid) == 0) {
-                        return new Spawner.Child(pid, exit);
-                    }
-                    watched.remove(pid);
-                    libc.close(pidfd);
+            // The child cannot have been reaped yet (only this class reaps it), so its pid is still its own.
+            int pidfd = posix.pidfdOpen(pid);
+            int error = pidfd;
+            if (pidfd >= 0) {
+                watched.put(pid, new Watch(pidfd, exit, endGroup));
+                error = posix.epollAdd(epoll, pidfd, pid);
+                if (error == 0) {
+                    return new Spawner.Child(pid, exit);
                 }
-                log.debug("process {} is waited for on a thread of its own: {}", pid,
-                        libc.strerror(libc.errno(errno)));
+                watched.remove(pid);
+                posix.close(pidfd);
             }
+            log.debug("process {} is waited for on a thread of its own: {}", pid, posix.strerror(-error));
         }
         waitOnOwnThread(pid, exit, endGroup);
         return new Spawner.Child(pid, exit);
     }
 
-    private static int add(Libc libc, Arena arena, MemorySegment errno, int epoll, int fd, long key) {
-        MemorySegment event = arena.allocate(libc.epollEventBytes, 8);
-        event.set(JAVA_INT, 0, Libc.EPOLLIN);
-        event.set(JAVA_LONG_UNALIGNED, libc.epollDataOffset, key);
-        return libc.epollCtl(errno, epoll, Libc.EPOLL_CTL_ADD, fd, event);
-    }
-
     private void run() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errno = libc.newErrnoState(arena);
-            MemorySegment events = arena.allocate(libc.epollEventBytes * BATCH, 8);
-            MemorySegment status = arena.allocate(JAVA_INT);
-            MemorySegment usage = arena.allocate(Libc.RUSAGE_BYTES, 8);
-            MemorySegment drain = arena.allocate(JAVA_LONG);
+        long[] keys = new long[BATCH];
+        long[] ended = new long[3];
+        try {
             while (!closed) {
-                int ready = libc.epollWait(errno, epoll, events, BATCH, -1);
+                int ready = posix.epollWait(epoll, keys);
                 wakeups++;
+                if (ready == -Posix.EINTR) {
+                    continue;
+                }
                 if (ready < 0) {
-                    int error = libc.errno(errno);
-                    if (error == Libc.EINTR) {
-                        continue;
-                    }
-                    giveUp(libc.strerror(error));
+                    giveUp(posix.strerror(-ready));
                     return;
                 }
                 for (int i = 0; i < ready; i++) {
-                    long key = events.get(JAVA_LONG_UNALIGNED, i * libc.epollEventBytes + libc.epollDataOffset);
-                    if (key == WAKE) {
-                        libc.read(wake, drain, 8);
+                    if (keys[i] == WAKE) {
+                        posix.eventfdTake(wake);
                     } else {
-                        reap((int) key, errno, status, usage);
+                        reap((int) keys[i], ended);
                     }
                 }
             }
         } finally {
             // Children still watched are given up on (the executor has closed): their pidfds go too.
             for (Watch watch : watched.values()) {
-                libc.close(watch.pidfd());
+                posix.close(watch.pidfd());
             }
             watched.clear();
-            libc.close(epoll);
-            libc.close(wake);
+            posix.close(epoll);
+            posix.close(wake);
         }
     }
 
-    private void reap(int pid, MemorySegment errno, MemorySegment status, MemorySegment usage) {
+    private void reap(int pid, long[] ended) {
         Watch watch = watched.get(pid);
         if (watch == null) {
             return;
@@ -158,26 +135,26 @@ final class ChildReaper implements AutoCloseable {
         if (watch.endGroup()) {
             // The leader is a zombie, so the group is still its own; ESRCH is not possible, and a group
             // with only the zombie left takes the signal harmlessly.
-            libc.kill(errno, -pid, Spawner.Signal.KILL.number);
+            posix.kill(-pid, Posix.SIGKILL);
         }
-        int reaped;
-        do {
-            reaped = libc.wait4(errno, pid, status, Libc.WNOHANG, usage);
-        } while (reaped < 0 && libc.errno(errno) == Libc.EINTR);
+        int reaped = posix.reap(pid, Posix.WNOHANG, ended);
         if (reaped == 0) {
             return; // not ended after all; the pidfd will be ready again when it is
         }
         watched.remove(pid);
         // Taken out of the set before it is closed: a child being spawned at this moment holds a copy of
         // the descriptor until it execs, and closing ours alone would leave the set reporting it.
-        libc.epollCtl(errno, epoll, Libc.EPOLL_CTL_DEL, watch.pidfd(), MemorySegment.NULL);
-        libc.close(watch.pidfd());
+        posix.epollRemove(epoll, watch.pidfd());
+        posix.close(watch.pidfd());
+        complete(pid, watch.exit(), reaped, ended);
+    }
+
+    private void complete(int pid, CompletableFuture<Spawner.Exit> exit, int reaped, long[] ended) {
         if (reaped < 0) {
-            watch.exit().completeExceptionally(new IOException("could not learn how process " + pid + " ended: "
-                    + libc.strerror(libc.errno(errno))));
+            exit.completeExceptionally(new IOException("could not learn how process " + pid + " ended: "
+                    + posix.strerror(-reaped)));
         } else {
-            long childKb = usage.get(JAVA_LONG, Libc.RU_MAXRSS_OFFSET);
-            watch.exit().complete(exit(status.get(JAVA_INT, 0), childKb, libc.selfMaxRssKilobytes(usage)));
+            exit.complete(exit((int) ended[0], ended[1], ended[2]));
         }
     }
 
@@ -190,7 +167,7 @@ final class ChildReaper implements AutoCloseable {
             Watch watch = watched.remove(pid);
             if (watch != null) {
                 // The set is not read any more: closing is enough.
-                libc.close(watch.pidfd());
+                posix.close(watch.pidfd());
                 waitOnOwnThread(pid, watch.exit(), watch.endGroup());
             }
         }
@@ -198,34 +175,13 @@ final class ChildReaper implements AutoCloseable {
 
     private void waitOnOwnThread(int pid, CompletableFuture<Spawner.Exit> exit, boolean endGroup) {
         Thread.ofPlatform().daemon().name("sluice-wait-" + pid).start(() -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment errno = libc.newErrnoState(arena);
-                MemorySegment status = arena.allocate(JAVA_INT);
-                MemorySegment usage = arena.allocate(Libc.RUSAGE_BYTES, 8);
-                if (endGroup) {
-                    // Wait for the end without reaping, so the group's id is still the child's when the
-                    // rest of its group is killed.
-                    MemorySegment info = arena.allocate(Libc.SIGINFO_BYTES, 8);
-                    int waited;
-                    do {
-                        waited = libc.waitid(errno, pid, info, Libc.WEXITED | Libc.WNOWAIT);
-                    } while (waited < 0 && libc.errno(errno) == Libc.EINTR);
-                    if (waited == 0) {
-                        libc.kill(errno, -pid, Spawner.Signal.KILL.number);
-                    }
-                }
-                int reaped;
-                do {
-                    reaped = libc.wait4(errno, pid, status, 0, usage);
-                } while (reaped < 0 && libc.errno(errno) == Libc.EINTR);
-                if (reaped < 0) {
-                    exit.completeExceptionally(new IOException("could not learn how process " + pid + " ended: "
-                            + libc.strerror(libc.errno(errno))));
-                } else {
-                    long childKb = usage.get(JAVA_LONG, Libc.RU_MAXRSS_OFFSET);
-                    exit.complete(exit(status.get(JAVA_INT, 0), childKb, libc.selfMaxRssKilobytes(usage)));
-                }
+            // Waited for without reaping first, so the group's id is still the child's when the rest of its
+            // group is killed.
+            if (endGroup && posix.awaitExit(pid) == 0) {
+                posix.kill(-pid, Posix.SIGKILL);
             }
+            long[] ended = new long[3];
+            complete(pid, exit, posix.reap(pid, 0, ended), ended);
         });
     }
 
@@ -254,10 +210,6 @@ final class ChildReaper implements AutoCloseable {
             return;
         }
         closed = true;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment one = arena.allocate(JAVA_LONG);
-            one.set(JAVA_LONG, 0, 1);
-            libc.write(wake, one, 8);
-        }
+        posix.eventfdAdd(wake);
     }
 }

@@ -3,6 +3,7 @@ package dev.sluice.host.executor.local;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
@@ -14,18 +15,18 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
 
 /**
- * The C library calls the local executor makes through the Foreign Function API: {@code posix_spawn}
- * with glibc's file actions, and through {@code syscall(2)} pidfds, epoll, {@code wait4} and {@code kill}.
- * Linux on x86-64 or AArch64 with glibc 2.34 or later only; {@link #load} says why it cannot be used
- * anywhere else, and the executor then launches through the JDK. Every call returns what C returns;
- * calls that report through {@code errno} take a state segment from {@link #newErrnoState} and leave it
- * there.
+ * {@link Posix} through the Foreign Function API, where the host's native library ({@link NativeLibrary})
+ * was not built: {@code posix_spawn} with glibc's file actions, and through {@code syscall(2)} pidfds,
+ * epoll, {@code wait4} and {@code kill}. Linux on x86-64 or AArch64 with glibc 2.34 or later only;
+ * {@link #load} says why it cannot be used anywhere else, and the executor then launches through the JDK.
  */
-final class Libc {
+final class Libc implements Posix {
     static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     static final short POSIX_SPAWN_SETSIGMASK = 0x08;
     static final short POSIX_SPAWN_SETSID = 0x80;
@@ -37,16 +38,11 @@ final class Libc {
     static final int EPOLLIN = 0x001;
     static final int EPOLL_CTL_ADD = 1;
     static final int EPOLL_CTL_DEL = 2;
-    static final int WNOHANG = 1;
     static final int P_PID = 1;
     static final int WEXITED = 4;
     static final int WNOWAIT = 0x01000000;
     /** {@code siginfo_t}, which {@code waitid} fills: 128 bytes on Linux. */
     static final long SIGINFO_BYTES = 128;
-    static final int ENOENT = 2;
-    static final int ESRCH = 3;
-    static final int EINTR = 4;
-    static final int ENOEXEC = 8;
     static final int EAGAIN = 11;
     /**
      * The system calls made through {@code syscall(2)}, by number: one binding for all of them instead
@@ -99,8 +95,13 @@ final class Libc {
     private final StructLayout errnoLayout;
     private final VarHandle errno;
     /** {@code struct epoll_event} is packed on x86-64 (12 bytes) and aligned elsewhere (16). */
-    final long epollEventBytes;
-    final long epollDataOffset;
+    private final long epollEventBytes;
+    private final long epollDataOffset;
+    /** What launches share: their attributes and the host's environment, each made once. */
+    private final Arena shared = Arena.ofShared();
+    private MemorySegment spawnAttributes;
+    private MemorySegment hostEnvironment;
+    private int hostEnvironmentCount;
 
     private Libc(Linker linker, SymbolLookup lookup, boolean x86) {
         this.linker = linker;
@@ -175,16 +176,21 @@ final class Libc {
     }
 
     /** A segment for the {@code errno} that calls with errno capture leave behind. */
-    MemorySegment newErrnoState(Arena arena) {
+    private MemorySegment newErrnoState(Arena arena) {
         return arena.allocate(errnoLayout);
     }
 
-    int errno(MemorySegment state) {
+    private int errno(MemorySegment state) {
         return (int) errno.get(state, 0L);
     }
 
-    /** The C library's words for an error number, e.g. "No such file or directory". */
-    String strerror(int error) {
+    /** What a system call returned, or -errno when it failed. */
+    private long result(long returned, MemorySegment errnoState) {
+        return returned < 0 ? -errno(errnoState) : returned;
+    }
+
+    @Override
+    public String strerror(int error) {
         MethodHandle handle;
         synchronized (this) {
             if (strerror == null) {
@@ -200,129 +206,254 @@ final class Libc {
         }
     }
 
-    int posixSpawn(MemorySegment pid, MemorySegment path, MemorySegment actions, MemorySegment attr,
-            MemorySegment argv, MemorySegment envp) {
-        try {
-            return (int) posixSpawn.invokeExact(pid, path, actions, attr, argv, envp);
-        } catch (Throwable t) {
-            throw rethrow(t);
+    @Override
+    public String describe() {
+        return "the C library through the Foreign Function API";
+    }
+
+    /** The attributes every launch shares, made at the first launch; {@code posix_spawn} only reads them. */
+    private synchronized MemorySegment spawnAttributes() {
+        if (spawnAttributes == null) {
+            MemorySegment attributes = shared.allocate(SPAWN_ATTR_BYTES, 16);
+            MemorySegment noSignals = shared.allocate(SIGSET_BYTES, 16);
+            MemorySegment allSignals = shared.allocate(SIGSET_BYTES, 16);
+            int error = call(attrInit, attributes);
+            if (error == 0) {
+                error = call(sigEmptySet, noSignals) | call(sigFillSet, allSignals);
+            }
+            // A task starts as from a fresh login: nothing blocked, nothing ignored that the JVM ignores.
+            if (error == 0) {
+                error = call(attrSetSigMask, attributes, noSignals) | call(attrSetSigDefault, attributes, allSignals);
+            }
+            if (error == 0) {
+                try {
+                    error = (int) attrSetFlags.invokeExact(attributes,
+                            (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
+                } catch (Throwable t) {
+                    throw rethrow(t);
+                }
+            }
+            if (error != 0) {
+                throw new IllegalStateException("posix_spawnattr_*: " + strerror(error));
+            }
+            spawnAttributes = attributes;
+        }
+        return spawnAttributes;
+    }
+
+    /** The host's environment as C strings, made once, in the order of a launch's array. */
+    private synchronized MemorySegment hostEnvironment() {
+        if (hostEnvironment == null) {
+            List<MemorySegment> variables = new ArrayList<>();
+            System.getenv().forEach((name, value) -> {
+                if (name.indexOf('\0') < 0 && value.indexOf('\0') < 0) {
+                    variables.add(shared.allocateFrom(name + "=" + value));
+                }
+            });
+            MemorySegment array = shared.allocate(ADDRESS, Math.max(1, variables.size()));
+            for (int i = 0; i < variables.size(); i++) {
+                array.setAtIndex(ADDRESS, i, variables.get(i));
+            }
+            hostEnvironmentCount = variables.size();
+            hostEnvironment = array;
+        }
+        return hostEnvironment;
+    }
+
+    @Override
+    public int spawn(String program, List<String> argv, List<String> environment, boolean addToHost, String workDir,
+            String stdout, String stderr) {
+        MemorySegment attributes = spawnAttributes();
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment actions = call.allocate(FILE_ACTIONS_BYTES, 16);
+            int error = call(actionsInit, actions);
+            if (error != 0) {
+                return -error;
+            }
+            try {
+                int output = O_WRONLY | O_CREAT | O_TRUNC;
+                error = call(actionsAddChdir, actions, call.allocateFrom(workDir));
+                if (error == 0) {
+                    error = addOpen(actions, 0, call.allocateFrom("/dev/null"), O_RDONLY);
+                }
+                if (error == 0) {
+                    error = addOpen(actions, 1, call.allocateFrom(stdout), output);
+                }
+                if (error == 0) {
+                    error = addOpen(actions, 2, call.allocateFrom(stderr), output);
+                }
+                if (error == 0) {
+                    // The JVM's own descriptors are not all close-on-exec; a task must not hold any of them.
+                    error = (int) actionsAddCloseFrom.invokeExact(actions, 3);
+                }
+                if (error != 0) {
+                    return -error;
+                }
+                MemorySegment pid = call.allocate(JAVA_INT);
+                error = (int) posixSpawn.invokeExact(pid, call.allocateFrom(program), actions, attributes,
+                        strings(call, argv), environment(call, environment, addToHost));
+                return error != 0 ? -error : pid.get(JAVA_INT, 0);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            } finally {
+                call(actionsDestroy, actions);
+            }
         }
     }
 
-    int attrInit(MemorySegment attr) {
-        return call(attrInit, attr);
+    private int addOpen(MemorySegment actions, int fd, MemorySegment path, int flags) throws Throwable {
+        return (int) actionsAddOpen.invokeExact(actions, fd, path, flags, 0666);
     }
 
-    int attrSetFlags(MemorySegment attr, short flags) {
-        try {
-            return (int) attrSetFlags.invokeExact(attr, flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
+    private static MemorySegment strings(Arena arena, List<String> values) {
+        MemorySegment array = arena.allocate(ADDRESS, values.size() + 1L);
+        for (int i = 0; i < values.size(); i++) {
+            array.setAtIndex(ADDRESS, i, arena.allocateFrom(values.get(i)));
+        }
+        array.setAtIndex(ADDRESS, values.size(), MemorySegment.NULL);
+        return array;
+    }
+
+    private MemorySegment environment(Arena arena, List<String> variables, boolean addToHost) {
+        if (!addToHost) {
+            return strings(arena, variables);
+        }
+        MemorySegment host = hostEnvironment();
+        int hostCount = hostEnvironmentCount;
+        MemorySegment array = arena.allocate(ADDRESS, hostCount + variables.size() + 1L);
+        // The usual launch: the host's variables in one copy, then the task's own.
+        MemorySegment.copy(host, 0, array, 0, hostCount * ADDRESS.byteSize());
+        int i = hostCount;
+        for (String variable : variables) {
+            array.setAtIndex(ADDRESS, i++, arena.allocateFrom(variable));
+        }
+        array.setAtIndex(ADDRESS, i, MemorySegment.NULL);
+        return array;
+    }
+
+    @Override
+    public int pidfdOpen(int pid) {
+        return syscall(numbers.pidfdOpen(), pid, 0, 0, 0);
+    }
+
+    @Override
+    public int epollCreate() {
+        return syscall(numbers.epollCreate1(), O_CLOEXEC, 0, 0, 0);
+    }
+
+    @Override
+    public int epollAdd(int epoll, int fd, long key) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment event = arena.allocate(epollEventBytes, 8);
+            event.set(JAVA_INT, 0, EPOLLIN);
+            event.set(JAVA_LONG_UNALIGNED, epollDataOffset, key);
+            return syscall(numbers.epollCtl(), epoll, EPOLL_CTL_ADD, fd, pointer(event));
         }
     }
 
-    int attrSetSigMask(MemorySegment attr, MemorySegment set) {
-        return call(attrSetSigMask, attr, set);
-    }
-
-    int attrSetSigDefault(MemorySegment attr, MemorySegment set) {
-        return call(attrSetSigDefault, attr, set);
-    }
-
-    int actionsInit(MemorySegment actions) {
-        return call(actionsInit, actions);
-    }
-
-    int actionsDestroy(MemorySegment actions) {
-        return call(actionsDestroy, actions);
-    }
-
-    int actionsAddOpen(MemorySegment actions, int fd, MemorySegment path, int flags, int mode) {
-        try {
-            return (int) actionsAddOpen.invokeExact(actions, fd, path, flags, mode);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    int actionsAddChdir(MemorySegment actions, MemorySegment path) {
-        return call(actionsAddChdir, actions, path);
-    }
-
-    int actionsAddCloseFrom(MemorySegment actions, int from) {
-        try {
-            return (int) actionsAddCloseFrom.invokeExact(actions, from);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    int sigEmptySet(MemorySegment set) {
-        return call(sigEmptySet, set);
-    }
-
-    int sigFillSet(MemorySegment set) {
-        return call(sigFillSet, set);
-    }
-
-    /** {@code pidfd_open(pid, 0)}: a descriptor that becomes readable when the process ends, or -1. */
-    int pidfdOpen(MemorySegment errnoState, int pid) {
-        return (int) syscall(errnoState, numbers.pidfdOpen(), pid, 0, 0, 0, 0, 0);
-    }
-
-    int epollCreate1(MemorySegment errnoState, int flags) {
-        return (int) syscall(errnoState, numbers.epollCreate1(), flags, 0, 0, 0, 0, 0);
-    }
-
-    int epollCtl(MemorySegment errnoState, int epfd, int op, int fd, MemorySegment event) {
-        return (int) syscall(errnoState, numbers.epollCtl(), epfd, op, fd, pointer(event), 0, 0);
+    @Override
+    public int epollRemove(int epoll, int fd) {
+        return syscall(numbers.epollCtl(), epoll, EPOLL_CTL_DEL, fd, 0);
     }
 
     /** {@code epoll_wait}, as {@code epoll_pwait} with no signal mask (AArch64 has only the latter). */
-    int epollWait(MemorySegment errnoState, int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
-        return (int) syscall(errnoState, numbers.epollPwait(), epfd, pointer(events), maxEvents, timeoutMillis, 0, 0);
+    @Override
+    public int epollWait(int epoll, long[] keys) {
+        int max = Math.min(keys.length, 64);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment events = arena.allocate(epollEventBytes * max, 8);
+            MemorySegment errnoState = newErrnoState(arena);
+            int ready = (int) result(syscall(errnoState, numbers.epollPwait(), epoll, pointer(events), max, -1, 0, 0),
+                    errnoState);
+            for (int i = 0; i < ready; i++) {
+                keys[i] = events.get(JAVA_LONG_UNALIGNED, i * epollEventBytes + epollDataOffset);
+            }
+            return ready;
+        }
     }
 
-    /** {@code eventfd(initial, flags)}: the C library's function is the {@code eventfd2} system call. */
-    int eventfd(MemorySegment errnoState, int initial, int flags) {
-        return (int) syscall(errnoState, numbers.eventfd2(), initial, flags, 0, 0, 0, 0);
+    /** {@code eventfd(0, O_CLOEXEC)}: the C library's function is the {@code eventfd2} system call. */
+    @Override
+    public int eventfd() {
+        return syscall(numbers.eventfd2(), 0, O_CLOEXEC, 0, 0);
     }
 
-    long write(int fd, MemorySegment buffer, long count) {
-        return syscall(ignoredErrno, numbers.write(), fd, pointer(buffer), count, 0, 0, 0);
+    @Override
+    public int eventfdAdd(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment one = arena.allocate(JAVA_LONG);
+            one.set(JAVA_LONG, 0, 1);
+            return Math.min(0, syscall(numbers.write(), fd, pointer(one), 8, 0));
+        }
     }
 
-    long read(int fd, MemorySegment buffer, long count) {
-        return syscall(ignoredErrno, numbers.read(), fd, pointer(buffer), count, 0, 0, 0);
+    @Override
+    public int eventfdTake(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            return Math.min(0, syscall(numbers.read(), fd, pointer(arena.allocate(JAVA_LONG)), 8, 0));
+        }
     }
 
-    int wait4(MemorySegment errnoState, int pid, MemorySegment status, int options, MemorySegment rusage) {
-        return (int) syscall(errnoState, numbers.wait4(), pid, pointer(status), options, pointer(rusage), 0, 0);
+    @Override
+    public int close(int fd) {
+        return syscall(numbers.close(), fd, 0, 0, 0);
+    }
+
+    @Override
+    public int kill(int pid, int signal) {
+        return syscall(numbers.kill(), pid, signal, 0, 0);
+    }
+
+    @Override
+    public int reap(int pid, int options, long[] ended) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errnoState = newErrnoState(arena);
+            MemorySegment status = arena.allocate(JAVA_INT);
+            MemorySegment usage = arena.allocate(RUSAGE_BYTES, 8);
+            long reaped;
+            do {
+                reaped = result(syscall(errnoState, numbers.wait4(), pid, pointer(status), options, pointer(usage), 0, 0),
+                        errnoState);
+            } while (reaped == -EINTR);
+            if (reaped > 0) {
+                ended[0] = status.get(JAVA_INT, 0);
+                ended[1] = usage.get(JAVA_LONG, RU_MAXRSS_OFFSET);
+                ended[2] = syscall(ignoredErrno, numbers.getrusage(), RUSAGE_SELF, pointer(usage), 0, 0, 0, 0) == 0
+                        ? usage.get(JAVA_LONG, RU_MAXRSS_OFFSET) : -1;
+            }
+            return (int) reaped;
+        }
     }
 
     /**
-     * The host's own largest resident memory in kilobytes ({@code getrusage(RUSAGE_SELF)}'s
-     * {@code ru_maxrss}), or -1 when it cannot be read; {@code usage} is {@link #RUSAGE_BYTES} long.
+     * {@code waitid(P_PID, pid, info, WEXITED | WNOWAIT)}. The system call's fifth argument, a
+     * {@code struct rusage} to fill, is none, as the C library passes.
      */
-    long selfMaxRssKilobytes(MemorySegment usage) {
-        return syscall(ignoredErrno, numbers.getrusage(), RUSAGE_SELF, pointer(usage), 0, 0, 0, 0) == 0
-                ? usage.get(JAVA_LONG, RU_MAXRSS_OFFSET) : -1;
+    @Override
+    public int awaitExit(int pid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errnoState = newErrnoState(arena);
+            MemorySegment info = arena.allocate(SIGINFO_BYTES, 8);
+            long result;
+            do {
+                result = result(syscall(errnoState, numbers.waitid(), P_PID, pid, pointer(info), WEXITED | WNOWAIT, 0,
+                        0), errnoState);
+            } while (result == -EINTR);
+            return (int) Math.min(0, result);
+        }
     }
 
-    /**
-     * {@code waitid(P_PID, pid, info, options)}: with {@code WNOWAIT}, waits for the end without reaping.
-     * The system call's fifth argument, a {@code struct rusage} to fill, is none, as the C library passes.
-     */
-    int waitid(MemorySegment errnoState, int pid, MemorySegment info, int options) {
-        return (int) syscall(errnoState, numbers.waitid(), P_PID, pid, pointer(info), options, 0, 0);
+    @Override
+    public void release() {
+        shared.close();
     }
 
-    int kill(MemorySegment errnoState, int pid, int signal) {
-        return (int) syscall(errnoState, numbers.kill(), pid, signal, 0, 0, 0, 0);
-    }
-
-    int close(int fd) {
-        return (int) syscall(ignoredErrno, numbers.close(), fd, 0, 0, 0, 0, 0);
+    /** One system call of at most four arguments: its result, or -errno. */
+    private int syscall(long number, long a1, long a2, long a3, long a4) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errnoState = newErrnoState(arena);
+            return (int) result(syscall(errnoState, number, a1, a2, a3, a4, 0, 0), errnoState);
+        }
     }
 
     /**

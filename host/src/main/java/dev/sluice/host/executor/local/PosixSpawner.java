@@ -1,15 +1,8 @@
 package dev.sluice.host.executor.local;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -21,69 +14,26 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * work directory, opens stdin on {@code /dev/null} and stdout/stderr on the task's files, closes every
  * other descriptor, and execs the program: one exec per task instead of the JDK's three (its spawn
  * helper, {@code setsid}, the program). Ends are learnt by {@link ChildReaper} and groups are
- * signalled with {@code kill(2)}, so no program runs on the executor's behalf.
+ * signalled with {@code kill(2)}, so no program runs on the executor's behalf. The calls go through
+ * {@link Posix}: the host's native library where it was built, otherwise the Foreign Function API.
  */
 final class PosixSpawner implements Spawner {
-    private final Libc libc;
+    private final Posix posix;
     private final ChildReaper reaper;
-    /** The attributes every launch shares; {@code posix_spawn} only reads them. */
-    private final Arena shared;
-    private final MemorySegment attributes;
     /** Launches hold it shared, {@link #close} exclusively: nothing is freed under a launch under way. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    /**
-     * The host's environment as C strings, made once: a launch adds only the task's own variables
-     * (most launches pass the same fifty or so host variables).
-     */
-    private final Map<String, MemorySegment> hostEnvironment;
-    /** The same C strings as an array of pointers, copied whole into a launch that overrides none of them. */
-    private final MemorySegment hostEnvironmentArray;
-    /** The variables' names in the array's order. */
-    private final List<String> hostNames;
+    /** The host's variables, to tell a task that only adds variables (the usual launch) from one that overrides. */
+    private final Map<String, String> hostEnvironment = System.getenv();
     private boolean closed;
 
-    private PosixSpawner(Libc libc, ChildReaper reaper, Arena shared, MemorySegment attributes) {
-        this.libc = libc;
+    private PosixSpawner(Posix posix, ChildReaper reaper) {
+        this.posix = posix;
         this.reaper = reaper;
-        this.shared = shared;
-        this.attributes = attributes;
-        Map<String, MemorySegment> host = new LinkedHashMap<>();
-        System.getenv().forEach((name, value) -> {
-            if (name.indexOf('\0') < 0 && value.indexOf('\0') < 0) {
-                host.put(name, shared.allocateFrom(name + "=" + value));
-            }
-        });
-        this.hostEnvironment = Map.copyOf(host);
-        this.hostNames = List.copyOf(host.keySet());
-        this.hostEnvironmentArray = shared.allocate(ADDRESS, Math.max(1, host.size()));
-        int i = 0;
-        for (MemorySegment variable : host.values()) {
-            hostEnvironmentArray.setAtIndex(ADDRESS, i++, variable);
-        }
     }
 
     /** @throws IOException when this kernel refuses pidfds or epoll (then the JDK launches instead) */
-    static PosixSpawner open(Libc libc) throws IOException {
-        ChildReaper reaper = ChildReaper.open(libc);
-        Arena shared = Arena.ofShared();
-        try {
-            MemorySegment attributes = shared.allocate(Libc.SPAWN_ATTR_BYTES, 16);
-            MemorySegment noSignals = shared.allocate(Libc.SIGSET_BYTES, 16);
-            MemorySegment allSignals = shared.allocate(Libc.SIGSET_BYTES, 16);
-            check(libc, libc.attrInit(attributes), "posix_spawnattr_init");
-            check(libc, libc.sigEmptySet(noSignals), "sigemptyset");
-            check(libc, libc.sigFillSet(allSignals), "sigfillset");
-            // A task starts as from a fresh login: nothing blocked, nothing ignored that the JVM ignores.
-            check(libc, libc.attrSetSigMask(attributes, noSignals), "posix_spawnattr_setsigmask");
-            check(libc, libc.attrSetSigDefault(attributes, allSignals), "posix_spawnattr_setsigdefault");
-            check(libc, libc.attrSetFlags(attributes, (short) (Libc.POSIX_SPAWN_SETSID
-                    | Libc.POSIX_SPAWN_SETSIGMASK | Libc.POSIX_SPAWN_SETSIGDEF)), "posix_spawnattr_setflags");
-            return new PosixSpawner(libc, reaper, shared, attributes);
-        } catch (IOException | RuntimeException e) {
-            shared.close();
-            reaper.close();
-            throw e;
-        }
+    static PosixSpawner open(Posix posix) throws IOException {
+        return new PosixSpawner(posix, ChildReaper.open(posix));
     }
 
     @Override
@@ -99,29 +49,21 @@ final class PosixSpawner implements Spawner {
             if (closed) {
                 throw new IOException("the local executor is closed");
             }
-            try {
-                return spawn(request, request.program(), request.argv());
-            } catch (NotExecutable e) {
+            int pid = spawn(request, request.program().toString(), request.argv());
+            if (pid == -Posix.ENOEXEC) {
                 // As execvp does: a file the kernel cannot run (a script without "#!") is run by /bin/sh.
                 List<String> argv = new ArrayList<>(request.argv().size() + 1);
                 argv.add("/bin/sh");
                 argv.add(request.program().toString());
                 argv.addAll(request.argv().subList(1, request.argv().size()));
-                try {
-                    return spawn(request, Path.of("/bin/sh"), argv);
-                } catch (NotExecutable again) {
-                    throw new IOException(again.getMessage());
-                }
+                pid = spawn(request, "/bin/sh", argv);
             }
+            if (pid < 0) {
+                throw new IOException(posix.strerror(-pid));
+            }
+            return reaper.watch(pid, request.endGroupAtExit());
         } finally {
             lifecycle.readLock().unlock();
-        }
-    }
-
-    /** ENOEXEC from the exec. */
-    private static final class NotExecutable extends IOException {
-        NotExecutable(String message) {
-            super(message);
         }
     }
 
@@ -131,67 +73,24 @@ final class PosixSpawner implements Spawner {
         }
     }
 
-    private Child spawn(Request request, Path program, List<String> argvList) throws IOException {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment actions = call.allocate(Libc.FILE_ACTIONS_BYTES, 16);
-            check(libc, libc.actionsInit(actions), "posix_spawn_file_actions_init");
-            try {
-                check(libc, libc.actionsAddChdir(actions, call.allocateFrom(request.workDir().toString())),
-                        "posix_spawn_file_actions_addchdir_np");
-                check(libc, libc.actionsAddOpen(actions, 0, call.allocateFrom("/dev/null"), Libc.O_RDONLY, 0),
-                        "posix_spawn_file_actions_addopen");
-                int output = Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC;
-                check(libc, libc.actionsAddOpen(actions, 1, call.allocateFrom(request.stdout().toString()), output,
-                        0666), "posix_spawn_file_actions_addopen");
-                check(libc, libc.actionsAddOpen(actions, 2, call.allocateFrom(request.stderr().toString()), output,
-                        0666), "posix_spawn_file_actions_addopen");
-                // The JVM's own descriptors are not all close-on-exec; a task must not hold any of them.
-                check(libc, libc.actionsAddCloseFrom(actions, 3), "posix_spawn_file_actions_addclosefrom_np");
-                MemorySegment pid = call.allocate(JAVA_INT);
-                int error = libc.posixSpawn(pid, call.allocateFrom(program.toString()), actions,
-                        attributes, strings(call, argvList), environment(call, request.environment()));
-                if (error == Libc.ENOEXEC) {
-                    throw new NotExecutable(libc.strerror(error));
+    /** The pid, or -errno. */
+    private int spawn(Request request, String program, List<String> argv) {
+        Map<String, String> task = request.environment();
+        boolean addToHost = overridesNone(task);
+        List<String> environment = new ArrayList<>(addToHost ? task.size() : hostEnvironment.size() + task.size());
+        if (!addToHost) {
+            // The host's variables the task does not set, then the task's own.
+            hostEnvironment.forEach((name, value) -> {
+                if (!task.containsKey(name) && name.indexOf('\0') < 0 && value.indexOf('\0') < 0) {
+                    environment.add(name + "=" + value);
                 }
-                if (error != 0) {
-                    throw new IOException(libc.strerror(error));
-                }
-                return reaper.watch(pid.get(JAVA_INT, 0), request.endGroupAtExit());
-            } finally {
-                libc.actionsDestroy(actions);
-            }
-        }
-    }
-
-    private static MemorySegment strings(Arena arena, List<String> values) {
-        MemorySegment array = arena.allocate(ADDRESS, values.size() + 1L);
-        for (int i = 0; i < values.size(); i++) {
-            array.setAtIndex(ADDRESS, i, arena.allocateFrom(values.get(i)));
-        }
-        array.setAtIndex(ADDRESS, values.size(), MemorySegment.NULL);
-        return array;
-    }
-
-    /** The host's variables the task does not set, then the task's own. */
-    private MemorySegment environment(Arena arena, Map<String, String> task) {
-        MemorySegment array = arena.allocate(ADDRESS, hostEnvironment.size() + task.size() + 1L);
-        int i = 0;
-        if (overridesNone(task)) {
-            // The usual launch: the host's variables in one copy, then the task's own.
-            i = hostEnvironment.size();
-            MemorySegment.copy(hostEnvironmentArray, 0, array, 0, i * ADDRESS.byteSize());
-        } else {
-            for (String name : hostNames) {
-                if (!task.containsKey(name)) {
-                    array.setAtIndex(ADDRESS, i++, hostEnvironment.get(name));
-                }
-            }
+            });
         }
         for (Map.Entry<String, String> e : task.entrySet()) {
-            array.setAtIndex(ADDRESS, i++, arena.allocateFrom(e.getKey() + "=" + e.getValue()));
+            environment.add(e.getKey() + "=" + e.getValue());
         }
-        array.setAtIndex(ADDRESS, i, MemorySegment.NULL);
-        return array;
+        return posix.spawn(program, argv, environment, addToHost, request.workDir().toString(),
+                request.stdout().toString(), request.stderr().toString());
     }
 
     private boolean overridesNone(Map<String, String> task) {
@@ -205,26 +104,20 @@ final class PosixSpawner implements Spawner {
 
     @Override
     public void signal(Signal signal, Collection<Long> processGroups) throws IOException {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment errno = libc.newErrnoState(call);
-            IOException failure = null;
-            for (long group : processGroups) {
-                if (group <= 1) {
-                    // kill(-1) would reach every process the user owns; no task leads group 0 or 1.
-                    throw new IOException("refusing to signal process group " + group + ": not a task's");
-                }
-                // A negative pid addresses the whole process group.
-                if (libc.kill(errno, (int) -group, signal.number) != 0) {
-                    int error = libc.errno(errno);
-                    if (error != Libc.ESRCH && failure == null) {
-                        failure = new IOException("SIG" + signal + " to process group " + group + ": "
-                                + libc.strerror(error));
-                    }
-                }
+        IOException failure = null;
+        for (long group : processGroups) {
+            if (group <= 1) {
+                // kill(-1) would reach every process the user owns; no task leads group 0 or 1.
+                throw new IOException("refusing to signal process group " + group + ": not a task's");
             }
-            if (failure != null) {
-                throw failure;
+            // A negative pid addresses the whole process group.
+            int error = posix.kill((int) -group, signal.number);
+            if (error < 0 && error != -Posix.ESRCH && failure == null) {
+                failure = new IOException("SIG" + signal + " to process group " + group + ": " + posix.strerror(-error));
             }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -239,7 +132,7 @@ final class PosixSpawner implements Spawner {
 
     @Override
     public String describe() {
-        return "posix_spawn, one exec per task, ends learnt through pidfds";
+        return "posix_spawn through " + posix.describe() + ", one exec per task, ends learnt through pidfds";
     }
 
     @Override
@@ -251,15 +144,9 @@ final class PosixSpawner implements Spawner {
             }
             closed = true;
             reaper.close();
-            shared.close();
+            posix.release();
         } finally {
             lifecycle.writeLock().unlock();
-        }
-    }
-
-    private static void check(Libc libc, int result, String call) throws IOException {
-        if (result != 0) {
-            throw new IOException(call + ": " + libc.strerror(result));
         }
     }
 }

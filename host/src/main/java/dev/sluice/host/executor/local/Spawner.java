@@ -45,24 +45,36 @@ interface Spawner extends AutoCloseable {
     void close();
 
     /**
-     * Starts with {@code posix_spawn} where the C library and the JVM allow it, otherwise with the JDK.
+     * Starts with {@code posix_spawn} where the system allows it (through the host's native library,
+     * else through the Foreign Function API), otherwise with the JDK.
      *
      * @throws ExecutorException when neither way is available (no {@code setsid} or {@code kill})
      */
     static Spawner open() throws ExecutorException {
         Logger log = LoggerFactory.getLogger(Spawner.class);
-        Libc.Result libc = Libc.load();
-        if (libc.libc() != null) {
+        NativeLibrary.Loaded library = NativeLibrary.load();
+        String why;
+        if (library.library() != null) {
             try {
-                return PosixSpawner.open(libc.libc());
+                return PosixSpawner.open(library.library());
             } catch (IOException e) {
-                log.debug("local executor: posix_spawn cannot be used ({}); launching through the JDK",
-                        e.getMessage());
+                why = e.getMessage();
             }
         } else {
-            log.debug("local executor: posix_spawn cannot be used ({}); launching through the JDK",
-                    libc.unavailableBecause());
+            log.debug("local executor: the host's native library cannot be used ({}); calling the C library"
+                    + " through the Foreign Function API", library.unavailableBecause());
+            Libc.Result libc = Libc.load();
+            why = libc.unavailableBecause();
+            if (libc.libc() != null) {
+                try {
+                    return PosixSpawner.open(libc.libc());
+                } catch (IOException e) {
+                    libc.libc().release();
+                    why = e.getMessage();
+                }
+            }
         }
+        log.debug("local executor: posix_spawn cannot be used ({}); launching through the JDK", why);
         return JdkSpawner.open();
     }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,16 +40,32 @@ class SpawnerTest {
     Path dir;
 
     static Stream<Arguments> spawners() {
-        return Stream.of(Arguments.of("posix_spawn", (LocalExecutor.SpawnerFactory) SpawnerTest::posixSpawner),
+        return Stream.of(Arguments.of("posix_spawn, native library", (LocalExecutor.SpawnerFactory) SpawnerTest::nativeSpawner),
+                Arguments.of("posix_spawn, Foreign Function API", (LocalExecutor.SpawnerFactory) SpawnerTest::ffmSpawner),
                 Arguments.of("JDK", (LocalExecutor.SpawnerFactory) JdkSpawner::open));
     }
 
-    /** The posix_spawn launch, which every Linux machine this project builds on can use. */
-    private static PosixSpawner posixSpawner() {
+    static Stream<Arguments> posixSpawners() {
+        return spawners().filter(a -> ((String) a.get()[0]).startsWith("posix_spawn"));
+    }
+
+    /** The launch through the host's native library, which this build makes (src/build/native.sh). */
+    private static PosixSpawner nativeSpawner() {
+        NativeLibrary.Loaded library = NativeLibrary.load();
+        assertThat(library.unavailableBecause()).as("the native library of this build loads").isNull();
+        return posixSpawner(library.library());
+    }
+
+    /** The launch through the Foreign Function API, which every Linux machine this project builds on can use. */
+    private static PosixSpawner ffmSpawner() {
         Libc.Result libc = Libc.load();
         assertThat(libc.unavailableBecause()).as("posix_spawn is usable on this Linux machine").isNull();
+        return posixSpawner(libc.libc());
+    }
+
+    private static PosixSpawner posixSpawner(Posix posix) {
         try {
-            return PosixSpawner.open(libc.libc());
+            return PosixSpawner.open(posix);
         } catch (IOException e) {
             throw new AssertionError("pidfds and epoll work on this kernel", e);
         }
@@ -69,6 +86,25 @@ class SpawnerTest {
 
     private String out() throws IOException {
         return Files.readString(dir.resolve("out"), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theExecutorLaunchesThroughTheNativeLibraryWhereACompilerBuiltIt() throws Exception {
+        boolean compiler = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, "cc")));
+        Assumptions.assumeTrue(compiler, "no C compiler on the PATH: the build made no native library");
+        try (Spawner spawner = Spawner.open()) {
+            assertThat(spawner.describe()).startsWith("posix_spawn through the host's native library");
+        }
+    }
+
+    @Test
+    void aMissingNativeLibraryIsNamedWithWhereItWasLookedFor() {
+        Path missing = dir.resolve("lib").resolve(NativeLibrary.FILE_NAME);
+        NativeLibrary.Loaded loaded = NativeLibrary.load(missing);
+        assertThat(loaded.library()).isNull();
+        assertThat(loaded.unavailableBecause()).isEqualTo(missing + " does not exist (it is built where a C compiler is found)");
+        assertThat(NativeLibrary.load(null).unavailableBecause()).contains("-Dsluice.native.library");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -156,9 +192,10 @@ class SpawnerTest {
         }
     }
 
-    @Test
-    void posixSpawnStartsWithNoSignalBlockedOrIgnored() throws Exception {
-        try (Spawner spawner = posixSpawner()) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("posixSpawners")
+    void posixSpawnStartsWithNoSignalBlockedOrIgnored(String name, LocalExecutor.SpawnerFactory factory) throws Exception {
+        try (Spawner spawner = factory.open()) {
             Spawner.Exit exit = end(run(spawner, "/bin/sh", "-c", "grep -E '^Sig(Blk|Ign)' /proc/self/status"));
             assertThat(exit.exitCode()).isZero();
             List<String> lines = out().lines().toList();
@@ -169,12 +206,13 @@ class SpawnerTest {
         }
     }
 
-    @Test
-    void theKernelsPeakMemoryIsReportedOnlyWhereItCannotBeTheHosts() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("posixSpawners")
+    void theKernelsPeakMemoryIsReportedOnlyWhereItCannotBeTheHosts(String name, LocalExecutor.SpawnerFactory factory) throws Exception {
         long hostBytes = hostPeakBytes();
         // A shell holding a string 64 MB larger than the host has ever been: the kernel's figure is its own.
         long big = hostBytes + 64L * 1024 * 1024;
-        try (Spawner spawner = posixSpawner()) {
+        try (Spawner spawner = factory.open()) {
             Spawner.Exit holding = end(run(spawner, "/bin/sh", "-c",
                     "x=$(head -c " + big + " /dev/zero | tr '\\0' a); echo ${#x}"));
             assertThat(holding.exitCode()).isZero();
@@ -196,9 +234,10 @@ class SpawnerTest {
         return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
     }
 
-    @Test
-    void posixSpawnRefusesANulCharacterAndALaunchAfterClose() throws Exception {
-        Spawner spawner = posixSpawner();
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("posixSpawners")
+    void posixSpawnRefusesANulCharacterAndALaunchAfterClose(String name, LocalExecutor.SpawnerFactory factory) throws Exception {
+        Spawner spawner = factory.open();
         assertThatThrownBy(() -> run(spawner, "/bin/echo", "a\0b")).isInstanceOf(IOException.class)
                 .hasMessage("an argument holds a NUL character, which no program can receive");
         assertThatThrownBy(() -> spawner.signal(Spawner.Signal.KILL, List.of(1L))).isInstanceOf(IOException.class)
@@ -209,11 +248,12 @@ class SpawnerTest {
         spawner.close();
     }
 
-    @Test
-    void oneReaperThreadLearnsEveryEndAndWakesAtMostOncePerChild() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("posixSpawners")
+    void oneReaperThreadLearnsEveryEndAndWakesAtMostOncePerChild(String name, LocalExecutor.SpawnerFactory factory) throws Exception {
         int threads = 4;
         int perThread = 50;
-        try (PosixSpawner spawner = posixSpawner();
+        try (PosixSpawner spawner = (PosixSpawner) factory.open();
                 ExecutorService pool = Executors.newFixedThreadPool(threads)) {
             long before = spawner.reaper().wakeups();
             List<Future<List<Spawner.Child>>> launched = new ArrayList<>();

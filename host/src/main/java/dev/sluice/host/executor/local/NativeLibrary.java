@@ -1,0 +1,216 @@
+package dev.sluice.host.executor.local;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@link Posix} through the host's own native library ({@code libsluice-native.so}, built from
+ * {@code host/src/main/c/sluice-native.c} where a C compiler is found, and shipped in the distribution's
+ * {@code lib/native}). The JVM binds JNI methods by a symbol look-up; the Foreign Function API instead
+ * generates classes and code at run time for each binding, which cost a one-task run about 30 ms of its
+ * start and the compiler work of a few hundred methods (docs/adr/2026-12-05-native-library.md).
+ */
+final class NativeLibrary implements Posix {
+    /** The system property naming the library file; otherwise {@code <sluice.home>/lib/native/}. */
+    static final String PROPERTY = "sluice.native.library";
+    static final String FILE_NAME = "libsluice-native.so";
+    /** The library's {@code ABI_VERSION}: one left from another build is refused. */
+    static final int VERSION = 1;
+
+    /** A launch's request, reused by the thread that made it. */
+    private static final ThreadLocal<Request> REQUESTS = ThreadLocal.withInitial(Request::new);
+
+    private NativeLibrary() {
+    }
+
+    /** The library, or why it cannot be used (not built, not found, from another build, refused by the system). */
+    static Loaded load() {
+        return load(location());
+    }
+
+    /** The library in {@code file} (null: no place was named). */
+    static Loaded load(Path file) {
+        if (file == null) {
+            return new Loaded(null, "neither -D" + PROPERTY + " nor sluice.home says where " + FILE_NAME + " is");
+        }
+        if (!Files.isRegularFile(file)) {
+            return new Loaded(null, file + " does not exist (it is built where a C compiler is found)");
+        }
+        try {
+            System.load(file.toString());
+            int version = Calls.version();
+            if (version != VERSION) {
+                return new Loaded(null, file + " is from another build (version " + version + ", expected " + VERSION
+                        + "); rebuild with ./build");
+            }
+            int error = Calls.init();
+            if (error < 0) {
+                return new Loaded(null, "posix_spawnattr_init failed: " + Calls.strerror(-error));
+            }
+            return new Loaded(new NativeLibrary(), null);
+        } catch (UnsatisfiedLinkError | IllegalCallerException e) {
+            return new Loaded(null, file + " cannot be loaded: " + e.getMessage());
+        }
+    }
+
+    private static Path location() {
+        String explicit = System.getProperty(PROPERTY);
+        if (explicit != null && !explicit.isBlank()) {
+            return Path.of(explicit);
+        }
+        String home = System.getProperty("sluice.home");
+        return home == null || home.isBlank() ? null : Path.of(home, "lib", "native", FILE_NAME);
+    }
+
+    /** The library, or the reason there is none. */
+    record Loaded(NativeLibrary library, String unavailableBecause) {
+    }
+
+    @Override
+    public int spawn(String program, List<String> argv, List<String> environment, boolean addToHost, String workDir,
+            String stdout, String stderr) {
+        Request request = REQUESTS.get().clear();
+        request.add(program).add(workDir).add(stdout).add(stderr);
+        for (String argument : argv) {
+            request.add(argument);
+        }
+        for (String variable : environment) {
+            request.add(variable);
+        }
+        return Calls.spawn(request.bytes, request.length, argv.size(), environment.size(), addToHost);
+    }
+
+    /** NUL-terminated UTF-8 strings, one after the other, as the library reads them. */
+    private static final class Request {
+        byte[] bytes = new byte[4096];
+        int length;
+
+        Request clear() {
+            length = 0;
+            return this;
+        }
+
+        Request add(String text) {
+            byte[] encoded = text.getBytes(StandardCharsets.UTF_8);
+            int end = length + encoded.length + 1;
+            if (end > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, end));
+            }
+            System.arraycopy(encoded, 0, bytes, length, encoded.length);
+            bytes[end - 1] = 0;
+            length = end;
+            return this;
+        }
+    }
+
+    @Override
+    public int pidfdOpen(int pid) {
+        return Calls.pidfdOpen(pid);
+    }
+
+    @Override
+    public int epollCreate() {
+        return Calls.epollCreate();
+    }
+
+    @Override
+    public int epollAdd(int epoll, int fd, long key) {
+        return Calls.epollAdd(epoll, fd, key);
+    }
+
+    @Override
+    public int epollRemove(int epoll, int fd) {
+        return Calls.epollRemove(epoll, fd);
+    }
+
+    @Override
+    public int epollWait(int epoll, long[] keys) {
+        return Calls.epollWait(epoll, keys);
+    }
+
+    @Override
+    public int eventfd() {
+        return Calls.eventfd();
+    }
+
+    @Override
+    public int eventfdAdd(int fd) {
+        return Calls.eventfdAdd(fd);
+    }
+
+    @Override
+    public int eventfdTake(int fd) {
+        return Calls.eventfdTake(fd);
+    }
+
+    @Override
+    public int close(int fd) {
+        return Calls.close(fd);
+    }
+
+    @Override
+    public int kill(int pid, int signal) {
+        return Calls.kill(pid, signal);
+    }
+
+    @Override
+    public int reap(int pid, int options, long[] ended) {
+        return Calls.reap(pid, options, ended);
+    }
+
+    @Override
+    public int awaitExit(int pid) {
+        return Calls.awaitExit(pid);
+    }
+
+    @Override
+    public String strerror(int error) {
+        return Calls.strerror(error);
+    }
+
+    @Override
+    public String describe() {
+        return "the host's native library (" + FILE_NAME + ")";
+    }
+
+    /** The library's functions; named as in sluice-native.c. */
+    private static final class Calls {
+        private Calls() {
+        }
+
+        static native int version();
+
+        static native int init();
+
+        static native int spawn(byte[] request, int length, int argc, int envc, boolean addToHost);
+
+        static native int pidfdOpen(int pid);
+
+        static native int epollCreate();
+
+        static native int epollAdd(int epoll, int fd, long key);
+
+        static native int epollRemove(int epoll, int fd);
+
+        static native int epollWait(int epoll, long[] keys);
+
+        static native int eventfd();
+
+        static native int eventfdAdd(int fd);
+
+        static native int eventfdTake(int fd);
+
+        static native int close(int fd);
+
+        static native int kill(int pid, int signal);
+
+        static native int reap(int pid, int options, long[] ended);
+
+        static native int awaitExit(int pid);
+
+        static native String strerror(int error);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.sluice.host.executor.local;
+
+import java.util.List;
+
+/**
+ * The system calls {@link PosixSpawner} and {@link ChildReaper} make, by one of two bindings: the host's
+ * own native library through JNI ({@link NativeLibrary}, preferred: binding it generates no code at run
+ * time) or the C library through the Foreign Function API ({@link Libc}, where the native library was not
+ * built). Each call returns what it made (a pid, a descriptor, a count) or a negative {@code errno};
+ * none throws for a failed call.
+ */
+interface Posix {
+    /** Signal numbers, the same on every Linux architecture. */
+    int SIGKILL = 9;
+    int WNOHANG = 1;
+    int ENOENT = 2;
+    int ESRCH = 3;
+    int EINTR = 4;
+    int ENOEXEC = 8;
+
+    /**
+     * {@code posix_spawn} of {@code program} as the leader of a new session, in {@code workDir}, stdin from
+     * {@code /dev/null}, stdout and stderr to the files (created or truncated), no other descriptor, no
+     * signal blocked or ignored.
+     *
+     * @param environment "NAME=value" each; with {@code addToHost} added to the host's own variables (none
+     *                    of which they name), otherwise the whole environment
+     * @return the pid, or -errno ({@code -ENOEXEC}: a file the kernel cannot run)
+     */
+    int spawn(String program, List<String> argv, List<String> environment, boolean addToHost, String workDir,
+            String stdout, String stderr);
+
+    /** {@code pidfd_open(pid, 0)}: a descriptor that becomes readable when the process ends. */
+    int pidfdOpen(int pid);
+
+    /** A new close-on-exec epoll set. */
+    int epollCreate();
+
+    /** Adds {@code fd}, reported ready for reading with {@code key}. */
+    int epollAdd(int epoll, int fd, long key);
+
+    int epollRemove(int epoll, int fd);
+
+    /** Waits for ready descriptors and writes their keys into {@code keys}: the count, or -errno. */
+    int epollWait(int epoll, long[] keys);
+
+    /** A new close-on-exec eventfd, to wake a thread waiting in {@link #epollWait}. */
+    int eventfd();
+
+    /** Adds 1 to an eventfd's count, which makes it ready. */
+    int eventfdAdd(int fd);
+
+    /** Takes an eventfd's count, which makes it not ready. */
+    int eventfdTake(int fd);
+
+    int close(int fd);
+
+    /** {@code kill(pid, signal)}; a negative pid is a process group. */
+    int kill(int pid, int signal);
+
+    /**
+     * {@code wait4(pid, options)}: the pid reaped, 0 when {@link #WNOHANG} found it running, or -errno. Once
+     * reaped, {@code ended} holds the wait status, the child's peak memory and the host's own (kilobytes;
+     * -1 when unknown).
+     */
+    int reap(int pid, int options, long[] ended);
+
+    /** Waits for the child's end without reaping it, so that its pid and group id stay its own. */
+    int awaitExit(int pid);
+
+    /** The system's words for an error number, e.g. "No such file or directory". */
+    String strerror(int error);
+
+    /** Which binding this is, for the debug log. */
+    String describe();
+
+    /** Frees what the binding holds; no call may follow. */
+    default void release() {
+    }
+}
