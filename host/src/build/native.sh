@@ -1,24 +1,34 @@
 #!/bin/sh
 # Builds the host's native library (libsluice-native.so) from src/main/c with the system's C compiler, for
-# the JDK the build runs on (its JNI headers). Where there is no C compiler, or it fails, the build goes on
-# without the library and the local executor calls the C library through the Foreign Function API instead
-# (a one-task run about 30 ms slower to start; docs/adr/2026-12-05-native-library.md).
+# the JDK the build runs on (its JNI headers). Where there is no C compiler, or the library does not build
+# (a C library older than glibc 2.34, say), the build goes on without it and the local executor calls the
+# C library through the Foreign Function API instead, starting tasks a little slower
+# (docs/adr/2026-12-05-native-library.md).
 #
-#   native.sh JAVA_HOME SOURCE OUTPUT_DIR
+#   native.sh JAVA_HOME SOURCE OUTPUT_DIR        (CC, CFLAGS and LDFLAGS are honoured)
 set -u
 java_home=$1 source=$2 out=$3
 cc=${CC:-cc}
 rm -f "$out/libsluice-native.so"
-if ! command -v "$cc" >/dev/null 2>&1; then
+# CC may carry words of its own ("ccache gcc"): the first is the program.
+set -f
+# shellcheck disable=SC2086
+set -- $cc
+set +f
+if ! command -v "$1" >/dev/null 2>&1; then
   echo "sluice: no C compiler ('$cc') found: the host's native library is not built, and the local executor" \
     "will call the C library through the Foreign Function API (slower to start); install gcc to build it." >&2
   exit 0
 fi
 mkdir -p "$out"
-if ! "$cc" -std=gnu11 -O2 -fPIC -shared -Wall -Wextra -I"$java_home/include" -I"$java_home/include/linux" \
+# Every function must be declared and every symbol resolved when the library is linked and loaded: a C
+# library without one fails here, or at System.load, never at a task's launch.
+# shellcheck disable=SC2086
+if ! "$@" -std=gnu11 -O2 -fPIC -shared -Wall -Wextra -Werror=implicit-function-declaration ${CFLAGS:-} \
+  -I"$java_home/include" -I"$java_home/include/linux" -Wl,-z,defs -Wl,-z,now ${LDFLAGS:-} \
   -o "$out/libsluice-native.so" "$source"; then
   rm -f "$out/libsluice-native.so"
-  echo "sluice: the host's native library did not compile (see above); the local executor will call the C" \
+  echo "sluice: the host's native library did not build (see above); the local executor will call the C" \
     "library through the Foreign Function API (slower to start)." >&2
 fi
 exit 0

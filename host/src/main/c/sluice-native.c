@@ -2,8 +2,8 @@
  * The host's own native library: the C library calls the local executor makes (posix_spawn with a
  * session of the task's own, pidfds, epoll, wait4, kill), as JNI methods of
  * dev.sluice.host.executor.local.NativeLibrary. The JVM binds a JNI method with a symbol look-up, where
- * the Foreign Function API generates classes and code at run time for every binding: a one-task run
- * starts about 30 ms sooner (docs/adr/2026-12-05-native-library.md).
+ * the Foreign Function API generates classes and code at run time for every binding, which the host's
+ * start and the compiler paid for (docs/adr/2026-12-05-native-library.md).
  *
  * Every call returns what it made (a pid, a descriptor, a count) or a negative errno; none throws.
  * Built by host/src/build/native.sh; Linux with glibc 2.34 or later.
@@ -11,7 +11,15 @@
 #define _GNU_SOURCE
 #include <jni.h>
 
+#include <features.h>
+#if !defined(__GLIBC__) || !__GLIBC_PREREQ(2, 34)
+/* posix_spawn_file_actions_addclosefrom_np is glibc 2.34's; elsewhere the host uses the Foreign Function
+   API or the JDK, and the build says so. */
+#error "the host's native library needs glibc 2.34 or later"
+#endif
+
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -29,10 +37,19 @@
 #define ABI_VERSION 1
 #define MAX_EVENTS 64
 
-extern char **environ;
-
-/* What every launch shares; posix_spawn only reads it. */
+/* What every launch shares, made once (init); posix_spawn only reads it. */
 static posix_spawnattr_t spawn_attributes;
+static pthread_once_t spawn_attributes_once = PTHREAD_ONCE_INIT;
+static int spawn_attributes_error;
+
+/*
+ * The host's environment as the JVM read it at its start (Java's System.getenv), handed over once by
+ * setHostEnvironment: launches add to it without reading environ, which the process may change.
+ */
+static char *host_block;
+static char **host_environment;
+static size_t host_count;
+static pthread_mutex_t host_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define METHOD(name) Java_dev_sluice_host_executor_local_NativeLibrary_00024Calls_##name
 
@@ -43,9 +60,7 @@ JNIEXPORT jint JNICALL METHOD(version)(JNIEnv *env, jclass cls) {
 }
 
 /* A task starts as from a fresh login: a session of its own, nothing blocked, every signal at its default. */
-JNIEXPORT jint JNICALL METHOD(init)(JNIEnv *env, jclass cls) {
-    (void)env;
-    (void)cls;
+static void make_spawn_attributes(void) {
     sigset_t none, all;
     sigemptyset(&none);
     sigfillset(&all);
@@ -56,7 +71,47 @@ JNIEXPORT jint JNICALL METHOD(init)(JNIEnv *env, jclass cls) {
         error = posix_spawnattr_setflags(&spawn_attributes,
                 POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     }
-    return -error;
+    spawn_attributes_error = error;
+}
+
+/* Once per process, however many times the library is loaded and initialised: 0 or -errno. */
+JNIEXPORT jint JNICALL METHOD(init)(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    pthread_once(&spawn_attributes_once, make_spawn_attributes);
+    return -spawn_attributes_error;
+}
+
+/* variables: count NUL-terminated "NAME=value" strings, copied; the first call wins. 0 or -errno. */
+JNIEXPORT jint JNICALL METHOD(setHostEnvironment)(JNIEnv *env, jclass cls, jbyteArray variables, jint length,
+        jint count) {
+    (void)cls;
+    if (length < 0 || count < 0) return -EINVAL;
+    pthread_mutex_lock(&host_lock);
+    int result = 0;
+    if (!host_environment) {
+        char *block = malloc((size_t)length + 1);
+        char **array = calloc((size_t)count + 1, sizeof(char *));
+        if (!block || !array) {
+            free(block);
+            free(array);
+            result = -ENOMEM;
+        } else {
+            (*env)->GetByteArrayRegion(env, variables, 0, length, (jbyte *)block);
+            block[length] = '\0';
+            char *cursor = block, *end = block + length;
+            size_t n = 0;
+            while (n < (size_t)count && cursor < end) {
+                array[n++] = cursor;
+                cursor += strlen(cursor) + 1;
+            }
+            host_block = block;
+            host_count = n;
+            host_environment = array;
+        }
+    }
+    pthread_mutex_unlock(&host_lock);
+    return result;
 }
 
 /* The next NUL-terminated string of a request, or NULL past its end. */
@@ -71,8 +126,9 @@ static char *next(char **cursor, const char *end) {
 
 /*
  * request: program, work directory, stdout file, stderr file, the argc arguments, the envc variables
- * ("NAME=value"), each ending with a NUL. With addToHost the variables come after the host's own (none
- * of which they name); otherwise they are the whole environment. Returns the pid or -errno.
+ * ("NAME=value"), each ending with a NUL. With addToHost the variables come after the host's own
+ * (setHostEnvironment; none of which they name); otherwise they are the whole environment. Returns the
+ * pid or -errno.
  */
 JNIEXPORT jint JNICALL METHOD(spawn)(JNIEnv *env, jclass cls, jbyteArray request, jint length, jint argc,
         jint envc, jboolean addToHost) {
@@ -80,10 +136,7 @@ JNIEXPORT jint JNICALL METHOD(spawn)(JNIEnv *env, jclass cls, jbyteArray request
     if (length <= 0 || argc <= 0 || envc < 0) return -EINVAL;
     char *buffer = malloc((size_t)length);
     char **argv = calloc((size_t)argc + 1, sizeof(char *));
-    size_t hostc = 0;
-    if (addToHost) {
-        while (environ[hostc]) hostc++;
-    }
+    size_t hostc = addToHost ? host_count : 0;
     char **envp = calloc(hostc + (size_t)envc + 1, sizeof(char *));
     int result = -ENOMEM;
     if (!buffer || !argv || !envp) goto done;
@@ -96,7 +149,7 @@ JNIEXPORT jint JNICALL METHOD(spawn)(JNIEnv *env, jclass cls, jbyteArray request
     for (jint i = 0; i < argc; i++) {
         if (!(argv[i] = next(&cursor, end))) goto done;
     }
-    memcpy(envp, environ, hostc * sizeof(char *));
+    if (hostc) memcpy(envp, host_environment, hostc * sizeof(char *));
     for (jint i = 0; i < envc; i++) {
         if (!(envp[hostc + (size_t)i] = next(&cursor, end))) goto done;
     }

@@ -98,7 +98,10 @@ final class ChildReaper implements AutoCloseable {
         long[] keys = new long[BATCH];
         long[] ended = new long[3];
         try {
-            while (!closed) {
+            // Stops only once it has read the wake-up close() writes: the descriptor is closed below, after
+            // that write, never under it.
+            boolean stop = false;
+            while (!stop) {
                 int ready = posix.epollWait(epoll, keys);
                 wakeups++;
                 if (ready == -Posix.EINTR) {
@@ -111,11 +114,15 @@ final class ChildReaper implements AutoCloseable {
                 for (int i = 0; i < ready; i++) {
                     if (keys[i] == WAKE) {
                         posix.eventfdTake(wake);
+                        stop = closed;
                     } else {
                         reap((int) keys[i], ended);
                     }
                 }
             }
+        } catch (RuntimeException | Error e) {
+            // Not expected (the calls return errors, they do not throw); the tasks' ends must still be learnt.
+            giveUp(e.toString());
         } finally {
             // Children still watched are given up on (the executor has closed): their pidfds go too.
             for (Watch watch : watched.values()) {
@@ -175,13 +182,17 @@ final class ChildReaper implements AutoCloseable {
 
     private void waitOnOwnThread(int pid, CompletableFuture<Spawner.Exit> exit, boolean endGroup) {
         Thread.ofPlatform().daemon().name("sluice-wait-" + pid).start(() -> {
-            // Waited for without reaping first, so the group's id is still the child's when the rest of its
-            // group is killed.
-            if (endGroup && posix.awaitExit(pid) == 0) {
-                posix.kill(-pid, Posix.SIGKILL);
+            try {
+                // Waited for without reaping first, so the group's id is still the child's when the rest of
+                // its group is killed.
+                if (endGroup && posix.awaitExit(pid) == 0) {
+                    posix.kill(-pid, Posix.SIGKILL);
+                }
+                long[] ended = new long[3];
+                complete(pid, exit, posix.reap(pid, 0, ended), ended);
+            } catch (RuntimeException | Error e) {
+                exit.completeExceptionally(new IOException("could not learn how process " + pid + " ended: " + e, e));
             }
-            long[] ended = new long[3];
-            complete(pid, exit, posix.reap(pid, 0, ended), ended);
         });
     }
 

@@ -43,7 +43,6 @@ final class Libc implements Posix {
     static final int WNOWAIT = 0x01000000;
     /** {@code siginfo_t}, which {@code waitid} fills: 128 bytes on Linux. */
     static final long SIGINFO_BYTES = 128;
-    static final int EAGAIN = 11;
     /**
      * The system calls made through {@code syscall(2)}, by number: one binding for all of them instead
      * of one per function. The JDK generates code for every distinct signature it binds: binding seventeen
@@ -159,7 +158,15 @@ final class Libc implements Posix {
         }
         try {
             Linker linker = Linker.nativeLinker();
-            return new Result(new Libc(linker, linker.defaultLookup(), x86), null);
+            Libc libc = new Libc(linker, linker.defaultLookup(), x86);
+            try {
+                // Made now, so that a failure falls back to the JDK at start rather than failing each launch.
+                libc.spawnAttributes();
+            } catch (IllegalStateException e) {
+                libc.release();
+                return new Result(null, e.getMessage());
+            }
+            return new Result(libc, null);
         } catch (NoSuchElementException | IllegalArgumentException | UnsupportedOperationException e) {
             return new Result(null, "the C library lacks a function the launch needs (" + e.getMessage() + ")");
         }
@@ -211,7 +218,7 @@ final class Libc implements Posix {
         return "the C library through the Foreign Function API";
     }
 
-    /** The attributes every launch shares, made at the first launch; {@code posix_spawn} only reads them. */
+    /** The attributes every launch shares, made at {@link #load}; {@code posix_spawn} only reads them. */
     private synchronized MemorySegment spawnAttributes() {
         if (spawnAttributes == null) {
             MemorySegment attributes = shared.allocate(SPAWN_ATTR_BYTES, 16);

@@ -5,13 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@link Posix} through the host's own native library ({@code libsluice-native.so}, built from
  * {@code host/src/main/c/sluice-native.c} where a C compiler is found, and shipped in the distribution's
  * {@code lib/native}). The JVM binds JNI methods by a symbol look-up; the Foreign Function API instead
- * generates classes and code at run time for each binding, which cost a one-task run about 30 ms of its
- * start and the compiler work of a few hundred methods (docs/adr/2026-12-05-native-library.md).
+ * generates classes and code at run time for each binding, which the host's start and the compiler paid
+ * for (one build, 16 pairs: a one-task run 233 ms through the Foreign Function API, 200 ms through this
+ * library; docs/adr/2026-12-05-native-library.md).
  */
 final class NativeLibrary implements Posix {
     /** The system property naming the library file; otherwise {@code <sluice.home>/lib/native/}. */
@@ -36,10 +38,15 @@ final class NativeLibrary implements Posix {
         if (file == null) {
             return new Loaded(null, "neither -D" + PROPERTY + " nor sluice.home says where " + FILE_NAME + " is");
         }
+        if (!NativeLibrary.class.getModule().isNativeAccessEnabled()) {
+            // Loading it anyway would work, with the JVM's warning about a restricted method on stderr.
+            return new Loaded(null, "native access is not enabled (java --enable-native-access=ALL-UNNAMED)");
+        }
         if (!Files.isRegularFile(file)) {
             return new Loaded(null, file + " does not exist (it is built where a C compiler is found)");
         }
         try {
+            // A second load of the same file is a no-op; init and the host's environment are made once.
             System.load(file.toString());
             int version = Calls.version();
             if (version != VERSION) {
@@ -47,13 +54,32 @@ final class NativeLibrary implements Posix {
                         + "); rebuild with ./build");
             }
             int error = Calls.init();
+            if (error == 0) {
+                error = setHostEnvironment();
+            }
             if (error < 0) {
-                return new Loaded(null, "posix_spawnattr_init failed: " + Calls.strerror(-error));
+                return new Loaded(null, file + " could not be set up: " + Calls.strerror(-error));
             }
             return new Loaded(new NativeLibrary(), null);
         } catch (UnsatisfiedLinkError | IllegalCallerException e) {
             return new Loaded(null, file + " cannot be loaded: " + e.getMessage());
         }
+    }
+
+    /**
+     * The host's environment as Java read it, handed to the library once: both bindings launch with the
+     * same variables, and {@link PosixSpawner} decides from the same map whether a task overrides any.
+     */
+    private static int setHostEnvironment() {
+        Request block = new Request();
+        int count = 0;
+        for (Map.Entry<String, String> e : System.getenv().entrySet()) {
+            if (e.getKey().indexOf('\0') < 0 && e.getValue().indexOf('\0') < 0) {
+                block.add(e.getKey() + "=" + e.getValue());
+                count++;
+            }
+        }
+        return Calls.setHostEnvironment(block.bytes, block.length, count);
     }
 
     private static Path location() {
@@ -184,6 +210,8 @@ final class NativeLibrary implements Posix {
         static native int version();
 
         static native int init();
+
+        static native int setHostEnvironment(byte[] variables, int length, int count);
 
         static native int spawn(byte[] request, int length, int argc, int envc, boolean addToHost);
 

@@ -10,10 +10,9 @@ import java.util.List;
  * none throws for a failed call.
  */
 interface Posix {
-    /** Signal numbers, the same on every Linux architecture. */
+    /** The signal, {@code wait4} option and errno values the callers test, the same on every Linux architecture. */
     int SIGKILL = 9;
     int WNOHANG = 1;
-    int ENOENT = 2;
     int ESRCH = 3;
     int EINTR = 4;
     int ENOEXEC = 8;
@@ -74,7 +73,10 @@ interface Posix {
     /** Which binding this is, for the debug log. */
     String describe();
 
-    /** Frees what the binding holds; no call may follow. */
+    /**
+     * Frees what launches share; no {@link #spawn} may follow. (The reaper's calls may still come while its
+     * thread stops, so nothing they use may be freed here.)
+     */
     default void release() {
     }
 }

@@ -51,8 +51,12 @@ interface Spawner extends AutoCloseable {
      * @throws ExecutorException when neither way is available (no {@code setsid} or {@code kill})
      */
     static Spawner open() throws ExecutorException {
+        return open(NativeLibrary.load());
+    }
+
+    /** As {@link #open()}, with the native library given (for tests: one that did not load). */
+    static Spawner open(NativeLibrary.Loaded library) throws ExecutorException {
         Logger log = LoggerFactory.getLogger(Spawner.class);
-        NativeLibrary.Loaded library = NativeLibrary.load();
         String why;
         if (library.library() != null) {
             try {
