@@ -12,8 +12,8 @@ import java.util.Map;
  * {@code host/src/main/c/sluice-native.c} where a C compiler is found, and shipped in the distribution's
  * {@code lib/native}). The JVM binds JNI methods by a symbol look-up; the Foreign Function API instead
  * generates classes and code at run time for each binding, which the host's start and the compiler paid
- * for (one build, 16 pairs: a one-task run 233 ms through the Foreign Function API, 200 ms through this
- * library; docs/adr/2026-12-05-native-library.md).
+ * for (two builds of one commit, 16 pairs: a one-task run 266 ms through the Foreign Function API, 228.5
+ * ms through this library; docs/adr/2026-12-05-native-library.md).
  */
 final class NativeLibrary implements Posix {
     /** The system property naming the library file; otherwise {@code <sluice.home>/lib/native/}. */
