@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 /* NativeLibrary.VERSION: a library left from another build is refused rather than half-bound. */
-#define ABI_VERSION 1
+#define ABI_VERSION 2
 #define MAX_EVENTS 64
 
 /* What every launch shares, made once (init); posix_spawn only reads it. */
@@ -127,11 +127,11 @@ static char *next(char **cursor, const char *end) {
 /*
  * request: program, work directory, stdout file, stderr file, the argc arguments, the envc variables
  * ("NAME=value"), each ending with a NUL. With addToHost the variables come after the host's own
- * (setHostEnvironment; none of which they name); otherwise they are the whole environment. Returns the
- * pid or -errno.
+ * (setHostEnvironment; none of which they name); otherwise they are the whole environment. stdin is
+ * /dev/null, or the descriptor stdinFd when it is not negative. Returns the pid or -errno.
  */
 JNIEXPORT jint JNICALL METHOD(spawn)(JNIEnv *env, jclass cls, jbyteArray request, jint length, jint argc,
-        jint envc, jboolean addToHost) {
+        jint envc, jboolean addToHost, jint stdinFd) {
     (void)cls;
     if (length <= 0 || argc <= 0 || envc < 0) return -EINVAL;
     char *buffer = malloc((size_t)length);
@@ -162,7 +162,10 @@ JNIEXPORT jint JNICALL METHOD(spawn)(JNIEnv *env, jclass cls, jbyteArray request
     }
     int output = O_WRONLY | O_CREAT | O_TRUNC;
     error = posix_spawn_file_actions_addchdir_np(&actions, dir);
-    if (!error) error = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (!error) {
+        error = stdinFd >= 0 ? posix_spawn_file_actions_adddup2(&actions, stdinFd, 0)
+                : posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    }
     if (!error) error = posix_spawn_file_actions_addopen(&actions, 1, out, output, 0666);
     if (!error) error = posix_spawn_file_actions_addopen(&actions, 2, err, output, 0666);
     /* The JVM's own descriptors are not all close-on-exec; a task must not hold any of them. */
@@ -176,6 +179,33 @@ done:
     free(argv);
     free(buffer);
     return result;
+}
+
+/* A close-on-exec pipe: fds[0] reads, fds[1] writes. 0 or -errno. */
+JNIEXPORT jint JNICALL METHOD(pipe)(JNIEnv *env, jclass cls, jintArray fds) {
+    (void)cls;
+    int ends[2];
+    if (pipe2(ends, O_CLOEXEC) < 0) return -errno;
+    jint values[2] = {ends[0], ends[1]};
+    (*env)->SetIntArrayRegion(env, fds, 0, 2, values);
+    return 0;
+}
+
+/* Writes length bytes of data, all of them unless an error comes first: 0 or -errno. */
+JNIEXPORT jint JNICALL METHOD(write)(JNIEnv *env, jclass cls, jint fd, jbyteArray data, jint length) {
+    (void)cls;
+    if (length < 0 || length > 4096) return -EINVAL;
+    char buffer[4096];
+    (*env)->GetByteArrayRegion(env, data, 0, length, (jbyte *)buffer);
+    for (jint done = 0; done < length;) {
+        ssize_t written = write(fd, buffer + done, (size_t)(length - done));
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        done += (jint)written;
+    }
+    return 0;
 }
 
 JNIEXPORT jint JNICALL METHOD(pidfdOpen)(JNIEnv *env, jclass cls, jint pid) {

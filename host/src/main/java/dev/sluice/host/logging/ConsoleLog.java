@@ -20,7 +20,8 @@ import org.slf4j.Logger;
  * The console log, set up in code when logback starts (by {@link HostLogProvider} in the distribution, found
  * as a service by logback elsewhere): logs go to stderr so that
  * stdout carries only the progress display and the summary; {@code %msg} masks secret values as the
- * JSON log does ({@link RedactedMessageConverter}); no stack traces but at {@code -vv} (switched by
+ * JSON log does ({@link RedactedMessageConverter}); the local time without java.time's zone rules
+ * ({@link LocalClockConverter}); no stack traces but at {@code -vv} (switched by
  * {@code SluiceMain}); the root at WARN until the command line sets its level. In code rather than in a
  * {@code logback.xml}: reading the XML was about 20 ms of CPU at every start (async-profiler). Logback's
  * own files still win: {@code -Dlogback.configurationFile=...}, and outside the distribution (a plugin
@@ -29,7 +30,7 @@ import org.slf4j.Logger;
 public final class ConsoleLog extends ContextAwareBase implements Configurator {
     /** The console appender's name, for whoever adjusts it. */
     public static final String APPENDER = "STDERR";
-    static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n%nopex";
+    static final String PATTERN = "%clock %-5level %logger{0} - %msg%n%nopex";
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
@@ -44,6 +45,7 @@ public final class ConsoleLog extends ContextAwareBase implements Configurator {
             context.putObject(CoreConstants.PATTERN_RULE_REGISTRY_FOR_SUPPLIERS, rules);
         }
         rules.put("msg", RedactedMessageConverter::new);
+        rules.put("clock", LocalClockConverter::new);
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
         encoder.setPattern(PATTERN);

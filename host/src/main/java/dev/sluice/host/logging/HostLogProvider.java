@@ -7,6 +7,7 @@ import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.joran.spi.JoranException;
+import ch.qos.logback.core.status.Status;
 import ch.qos.logback.core.status.StatusUtil;
 import ch.qos.logback.core.util.StatusListenerConfigHelper;
 import ch.qos.logback.core.util.StatusPrinter;
@@ -58,8 +59,11 @@ public final class HostLogProvider implements SLF4JServiceProvider {
             System.err.println("sluice: the console log could not be set up (" + e.getMessage()
                     + "); messages may be missing from the console");
         }
-        if (!StatusUtil.contextHasStatusListener(created)) {
-            // As logback's own start does after configuring: its warnings and errors, if there were any.
+        // As logback's own start does after configuring: its warnings and errors, if there were any. Looked
+        // at first: the printer's class, once loaded, sets a date format up through java.time's zone rules,
+        // a look-up over every jar of the class path (LocalClockConverter).
+        if (!StatusUtil.contextHasStatusListener(created)
+                && new StatusUtil(created).getHighestLevel(0) >= Status.WARN) {
             StatusPrinter.printInCaseOfErrorsOrWarnings(created);
         }
         created.start();

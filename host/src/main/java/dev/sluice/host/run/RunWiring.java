@@ -32,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -39,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.TimeZone;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -408,7 +410,12 @@ public final class RunWiring {
     }
 
     private static String newRunId() {
-        return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+        // The local time through TimeZone's offset: java.time's own zone rules look for providers as a
+        // service at their first use, a walk over every jar of the class path at each start.
+        long now = System.currentTimeMillis();
+        LocalDateTime local = LocalDateTime.ofEpochSecond(Math.floorDiv(now, 1000), 0,
+                ZoneOffset.ofTotalSeconds(TimeZone.getDefault().getOffset(now) / 1000));
+        return local.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
                 + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
     }
 }

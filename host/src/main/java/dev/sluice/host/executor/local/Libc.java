@@ -269,7 +269,10 @@ final class Libc implements Posix {
 
     @Override
     public int spawn(String program, List<String> argv, List<String> environment, boolean addToHost, String workDir,
-            String stdout, String stderr) {
+            String stdout, String stderr, int stdin) {
+        if (stdin >= 0) {
+            return -ENOSYS; // no pipe() here: the watcher starts through the JDK
+        }
         MemorySegment attributes = spawnAttributes();
         try (Arena call = Arena.ofConfined()) {
             MemorySegment actions = call.allocate(FILE_ACTIONS_BYTES, 16);

@@ -146,7 +146,7 @@ public final class LocalExecutor implements TaskExecutor {
         ExecutorCapacity configured = readCapacity(executorContext.config());
         Spawner opened = spawnerFactory.open();
         try {
-            this.supervisor = LocalSupervisor.start(executorContext.workRoot(), executorContext.runId());
+            this.supervisor = LocalSupervisor.start(executorContext.workRoot(), executorContext.runId(), opened);
         } catch (IOException e) {
             opened.close();
             throw new ExecutorException("the local executor cannot record its tasks' launches under "
@@ -493,8 +493,9 @@ public final class LocalExecutor implements TaskExecutor {
         try {
             killAndWait(tasks.live());
         } finally {
-            spawner.close();
+            // The watcher first: the spawner's reaper learns of its end.
             supervisor.close();
+            spawner.close();
         }
     }
 

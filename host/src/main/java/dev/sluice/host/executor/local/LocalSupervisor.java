@@ -10,6 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,8 +26,8 @@ import org.slf4j.LoggerFactory;
  *   <li>the run's launch file, {@code <work>/runs/<run id>/local-tasks}, gets {@code +PID} when a task's
  *       group starts and {@code -PID} when it ends (one write each, before the task counts as submitted
  *       and before its end is reported);</li>
- *   <li>a watcher, one {@code sh} per run in a session of its own, waits on a pipe that only the host
- *       holds. However the host ends, even by {@code kill -9}, the kernel closes the pipe; unless the
+ *   <li>a watcher, one {@code sh} per run in a session of its own (started by the spawner where it can,
+ *       else through the JDK), waits on a pipe that only the host holds. However the host ends, even by {@code kill -9}, the kernel closes the pipe; unless the
  *       host said {@code done} first, the watcher ends every group the file still lists (SIGTERM, SIGKILL
  *       10 s later) of which a process still carries the run's id, so that a pid or group id reused by
  *       someone else is left alone;</li>
@@ -40,27 +44,33 @@ final class LocalSupervisor implements AutoCloseable {
     private static final String SCRIPT = readScript();
 
     private final HeldFile launches;
-    private final Process watcher;
-    private final OutputStream toWatcher;
+    private final Spawner.Helper watcher;
 
-    private LocalSupervisor(HeldFile launches, Process watcher) {
+    private LocalSupervisor(HeldFile launches, Spawner.Helper watcher) {
         this.launches = launches;
         this.watcher = watcher;
-        this.toWatcher = watcher.getOutputStream();
+    }
+
+    /** As {@link #start(Path, String, Spawner)}, the watcher started through the JDK. */
+    static LocalSupervisor start(Path workRoot, String runId) throws IOException {
+        return start(workRoot, runId, null);
     }
 
     /**
-     * Ends what earlier runs under {@code workRoot} left running, then starts watching this run.
+     * Ends what earlier runs under {@code workRoot} left running, then starts watching this run, with
+     * {@code spawner} where it can start the watcher itself (else, or with none, through the JDK).
      *
      * @throws IOException when the launch file cannot be made or the watcher cannot start
      */
-    static LocalSupervisor start(Path workRoot, String runId) throws IOException {
+    static LocalSupervisor start(Path workRoot, String runId, Spawner spawner) throws IOException {
         endLeftovers(workRoot, runId);
         HeldFile launches = HeldFile.create(workRoot.resolve("runs").resolve(runId).resolve(FILE_NAME), "");
         try {
-            Process watcher = script(launches.file(), runId, "watch").redirectInput(ProcessBuilder.Redirect.PIPE)
-                    .start();
-            return new LocalSupervisor(launches, watcher);
+            List<String> argv = List.of("/bin/sh", "-c", SCRIPT, "sluice-local-watch", launches.file().toString(),
+                    runId, "watch");
+            Optional<Spawner.Helper> own = spawner == null ? Optional.empty() : spawner.startHelper(argv);
+            return new LocalSupervisor(launches, own.isPresent() ? own.get()
+                    : throughJdk(script(launches.file(), runId, "watch").redirectInput(ProcessBuilder.Redirect.PIPE).start()));
         } catch (IOException | RuntimeException e) {
             launches.close();
             throw e;
@@ -77,6 +87,28 @@ final class LocalSupervisor implements AutoCloseable {
         command.addAll(List.of("/bin/sh", "-c", SCRIPT, "sluice-local-watch", file.toString(), runId, mode));
         return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
+    }
+
+    /** A watcher the JDK started, as a helper. */
+    private static Spawner.Helper throughJdk(Process process) {
+        return new Spawner.Helper() {
+            @Override
+            public void send(String text) throws IOException {
+                try (OutputStream in = process.getOutputStream()) {
+                    in.write(text.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+
+            @Override
+            public CompletableFuture<Spawner.Exit> exit() {
+                return process.onExit().thenApply(p -> new Spawner.Exit(p.exitValue(), 0));
+            }
+
+            @Override
+            public void kill() {
+                process.destroyForcibly();
+            }
+        };
     }
 
     /** A task's group started: written before the task counts as submitted. */
@@ -102,13 +134,12 @@ final class LocalSupervisor implements AutoCloseable {
     @Override
     public void close() {
         try {
-            toWatcher.write("done\n".getBytes(StandardCharsets.US_ASCII));
-            toWatcher.close();
-            if (!watcher.waitFor(5, TimeUnit.SECONDS)) {
-                watcher.destroyForcibly();
-            }
-        } catch (IOException e) {
+            watcher.send("done\n");
+            watcher.exit().get(5, TimeUnit.SECONDS);
+        } catch (IOException | ExecutionException e) {
             log.debug("the local tasks' watcher had already gone: {}", e.getMessage());
+        } catch (TimeoutException e) {
+            watcher.kill();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -148,14 +179,37 @@ final class LocalSupervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * The script, from the jar (or directory) this class came from. Not {@code getResourceAsStream}: the
+     * class loader would look through the jars of the class path in their order, opening each (about 20
+     * before the host's; the classes come from the ahead-of-time cache, so nothing else opens them).
+     */
     private static String readScript() {
-        try (InputStream in = LocalSupervisor.class.getResourceAsStream("end-leftovers.sh")) {
-            if (in == null) {
-                throw new IllegalStateException("end-leftovers.sh is missing from the host's jar");
+        String name = LocalSupervisor.class.getPackageName().replace('.', '/') + "/end-leftovers.sh";
+        try {
+            java.security.CodeSource source = LocalSupervisor.class.getProtectionDomain().getCodeSource();
+            Path origin = source == null ? null : Path.of(source.getLocation().toURI());
+            if (origin != null && Files.isRegularFile(origin)) {
+                try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(origin.toFile())) {
+                    java.util.zip.ZipEntry entry = jar.getEntry(name);
+                    if (entry != null) {
+                        try (InputStream in = jar.getInputStream(entry)) {
+                            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                        }
+                    }
+                }
+            } else if (origin != null && Files.isRegularFile(origin.resolve(name))) {
+                return Files.readString(origin.resolve(name));
             }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read end-leftovers.sh from the host's jar", e);
+            try (InputStream in = LocalSupervisor.class.getResourceAsStream("end-leftovers.sh")) {
+                if (in != null) {
+                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            }
+        } catch (IOException | java.net.URISyntaxException | IllegalArgumentException | SecurityException e) {
+            throw new IllegalStateException("cannot read end-leftovers.sh from the host's jar: " + e, e);
         }
+        throw new IllegalStateException("end-leftovers.sh is missing from the host's jar");
     }
+
 }

@@ -20,7 +20,7 @@ final class NativeLibrary implements Posix {
     static final String PROPERTY = "sluice.native.library";
     static final String FILE_NAME = "libsluice-native.so";
     /** The library's {@code ABI_VERSION}: one left from another build is refused. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     /** A launch's request, reused by the thread that made it. */
     private static final ThreadLocal<Request> REQUESTS = ThreadLocal.withInitial(Request::new);
@@ -97,7 +97,7 @@ final class NativeLibrary implements Posix {
 
     @Override
     public int spawn(String program, List<String> argv, List<String> environment, boolean addToHost, String workDir,
-            String stdout, String stderr) {
+            String stdout, String stderr, int stdin) {
         Request request = REQUESTS.get().clear();
         request.add(program).add(workDir).add(stdout).add(stderr);
         for (String argument : argv) {
@@ -106,7 +106,7 @@ final class NativeLibrary implements Posix {
         for (String variable : environment) {
             request.add(variable);
         }
-        return Calls.spawn(request.bytes, request.length, argv.size(), environment.size(), addToHost);
+        return Calls.spawn(request.bytes, request.length, argv.size(), environment.size(), addToHost, stdin);
     }
 
     /** NUL-terminated UTF-8 strings, one after the other, as the library reads them. */
@@ -130,6 +130,16 @@ final class NativeLibrary implements Posix {
             length = end;
             return this;
         }
+    }
+
+    @Override
+    public int pipe(int[] ends) {
+        return Calls.pipe(ends);
+    }
+
+    @Override
+    public int write(int fd, byte[] bytes) {
+        return Calls.write(fd, bytes, bytes.length);
     }
 
     @Override
@@ -213,7 +223,11 @@ final class NativeLibrary implements Posix {
 
         static native int setHostEnvironment(byte[] variables, int length, int count);
 
-        static native int spawn(byte[] request, int length, int argc, int envc, boolean addToHost);
+        static native int spawn(byte[] request, int length, int argc, int envc, boolean addToHost, int stdin);
+
+        static native int pipe(int[] ends);
+
+        static native int write(int fd, byte[] data, int length);
 
         static native int pidfdOpen(int pid);
 

@@ -16,6 +16,7 @@ interface Posix {
     int ESRCH = 3;
     int EINTR = 4;
     int ENOEXEC = 8;
+    int ENOSYS = 38;
 
     /**
      * {@code posix_spawn} of {@code program} as the leader of a new session, in {@code workDir}, stdin from
@@ -24,10 +25,25 @@ interface Posix {
      *
      * @param environment "NAME=value" each; with {@code addToHost} added to the host's own variables (none
      *                    of which they name), otherwise the whole environment
+     * @param stdin       a descriptor for the program's stdin instead of {@code /dev/null} (from {@link #pipe}),
+     *                    or -1
      * @return the pid, or -errno ({@code -ENOEXEC}: a file the kernel cannot run)
      */
     int spawn(String program, List<String> argv, List<String> environment, boolean addToHost, String workDir,
-            String stdout, String stderr);
+            String stdout, String stderr, int stdin);
+
+    /**
+     * A close-on-exec pipe, its reading end in {@code ends[0]}, its writing end in {@code ends[1]}: 0, or
+     * -errno ({@code -ENOSYS} where the binding has none; then {@link #spawn} takes no stdin either).
+     */
+    default int pipe(int[] ends) {
+        return -ENOSYS;
+    }
+
+    /** Writes all of {@code bytes} (at most 4 KB): 0 or -errno. */
+    default int write(int fd, byte[] bytes) {
+        return -ENOSYS;
+    }
 
     /** {@code pidfd_open(pid, 0)}: a descriptor that becomes readable when the process ends. */
     int pidfdOpen(int pid);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -90,7 +91,7 @@ final class PosixSpawner implements Spawner {
             environment.add(e.getKey() + "=" + e.getValue());
         }
         return posix.spawn(program, argv, environment, addToHost, request.workDir().toString(),
-                request.stdout().toString(), request.stderr().toString());
+                request.stdout().toString(), request.stderr().toString(), -1);
     }
 
     private boolean overridesNone(Map<String, String> task) {
@@ -119,6 +120,62 @@ final class PosixSpawner implements Spawner {
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /** Where the binding has pipes (the host's native library): one {@code posix_spawn}, no program of the JDK's. */
+    @Override
+    public Optional<Helper> startHelper(List<String> argv) throws IOException {
+        int[] ends = new int[2];
+        int error = posix.pipe(ends);
+        if (error == -Posix.ENOSYS) {
+            return Optional.empty();
+        }
+        if (error < 0) {
+            throw new IOException("pipe: " + posix.strerror(-error));
+        }
+        int pid;
+        lifecycle.readLock().lock();
+        try {
+            pid = closed ? -Posix.ESRCH : posix.spawn(argv.getFirst(), argv, List.of(), true, "/", "/dev/null",
+                    "/dev/null", ends[0]);
+        } finally {
+            lifecycle.readLock().unlock();
+            posix.close(ends[0]);
+        }
+        if (pid < 0) {
+            posix.close(ends[1]);
+            throw new IOException(argv.getFirst() + ": " + posix.strerror(-pid));
+        }
+        Child child = reaper.watch(pid, false);
+        int input = ends[1];
+        return Optional.of(new Helper() {
+            private boolean sent;
+
+            @Override
+            public synchronized void send(String text) throws IOException {
+                if (sent) {
+                    return;
+                }
+                sent = true;
+                int written = posix.write(input, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                posix.close(input);
+                if (written < 0) {
+                    throw new IOException(posix.strerror(-written));
+                }
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<Exit> exit() {
+                return child.exit();
+            }
+
+            @Override
+            public void kill() {
+                if (!child.exit().isDone()) {
+                    posix.kill(pid, Posix.SIGKILL);
+                }
+            }
+        });
     }
 
     ChildReaper reaper() {

@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,29 @@ interface Spawner extends AutoCloseable {
      * group's id cannot yet belong to anyone else. When not, the executor does it after the exit.
      */
     boolean endsGroupsAtExit();
+
+    /**
+     * Starts a helper program (the local tasks' watcher, {@link LocalSupervisor}) in a session of its own,
+     * its stdin a pipe only the host holds and its output discarded; empty where this spawner cannot, and
+     * the caller starts it through the JDK. (The JDK's first {@code ProcessBuilder.start} looks its
+     * System.Logger up as a service, a walk over every jar of the class path, about a tenth of a one-task
+     * run's start.)
+     */
+    default Optional<Helper> startHelper(List<String> argv) throws IOException {
+        return Optional.empty();
+    }
+
+    /** A helper {@link #startHelper} started. */
+    interface Helper {
+        /** Writes {@code text} to its stdin and closes it. */
+        void send(String text) throws IOException;
+
+        /** Its end. */
+        CompletableFuture<Exit> exit();
+
+        /** SIGKILL to it. */
+        void kill();
+    }
 
     /** Stops watching for ends; called once every task it started is gone or given up on. */
     @Override

@@ -138,6 +138,30 @@ class SpawnerTest {
         // dlopen fails, whatever the file.)
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("posixSpawners")
+    void aHelperReadsWhatTheHostSendsInASessionOfItsOwnWhereTheBindingHasPipes(String name,
+            LocalExecutor.SpawnerFactory factory) throws Exception {
+        Path said = dir.resolve("said");
+        try (Spawner spawner = factory.open()) {
+            java.util.Optional<Spawner.Helper> started = spawner.startHelper(List.of("/bin/sh", "-c",
+                    "read line; echo \"$line $(cut -d' ' -f6 /proc/$$/stat)\" > \"$0\"; exit 5", said.toString()));
+            if (name.contains("Foreign Function API")) {
+                // No pipes in that binding: the caller starts the helper through the JDK.
+                assertThat(started).isEmpty();
+                return;
+            }
+            Spawner.Helper helper = started.orElseThrow();
+            helper.send("done\n");
+            helper.send("ignored\n"); // once only
+            assertThat(helper.exit().get(TaskRig.PATIENCE.toMillis(), TimeUnit.MILLISECONDS).exitCode()).isEqualTo(5);
+            String[] words = Files.readString(said).trim().split(" ");
+            assertThat(words[0]).isEqualTo("done");
+            // Its session is its own: the session id is not the test JVM's.
+            assertThat(Long.parseLong(words[1])).isNotEqualTo(TaskRig.sessionOf(ProcessHandle.current().pid()));
+        }
+    }
+
     /**
      * Every function the library declares is bound (JNI binds at the first call: a name or signature that
      * does not match would fail a task's launch or end, not the start) and reports a bad argument as -errno.
@@ -157,7 +181,8 @@ class SpawnerTest {
         assertThat(posix.epollRemove(-1, -1)).isEqualTo(-ebadf);
         assertThat(posix.strerror(Posix.ESRCH)).isEqualTo("No such process");
         assertThat(posix.spawn("/bin/true", List.of("true"), List.of(), true, dir.resolve("gone").toString(),
-                "out", "err")).isEqualTo(-2);
+                "out", "err", -1)).isEqualTo(-2);
+        assertThat(posix.write(-1, new byte[1])).isEqualTo(-ebadf);
         int epoll = posix.epollCreate();
         int wake = posix.eventfd();
         assertThat(epoll).isPositive();

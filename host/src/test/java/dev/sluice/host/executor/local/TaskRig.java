@@ -132,6 +132,12 @@ final class TaskRig implements AutoCloseable {
         return Long.parseLong(statFields(stat)[2]);
     }
 
+    /** The session of a process, from /proc. */
+    static long sessionOf(long pid) throws IOException {
+        String stat = readProcStat(pid).orElseThrow(() -> new AssertionError("no process " + pid));
+        return Long.parseLong(statFields(stat)[3]);
+    }
+
     /** Waits, with the JDK's own process watch, until a process (not necessarily our child) is gone. */
     static void awaitGone(long pid) throws Exception {
         Optional<ProcessHandle> handle = ProcessHandle.of(pid);
