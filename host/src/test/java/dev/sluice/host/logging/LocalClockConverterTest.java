@@ -17,10 +17,12 @@ class LocalClockConverterTest {
     void writesTheLocalTimeAsJavaTimeDoes(String zoneId) {
         LocalClockConverter clock = new LocalClockConverter(TimeZone.getTimeZone(zoneId));
         DateTimeFormatter expected = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.of(zoneId));
-        // Around 2026's spring and autumn changes in both hemispheres, and instants before 1970.
+        // Around 2026's spring and autumn changes in both hemispheres, and instants before 1970
+        // (Europe's at 01:00Z, New York's at 07:00Z and 06:00Z, Lord Howe's half-hour changes at 15:00Z.)
         long[] starts = {Instant.parse("2026-03-29T00:30:00Z").toEpochMilli(),
-                Instant.parse("2026-10-25T00:30:00Z").toEpochMilli(), Instant.parse("2026-04-05T14:30:00Z").toEpochMilli(),
-                Instant.parse("2026-03-08T06:30:00Z").toEpochMilli(), Instant.parse("1969-12-31T23:59:58.997Z").toEpochMilli()};
+                Instant.parse("2026-10-25T00:30:00Z").toEpochMilli(), Instant.parse("2026-03-08T06:30:00Z").toEpochMilli(),
+                Instant.parse("2026-11-01T05:30:00Z").toEpochMilli(), Instant.parse("2026-04-04T14:30:00Z").toEpochMilli(),
+                Instant.parse("2026-10-03T14:30:00Z").toEpochMilli(), Instant.parse("1969-12-31T23:59:58.997Z").toEpochMilli()};
         for (long start : starts) {
             // Every 61,007 ms over three hours, and each millisecond around the seconds it crosses.
             for (long t = start; t < start + 3 * 3_600_000L; t += 61_007) {

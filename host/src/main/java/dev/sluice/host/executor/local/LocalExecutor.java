@@ -494,8 +494,11 @@ public final class LocalExecutor implements TaskExecutor {
             killAndWait(tasks.live());
         } finally {
             // The watcher first: the spawner's reaper learns of its end.
-            supervisor.close();
-            spawner.close();
+            try {
+                supervisor.close();
+            } finally {
+                spawner.close();
+            }
         }
     }
 

@@ -66,12 +66,19 @@ final class LocalSupervisor implements AutoCloseable {
         endLeftovers(workRoot, runId);
         HeldFile launches = HeldFile.create(workRoot.resolve("runs").resolve(runId).resolve(FILE_NAME), "");
         try {
-            List<String> argv = List.of("/bin/sh", "-c", SCRIPT, "sluice-local-watch", launches.file().toString(),
-                    runId, "watch");
-            Optional<Spawner.Helper> own = spawner == null ? Optional.empty() : spawner.startHelper(argv);
+            Path file = launches.file().toAbsolutePath();
+            Optional<Spawner.Helper> own = Optional.empty();
+            if (spawner != null) {
+                try {
+                    own = spawner.startHelper(List.of("/bin/sh", "-c", SCRIPT, "sluice-local-watch", file.toString(),
+                            runId, "watch"));
+                } catch (IOException e) {
+                    log.debug("the local tasks' watcher is started through the JDK: {}", e.getMessage());
+                }
+            }
             return new LocalSupervisor(launches, own.isPresent() ? own.get()
-                    : throughJdk(script(launches.file(), runId, "watch").redirectInput(ProcessBuilder.Redirect.PIPE).start()));
-        } catch (IOException | RuntimeException e) {
+                    : throughJdk(script(file, runId, "watch").redirectInput(ProcessBuilder.Redirect.PIPE).start()));
+        } catch (IOException | RuntimeException | Error e) {
             launches.close();
             throw e;
         }
@@ -140,6 +147,15 @@ final class LocalSupervisor implements AutoCloseable {
             log.debug("the local tasks' watcher had already gone: {}", e.getMessage());
         } catch (TimeoutException e) {
             watcher.kill();
+            try {
+                // Reaped before the spawner's reaper stops, so that no zombie is left.
+                watcher.exit().get(1, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException | InterruptedException stillThere) {
+                log.debug("the local tasks' watcher did not end after SIGKILL: {}", stillThere.toString());
+                if (stillThere instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -201,15 +217,19 @@ final class LocalSupervisor implements AutoCloseable {
             } else if (origin != null && Files.isRegularFile(origin.resolve(name))) {
                 return Files.readString(origin.resolve(name));
             }
-            try (InputStream in = LocalSupervisor.class.getResourceAsStream("end-leftovers.sh")) {
-                if (in != null) {
-                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                }
-            }
-        } catch (IOException | java.net.URISyntaxException | IllegalArgumentException | SecurityException e) {
-            throw new IllegalStateException("cannot read end-leftovers.sh from the host's jar: " + e, e);
+        } catch (Exception e) {
+            // A code source that is no file (or cannot be read): the class loader's way below.
+            log.debug("reading end-leftovers.sh from the host's code source: {}", e.toString());
         }
-        throw new IllegalStateException("end-leftovers.sh is missing from the host's jar");
+        try (InputStream in = LocalSupervisor.class.getResourceAsStream("end-leftovers.sh")) {
+            if (in != null) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read end-leftovers.sh from the host's classes: " + e, e);
+        }
+        throw new IllegalStateException("end-leftovers.sh is missing from the host's classes");
     }
+
 
 }

@@ -133,49 +133,71 @@ final class PosixSpawner implements Spawner {
         if (error < 0) {
             throw new IOException("pipe: " + posix.strerror(-error));
         }
-        int pid;
+        Child child;
         lifecycle.readLock().lock();
         try {
-            pid = closed ? -Posix.ESRCH : posix.spawn(argv.getFirst(), argv, List.of(), true, "/", "/dev/null",
-                    "/dev/null", ends[0]);
+            if (closed) {
+                posix.close(ends[1]);
+                throw new IOException("the local executor is closed");
+            }
+            int pid = posix.spawn(argv.getFirst(), argv, List.of(), true, "/", "/dev/null", "/dev/null", ends[0]);
+            if (pid < 0) {
+                posix.close(ends[1]);
+                if (pid == -Posix.ENOSYS) {
+                    return Optional.empty();
+                }
+                throw new IOException(argv.getFirst() + ": " + posix.strerror(-pid));
+            }
+            // Watched under the lock, as a task is: the reaper is not closed in between.
+            child = reaper.watch(pid, false);
         } finally {
             lifecycle.readLock().unlock();
             posix.close(ends[0]);
         }
-        if (pid < 0) {
-            posix.close(ends[1]);
-            throw new IOException(argv.getFirst() + ": " + posix.strerror(-pid));
+        return Optional.of(new PipedHelper(child, ends[1]));
+    }
+
+    /** A helper reading a pipe the host writes. */
+    private final class PipedHelper implements Helper {
+        private final Child child;
+        private final int input;
+        private boolean sent;
+
+        PipedHelper(Child child, int input) {
+            this.child = child;
+            this.input = input;
         }
-        Child child = reaper.watch(pid, false);
-        int input = ends[1];
-        return Optional.of(new Helper() {
-            private boolean sent;
 
-            @Override
-            public synchronized void send(String text) throws IOException {
-                if (sent) {
-                    return;
-                }
-                sent = true;
-                int written = posix.write(input, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                posix.close(input);
-                if (written < 0) {
-                    throw new IOException(posix.strerror(-written));
-                }
+        @Override
+        public synchronized void send(String text) throws IOException {
+            if (sent) {
+                return;
             }
+            sent = true;
+            byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            int written = 0;
+            // In pieces the library takes (4 KB each); the pipe is closed whatever happened.
+            for (int from = 0; from < bytes.length && written == 0; from += 4096) {
+                written = posix.write(input, java.util.Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + 4096)));
+            }
+            posix.close(input);
+            if (written < 0) {
+                throw new IOException(posix.strerror(-written));
+            }
+        }
 
-            @Override
-            public java.util.concurrent.CompletableFuture<Exit> exit() {
-                return child.exit();
-            }
+        @Override
+        public java.util.concurrent.CompletableFuture<Exit> exit() {
+            return child.exit();
+        }
 
-            @Override
-            public void kill() {
-                if (!child.exit().isDone()) {
-                    posix.kill(pid, Posix.SIGKILL);
-                }
+        /** SIGKILL to its group (it leads one), while it has not been reaped, so the pid is still its own. */
+        @Override
+        public void kill() {
+            if (!child.exit().isDone()) {
+                posix.kill((int) -child.pid(), Posix.SIGKILL);
             }
-        });
+        }
     }
 
     ChildReaper reaper() {

@@ -163,6 +163,28 @@ class SpawnerTest {
     }
 
     /**
+     * The watcher's promise: it sees the end of its pipe as soon as the host closes it (as a killed host's
+     * kernel would), although tasks started after it still run; no task holds the pipe's writing end.
+     */
+    @Test
+    void aHelperSeesItsPipeEndWhenTheHostClosesItWhileTasksStillRun() throws Exception {
+        Path said = dir.resolve("said");
+        try (Spawner spawner = nativeSpawner()) {
+            Spawner.Helper helper = spawner.startHelper(List.of("/bin/sh", "-c",
+                    "if read line; then echo \"read $line\"; else echo eof; fi > \"$0\"", said.toString())).orElseThrow();
+            TaskRig.mkfifo(dir.resolve("hold"));
+            // A task that outlives the helper's pipe: it blocks until the end of the test.
+            Spawner.Child task = run(spawner, "/bin/sh", "-c", "cat hold > /dev/null");
+            helper.send(""); // closes the pipe without a word
+            assertThat(helper.exit().get(TaskRig.PATIENCE.toMillis(), TimeUnit.MILLISECONDS).exitCode()).isZero();
+            assertThat(Files.readString(said)).isEqualTo("eof\n");
+            assertThat(task.exit()).isNotDone();
+            Files.writeString(dir.resolve("hold"), "go\n");
+            assertThat(end(task).exitCode()).isZero();
+        }
+    }
+
+    /**
      * Every function the library declares is bound (JNI binds at the first call: a name or signature that
      * does not match would fail a task's launch or end, not the start) and reports a bad argument as -errno.
      */
@@ -183,6 +205,12 @@ class SpawnerTest {
         assertThat(posix.spawn("/bin/true", List.of("true"), List.of(), true, dir.resolve("gone").toString(),
                 "out", "err", -1)).isEqualTo(-2);
         assertThat(posix.write(-1, new byte[1])).isEqualTo(-ebadf);
+        int[] ends = new int[2];
+        assertThat(posix.pipe(ends)).isZero();
+        assertThat(posix.write(ends[1], new byte[4097])).as("more than the library's 4 KB").isEqualTo(-einval);
+        assertThat(posix.write(ends[1], new byte[3])).isZero();
+        assertThat(posix.close(ends[0])).isZero();
+        assertThat(posix.close(ends[1])).isZero();
         int epoll = posix.epollCreate();
         int wake = posix.eventfd();
         assertThat(epoll).isPositive();
