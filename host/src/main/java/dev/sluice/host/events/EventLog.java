@@ -428,31 +428,39 @@ public final class EventLog implements RunListener, AutoCloseable {
         return e;
     }
 
-    /** Strings (map keys aside) are masked one by one, before JSON escapes them. */
+    /**
+     * Strings (map keys aside) are masked one by one, before JSON escapes them. Tests of type in a chain, not
+     * a switch on patterns: javac routes that switch through a class the JDK generates at run time and calls
+     * through method handles, slow until compiled, and this runs for every field of every event.
+     */
     private void writeValue(Object value) throws IOException {
-        switch (value) {
-            case null -> json.writeNull();
-            case String text -> json.writeString(Redaction.redact(text));
-            case Integer n -> json.writeNumber(n);
-            case Long n -> json.writeNumber(n);
-            case Number n -> json.writeNumber(n.toString());
-            case Boolean b -> json.writeBoolean(b);
-            case Map<?, ?> map -> {
-                json.writeStartObject();
-                for (Map.Entry<?, ?> e : map.entrySet()) {
-                    json.writeFieldName(String.valueOf(e.getKey()));
-                    writeValue(e.getValue());
-                }
-                json.writeEndObject();
+        if (value == null) {
+            json.writeNull();
+        } else if (value instanceof String text) {
+            json.writeString(Redaction.redact(text));
+        } else if (value instanceof Integer n) {
+            json.writeNumber(n);
+        } else if (value instanceof Long n) {
+            json.writeNumber(n);
+        } else if (value instanceof Number n) {
+            json.writeNumber(n.toString());
+        } else if (value instanceof Boolean b) {
+            json.writeBoolean(b);
+        } else if (value instanceof Map<?, ?> map) {
+            json.writeStartObject();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                json.writeFieldName(String.valueOf(e.getKey()));
+                writeValue(e.getValue());
             }
-            case Iterable<?> items -> {
-                json.writeStartArray();
-                for (Object item : items) {
-                    writeValue(item);
-                }
-                json.writeEndArray();
+            json.writeEndObject();
+        } else if (value instanceof Iterable<?> items) {
+            json.writeStartArray();
+            for (Object item : items) {
+                writeValue(item);
             }
-            default -> json.writeString(Redaction.redact(value.toString()));
+            json.writeEndArray();
+        } else {
+            json.writeString(Redaction.redact(value.toString()));
         }
     }
 

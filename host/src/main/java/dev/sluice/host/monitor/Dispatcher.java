@@ -90,18 +90,20 @@ final class Dispatcher {
         run.graph.roots().forEach(this::release);
     }
 
+    /** Tests of type rather than a switch on patterns, whose class the JDK would generate at every start. */
     private void follow(Next next) {
-        switch (next) {
-            case Next.Release r -> release(r.process());
-            case Next.Skip s -> {
-                for (TaskProgress rec : s.process().tasks) {
-                    run.finishUnstarted(rec, run.stopping ? TaskState.CANCELLED : TaskState.SKIPPED,
-                            run.stopping ? run.stopReason : s.reason());
-                }
-                if (s.process().tasks.isEmpty()) {
-                    run.follow(run.graph.processFinished(s.process()));
-                }
+        if (next instanceof Next.Release r) {
+            release(r.process());
+        } else if (next instanceof Next.Skip s) {
+            for (TaskProgress rec : s.process().tasks) {
+                run.finishUnstarted(rec, run.stopping ? TaskState.CANCELLED : TaskState.SKIPPED,
+                        run.stopping ? run.stopReason : s.reason());
             }
+            if (s.process().tasks.isEmpty()) {
+                run.follow(run.graph.processFinished(s.process()));
+            }
+        } else {
+            throw new IllegalStateException("a next step of a kind not handled here: " + next);
         }
     }
 

@@ -70,17 +70,20 @@ final class Outcomes {
         if (status.exitCode() != null) {
             preparer.ended(rec.files(), status.exitCode());
         }
-        switch (AttemptPolicy.afterEnd(status, kill, wrapped)) {
-            case AttemptPolicy.Verdict.Succeeded s -> {
-                preparer.succeeded(rec);
-                run.concludeAttempt(rec, TaskState.SUCCEEDED, AttemptOutcome.succeeded());
-            }
-            case AttemptPolicy.Verdict.Cancelled c -> {
-                rec.error = c.reason();
-                run.concludeAttempt(rec, TaskState.CANCELLED, AttemptOutcome.of(c.kind(), rec.exitCode(), c.reason(),
-                        false));
-            }
-            case AttemptPolicy.Verdict.Failed f -> fail(rec, f.reason(), f.retryable(), f.kind());
+        // Tests of type, not a switch on patterns, which javac routes through a class generated at run time and
+        // method handles: this runs for every task from the first (docs/adr/2026-11-22-local-launch-cost.md).
+        AttemptPolicy.Verdict verdict = AttemptPolicy.afterEnd(status, kill, wrapped);
+        if (verdict instanceof AttemptPolicy.Verdict.Succeeded) {
+            preparer.succeeded(rec);
+            run.concludeAttempt(rec, TaskState.SUCCEEDED, AttemptOutcome.succeeded());
+        } else if (verdict instanceof AttemptPolicy.Verdict.Cancelled c) {
+            rec.error = c.reason();
+            run.concludeAttempt(rec, TaskState.CANCELLED, AttemptOutcome.of(c.kind(), rec.exitCode(), c.reason(),
+                    false));
+        } else if (verdict instanceof AttemptPolicy.Verdict.Failed f) {
+            fail(rec, f.reason(), f.retryable(), f.kind());
+        } else {
+            throw new IllegalStateException("a verdict of a kind not handled here: " + verdict);
         }
     }
 

@@ -306,26 +306,22 @@ public final class PipelineLoader {
 
     /** Reports templates in {@code node} that name a param the process does not have. */
     private void checkTemplates(YamlNode node, String path, String process, Set<String> params) {
-        switch (node) {
-            case YamlNode.Scalar s when !s.isNull() -> {
-                for (String used : Templates.paramNames(s.text())) {
-                    if (!params.contains(used)) {
-                        problems.add(s, path, "{{ Task.Param." + used + " }} names no param of process '" + process
-                                + "'; " + (params.isEmpty()
-                                ? "the process has no params: define them with matrix: or each:"
-                                : "its params are " + String.join(", ", params)
-                                        + Suggestions.didYouMean(used, params)));
-                    }
+        // Tests of type rather than a switch on patterns, whose class the JDK would generate at every start.
+        if (node instanceof YamlNode.Scalar s && !s.isNull()) {
+            for (String used : Templates.paramNames(s.text())) {
+                if (!params.contains(used)) {
+                    problems.add(s, path, "{{ Task.Param." + used + " }} names no param of process '" + process
+                            + "'; " + (params.isEmpty()
+                            ? "the process has no params: define them with matrix: or each:"
+                            : "its params are " + String.join(", ", params)
+                                    + Suggestions.didYouMean(used, params)));
                 }
             }
-            case YamlNode.Mapping m -> m.entries().values().forEach(
-                    e -> checkTemplates(e.value(), Fields.child(path, e.key()), process, params));
-            case YamlNode.Sequence q -> {
-                for (int i = 0; i < q.items().size(); i++) {
-                    checkTemplates(q.items().get(i), path + "[" + i + "]", process, params);
-                }
-            }
-            default -> {
+        } else if (node instanceof YamlNode.Mapping m) {
+            m.entries().values().forEach(e -> checkTemplates(e.value(), Fields.child(path, e.key()), process, params));
+        } else if (node instanceof YamlNode.Sequence q) {
+            for (int i = 0; i < q.items().size(); i++) {
+                checkTemplates(q.items().get(i), path + "[" + i + "]", process, params);
             }
         }
     }
