@@ -115,8 +115,12 @@ final class ExecutorRuntime {
             int concurrency = PluginCalls.call(executor, executor::submitConcurrency);
             if (concurrency > 1) {
                 rt.submitConcurrency = concurrency;
+                // Numbered here, not by the thread builder's counter: its first use makes the JDK generate
+                // method-handle code at every start (a VarHandle), six classes the ahead-of-time cache lacks.
+                java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
+                String prefix = "sluice-submit-" + rt.name() + "-";
                 rt.submitPool = Executors.newFixedThreadPool(concurrency,
-                        Thread.ofPlatform().name("sluice-submit-" + rt.name() + "-", 1).daemon().factory());
+                        task -> Thread.ofPlatform().name(prefix + threads.incrementAndGet()).daemon().unstarted(task));
             }
             try {
                 rt.healthMonitors = List.copyOf(PluginCalls.call(executor, executor::healthMonitors));

@@ -32,8 +32,10 @@ final class Launcher {
 
     Launcher(List<TaskWrapper> wrappers) {
         // Lowest priority wraps the task's own command; the highest ends up outermost.
-        this.wrappers = wrappers.stream()
-                .sorted(Comparator.comparingInt(TaskWrapper::priority).thenComparing(TaskWrapper::id)).toList();
+        // Compared in a lambda of this class rather than with Comparator's factories, whose own lambdas the
+        // ahead-of-time cache does not hold (classes generated at every start).
+        this.wrappers = wrappers.stream().sorted((a, b) -> a.priority() != b.priority()
+                ? Integer.compare(a.priority(), b.priority()) : a.id().compareTo(b.id())).toList();
     }
 
     /** An attempt ready to submit: what the executor gets, and the wrappers that watch it. */

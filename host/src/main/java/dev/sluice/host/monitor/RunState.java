@@ -26,7 +26,9 @@ final class RunState {
     final RunListener listener;
     final TimeSource time;
     final KillSchedule kills = new KillSchedule();
-    final PriorityQueue<TaskProgress> retries = new PriorityQueue<>(Comparator.comparingLong(t -> t.retryDueNanos));
+    /** Soonest due first (a lambda of this class: Comparator's factories' own are generated at every start). */
+    final PriorityQueue<TaskProgress> retries = new PriorityQueue<>((a, b) -> Long.compare(a.retryDueNanos,
+            b.retryDueNanos));
     /** What ended tasks let go and the dispatcher has yet to apply. */
     private final Deque<Next> released = new ArrayDeque<>();
     private Consumer<Next> follower = next -> { };
