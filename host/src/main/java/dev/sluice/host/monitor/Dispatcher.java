@@ -90,7 +90,10 @@ final class Dispatcher {
         run.graph.roots().forEach(this::release);
     }
 
-    /** Tests of type rather than a switch on patterns, whose class the JDK would generate at every start. */
+    /**
+     * Tests of type rather than a switch on patterns, whose class the JDK would generate in every run with a
+     * dependent process (SealedSwitchesTest keeps the compiler's check that every kind is handled).
+     */
     private void follow(Next next) {
         if (next instanceof Next.Release r) {
             release(r.process());

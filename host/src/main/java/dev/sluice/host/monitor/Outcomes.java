@@ -72,6 +72,7 @@ final class Outcomes {
         }
         // Tests of type, not a switch on patterns, which javac routes through a class generated at run time and
         // method handles: this runs for every task from the first (docs/adr/2026-11-22-local-launch-cost.md).
+        // SealedSwitchesTest keeps the compiler's check that every kind of verdict is handled.
         AttemptPolicy.Verdict verdict = AttemptPolicy.afterEnd(status, kill, wrapped);
         if (verdict instanceof AttemptPolicy.Verdict.Succeeded) {
             preparer.succeeded(rec);

@@ -6,7 +6,6 @@ import dev.sluice.host.task.TaskState;
 import dev.sluice.spi.AttemptOutcome;
 import dev.sluice.spi.TimeSource;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.function.Consumer;
