@@ -17,7 +17,8 @@ set -- $cc
 set +f
 if ! command -v "$1" >/dev/null 2>&1; then
   echo "sluice: no C compiler ('$cc') found: the host's native library is not built, and the local executor" \
-    "will call the C library through the Foreign Function API (slower to start); install gcc to build it." >&2
+    "will call the C library through the Foreign Function API (slower to start); install gcc (or set CC), then" \
+    "run ./build to build it." >&2
   exit 0
 fi
 mkdir -p "$out"

@@ -12,9 +12,11 @@
 #include <jni.h>
 
 #include <features.h>
-#if !defined(__GLIBC__) || !__GLIBC_PREREQ(2, 34)
 /* posix_spawn_file_actions_addclosefrom_np is glibc 2.34's; elsewhere the host uses the Foreign Function
    API or the JDK, and the build says so. */
+#if !defined(__GLIBC__)
+#error "the host's native library needs glibc (2.34 or later)"
+#elif !__GLIBC_PREREQ(2, 34)
 #error "the host's native library needs glibc 2.34 or later"
 #endif
 

@@ -7,8 +7,8 @@ import java.util.TimeZone;
 /**
  * {@code %clock}: an event's local time as {@code HH:mm:ss.SSS}, what {@code %d{HH:mm:ss.SSS}} writes, from
  * {@link TimeZone} rather than java.time: logback's date converter asks java.time for the zone's rules,
- * whose first use looks for rule providers as a service, a walk over every jar of the class path (about a
- * tenth of a one-task run's start; docs/adr/2026-11-22-local-launch-cost.md).
+ * whose first use looks for rule providers as a service, a walk over every jar of the class path
+ * (bench/results/startup-2026-12-05-stop32.md).
  */
 public final class LocalClockConverter extends ClassicConverter {
     private final TimeZone zone;

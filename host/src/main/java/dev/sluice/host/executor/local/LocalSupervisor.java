@@ -230,6 +230,4 @@ final class LocalSupervisor implements AutoCloseable {
         }
         throw new IllegalStateException("end-leftovers.sh is missing from the host's classes");
     }
-
-
 }

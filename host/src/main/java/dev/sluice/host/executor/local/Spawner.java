@@ -45,8 +45,8 @@ interface Spawner extends AutoCloseable {
      * Starts a helper program (the local tasks' watcher, {@link LocalSupervisor}) in a session of its own,
      * its stdin a pipe only the host holds and its output discarded; empty where this spawner cannot, and
      * the caller starts it through the JDK. (The JDK's first {@code ProcessBuilder.start} looks its
-     * System.Logger up as a service, a walk over every jar of the class path, about a tenth of a one-task
-     * run's start.)
+     * System.Logger up as a service, a walk over every jar of the class path;
+     * bench/results/startup-2026-12-05-stop32.md.)
      */
     default Optional<Helper> startHelper(List<String> argv) throws IOException {
         return Optional.empty();
