@@ -26,20 +26,47 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-/** Runs N tasks of one process through the real monitor and gate manager, on an {@link InstantExecutor}. */
+/** Runs N tasks through the real monitor and gate manager, on an {@link InstantExecutor}. */
 final class Harness {
+    /**
+     * The dispatcher takes up at most 256 tasks of a process ahead of their submission, their gates included
+     * ({@code Dispatcher.AHEAD}, counted per process): a benchmark whose gates wait for each other (all N
+     * blocked at once) needs its tasks spread over processes of at most that many, or it waits forever.
+     */
+    static final int AHEAD_PER_PROCESS = 256;
+
     private Harness() {
     }
 
+    /** N tasks of one process. */
     static RunResult run(Path dir, int tasks, TaskReadinessGate gate, InstantExecutor executor) throws Exception {
-        String items = IntStream.rangeClosed(1, tasks).mapToObj(Integer::toString).collect(Collectors.joining(", "));
+        return run(dir, tasks, tasks, gate, executor);
+    }
+
+    /** N tasks, as processes of at most {@code perProcess} tasks each. */
+    static RunResult run(Path dir, int tasks, int perProcess, TaskReadinessGate gate, InstantExecutor executor)
+            throws Exception {
+        StringBuilder yamlText = new StringBuilder("processes:\n");
+        List<String> names = new java.util.ArrayList<>();
+        for (int first = 1; first <= tasks; first += perProcess) {
+            int last = Math.min(tasks, first + perProcess - 1);
+            String name = "t" + (names.size() + 1);
+            names.add(name);
+            String items = IntStream.rangeClosed(first, last).mapToObj(Integer::toString)
+                    .collect(Collectors.joining(", "));
+            yamlText.append("  ").append(name).append(":\n    command: [true]\n    matrix: {i: [").append(items)
+                    .append("]}\n");
+        }
         Path yaml = dir.resolve("bench.yaml");
-        Files.writeString(yaml, "processes:\n  t:\n    command: [true]\n    matrix: {i: [" + items + "]}\n");
+        Files.writeString(yaml, yamlText);
         Pipeline pipeline = PipelineLoader.load(yaml);
-        EffectiveProcess process = OperatorConfig.empty().resolve(pipeline.processes().get("t"));
+        List<ProcessPlan> plans = new java.util.ArrayList<>();
+        for (String name : names) {
+            EffectiveProcess process = OperatorConfig.empty().resolve(pipeline.processes().get(name));
+            plans.add(new ProcessPlan(process, process.expand(dir)));
+        }
         TaskPollingMonitor monitor = TaskPollingMonitor.builder(
-                new RunOptions("bench", dir.resolve("work"), Duration.ofSeconds(1), false),
-                List.of(new ProcessPlan(process, process.expand(dir))))
+                new RunOptions("bench", dir.resolve("work"), Duration.ofSeconds(1), false), plans)
                 .executors(List.of(new ExecutorSetup(executor, 0, null, Duration.ofSeconds(1),
                         Settings.of(Map.of(), "bench"))))
                 .gates(List.of(gate)).preparer(new WorkDirs(dir.resolve("work"), "bench")).build();
