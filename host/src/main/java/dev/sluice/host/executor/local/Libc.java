@@ -98,9 +98,9 @@ final class Libc implements Posix {
     private final long epollDataOffset;
     /** What launches share: their attributes and the host's environment, each made once. */
     private final Arena shared = Arena.ofShared();
-    private MemorySegment spawnAttributes;
-    private MemorySegment hostEnvironment;
-    private int hostEnvironmentCount;
+    private final MemorySegment spawnAttributes;
+    private final MemorySegment hostEnvironment;
+    private final int hostEnvironmentCount;
 
     private Libc(Linker linker, SymbolLookup lookup, boolean x86) {
         this.linker = linker;
@@ -136,6 +136,24 @@ final class Libc implements Posix {
         this.ignoredErrno = Arena.global().allocate(errnoLayout);
         // Bound at the first error, but looked up now: a C library without it falls back at start, as before.
         lookup.find("strerror").orElseThrow(() -> new NoSuchElementException("strerror"));
+        // What every launch shares, made now: a failure falls back to the JDK at start, not at each launch.
+        try {
+            this.spawnAttributes = spawnAttributes();
+        } catch (IllegalStateException e) {
+            shared.close();
+            throw e;
+        }
+        List<String> variables = new ArrayList<>();
+        System.getenv().forEach((name, value) -> {
+            if (name.indexOf('\0') < 0 && value.indexOf('\0') < 0) {
+                variables.add(name + "=" + value);
+            }
+        });
+        this.hostEnvironment = shared.allocate(ADDRESS, Math.max(1, variables.size()));
+        for (int i = 0; i < variables.size(); i++) {
+            hostEnvironment.setAtIndex(ADDRESS, i, shared.allocateFrom(variables.get(i)));
+        }
+        this.hostEnvironmentCount = variables.size();
     }
 
     /**
@@ -158,15 +176,9 @@ final class Libc implements Posix {
         }
         try {
             Linker linker = Linker.nativeLinker();
-            Libc libc = new Libc(linker, linker.defaultLookup(), x86);
-            try {
-                // Made now, so that a failure falls back to the JDK at start rather than failing each launch.
-                libc.spawnAttributes();
-            } catch (IllegalStateException e) {
-                libc.release();
-                return new Result(null, e.getMessage());
-            }
-            return new Result(libc, null);
+            return new Result(new Libc(linker, linker.defaultLookup(), x86), null);
+        } catch (IllegalStateException e) {
+            return new Result(null, e.getMessage());
         } catch (NoSuchElementException | IllegalArgumentException | UnsupportedOperationException e) {
             return new Result(null, "the C library lacks a function the launch needs (" + e.getMessage() + ")");
         }
@@ -218,54 +230,34 @@ final class Libc implements Posix {
         return "the C library through the Foreign Function API";
     }
 
-    /** The attributes every launch shares, made at {@link #load}; {@code posix_spawn} only reads them. */
-    private synchronized MemorySegment spawnAttributes() {
-        if (spawnAttributes == null) {
-            MemorySegment attributes = shared.allocate(SPAWN_ATTR_BYTES, 16);
-            MemorySegment noSignals = shared.allocate(SIGSET_BYTES, 16);
-            MemorySegment allSignals = shared.allocate(SIGSET_BYTES, 16);
-            int error = call(attrInit, attributes);
-            if (error == 0) {
-                error = call(sigEmptySet, noSignals) | call(sigFillSet, allSignals);
-            }
-            // A task starts as from a fresh login: nothing blocked, nothing ignored that the JVM ignores.
-            if (error == 0) {
-                error = call(attrSetSigMask, attributes, noSignals) | call(attrSetSigDefault, attributes, allSignals);
-            }
-            if (error == 0) {
-                try {
-                    error = (int) attrSetFlags.invokeExact(attributes,
-                            (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
-                } catch (Throwable t) {
-                    throw rethrow(t);
-                }
-            }
-            if (error != 0) {
-                throw new IllegalStateException("posix_spawnattr_*: " + strerror(error));
-            }
-            spawnAttributes = attributes;
+    /** The attributes every launch shares; {@code posix_spawn} only reads them. Throws when one cannot be set. */
+    private MemorySegment spawnAttributes() {
+        MemorySegment attributes = shared.allocate(SPAWN_ATTR_BYTES, 16);
+        MemorySegment noSignals = shared.allocate(SIGSET_BYTES, 16);
+        MemorySegment allSignals = shared.allocate(SIGSET_BYTES, 16);
+        int error = call(attrInit, attributes);
+        if (error == 0) {
+            error = call(sigEmptySet, noSignals) | call(sigFillSet, allSignals);
         }
-        return spawnAttributes;
+        // A task starts as from a fresh login: nothing blocked, nothing ignored that the JVM ignores.
+        if (error == 0) {
+            error = call(attrSetSigMask, attributes, noSignals) | call(attrSetSigDefault, attributes, allSignals);
+        }
+        if (error == 0) {
+            try {
+                error = (int) attrSetFlags.invokeExact(attributes,
+                        (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+        if (error != 0) {
+            throw new IllegalStateException("posix_spawnattr_*: " + strerror(error));
+        }
+        return attributes;
     }
 
-    /** The host's environment as C strings, made once, in the order of a launch's array. */
-    private synchronized MemorySegment hostEnvironment() {
-        if (hostEnvironment == null) {
-            List<MemorySegment> variables = new ArrayList<>();
-            System.getenv().forEach((name, value) -> {
-                if (name.indexOf('\0') < 0 && value.indexOf('\0') < 0) {
-                    variables.add(shared.allocateFrom(name + "=" + value));
-                }
-            });
-            MemorySegment array = shared.allocate(ADDRESS, Math.max(1, variables.size()));
-            for (int i = 0; i < variables.size(); i++) {
-                array.setAtIndex(ADDRESS, i, variables.get(i));
-            }
-            hostEnvironmentCount = variables.size();
-            hostEnvironment = array;
-        }
-        return hostEnvironment;
-    }
+
 
     @Override
     public int spawn(String program, List<String> argv, List<String> environment, boolean addToHost, String workDir,
@@ -273,7 +265,7 @@ final class Libc implements Posix {
         if (stdin >= 0) {
             return -ENOSYS; // no pipe() here: the watcher starts through the JDK
         }
-        MemorySegment attributes = spawnAttributes();
+        MemorySegment attributes = spawnAttributes;
         try (Arena call = Arena.ofConfined()) {
             MemorySegment actions = call.allocate(FILE_ACTIONS_BYTES, 16);
             int error = call(actionsInit, actions);
@@ -328,7 +320,7 @@ final class Libc implements Posix {
         if (!addToHost) {
             return strings(arena, variables);
         }
-        MemorySegment host = hostEnvironment();
+        MemorySegment host = hostEnvironment;
         int hostCount = hostEnvironmentCount;
         MemorySegment array = arena.allocate(ADDRESS, hostCount + variables.size() + 1L);
         // The usual launch: the host's variables in one copy, then the task's own.

@@ -214,11 +214,10 @@ final class LocalSupervisor implements AutoCloseable {
                         }
                     }
                 }
-            } else if (origin != null && Files.isRegularFile(origin.resolve(name))) {
-                return Files.readString(origin.resolve(name));
             }
         } catch (Exception e) {
-            // A code source that is no file (or cannot be read): the class loader's way below.
+            // A jar that cannot be read: the class loader's way below, which a classes directory (the
+            // tests') takes too.
             log.debug("reading end-leftovers.sh from the host's code source: {}", e.toString());
         }
         try (InputStream in = LocalSupervisor.class.getResourceAsStream("end-leftovers.sh")) {
