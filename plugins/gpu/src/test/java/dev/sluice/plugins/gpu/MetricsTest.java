@@ -33,6 +33,7 @@ class MetricsTest {
         assertThat(c.gaugeValue("devices_reserved")).isEqualTo(2);
 
         GateRun b = GateRun.start(gpus.gate, task("b", 2));
+        gpus.awaitWaiters(1); // b queued before c starts: the queue is fair, so b must be first in it
         GateRun.start(gpus.gate, task("c", 2));
         gpus.awaitWaiters(2);
         assertThat(c.gaugeValue("tasks_waiting")).isEqualTo(2);
