@@ -9,35 +9,45 @@ import dev.sluice.spi.TimeSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.function.Function;
-import picocli.CommandLine;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
-/** A command that loads a pipeline and its config: {@code run} and {@code validate}. */
+/** A command that loads a pipeline and its config: {@code run}, {@code validate} and {@code serve}. */
 abstract class PipelineCommand {
-    /** The pipeline file; each command declares it, because validate may take a template instead. */
-    Path pipeline;
+    final CommandSpec spec;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "CONFIG",
-            description = "Operator config (YAML) overriding process settings, executors and plugins.")
-    Path config;
+    private final OptionSpec config = OptionSpec.builder("-c", "--config").type(Path.class).paramLabel("CONFIG")
+            .description("Operator config (YAML) overriding process settings, executors and plugins.").build();
 
-    @Mixin
-    CommonOptions common = new CommonOptions();
+    final CommonOptions common = new CommonOptions();
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    PipelineCommand(String name, String... description) {
+        spec = CommandSpecs.command(this, name, description);
+        spec.addOption(config);
+        common.addTo(spec);
+    }
+
+    /** The config file given with -c, or {@code null}. */
+    Path configFile() {
+        return config.getValue();
+    }
 
     /** The loaded plan, with warnings printed; or the exit code after printing what is wrong. */
     record Loaded(RunPlan plan, int exitCode) {
     }
 
-    Loaded load(TimeSource time) {
-        return load(time, id -> PluginMetrics.none());
+    /**
+     * Made as the class is, which the cache's training run (with metrics) does too: the cache then holds
+     * this lambda's class, which a run without metrics would otherwise generate at every start.
+     */
+    private static final Function<String, PluginMetrics> NO_METRICS = id -> PluginMetrics.none();
+
+    Loaded load(Path pipeline, TimeSource time) {
+        return load(pipeline, time, NO_METRICS);
     }
 
-    /** As {@link #load(TimeSource)}, handing the plugins their metrics. */
-    Loaded load(TimeSource time, Function<String, PluginMetrics> pluginMetrics) {
+    /** As {@link #load(Path, TimeSource)}, handing the plugins their metrics. */
+    Loaded load(Path pipeline, TimeSource time, Function<String, PluginMetrics> pluginMetrics) {
         PrintWriter err = spec.commandLine().getErr();
         String optionsProblem = common.pluginsDirsProblem();
         if (optionsProblem != null) {
@@ -46,7 +56,7 @@ abstract class PipelineCommand {
             return new Loaded(null, ExitCodes.INVALID_INPUT);
         }
         try {
-            RunPlan plan = RunPlan.load(pipeline, config, common.pluginsDirs(), time, pluginMetrics);
+            RunPlan plan = RunPlan.load(pipeline, configFile(), common.pluginsDirs(), time, pluginMetrics);
             for (String warning : plan.warnings()) {
                 err.println("warning: " + warning);
             }
@@ -64,7 +74,7 @@ abstract class PipelineCommand {
             for (String line : e.getMessage().split("\n")) {
                 err.println("  " + line);
             }
-            if (e.getCause() != null && common.verbose.length < 2) {
+            if (e.getCause() != null && common.verbosity() < 2) {
                 // No run started, so there is no run log to hold the plugin's stack trace; -vv prints it.
                 err.println("  (run again with -vv for the plugin's stack trace)");
             }

@@ -15,35 +15,38 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** {@code sluice plugins list} and {@code sluice plugins new}. */
-@Command(name = "plugins", mixinStandardHelpOptions = true,
-        description = "Inspect installed plugins, or start a new plugin project.",
-        subcommands = {PluginsCommand.ListCommand.class, PluginsCommand.NewCommand.class})
 final class PluginsCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    final CommandSpec spec = CommandSpecs.command(this, "plugins",
+            "Inspect installed plugins, or start a new plugin project.");
+
+    PluginsCommand() {
+        spec.addSubcommand("list", new CommandLine(new ListCommand().spec));
+        spec.addSubcommand("new", new CommandLine(new NewCommand().spec));
+    }
 
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List the plugins in the plugins directories, with their version, state and place; an "
-                    + "unusable one with why and the fix.")
     static final class ListCommand implements Callable<Integer> {
-        @Mixin
-        CommonOptions common = new CommonOptions();
+        final CommandSpec spec = CommandSpecs.command(this, "list", "List the plugins in the plugins directories, with"
+                + " their version, state and place; an unusable one with why and the fix.");
 
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+        private final CommonOptions common = new CommonOptions();
+
+        ListCommand() {
+            common.addTo(spec);
+        }
 
         @Override
         public Integer call() {
-            SluiceMain.configureLogging(common.verbose.length, false);
+            SluiceMain.configureLogging(common.verbosity(), false);
             PrintWriter out = spec.commandLine().getOut();
             String optionsProblem = common.pluginsDirsProblem();
             if (optionsProblem != null) {
@@ -76,44 +79,52 @@ final class PluginsCommand implements Runnable {
         }
     }
 
-    @Command(name = "new", mixinStandardHelpOptions = true,
-            description = {"Create a plugin project in a new directory: a pom whose parent is sluice-plugin-parent,"
-                    + " one extension of the chosen type with its unit tests, a test that runs a pipeline through the"
-                    + " built zip in a real sluice, an example pipeline and a README.",
-                    "Build it with `mvn verify` after `./build install` in the sluice checkout has put the plugin kit"
-                    + " into the local Maven repository."})
     static final class NewCommand implements Callable<Integer> {
-        @CommandLine.Parameters(index = "0", paramLabel = "ID",
-                description = "The plugin's id, which pipelines enable it by: lower-case letters, digits and '-'.")
-        String id;
+        final CommandSpec spec = CommandSpecs.command(this, "new", "Create a plugin project in a new directory: a pom"
+                + " whose parent is sluice-plugin-parent, one extension of the chosen type with its unit tests, a test"
+                + " that runs a pipeline through the built zip in a real sluice, an example pipeline and a README.",
+                "Build it with `mvn verify` after `./build install` in the sluice checkout has put the plugin kit into"
+                        + " the local Maven repository.");
 
-        @CommandLine.Option(names = "--type", required = true, paramLabel = "TYPE",
-                description = "What the plugin adds: gate, executor, wrapper or monitor.")
-        String type;
+        private final PositionalParamSpec id = PositionalParamSpec.builder().index("0").required(true)
+                .type(String.class).paramLabel("ID")
+                .description("The plugin's id, which pipelines enable it by: lower-case letters, digits and '-'.")
+                .build();
 
-        @CommandLine.Option(names = "--dir", paramLabel = "DIR",
-                description = "Where to create the project (default: ./sluice-plugin-ID). Must not exist or be empty.")
-        Path dir;
+        private final OptionSpec type = OptionSpec.builder("--type").type(String.class).required(true)
+                .paramLabel("TYPE").description("What the plugin adds: gate, executor, wrapper or monitor.").build();
 
-        @CommandLine.Option(names = "--package", paramLabel = "PACKAGE",
-                description = "The Java package (default: org.example.sluice.ID without dashes).")
-        String packageName;
+        private final OptionSpec dir = OptionSpec.builder("--dir").type(Path.class).paramLabel("DIR")
+                .description("Where to create the project (default: ./sluice-plugin-ID). Must not exist or be"
+                        + " empty.").build();
 
-        @CommandLine.Option(names = "--group-id", paramLabel = "GROUP", defaultValue = "org.example",
-                description = "The Maven group id (default: ${DEFAULT-VALUE}).")
-        String groupId;
+        private final OptionSpec packageName = OptionSpec.builder("--package").type(String.class)
+                .paramLabel("PACKAGE").description("The Java package (default: org.example.sluice.ID without dashes).")
+                .build();
 
-        @CommandLine.Option(names = "--description", paramLabel = "TEXT",
-                description = "One line on what the plugin does (default: the template's).")
-        String description;
+        private final OptionSpec groupId = OptionSpec.builder("--group-id").type(String.class).paramLabel("GROUP")
+                .defaultValue("org.example").description("The Maven group id (default: ${DEFAULT-VALUE}).").build();
 
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+        private final OptionSpec description = OptionSpec.builder("--description").type(String.class)
+                .paramLabel("TEXT").description("One line on what the plugin does (default: the template's).").build();
+
+        NewCommand() {
+            spec.addPositional(id);
+            for (OptionSpec option : List.of(type, dir, packageName, groupId, description)) {
+                spec.addOption(option);
+            }
+        }
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            String id = this.id.getValue();
+            String type = this.type.getValue();
+            Path dir = this.dir.getValue();
+            String packageName = this.packageName.getValue();
+            String groupId = this.groupId.getValue();
+            String description = this.description.getValue();
             PluginProject.Kind kind = null;
             for (PluginProject.Kind k : PluginProject.Kind.values()) {
                 if (k.word().equals(type)) {

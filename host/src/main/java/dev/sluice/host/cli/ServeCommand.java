@@ -21,47 +21,51 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code sluice serve}: a long-running host that takes tasks over an HTTP API. The classes of task come
  * from the config's {@code serve:} section, each routed as a pipeline process of that label; the run is
  * an ordinary one, with its trace, events, log and metrics, whose tasks arrive while it goes.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run as a service: take tasks over an HTTP API (docs/user-guide/serve.md).")
 final class ServeCommand extends PipelineCommand implements Callable<Integer> {
     static final int DEFAULT_PORT = 8765;
 
-    @Option(names = {"-w", "--work-dir"}, paramLabel = "DIR", defaultValue = "work/serve",
-            description = "Where the service's runs and task work directories go (default: ${DEFAULT-VALUE}).")
-    Path workDir;
+    private final OptionSpec workDir = OptionSpec.builder("-w", "--work-dir").type(Path.class).paramLabel("DIR")
+            .defaultValue("work/serve").description("Where the service's runs and task work directories go (default:"
+                    + " ${DEFAULT-VALUE}).").build();
 
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + DEFAULT_PORT,
-            description = "The API's port (default: ${DEFAULT-VALUE}; 0: any free one). The first line of output"
-                    + " is the URL.")
-    int port;
+    private final OptionSpec port = OptionSpec.builder("--port").type(int.class).paramLabel("PORT")
+            .defaultValue("" + DEFAULT_PORT).description("The API's port (default: ${DEFAULT-VALUE}; 0: any free"
+                    + " one). The first line of output is the URL.").build();
 
-    @Option(names = "--address", paramLabel = "ADDRESS",
-            description = "The address the API listens on (default: serve.address of the config, else 127.0.0.1).")
-    String address;
+    private final OptionSpec address = OptionSpec.builder("--address").type(String.class).paramLabel("ADDRESS")
+            .description("The address the API listens on (default: serve.address of the config, else 127.0.0.1).")
+            .build();
+
+    ServeCommand() {
+        super("serve", "Run as a service: take tasks over an HTTP API (docs/user-guide/serve.md).");
+        spec.addOption(workDir);
+        spec.addOption(port);
+        spec.addOption(address);
+    }
 
     @Override
     public Integer call() throws IOException {
-        SluiceMain.configureLogging(common.verbose.length, false);
+        SluiceMain.configureLogging(common.verbosity(), false);
         PrintWriter err = spec.commandLine().getErr();
+        int port = this.port.getValue();
         if (port < 0 || port > 65535) {
             return fail(err, ExitCodes.INVALID_INPUT, "--port " + port + " is not a port; write one from 1 to 65535,"
                     + " or 0 for any free port");
         }
         ServeSettings settings;
         try {
-            settings = ServeSettings.load(config);
+            settings = ServeSettings.load(configFile());
         } catch (InvalidInputException e) {
             return invalid(err, e);
         }
-        Path work = workDir.toAbsolutePath().normalize();
+        Path work = this.workDir.<Path>getValue().toAbsolutePath().normalize();
         // One service per work directory, taken before anything there is read or written: a second one
         // would compact the ledger under the first and run the same tasks again.
         java.nio.channels.FileChannel lockFile;
@@ -78,20 +82,20 @@ final class ServeCommand extends PipelineCommand implements Callable<Integer> {
                 return fail(err, ExitCodes.INVALID_INPUT, "another sluice serve is using the work directory " + work
                         + "; stop it, or give this one another with -w");
             }
-            return serve(err, settings, work);
+            return serve(err, settings, work, port);
         } catch (java.nio.channels.OverlappingFileLockException e) {
             return fail(err, ExitCodes.INVALID_INPUT, "another sluice serve in this process is using " + work);
         }
     }
 
-    private int serve(PrintWriter err, ServeSettings settings, Path work) throws IOException {
+    private int serve(PrintWriter err, ServeSettings settings, Path work, int port) throws IOException {
         limitConnections();
         String token;
         String tokenSaid;
         try {
             if (settings.api().token() != null) {
                 token = settings.api().token();
-                tokenSaid = "serve.auth.token of " + config;
+                tokenSaid = "serve.auth.token of " + configFile();
             } else if (settings.api().tokenFile() != null) {
                 token = Files.readString(settings.api().tokenFile(), StandardCharsets.UTF_8).strip();
                 tokenSaid = "in " + settings.api().tokenFile();
@@ -114,7 +118,7 @@ final class ServeCommand extends PipelineCommand implements Callable<Integer> {
         }
         // The classes, written as the processes of a pipeline of the service's own: the config routes them
         // exactly as it routes a pipeline's processes, and the same checks apply.
-        pipeline = work.resolve("classes.yaml");
+        Path pipeline = work.resolve("classes.yaml");
         try {
             Files.writeString(pipeline, classesPipeline(settings), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -123,8 +127,8 @@ final class ServeCommand extends PipelineCommand implements Callable<Integer> {
         }
         TimeSource time = TimeSource.system();
         HostMetrics metrics = new HostMetrics();
-        try (LogFiles.Held held = LogFiles.hold(common.verbose.length)) {
-            Loaded loaded = load(time, metrics::plugin);
+        try (LogFiles.Held held = LogFiles.hold(common.verbosity())) {
+            Loaded loaded = load(pipeline, time, metrics::plugin);
             if (loaded.plan() == null) {
                 return loaded.exitCode();
             }
@@ -133,13 +137,14 @@ final class ServeCommand extends PipelineCommand implements Callable<Integer> {
                 RunRequest request = new RunRequest(work, true, false, new RunRequest.Outputs(
                         new RunRequest.OutputFile(null, false), List.of(), new RunRequest.OutputFile(null, false),
                         new RunRequest.OutputFile(null, false), null), RunRequest.Progress.OFF,
-                        new RunRequest.Endpoint(port, address != null ? address : settings.api().address(),
+                        new RunRequest.Endpoint(port, address.getValue() != null ? address.getValue()
+                                : settings.api().address(),
                                 dev.sluice.host.http.HostEndpoint.Options.SERVE),
-                        common.verbose.length);
+                        common.verbosity());
                 java.util.List<String> containers = TaskService.containerProblems(settings, plan);
                 if (!containers.isEmpty()) {
                     return fail(err, ExitCodes.INVALID_INPUT, "the service cannot start: "
-                            + String.join("; ", containers) + " (" + config + ")");
+                            + String.join("; ", containers) + " (" + configFile() + ")");
                 }
                 TaskService service;
                 try {

@@ -10,28 +10,28 @@ import dev.sluice.host.run.ExitCodes;
 import dev.sluice.host.run.HostVersion;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** The {@code sluice} command line. */
-@Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceMain.Version.class,
-        description = "Runs pipelines of tasks through readiness gates and executor plugins.",
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-                "0:every task succeeded (or failed under errorStrategy ignore)",
-                "1:one or more tasks failed",
-                "2:bad input: command line, pipeline or config; nothing ran",
-                "3:a plugin is missing, wrong, incompatible or failed to start; nothing ran",
-                "4:internal error",
-                "130/143:stopped by SIGINT/SIGTERM after stopping running tasks"})
 public final class SluiceMain implements Runnable {
+    private final CommandSpec spec = CommandSpecs.command(this, "sluice",
+            "Runs pipelines of tasks through readiness gates and executor plugins.");
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    private SluiceMain() {
+        Map<String, String> exitCodes = new LinkedHashMap<>();
+        exitCodes.put("0", "every task succeeded (or failed under errorStrategy ignore)");
+        exitCodes.put("1", "one or more tasks failed");
+        exitCodes.put("2", "bad input: command line, pipeline or config; nothing ran");
+        exitCodes.put("3", "a plugin is missing, wrong, incompatible or failed to start; nothing ran");
+        exitCodes.put("4", "internal error");
+        exitCodes.put("130/143", "stopped by SIGINT/SIGTERM after stopping running tasks");
+        spec.usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(exitCodes);
+    }
 
     public static void main(String[] args) {
         // Out of memory in any thread: one line that says what to do, not a stack trace. The process
@@ -73,18 +73,19 @@ public final class SluiceMain implements Runnable {
     }
 
     /**
-     * The subcommands by the name in their {@code @Command} (a test holds the two to each other), in the
-     * order help lists them. Named here so that a call can be matched without reading any annotation.
+     * The subcommands by name (a test holds each to the name its spec gives), in the order help lists
+     * them: each made only when a call needs it.
      */
-    static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
 
-    private static Map<String, Class<?>> subcommands() {
-        Map<String, Class<?>> all = new LinkedHashMap<>();
-        all.put("run", RunCommand.class);
-        all.put("validate", ValidateCommand.class);
-        all.put("serve", ServeCommand.class);
-        all.put("plugins", PluginsCommand.class);
-        all.put("help", CommandLine.HelpCommand.class);
+    private static Map<String, Supplier<Object>> subcommands() {
+        Map<String, Supplier<Object>> all = new LinkedHashMap<>();
+        all.put("run", () -> new RunCommand().spec);
+        all.put("validate", () -> new ValidateCommand().spec);
+        all.put("serve", () -> new ServeCommand().spec);
+        all.put("plugins", () -> new PluginsCommand().spec);
+        // picocli's own, read from its annotations: only a call that is not a command's asks for it.
+        all.put("help", CommandLine.HelpCommand::new);
         return Collections.unmodifiableMap(all);
     }
 
@@ -100,20 +101,21 @@ public final class SluiceMain implements Runnable {
     }
 
     /**
-     * The command line that {@code args} need: a call that names a subcommand first gets only that one,
-     * since picocli reads every subcommand's annotations (through reflection, at start-up's slowest) as it
-     * adds it; anything else (help, a version, a mistyped name) gets them all.
+     * The command line that {@code args} need: a call that names a subcommand first gets only that one
+     * (picocli sets up a parser for each command it is given); anything else (help, a version, a mistyped
+     * name) gets them all.
      */
     static CommandLine commandLine(String... args) {
-        // Else picocli's factory looks for Groovy's closures on the class path as it loads: a miss that
-        // opened every jar of the distribution, 13 ms of every start.
-        System.setProperty("picocli.disable.closures", "true");
-        CommandLine cli = new CommandLine(new SluiceMain());
-        Class<?> called = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
-        boolean one = called != null && called != CommandLine.HelpCommand.class; // help speaks of the others
-        for (Class<?> command : one ? List.of(called) : SUBCOMMANDS.values()) {
-            cli.addSubcommand(command);
+        CommandSpecs.withoutReflection();
+        CommandLine cli = new CommandLine(new SluiceMain().spec);
+        String called = args.length > 0 && SUBCOMMANDS.containsKey(args[0]) ? args[0] : null;
+        boolean one = called != null && !called.equals("help"); // help speaks of the others
+        for (Map.Entry<String, Supplier<Object>> command : SUBCOMMANDS.entrySet()) {
+            if (!one || command.getKey().equals(called)) {
+                cli.addSubcommand(command.getKey(), command.getValue().get());
+            }
         }
+        CommandSpecs.ready(cli);
         // Usage errors keep picocli's exit code for invalid input, 2, which is also ours.
         cli.getCommandSpec().exitCodeOnInvalidInput(ExitCodes.INVALID_INPUT);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {

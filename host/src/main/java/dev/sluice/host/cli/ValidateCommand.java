@@ -11,42 +11,43 @@ import dev.sluice.host.run.RunPlan;
 import dev.sluice.spi.TimeSource;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code sluice validate}: every check of {@code run}, without running anything; or, with
  * {@code --template}, the checks of an OpenJD environment template file on its own.
  */
-@Command(name = "validate", mixinStandardHelpOptions = true,
-        description = "Check a pipeline, its config and its plugins without running anything;"
-                + " or, with --template, an Open Job Description environment template on its own.")
 final class ValidateCommand extends PipelineCommand implements Callable<Integer> {
+    private final PositionalParamSpec pipeline = PositionalParamSpec.builder().index("0").arity("0..1")
+            .type(Path.class).paramLabel("PIPELINE").description("The pipeline file (YAML); not with --template.")
+            .build();
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "PIPELINE",
-            description = "The pipeline file (YAML); not with --template.")
-    void pipeline(Path file) {
-        pipeline = file;
+    private final OptionSpec template = OptionSpec.builder("--template").type(Path.class).paramLabel("TEMPLATE")
+            .description("Check this OpenJD environment template file (YAML or JSON) as `openjd check` does:"
+                    + " schema, names, format strings and extensions.").build();
+
+    ValidateCommand() {
+        super("validate", "Check a pipeline, its config and its plugins without running anything;"
+                + " or, with --template, an Open Job Description environment template on its own.");
+        spec.addPositional(pipeline);
+        spec.addOption(template);
     }
-
-    @Option(names = "--template", paramLabel = "TEMPLATE",
-            description = "Check this OpenJD environment template file (YAML or JSON) as `openjd check` does:"
-                    + " schema, names, format strings and extensions.")
-    Path template;
 
     @Override
     public Integer call() {
-        SluiceMain.configureLogging(common.verbose.length, false);
+        SluiceMain.configureLogging(common.verbosity(), false);
         PrintWriter err = spec.commandLine().getErr();
-        if (template != null && (pipeline != null || config != null)) {
+        Path pipeline = this.pipeline.getValue();
+        Path template = this.template.getValue();
+        if (template != null && (pipeline != null || configFile() != null)) {
             err.println("sluice: --template checks a template file on its own; give either a pipeline (with -c"
                     + " CONFIG) or --template TEMPLATE, not both");
             err.flush();
             return ExitCodes.INVALID_INPUT;
         }
         if (template != null) {
-            return checkTemplate(err);
+            return checkTemplate(template, err);
         }
         if (pipeline == null) {
             err.println("sluice: validate needs a pipeline file (sluice validate PIPELINE) or a template"
@@ -54,7 +55,7 @@ final class ValidateCommand extends PipelineCommand implements Callable<Integer>
             err.flush();
             return ExitCodes.INVALID_INPUT;
         }
-        Loaded loaded = load(TimeSource.system());
+        Loaded loaded = load(pipeline, TimeSource.system());
         if (loaded.plan() == null) {
             return loaded.exitCode();
         }
@@ -76,7 +77,7 @@ final class ValidateCommand extends PipelineCommand implements Callable<Integer>
     }
 
     /** Every problem of the template with file, line and field (exit 2), or a one-line summary (exit 0). */
-    private int checkTemplate(PrintWriter err) {
+    private int checkTemplate(Path template, PrintWriter err) {
         EnvironmentLoader.CheckedTemplate checked;
         try {
             checked = EnvironmentLoader.checkTemplate(template);
