@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -85,9 +86,11 @@ class TaskGateManagerOutcomeTest {
     }
 
     @Test
-    void firstFailureDecidesAndInterruptsTheOtherGates() {
+    void firstFailureDecidesAndInterruptsTheOtherGates() throws Exception {
         CountDownLatch interrupted = new CountDownLatch(1);
+        CountDownLatch blockedStarted = new CountDownLatch(1);
         TestGate blocked = TestGate.of("blocked", task -> {
+            blockedStarted.countDown();
             try {
                 releaseAll.await();
             } catch (InterruptedException e) {
@@ -97,6 +100,8 @@ class TaskGateManagerOutcomeTest {
         });
         TaskException missing = new TaskException("input /data/a.fq is missing");
         TestGate broken = TestGate.of("broken", task -> {
+            // Fail only once "blocked" runs; failing earlier would keep it from starting at all.
+            blockedStarted.await();
             throw missing;
         });
         start(blocked, broken).schedule(TestTaskHandle.of("t1"));
@@ -107,7 +112,9 @@ class TaskGateManagerOutcomeTest {
             assertThat(failed.error()).isSameAs(missing);
         });
         assertThat(reported.thread().getName()).isEqualTo("gate-broken-t1");
-        assertThat(interrupted.getCount()).isZero();
+        // The outcome is reported once the interrupt is sent, maybe before the blocked gate has seen it.
+        assertThat(interrupted.await(RecordingListener.HANG_GUARD.toSeconds(), TimeUnit.SECONDS))
+                .as("the blocked gate was interrupted").isTrue();
         assertThat(listener.awaitGateFinished("t1", "blocked").failure()).isInstanceOf(InterruptedException.class);
         assertThat(listener.outcomes("t1")).hasSize(1);
         assertThat(manager.inFlight()).isZero();

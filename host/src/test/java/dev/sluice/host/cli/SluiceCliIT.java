@@ -30,6 +30,22 @@ class SluiceCliIT {
         return Files.readString(file).strip();
     }
 
+    /** Whether a run's journal under {@code runs} holds a whole success record (the last line may be half written). */
+    private static boolean journalHoldsASuccess(Path runs) throws IOException {
+        if (!Files.isDirectory(runs)) {
+            return false;
+        }
+        try (var ids = Files.list(runs)) {
+            for (Path journal : ids.map(run -> run.resolve("journal")).filter(Files::exists).toList()) {
+                String text = Files.readString(journal);
+                if (text.substring(0, text.lastIndexOf('\n') + 1).contains("\tsucceeded\t")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private Path write(String name, String yaml) throws IOException {
         Path file = dir.resolve(name);
         Files.writeString(file, yaml, StandardCharsets.UTF_8);
@@ -450,7 +466,13 @@ class SluiceCliIT {
         while (!Files.exists(dir.resolve("ran-quick")) && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        Thread.sleep(500); // the quick task's success reaches the journal
+        // Killed before its success reaches the journal, the quick task would run again; the sleepers
+        // still run, so a success there is the quick task's.
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!journalHoldsASuccess(dir.resolve("work/runs")) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(journalHoldsASuccess(dir.resolve("work/runs"))).as("the quick task's success is journaled").isTrue();
 
         new ProcessBuilder("kill", "-KILL", Long.toString(host.pid())).start().waitFor();
         assertThat(host.waitFor(30, TimeUnit.SECONDS)).isTrue();

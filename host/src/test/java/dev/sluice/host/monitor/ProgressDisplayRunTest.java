@@ -95,6 +95,7 @@ class ProgressDisplayRunTest {
         java.util.concurrent.CountDownLatch statusSent = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch seatFree = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch secondSeatFree = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch secondGated = new java.util.concurrent.CountDownLatch(1);
         TaskPollingMonitor m = TaskPollingMonitor.builder(
                 new RunOptions("t", dir.resolve("work"), Duration.ZERO, false), MonitorRuns.plans(dir, """
                         processes:
@@ -107,6 +108,7 @@ class ProgressDisplayRunTest {
                         statusSent.countDown();
                         seatFree.await();
                     } else {
+                        secondGated.countDown();
                         secondSeatFree.await(); // still gated, so the line still shows gates and running
                     }
                 })))
@@ -115,6 +117,8 @@ class ProgressDisplayRunTest {
         monitor.set(m);
         CompletableFuture<RunResult> run = MonitorRuns.start(m);
         assertThat(statusSent.await(10, TimeUnit.SECONDS)).isTrue();
+        // Task 2 counts in "seat: 2" only once its gate has started (reported before prepare() runs).
+        assertThat(secondGated.await(10, TimeUnit.SECONDS)).isTrue();
         loop.advance(Duration.ofSeconds(1)); // plain lines come at most once a second
         assertThat(bytes.toString(StandardCharsets.UTF_8).lines().toList().getLast())
                 .isEqualTo("[  0%] a 0/2 done | 2 gated (seat: 2) | task 1: waiting for a seat");

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -105,13 +106,15 @@ class ReferenceRuntimeSessionTest {
     void withTaskVariablesTheInstancesTasksPassTheGateOneAtATimeInOrder() throws Exception {
         try (SessionRig rig = wrapper("referenceRuntime: [taskVariables]")) {
             TaskReadinessGate gate = rig.session.gate();
+            Semaphore turn = rig.session.taskTurn("p").orElseThrow();
             TestTaskHandle first = rig.task("p");
             gate.prepare(first);
             TestTaskHandle secondTask = rig.task("p");
             CompletableFuture<Void> second = prepare(gate, secondTask);
-            Thread.sleep(100);
+            // The turn is fair: the second must queue for it before the third does.
+            SessionRig.awaitUntil("the second queues for the turn", () -> turn.getQueueLength() == 1);
             CompletableFuture<Void> third = prepare(gate, rig.task("p"));
-            Thread.sleep(300);
+            SessionRig.awaitUntil("the third queues behind it", () -> turn.getQueueLength() == 2);
             assertThat(second).as("the second waits while the first runs").isNotDone();
 
             gate.attemptEnded(first, AttemptOutcome.succeeded());
