@@ -101,7 +101,9 @@ class TaskGateManagerOutcomeTest {
         TaskException missing = new TaskException("input /data/a.fq is missing");
         TestGate broken = TestGate.of("broken", task -> {
             // Fail only once "blocked" runs; failing earlier would keep it from starting at all.
-            blockedStarted.await();
+            if (!blockedStarted.await(RecordingListener.HANG_GUARD.toSeconds(), TimeUnit.SECONDS)) {
+                throw new AssertionError("the blocked gate never started");
+            }
             throw missing;
         });
         start(blocked, broken).schedule(TestTaskHandle.of("t1"));

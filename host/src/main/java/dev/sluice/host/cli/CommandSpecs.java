@@ -36,10 +36,12 @@ final class CommandSpecs {
         return spec;
     }
 
-    /** An option that takes no value: true when given. */
+    /**
+     * A boolean option: true when given alone; {@code --flag=true} and {@code --flag=false} are read too, as
+     * picocli reads a boolean field (its arity is left to picocli for that).
+     */
     static OptionSpec flag(String description, String... names) {
-        return OptionSpec.builder(names).type(boolean.class).arity("0").initialValue(false).description(description)
-                .build();
+        return OptionSpec.builder(names).type(boolean.class).initialValue(false).description(description).build();
     }
 
     /** Whether a {@link #flag} was given. */

@@ -63,14 +63,18 @@ public final class SluiceMain implements Runnable {
     /**
      * Ends the process once the command has closed all it opened. {@code System.exit} would first look
      * up the JDK's logger for its exit record, a search of every jar on the class path for a logging
-     * provider (about 20 ms, the last walk over the jars a run made); halting skips it and the shutdown
-     * hooks, of which a command that returned has none left: a run removes its own, closes its files,
-     * plugins and environments, and a JVM already shutting down (SIGHUP) has run its hooks by the time
-     * the run returns.
+     * provider (about 20 ms, the last walk over the jars a run made); halting skips it, and the shutdown
+     * hooks, which the host needs none of by then: a run has closed its files, plugins and environments,
+     * and its own hook only stops a monitor that has ended. Where a hook of someone else's must run, the
+     * JVM exits as usual: while Java Flight Recorder records (it writes its file in a hook), or when
+     * {@code -Dsluice.exit.runHooks=true} asks for it (an agent that flushes at exit).
      */
     private static void exit(int code) {
         System.out.flush();
         System.err.flush();
+        if (Boolean.getBoolean("sluice.exit.runHooks") || jdk.jfr.FlightRecorder.isInitialized()) {
+            System.exit(code);
+        }
         Runtime.getRuntime().halt(code);
     }
 

@@ -53,6 +53,18 @@ class SluiceMainTest {
         assertThat(err.toString()).contains("rnu").contains("run");
     }
 
+    @Test
+    void flagsAreReadAloneOrWithAValueAndVerbosityCountsItsRepeats() {
+        CommandLine cli = SluiceMain.commandLine("run");
+        cli.parseArgs("run", "--quiet=true", "--resume", "--no-trace=false", "-vv", "-v", "pipeline.yaml");
+        CommandSpec run = cli.getSubcommands().get("run").getCommandSpec();
+        assertThat((Boolean) run.findOption("--quiet").getValue()).isTrue();
+        assertThat((Boolean) run.findOption("--resume").getValue()).isTrue();
+        assertThat((Boolean) run.findOption("--no-trace").getValue()).isFalse();
+        assertThat((Boolean) run.findOption("--no-events").getValue()).isFalse();
+        assertThat((boolean[]) run.findOption("--verbose").getValue()).hasSize(3);
+    }
+
     private static String output(CommandLine cli, String... args) {
         StringWriter out = new StringWriter();
         cli.setOut(new PrintWriter(out));
