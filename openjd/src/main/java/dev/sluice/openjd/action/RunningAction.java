@@ -176,9 +176,12 @@ public final class RunningAction {
     }
 
     private void requestCancel(ActionState cause, String message, Duration notifyLimit) {
-        // Log lines are written after the lock is released: a listener may call cancel() while the
-        // output reader holds the output lock, so the cancel lock never waits for the output lock.
+        // The output lock is held until the notes are written, so that finish() cannot close the log
+        // between the signal and its note (a process killed at once ends in between); it is taken
+        // first, as a listener may call cancel() while the output reader holds it, so the cancel lock
+        // never waits for the output lock.
         List<String> notes = new ArrayList<>(2);
+        outputLock.lock();
         lock.lock();
         try {
             if (resultDecided) {
@@ -239,12 +242,18 @@ public final class RunningAction {
             graceThread.start();
         } finally {
             lock.unlock();
-            notes.forEach(this::control);
+            try {
+                notes.forEach(this::control);
+            } finally {
+                outputLock.unlock();
+            }
         }
     }
 
     private void notifyPeriodOver(Instant deadline) {
         List<String> notes = new ArrayList<>(2);
+        // As in requestCancel(): the SIGKILL's note before finish() closes the log.
+        outputLock.lock();
         lock.lock();
         try {
             // A later, shorter cancel replaced this deadline, or the process is gone already.
@@ -256,7 +265,11 @@ public final class RunningAction {
             kill(notes);
         } finally {
             lock.unlock();
-            notes.forEach(this::control);
+            try {
+                notes.forEach(this::control);
+            } finally {
+                outputLock.unlock();
+            }
         }
     }
 
