@@ -72,10 +72,18 @@ public final class SluiceMain implements Runnable {
     private static void exit(int code) {
         System.out.flush();
         System.err.flush();
-        if (Boolean.getBoolean("sluice.exit.runHooks") || jdk.jfr.FlightRecorder.isInitialized()) {
+        if (Boolean.getBoolean("sluice.exit.runHooks") || flightRecorderRecords()) {
             System.exit(code);
         }
         Runtime.getRuntime().halt(code);
+    }
+
+    private static boolean flightRecorderRecords() {
+        try {
+            return jdk.jfr.FlightRecorder.isInitialized();
+        } catch (LinkageError noFlightRecorder) {
+            return false; // a runtime without the jdk.jfr module records nothing
+        }
     }
 
     /** Says the host ran out of memory and how to give it more, then halts with exit code 4. */
