@@ -6,6 +6,7 @@ import ch.qos.logback.classic.filter.ThresholdFilter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.OutputStreamAppender;
+import dev.sluice.host.run.CommandEnd;
 import dev.sluice.host.run.ExitCodes;
 import dev.sluice.host.run.HostVersion;
 import java.util.Collections;
@@ -44,6 +45,7 @@ public final class SluiceMain implements Runnable {
             // The stack trace goes to the run's JSON log; the console shows no stack traces.
             LoggerFactory.getLogger(SluiceMain.class).error("internal error in {}", thread.getName(), e);
         });
+        CommandEnd.expect();
         int code;
         try {
             code = execute(args);
@@ -57,6 +59,7 @@ public final class SluiceMain implements Runnable {
             LoggerFactory.getLogger(SluiceMain.class).error("internal error", e);
             code = ExitCodes.INTERNAL_ERROR;
         }
+        CommandEnd.reached();
         exit(code);
     }
 
@@ -67,15 +70,29 @@ public final class SluiceMain implements Runnable {
      * hooks, which the host needs none of by then: a run has closed its files, plugins and environments,
      * and its own hook only stops a monitor that has ended. Where a hook of someone else's must run, the
      * JVM exits as usual: while Java Flight Recorder records (it writes its file in a hook), or when
-     * {@code -Dsluice.exit.runHooks=true} asks for it (an agent that flushes at exit).
+     * {@code -Dsluice.exit.runHooks=true} asks for it (an agent that flushes at exit). A JVM already
+     * shutting down (SIGHUP) ends as it began to, with the signal's status, once its hooks are done (the
+     * run's waits for {@link CommandEnd}): {@code System.exit} then waits for that.
      */
     private static void exit(int code) {
         System.out.flush();
         System.err.flush();
-        if (Boolean.getBoolean("sluice.exit.runHooks") || flightRecorderRecords()) {
+        if (Boolean.getBoolean("sluice.exit.runHooks") || flightRecorderRecords() || shuttingDown()) {
             System.exit(code);
         }
         Runtime.getRuntime().halt(code);
+    }
+
+    /** Whether the JVM has begun its shutdown (it then refuses new hooks). */
+    private static boolean shuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException shutdownUnderWay) {
+            return true;
+        }
     }
 
     private static boolean flightRecorderRecords() {

@@ -290,6 +290,9 @@ public final class RunWiring {
     }
 
     /** Runs the monitor, stopping it on SIGINT/SIGTERM, and prints the summary. */
+    /** How long a JVM shutting down waits for a stopped run's closes (plugins stopping included). */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+
     private int supervise(TaskPollingMonitor monitor, EnvironmentSession session, HtmlReport htmlReport, RunFiles files) {
         CountDownLatch finished = new CountDownLatch(1);
         // SIGINT/SIGTERM stop the run (a second one forces the tasks at once); on any other way the JVM
@@ -301,6 +304,9 @@ public final class RunWiring {
             monitor.cancel("the host received a stop signal");
             try {
                 finished.await(stopWait.toMillis(), TimeUnit.MILLISECONDS);
+                // The run's files, host lock, journal and plugins are closed after it returns: the JVM
+                // ends only once they are.
+                CommandEnd.await(CLOSE_WAIT);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

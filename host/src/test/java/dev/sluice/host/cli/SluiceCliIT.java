@@ -411,6 +411,34 @@ class SluiceCliIT {
 
 
     @Test
+    void sighupStopsTheRunAndTheJvmEndsOnlyOnceTheRunIsClosed() throws Exception {
+        Path pidFile = dir.resolve("child.pid");
+        Path p = write("long.yaml", """
+                processes:
+                  sleeper:
+                    script: |
+                      sleep 300 &
+                      echo $! > %s
+                      wait
+                """.formatted(pidFile));
+        Process host = SluiceProcess.builder(dir, "run", p.toString(), "-q")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
+        long child = Long.parseLong(awaitLine(pidFile));
+        // Not a stop signal of the run's own: the JVM shuts down, and its hook stops the run.
+        new ProcessBuilder("kill", "-HUP", Long.toString(host.pid())).start().waitFor();
+        assertThat(host.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(host.exitValue()).isEqualTo(129);
+        assertThat(dir.resolve("host.log")).content().contains("the host received a stop signal");
+        assertThat(SluiceProcess.isGoneOrZombie(child)).as("grandchild %d of the task was killed", child).isTrue();
+        // Closed before the JVM ended: the run does not read as one whose host was killed, and its trace is whole.
+        try (var runs = Files.list(dir.resolve("work/runs"))) {
+            Path run = runs.findFirst().orElseThrow();
+            assertThat(run.resolve("host.lock")).doesNotExist();
+            assertThat(run.resolve("trace.tsv")).content().contains("sleeper").contains("CANCELLED");
+        }
+    }
+
+    @Test
     void aSecondStopSignalKillsTasksThatIgnoreTheFirstWithoutWaitingForTheGrace() throws Exception {
         Path pidFile = dir.resolve("stubborn.pid");
         Path p = write("stubborn.yaml", """
