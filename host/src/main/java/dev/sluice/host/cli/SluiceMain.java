@@ -30,7 +30,7 @@ public final class SluiceMain implements Runnable {
         exitCodes.put("2", "bad input: command line, pipeline or config; nothing ran");
         exitCodes.put("3", "a plugin is missing, wrong, incompatible or failed to start; nothing ran");
         exitCodes.put("4", "internal error");
-        exitCodes.put("130/143", "stopped by SIGINT/SIGTERM after stopping running tasks");
+        exitCodes.put("129/130/143", "stopped by SIGHUP/SIGINT/SIGTERM after stopping running tasks");
         spec.usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(exitCodes);
     }
 
@@ -59,7 +59,6 @@ public final class SluiceMain implements Runnable {
             LoggerFactory.getLogger(SluiceMain.class).error("internal error", e);
             code = ExitCodes.INTERNAL_ERROR;
         }
-        CommandEnd.reached();
         exit(code);
     }
 
@@ -77,6 +76,7 @@ public final class SluiceMain implements Runnable {
     private static void exit(int code) {
         System.out.flush();
         System.err.flush();
+        CommandEnd.reached();
         if (Boolean.getBoolean("sluice.exit.runHooks") || flightRecorderRecords() || shuttingDown()) {
             System.exit(code);
         }

@@ -3,16 +3,19 @@ package dev.sluice.host.run;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The end of the command the process runs: every file, lock and plugin it opened closed. A shutdown
- * hook that stops a run (the JVM shutting down on SIGHUP) waits for it, so that the JVM does not end
- * between the run's end and those closes: a run whose host lock, journal or trace was left half closed
- * would read to {@code --resume} as one whose host was killed.
+ * The end of the command the process runs: every file, lock and plugin it opened closed. A JVM that
+ * shuts down while a run holds them (SIGHUP; or SIGINT or SIGTERM after the run has stopped handling
+ * them) waits for it ({@link #guardShutdown}), so that it does not end between the run's end and those
+ * closes: a run whose host lock, journal or trace was left half closed would read to {@code --resume} as
+ * one whose host was killed.
  */
 public final class CommandEnd {
     /** Set by the command line's {@code main}; where none is (a test's JVM), nothing waits. */
     private static volatile CountDownLatch end;
+    private static final AtomicBoolean guarded = new AtomicBoolean();
 
     private CommandEnd() {
     }
@@ -30,11 +33,21 @@ public final class CommandEnd {
         }
     }
 
-    /** Waits at most {@code limit} for {@link #reached()}; returns at once where no command is expected. */
-    public static void await(Duration limit) throws InterruptedException {
+    /**
+     * From here on, a JVM shutting down (a signal the run does not handle itself, or one after it stopped
+     * handling them) waits at most {@code limit} for {@link #reached()}: called once the command holds what
+     * must be closed. Once per process; nothing where no command is expected.
+     */
+    public static void guardShutdown(Duration limit) {
         CountDownLatch latch = end;
-        if (latch != null) {
-            latch.await(limit.toMillis(), TimeUnit.MILLISECONDS);
+        if (latch != null && guarded.compareAndSet(false, true)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    latch.await(limit.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "sluice-command-end"));
         }
     }
 }

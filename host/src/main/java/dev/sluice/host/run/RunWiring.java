@@ -289,10 +289,10 @@ public final class RunWiring {
         }
     }
 
-    /** Runs the monitor, stopping it on SIGINT/SIGTERM, and prints the summary. */
     /** How long a JVM shutting down waits for a stopped run's closes (plugins stopping included). */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
+    /** Runs the monitor, stopping it on SIGINT/SIGTERM, and prints the summary. */
     private int supervise(TaskPollingMonitor monitor, EnvironmentSession session, HtmlReport htmlReport, RunFiles files) {
         CountDownLatch finished = new CountDownLatch(1);
         // SIGINT/SIGTERM stop the run (a second one forces the tasks at once); on any other way the JVM
@@ -304,14 +304,14 @@ public final class RunWiring {
             monitor.cancel("the host received a stop signal");
             try {
                 finished.await(stopWait.toMillis(), TimeUnit.MILLISECONDS);
-                // The run's files, host lock, journal and plugins are closed after it returns: the JVM
-                // ends only once they are.
-                CommandEnd.await(CLOSE_WAIT);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }, "sluice-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        // The run's files, host lock, journal and plugins are closed after the monitor ends: from here a
+        // JVM shutting down ends only once they are.
+        CommandEnd.guardShutdown(CLOSE_WAIT);
         try {
             RunResult result;
             List<String> exitProblems = List.of();
@@ -321,7 +321,8 @@ public final class RunWiring {
                 Thread.currentThread().interrupt();
                 return ExitCodes.INTERRUPTED;
             } finally {
-                // The tasks are over: a signal from here on stops the JVM as it would without a run.
+                // The tasks are over: a signal from here on shuts the JVM down as it would without a run,
+                // once the run's closes are done (CommandEnd).
                 signals.close();
                 // Every environment entered, or whose enter was attempted, is exited, whatever happened.
                 if (session != null) {
