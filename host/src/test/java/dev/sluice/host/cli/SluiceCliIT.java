@@ -398,8 +398,11 @@ class SluiceCliIT {
         assertThat(dev.sluice.spi.Units.parseDuration(consume[gateWait])).isGreaterThan(Duration.ofMillis(500));
     }
 
-    @Test
-    void sigtermStopsTheRunAndKillsTheTasksProcessGroup() throws Exception {
+    /** A run whose one task leaves a grandchild sleeping 300 s; the host's output goes to host.log. */
+    private record SleeperRun(Process host, long grandchild) {
+    }
+
+    private SleeperRun startSleeperRun() throws Exception {
         Path pidFile = dir.resolve("child.pid");
         Path p = write("long.yaml", """
                 processes:
@@ -411,7 +414,19 @@ class SluiceCliIT {
                 """.formatted(pidFile));
         Process host = SluiceProcess.builder(dir, "run", p.toString(), "-q")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
-        long child = Long.parseLong(awaitLine(pidFile));
+        try {
+            return new SleeperRun(host, Long.parseLong(awaitLine(pidFile)));
+        } catch (Exception | Error e) {
+            host.destroyForcibly();
+            throw e;
+        }
+    }
+
+    @Test
+    void sigtermStopsTheRunAndKillsTheTasksProcessGroup() throws Exception {
+        SleeperRun run = startSleeperRun();
+        Process host = run.host();
+        long child = run.grandchild();
         host.destroy(); // SIGTERM
         assertThat(host.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(host.exitValue()).isEqualTo(143);
@@ -420,25 +435,14 @@ class SluiceCliIT {
         assertThat(SluiceProcess.isGoneOrZombie(child)).as("grandchild %d of the task was killed", child).isTrue();
     }
 
-
     @Test
     void sighupStopsTheRunAndTheJvmEndsOnlyOnceTheRunIsClosed() throws Exception {
         // A JVM started with SIGHUP ignored (under nohup) keeps ignoring it: nothing to test there.
         assumeFalse(sighupIgnored(), "this test's JVM was started with SIGHUP ignored, and so is the host");
-        Path pidFile = dir.resolve("child.pid");
-        Path p = write("long.yaml", """
-                processes:
-                  sleeper:
-                    script: |
-                      sleep 300 &
-                      echo $! > %s
-                      wait
-                """.formatted(pidFile));
-        Process host = SluiceProcess.builder(dir, "run", p.toString(), "-q")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("host.log").toFile()).start();
-        long child;
+        SleeperRun run = startSleeperRun();
+        Process host = run.host();
+        long child = run.grandchild();
         try {
-            child = Long.parseLong(awaitLine(pidFile));
             // Not a stop signal of the run's own: the JVM shuts down, and its hook stops the run.
             new ProcessBuilder("kill", "-HUP", Long.toString(host.pid())).start().waitFor();
             assertThat(host.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -450,9 +454,9 @@ class SluiceCliIT {
         assertThat(SluiceProcess.isGoneOrZombie(child)).as("grandchild %d of the task was killed", child).isTrue();
         // Closed before the JVM ended: the run does not read as one whose host was killed, and its trace is whole.
         try (var runs = Files.list(dir.resolve("work/runs"))) {
-            Path run = runs.findFirst().orElseThrow();
-            assertThat(run.resolve("host.lock")).doesNotExist();
-            assertThat(run.resolve("trace.tsv")).content().contains("sleeper").contains("CANCELLED");
+            Path runDir = runs.findFirst().orElseThrow();
+            assertThat(runDir.resolve("host.lock")).doesNotExist();
+            assertThat(runDir.resolve("trace.tsv")).content().contains("sleeper").contains("CANCELLED");
         }
     }
 
