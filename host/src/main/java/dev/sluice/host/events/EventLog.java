@@ -1,16 +1,12 @@
 package dev.sluice.host.events;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.sluice.host.logging.Redaction;
 import dev.sluice.host.monitor.RunListener;
 import dev.sluice.host.monitor.TaskProgress;
 import dev.sluice.host.task.TaskState;
 import dev.sluice.spi.TimeSource;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -44,17 +40,25 @@ public final class EventLog implements RunListener, AutoCloseable {
      */
     private static final DateTimeFormatter SECOND =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
-    /** Jackson's streaming writer alone: an ObjectMapper costs a run's start-up and is not needed here. */
-    private static final JsonFactory JSON = new JsonFactory();
+    /** Jackson's escaping of JSON strings, for the strings that need it. */
+    private static final JsonStringEncoder ESCAPES = JsonStringEncoder.getInstance();
 
     private final LineFile out;
     private final String runId;
     private final String pipeline;
     private final TimeSource time;
-    /** Whole lines not yet written: {@link #out}'s. */
+    /**
+     * Whole lines not yet written: {@link #out}'s. Each event is appended here field by field, as JSON
+     * written by hand: a map per event and Jackson's generator were a fifth of the monitor's time per task
+     * for five lines a task.
+     */
     private final StringBuilder lines;
-    /** Writes each event into {@link #lines}, with no string or tree in between. */
-    private final JsonGenerator json;
+    /** The line being appended: where it starts, its number, event and task; whether it has a field yet. */
+    private int lineStart;
+    private long lineSeq;
+    private String lineEvent;
+    private String lineTask;
+    private boolean lineEmpty;
     /** The last time written and its text: the events of one millisecond share it. */
     private long lastMillis = Long.MIN_VALUE;
     private String lastTime;
@@ -113,22 +117,6 @@ public final class EventLog implements RunListener, AutoCloseable {
         this.time = time;
         this.out = new LineFile(file, "the event log", time);
         this.lines = out.lines();
-        this.json = JSON.createGenerator(new Writer() {
-            @Override
-            public void write(char[] chars, int offset, int length) {
-                lines.append(chars, offset, length);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        });
-        // One object per line: no separator of Jackson's between them.
-        json.setRootValueSeparator(null);
     }
 
     public Path file() {
@@ -151,17 +139,18 @@ public final class EventLog implements RunListener, AutoCloseable {
     @Override
     public void runStarted(List<TaskProgress> tasks) {
         startedNanos = time.nanoTime();
-        Map<String, Object> e = event("run_started", null);
-        e.put("pipeline", pipeline);
-        e.put("tasks", tasks.size());
-        write(e);
+        begin("run_started", null);
+        field("pipeline", pipeline);
+        field("tasks", tasks.size());
+        end();
         tasksAdded(tasks);
     }
 
     @Override
     public void tasksAdded(List<TaskProgress> tasks) {
         for (TaskProgress task : tasks) {
-            write(event("task_pending", task));
+            begin("task_pending", task);
+            end();
         }
     }
 
@@ -176,41 +165,43 @@ public final class EventLog implements RunListener, AutoCloseable {
             case GATED -> {
                 startLogged.remove(task);
                 endOpenGates(task);
-                write(event("task_gated", task));
+                begin("task_gated", task);
+                end();
             }
             case QUEUED -> {
                 startLogged.remove(task);
                 endOpenGates(task);
-                write(event("task_queued", task));
+                begin("task_queued", task);
+                end();
             }
             case SUBMITTED -> {
-                Map<String, Object> e = event("task_submitted", task);
-                e.put("executor", task.executorName());
+                begin("task_submitted", task);
+                field("executor", task.executorName());
                 if (task.task() != null && !task.task().assigned().isEmpty()) {
                     // What the gates set aside for this attempt, e.g. {"gpu": ["GPU-5e8c..."]}.
-                    e.put("assigned", task.task().assigned());
+                    field("assigned", task.task().assigned());
                 }
-                e.put("workdir", task.task() == null ? null : task.task().workDir().toString());
-                write(e);
+                field("workdir", task.task() == null ? null : task.task().workDir().toString());
+                end();
             }
             case RUNNING -> logStarted(task, time.now());
             case RETRY_WAIT -> {
-                Map<String, Object> e = event("task_retried", task);
-                e.put("next_attempt", task.attempt() + 1);
-                write(e);
+                begin("task_retried", task);
+                field("next_attempt", task.attempt() + 1);
+                end();
             }
-            case IGNORED -> write(withError(event("task_ignored", task), task));
-            case SKIPPED -> write(withError(event("task_skipped", task), task));
+            case IGNORED -> withError("task_ignored", task);
+            case SKIPPED -> withError("task_skipped", task);
             // Logged here only when no attempt ended first (a work directory that could not be made,
             // a task cancelled before it started or while waiting to be retried).
             case FAILED -> {
                 if (logged != TaskState.FAILED) {
-                    write(withError(event("task_failed", task), task));
+                    withError("task_failed", task);
                 }
             }
             case CANCELLED -> {
                 if (logged != TaskState.CANCELLED) {
-                    write(withError(event("task_cancelled", task), task));
+                    withError("task_cancelled", task);
                 }
             }
             default -> {
@@ -222,9 +213,9 @@ public final class EventLog implements RunListener, AutoCloseable {
     @Override
     public void gateStarted(TaskProgress task, String gateId, Instant at) {
         openGates.computeIfAbsent(task, t -> new LinkedHashMap<>()).put(gateId, task.attempt());
-        Map<String, Object> e = event("gate_started", task, at);
-        e.put("gate", gateId);
-        write(e);
+        begin("gate_started", task, at, -1);
+        field("gate", gateId);
+        end();
     }
 
     @Override
@@ -233,21 +224,21 @@ public final class EventLog implements RunListener, AutoCloseable {
         if (open != null && open.remove(gateId) != null && open.isEmpty()) {
             openGates.remove(task);
         }
-        Map<String, Object> e = event("gate_finished", task, at);
-        e.put("gate", gateId);
-        e.put("outcome", failure == null ? "passed" : failure instanceof InterruptedException ? "interrupted"
+        begin("gate_finished", task, at, -1);
+        field("gate", gateId);
+        field("outcome", failure == null ? "passed" : failure instanceof InterruptedException ? "interrupted"
                 : "failed");
         if (failure != null && !(failure instanceof InterruptedException)) {
-            e.put("error", failure.getMessage() == null ? failure.toString() : failure.getMessage());
+            field("error", failure.getMessage() == null ? failure.toString() : failure.getMessage());
         }
-        write(e);
+        end();
     }
 
     @Override
     public void statusChanged(TaskProgress task) {
-        Map<String, Object> e = event("task_status", task);
-        e.put("status", task.status());
-        write(e);
+        begin("task_status", task);
+        field("status", task.status());
+        end();
     }
 
     @Override
@@ -266,20 +257,21 @@ public final class EventLog implements RunListener, AutoCloseable {
             attemptLogged.put(task, outcome == TaskState.SUCCEEDED || outcome == TaskState.CANCELLED
                     ? outcome : TaskState.FAILED);
         }
-        Map<String, Object> e = event(name, task);
-        e.put("native_id", task.nativeId());
-        e.put("exit", task.exitCode());
+        begin(name, task);
+        field("native_id", task.nativeId());
+        field("exit", task.exitCode());
         if (outcome == TaskState.CACHED && task.task() != null) {
-            e.put("workdir", task.task().workDir().toString());
+            field("workdir", task.task().workDir().toString());
         }
-        write(withError(e, task));
+        field("error", task.error());
+        end();
     }
 
     private void logStarted(TaskProgress task, Instant at) {
         startLogged.add(task);
-        Map<String, Object> e = event("task_started", task, at);
-        e.put("native_id", task.nativeId());
-        write(e);
+        begin("task_started", task, at, -1);
+        field("native_id", task.nativeId());
+        end();
     }
 
     /** Ends the gates of an earlier attempt whose end never came: they were interrupted. */
@@ -289,11 +281,11 @@ public final class EventLog implements RunListener, AutoCloseable {
             return;
         }
         open.forEach((gateId, attempt) -> {
-            Map<String, Object> e = event("gate_finished", task);
-            e.put("attempt", attempt);
-            e.put("gate", gateId);
-            e.put("outcome", "interrupted");
-            write(e);
+            // The attempt the gate ran for, where the task's own would be.
+            begin("gate_finished", task, time.now(), attempt);
+            field("gate", gateId);
+            field("outcome", "interrupted");
+            end();
         });
     }
 
@@ -314,10 +306,10 @@ public final class EventLog implements RunListener, AutoCloseable {
         tasks.forEach(t -> byState.merge(t.state(), 1, Integer::sum));
         Map<String, Integer> counts = new LinkedHashMap<>();
         byState.forEach((state, n) -> counts.put(state.label(), n));
-        Map<String, Object> e = event("run_finished", null);
-        e.put("counts", counts);
-        e.put("wall_time_ms", (time.nanoTime() - startedNanos) / 1_000_000);
-        write(e);
+        begin("run_finished", null);
+        field("counts", counts);
+        field("wall_time_ms", (time.nanoTime() - startedNanos) / 1_000_000);
+        end();
         writeNow();
     }
 
@@ -378,10 +370,6 @@ public final class EventLog implements RunListener, AutoCloseable {
         }
     }
 
-    private Map<String, Object> event(String name, TaskProgress task) {
-        return event(name, task, time.now());
-    }
-
     String time(Instant at) {
         long millis = at.toEpochMilli();
         if (millis != lastMillis) {
@@ -398,101 +386,145 @@ public final class EventLog implements RunListener, AutoCloseable {
         return lastTime;
     }
 
-    /** The fields every event has; a task's when it is about one. */
-    private Map<String, Object> event(String name, TaskProgress task, Instant at) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("time", time(at));
-        e.put("run", runId);
-        // Numbered as made: every event made is written next, in this order.
-        e.put("seq", ++seq);
-        e.put("event", name);
-        if (task != null) {
-            e.put("task", task.id());
-            e.put("process", task.processName());
-            e.put("name", task.name());
-            if (task.attempt() > 0) {
-                e.put("attempt", task.attempt());
-            }
-            if (!task.labels().isEmpty()) {
-                e.put("labels", task.labels());
-            }
-            if (sink != null) {
-                e.putAll(sink.taskFields(task.id()));
-            }
-        }
-        return e;
-    }
-
-    private static Map<String, Object> withError(Map<String, Object> e, TaskProgress task) {
-        e.put("error", task.error());
-        return e;
+    /** Starts an event's line with the fields every event has, and a task's when it is about one. */
+    private void begin(String name, TaskProgress task) {
+        begin(name, task, time.now(), -1);
     }
 
     /**
-     * Strings (map keys aside) are masked one by one, before JSON escapes them. Tests of type in a chain, not
-     * a switch on patterns: javac routes that switch through a class the JDK generates at run time and calls
-     * through method handles, slow until compiled, and this runs for every field of every event.
+     * Starts a line: its time, the run, its number and the event; for a task, the task's id, process,
+     * name, attempt (or {@code attempt} when not negative: the gate's of an earlier attempt), labels and
+     * the sink's fields. Numbered as begun: every line begun is ended next, in this order.
      */
-    private void writeValue(Object value) throws IOException {
-        if (value == null) {
-            json.writeNull();
-        } else if (value instanceof String text) {
-            json.writeString(Redaction.redact(text));
-        } else if (value instanceof Integer n) {
-            json.writeNumber(n);
-        } else if (value instanceof Long n) {
-            json.writeNumber(n);
-        } else if (value instanceof Number n) {
-            json.writeNumber(n.toString());
-        } else if (value instanceof Boolean b) {
-            json.writeBoolean(b);
-        } else if (value instanceof Map<?, ?> map) {
-            json.writeStartObject();
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                json.writeFieldName(String.valueOf(e.getKey()));
-                writeValue(e.getValue());
-            }
-            json.writeEndObject();
-        } else if (value instanceof Iterable<?> items) {
-            json.writeStartArray();
-            for (Object item : items) {
-                writeValue(item);
-            }
-            json.writeEndArray();
-        } else {
-            json.writeString(Redaction.redact(value.toString()));
+    private void begin(String name, TaskProgress task, Instant at, int attempt) {
+        lineStart = lines.length();
+        lineSeq = ++seq;
+        lineEvent = name;
+        lineTask = task == null ? null : task.id();
+        lineEmpty = true;
+        lines.append('{');
+        field("time", time(at));
+        field("run", runId);
+        field("seq", lineSeq);
+        field("event", name);
+        if (task == null) {
+            return;
+        }
+        field("task", task.id());
+        field("process", task.processName());
+        field("name", task.name());
+        boolean ownAttempt = task.attempt() > 0;
+        if (ownAttempt) {
+            field("attempt", attempt >= 0 ? attempt : task.attempt());
+        }
+        if (!task.labels().isEmpty()) {
+            field("labels", task.labels());
+        }
+        if (sink != null) {
+            sink.taskFields(task.id()).forEach(this::field);
+        }
+        if (!ownAttempt && attempt >= 0) {
+            field("attempt", attempt);
         }
     }
 
-    private void write(Map<String, Object> event) {
-        // Secret values never reach the file: every value is masked, whatever field holds it.
-        try {
-            int start = lines.length();
-            json.writeStartObject();
-            for (Map.Entry<String, Object> field : event.entrySet()) {
-                Object value = field.getValue();
-                if (value == null) {
-                    continue;
+    /** A task's end or verdict, with its error when it has one. */
+    private void withError(String name, TaskProgress task) {
+        begin(name, task);
+        field("error", task.error());
+        end();
+    }
+
+    /**
+     * Appends one field to the line begun; a {@code null} value is left out. Secret values never reach the
+     * file: every string value is masked, whatever field holds it, before it is escaped.
+     */
+    private void field(String key, Object value) {
+        if (value == null) {
+            return;
+        }
+        if (!lineEmpty) {
+            lines.append(',');
+        }
+        lineEmpty = false;
+        string(key);
+        lines.append(':');
+        value(value);
+    }
+
+    /**
+     * A value as JSON. Tests of type in a chain, not a switch on patterns: javac routes that switch through
+     * a class the JDK generates at run time and calls through method handles, slow until compiled, and this
+     * runs for every field of every event.
+     */
+    private void value(Object value) {
+        if (value == null) {
+            lines.append("null");
+        } else if (value instanceof String text) {
+            string(Redaction.redact(text));
+        } else if (value instanceof Integer || value instanceof Long) {
+            lines.append(((Number) value).longValue());
+        } else if (value instanceof Number || value instanceof Boolean) {
+            lines.append(value);
+        } else if (value instanceof Map<?, ?> map) {
+            lines.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                if (!first) {
+                    lines.append(',');
                 }
-                json.writeFieldName(field.getKey());
-                writeValue(value);
+                first = false;
+                string(String.valueOf(e.getKey()));
+                lines.append(':');
+                value(e.getValue());
             }
-            json.writeEndObject();
-            json.writeRaw('\n');
-            json.flush(); // into lines: the line is whole
-            if (sink != null) {
-                pending.add(new Line((Long) event.get("seq"), (String) event.get("event"), (String) event.get("task"),
-                        lines.substring(start, lines.length() - 1)));
+            lines.append('}');
+        } else if (value instanceof Iterable<?> items) {
+            lines.append('[');
+            boolean first = true;
+            for (Object item : items) {
+                if (!first) {
+                    lines.append(',');
+                }
+                first = false;
+                value(item);
             }
-            // Not between a failed attempt and what follows it (its retry): a reader of the stream tells a
-            // task's end from a retried attempt by the next line, so the two are handed over together.
-            if (lines.length() >= LineFile.BATCH_CHARS && !"task_failed".equals(event.get("event"))) {
-                writeNow();
+            lines.append(']');
+        } else {
+            string(Redaction.redact(value.toString()));
+        }
+    }
+
+    /** A JSON string: as it is unless it holds a quote, a backslash or a control character, which Jackson escapes. */
+    private void string(String text) {
+        lines.append('"');
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                break;
             }
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write event " + event.get("event") + " as JSON", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the event log " + out.file(), e);
+            i++;
+        }
+        if (i == n) {
+            lines.append(text);
+        } else {
+            ESCAPES.quoteAsString(text, lines);
+        }
+        lines.append('"');
+    }
+
+    /** Ends the line begun, and writes the batch when it is full. */
+    private void end() {
+        lines.append('}').append('\n');
+        if (sink != null) {
+            pending.add(new Line(lineSeq, lineEvent, lineTask, lines.substring(lineStart, lines.length() - 1)));
+        }
+        // Not between a failed attempt and what follows it (its retry): a reader of the stream tells a
+        // task's end from a retried attempt by the next line, so the two are handed over together.
+        if (lines.length() >= LineFile.BATCH_CHARS && !"task_failed".equals(lineEvent)) {
+            writeNow();
         }
     }
 }

@@ -92,6 +92,19 @@ class EventLogTest {
                 .allSatisfy(e -> assertThat(e.get("process").asText()).isEqualTo("a"));
     }
 
+    /** The lines are JSON written by hand: whatever a task's name holds reads back as it was. */
+    @Test
+    void namesWithQuotesBackslashesControlCharactersAndNonAsciiReadBackUnchanged() throws Exception {
+        run("""
+                processes:
+                  a: {command: [true], matrix: {w: ["q\\"uote", "back\\\\slash", "tab\\tnew\\nline\\u0001", "ünï 字"]}}
+                """, List.of());
+        assertThat(events.stream().filter(e -> e.get("event").asText().equals("task_completed"))
+                .map(e -> e.get("name").asText()))
+                .containsExactlyInAnyOrder("a (w=q\"uote)", "a (w=back\\slash)", "a (w=tab\tnew\nline\u0001)",
+                        "a (w=ünï 字)");
+    }
+
     @Test
     void everyLineIsNumberedOneMoreThanTheLineBeforeFromOne() throws Exception {
         run("""
