@@ -4,11 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
-import dev.sluice.yaml.Location;
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -17,12 +13,21 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.NodeEvent;
+import org.yaml.snakeyaml.events.ScalarEvent;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
 
 /**
- * Reads a YAML file into {@link YamlNode}s that remember their place. Unlike Jackson's tree model it
- * reports every duplicate key instead of keeping the last value silently.
+ * Reads a YAML file into {@link YamlNode}s that remember their place, and reports every duplicate key
+ * instead of keeping the last value silently. YAML is read from SnakeYAML's parser events directly, JSON
+ * (a request's body) from Jackson's tokens; one tree builder serves both.
  */
 public final class YamlReader {
     /**
@@ -32,34 +37,203 @@ public final class YamlReader {
      * takes about 100 s over one 15 MB string.
      */
     public static final int MAX_BYTES = 3 * 1024 * 1024;
-    private static final YAMLFactory FACTORY = new YAMLFactory() {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected YAMLParser _createParser(Reader r, com.fasterxml.jackson.core.io.IOContext ctxt) {
-            return new AnchorParser(ctxt, _parserFeatures, _yamlParserFeatures, _loaderOptions, _objectCodec, r);
-        }
-    };
-
-    /** Jackson's parser, telling the anchor of every value: its own {@code getObjectId} misses those of scalars. */
-    private static final class AnchorParser extends YAMLParser {
-        AnchorParser(com.fasterxml.jackson.core.io.IOContext ctxt, int parserFeatures, int yamlFeatures,
-                org.yaml.snakeyaml.LoaderOptions options, com.fasterxml.jackson.core.ObjectCodec codec, Reader reader) {
-            super(ctxt, parserFeatures, yamlFeatures, options, codec, reader);
-        }
-
-        /** The anchor ({@code &name}) of the current value, or {@code null}. */
-        String anchor() {
-            return !isCurrentAlias() && _lastEvent instanceof org.yaml.snakeyaml.events.NodeEvent n ? n.getAnchor()
-                    : null;
-        }
-    }
-
     /** Reading stops at the first value nested deeper than {@link #MAX_DEPTH}: the rest is not parsed. */
     private static final class TooDeep extends RuntimeException {
         TooDeep() {
             super(null, null, false, false);
         }
+    }
+
+    /** A YAML key that is a list, a map or an alias, where it ends: the rest is not parsed. */
+    private static final class NotATextKey extends RuntimeException {
+        final Location at;
+
+        NotATextKey(Location at) {
+            super(null, null, false, false);
+            this.at = at;
+        }
+    }
+
+    /** The parts of a document, in order, one at a time. */
+    private enum Part { MAP, MAP_END, LIST, LIST_END, KEY, SCALAR, ALIAS }
+
+    /**
+     * What a tree is built from: YAML's parser events or JSON's tokens. After {@link #next} and
+     * {@link #nextKey}, {@link #text}, {@link #at} and {@link #anchor} tell of the part they returned.
+     */
+    private interface Parts {
+        /** The next part of a value, or {@code null} when the input ends (what follows a first document included). */
+        Part next() throws IOException;
+
+        /** In a map: the next key ({@link Part#KEY}) or the map's end. */
+        Part nextKey() throws IOException;
+
+        /** A scalar's text ({@code null} for YAML's empty value, {@code ~} and {@code null}, and JSON's null); a key; an alias's name. */
+        String text() throws IOException;
+
+        /** Where the part starts. */
+        Location at();
+
+        /** The anchor ({@code &name}) of a YAML value, or {@code null}. */
+        String anchor();
+    }
+
+    /** JSON's tokens as parts. */
+    private final class JsonParts implements Parts {
+        private final JsonParser parser;
+
+        JsonParts(JsonParser parser) {
+            this.parser = parser;
+        }
+
+        @Override
+        public Part next() throws IOException {
+            JsonToken token = parser.nextToken();
+            if (token == null) {
+                return null;
+            }
+            return switch (token) {
+                case START_OBJECT -> Part.MAP;
+                case END_OBJECT -> Part.MAP_END;
+                case START_ARRAY -> Part.LIST;
+                case END_ARRAY -> Part.LIST_END;
+                case FIELD_NAME -> Part.KEY;
+                default -> Part.SCALAR;
+            };
+        }
+
+        @Override
+        public Part nextKey() throws IOException {
+            // Jackson itself refuses anything but a name or the object's end here.
+            return next();
+        }
+
+        @Override
+        public String text() throws IOException {
+            // Jackson reads a string's text when asked for it: its errors come from here.
+            return parser.currentToken() == JsonToken.VALUE_NULL ? null
+                    : parser.currentToken() == JsonToken.FIELD_NAME ? parser.currentName() : parser.getText();
+        }
+
+        @Override
+        public Location at() {
+            return location(parser.currentTokenLocation());
+        }
+
+        @Override
+        public String anchor() {
+            return null;
+        }
+    }
+
+    /**
+     * SnakeYAML's parser events as parts: a plain scalar that is empty, {@code ~} or {@code null} (in any of
+     * YAML's three spellings), or a value tagged {@code !!null}, is null; any other scalar keeps its text.
+     * That is what the parser used before (Jackson's, over the same events) made of them, without its
+     * typing of numbers and booleans, which the reader never used.
+     */
+    private final class YamlParts implements Parts {
+        private final ParserImpl parser;
+        /** The current part's event. */
+        private Event event;
+        /** The last event of any kind: where the parser got to. */
+        private Event last;
+        private String text;
+
+        YamlParts(String yaml) {
+            // The parser's default bounds (3 Mi code points); the composer's, which it does not use, do not apply.
+            parser = new ParserImpl(new StreamReader(yaml), new LoaderOptions());
+        }
+
+        /** The next event but the document and stream markers, or {@code null} at the end of the input. */
+        private Event nextEvent() {
+            while (true) {
+                Event e = parser.getEvent();
+                if (e != null) {
+                    last = e;
+                }
+                if (e == null || e.is(Event.ID.StreamEnd)) {
+                    return null;
+                }
+                if (!e.is(Event.ID.StreamStart) && !e.is(Event.ID.DocumentStart) && !e.is(Event.ID.DocumentEnd)
+                        && !e.is(Event.ID.Comment)) {
+                    event = e;
+                    return e;
+                }
+            }
+        }
+
+        @Override
+        public Part next() {
+            Event e = nextEvent();
+            if (e == null) {
+                return null;
+            }
+            return switch (e.getEventId()) {
+                case Scalar -> {
+                    ScalarEvent scalar = (ScalarEvent) e;
+                    text = isNull(scalar) ? null : scalar.getValue();
+                    yield Part.SCALAR;
+                }
+                case Alias -> {
+                    text = ((AliasEvent) e).getAnchor();
+                    yield Part.ALIAS;
+                }
+                case MappingStart -> Part.MAP;
+                case MappingEnd -> Part.MAP_END;
+                case SequenceStart -> Part.LIST;
+                case SequenceEnd -> Part.LIST_END;
+                default -> throw new IllegalStateException("unexpected YAML event " + e.getEventId());
+            };
+        }
+
+        @Override
+        public Part nextKey() {
+            Event e = nextEvent();
+            if (e != null && e.is(Event.ID.MappingEnd)) {
+                return Part.MAP_END;
+            }
+            if (e instanceof ScalarEvent scalar) {
+                text = scalar.getValue();
+                return Part.KEY;
+            }
+            // A list, a map or an alias as a key: where it ends, as the parser told before.
+            throw new NotATextKey(e == null ? Location.ofFile(file) : location(e.getEndMark()));
+        }
+
+        @Override
+        public String text() {
+            return text;
+        }
+
+        @Override
+        public Location at() {
+            return location(event.getStartMark());
+        }
+
+        @Override
+        public String anchor() {
+            return event instanceof NodeEvent node && !(event instanceof AliasEvent) ? node.getAnchor() : null;
+        }
+
+        /** YAML 1.1's null: untagged and plain, or tagged {@code !!null} and not empty. */
+        private static boolean isNull(ScalarEvent scalar) {
+            String value = scalar.getValue();
+            String tag = scalar.getTag();
+            if (tag == null || tag.equals("!")) {
+                return scalar.getImplicit().canOmitTagInPlainScalar() && (value.isEmpty() || value.equals("~")
+                        || value.equals("null") || value.equals("Null") || value.equals("NULL"));
+            }
+            if (tag.startsWith(YAML_TAG)) {
+                tag = tag.substring(YAML_TAG.length());
+                int comma = tag.indexOf(',');
+                tag = comma < 0 ? tag : tag.substring(0, comma);
+            }
+            return tag.equals("null") && !value.isEmpty();
+        }
+
+        /** The prefix of YAML's own tags ({@code !!null} is {@code tag:yaml.org,2002:null}). */
+        private static final String YAML_TAG = "tag:yaml.org,2002:";
     }
 
     private final Path file;
@@ -158,7 +332,7 @@ public final class YamlReader {
         YamlReader reader = new YamlReader(name, problems, false, true);
         try (JsonParser parser = JSON_FACTORY.createParser(json)) {
             try {
-                return reader.document(parser);
+                return reader.document(reader.new JsonParts(parser));
             } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
                 // These carry no place: the value being read when the bound was passed is the place.
                 problems.add(reader.location(parser.currentTokenLocation()), field(parser.getParsingContext()),
@@ -201,13 +375,25 @@ public final class YamlReader {
     }
 
     private static YamlNode parse(String text, Path file, String what, Problems problems, boolean aliases) {
-        try (Reader reader = new java.io.StringReader(text);
-             JsonParser parser = FACTORY.createParser(reader)) {
-            return new YamlReader(file, problems, aliases).document(parser);
+        YamlReader reader = new YamlReader(file, problems, aliases);
+        YamlParts parts = reader.new YamlParts(text);
+        try {
+            return reader.document(parts);
         } catch (TooDeep e) {
             return null;
-        } catch (JsonProcessingException e) {
-            syntaxError(file, e, problems);
+        } catch (NotATextKey e) {
+            problems.add(e.at, "", "malformed YAML: a key here is a list or a map (or a '?' complex key); sluice"
+                    + " reads text keys only: write the key as text, e.g. name: value");
+        } catch (MarkedYAMLException e) {
+            syntaxError(reader.lastEnd(parts), e, problems);
+        } catch (YAMLException | NumberFormatException e) {
+            // Without a place of its own (the parser's bound on code points; a number its scanner could not
+            // read): where the parser got to.
+            Location at = reader.lastEnd(parts);
+            String message = firstLine(e.getMessage());
+            problems.add(at, "", "malformed YAML: " + (e instanceof NumberFormatException || JAVA_WORDS.matcher(message)
+                    .find() ? "the YAML parser cannot read this place" : message)
+                    + " (check the indentation and the quoting around this place)");
         } catch (IOException e) {
             problems.add((Location) null, "", "cannot read " + what + " " + file + ": " + describe(e));
         }
@@ -297,31 +483,31 @@ public final class YamlReader {
     }
 
 
-    private YamlNode document(JsonParser parser) throws IOException {
-        JsonToken token = parser.nextToken();
+    private YamlNode document(Parts parser) throws IOException {
+        Part token = parser.next();
         if (token == null) {
             return null;
         }
         YamlNode root = value(parser, token, "");
-        JsonToken extra = parser.nextToken();
+        Part extra = parser.next();
         if (extra != null) {
-            problems.add(location(parser.currentTokenLocation()), "", json
+            problems.add(parser.at(), "", json
                     ? "a second JSON value starts here, after the first has ended; send one JSON object"
                     : "a second YAML document starts here; keep one document per file (remove the '---' line)");
         }
         return root;
     }
 
-    private YamlNode value(JsonParser parser, JsonToken token, String path) throws IOException {
-        Location at = location(parser.currentTokenLocation());
-        if ((token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) && ++depth > MAX_DEPTH) {
+    private YamlNode value(Parts parser, Part token, String path) throws IOException {
+        Location at = parser.at();
+        if ((token == Part.MAP || token == Part.LIST) && ++depth > MAX_DEPTH) {
             // Deeper than any pipeline, config or template needs: said in words, and nothing more is parsed
             // (skipping the rest would cost the parser's time per level, for a million levels).
             problems.add(at, path, "nested more than " + MAX_DEPTH + " maps and lists deep; sluice reads at most"
                     + " that many levels");
             throw new TooDeep();
         }
-        String anchor = aliases && parser instanceof AnchorParser yaml ? yaml.anchor() : null;
+        String anchor = aliases ? parser.anchor() : null;
         if (anchor != null) {
             open.add(anchor);
         }
@@ -336,22 +522,22 @@ public final class YamlReader {
             if (anchor != null) {
                 open.remove(anchor);
             }
-            if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+            if (token == Part.MAP || token == Part.LIST) {
                 depth--;
             }
         }
     }
 
-    private YamlNode nodeAt(JsonParser parser, JsonToken token, String path, Location at) throws IOException {
+    private YamlNode nodeAt(Parts parser, Part token, String path, Location at) throws IOException {
         switch (token) {
-            case START_OBJECT -> {
+            case MAP -> {
                 Map<String, YamlNode.Entry> entries = new LinkedHashMap<>();
                 List<YamlNode.Mapping> merged = new ArrayList<>();
-                for (JsonToken t = parser.nextToken(); t != JsonToken.END_OBJECT; t = parser.nextToken()) {
-                    String key = parser.currentName();
-                    Location keyAt = location(parser.currentTokenLocation());
+                for (Part t = parser.nextKey(); t != Part.MAP_END; t = parser.nextKey()) {
+                    String key = parser.text();
+                    Location keyAt = parser.at();
                     String keyPath = Fields.child(path, key);
-                    YamlNode v = value(parser, parser.nextToken(), keyPath);
+                    YamlNode v = value(parser, parser.next(), keyPath);
                     if (aliases && key.equals(MERGE_KEY) && mergeable(v, keyAt, keyPath, merged)) {
                         continue;
                     }
@@ -372,26 +558,24 @@ public final class YamlReader {
                 }
                 return new YamlNode.Mapping(entries, at);
             }
-            case START_ARRAY -> {
+            case LIST -> {
                 List<YamlNode> items = new ArrayList<>();
-                for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
+                for (Part t = parser.next(); t != Part.LIST_END; t = parser.next()) {
                     items.add(value(parser, t, path + "[" + items.size() + "]"));
                 }
                 return new YamlNode.Sequence(items, at);
             }
-            case VALUE_NULL -> {
-                return new YamlNode.Scalar(null, at);
+            case ALIAS -> {
+                if (aliases) {
+                    return alias(parser.text(), at, path);
+                }
+                problems.add(at, path, "YAML aliases (*" + parser.text() + ") are not supported; write the value out"
+                        + " in full");
+                // As the reader always did: the anchor's name stands in, with the problem above.
+                return new YamlNode.Scalar(parser.text(), at);
             }
             default -> {
-                if (parser instanceof YAMLParser yaml && yaml.isCurrentAlias()) {
-                    if (aliases) {
-                        return alias(parser.getText(), at, path);
-                    }
-                    // Jackson hands an alias over as the anchor's name, which would be silently wrong.
-                    problems.add(at, path, "YAML aliases (*" + parser.getText()
-                            + ") are not supported; write the value out in full");
-                }
-                return new YamlNode.Scalar(parser.getText(), at);
+                return new YamlNode.Scalar(parser.text(), at);
             }
         }
     }
@@ -477,23 +661,24 @@ public final class YamlReader {
         return new Location(file, l.getLineNr(), l.getColumnNr());
     }
 
+    /** A place in the YAML text, 1-based; -1 where the parser gave none. */
+    private Location location(Mark mark) {
+        return mark == null ? new Location(file, -1, -1) : new Location(file, mark.getLine() + 1, mark.getColumn() + 1);
+    }
+
+    /** Where the parser's last event ended, or the file when it gave none. */
+    private Location lastEnd(YamlParts parts) {
+        return parts.last == null ? Location.ofFile(file) : location(parts.last.getEndMark());
+    }
+
     /** Reports malformed YAML at the place the YAML parser found it, without its echo of the line. */
-    private static void syntaxError(Path file, JsonProcessingException e, Problems problems) {
-        Location at = e.getLocation() == null ? Location.ofFile(file)
-                : new Location(file, e.getLocation().getLineNr(), e.getLocation().getColumnNr());
-        String message = firstLine(e.getOriginalMessage());
-        if (e.getCause() instanceof MarkedYAMLException marked) {
-            Mark mark = marked.getProblemMark();
-            if (mark != null) {
-                at = new Location(file, mark.getLine() + 1, mark.getColumn() + 1);
-            }
-            message = marked.getContext() == null ? marked.getProblem()
-                    : marked.getContext() + ": " + marked.getProblem();
-        } else if (message.startsWith(NOT_A_TEXT_KEY)) {
-            // Jackson's words end with SnakeYAML's event object (<org.yaml.snakeyaml.events...>).
-            problems.add(at, "", "malformed YAML: a key here is a list or a map (or a '?' complex key); sluice"
-                    + " reads text keys only: write the key as text, e.g. name: value");
-            return;
+    private static void syntaxError(Location lastEnd, MarkedYAMLException marked, Problems problems) {
+        Mark mark = marked.getProblemMark();
+        Location at = mark != null ? new Location(lastEnd.file(), mark.getLine() + 1, mark.getColumn() + 1) : lastEnd;
+        String message = marked.getContext() == null ? marked.getProblem()
+                : marked.getContext() + ": " + marked.getProblem();
+        if (message == null) {
+            message = "unreadable YAML";
         }
         if (JAVA_WORDS.matcher(message).find()) {
             // Any other message of the parser that names its classes: the place is still right.
@@ -503,8 +688,6 @@ public final class YamlReader {
                 + " (check the indentation and the quoting around this place)");
     }
 
-    /** How Jackson begins the message for a key that is not a scalar. */
-    private static final String NOT_A_TEXT_KEY = "Expected a field name";
     /** Class and package names of the parsers, which must not reach a user. */
     private static final java.util.regex.Pattern JAVA_WORDS = java.util.regex.Pattern.compile(
             "org\\.yaml|com\\.fasterxml|java\\.|Exception|Event\\(");
