@@ -59,6 +59,11 @@ public final class EventLog implements RunListener, AutoCloseable {
     private String lineEvent;
     private String lineTask;
     private boolean lineEmpty;
+    /**
+     * A line begun and not ended: a value failed as it was written (a sink's lookup, the masker). The part
+     * written is dropped before the next line or write, so the file never holds half a line.
+     */
+    private boolean lineOpen;
     /** The last time written and its text: the events of one millisecond share it. */
     private long lastMillis = Long.MIN_VALUE;
     private String lastTime;
@@ -333,6 +338,7 @@ public final class EventLog implements RunListener, AutoCloseable {
     }
 
     private void writeNow() {
+        dropOpenLine();
         try {
             out.writeNow();
         } catch (RuntimeException e) {
@@ -397,6 +403,8 @@ public final class EventLog implements RunListener, AutoCloseable {
      * the sink's fields. Numbered as begun: every line begun is ended next, in this order.
      */
     private void begin(String name, TaskProgress task, Instant at, int attempt) {
+        dropOpenLine();
+        lineOpen = true;
         lineStart = lines.length();
         lineSeq = ++seq;
         lineEvent = name;
@@ -425,6 +433,13 @@ public final class EventLog implements RunListener, AutoCloseable {
         }
         if (!ownAttempt && attempt >= 0) {
             field("attempt", attempt);
+        }
+    }
+
+    private void dropOpenLine() {
+        if (lineOpen) {
+            lines.setLength(lineStart);
+            lineOpen = false;
         }
     }
 
@@ -518,6 +533,7 @@ public final class EventLog implements RunListener, AutoCloseable {
     /** Ends the line begun, and writes the batch when it is full. */
     private void end() {
         lines.append('}').append('\n');
+        lineOpen = false;
         if (sink != null) {
             pending.add(new Line(lineSeq, lineEvent, lineTask, lines.substring(lineStart, lines.length() - 1)));
         }

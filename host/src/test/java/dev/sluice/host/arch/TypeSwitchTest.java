@@ -28,7 +28,7 @@ class TypeSwitchTest {
 
     /** The methods, by class. */
     private static final Map<Class<?>, List<String>> HOT = Map.of(
-            dev.sluice.host.events.EventLog.class, List.of("writeValue"),
+            dev.sluice.host.events.EventLog.class, List.of("value"),
             classNamed("dev.sluice.host.monitor.Outcomes"), List.of("apply"),
             classNamed("dev.sluice.host.monitor.Dispatcher"), List.of("follow"),
             dev.sluice.host.pipeline.PipelineLoader.class, List.of("checkTemplates"));

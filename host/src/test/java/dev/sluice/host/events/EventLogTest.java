@@ -92,6 +92,43 @@ class EventLogTest {
                 .allSatisfy(e -> assertThat(e.get("process").asText()).isEqualTo("a"));
     }
 
+    /** A value that fails as its line is written (here the sink's lookup) leaves no half line in the file. */
+    @Test
+    void aLineWhoseValueFailsIsLeftOutWhole() throws Exception {
+        int[] lookups = {0};
+        EventLog.Sink sink = new EventLog.Sink() {
+            @Override
+            public long lastSeq() {
+                return 0;
+            }
+
+            @Override
+            public void written(List<EventLog.Line> lines) {
+            }
+
+            @Override
+            public Map<String, String> taskFields(String taskId) {
+                if (++lookups[0] == 3) {
+                    throw new IllegalStateException("lookup failed");
+                }
+                return Map.of("tenant", "lab");
+            }
+        };
+        try (EventLog log = new EventLog(file, LocalRuns.RUN_ID, "p", TimeSource.system()).sink(sink)) {
+            LocalRuns.run(dir, """
+                    processes:
+                      a: {command: [true], matrix: {i: [1, 2, 3]}}
+                    """, Map.of("cpus", "4"), List.of(), log);
+        } catch (IllegalStateException expected) {
+            // This harness lets a listener's failure end the run; the log is closed all the same.
+            assertThat(expected).hasMessage("lookup failed");
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lookups[0]).isGreaterThanOrEqualTo(3);
+        assertThat(lines).isNotEmpty().allSatisfy(line -> assertThat(JSON.readTree(line).get("event")).isNotNull());
+        assertThat(Files.readString(file)).endsWith("\n");
+    }
+
     /** The lines are JSON written by hand: whatever a task's name holds reads back as it was. */
     @Test
     void namesWithQuotesBackslashesControlCharactersAndNonAsciiReadBackUnchanged() throws Exception {
