@@ -110,7 +110,13 @@ public final class HtmlReport implements RunListener {
     private final String pipeline;
     private final TimeSource time;
     /** The attempts the timeline draws: the first {@code timelineRows} in drawing order, the last on top. */
-    private final PriorityQueue<Attempt> drawn = new PriorityQueue<>((a, b) -> drawingOrder(b, a));
+    private final List<Attempt> drawn = new ArrayList<>();
+    /**
+     * Once {@link #drawn} is full, the same attempts as a queue whose head is the latest in drawing order,
+     * the one an earlier attempt ending late replaces; {@code null} until then. Attempts mostly end in
+     * drawing order, and a run of up to {@code timelineRows} attempts never needs it.
+     */
+    private PriorityQueue<Attempt> full;
     /** How many attempts the timeline would draw without its bound. */
     private int drawable;
     private int attemptCount;
@@ -160,11 +166,18 @@ public final class HtmlReport implements RunListener {
         }
         if (a.gatedAt() != null) {
             drawable++;
-            if (drawn.size() < timelineRows) {
+            if (full == null && drawn.size() < timelineRows) {
                 drawn.add(a);
-            } else if (timelineRows > 0 && drawingOrder(a, drawn.peek()) < 0) {
-                drawn.poll(); // the latest in drawing order
-                drawn.add(a);
+            } else if (timelineRows > 0) {
+                if (full == null) {
+                    full = new PriorityQueue<>(Math.max(1, timelineRows), (x, y) -> drawingOrder(y, x));
+                    full.addAll(drawn);
+                    drawn.clear();
+                }
+                if (drawingOrder(a, full.peek()) < 0) {
+                    full.poll(); // the latest in drawing order
+                    full.add(a);
+                }
             }
         }
     }
@@ -177,7 +190,7 @@ public final class HtmlReport implements RunListener {
     String render(RunResult result, Instant finishedAt) {
         Instant start = startedAt != null ? startedAt : finishedAt.minus(result.wallTime());
         // About half a kilobyte a timeline row: sized once rather than grown and copied a dozen times.
-        StringBuilder html = new StringBuilder(16_384 + 512 * drawn.size());
+        StringBuilder html = new StringBuilder(16_384 + 512 * (full != null ? full.size() : drawn.size()));
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<title>sluice run ").append(esc(runId)).append(": ").append(esc(pipeline))
                 .append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
@@ -314,7 +327,8 @@ public final class HtmlReport implements RunListener {
     // ---- timeline ---------------------------------------------------------------------------------
 
     private void timeline(StringBuilder html, Instant start, Instant end) {
-        List<Attempt> drawn = this.drawn.stream().sorted(DRAWING_ORDER).toList();
+        List<Attempt> drawn = new ArrayList<>(full != null ? full : this.drawn);
+        drawn.sort(DRAWING_ORDER);
         long cached = cachedCount;
         html.append("<section id=\"timeline-section\">\n<h2>Timeline</h2>\n");
         html.append("<p class=\"note\">One row per task attempt: its <b>gate wait</b> (in readiness gates), "

@@ -23,34 +23,45 @@ import java.util.function.Function;
  */
 public final class TraceWriter implements RunListener, AutoCloseable {
 
-    /** A trace column: its header and how to read it off a finished attempt. */
-    private record Column(String name, Function<Row, Object> value) {
+    /**
+     * A trace column: its header, how to read it off a finished attempt, and whether it is free text
+     * (names, paths, messages: masked and kept on one line) or a figure the host made (a number, a time,
+     * a state), written as it is.
+     */
+    private record Column(String name, Function<Row, Object> value, boolean text) {
+        Column(String name, Function<Row, Object> value) {
+            this(name, value, true);
+        }
+
+        static Column figure(String name, Function<Row, Object> value) {
+            return new Column(name, value, false);
+        }
     }
 
     private record Row(TraceWriter trace, TaskProgress task, TaskState outcome) {
     }
 
     private static final List<Column> COLUMNS = List.of(
-            new Column("task_id", r -> r.task().id()),
-            new Column("hash", r -> hash(r.task())),
+            Column.figure("task_id", r -> r.task().id()),
+            Column.figure("hash", r -> hash(r.task())),
             new Column("native_id", r -> r.task().nativeId()),
             new Column("process", r -> r.task().processName()),
             new Column("name", r -> r.task().name()),
             new Column("labels", r -> r.task().labels().isEmpty() ? null : String.join(",", r.task().labels())),
-            new Column("status", r -> r.outcome().name()),
-            new Column("exit", r -> r.task().exitCode()),
-            new Column("attempt", r -> r.task().attempt()),
-            new Column("submit", r -> r.trace().time(r.task().submittedAt())),
-            new Column("start", r -> r.trace().time(r.task().startedAt())),
-            new Column("complete", r -> r.trace().time(r.task().completedAt())),
-            new Column("gate_wait", r -> duration(r.task().gateWait())),
-            new Column("queue_wait", r -> duration(r.task().queueWait())),
-            new Column("duration", r -> duration(r.task().duration())),
-            new Column("realtime", r -> duration(r.task().realtime())),
-            new Column("cpus", r -> r.task().task() == null ? null : r.task().task().resources().cpus()),
-            new Column("memory", r -> r.task().task() == null || r.task().task().resources().memoryBytes() == 0
+            Column.figure("status", r -> r.outcome().name()),
+            Column.figure("exit", r -> r.task().exitCode()),
+            Column.figure("attempt", r -> r.task().attempt()),
+            Column.figure("submit", r -> r.trace().time(r.task().submittedAt())),
+            Column.figure("start", r -> r.trace().time(r.task().startedAt())),
+            Column.figure("complete", r -> r.trace().time(r.task().completedAt())),
+            Column.figure("gate_wait", r -> duration(r.task().gateWait())),
+            Column.figure("queue_wait", r -> duration(r.task().queueWait())),
+            Column.figure("duration", r -> duration(r.task().duration())),
+            Column.figure("realtime", r -> duration(r.task().realtime())),
+            Column.figure("cpus", r -> r.task().task() == null ? null : r.task().task().resources().cpus()),
+            Column.figure("memory", r -> r.task().task() == null || r.task().task().resources().memoryBytes() == 0
                     ? null : Units.formatSize(r.task().task().resources().memoryBytes())),
-            new Column("peak_rss", r -> r.task().peakRss() == null ? null : Units.formatSize(r.task().peakRss())),
+            Column.figure("peak_rss", r -> r.task().peakRss() == null ? null : Units.formatSize(r.task().peakRss())),
             new Column("gpus", r -> r.task().gpus()),
             new Column("workdir", r -> r.task().task() == null ? null : r.task().task().workDir()),
             new Column("error", r -> r.task().error()));
@@ -126,15 +137,29 @@ public final class TraceWriter implements RunListener, AutoCloseable {
     @Override
     public void attemptFinished(TaskProgress task, TaskState outcome) {
         Row row = new Row(this, task, outcome);
-        StringBuilder line = new StringBuilder();
-        for (int i = 0; i < columns.size(); i++) {
-            if (i > 0) {
-                line.append('\t');
+        // Into the batch directly: a row is made whole on this thread before anything writes the batch, and
+        // a value that fails takes the part of its row already written with it.
+        int start = rows.length();
+        try {
+            for (int i = 0; i < columns.size(); i++) {
+                if (i > 0) {
+                    rows.append('\t');
+                }
+                Column column = columns.get(i);
+                Object v = column.value().apply(row);
+                if (v == null) {
+                    rows.append('-');
+                } else if (column.text()) {
+                    appendClean(Redaction.redact(v.toString()));
+                } else {
+                    rows.append(v);
+                }
             }
-            Object v = columns.get(i).value().apply(row);
-            line.append(v == null ? "-" : clean(Redaction.redact(v.toString())));
+        } catch (RuntimeException e) {
+            rows.setLength(start);
+            throw e;
         }
-        rows.append(line).append('\n');
+        rows.append('\n');
         if (rows.length() >= LineFile.BATCH_CHARS) {
             out.writeNow(); // a turn that ends thousands of attempts (a resumed run's cached tasks)
         }
@@ -205,8 +230,16 @@ public final class TraceWriter implements RunListener, AutoCloseable {
         return d == null ? null : Units.formatDuration(d);
     }
 
-    /** Tabs and line breaks would break the row. */
-    private static String clean(String s) {
-        return s.replace('\t', ' ').replace('\n', ' ').replace('\r', ' ');
+    /** Text with its tabs and line breaks as spaces: they would break the row. */
+    private void appendClean(String s) {
+        int from = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\t' || c == '\n' || c == '\r') {
+                rows.append(s, from, i).append(' ');
+                from = i + 1;
+            }
+        }
+        rows.append(s, from, s.length());
     }
 }
