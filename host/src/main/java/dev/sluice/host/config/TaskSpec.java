@@ -50,19 +50,24 @@ public record TaskSpec(String processName, String name, int index, Map<String, S
      */
     public static String keyOf(String processName, Map<String, String> params, List<String> argv, String script,
             Map<String, String> env, List<Path> inputs) {
-        MessageDigest sha = Sha256.newDigest();
-        Encoder out = new Encoder(sha);
+        Encoder out = new Encoder();
         out.text("process").text(processName);
         out.text("params").map(params);
         if (argv != null) {
             out.text("argv").count(argv.size());
-            argv.forEach(out::text);
+            for (String word : argv) {
+                out.text(word);
+            }
         } else {
             out.text("script").text(script);
         }
         out.text("env").map(env);
         out.text("inputs").count(inputs.size());
-        inputs.forEach(p -> out.text(p.toString()));
+        for (Path input : inputs) {
+            out.text(input.toString());
+        }
+        MessageDigest sha = Sha256.newDigest();
+        sha.update(out.bytes, 0, out.length);
         return HexFormat.of().formatHex(sha.digest());
     }
 
@@ -89,34 +94,53 @@ public record TaskSpec(String processName, String name, int index, Map<String, S
 
     /** A CRC-32C of one part: it only has to tell a change from one run to the next, and is written per success. */
     private static String part(java.util.function.Consumer<Encoder> parts) {
+        Encoder e = new Encoder();
+        parts.accept(e);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        parts.accept(new Encoder(crc::update));
+        crc.update(e.bytes, 0, e.length);
         return HexFormat.of().toHexDigits((int) crc.getValue());
     }
 
-    /** Feeds length-prefixed parts to a digest or checksum. */
-    private record Encoder(java.util.function.Consumer<byte[]> digest) {
-        Encoder(MessageDigest sha) {
-            this((java.util.function.Consumer<byte[]>) sha::update);
-        }
+    /**
+     * Length-prefixed parts (a 4-byte big-endian count or length, then the UTF-8 bytes), gathered so that
+     * the digest or checksum takes them in one call: every task of a pipeline is hashed as it loads, and
+     * twenty small updates cost more than the hashing.
+     */
+    private static final class Encoder {
+        byte[] bytes = new byte[256];
+        int length;
 
         Encoder count(int n) {
-            digest.accept(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
+            room(4);
+            bytes[length++] = (byte) (n >>> 24);
+            bytes[length++] = (byte) (n >>> 16);
+            bytes[length++] = (byte) (n >>> 8);
+            bytes[length++] = (byte) n;
             return this;
         }
 
         Encoder text(String s) {
-            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-            count(bytes.length);
-            digest.accept(bytes);
+            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+            count(utf8.length);
+            room(utf8.length);
+            System.arraycopy(utf8, 0, bytes, length, utf8.length);
+            length += utf8.length;
             return this;
         }
 
         Encoder map(Map<String, String> map) {
             Map<String, String> sorted = new TreeMap<>(map);
             count(sorted.size());
-            sorted.forEach((k, v) -> text(k).text(v));
+            for (Map.Entry<String, String> e : sorted.entrySet()) {
+                text(e.getKey()).text(e.getValue());
+            }
             return this;
+        }
+
+        private void room(int more) {
+            if (length + more > bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
+            }
         }
     }
 }

@@ -140,6 +140,7 @@ public final class TraceWriter implements RunListener, AutoCloseable {
         // Into the batch directly: a row is made whole on this thread before anything writes the batch, and
         // a value that fails takes the part of its row already written with it.
         int start = rows.length();
+        boolean whole = false;
         try {
             for (int i = 0; i < columns.size(); i++) {
                 if (i > 0) {
@@ -155,11 +156,13 @@ public final class TraceWriter implements RunListener, AutoCloseable {
                     rows.append(v);
                 }
             }
-        } catch (RuntimeException e) {
-            rows.setLength(start);
-            throw e;
+            rows.append('\n');
+            whole = true;
+        } finally {
+            if (!whole) {
+                rows.setLength(start);
+            }
         }
-        rows.append('\n');
         if (rows.length() >= LineFile.BATCH_CHARS) {
             out.writeNow(); // a turn that ends thousands of attempts (a resumed run's cached tasks)
         }

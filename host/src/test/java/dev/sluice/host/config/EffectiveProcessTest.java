@@ -127,6 +127,21 @@ class EffectiveProcessTest {
 
     private static final String PINNED_KEY = "098a94b32f8cc53074f8cb2d6c650eef400e2887b79c2479197420d22e94cac0";
 
+    /** The parts' checksums are written with each success for --resume to explain a changed key: pinned too. */
+    @Test
+    void theKeysPartsArePinnedChecksums() {
+        TaskSpec argv = new TaskSpec("a", "a (item=one)", 0, Map.of("item", "one"), List.of("x", "one"), null,
+                Map.of("E", "v"), Map.of(), new dev.sluice.spi.Resources(1, 0, null, 0, null), List.of(Path.of("/data/one.fq")),
+                "k");
+        TaskSpec script = new TaskSpec("a", "a", 0, Map.of(), null, "echo hi", Map.of(), Map.of(),
+                new dev.sluice.spi.Resources(1, 0, null, 0, null), List.of(), "k");
+        assertThat(argv.keyParts()).isEqualTo(PINNED_PARTS_ARGV);
+        assertThat(script.keyParts()).isEqualTo(PINNED_PARTS_SCRIPT);
+    }
+
+    private static final String PINNED_PARTS_ARGV = "i=ead16f68 c=cdfdf9d5 e=9e43c0ef n=f32644cf";
+    private static final String PINNED_PARTS_SCRIPT = "i=403db3ef c=d59ad492 e=48674bc7 n=48674bc7";
+
     @Test
     void anyChangeToTheTasksWorkChangesItsKey() {
         String base = TaskSpec.keyOf("a", Map.of("p", "1"), List.of("x"), null, Map.of("E", "v"), List.of());
