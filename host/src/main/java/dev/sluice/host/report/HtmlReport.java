@@ -52,8 +52,8 @@ public final class HtmlReport implements RunListener {
 
     /**
      * By the time the attempt entered the gates, then task number and attempt. Written out rather than
-     * composed of {@code Comparator.comparing} steps: the queue below compares every attempt that ends, and
-     * the composed steps cost a call through a generated class each, slow until compiled.
+     * composed of {@code Comparator.comparing} steps, which cost a call through a generated class each, slow
+     * until compiled: the timeline's sort and, past its bound, its queue compare attempts by the thousand.
      */
     private static final Comparator<Attempt> DRAWING_ORDER = HtmlReport::drawingOrder;
 
