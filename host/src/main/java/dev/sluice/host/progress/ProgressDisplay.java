@@ -7,7 +7,6 @@ import dev.sluice.host.task.TaskState;
 import dev.sluice.spi.TimeSource;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +39,8 @@ public final class ProgressDisplay implements RunListener {
 
     private static final class ProcessCounts {
         final String name;
-        final Map<TaskState, Integer> byState = new EnumMap<>(TaskState.class);
+        /** Tasks by state, indexed by the state's ordinal: counted at every change of every task. */
+        final int[] byState = new int[TaskState.values().length];
         final Map<String, Integer> byGate = new TreeMap<>();
         int total;
         /** Attempts that failed and were tried again. */
@@ -61,9 +61,19 @@ public final class ProgressDisplay implements RunListener {
         int count(TaskState... states) {
             int n = 0;
             for (TaskState s : states) {
-                n += byState.getOrDefault(s, 0);
+                n += byState[s.ordinal()];
             }
             return n;
+        }
+
+        int count(TaskState state) {
+            return byState[state.ordinal()];
+        }
+
+        /** Tasks not ended: waiting, in gates, queued, submitted, running or waiting to retry. */
+        int notEnded() {
+            return count(TaskState.WAITING) + count(TaskState.GATED) + count(TaskState.QUEUED)
+                    + count(TaskState.SUBMITTED) + count(TaskState.RUNNING) + count(TaskState.RETRY_WAIT);
         }
     }
 
@@ -78,7 +88,7 @@ public final class ProgressDisplay implements RunListener {
         for (TaskProgress t : tasks) {
             ProcessCounts c = processes.computeIfAbsent(t.processName(), ProcessCounts::new);
             c.total++;
-            c.byState.merge(t.state(), 1, Integer::sum);
+            c.byState[t.state().ordinal()]++;
         }
         dirty = true;
     }
@@ -86,20 +96,19 @@ public final class ProgressDisplay implements RunListener {
     @Override
     public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
         ProcessCounts c = processes.computeIfAbsent(task.processName(), ProcessCounts::new);
-        c.byState.merge(from, -1, Integer::sum);
-        c.byState.merge(to, 1, Integer::sum);
+        c.byState[from.ordinal()]--;
+        c.byState[to.ordinal()]++;
         if (to == TaskState.RETRY_WAIT) {
             c.retries++;
         }
         c.changed = true;
-        if (to == TaskState.FAILED || c.count(TaskState.WAITING, TaskState.GATED, TaskState.QUEUED,
-                TaskState.SUBMITTED, TaskState.RUNNING, TaskState.RETRY_WAIT) == 0) {
+        if (to == TaskState.FAILED || c.notEnded() == 0) {
             c.urgent = true;
         }
         if (to.isTerminal() || to == TaskState.QUEUED) {
             setGates(task, c, Set.of());
         }
-        if (c.count(TaskState.GATED, TaskState.RUNNING, TaskState.SUBMITTED) == 0
+        if (c.count(TaskState.GATED) + c.count(TaskState.RUNNING) + c.count(TaskState.SUBMITTED) == 0
                 || from == TaskState.GATED && c.statusOf == task) {
             // A gate's word on the wait is stale once its task left the gates, as it is once nothing runs.
             c.status = null;
