@@ -49,7 +49,7 @@ public final class EventLog implements RunListener, AutoCloseable {
     private final TimeSource time;
     /**
      * Whole lines not yet written: {@link #out}'s. Each event is appended here field by field, as JSON
-     * written by hand: a map per event and Jackson's generator were a fifth of the monitor's time per task
+     * written by hand: a map per event and Jackson's generator were a seventh of the monitor's thread time per task
      * for five lines a task.
      */
     private final StringBuilder lines;
