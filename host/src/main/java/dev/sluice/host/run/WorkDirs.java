@@ -18,6 +18,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
@@ -25,9 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,25 +38,22 @@ import org.slf4j.LoggerFactory;
  */
 public final class WorkDirs implements TaskPreparer {
     private static final Logger log = LoggerFactory.getLogger(WorkDirs.class);
+    /**
+     * How long the writes of tasks' ends gather before they are made: an {@code .exitcode} and a journal
+     * record can be this much later than the end, which nothing waits for (the run reads neither back).
+     */
+    static final Duration WRITES_GATHERED = Duration.ofMillis(5);
 
     private final Path workRoot;
     private final String runId;
     /** Written on the writer thread only. */
     private final RunJournal journal;
-    private final LinkedBlockingQueue<Runnable> writes = new LinkedBlockingQueue<>();
     /**
-     * Writes exit codes and journal records in order, on one thread of its own; the journal is written
-     * whenever the queue has emptied, so that a burst of ends costs one write.
+     * Writes exit codes and journal records in order, on one thread of its own, in batches gathered for
+     * a few milliseconds; the journal is written after each batch, so that a burst of ends costs one write.
      */
-    private final ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, writes,
-            Thread.ofPlatform().name("sluice-work-writer").daemon().factory()) {
-        @Override
-        protected void afterExecute(Runnable done, Throwable failure) {
-            if (writes.isEmpty()) {
-                writeJournal();
-            }
-        }
-    };
+    private final BatchingWriter writer = new BatchingWriter("sluice-work-writer", WRITES_GATHERED,
+            this::writeJournal);
     /**
      * Each prepared attempt's inputs fingerprint, taken before it runs (so an input changed while it
      * ran does not count as the state it ran with), until the attempt's end is recorded.
@@ -448,32 +443,21 @@ public final class WorkDirs implements TaskPreparer {
                 inputs, spec.keyParts(), ofRun));
     }
 
-    /** Whether a sync of the journal waits to be made on the writer's thread (that thread only). */
-    private boolean syncPending;
-
-    private void writeJournal() {
+    /**
+     * Writes the journal's records gathered so far (after each batch of writes, on the writer's thread) and
+     * syncs it once its last sync is old enough; what waits for a sync is synced within the interval even
+     * if no record follows.
+     *
+     * @return when to be called again if nothing is written before: 0 for not
+     */
+    private long writeJournal(long now) {
         try {
-            if (journal.flush(System.nanoTime()) && !syncPending) {
-                // Synced within the interval even if no record follows; after close() the sync is refused,
-                // which costs nothing: closing synced.
-                syncPending = true;
-                java.util.concurrent.CompletableFuture.delayedExecutor(RunJournal.SYNC_INTERVAL_NANOS,
-                        TimeUnit.NANOSECONDS, writer).execute(this::syncJournal);
-            }
+            return journal.flush(now) ? now + RunJournal.SYNC_INTERVAL_NANOS : 0;
         } catch (IOException e) {
             // Losing a record costs a re-run on --resume, nothing else.
             log.warn("could not write the run's journal {}: {}; tasks that succeeded since the last write will run"
                     + " again on --resume", journal.file(), IoErrors.describe(e));
-        }
-    }
-
-    private void syncJournal() {
-        syncPending = false;
-        try {
-            journal.sync(System.nanoTime());
-        } catch (IOException e) {
-            log.warn("could not sync the run's journal {}: {}; a power loss would cost the tasks that succeeded"
-                    + " since the last sync a re-run on --resume", journal.file(), IoErrors.describe(e));
+            return 0;
         }
     }
 
@@ -502,15 +486,17 @@ public final class WorkDirs implements TaskPreparer {
         }
     }
 
+    private boolean closed;
+
     /** Waits until every success has been recorded for --resume. */
     @Override
     public void close() {
-        if (writer.isShutdown()) {
+        if (closed) {
             return;
         }
-        writer.shutdown();
+        closed = true;
         try {
-            if (!writer.awaitTermination(1, TimeUnit.MINUTES)) {
+            if (!writer.close(Duration.ofMinutes(1))) {
                 log.warn("gave up waiting for exit codes and --resume records to be written; some tasks will run"
                         + " again");
                 return;
