@@ -23,8 +23,9 @@ final class Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
     /** What the dispatcher needs from the loop. */
-    interface Loop {
+    interface Loop extends Launcher.Answers {
         /** Hands an event from another thread to the loop's. */
+        @Override
         void post(Runnable event);
 
         /** A task a killed run left running on {@code exec} is not taken up: it is to be ended. */
@@ -343,7 +344,7 @@ final class Dispatcher {
             preparer.launching(rec);
         }
         Launcher.submit(exec, launch.launch(), adoption, exec.adoptsLeftovers ? preparer.launchedAs(rec) : null,
-                loop::post, submitted -> submitted(exec, rec, attempt, adoption, submitted));
+                loop, submitted -> submitted(exec, rec, attempt, adoption, submitted));
     }
 
     private void submitted(ExecutorRuntime exec, TaskProgress rec, int attempt, TaskPreparer.Adoption adoption,

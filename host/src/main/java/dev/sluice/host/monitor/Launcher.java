@@ -78,6 +78,33 @@ final class Launcher {
                 files), Wrapping.NONE);
     }
 
+    /**
+     * Where the submit threads' answers go, onto the loop's thread. A quick answer (a local launch, a
+     * fraction of a millisecond) need not wake the loop: it waits for the loop's next wake-up, which
+     * comes soon anyway (the next task's end, at the latest the bound {@link #handOver} sets), and the
+     * loop is woken once per task instead of twice.
+     */
+    interface Answers {
+        /** Hands an event to the loop and wakes it. */
+        void post(Runnable event);
+
+        /**
+         * Called on the loop's thread as a submission is handed to a submit thread.
+         *
+         * @return until when, on {@link System#nanoTime}, an answer may wait for the loop's next wake-up
+         *         without waking it; {@link Long#MIN_VALUE} where none may (a test's clock, which the loop
+         *         does not follow in real time)
+         */
+        default long handOver() {
+            return Long.MIN_VALUE;
+        }
+
+        /** Hands an event to the loop without waking it: the bound {@link #handOver} gave still holds. */
+        default void enqueue(Runnable event) {
+            post(event);
+        }
+    }
+
     /** What one submit call gave: the submitted task, or the exception it threw. */
     record Submitted(SubmittedTask task, Exception error) {
     }
@@ -89,28 +116,28 @@ final class Launcher {
      *
      * @return whether the answer will come later, through {@code post}
      */
-    static boolean submit(ExecutorRuntime exec, TaskLaunch launch, Consumer<Runnable> post,
-            Consumer<Submitted> answer) {
-        return submit(exec, launch, null, null, post, answer);
+    static boolean submit(ExecutorRuntime exec, TaskLaunch launch, Answers answers, Consumer<Submitted> answer) {
+        return submit(exec, launch, null, null, answers, answer);
     }
 
     /**
      * Submits the attempt, or takes it up from the killed run that launched it when {@code adoption} is
      * not {@code null} ({@link dev.sluice.spi.TaskExecutor#adopt}); otherwise as {@link #submit(ExecutorRuntime,
-     * TaskLaunch, Consumer, Consumer)}. {@code record}, when not {@code null}, gets the task's native id on
+     * TaskLaunch, Answers, Consumer)}. {@code record}, when not {@code null}, gets the task's native id on
      * the thread that submitted it, as soon as the executor answers: what must be on disk before the
      * host can be killed with the task running unrecorded goes there, not through the monitor's queue.
      */
     static boolean submit(ExecutorRuntime exec, TaskLaunch launch, TaskPreparer.Adoption adoption,
-            Consumer<String> record, Consumer<Runnable> post, Consumer<Submitted> answer) {
+            Consumer<String> record, Answers answers, Consumer<Submitted> answer) {
         if (exec.submitPool == null) {
             answer.accept(call(exec, launch, adoption, record));
             return false;
         }
         exec.submitting++;
+        long quietUntil = answers.handOver();
         exec.submitPool.execute(() -> {
             Submitted outcome = call(exec, launch, adoption, record);
-            post.accept(() -> {
+            Runnable event = () -> {
                 exec.submitting--;
                 answer.accept(outcome);
                 if (outcome.task() != null) {
@@ -118,9 +145,22 @@ final class Launcher {
                     // could not see it yet: look again at the next poll.
                     exec.statusChanged = true;
                 }
-            });
+            };
+            if (quiet(outcome, quietUntil, System.nanoTime())) {
+                answers.enqueue(event);
+            } else {
+                answers.post(event);
+            }
         });
         return true;
+    }
+
+    /**
+     * Whether an answer may wait for the loop's next wake-up: a launch (a failure is taken at once) that
+     * came before the bound {@link Answers#handOver} gave, where it gave one.
+     */
+    static boolean quiet(Submitted outcome, long quietUntil, long nowNanos) {
+        return outcome.task() != null && quietUntil != Long.MIN_VALUE && nowNanos - quietUntil < 0;
     }
 
     private static Submitted call(ExecutorRuntime exec, TaskLaunch launch, TaskPreparer.Adoption adoption,

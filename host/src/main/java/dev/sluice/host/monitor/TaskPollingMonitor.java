@@ -35,6 +35,11 @@ public final class TaskPollingMonitor {
     private static final Logger log = LoggerFactory.getLogger(TaskPollingMonitor.class);
     /** Longest the loop sleeps without a reason, so displays stay live. */
     private static final Duration TICK = Duration.ofMillis(250);
+    /**
+     * How soon after a submission's hand-over its answer may come and still wait for the loop's next
+     * wake-up ({@link Launcher.Answers}); the loop looks by itself within twice this of the last hand-over.
+     */
+    private static final long QUIET_ANSWER_NANOS = Duration.ofMillis(1).toNanos();
 
     private final RunOptions options;
     private final TimeSource time;
@@ -55,6 +60,11 @@ public final class TaskPollingMonitor {
     private boolean more;
     private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final Signal signal = new Signal();
+    /**
+     * On the real clock, when the loop must look at its inbox even if nothing wakes it: quiet answers may
+     * be waiting ({@link Launcher.Answers}). 0 when none may.
+     */
+    private long answersDueNanos;
     private volatile String cancelRequest;
     private volatile String forceRequest;
     private volatile String drainRequest;
@@ -86,6 +96,21 @@ public final class TaskPollingMonitor {
                     @Override
                     public void post(Runnable event) {
                         TaskPollingMonitor.this.post(event);
+                    }
+
+                    @Override
+                    public long handOver() {
+                        if (time != TimeSource.system()) {
+                            return Long.MIN_VALUE;
+                        }
+                        long now = System.nanoTime();
+                        answersDueNanos = now + 2 * QUIET_ANSWER_NANOS;
+                        return now + QUIET_ANSWER_NANOS;
+                    }
+
+                    @Override
+                    public void enqueue(Runnable event) {
+                        inbox.add(event);
                     }
 
                     @Override
@@ -306,6 +331,10 @@ public final class TaskPollingMonitor {
     /** When, on the clock, the loop must look again even if nothing is posted. */
     private long nextWake() {
         long now = time.nanoTime();
+        if (!inbox.isEmpty()) {
+            // Queued without a wake-up (a quiet answer that came while this turn ran past its bound): now.
+            return now;
+        }
         long wake = now + TICK.toNanos();
         if (!run.retries.isEmpty()) {
             wake = Math.min(wake, run.retries.peek().retryDueNanos);
@@ -313,6 +342,15 @@ public final class TaskPollingMonitor {
         for (ExecutorRuntime exec : run.executors.values()) {
             if (!exec.active.isEmpty()) {
                 wake = Math.min(wake, exec.nextPollNanos);
+            }
+        }
+        if (answersDueNanos != 0) {
+            // Every turn takes the inbox first, and an answer is quiet only if it came a millisecond before
+            // this bound: past it, those that came are in the inbox (above) and later ones wake the loop.
+            if (answersDueNanos - now > 0) {
+                wake = Math.min(wake, answersDueNanos);
+            } else {
+                answersDueNanos = 0;
             }
         }
         return run.kills.nextDue(dispatcher.admission().nextDue(now, wake));
