@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,9 +100,13 @@ final class Launcher {
             return Long.MIN_VALUE;
         }
 
-        /** Hands an event to the loop without waking it: the bound {@link #handOver} gave still holds. */
+        /** Hands an event to the loop without waking it. */
         default void enqueue(Runnable event) {
             post(event);
+        }
+
+        /** Wakes the loop, for an answer queued after its bound. */
+        default void wake() {
         }
     }
 
@@ -112,9 +117,9 @@ final class Launcher {
     /**
      * Submits the attempt: on the monitor's thread when the executor takes one submit at a time,
      * otherwise on its submit threads. {@code answer} gets the outcome on the monitor's thread (through
-     * {@code post} when it comes from another).
+     * {@code answers} when it comes from another).
      *
-     * @return whether the answer will come later, through {@code post}
+     * @return whether the answer will come later, through {@code answers}
      */
     static boolean submit(ExecutorRuntime exec, TaskLaunch launch, Answers answers, Consumer<Submitted> answer) {
         return submit(exec, launch, null, null, answers, answer);
@@ -134,7 +139,8 @@ final class Launcher {
             return false;
         }
         exec.submitting++;
-        long quietUntil = answers.handOver();
+        // With every submit thread taken, a task may be waiting for one: the answer wakes the loop.
+        long quietUntil = exec.submitting < exec.submitConcurrency ? answers.handOver() : Long.MIN_VALUE;
         exec.submitPool.execute(() -> {
             Submitted outcome = call(exec, launch, adoption, record);
             Runnable event = () -> {
@@ -146,21 +152,26 @@ final class Launcher {
                     exec.statusChanged = true;
                 }
             };
-            if (quiet(outcome, quietUntil, System.nanoTime())) {
-                answers.enqueue(event);
-            } else {
-                answers.post(event);
-            }
+            deliver(answers, outcome, event, quietUntil, System::nanoTime);
         });
         return true;
     }
 
     /**
-     * Whether an answer may wait for the loop's next wake-up: a launch (a failure is taken at once) that
-     * came before the bound {@link Answers#handOver} gave, where it gave one.
+     * Hands an answer to the loop. A launch, where the hand-over gave a bound, is queued, and wakes the
+     * loop only if the bound has passed by the time it is queued: the clock is read after queuing, so an
+     * answer the loop may have missed (it looks at its inbox before sleeping past its own bound) always
+     * wakes it. A failure, or any answer without a bound, wakes the loop at once.
      */
-    static boolean quiet(Submitted outcome, long quietUntil, long nowNanos) {
-        return outcome.task() != null && quietUntil != Long.MIN_VALUE && nowNanos - quietUntil < 0;
+    static void deliver(Answers answers, Submitted outcome, Runnable event, long quietUntil, LongSupplier nanoTime) {
+        if (outcome.task() == null || quietUntil == Long.MIN_VALUE) {
+            answers.post(event);
+            return;
+        }
+        answers.enqueue(event);
+        if (nanoTime.getAsLong() - quietUntil >= 0) {
+            answers.wake();
+        }
     }
 
     private static Submitted call(ExecutorRuntime exec, TaskLaunch launch, TaskPreparer.Adoption adoption,

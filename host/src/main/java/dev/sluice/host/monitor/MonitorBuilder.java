@@ -4,6 +4,7 @@ import dev.sluice.spi.TaskHealthMonitor;
 import dev.sluice.spi.TaskReadinessGate;
 import dev.sluice.spi.TaskWrapper;
 import dev.sluice.spi.TimeSource;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -23,6 +24,8 @@ public final class MonitorBuilder {
     Consumer<String> leftoversEnded = runId -> { };
     /** How the loop waits; {@code null} for the clock's own ({@link Wakeups#on}). */
     Wakeups wakeups;
+    /** How soon a launch must be answered to wait for the loop's next wake-up ({@link Launcher.Answers}). */
+    Duration quietAnswers = Duration.ofMillis(1);
     /** Where tasks offered during the run come in, or {@code null}: a run of its plans only. */
     Intake intake;
 
@@ -67,6 +70,12 @@ public final class MonitorBuilder {
     /** How the loop waits, for tests that watch it go idle. */
     MonitorBuilder wakeups(Wakeups value) {
         wakeups = value;
+        return this;
+    }
+
+    /** The bound on quiet answers, for tests that tell the loop's own look from a tick. */
+    MonitorBuilder quietAnswers(Duration value) {
+        quietAnswers = value;
         return this;
     }
 

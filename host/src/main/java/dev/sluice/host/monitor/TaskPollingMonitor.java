@@ -35,11 +35,6 @@ public final class TaskPollingMonitor {
     private static final Logger log = LoggerFactory.getLogger(TaskPollingMonitor.class);
     /** Longest the loop sleeps without a reason, so displays stay live. */
     private static final Duration TICK = Duration.ofMillis(250);
-    /**
-     * How soon after a submission's hand-over its answer may come and still wait for the loop's next
-     * wake-up ({@link Launcher.Answers}); the loop looks by itself within twice this of the last hand-over.
-     */
-    private static final long QUIET_ANSWER_NANOS = Duration.ofMillis(1).toNanos();
 
     private final RunOptions options;
     private final TimeSource time;
@@ -65,6 +60,11 @@ public final class TaskPollingMonitor {
      * be waiting ({@link Launcher.Answers}). 0 when none may.
      */
     private long answersDueNanos;
+    /**
+     * How soon after its hand-over a launch's answer may come and still wait for the loop's next wake-up;
+     * the loop looks by itself within twice this of its last hand-over.
+     */
+    private final long quietAnswerNanos;
     private volatile String cancelRequest;
     private volatile String forceRequest;
     private volatile String drainRequest;
@@ -73,6 +73,7 @@ public final class TaskPollingMonitor {
         this.options = b.options;
         this.time = b.time;
         this.wakeups = b.wakeups != null ? b.wakeups : Wakeups.on(b.time);
+        this.quietAnswerNanos = b.quietAnswers.toNanos();
         this.listener = b.listener;
         this.preparer = b.preparer;
         this.gateList = b.gates;
@@ -104,13 +105,18 @@ public final class TaskPollingMonitor {
                             return Long.MIN_VALUE;
                         }
                         long now = System.nanoTime();
-                        answersDueNanos = now + 2 * QUIET_ANSWER_NANOS;
-                        return now + QUIET_ANSWER_NANOS;
+                        answersDueNanos = now + 2 * quietAnswerNanos;
+                        return now + quietAnswerNanos;
                     }
 
                     @Override
                     public void enqueue(Runnable event) {
                         inbox.add(event);
+                    }
+
+                    @Override
+                    public void wake() {
+                        signal.raise();
                     }
 
                     @Override
@@ -332,7 +338,7 @@ public final class TaskPollingMonitor {
     private long nextWake() {
         long now = time.nanoTime();
         if (!inbox.isEmpty()) {
-            // Queued without a wake-up (a quiet answer that came while this turn ran past its bound): now.
+            // Queued without a wake-up while this turn ran (a quiet answer, a gate's start or end): now.
             return now;
         }
         long wake = now + TICK.toNanos();
@@ -345,8 +351,8 @@ public final class TaskPollingMonitor {
             }
         }
         if (answersDueNanos != 0) {
-            // Every turn takes the inbox first, and an answer is quiet only if it came a millisecond before
-            // this bound: past it, those that came are in the inbox (above) and later ones wake the loop.
+            // Past this bound the answers queued are in the inbox (above), and one queued later wakes the
+            // loop: its sender reads the clock after queuing it (Launcher.deliver).
             if (answersDueNanos - now > 0) {
                 wake = Math.min(wake, answersDueNanos);
             } else {

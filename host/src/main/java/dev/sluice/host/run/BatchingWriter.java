@@ -13,15 +13,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs writes in the order given, on one thread of its own, in batches. After a quiet spell the first
  * write is run at once; writes given while a batch runs join it, and those given in a short gathering
- * time after it make the next batch. Handing a write over is a lock-free enqueue, and wakes the thread only when it
- * sleeps with nothing to do.
+ * time after it make the next batch. Handing a write over is a lock-free enqueue, and wakes the thread
+ * only when it sleeps with nothing to do.
  *
  * <p>Why: the writes of a task's end (its {@code .exitcode}, its journal record) used to wake a pool's
  * thread per task, and a run of thousands of short tasks paid for those wake-ups on both sides
  * (docs/adr/2026-11-22-local-launch-cost.md, 2026-12-05 stop 35); gathered, a run of 2,000 ends wakes
  * the thread a few hundred times instead.
  */
-final class BatchingWriter implements AutoCloseable {
+final class BatchingWriter {
     private static final Logger log = LoggerFactory.getLogger(BatchingWriter.class);
     private static final int RUNNING = 0;
     private static final int ASLEEP = 1;
@@ -37,10 +37,11 @@ final class BatchingWriter implements AutoCloseable {
     private volatile long batches;
 
     /**
-     * @param gatherNanos how long writes given after a batch are gathered before the next one runs
-     * @param afterBatch  called on the thread after each batch with {@link System#nanoTime}; returns when,
-     *                    on the same clock, to be called again even if no write comes (0: not before one
-     *                    does). Called too when that time has come with nothing written.
+     * @param threadName the thread's name
+     * @param gather     how long writes given after a batch are gathered before the next one runs
+     * @param afterBatch called on the thread after each batch with {@link System#nanoTime}; returns when,
+     *                   on the same clock, to be called again even if no write comes (0: not before one
+     *                   does). Called too when that time has come with nothing written, and once at close.
      */
     BatchingWriter(String threadName, Duration gather, LongUnaryOperator afterBatch) {
         this.gatherNanos = gather.toNanos();
@@ -71,6 +72,15 @@ final class BatchingWriter implements AutoCloseable {
     }
 
     private void run() {
+        try {
+            loop();
+        } catch (Error e) {
+            // Not expected (a write's own failures are caught); what is queued is not written, and close() says so.
+            log.error("the writer of the run's files stopped: {}", e.toString());
+        }
+    }
+
+    private void loop() {
         long dueNanos = 0;
         while (true) {
             boolean wrote = runBatch();
@@ -152,11 +162,6 @@ final class BatchingWriter implements AutoCloseable {
             return true;
         }
         LockSupport.unpark(thread);
-        return thread.join(wait);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        close(Duration.ofMinutes(1));
+        return thread.join(wait) && writes.isEmpty();
     }
 }

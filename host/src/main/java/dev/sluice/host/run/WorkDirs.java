@@ -439,27 +439,49 @@ public final class WorkDirs implements TaskPreparer {
                 : RunJournal.inputsFingerprint(task.spec().inputs(), task.processRuntime().effective().cache());
         TaskSpec spec = task.spec();
         String ofRun = adoptedFrom.isEmpty() ? null : adoptedFrom.get(task.task().workDir());
-        writer.execute(() -> journal.appendSuccess(key, attempt, sizeOf(files.stdout()), sizeOf(files.stderr()),
+        write(() -> journal.appendSuccess(key, attempt, sizeOf(files.stdout()), sizeOf(files.stderr()),
                 inputs, spec.keyParts(), ofRun));
     }
 
+    /** When the journal's records written and not yet synced are to be synced; 0 when none wait (writer thread). */
+    private long syncDueNanos;
+
     /**
      * Writes the journal's records gathered so far (after each batch of writes, on the writer's thread) and
-     * syncs it once its last sync is old enough; what waits for a sync is synced within the interval even
-     * if no record follows.
+     * syncs them within {@link RunJournal#SYNC_INTERVAL_NANOS} of the first write that left them unsynced,
+     * even if no record follows.
      *
      * @return when to be called again if nothing is written before: 0 for not
      */
     private long writeJournal(long now) {
         try {
-            return journal.flush(now) ? now + RunJournal.SYNC_INTERVAL_NANOS : 0;
+            syncDueNanos = syncDue(syncDueNanos, journal.flush(now), now);
         } catch (IOException e) {
-            // Losing a record costs a re-run on --resume, nothing else.
+            // Losing a record costs a re-run on --resume, nothing else; a sync that was due is tried again.
             log.warn("could not write the run's journal {}: {}; tasks that succeeded since the last write will run"
                     + " again on --resume", journal.file(), IoErrors.describe(e));
-            return 0;
+        }
+        return syncDueNanos;
+    }
+
+    /**
+     * When records left unsynced are to be synced: at the time already set, else an interval from now (a
+     * time that moved with each batch would put the sync off as long as batches come); 0 when none wait.
+     */
+    static long syncDue(long due, boolean unsynced, long now) {
+        return !unsynced ? 0 : due != 0 ? due : now + RunJournal.SYNC_INTERVAL_NANOS;
+    }
+
+    /** Hands a write to the writer; one given after close() is not made, which is said once. */
+    private void write(Runnable write) {
+        if (!writer.execute(write) && !writesRefused) {
+            writesRefused = true;
+            log.warn("an exit code or a journal record came after the run's files were closed and was not written;"
+                    + " the task may run again on --resume");
         }
     }
+
+    private boolean writesRefused;
 
     @Override
     public void ended(TaskFiles files, int exitCode) {
@@ -467,7 +489,7 @@ public final class WorkDirs implements TaskPreparer {
         if (exitCode != 0) {
             inputsAtStart.remove(files.exitCode().getParent());
         }
-        writer.execute(() -> writeExitCode(files.exitCode(), exitCode));
+        write(() -> writeExitCode(files.exitCode(), exitCode));
     }
 
     /**
@@ -497,8 +519,8 @@ public final class WorkDirs implements TaskPreparer {
         closed = true;
         try {
             if (!writer.close(Duration.ofMinutes(1))) {
-                log.warn("gave up waiting for exit codes and --resume records to be written; some tasks will run"
-                        + " again");
+                log.warn("not every exit code and --resume record could be written before the run's end; some"
+                        + " tasks will run again on --resume");
                 return;
             }
             journal.close();

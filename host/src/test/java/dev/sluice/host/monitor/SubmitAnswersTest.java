@@ -9,6 +9,7 @@ import dev.sluice.spi.SubmittedTask;
 import dev.sluice.spi.TimeSource;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -27,43 +28,80 @@ class SubmitAnswersTest {
     @TempDir
     Path dir;
 
-    private static final SubmittedTask LAUNCHED = new SubmittedTask("1", 1, "42");
-    private static final long NOW = 1_000_000_000L;
+    private static final Launcher.Submitted LAUNCHED = new Launcher.Submitted(new SubmittedTask("1", 1, "42"), null);
+    private static final long BOUND = 1_000_000_000L;
+
+    /** What a delivery did, in order: "post", "enqueue", "wake". */
+    private final List<String> calls = new ArrayList<>();
+
+    private final Launcher.Answers recording = new Launcher.Answers() {
+        @Override
+        public void post(Runnable event) {
+            calls.add("post");
+        }
+
+        @Override
+        public void enqueue(Runnable event) {
+            calls.add("enqueue");
+        }
+
+        @Override
+        public void wake() {
+            calls.add("wake");
+        }
+    };
 
     @Test
-    void aLaunchAnsweredBeforeTheBoundWaitsForTheLoop() {
-        assertThat(Launcher.quiet(new Launcher.Submitted(LAUNCHED, null), NOW + 1, NOW)).isTrue();
+    void aLaunchQueuedBeforeItsBoundDoesNotWakeTheLoop() {
+        Launcher.deliver(recording, LAUNCHED, () -> { }, BOUND, () -> BOUND - 1);
+
+        assertThat(calls).containsExactly("enqueue");
     }
 
     @Test
-    void aLaunchAnsweredAtOrAfterTheBoundWakesTheLoop() {
-        assertThat(Launcher.quiet(new Launcher.Submitted(LAUNCHED, null), NOW, NOW)).isFalse();
-        assertThat(Launcher.quiet(new Launcher.Submitted(LAUNCHED, null), NOW - 1, NOW)).isFalse();
+    void aLaunchQueuedAtOrAfterItsBoundWakesTheLoopOnceQueued() {
+        Launcher.deliver(recording, LAUNCHED, () -> { }, BOUND, () -> BOUND);
+        Launcher.deliver(recording, LAUNCHED, () -> { }, BOUND, () -> BOUND + 1);
+
+        assertThat(calls).containsExactly("enqueue", "wake", "enqueue", "wake");
     }
 
     @Test
-    void aFailedLaunchWakesTheLoopHoweverQuickly() {
-        assertThat(Launcher.quiet(new Launcher.Submitted(null, new IllegalStateException("no")), NOW + 1, NOW))
-                .isFalse();
+    void theClockIsReadAfterTheAnswerIsQueued() {
+        // The loop, past its own bound, looks at its inbox before sleeping: an answer queued after that look
+        // must find the clock past the bound, so the clock is read only once the answer is in the inbox.
+        Launcher.deliver(recording, LAUNCHED, () -> { }, BOUND, () -> {
+            assertThat(calls).as("queued before the clock is read").containsExactly("enqueue");
+            return BOUND + 1;
+        });
+
+        assertThat(calls).containsExactly("enqueue", "wake");
     }
 
     @Test
-    void withoutABoundEveryAnswerWakesTheLoop() {
-        assertThat(Launcher.quiet(new Launcher.Submitted(LAUNCHED, null), Long.MIN_VALUE, NOW)).isFalse();
-        assertThat(Launcher.quiet(new Launcher.Submitted(LAUNCHED, null), Long.MIN_VALUE, Long.MIN_VALUE + 1))
-                .isFalse();
+    void aFailedLaunchIsPostedHoweverQuickly() {
+        Launcher.deliver(recording, new Launcher.Submitted(null, new IllegalStateException("no")), () -> { }, BOUND,
+                () -> BOUND - 1);
+
+        assertThat(calls).containsExactly("post");
     }
 
-    /** Each wait of the loop: how far ahead it asked to wake, and whether it was woken before that. */
-    private record Wait(long askedNanos, boolean woken) {
+    @Test
+    void withoutABoundEveryAnswerIsPosted() {
+        Launcher.deliver(recording, LAUNCHED, () -> { }, Long.MIN_VALUE, () -> Long.MIN_VALUE + 1);
+
+        assertThat(calls).containsExactly("post");
+    }
+
+    /** Each wait of the loop: how far ahead it asked to wake, and whether a signal ended it. */
+    private record Wait(long askedNanos, boolean signalled) {
     }
 
     private final List<Wait> waits = new CopyOnWriteArrayList<>();
 
     private final Wakeups recorded = (signal, wakeNanos) -> {
         long asked = wakeNanos - System.nanoTime();
-        Wakeups.on(TimeSource.system()).awaitUntil(signal, wakeNanos);
-        waits.add(new Wait(asked, System.nanoTime() < wakeNanos));
+        waits.add(new Wait(asked, signal.await(asked)));
     };
 
     private List<Wait> since(int first) {
@@ -71,44 +109,37 @@ class SubmitAnswersTest {
         return all.subList(first, all.size());
     }
 
-    private TaskPollingMonitor monitor(FakeExecutor executor) throws Exception {
-        return monitor(executor, """
-                processes:
-                  a: {command: [true]}
-                """);
-    }
-
-    private TaskPollingMonitor monitor(FakeExecutor executor, String yaml) throws Exception {
+    private TaskPollingMonitor monitor(FakeExecutor executor, Duration quietAnswers) throws Exception {
         return TaskPollingMonitor.builder(new RunOptions("t", dir.resolve("work"), Duration.ZERO, false),
-                MonitorRuns.plans(dir, yaml)).executors(List.of(new ExecutorSetup(executor, 0, null, Duration.ofSeconds(10),
+                MonitorRuns.plans(dir, """
+                        processes:
+                          a: {command: [true]}
+                        """)).executors(List.of(new ExecutorSetup(executor, 0, null, Duration.ofSeconds(10),
                         Settings.of(Map.of(), "test"))))
                 .preparer(new WorkDirs(dir.resolve("work"), "t")).time(TimeSource.system()).wakeups(recorded)
-                .build();
+                .quietAnswers(quietAnswers).build();
     }
 
     @Test
-    void afterAHandOverTheLoopLooksAgainWithinTwiceTheBoundAndTakesTheAnswers() throws Exception {
+    void afterAHandOverTheLoopBoundsItsSleepByItself() throws Exception {
         FakeExecutor ex = new FakeExecutor(ExecutorCapacity.unlimited());
         ex.concurrency = 2;
-        // Twenty hand-overs, two at a time: a turn that runs past the bound (a cold start's class loading)
-        // looks at its inbox instead, so not every one ends in a bounded wait, but a warm one does.
-        CompletableFuture<RunResult> run = MonitorRuns.start(monitor(ex, """
-                processes:
-                  a: {command: [true], matrix: {i: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]}}
-                """));
-        List<String> names = new java.util.ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            names.add(ex.nextSubmission().task().name());
+        // A bound of 100 ms: the loop's sleeps after the hand-over ask for at most 200 ms, while its tick
+        // is 250 ms and the executor's poll interval 10 s.
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor(ex, Duration.ofMillis(100)));
+        ex.nextSubmission();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (waits.stream().noneMatch(SubmitAnswersTest::bounded) && System.nanoTime() < deadline) {
+            Thread.sleep(1);
         }
-        for (String name : names) {
-            ex.complete(name, 0);
-        }
+        assertThat(waits).as("a sleep bounded by the quiet answers' bound").anyMatch(SubmitAnswersTest::bounded);
+        ex.complete("a", 0);
 
         assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
-        // The executor's poll interval (10 s) and the loop's tick (250 ms) are far off: only the bound on
-        // quiet answers has the loop wait this briefly.
-        assertThat(waits).as("a wait bounded by the quiet answers' bound")
-                .anyMatch(w -> w.askedNanos() > 0 && w.askedNanos() <= TimeUnit.MILLISECONDS.toNanos(2));
+    }
+
+    private static boolean bounded(Wait w) {
+        return w.askedNanos() > 0 && w.askedNanos() <= TimeUnit.MILLISECONDS.toNanos(200);
     }
 
     @Test
@@ -117,21 +148,20 @@ class SubmitAnswersTest {
         ex.concurrency = 2;
         CountDownLatch hold = new CountDownLatch(1);
         ex.submitGate = hold;
-        CompletableFuture<RunResult> run = MonitorRuns.start(monitor(ex));
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor(ex, Duration.ofMillis(1)));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (ex.inSubmit.get() < 1 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
-        // Past the bound: the loop now waits a whole tick, unless the answer wakes it.
+        // Past the bound: the loop now sleeps a whole tick, unless the answer wakes it.
         Thread.sleep(20);
         int before = waits.size();
         hold.countDown();
         ex.nextSubmission();
-        // A tick may end meanwhile; the wait the answer ends comes at the latest after it.
-        while (since(before).stream().noneMatch(Wait::woken) && System.nanoTime() < deadline) {
+        while (since(before).stream().noneMatch(Wait::signalled) && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
-        assertThat(since(before)).as("the late answer woke the loop").anyMatch(Wait::woken);
+        assertThat(since(before)).as("the late answer woke the loop").anyMatch(Wait::signalled);
         ex.complete("a", 0);
 
         assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
