@@ -82,8 +82,8 @@ final class Launcher {
     /**
      * Where the submit threads' answers go, onto the loop's thread. A quick answer (a local launch, a
      * fraction of a millisecond) need not wake the loop: it waits for the loop's next wake-up, which
-     * comes soon anyway (the next task's end, at the latest the bound {@link #handOver} sets), and the
-     * loop is woken once per task instead of twice.
+     * comes soon anyway (the next task's end; at the latest the loop looks by itself, twice the time
+     * {@link #handOver} allows after the hand-over), and the loop is woken once per task instead of twice.
      */
     interface Answers {
         /** Hands an event to the loop and wakes it. */
@@ -139,7 +139,8 @@ final class Launcher {
             return false;
         }
         exec.submitting++;
-        // With every submit thread taken, a task may be waiting for one: the answer wakes the loop.
+        // The launch that takes the last free submit thread: a task may be waiting for one, so its answer
+        // wakes the loop.
         long quietUntil = exec.submitting < exec.submitConcurrency ? answers.handOver() : Long.MIN_VALUE;
         exec.submitPool.execute(() -> {
             Submitted outcome = call(exec, launch, adoption, record);

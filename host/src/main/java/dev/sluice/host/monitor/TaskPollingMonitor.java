@@ -62,7 +62,8 @@ public final class TaskPollingMonitor {
     private long answersDueNanos;
     /**
      * How soon after its hand-over a launch's answer may come and still wait for the loop's next wake-up;
-     * the loop looks by itself within twice this of its last hand-over.
+     * the loop looks by itself within twice this of its last hand-over (once would do on clocks and queues
+     * seen in one order by both threads; the second is a margin for reads the processor reorders).
      */
     private final long quietAnswerNanos;
     private volatile String cancelRequest;

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -212,7 +211,8 @@ public final class ProgressDisplay implements RunListener {
                 TaskState.CANCELLED, TaskState.SKIPPED);
         int pct = c.total == 0 ? 100 : (int) Math.floor(100.0 * finished / c.total);
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "[%3d%%] ", pct));
+        // Padded to three by hand: no java.util.Formatter on a run's path (docs/adr/2026-11-22-local-launch-cost.md).
+        sb.append(pct < 10 ? "[  " : pct < 100 ? "[ " : "[").append(pct).append("%] ");
         if (bar) {
             int width = 20;
             int filled = c.total == 0 ? width : width * finished / c.total;

@@ -45,17 +45,19 @@ public final class RunSummary {
                 .collect(Collectors.joining(", "));
         out.println();
         String verdict = result.verdict();
-        out.printf("Run %s %s in %s: %s%n", runId, verdict, Units.formatDuration(result.wallTime()),
-                countText.isEmpty() ? "no tasks" : countText);
+        // Concatenated, not formatted: a first use of java.util.Formatter costs every run about 4 ms.
+        out.println("Run " + runId + " " + verdict + " in " + Units.formatDuration(result.wallTime()) + ": "
+                + (countText.isEmpty() ? "no tasks" : countText));
         if (result.stopReason() != null && !result.succeeded()) {
             out.println("Stopped because " + result.stopReason() + ".");
         }
         List<TaskProgress> failures = result.failures();
         for (int i = 0; i < Math.min(FAILURES_SHOWN, failures.size()); i++) {
             TaskProgress t = failures.get(i);
-            out.printf("%nTask %s %s %s (attempt %d): %s%n", t.id(), t.name(),
-                    t.state() == TaskState.IGNORED ? "failed, ignored" : "failed", t.attempt(),
-                    Redaction.redact(t.error()));
+            out.println();
+            out.println("Task " + t.id() + " " + t.name() + " "
+                    + (t.state() == TaskState.IGNORED ? "failed, ignored" : "failed") + " (attempt " + t.attempt()
+                    + "): " + Redaction.redact(t.error()));
             if (t.task() != null) {
                 out.println("  command: " + Redaction.redact(String.join(" ", t.task().command())));
                 out.println("  workdir: " + t.task().workDir());
@@ -68,7 +70,8 @@ public final class RunSummary {
             }
         }
         if (failures.size() > FAILURES_SHOWN) {
-            out.printf("%n... and %d more failed tasks (see the trace)%n", failures.size() - FAILURES_SHOWN);
+            out.println();
+            out.println("... and " + (failures.size() - FAILURES_SHOWN) + " more failed tasks (see the trace)");
         }
         if (trace != null) {
             out.println("Trace: " + trace);

@@ -52,7 +52,7 @@ final class BatchingWriter {
     /**
      * Gives a write to the thread; never blocks.
      *
-     * @return false when the writer is closed and the write will not run
+     * @return false when the writer is closed (or its thread stopped) and the write will not run
      */
     boolean execute(Runnable write) {
         if (state.get() == CLOSED) {
@@ -75,7 +75,9 @@ final class BatchingWriter {
         try {
             loop();
         } catch (Error e) {
-            // Not expected (a write's own failures are caught); what is queued is not written, and close() says so.
+            // Not expected (a write's own failures are caught): later writes are refused, and close() says
+            // that what was queued is not written.
+            state.set(CLOSED);
             log.error("the writer of the run's files stopped: {}", e.toString());
         }
     }
@@ -163,5 +165,10 @@ final class BatchingWriter {
         }
         LockSupport.unpark(thread);
         return thread.join(wait) && writes.isEmpty();
+    }
+
+    /** Whether the thread still runs: after a {@link #close} that timed out, it may still write. */
+    boolean running() {
+        return thread.isAlive();
     }
 }

@@ -472,12 +472,12 @@ public final class WorkDirs implements TaskPreparer {
         return !unsynced ? 0 : due != 0 ? due : now + RunJournal.SYNC_INTERVAL_NANOS;
     }
 
-    /** Hands a write to the writer; one given after close() is not made, which is said once. */
+    /** Hands a write to the writer; one it refuses (closed, or stopped) is not made, which is said once. */
     private void write(Runnable write) {
         if (!writer.execute(write) && !writesRefused) {
             writesRefused = true;
-            log.warn("an exit code or a journal record came after the run's files were closed and was not written;"
-                    + " the task may run again on --resume");
+            log.warn("the writer of exit codes and journal records has stopped: later ones are not written, and"
+                    + " their tasks may run again on --resume");
         }
     }
 
@@ -521,7 +521,9 @@ public final class WorkDirs implements TaskPreparer {
             if (!writer.close(Duration.ofMinutes(1))) {
                 log.warn("not every exit code and --resume record could be written before the run's end; some"
                         + " tasks will run again on --resume");
-                return;
+                if (writer.running()) {
+                    return; // still writing: the journal is its thread's
+                }
             }
             journal.close();
         } catch (InterruptedException e) {

@@ -158,6 +158,18 @@ class HtmlReportTest {
     }
 
     @Test
+    void textIsEscapedWhereverItsSpecialCharactersStandAndLeftAsItIsWithoutThem() {
+        assertThat(HtmlReport.esc("task 7 t (i=7), attempt 1: run 1ms")).isEqualTo("task 7 t (i=7), attempt 1: run 1ms");
+        assertThat(HtmlReport.esc("")).isEmpty();
+        assertThat(HtmlReport.esc(null)).isEmpty();
+        assertThat(HtmlReport.esc("<b>")).isEqualTo("&lt;b&gt;");
+        assertThat(HtmlReport.esc("a & b")).isEqualTo("a &amp; b");
+        assertThat(HtmlReport.esc("say \"hi\"")).isEqualTo("say &quot;hi&quot;");
+        assertThat(HtmlReport.esc("it's")).isEqualTo("it&#39;s");
+        assertThat(HtmlReport.esc("é <")).isEqualTo("é &lt;");
+    }
+
+    @Test
     void axisStepsAreRoundNumbers() {
         assertThat(HtmlReport.niceStep(0.3)).isEqualTo(1);
         assertThat(HtmlReport.niceStep(130)).isEqualTo(200);

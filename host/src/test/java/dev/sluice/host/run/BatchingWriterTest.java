@@ -114,4 +114,30 @@ class BatchingWriterTest {
         assertThat(hook).hasValue(0);
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("test-writer-idle"));
     }
+
+    @Test
+    void aWriterWhoseThreadStoppedRefusesWritesAndSaysWhatItLeftUnwritten() throws Exception {
+        CountDownLatch queued = new CountDownLatch(1);
+        AtomicInteger after = new AtomicInteger();
+        BatchingWriter writer = new BatchingWriter("test-writer-stops", Duration.ofMillis(1), now -> 0);
+        // The three writes are queued before the first runs: the second stops the thread, the third is left.
+        writer.execute(() -> {
+            try {
+                queued.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        writer.execute(() -> {
+            throw new AssertionError("an Error, not expected of a write");
+        });
+        writer.execute(after::incrementAndGet);
+        queued.countDown();
+
+        assertThat(writer.close(LONG)).as("not everything was written").isFalse();
+
+        assertThat(after).hasValue(0);
+        assertThat(writer.running()).isFalse();
+        assertThat(writer.execute(after::incrementAndGet)).isFalse();
+    }
 }
