@@ -83,7 +83,8 @@ final class Launcher {
      * Where the submit threads' answers go, onto the loop's thread. A quick answer (a local launch, a
      * fraction of a millisecond) need not wake the loop: it waits for the loop's next wake-up, which
      * comes soon anyway (the next task's end; at the latest the loop looks by itself, twice the time
-     * {@link #handOver} allows after the hand-over), and the loop is woken once per task instead of twice.
+     * {@link #handOver} allows after the last hand-over), and the loop is woken once per task instead of
+     * twice.
      */
     interface Answers {
         /** Hands an event to the loop and wakes it. */

@@ -212,7 +212,8 @@ public final class ProgressDisplay implements RunListener {
         int pct = c.total == 0 ? 100 : (int) Math.floor(100.0 * finished / c.total);
         StringBuilder sb = new StringBuilder();
         // Padded to three by hand: no java.util.Formatter on a run's path (docs/adr/2026-11-22-local-launch-cost.md).
-        sb.append(pct < 10 ? "[  " : pct < 100 ? "[ " : "[").append(pct).append("%] ");
+        String digits = Integer.toString(pct);
+        sb.append('[').append("   ", 0, Math.max(0, 3 - digits.length())).append(digits).append("%] ");
         if (bar) {
             int width = 20;
             int filled = c.total == 0 ? width : width * finished / c.total;

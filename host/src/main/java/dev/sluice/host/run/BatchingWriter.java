@@ -35,6 +35,8 @@ final class BatchingWriter {
     /** The thread starts with the first write: a run that writes nothing has none. */
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile long batches;
+    /** Set when the thread stopped on an Error: what it was writing may be lost, and close() says so. */
+    private volatile boolean stopped;
 
     /**
      * @param threadName the thread's name
@@ -77,6 +79,7 @@ final class BatchingWriter {
         } catch (Error e) {
             // Not expected (a write's own failures are caught): later writes are refused, and close() says
             // that what was queued is not written.
+            stopped = true;
             state.set(CLOSED);
             log.error("the writer of the run's files stopped: {}", e.toString());
         }
@@ -164,7 +167,7 @@ final class BatchingWriter {
             return true;
         }
         LockSupport.unpark(thread);
-        return thread.join(wait) && writes.isEmpty();
+        return thread.join(wait) && writes.isEmpty() && !stopped;
     }
 
     /** Whether the thread still runs: after a {@link #close} that timed out, it may still write. */

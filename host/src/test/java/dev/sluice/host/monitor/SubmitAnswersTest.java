@@ -158,10 +158,10 @@ class SubmitAnswersTest {
         FakeExecutor ex = new FakeExecutor(ExecutorCapacity.unlimited());
         ex.concurrency = 2;
         // A bound far longer than the test waits: only the rule for the last thread wakes the loop.
-        CompletableFuture<RunResult> run = MonitorRuns.start(monitor(ex, Duration.ofSeconds(5), 2));
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor(ex, Duration.ofSeconds(30), 2));
         ex.nextSubmission();
         ex.nextSubmission();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (waits.stream().noneMatch(Wait::signalled) && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }

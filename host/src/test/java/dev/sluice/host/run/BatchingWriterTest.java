@@ -133,11 +133,25 @@ class BatchingWriterTest {
         });
         writer.execute(after::incrementAndGet);
         queued.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (writer.running() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
 
+        assertThat(writer.running()).as("its thread stopped").isFalse();
+        assertThat(writer.execute(after::incrementAndGet)).as("refused before anyone closed it").isFalse();
         assertThat(writer.close(LONG)).as("not everything was written").isFalse();
-
         assertThat(after).hasValue(0);
-        assertThat(writer.running()).isFalse();
-        assertThat(writer.execute(after::incrementAndGet)).isFalse();
+    }
+
+    @Test
+    void aWriterStoppedByItsLastWriteSaysSoAtClose() throws Exception {
+        BatchingWriter writer = new BatchingWriter("test-writer-stops-last", Duration.ofMillis(1), now -> 0);
+        writer.execute(() -> {
+            throw new AssertionError("an Error, not expected of a write");
+        });
+
+        // Nothing is left in the queue, but the write that stopped the thread may have been a batch's.
+        assertThat(writer.close(LONG)).isFalse();
     }
 }
