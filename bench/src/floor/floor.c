@@ -2,7 +2,8 @@
 // (issue 14's list), in one C loop with nothing else: a work directory, stdout and stderr in files, a
 // session of its own, the group killed at the leader's exit, an .exitcode, the journal's launch and
 // success lines, the launch file's +PID and -PID lines, the two sizes a success record holds; P tasks
-// of `true` at once. Not part of the host: a yardstick for bench/run-dispatch's figures (bench/README.md).
+// of `true` at once. Not part of the host: a yardstick bench/run-dispatch runs beside xargs and sluice
+// (bench/README.md). By hand:
 //
 //   cc -O2 -o /tmp/floor bench/src/floor/floor.c && time /tmp/floor 2000 2 /dev/shm/floor-work
 #define _GNU_SOURCE
@@ -27,6 +28,7 @@ int main(int argc, char **argv) {
     pid_t *pids = calloc(n, sizeof(pid_t)); char (*dirs)[512] = calloc(n, 512);
     int started = 0, running = 0, done = 0;
     char *args[] = {"true", NULL};
+    const char *program = access("/usr/bin/true", X_OK) == 0 ? "/usr/bin/true" : "/bin/true";
     while (done < n) {
         while (running < p && started < n) {
             int i = started++;
@@ -39,7 +41,7 @@ int main(int argc, char **argv) {
             posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
             posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0666);
             posix_spawnattr_t at; posix_spawnattr_init(&at); posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
-            pid_t pid; if (posix_spawn(&pid, "/usr/bin/true", &fa, &at, args, environ) != 0) { perror("spawn"); return 1; }
+            pid_t pid; if (posix_spawn(&pid, program, &fa, &at, args, environ) != 0) { perror("spawn"); return 1; }
             posix_spawn_file_actions_destroy(&fa); posix_spawnattr_destroy(&at);
             pids[i] = pid; running++;
             int len = snprintf(line, sizeof line, "+%d\n", pid); write(launches, line, len);
