@@ -54,6 +54,11 @@ public final class WorkDirs implements TaskPreparer {
      */
     private final BatchingWriter writer = new BatchingWriter("sluice-work-writer", WRITES_GATHERED,
             this::writeJournal);
+    /** When the journal's records written and not yet synced are to be synced; 0 when none wait (writer thread). */
+    private long syncDueNanos;
+    /** Whether a write was refused (the writer closed or stopped): said once. */
+    private boolean writesRefused;
+    private boolean closed;
     /**
      * Each prepared attempt's inputs fingerprint, taken before it runs (so an input changed while it
      * ran does not count as the state it ran with), until the attempt's end is recorded.
@@ -443,9 +448,6 @@ public final class WorkDirs implements TaskPreparer {
                 inputs, spec.keyParts(), ofRun));
     }
 
-    /** When the journal's records written and not yet synced are to be synced; 0 when none wait (writer thread). */
-    private long syncDueNanos;
-
     /**
      * Writes the journal's records gathered so far (after each batch of writes, on the writer's thread) and
      * syncs them within {@link RunJournal#SYNC_INTERVAL_NANOS} of the first write that left them unsynced,
@@ -481,8 +483,6 @@ public final class WorkDirs implements TaskPreparer {
         }
     }
 
-    private boolean writesRefused;
-
     @Override
     public void ended(TaskFiles files, int exitCode) {
         // Called before succeeded() on the same thread; a failed attempt's fingerprint is not needed.
@@ -507,8 +507,6 @@ public final class WorkDirs implements TaskPreparer {
                     exitCode, file, IoErrors.describe(e));
         }
     }
-
-    private boolean closed;
 
     /** Waits until every success has been recorded for --resume. */
     @Override
