@@ -9,7 +9,7 @@
 set -u
 java_home=$1 source=$2 out=$3
 cc=${CC:-cc}
-rm -f "$out/libsluice-native.so"
+rm -f "$out/libsluice-native.so" "$out/sluice-task-loop"
 # CC may carry words of its own ("ccache gcc"): the first is the program.
 set -f
 # shellcheck disable=SC2086
@@ -31,5 +31,16 @@ if ! "$@" -std=gnu11 -O2 -fPIC -shared -Wall -Wextra -Werror=implicit-function-d
   rm -f "$out/libsluice-native.so"
   echo "sluice: the host's native library did not build (see above); the local executor will call the C" \
     "library through the Foreign Function API (slower to start)." >&2
+  exit 0
+fi
+# The local executor's task loop, a program of its own beside the library (docs/adr/2026-12-05-native-task-loop.md).
+loop_source=$(dirname "$source")/sluice-task-loop.c
+rm -f "$out/sluice-task-loop"
+# shellcheck disable=SC2086
+if ! "$@" -std=gnu11 -O2 -Wall -Wextra -Werror=implicit-function-declaration ${CFLAGS:-} -Wl,-z,now ${LDFLAGS:-} \
+  -o "$out/sluice-task-loop" "$loop_source"; then
+  rm -f "$out/sluice-task-loop"
+  echo "sluice: the local executor's task loop did not build (see above); tasks will start from the host's JVM" \
+    "(slower for many short tasks)." >&2
 fi
 exit 0

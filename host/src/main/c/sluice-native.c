@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 /* NativeLibrary.VERSION: a library left from another build is refused rather than half-bound. */
-#define ABI_VERSION 2
+#define ABI_VERSION 3
 #define MAX_EVENTS 64
 
 /* What every launch shares, made once (init); posix_spawn only reads it. */
@@ -130,10 +130,11 @@ static char *next(char **cursor, const char *end) {
  * request: program, work directory, stdout file, stderr file, the argc arguments, the envc variables
  * ("NAME=value"), each ending with a NUL. With addToHost the variables come after the host's own
  * (setHostEnvironment; none of which they name); otherwise they are the whole environment. stdin is
- * /dev/null, or the descriptor stdinFd when it is not negative. Returns the pid or -errno.
+ * /dev/null, or the descriptor stdinFd when it is not negative; stdout is the stdout file, or the
+ * descriptor stdoutFd when it is not negative. Returns the pid or -errno.
  */
 JNIEXPORT jint JNICALL METHOD(spawn)(JNIEnv *env, jclass cls, jbyteArray request, jint length, jint argc,
-        jint envc, jboolean addToHost, jint stdinFd) {
+        jint envc, jboolean addToHost, jint stdinFd, jint stdoutFd) {
     (void)cls;
     if (length <= 0 || argc <= 0 || envc < 0) return -EINVAL;
     char *buffer = malloc((size_t)length);
@@ -168,7 +169,10 @@ JNIEXPORT jint JNICALL METHOD(spawn)(JNIEnv *env, jclass cls, jbyteArray request
         error = stdinFd >= 0 ? posix_spawn_file_actions_adddup2(&actions, stdinFd, 0)
                 : posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     }
-    if (!error) error = posix_spawn_file_actions_addopen(&actions, 1, out, output, 0666);
+    if (!error) {
+        error = stdoutFd >= 0 ? posix_spawn_file_actions_adddup2(&actions, stdoutFd, 1)
+                : posix_spawn_file_actions_addopen(&actions, 1, out, output, 0666);
+    }
     if (!error) error = posix_spawn_file_actions_addopen(&actions, 2, err, output, 0666);
     /* The JVM's own descriptors are not all close-on-exec; a task must not hold any of them. */
     if (!error) error = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
@@ -193,12 +197,12 @@ JNIEXPORT jint JNICALL METHOD(pipe)(JNIEnv *env, jclass cls, jintArray fds) {
     return 0;
 }
 
-/* Writes length bytes of data, all of them unless an error comes first: 0 or -errno. */
-JNIEXPORT jint JNICALL METHOD(write)(JNIEnv *env, jclass cls, jint fd, jbyteArray data, jint length) {
+/* Writes length bytes of data from offset, all of them unless an error comes first: 0 or -errno. */
+JNIEXPORT jint JNICALL METHOD(write)(JNIEnv *env, jclass cls, jint fd, jbyteArray data, jint offset, jint length) {
     (void)cls;
-    if (length < 0 || length > 4096) return -EINVAL;
+    if (offset < 0 || length < 0 || length > 4096) return -EINVAL;
     char buffer[4096];
-    (*env)->GetByteArrayRegion(env, data, 0, length, (jbyte *)buffer);
+    (*env)->GetByteArrayRegion(env, data, offset, length, (jbyte *)buffer);
     for (jint done = 0; done < length;) {
         ssize_t written = write(fd, buffer + done, (size_t)(length - done));
         if (written < 0) {
@@ -208,6 +212,20 @@ JNIEXPORT jint JNICALL METHOD(write)(JNIEnv *env, jclass cls, jint fd, jbyteArra
         done += (jint)written;
     }
     return 0;
+}
+
+/* Reads at most length bytes into data at offset: the count (0 at the end), or -errno. */
+JNIEXPORT jint JNICALL METHOD(read)(JNIEnv *env, jclass cls, jint fd, jbyteArray data, jint offset, jint length) {
+    (void)cls;
+    if (offset < 0 || length < 0 || length > 16384) return -EINVAL;
+    char buffer[16384];
+    ssize_t count;
+    do {
+        count = read(fd, buffer, (size_t)length);
+    } while (count < 0 && errno == EINTR);
+    if (count < 0) return -errno;
+    (*env)->SetByteArrayRegion(env, data, offset, (jsize)count, (jbyte *)buffer);
+    return (jint)count;
 }
 
 JNIEXPORT jint JNICALL METHOD(pidfdOpen)(JNIEnv *env, jclass cls, jint pid) {

@@ -48,6 +48,18 @@ public interface TaskExecutor extends ExtensionPoint {
     }
 
     /**
+     * How many launches beyond its {@link #capacity()} the executor takes and starts by itself, in the order
+     * given, as room frees: a queue of its own, so that the next task starts the moment one ends instead of
+     * after the host heard of the end. The host hands over at most this many tasks more than the capacity
+     * holds; the executor reports them {@link TaskStatus.State#PENDING} until they run, with their
+     * {@link TaskStatus#nativeId()} when that is learnt only at the start. Called after {@link #start}. The
+     * default, 0, means the host hands over only what fits.
+     */
+    default int launchesAhead() {
+        return 0;
+    }
+
+    /**
      * Reports the status of many submitted tasks at once, in one query where the backend allows it.
      * Tasks missing from the answer are taken as unchanged.
      */

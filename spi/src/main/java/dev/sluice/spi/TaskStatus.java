@@ -13,9 +13,13 @@ import java.util.Objects;
  * @param completedAt when it ended, if known
  * @param peakRssBytes the most memory (resident set) the task's processes held at once, as far as the
  *                    executor saw, or {@code null} when it does not know
+ * @param nativeId    the executor's id of the task once it started, where that is not the one {@code submit}
+ *                    returned: an executor that queues launches itself ({@link TaskExecutor#launchesAhead()})
+ *                    learns a local task's pid only when it starts it. The host shows it from then on (trace,
+ *                    events, health monitors); {@code null} when the submitted id stands
  */
 public record TaskStatus(State state, Integer exitCode, String reason, Instant startedAt, Instant completedAt,
-        Long peakRssBytes) {
+        Long peakRssBytes, String nativeId) {
 
     /** The states a task moves through on an executor. */
     public enum State {
@@ -49,14 +53,25 @@ public record TaskStatus(State state, Integer exitCode, String reason, Instant s
         }
     }
 
+    /** A status whose native id is the submitted one. */
+    public TaskStatus(State state, Integer exitCode, String reason, Instant startedAt, Instant completedAt,
+            Long peakRssBytes) {
+        this(state, exitCode, reason, startedAt, completedAt, peakRssBytes, null);
+    }
+
     /** A status without a peak memory reading. */
     public TaskStatus(State state, Integer exitCode, String reason, Instant startedAt, Instant completedAt) {
-        this(state, exitCode, reason, startedAt, completedAt, null);
+        this(state, exitCode, reason, startedAt, completedAt, null, null);
     }
 
     /** The same status with the task's peak resident memory, in bytes. */
     public TaskStatus withPeakRss(Long bytes) {
-        return new TaskStatus(state, exitCode, reason, startedAt, completedAt, bytes);
+        return new TaskStatus(state, exitCode, reason, startedAt, completedAt, bytes, nativeId);
+    }
+
+    /** The same status with the executor's id of the task once started ({@link #nativeId()}). */
+    public TaskStatus withNativeId(String id) {
+        return new TaskStatus(state, exitCode, reason, startedAt, completedAt, peakRssBytes, id);
     }
 
     public static TaskStatus pending() {

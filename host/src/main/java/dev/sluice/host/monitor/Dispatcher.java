@@ -336,7 +336,7 @@ final class Dispatcher {
         rec.wrapping = launch.wrapping();
         rec.times(t -> t.submitted(run.time.now()));
         rec.timeLimit = launch.launch().task().resources().time();
-        exec.take(rec.task().resources());
+        exec.take(rec);
         rec.process.active++;
         run.setState(rec, TaskState.SUBMITTED);
         int attempt = rec.attempt();
@@ -366,7 +366,7 @@ final class Dispatcher {
             }
             return;
         }
-        exec.release(rec.task().resources());
+        exec.release(rec);
         rec.process.active--;
         rec.wrapping.ended(); // never launched, but opened: its wrappers hear the end
         switch (outcome.error()) {

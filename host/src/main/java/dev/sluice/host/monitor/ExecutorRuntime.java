@@ -54,6 +54,10 @@ final class ExecutorRuntime {
     int usedCpus;
     long usedMemory;
     int usedAccelerators;
+    /** Tasks the executor takes beyond its capacity and starts itself ({@link TaskExecutor#launchesAhead()}). */
+    int aheadLimit;
+    /** Tasks handed over beyond the capacity, not counted in what is used. */
+    int aheadTaken;
 
     private final RunListener listener;
 
@@ -112,6 +116,7 @@ final class ExecutorRuntime {
         rt.startProblem = problem;
         if (problem == null) {
             rt.adoptsLeftovers = setup.adoptLeftovers() && PluginCalls.call(executor, executor::adoptsLeftovers);
+            rt.aheadLimit = Math.max(0, PluginCalls.call(executor, executor::launchesAhead));
             int concurrency = PluginCalls.call(executor, executor::submitConcurrency);
             if (concurrency > 1) {
                 rt.submitConcurrency = concurrency;
@@ -253,13 +258,19 @@ final class ExecutorRuntime {
     boolean hasRoom() {
         return (queueSize <= 0 || active.size() + submitting < queueSize)
                 && (submitPool == null || submitting < submitConcurrency)
-                && (capacity.cpus() == ExecutorCapacity.UNLIMITED || usedCpus < capacity.cpus());
+                && (capacity.cpus() == ExecutorCapacity.UNLIMITED || usedCpus < capacity.cpus()
+                        || aheadTaken < aheadLimit);
     }
 
+    /** Whether the task may be handed over now: it fits what is free, or the executor takes it ahead. */
     boolean fitsNow(Resources r) {
         if (queueSize > 0 && active.size() + submitting >= queueSize) {
             return false;
         }
+        return fitsFree(r) || aheadTaken < aheadLimit;
+    }
+
+    private boolean fitsFree(Resources r) {
         return (capacity.cpus() == ExecutorCapacity.UNLIMITED || usedCpus + r.cpus() <= capacity.cpus())
                 && (capacity.memoryBytes() == ExecutorCapacity.UNLIMITED
                         || usedMemory + r.memoryBytes() <= capacity.memoryBytes())
@@ -267,13 +278,31 @@ final class ExecutorRuntime {
                         || usedAccelerators + r.accelerators() <= capacity.accelerators());
     }
 
-    void take(Resources r) {
+    /**
+     * Counts the task handed over: in what is used where it fits, else as one of the launches the executor
+     * takes ahead. The executor starts those itself as room frees, so that at most the capacity plus
+     * {@link #aheadLimit} tasks are ever with it; which of them counts as ahead does not matter.
+     */
+    void take(TaskProgress rec) {
+        Resources r = rec.task().resources();
+        rec.handedAhead = !fitsFree(r);
+        if (rec.handedAhead) {
+            aheadTaken++;
+            return;
+        }
         usedCpus += r.cpus();
         usedMemory += r.memoryBytes();
         usedAccelerators += r.accelerators();
     }
 
-    void release(Resources r) {
+    /** The task is no longer with the executor: what {@link #take} counted is freed. */
+    void release(TaskProgress rec) {
+        if (rec.handedAhead) {
+            rec.handedAhead = false;
+            aheadTaken--;
+            return;
+        }
+        Resources r = rec.task().resources();
         usedCpus -= r.cpus();
         usedMemory -= r.memoryBytes();
         usedAccelerators -= r.accelerators();

@@ -41,6 +41,12 @@ final class Outcomes {
 
     /** A status the executor reported for a running attempt. */
     void apply(TaskProgress rec, TaskStatus status) {
+        String startedAs = status.nativeId();
+        if (startedAs != null && !startedAs.equals(rec.nativeId())) {
+            rec.update(a -> a.withStartedAs(startedAs));
+            SubmittedTask submitted = rec.submitted();
+            rec.startedTask = new SubmittedTask(submitted.taskId(), submitted.attempt(), startedAs);
+        }
         if (!status.state().isTerminal()) {
             if (status.state() == TaskStatus.State.RUNNING && rec.state == TaskState.SUBMITTED) {
                 Instant started = status.startedAt() != null ? status.startedAt() : run.time.now();
@@ -54,7 +60,7 @@ final class Outcomes {
             return;
         }
         rec.executor.active.remove(rec.submitted());
-        rec.executor.release(rec.task().resources());
+        rec.executor.release(rec);
         rec.process.active--;
         probes.stop(rec);
         KillSchedule.KillOrder kill = run.kills.ended(rec);

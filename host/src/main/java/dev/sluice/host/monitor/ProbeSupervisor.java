@@ -39,6 +39,13 @@ final class ProbeSupervisor {
         this.findings = findings;
     }
 
+    /** The attempt as its executor knows it now: the id it started with, once that differs from the submitted one. */
+    private static SubmittedTask asStarted(TaskProgress rec, SubmittedTask submitted) {
+        SubmittedTask started = rec.startedTask;
+        return started != null && started.attempt() == submitted.attempt() && started.taskId().equals(submitted.taskId())
+                ? started : submitted;
+    }
+
     /** Starts probing the launched attempt with every monitor that applies to it. */
     void start(TaskProgress rec, List<TaskHealthMonitor> executorsOwn) {
         List<TaskHealthMonitor> all = monitors;
@@ -68,7 +75,7 @@ final class ProbeSupervisor {
                 continue;
             }
             threads.add(HealthProbeLoop.start("probe-" + monitor.id() + "-" + rec.id, time, period, threshold,
-                    monitor.getClass().getClassLoader(), () -> monitor.probe(task, submitted),
+                    monitor.getClass().getClassLoader(), () -> monitor.probe(task, asStarted(rec, submitted)),
                     new HealthProbeLoop.Outcome() {
                         @Override
                         public void status(String message) {

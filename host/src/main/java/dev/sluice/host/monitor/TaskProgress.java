@@ -38,6 +38,13 @@ public final class TaskProgress {
     Duration timeLimit;
     /** Why a wrapper said the current attempt is broken (its stdout protocol), or {@code null}. */
     String wrapperFailure;
+    /** Whether the current attempt was handed over beyond its executor's capacity ({@link ExecutorRuntime#take}). */
+    boolean handedAhead;
+    /**
+     * The current attempt as its executor knows it once started, where that differs from the submitted one
+     * ({@link Attempt#startedAs()}); read by its health probes' threads.
+     */
+    volatile SubmittedTask startedTask;
 
     TaskProgress(String id, TaskSpec spec, ProcessRuntime process) {
         this.id = id;
@@ -175,8 +182,8 @@ public final class TaskProgress {
     }
 
     public String nativeId() {
-        SubmittedTask s = submitted();
-        return s == null ? null : s.nativeId();
+        Attempt a = current();
+        return a == null ? null : a.nativeId();
     }
 
     public Instant gatedAt() {
@@ -204,9 +211,19 @@ public final class TaskProgress {
         return times().gateWait();
     }
 
-    /** Time from passing the gates to submission. */
+    /**
+     * When the attempt got its room on its executor: its start where the executor queues launches itself
+     * ({@link dev.sluice.spi.TaskExecutor#launchesAhead()}: the wait for a CPU happens there), else its
+     * submission.
+     */
+    public Instant roomAt() {
+        Instant started = startedAt();
+        return executor != null && executor.aheadLimit > 0 && started != null ? started : submittedAt();
+    }
+
+    /** Time from passing the gates to getting room on the executor ({@link #roomAt}). */
     public Duration queueWait() {
-        return between(queuedAt(), submittedAt());
+        return between(queuedAt(), roomAt());
     }
 
     /** Time from submission to completion. */

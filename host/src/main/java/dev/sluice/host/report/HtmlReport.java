@@ -83,7 +83,7 @@ public final class HtmlReport implements RunListener {
             ran++;
             addBetween(realtimes, a.startedAt(), a.endedAt());
             addBetween(gateWaits, a.gatedAt(), a.queuedAt());
-            addBetween(queueWaits, a.queuedAt(), a.submittedAt());
+            addBetween(queueWaits, a.queuedAt(), a.roomAt());
             if (a.resources() != null && a.resources() != last) {
                 last = a.resources();
                 cpus.add(Integer.toString(a.resources().cpus()));
@@ -100,7 +100,7 @@ public final class HtmlReport implements RunListener {
 
     /** One finished attempt of a task, copied when it ends: the task's record moves on to the next. */
     record Attempt(String taskId, String process, String name, int attempt, TaskState outcome, Instant gatedAt,
-            Instant queuedAt, Instant submittedAt, Instant startedAt, Instant endedAt, Resources resources,
+            Instant queuedAt, Instant roomAt, Instant startedAt, Instant endedAt, Resources resources,
             String error) {
     }
 
@@ -156,7 +156,7 @@ public final class HtmlReport implements RunListener {
         // A task cancelled while gated or queued has no completion time: it ended now.
         Instant ended = task.completedAt() != null ? task.completedAt() : time.now();
         Attempt a = new Attempt(task.id(), task.processName(), task.name(), task.attempt(), outcome,
-                task.gatedAt(), task.queuedAt(), task.submittedAt(), task.startedAt(), ended,
+                task.gatedAt(), task.queuedAt(), task.roomAt(), task.startedAt(), ended,
                 task.task() == null ? null : task.task().resources(), task.error());
         attemptCount++;
         if (outcome == TaskState.CACHED) {
@@ -365,11 +365,11 @@ public final class HtmlReport implements RunListener {
             Instant gateEnd = a.queuedAt() != null ? a.queuedAt() : a.endedAt();
             segment(html, "phase-gate", a, a.gatedAt(), gateEnd, start, spanMs, y, "gate wait", false);
             if (a.queuedAt() != null) {
-                Instant queueEnd = a.submittedAt() != null ? a.submittedAt() : a.endedAt();
+                Instant queueEnd = a.roomAt() != null ? a.roomAt() : a.endedAt();
                 segment(html, "phase-queue", a, a.queuedAt(), queueEnd, start, spanMs, y, "queue", false);
             }
-            if (a.submittedAt() != null) {
-                segment(html, "phase-run outcome-" + a.outcome().label(), a, a.submittedAt(), a.endedAt(), start,
+            if (a.roomAt() != null) {
+                segment(html, "phase-run outcome-" + a.outcome().label(), a, a.roomAt(), a.endedAt(), start,
                         spanMs, y, "run", true);
             }
             html.append("</g>\n");

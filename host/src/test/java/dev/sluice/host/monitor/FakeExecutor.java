@@ -84,6 +84,24 @@ final class FakeExecutor implements TaskExecutor {
         return concurrency;
     }
 
+    /** When set, a submitted task is pending until {@link #startAs} starts it. */
+    volatile boolean pendingUntilStarted;
+
+    /** What {@link #launchesAhead()} answers. */
+    volatile int ahead;
+
+    @Override
+    public int launchesAhead() {
+        return ahead;
+    }
+
+    /** Reports the named task running under an id learnt at its start, as an executor that queues launches does. */
+    void startAs(String taskName, String nativeId) {
+        SubmittedTask s = byName.get(taskName);
+        statuses.put(s.nativeId(), TaskStatus.running(clock.now()).withNativeId(nativeId));
+        context.statusChanged();
+    }
+
     @Override
     public SubmittedTask submit(TaskLaunch launch) {
         RuntimeException failure = submitFailure;
@@ -104,7 +122,7 @@ final class FakeExecutor implements TaskExecutor {
         }
         SubmittedTask s = new SubmittedTask(launch.task().id(), launch.task().attempt(),
                 "fake-" + launch.task().id() + "-" + launch.task().attempt());
-        statuses.put(s.nativeId(), TaskStatus.running(clock.now()));
+        statuses.put(s.nativeId(), pendingUntilStarted ? TaskStatus.pending() : TaskStatus.running(clock.now()));
         byName.put(launch.task().name(), s);
         peakActive.accumulateAndGet(active.incrementAndGet(), Math::max);
         order.add("submit " + launch.task().name());

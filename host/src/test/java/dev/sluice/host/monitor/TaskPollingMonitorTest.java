@@ -47,6 +47,8 @@ class TaskPollingMonitorTest {
     private final List<String> transitions = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The tasks that reported a status, by name, for tests that look at it. */
     private final Map<String, TaskProgress> statuses = new ConcurrentHashMap<>();
+    /** Each task's native id as the monitor gave it when the task went running, by name. */
+    private final Map<String, String> runningAs = new ConcurrentHashMap<>();
 
     private TaskPollingMonitor monitor(String yaml, FakeExecutor executor, int queueSize,
             List<TaskReadinessGate> gates, List<TaskHealthMonitor> health) throws Exception {
@@ -65,6 +67,9 @@ class TaskPollingMonitorTest {
             @Override
             public void stateChanged(TaskProgress task, TaskState from, TaskState to) {
                 transitions.add(task.name() + ":" + to.label());
+                if (to == TaskState.RUNNING) {
+                    runningAs.put(task.name(), task.nativeId());
+                }
             }
 
             @Override
@@ -163,6 +168,101 @@ class TaskPollingMonitorTest {
             most = Math.max(most, ahead);
         }
         return most;
+    }
+
+    @Test
+    void anExecutorThatLaunchesAheadIsHandedThatManyTasksBeyondItsCapacityAndNoMore() throws Exception {
+        FakeExecutor ex = new FakeExecutor(new ExecutorCapacity(2, 0, 0));
+        ex.ahead = 3;
+        int n = 12;
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor(
+                "processes:\n  a: {command: [true], matrix: {i: " + matrixOf(n) + "}}\n", ex, 0, List.of(), List.of()));
+        List<String> handed = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            handed.add(ex.nextSubmission().task().name());
+        }
+        loop.awaitIdle();
+        assertThat(ex.submissions).as("two that fit the capacity and three ahead, no sixth").isEmpty();
+
+        ex.complete(handed.get(0), 0);
+        handed.add(ex.nextSubmission().task().name());
+        loop.awaitIdle();
+        assertThat(ex.submissions).as("an end frees room for one more, not two").isEmpty();
+
+        for (int done = 1; done < n; done++) {
+            ex.complete(handed.get(done), 0);
+            if (handed.size() < n) {
+                handed.add(ex.nextSubmission().task().name());
+            }
+        }
+        RunResult r = run.get(10, TimeUnit.SECONDS);
+        assertThat(r.counts()).containsEntry(TaskState.SUCCEEDED, n);
+        assertThat(ex.peakActive.get()).as("never more than the capacity plus the launches ahead").isEqualTo(5);
+    }
+
+    @Test
+    void withoutLaunchesAheadOnlyWhatFitsIsHandedOver() throws Exception {
+        FakeExecutor ex = new FakeExecutor(new ExecutorCapacity(2, 0, 0));
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor(
+                "processes:\n  a: {command: [true], matrix: {i: " + matrixOf(4) + "}}\n", ex, 0, List.of(), List.of()));
+        List<String> handed = new ArrayList<>(List.of(ex.nextSubmission().task().name(),
+                ex.nextSubmission().task().name()));
+        loop.awaitIdle();
+        assertThat(ex.submissions).as("the capacity, 2, and nothing ahead").isEmpty();
+        for (int done = 0; done < 4; done++) {
+            ex.complete(handed.get(done), 0);
+            if (handed.size() < 4) {
+                handed.add(ex.nextSubmission().task().name());
+            }
+        }
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(ex.peakActive.get()).isEqualTo(2);
+    }
+
+    @Test
+    void anIdTheExecutorLearnsAtTheStartIsTheTasksNativeIdFromThen() throws Exception {
+        FakeExecutor ex = new FakeExecutor(new ExecutorCapacity(1, 0, 0));
+        ex.pendingUntilStarted = true;
+        List<SubmittedTask> probed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TaskHealthMonitor watcher = new TaskHealthMonitor() {
+            @Override
+            public String id() {
+                return "watcher";
+            }
+
+            @Override
+            public Duration period() {
+                return HealthProbeLoop.MIN_PERIOD;
+            }
+
+            @Override
+            public Health probe(TaskHandle task, SubmittedTask submitted) {
+                probed.add(submitted);
+                return Health.ok();
+            }
+        };
+        CompletableFuture<RunResult> run = MonitorRuns.start(monitor("processes:\n  a: {command: [true]}\n", ex, 0,
+                List.of(), List.of(), List.of(watcher)));
+        ex.nextSubmission();
+        String submittedAs = ex.nativeIdOf("a");
+        loop.awaitIdle();
+        assertThat(transitions).as("pending at the executor").doesNotContain("a:running");
+
+        ex.startAs("a", "4242");
+        loop.awaitIdle();
+        assertThat(runningAs).as("the id the task went running with").containsEntry("a", "4242");
+        assertThat(submittedAs).isNotEqualTo("4242");
+        loop.clock.awaitSleepers(1, Duration.ofSeconds(10)); // the probe, waiting for its first period
+        loop.clock.advance(HealthProbeLoop.MIN_PERIOD);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (probed.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        ex.complete("a", 0);
+
+        assertThat(run.get(10, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(probed).as("the health monitor probed with the id learnt at the start").isNotEmpty()
+                .allSatisfy(s -> assertThat(s.nativeId()).isEqualTo("4242"));
     }
 
     @Test

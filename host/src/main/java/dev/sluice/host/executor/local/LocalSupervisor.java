@@ -118,6 +118,11 @@ final class LocalSupervisor implements AutoCloseable {
         };
     }
 
+    /** The launch file, where the task loop ({@link TaskLoop}) writes its tasks' lines itself. */
+    Path launchFile() {
+        return launches.file().toAbsolutePath();
+    }
+
     /** A task's group started: written before the task counts as submitted. */
     void launched(long pid) throws IOException {
         write("+" + pid + "\n");

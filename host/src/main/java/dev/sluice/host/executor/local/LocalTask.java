@@ -13,9 +13,14 @@ import java.util.concurrent.CompletableFuture;
  */
 final class LocalTask {
     private final SubmittedTask submitted;
+    /** Its process as the JVM started it; {@code null} for a task the task loop starts. */
     private final Spawner.Child child;
-    private final Instant startedAt;
-    private final long startedNanos;
+    /** Its number with the task loop ({@link TaskLoop}); -1 for a task the JVM started. */
+    private final long launchId;
+    /** The group leader's pid; -1 while the task waits in the task loop. */
+    private volatile long pid;
+    private volatile Instant startedAt;
+    private volatile long startedNanos;
     /** Whether what it leaves running in its group outlives it ({@code local/keepProcessGroup}). */
     private final boolean keepsGroup;
     private volatile String cancelReason;
@@ -26,12 +31,31 @@ final class LocalTask {
     /** The largest resident memory of the task's processes seen so far, in bytes; 0 before a reading. */
     private volatile long peakRss;
 
+    /** A task the JVM started. */
     LocalTask(SubmittedTask submitted, Spawner.Child child, Instant startedAt, long startedNanos, boolean keepsGroup) {
         this.submitted = submitted;
         this.child = child;
+        this.launchId = -1;
+        this.pid = child.pid();
         this.startedAt = startedAt;
         this.startedNanos = startedNanos;
         this.keepsGroup = keepsGroup;
+    }
+
+    /** A task handed to the task loop as launch {@code launchId}, not started yet. */
+    LocalTask(SubmittedTask submitted, long launchId, boolean keepsGroup) {
+        this.submitted = submitted;
+        this.child = null;
+        this.launchId = launchId;
+        this.pid = -1;
+        this.keepsGroup = keepsGroup;
+    }
+
+    /** The task loop started it. */
+    void started(long leader, Instant at, long nanos) {
+        this.startedAt = at;
+        this.startedNanos = nanos;
+        this.pid = leader;
     }
 
     boolean keepsGroup() {
@@ -42,18 +66,27 @@ final class LocalTask {
         return submitted;
     }
 
+    /** Its process as the JVM started it; {@code null} for a task of the task loop. */
     Spawner.Child child() {
         return child;
     }
 
-    /** When it started, as the executor's clock's {@code nanoTime}. */
+    long launchId() {
+        return launchId;
+    }
+
+    /** When it started, as the executor's clock's {@code nanoTime}; meaningless before {@link #hasStarted}. */
     long startedNanos() {
         return startedNanos;
     }
 
-    /** The process group id, which is the leader's pid because the task leads a session of its own. */
+    boolean hasStarted() {
+        return pid > 0;
+    }
+
+    /** The process group id, which is the leader's pid because the task leads a session of its own; -1 before its start. */
     long processGroup() {
-        return child.pid();
+        return pid;
     }
 
     /** Completes once the leader's exit has been recorded. */
@@ -111,6 +144,13 @@ final class LocalTask {
         return peak > 0 ? end.withPeakRss(peak) : end;
     }
 
+    /** The end to report for a launch the task loop dropped before it started (a kill asked for it). */
+    TaskStatus dropped(Instant at) {
+        String reason = cancelReason;
+        return TaskStatus.ended(TaskStatus.State.CANCELLED, reason == null ? "killed by sluice before it started" : reason,
+                null, null, at);
+    }
+
     /** The end to report when how the leader ended cannot be known (its wait failed: never seen here). */
     TaskStatus lost(Throwable why, Instant endedAt) {
         return TaskStatus.ended(TaskStatus.State.FAILED, "the local executor lost track of the task's process (pid "
@@ -123,7 +163,11 @@ final class LocalTask {
      * largest sum seen. Does nothing where /proc is missing.
      */
     void sampleMemory() {
-        long total = ProcessTree.peakRss(child.pid());
+        long leader = pid;
+        if (leader <= 0) {
+            return;
+        }
+        long total = ProcessTree.peakRss(leader);
         if (total > peakRss) {
             peakRss = total;
         }

@@ -20,7 +20,7 @@ final class NativeLibrary implements Posix {
     static final String PROPERTY = "sluice.native.library";
     static final String FILE_NAME = "libsluice-native.so";
     /** The library's {@code ABI_VERSION}: one left from another build is refused. */
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     /** A launch's request, reused by the thread that made it. */
     private static final ThreadLocal<Request> REQUESTS = ThreadLocal.withInitial(Request::new);
@@ -106,7 +106,17 @@ final class NativeLibrary implements Posix {
         for (String variable : environment) {
             request.add(variable);
         }
-        return Calls.spawn(request.bytes, request.length, argv.size(), environment.size(), addToHost, stdin);
+        return Calls.spawn(request.bytes, request.length, argv.size(), environment.size(), addToHost, stdin, -1);
+    }
+
+    @Override
+    public int spawnPiped(List<String> argv, int stdin, int stdout) {
+        Request request = REQUESTS.get().clear();
+        request.add(argv.getFirst()).add("/").add("/dev/null").add("/dev/null");
+        for (String argument : argv) {
+            request.add(argument);
+        }
+        return Calls.spawn(request.bytes, request.length, argv.size(), 0, true, stdin, stdout);
     }
 
     /** NUL-terminated UTF-8 strings, one after the other, as the library reads them. */
@@ -138,8 +148,13 @@ final class NativeLibrary implements Posix {
     }
 
     @Override
-    public int write(int fd, byte[] bytes) {
-        return Calls.write(fd, bytes, bytes.length);
+    public int write(int fd, byte[] bytes, int offset, int length) {
+        return Calls.write(fd, bytes, offset, length);
+    }
+
+    @Override
+    public int read(int fd, byte[] buffer, int offset, int length) {
+        return Calls.read(fd, buffer, offset, Math.min(length, 16384));
     }
 
     @Override
@@ -223,11 +238,14 @@ final class NativeLibrary implements Posix {
 
         static native int setHostEnvironment(byte[] variables, int length, int count);
 
-        static native int spawn(byte[] request, int length, int argc, int envc, boolean addToHost, int stdin);
+        static native int spawn(byte[] request, int length, int argc, int envc, boolean addToHost, int stdin,
+                int stdout);
 
         static native int pipe(int[] ends);
 
-        static native int write(int fd, byte[] data, int length);
+        static native int write(int fd, byte[] data, int offset, int length);
+
+        static native int read(int fd, byte[] data, int offset, int length);
 
         static native int pidfdOpen(int pid);
 

@@ -40,8 +40,27 @@ interface Posix {
         return -ENOSYS;
     }
 
+    /**
+     * {@code posix_spawn} of a helper program ({@code argv[0]}, a path) as the leader of a new session in
+     * {@code /}, with the host's environment, stdin and stdout from the descriptors given (from {@link #pipe}),
+     * stderr to {@code /dev/null}: the pid, or -errno ({@code -ENOSYS} where the binding has no pipes).
+     */
+    default int spawnPiped(List<String> argv, int stdin, int stdout) {
+        return -ENOSYS;
+    }
+
+    /** Reads at most {@code length} bytes into {@code buffer} at {@code offset}: the count (0 at the end), or -errno. */
+    default int read(int fd, byte[] buffer, int offset, int length) {
+        return -ENOSYS;
+    }
+
     /** Writes all of {@code bytes} (at most 4 KB): 0 or -errno. */
     default int write(int fd, byte[] bytes) {
+        return write(fd, bytes, 0, bytes.length);
+    }
+
+    /** Writes {@code length} bytes (at most 4 KB) of {@code bytes} from {@code offset}: 0 or -errno. */
+    default int write(int fd, byte[] bytes, int offset, int length) {
         return -ENOSYS;
     }
 

@@ -39,12 +39,7 @@ final class PosixSpawner implements Spawner {
 
     @Override
     public Child spawn(Request request) throws IOException {
-        for (String text : request.argv()) {
-            refuseNul(text, "an argument");
-        }
-        for (Map.Entry<String, String> e : request.environment().entrySet()) {
-            refuseNul(e.getKey() + e.getValue(), "the environment variable " + e.getKey().replace('\0', ' '));
-        }
+        refuseNul(request);
         lifecycle.readLock().lock();
         try {
             if (closed) {
@@ -76,6 +71,20 @@ final class PosixSpawner implements Spawner {
 
     /** The pid, or -errno. */
     private int spawn(Request request, String program, List<String> argv) {
+        Environment environment = environment(request);
+        return posix.spawn(program, argv, environment.variables(), environment.addToHost(),
+                request.workDir().toString(), request.stdout().toString(), request.stderr().toString(), -1);
+    }
+
+    /**
+     * A launch's variables as the native side takes them: "NAME=value" each, added to the host's own where
+     * the task overrides none of them (the usual launch, the shortest list), else the whole environment.
+     */
+    record Environment(List<String> variables, boolean addToHost) {
+    }
+
+    /** The request's variables (refused with a NUL in one: {@link #refuseNul}) as {@link Environment}. */
+    Environment environment(Request request) {
         Map<String, String> task = request.environment();
         boolean addToHost = overridesNone(task);
         List<String> environment = new ArrayList<>(addToHost ? task.size() : hostEnvironment.size() + task.size());
@@ -90,8 +99,7 @@ final class PosixSpawner implements Spawner {
         for (Map.Entry<String, String> e : task.entrySet()) {
             environment.add(e.getKey() + "=" + e.getValue());
         }
-        return posix.spawn(program, argv, environment, addToHost, request.workDir().toString(),
-                request.stdout().toString(), request.stderr().toString(), -1);
+        return new Environment(environment, addToHost);
     }
 
     private boolean overridesNone(Map<String, String> task) {
@@ -101,6 +109,16 @@ final class PosixSpawner implements Spawner {
             }
         }
         return true;
+    }
+
+    /** Checks that no argument or variable of the request holds a NUL, which no program can receive. */
+    static void refuseNul(Request request) throws IOException {
+        for (String text : request.argv()) {
+            refuseNul(text, "an argument");
+        }
+        for (Map.Entry<String, String> e : request.environment().entrySet()) {
+            refuseNul(e.getKey() + e.getValue(), "the environment variable " + e.getKey().replace('\0', ' '));
+        }
     }
 
     @Override
@@ -155,6 +173,49 @@ final class PosixSpawner implements Spawner {
             posix.close(ends[0]);
         }
         return Optional.of(new PipedHelper(child, ends[1]));
+    }
+
+    /** A helper program the host talks to through two pipes: it writes {@code input}, reads {@code output}. */
+    record Service(Child child, int input, int output) {
+    }
+
+    /**
+     * Starts {@code argv} in a session of its own with a pipe the host writes as its stdin and one the host
+     * reads as its stdout; its end is learnt as a task's is.
+     *
+     * @throws IOException when the binding has no pipes (the Foreign Function API's) or the program cannot start
+     */
+    Service startService(List<String> argv) throws IOException {
+        int[] in = new int[2];
+        int[] out = new int[2];
+        int error = posix.pipe(in);
+        if (error < 0) {
+            throw new IOException("pipe: " + posix.strerror(-error));
+        }
+        error = posix.pipe(out);
+        if (error < 0) {
+            posix.close(in[0]);
+            posix.close(in[1]);
+            throw new IOException("pipe: " + posix.strerror(-error));
+        }
+        lifecycle.readLock().lock();
+        try {
+            int pid = closed ? -Posix.ENOSYS : posix.spawnPiped(argv, in[0], out[1]);
+            if (pid < 0) {
+                posix.close(in[1]);
+                posix.close(out[0]);
+                throw new IOException(closed ? "the local executor is closed" : argv.getFirst() + ": " + posix.strerror(-pid));
+            }
+            return new Service(reaper.watch(pid, false), in[1], out[0]);
+        } finally {
+            lifecycle.readLock().unlock();
+            posix.close(in[0]);
+            posix.close(out[1]);
+        }
+    }
+
+    Posix posix() {
+        return posix;
     }
 
     /** A helper reading a pipe the host writes. */

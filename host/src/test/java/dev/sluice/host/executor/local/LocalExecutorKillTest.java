@@ -39,7 +39,13 @@ class LocalExecutorKillTest {
     @BeforeEach
     void startExecutor() throws Exception {
         clock = new FakeTimeSource();
-        rig = new TaskRig(workRoot, clock, spawners());
+        rig = new TaskRig(workRoot, clock, dev.sluice.spi.Settings.of(java.util.Map.of(), "executors.local"), spawners(),
+                loopProgram());
+    }
+
+    /** The task loop tasks start through; null: from the JVM ({@code ...ThroughLoopTest} runs every test through it). */
+    java.nio.file.Path loopProgram() {
+        return null;
     }
 
     @AfterEach
@@ -228,7 +234,7 @@ class LocalExecutorKillTest {
 
         assertThat(rig.awaitEnd(victim).state()).isEqualTo(State.CANCELLED);
         assertThat(rig.poll(bystander).state()).isEqualTo(State.RUNNING);
-        assertThat(TaskRig.isRunning(Long.parseLong(bystander.nativeId()))).isTrue();
+        assertThat(TaskRig.isRunning(rig.pidOf(bystander))).isTrue();
     }
 
     /**
@@ -263,10 +269,11 @@ class LocalExecutorKillTest {
         TaskRig.mkfifo(dir.resolve("child.pid"));
         SubmittedTask task = rig.shell("left-running", "sleep 300 & echo $! > child.pid; sleep 300");
         long grandchild = Long.parseLong(Files.readString(dir.resolve("child.pid")).trim());
+        long pid = rig.pidOf(task);
 
         rig.executor.close();
 
-        assertThat(TaskRig.isRunning(Long.parseLong(task.nativeId()))).as("the task itself").isFalse();
+        assertThat(TaskRig.isRunning(pid)).as("the task itself").isFalse();
         assertThat(rig.poll(task).state()).isEqualTo(State.CANCELLED);
         TaskRig.awaitGone(grandchild);
         assertThat(TaskRig.isRunning(grandchild)).as("its grandchild").isFalse();
@@ -281,10 +288,11 @@ class LocalExecutorKillTest {
         assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
         rig.executor.terminate(List.of(task), GRACE);
         assertThat(Files.readString(dir.resolve("term"))).isEqualTo("term\n");
+        long pid = rig.pidOf(task);
 
         rig.executor.close();
 
-        assertThat(TaskRig.isRunning(Long.parseLong(task.nativeId()))).isFalse();
+        assertThat(TaskRig.isRunning(pid)).isFalse();
         assertThat(rig.poll(task).exitCode()).isEqualTo(137);
     }
 }

@@ -69,7 +69,7 @@ class SpawnerTest {
     }
 
     /** Whether this build must have made the native library: CI says so, or a C compiler is on the PATH. */
-    private static boolean nativeLibraryExpected() {
+    static boolean nativeLibraryExpected() {
         if (System.getenv("SLUICE_REQUIRE_NATIVE") != null) {
             return true;
         }

@@ -50,7 +50,13 @@ final class TaskRig implements AutoCloseable {
 
     TaskRig(Path workRoot, TimeSource time, Settings config, LocalExecutor.SpawnerFactory spawners)
             throws Exception {
-        this.executor = new LocalExecutor(spawners);
+        this(workRoot, time, config, spawners, null);
+    }
+
+    /** With {@code loopProgram}, tasks start through that task loop; with null, from the JVM. */
+    TaskRig(Path workRoot, TimeSource time, Settings config, LocalExecutor.SpawnerFactory spawners, Path loopProgram)
+            throws Exception {
+        this.executor = new LocalExecutor(spawners, loopProgram);
         this.workRoot = workRoot;
         this.context = new FakeExecutorContext(time, config, workRoot);
         executor.start(context);
@@ -108,6 +114,39 @@ final class TaskRig implements AutoCloseable {
     @Override
     public void close() {
         executor.close();
+    }
+
+    /**
+     * The task's pid: its native id where the JVM started it, else (the task loop's {@code L<n>}) the id its
+     * status gives once it runs, waiting for that.
+     */
+    long pidOf(SubmittedTask task) throws Exception {
+        if (!task.nativeId().startsWith("L")) {
+            return Long.parseLong(task.nativeId());
+        }
+        while (true) {
+            TaskStatus status = poll(task);
+            if (status.nativeId() != null) {
+                return Long.parseLong(status.nativeId());
+            }
+            assertThat(status.state()).as("%s has not ended before it started", task).isEqualTo(TaskStatus.State.PENDING);
+            assertThat(context.awaitChange(PATIENCE)).as("statusChanged() for %s within %s", task, PATIENCE).isTrue();
+        }
+    }
+
+    /**
+     * The task loop this build made, where it must have made one (a C compiler on the PATH, or CI); a test
+     * that needs it is skipped where no C compiler could build it.
+     */
+    static Path loopProgram() {
+        String property = System.getProperty(TaskLoop.PROPERTY);
+        Path program = property == null ? null : Path.of(property);
+        if (program == null || !Files.isExecutable(program)) {
+            assertThat(SpawnerTest.nativeLibraryExpected()).as("the task loop of this build exists (%s)", program)
+                    .isFalse();
+            org.junit.jupiter.api.Assumptions.abort("no task loop in this build: " + program);
+        }
+        return program;
     }
 
     /** Makes a named pipe: a test reading it blocks until the task has written it, a latch across processes. */
