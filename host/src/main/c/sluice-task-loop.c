@@ -352,6 +352,9 @@ static void signal_task(long long id, int signal) {
         /* Not reaped yet, so the pid (and the group's id) is still the task's. */
         if (tasks[i].pid > 1 && tasks[i].id == id) {
             kill(-tasks[i].pid, signal);
+            /* A task asked to stop leaves nothing behind, even one that keeps its group: what ignored the
+               signal is killed when the leader exits. */
+            tasks[i].end_group = 1;
             return;
         }
     }

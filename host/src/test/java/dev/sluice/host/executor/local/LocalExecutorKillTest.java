@@ -158,6 +158,31 @@ class LocalExecutorKillTest {
         assertThat(clock.sleepers()).as("with no grace waited out and no force from the host").isZero();
     }
 
+    /**
+     * A task that keeps its group but is asked to stop leaves nothing behind: what ignored SIGTERM is killed
+     * when the leader ends, as for any other task, since the host forces only tasks still running.
+     */
+    @Test
+    void aTaskThatKeepsItsGroupButIsAskedToStopLeavesNothingBehind() throws Exception {
+        Path dir = rig.workDir("kept-stopped");
+        TaskRig.mkfifo(dir.resolve("ready"));
+        TaskRig.mkfifo(dir.resolve("child.pid"));
+        SubmittedTask task = rig.executor.submit(new dev.sluice.spi.TaskLaunch(
+                dev.sluice.spi.testing.TestTaskHandle.of("kept-stopped").withWorkDir(dir)
+                        .withHints(java.util.Map.of("local/keepProcessGroup", "true")),
+                new dev.sluice.spi.LaunchCommand(List.of("sh", "-c", "sh -c \"" + IGNORES_TERM.replace("$!", "\\$!")
+                        + "\" & echo $! > child.pid; sleep 300"), java.util.Map.of(), dir),
+                dev.sluice.spi.TaskFiles.in(dir)));
+        long grandchild = Long.parseLong(Files.readString(dir.resolve("child.pid")).trim());
+        assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
+
+        rig.executor.terminate(List.of(task), GRACE);
+        assertThat(rig.awaitEnd(task).exitCode()).as("the leader ended on SIGTERM").isEqualTo(143);
+
+        TaskRig.awaitGone(grandchild);
+        assertThat(TaskRig.isRunning(grandchild)).isFalse();
+    }
+
     /** What a task leaves running in its process group ends with it (issue 15). */
     @Test
     void aChildLeftRunningEndsWithItsTask() throws Exception {
