@@ -82,6 +82,7 @@ class LocalExecutorKillTest {
         TaskRig.mkfifo(dir.resolve("term"));
         SubmittedTask task = rig.shell("stubborn", IGNORES_TERM);
         assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
+        rig.pidOf(task); // known to have started (the task loop reports a start a moment after it)
 
         rig.executor.terminate(List.of(task), GRACE);
 
@@ -258,8 +259,9 @@ class LocalExecutorKillTest {
         rig.executor.force(List.of(victim));
 
         assertThat(rig.awaitEnd(victim).state()).isEqualTo(State.CANCELLED);
+        long pid = rig.pidOf(bystander);
         assertThat(rig.poll(bystander).state()).isEqualTo(State.RUNNING);
-        assertThat(TaskRig.isRunning(rig.pidOf(bystander))).isTrue();
+        assertThat(TaskRig.isRunning(pid)).isTrue();
     }
 
     /**
