@@ -6,18 +6,22 @@
  *
  *   sluice-task-loop LAUNCH_FILE CPUS MEMORY LOW HOLD_MS
  *
- * LAUNCH_FILE gets "+PID" when a task's group starts and "-PID" when it ends (LocalSupervisor reads it if
- * the host dies). CPUS and MEMORY (bytes; 0: not counted) bound what runs at once; a launch waits in the
- * loop's queue, in order, until it fits. Reports wait to be written until at most LOW launches are queued,
- * nothing runs, something failed, or HOLD_MS passed since the first unwritten one.
+ * LAUNCH_FILE gets "+PID" when a task's group starts (before the start is reported; a task whose line
+ * cannot be written is killed) and "-PID" when it ends (LocalSupervisor reads it if the host dies). CPUS
+ * and MEMORY (bytes; 0: not counted) bound what runs at once; launches wait in the loop's queue and start
+ * in the order given as they fit (one that does not fit yet lets later ones that do go first, as the
+ * host's own admission does). Reports wait to be written until at most LOW launches are queued, nothing
+ * runs, something failed, or HOLD_MS passed since the first unwritten one.
  *
  * stdin, from the host: frames of a 4-byte little-endian length and that many bytes, each a list of
  * NUL-terminated fields:
  *   L id cpus memory endGroup addToHost argc envc program dir stdout stderr argv... env...
  *   K id signal           (a queued launch is dropped; a running task's group gets the signal)
  * stdout, to the host: lines
+ *   R 1                                ready (the protocol's version), once, first
  *   S id pid                          started
  *   F id errno                         could not be started
+ *   W id errno                         started, but its launch-file line could not be written: killed
  *   E id status maxrssKb loopPeakKb    ended: its wait status, the kernel's peak memory of it, and the loop's
  *                                      own (below which the child's figure may be the loop's; -1: unknown)
  *   C id                               dropped from the queue by a K
@@ -25,7 +29,8 @@
  *                                      its stdin
  * The host reads its clock when a report arrives: reports are late by at most HOLD_MS.
  * When stdin ends (the host closed it, or died), queued launches are dropped, every running task's group
- * gets SIGKILL, and the loop exits once all have been reaped.
+ * gets SIGTERM and, 10 s later, SIGKILL (as the run's watcher does), and the loop exits once all have been
+ * reaped. (The host sends SIGKILL itself first when it closes the loop at a run's end.)
  *
  * Linux, glibc 2.34 or later (posix_spawn_file_actions_addclosefrom_np); built by host/src/build/native.sh.
  */
@@ -62,7 +67,7 @@ typedef struct launch {
 
 typedef struct {
     pid_t pid; /* 0: a free entry */
-    long long id;
+    long long id; /* -1: killed at its start (its line not written); its end is not reported */
     long cpus;
     long long memory;
     int end_group;
@@ -119,32 +124,39 @@ static long long monotonic_ms(void) {
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static void write_all(int fd, const char *data, size_t length) {
+/* 0, or the errno of a failed write (EPIPE for stdout: the host is gone, stdin ends too, and the loop ends its tasks). */
+static int write_all(int fd, const char *data, size_t length) {
     while (length > 0) {
         ssize_t written = write(fd, data, length);
         if (written < 0) {
             if (errno == EINTR) continue;
-            return; /* the host is gone (EPIPE): stdin ends too, and the loop ends its tasks */
+            return errno;
         }
-        data += written;
+        data += (size_t)written;
         length -= (size_t)written;
     }
+    return 0;
 }
 
-static void append(char **buffer, size_t *length, size_t *size, const char *text, size_t n) {
+static void read_own_peak(void);
+
+/* Appends to a buffer that goes to fd; out of memory, writes what it holds there at once instead. */
+static void append(int fd, char **buffer, size_t *length, size_t *size, const char *text, size_t n) {
     if (*length + n > *size) {
         size_t grown = *size ? *size * 2 : 8192;
         while (grown < *length + n) grown *= 2;
         char *bigger = realloc(*buffer, grown);
         if (!bigger) {
-            /* Out of memory: write what is held now rather than lose it. */
-            write_all(1, *buffer, *length);
+            if (fd >= 0) {
+                write_all(fd, *buffer, *length);
+                write_all(fd, text, n);
+            }
             *length = 0;
-            write_all(1, text, n);
             return;
         }
         *buffer = bigger;
         *size = grown;
+        read_own_peak();
     }
     memcpy(*buffer + *length, text, n);
     *length += n;
@@ -152,7 +164,7 @@ static void append(char **buffer, size_t *length, size_t *size, const char *text
 
 static void report(const char *line, int now) {
     if (first_unwritten < 0) first_unwritten = monotonic_ms();
-    append(&reports, &reports_length, &reports_size, line, strlen(line));
+    append(1, &reports, &reports_length, &reports_size, line, strlen(line));
     if (now) urgent = 1;
 }
 
@@ -193,7 +205,10 @@ static void free_launch(launch *l) {
 static launch *parse_launch(char *data, size_t length) {
     char *cursor = data + 2, *end = data + length; /* after "L\0" */
     launch *l = calloc(1, sizeof *l);
-    if (!l) return NULL;
+    if (!l) {
+        free(data);
+        return NULL;
+    }
     l->data = data;
     char *id = field(&cursor, end), *cpus = field(&cursor, end), *memory = field(&cursor, end);
     char *end_group = field(&cursor, end), *add = field(&cursor, end);
@@ -290,17 +305,24 @@ static void start(launch *l) {
         free_launch(l);
         return;
     }
-    /* Listed before anything else happens: a host killed now still has the group ended by its watcher. */
-    if (launch_file >= 0) {
-        int n = snprintf(line, sizeof line, "+%d\n", (int)pid);
-        write_all(launch_file, line, (size_t)n);
-    }
+    /* Listed before anything else happens: a host killed now still has the group ended by its watcher. A
+       task that cannot be listed would outlive such a host, so it does not run. */
+    int n = snprintf(line, sizeof line, "+%d\n", (int)pid);
+    int listed = write_all(launch_file, line, (size_t)n);
     *t = (task){.pid = pid, .id = l->id, .cpus = l->cpus, .memory = l->memory, .end_group = l->end_group};
     running++;
     used_cpus += l->cpus;
     used_memory += l->memory;
-    snprintf(line, sizeof line, "S %lld %d\n", l->id, (int)pid);
-    report(line, 0);
+    if (listed) {
+        kill(-pid, SIGKILL);
+        t->id = -1;
+        t->end_group = 1;
+        snprintf(line, sizeof line, "W %lld %d\n", l->id, listed);
+        report(line, 1);
+    } else {
+        snprintf(line, sizeof line, "S %lld %d\n", l->id, (int)pid);
+        report(line, 0);
+    }
     free_launch(l);
 }
 
@@ -310,15 +332,24 @@ static int fits(const launch *l) {
             && (capacity_memory <= 0 || used_memory + l->memory <= capacity_memory);
 }
 
+/* Starts, in order, every waiting launch that fits now. */
 static void start_waiting(void) {
-    while (queue_head && fits(queue_head)) {
-        launch *l = queue_head;
-        queue_head = l->next;
-        if (!queue_head) queue_tail = NULL;
+    launch **link = &queue_head, *previous = NULL;
+    while (*link) {
+        launch *l = *link;
+        if (!fits(l)) {
+            previous = l;
+            link = &l->next;
+            continue;
+        }
+        *link = l->next;
+        if (queue_tail == l) queue_tail = previous;
         queued--;
         start(l);
     }
 }
+
+static long most_queued;
 
 static void enqueue(launch *l) {
     l->next = NULL;
@@ -326,6 +357,11 @@ static void enqueue(launch *l) {
     else queue_head = l;
     queue_tail = l;
     queued++;
+    if (queued > most_queued) {
+        /* The most launches held so far: the loop's memory may have grown with them. */
+        most_queued = queued;
+        read_own_peak();
+    }
 }
 
 static void drop_queued(long long id) {
@@ -400,14 +436,26 @@ static void reap(void) {
             read_own_peak();
         }
         char line[160];
-        snprintf(line, sizeof line, "E %lld %d %ld %ld\n", t->id, status, usage.ru_maxrss, own_peak_kb);
-        report(line, 0);
+        if (t->id >= 0) {
+            snprintf(line, sizeof line, "E %lld %d %ld %ld\n", t->id, status, usage.ru_maxrss, own_peak_kb);
+            report(line, 0);
+        }
         int n = snprintf(line, sizeof line, "-%d\n", (int)pid);
-        append(&ends, &ends_length, &ends_size, line, (size_t)n);
+        append(launch_file, &ends, &ends_length, &ends_size, line, (size_t)n);
         running--;
         used_cpus -= t->cpus;
         used_memory -= t->memory;
         t->pid = 0;
+    }
+}
+
+/* When the host went away: SIGKILL to what is left of the groups at this monotonic time; -1: not yet. */
+static long long kill_at = -1;
+#define GRACE_MS 10000
+
+static void signal_all(int signal) {
+    for (size_t i = 0; i < task_slots; i++) {
+        if (tasks[i].pid > 1) kill(-tasks[i].pid, signal);
     }
 }
 
@@ -423,8 +471,10 @@ static void end_everything(void) {
     queue_tail = NULL;
     queued = 0;
     for (size_t i = 0; i < task_slots; i++) {
-        if (tasks[i].pid > 1) kill(-tasks[i].pid, SIGKILL);
+        if (tasks[i].pid > 1) tasks[i].end_group = 1;
     }
+    signal_all(SIGTERM);
+    kill_at = monotonic_ms() + GRACE_MS;
 }
 
 int main(int argc, char **argv) {
@@ -482,12 +532,13 @@ int main(int argc, char **argv) {
         return 1;
     }
     int input_open = 1;
+    report("R 1\n", 1);
+    flush();
     for (;;) {
-        int timeout = -1;
-        if (first_unwritten >= 0) {
-            long long left = first_unwritten + hold_ms - monotonic_ms();
-            timeout = left < 0 ? 0 : (int)left;
-        }
+        long long now = monotonic_ms(), wake = -1;
+        if (first_unwritten >= 0) wake = first_unwritten + hold_ms;
+        if (kill_at >= 0 && (wake < 0 || kill_at < wake)) wake = kill_at;
+        int timeout = wake < 0 ? -1 : wake <= now ? 0 : (int)(wake - now);
         struct epoll_event events[2];
         int ready = epoll_wait(epoll, events, 2, timeout);
         if (ready < 0 && errno != EINTR) {
@@ -529,6 +580,15 @@ int main(int argc, char **argv) {
             while (input_length - at >= 4) {
                 uint32_t length;
                 memcpy(&length, input + at, 4);
+                if (length > (64u << 20)) {
+                    /* No launch is that large: the stream is not the host's. */
+                    fatal(EINVAL, "a request larger than 64 MB");
+                    end_everything();
+                    input_open = 0;
+                    epoll_ctl(epoll, EPOLL_CTL_DEL, 0, NULL);
+                    at = input_length;
+                    break;
+                }
                 if (input_length - at - 4 < length) break;
                 char *frame = malloc(length + 1);
                 if (!frame) {
@@ -548,6 +608,10 @@ int main(int argc, char **argv) {
                 && (urgent || queued <= low_mark || running == 0 || !input_open
                         || monotonic_ms() >= first_unwritten + hold_ms)) {
             flush();
+        }
+        if (kill_at >= 0 && monotonic_ms() >= kill_at) {
+            signal_all(SIGKILL);
+            kill_at = -1;
         }
         if (!input_open && running == 0) {
             flush();

@@ -113,6 +113,11 @@ public final class StatusTable<T> {
         return true;
     }
 
+    /** Drops a task the host was never given (its {@code submit} failed after {@link #add}). */
+    public synchronized void forget(SubmittedTask task) {
+        entries.remove(task);
+    }
+
     /** The executor's record of a task, while the table holds it. */
     public synchronized Optional<T> get(SubmittedTask task) {
         Entry<T> entry = entries.get(task);

@@ -101,12 +101,8 @@ public final class LocalExecutor implements TaskExecutor {
     private int readingCursor;
     /** Where the task loop's program is; {@code null}: every task is started from the JVM. */
     private final Path loopProgram;
-    /** The run's task loop, where it started; {@code null} while tasks are started from the JVM. */
-    private volatile TaskLoop loop;
-    /** The loop's tasks by launch number, until their end is recorded. */
-    private final Map<Long, Looped> looped = new ConcurrentHashMap<>();
-    /** The last launch number given; launches are numbered on the monitor's thread. */
-    private long launches;
+    /** The launches through the run's task loop, where it started; {@code null}: tasks start from the JVM. */
+    private volatile LoopLaunches loop;
 
     /** Creates an executor that launches the best way this machine allows; {@link #start} prepares it. */
     public LocalExecutor() {
@@ -127,10 +123,6 @@ public final class LocalExecutor implements TaskExecutor {
         this.loopProgram = loopProgram;
     }
 
-    /** A launch handed to the task loop: what is needed to record its end, or to hand it over again. */
-    private record Looped(LocalTask task, String taskName, Spawner.Request request, ProgramKey remembered, int cpus,
-            long memory) {
-    }
 
     /** Opens the {@link Spawner} a run launches with. */
     @FunctionalInterface
@@ -179,7 +171,7 @@ public final class LocalExecutor implements TaskExecutor {
         this.capacity = configured;
         this.spawner = opened;
         this.context = executorContext;
-        this.loop = startLoop(opened, configured);
+        this.loop = startLoop(opened, configured, executorContext);
         log.debug("local executor started: {} cpus, {} memory, launching with {}", configured.cpus(),
                 Units.formatSize(configured.memoryBytes()), loop != null
                         ? "the task loop (pid " + loop.pid() + ", " + launchesAhead() + " launches ahead)"
@@ -194,18 +186,54 @@ public final class LocalExecutor implements TaskExecutor {
         return Math.max(8, 4 * cpus);
     }
 
-    /** The task loop where this machine can run it; otherwise null, and tasks start from the JVM. */
-    private TaskLoop startLoop(Spawner opened, ExecutorCapacity configured) {
+    /** Launches through the task loop where this machine can run it; otherwise null, and tasks start from the JVM. */
+    private LoopLaunches startLoop(Spawner opened, ExecutorCapacity configured, ExecutorContext ctx) {
         if (loopProgram == null || !(opened instanceof PosixSpawner posixSpawner)) {
             return null;
         }
         int ahead = launchesAhead(configured.cpus());
-        try {
-            return TaskLoop.start(posixSpawner, loopProgram, supervisor.launchFile(), configured.cpus(),
-                    configured.memoryBytes(), ahead / 2, new LoopReports());
-        } catch (IOException e) {
-            log.debug("local executor: the task loop cannot be used ({}); starting tasks from the JVM", e.getMessage());
-            return null;
+        boolean[] first = {true};
+        return LoopLaunches.start(tasks, ctx, posixSpawner, supervisor, new LoopPrograms(), reports -> {
+            try {
+                return TaskLoop.start(posixSpawner, loopProgram, supervisor.launchFile(), configured.cpus(),
+                        configured.memoryBytes(), ahead / 2, reports);
+            } catch (IOException e) {
+                if (first[0]) {
+                    log.debug("local executor: the task loop cannot be used ({}); starting tasks from the JVM",
+                            e.getMessage());
+                } else {
+                    log.error("the local executor's task loop could not be started again: {}", e.getMessage());
+                }
+                return null;
+            } finally {
+                first[0] = false;
+            }
+        });
+    }
+
+    /** Program look-ups for the task loop's launches, sharing what launches from the JVM remember. */
+    private final class LoopPrograms implements LoopLaunches.Programs {
+        @Override
+        public LoopLaunches.Found find(List<String> argv, Map<String, String> environment, Path workDir,
+                String taskName) throws TaskException {
+            String program = argv.getFirst();
+            ProgramLocator.Lookup lookup = lookup(program, environment, workDir);
+            boolean bare = !program.isEmpty() && program.indexOf('/') < 0 && absoluteEntriesOnly(lookup.path());
+            ProgramKey key = bare ? new ProgramKey(program, lookup.path()) : null;
+            Path remembered = bare ? programs.get(key) : null;
+            if (remembered != null) {
+                return new LoopLaunches.Found(remembered, key);
+            }
+            Path file = LocalExecutor.find(lookup, taskName);
+            if (bare) {
+                programs.put(key, file);
+            }
+            return new LoopLaunches.Found(file, null);
+        }
+
+        @Override
+        public boolean forget(LoopLaunches.Found found) {
+            return found.remembered() instanceof ProgramKey key && programs.remove(key, found.file());
         }
     }
 
@@ -237,6 +265,12 @@ public final class LocalExecutor implements TaskExecutor {
     }
 
     /** The configured or detected cpus and memory; accelerators are not counted. */
+    /** For tests: the task loop's pid, or -1 where tasks start from the JVM or the loop is gone. */
+    long loopPid() {
+        LoopLaunches looping = loop;
+        return looping == null ? -1 : looping.pid();
+    }
+
     @Override
     public ExecutorCapacity capacity() {
         ExecutorCapacity current = capacity;
@@ -280,9 +314,13 @@ public final class LocalExecutor implements TaskExecutor {
         String taskName = launch.task().name();
         boolean keepGroup = keepsProcessGroup(launch.task().hints());
         Map<String, String> environment = command.environment();
-        TaskLoop running = loop;
-        if (running != null) {
-            return handToLoop(running, launch, keepGroup);
+        LoopLaunches looping = loop;
+        if (looping != null) {
+            dev.sluice.spi.Resources resources = launch.task().resources();
+            return looping.submit(id -> new SubmittedTask(launch.task().id(), launch.task().attempt(), id), taskName,
+                    new Spawner.Request(Path.of(command.argv().getFirst()), command.argv(), environment,
+                            command.workDir(), files.stdout(), files.stderr(), !keepGroup),
+                    resources.cpus(), resources.memoryBytes(), keepGroup);
         }
 
         Spawner.Child child;
@@ -318,177 +356,6 @@ public final class LocalExecutor implements TaskExecutor {
         // Registered after the maps are filled: a process that is already gone completes right here.
         task.exitRecordedBy(child.exit().whenComplete((exit, failure) -> onLeaderExit(task, exit, failure)));
         return submitted;
-    }
-
-    /**
-     * Hands the launch to the task loop and returns at once: the task is pending until the loop starts it,
-     * and its native id is {@code L<n>} until then, its pid after.
-     */
-    private SubmittedTask handToLoop(TaskLoop running, TaskLaunch launch, boolean keepGroup)
-            throws TaskException, ExecutorException {
-        LaunchCommand command = launch.command();
-        TaskFiles files = launch.files();
-        String taskName = launch.task().name();
-        String program = command.argv().getFirst();
-        ProgramLocator.Lookup lookup = lookup(program, command.environment(), command.workDir());
-        boolean bare = !program.isEmpty() && program.indexOf('/') < 0 && absoluteEntriesOnly(lookup.path());
-        ProgramKey key = bare ? new ProgramKey(program, lookup.path()) : null;
-        Path remembered = bare ? programs.get(key) : null;
-        Path file = remembered;
-        if (file == null) {
-            file = find(lookup, taskName);
-            if (bare) {
-                programs.put(key, file);
-            }
-        }
-        Spawner.Request request = new Spawner.Request(file, command.argv(), command.environment(), command.workDir(),
-                files.stdout(), files.stderr(), !keepGroup);
-        try {
-            PosixSpawner.refuseNul(request);
-        } catch (IOException e) {
-            throw new TaskException("task " + taskName + ": could not start " + program + ": " + e.getMessage(), e);
-        }
-        long id = ++launches;
-        SubmittedTask submitted = new SubmittedTask(launch.task().id(), launch.task().attempt(), "L" + id);
-        LocalTask task = new LocalTask(submitted, id, keepGroup);
-        tasks.add(submitted, task, TaskStatus.pending());
-        Looped entry = new Looped(task, taskName, request, bare ? key : null, launch.task().resources().cpus(),
-                launch.task().resources().memoryBytes());
-        looped.put(id, entry);
-        try {
-            send(running, id, entry);
-        } catch (IOException e) {
-            looped.remove(id);
-            tasks.record(submitted, TaskStatus.ended(TaskStatus.State.FAILED, "not started: " + e.getMessage(), null,
-                    null, context.time().now()));
-            throw new ExecutorException("the local executor's task loop did not take task " + taskName + ": "
-                    + e.getMessage(), e);
-        }
-        log.debug("task {} handed to the task loop as launch {}: {}", taskName, id, command.argv());
-        return submitted;
-    }
-
-    private void send(TaskLoop running, long id, Looped entry) throws IOException {
-        PosixSpawner.Environment environment = ((PosixSpawner) spawner).environment(entry.request());
-        running.launch(id, entry.cpus(), entry.memory(), entry.request().endGroupAtExit(), entry.request(),
-                environment.variables(), environment.addToHost());
-    }
-
-    /** What the task loop reports, on its reader thread. */
-    private final class LoopReports implements TaskLoop.Reports {
-        @Override
-        public void started(long id, long pid) {
-            Looped entry = looped.get(id);
-            if (entry == null) {
-                return;
-            }
-            LocalTask task = entry.task();
-            // The host's clock when the report arrives: the loop holds reports at most TaskLoop.HOLD.
-            Instant at = context.time().now();
-            task.started(pid, at, context.time().nanoTime());
-            tasks.record(task.submitted(), TaskStatus.running(at).withNativeId(Long.toString(pid)));
-            log.debug("task {} started as pid {}", entry.taskName(), pid);
-        }
-
-        @Override
-        public void notStarted(long id, int error) {
-            Looped entry = looped.get(id);
-            if (entry == null) {
-                return;
-            }
-            Spawner.Request request = entry.request();
-            if (entry.remembered() != null && programs.remove(entry.remembered(), request.program())) {
-                // The program remembered for its name is gone: look for it again, once.
-                retry(id, entry);
-                return;
-            }
-            looped.remove(id);
-            String why = spawner instanceof PosixSpawner p ? p.posix().strerror(error) : "error " + error;
-            record(entry.task(), TaskStatus.ended(TaskStatus.State.FAILED, "could not start " + request.argv().getFirst()
-                    + " in " + request.workDir() + " (output to " + request.stdout() + "): " + why
-                    + "; check that the work directory exists and is writable and that the program can run on this"
-                    + " machine", null, null, context.time().now()));
-        }
-
-        private void retry(long id, Looped entry) {
-            Spawner.Request request = entry.request();
-            Instant now = context.time().now();
-            try {
-                String program = request.argv().getFirst();
-                ProgramLocator.Lookup lookup = lookup(program, request.environment(), request.workDir());
-                Path file = find(lookup, entry.taskName());
-                Looped again = new Looped(entry.task(), entry.taskName(), new Spawner.Request(file, request.argv(),
-                        request.environment(), request.workDir(), request.stdout(), request.stderr(),
-                        request.endGroupAtExit()), null, entry.cpus(), entry.memory());
-                looped.put(id, again);
-                TaskLoop running = loop;
-                if (running == null) {
-                    throw new IOException("the task loop is gone");
-                }
-                send(running, id, again);
-            } catch (TaskException | IOException e) {
-                looped.remove(id);
-                record(entry.task(), TaskStatus.ended(TaskStatus.State.FAILED, e.getMessage(), null, null, now));
-            }
-        }
-
-        @Override
-        public void ended(long id, int status, long maxRssKilobytes, long loopMaxRssKilobytes) {
-            Looped entry = looped.remove(id);
-            if (entry == null) {
-                return;
-            }
-            LocalTask task = entry.task();
-            // The loop's own peak memory is what a child's figure may be before its exec: it bounds it below.
-            Spawner.Exit exit = ChildReaper.exit(status, maxRssKilobytes, loopMaxRssKilobytes);
-            record(task, task.end(exit, context.time().now()).withNativeId(Long.toString(task.processGroup())));
-        }
-
-        @Override
-        public void dropped(long id) {
-            Looped entry = looped.remove(id);
-            if (entry != null) {
-                record(entry.task(), entry.task().dropped(context.time().now()));
-            }
-        }
-
-        @Override
-        public void batchDone() {
-            context.statusChanged();
-        }
-
-        @Override
-        public void lost(String why) {
-            loop = null;
-            boolean any = !looped.isEmpty();
-            if (!closed || any) {
-                log.error("the local executor's task loop stopped ({}); its tasks are reported failed and the next"
-                        + " ones start from the host", why);
-            }
-            Instant now = context.time().now();
-            for (Long id : List.copyOf(looped.keySet())) {
-                Looped entry = looped.remove(id);
-                if (entry == null) {
-                    continue;
-                }
-                LocalTask task = entry.task();
-                if (task.hasStarted()) {
-                    try {
-                        spawner.signal(Spawner.Signal.KILL, List.of(task.processGroup()));
-                    } catch (IOException e) {
-                        log.warn("could not end task {} (pid {}): {}", entry.taskName(), task.processGroup(), e.getMessage());
-                    }
-                }
-                record(task, TaskStatus.ended(TaskStatus.State.FAILED, "the local executor's task loop stopped (" + why
-                        + ")", null, null, now));
-            }
-            context.statusChanged();
-        }
-
-        private void record(LocalTask task, TaskStatus status) {
-            tasks.record(task.submitted(), status);
-            task.exitRecordedBy(CompletableFuture.completedFuture(null));
-        }
     }
 
     /**
@@ -703,19 +570,9 @@ public final class LocalExecutor implements TaskExecutor {
         if (targets.isEmpty()) {
             return;
         }
-        TaskLoop running = loop;
-        if (running != null) {
-            // The loop signals a group only while its leader is not reaped, and drops a launch still waiting.
-            try {
-                for (LocalTask task : targets) {
-                    if (task.launchId() >= 0) {
-                        running.signal(task.launchId(), signal.number);
-                    }
-                }
-            } catch (IOException e) {
-                throw new ExecutorException("could not send SIG" + signal + " to " + targets.size()
-                        + " task process group(s): " + e.getMessage(), e);
-            }
+        LoopLaunches looping = loop;
+        if (looping != null) {
+            looping.signal(targets, signal);
             return;
         }
         try {
@@ -737,16 +594,12 @@ public final class LocalExecutor implements TaskExecutor {
             return;
         }
         try {
-            TaskLoop running = loop;
-            if (running != null) {
-                for (LocalTask task : tasks.live()) {
-                    task.forced("killed by sluice: the local executor was closed");
-                }
-                // Its end drops what waits and kills every running group; their ends are recorded before it exits.
-                running.close(CLOSE_WAIT);
-                loop = null;
+            LoopLaunches looping = loop;
+            if (looping != null) {
+                looping.close(CLOSE_WAIT);
+            } else {
+                killAndWait(tasks.live());
             }
-            killAndWait(tasks.live());
         } finally {
             // The watcher first: the spawner's reaper learns of its end.
             try {

@@ -123,6 +123,75 @@ final class LocalSupervisor implements AutoCloseable {
         return launches.file().toAbsolutePath();
     }
 
+    /**
+     * SIGKILL to every group the launch file lists as started and not ended, of which a process still
+     * carries this run's id ({@code SLUICE_RUN_ID}): what a task loop that died left running. A pid or
+     * group id reused by anyone else is left alone, as the watcher does.
+     */
+    void killListed(Spawner spawner, String runId) {
+        java.util.Map<Long, Integer> open = new java.util.HashMap<>();
+        try {
+            for (String line : Files.readAllLines(launchFile(), StandardCharsets.UTF_8)) {
+                if (line.length() > 1 && (line.charAt(0) == '+' || line.charAt(0) == '-')) {
+                    open.merge(Long.parseLong(line.substring(1)), line.charAt(0) == '+' ? 1 : -1, Integer::sum);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            log.warn("could not read {} to end what the task loop left running: {}", launchFile(), e.getMessage());
+            return;
+        }
+        byte[] mark = ("SLUICE_RUN_ID=" + runId).getBytes(StandardCharsets.UTF_8);
+        List<Long> groups = new ArrayList<>();
+        open.forEach((group, count) -> {
+            if (count > 0 && groupCarries(group, mark)) {
+                groups.add(group);
+            }
+        });
+        if (groups.isEmpty()) {
+            return;
+        }
+        log.warn("ending {} task group(s) the task loop left running: {}", groups.size(), groups);
+        try {
+            spawner.signal(Spawner.Signal.KILL, groups);
+        } catch (IOException e) {
+            log.warn("could not end the task groups {}: {}", groups, e.getMessage());
+        }
+    }
+
+    /** Whether a process of the group carries {@code mark} in its environment. */
+    private static boolean groupCarries(long group, byte[] mark) {
+        try (DirectoryStream<Path> proc = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path process : proc) {
+                try {
+                    String stat = Files.readString(process.resolve("stat"), StandardCharsets.UTF_8);
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    if (Long.parseLong(fields[2]) == group && contains(Files.readAllBytes(process.resolve("environ")), mark)) {
+                        return true;
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    // Ended meanwhile, or not ours to read.
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** Whether {@code environ} (NUL-separated) holds exactly the entry {@code mark}. */
+    private static boolean contains(byte[] environ, byte[] mark) {
+        int start = 0;
+        for (int i = 0; i <= environ.length; i++) {
+            if (i == environ.length || environ[i] == 0) {
+                if (i - start == mark.length && java.util.Arrays.equals(environ, start, i, mark, 0, mark.length)) {
+                    return true;
+                }
+                start = i + 1;
+            }
+        }
+        return false;
+    }
+
     /** A task's group started: written before the task counts as submitted. */
     void launched(long pid) throws IOException {
         write("+" + pid + "\n");

@@ -111,6 +111,16 @@ final class LocalTask {
         }
     }
 
+    /** Why sluice asked it to stop, or {@code null} when it did not. */
+    String cancelReason() {
+        return cancelReason;
+    }
+
+    /** When it started; {@code null} before. */
+    Instant startedAt() {
+        return startedAt;
+    }
+
     /** When SIGTERM was sent, or -1 when it was not. */
     long terminatedNanos() {
         return terminatedNanos;

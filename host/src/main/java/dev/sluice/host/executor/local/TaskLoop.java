@@ -39,6 +39,9 @@ final class TaskLoop implements AutoCloseable {
         /** The launch could not be started: {@code error} is the errno. */
         void notStarted(long id, int error);
 
+        /** The task started but its launch-file line could not be written ({@code error}): the loop killed it. */
+        void notListed(long id, int error);
+
         /** The task ended: its wait status, the kernel's peak memory of it and of the loop itself (kilobytes). */
         void ended(long id, int status, long maxRssKilobytes, long loopMaxRssKilobytes);
 
@@ -61,6 +64,10 @@ final class TaskLoop implements AutoCloseable {
     private final Frame frame = new Frame();
     private boolean inputClosed;
     private volatile boolean closing;
+    /** Completes when the loop said it is ready; fails when it ended or failed before that. */
+    private final java.util.concurrent.CompletableFuture<Void> ready = new java.util.concurrent.CompletableFuture<>();
+    /** How long {@link #start} waits for the loop to say it is ready. */
+    private static final Duration READY_WAIT = Duration.ofSeconds(10);
 
     private TaskLoop(Posix posix, Spawner.Child child, int input, int output, Reports reports) {
         this.posix = posix;
@@ -99,7 +106,33 @@ final class TaskLoop implements AutoCloseable {
                 Integer.toString(cpus), Long.toString(memory), Integer.toString(low), Long.toString(HOLD.toMillis())));
         TaskLoop loop = new TaskLoop(spawner.posix(), service.child(), service.input(), service.output(), reports);
         loop.reader.start();
+        try {
+            loop.ready.get(READY_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            loop.abandon();
+            loop.posix.kill((int) loop.child.pid(), Posix.SIGKILL);
+            throw new IOException("the task loop did not start: " + (e instanceof ExecutionException failed
+                    ? failed.getCause().getMessage() : "no word from it in " + READY_WAIT.toSeconds() + " s"), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            loop.abandon();
+            throw new IOException("interrupted while the task loop started", e);
+        }
         return loop;
+    }
+
+    /**
+     * Closes its stdin without waiting: it drops what waits, asks every running group to end (SIGTERM,
+     * SIGKILL 10 s later) and exits. For a loop the host gives up on.
+     */
+    void abandon() {
+        closing = true;
+        synchronized (this) {
+            if (!inputClosed) {
+                inputClosed = true;
+                posix.close(input);
+            }
+        }
     }
 
     /**
@@ -146,16 +179,12 @@ final class TaskLoop implements AutoCloseable {
      * {@code wait} for the last report.
      */
     void close(Duration wait) {
-        closing = true;
-        synchronized (this) {
-            if (!inputClosed) {
-                inputClosed = true;
-                posix.close(input);
-            }
-        }
+        abandon();
+        long deadline = System.nanoTime() + wait.toNanos();
         try {
             reader.join(wait);
-            child.exit().get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+            child.exit().get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
+                    TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
@@ -212,8 +241,11 @@ final class TaskLoop implements AutoCloseable {
             lost = "reading its reports failed: " + e;
         } finally {
             posix.close(output);
-            if (!closing || !"it ended".equals(lost)) {
-                reports.lost(lost == null ? "it stopped" : lost);
+            String why = lost == null ? "it stopped" : lost;
+            if (!ready.isDone()) {
+                ready.completeExceptionally(new IOException(why));
+            } else if (!closing || !"it ended".equals(lost)) {
+                reports.lost(why);
             }
         }
     }
@@ -240,7 +272,9 @@ final class TaskLoop implements AutoCloseable {
             i++;
         }
         switch (buffer[from]) {
+            case 'R' -> ready.complete(null);
             case 'S' -> reports.started(numbers[0], numbers[1]);
+            case 'W' -> reports.notListed(numbers[0], (int) numbers[1]);
             case 'F' -> reports.notStarted(numbers[0], (int) numbers[1]);
             case 'E' -> reports.ended(numbers[0], (int) numbers[1], numbers[2], numbers[3]);
             case 'C' -> reports.dropped(numbers[0]);

@@ -34,7 +34,7 @@ class LocalExecutorKillTest {
     Path workRoot;
 
     private FakeTimeSource clock;
-    private TaskRig rig;
+    TaskRig rig;
 
     @BeforeEach
     void startExecutor() throws Exception {

@@ -67,7 +67,7 @@ class LocalExecutorLoopTest {
         long pid = rig.pidOf(task);
         TaskStatus running = rig.poll(task);
         assertThat(running.state()).isEqualTo(State.RUNNING);
-        assertThat(running.startedAt()).isEqualTo(START);
+        assertThat(running.nativeId()).isEqualTo(Long.toString(pid));
         assertThat(TaskRig.processGroupOf(pid)).as("it leads a group of its own").isEqualTo(pid);
         assertThat(TaskRig.sessionOf(pid)).as("and a session").isEqualTo(pid);
 
@@ -122,6 +122,127 @@ class LocalExecutorLoopTest {
         } finally {
             two.close();
         }
+    }
+
+    @Test
+    void aLaunchThatDoesNotFitYetLetsALaterOneThatDoesGoFirst() throws Exception {
+        TaskRig two = new TaskRig(workRoot.resolve("two"), new FakeTimeSource(START),
+                Settings.of(Map.of("cpus", "2"), "executors.local"), Spawner::open, TaskRig.loopProgram());
+        try {
+            Path dir = two.workDir("small");
+            TaskRig.mkfifo(dir.resolve("go"));
+            SubmittedTask small = two.executor.submit(two.launch("small", dir, Map.of(), "sh", "-c", "read x < go"));
+            Path bigDir = two.workDir("big");
+            SubmittedTask big = two.executor.submit(new TaskLaunch(TestTaskHandle.of("big").withWorkDir(bigDir)
+                    .withResources(new Resources(2, 0, null, 0, null)),
+                    new LaunchCommand(List.of("true"), Map.of(), bigDir), TaskFiles.in(bigDir)));
+            SubmittedTask later = two.executor.submit(two.launch("later", two.workDir("later"), Map.of(), "true"));
+
+            assertThat(two.awaitEnd(later).exitCode()).as("the free CPU is used").isZero();
+            assertThat(two.poll(big).state()).as("still waiting for both CPUs").isEqualTo(State.PENDING);
+            Files.writeString(dir.resolve("go"), "now\n");
+            assertThat(two.awaitEnd(small).exitCode()).isZero();
+            assertThat(two.awaitEnd(big).exitCode()).isZero();
+        } finally {
+            two.close();
+        }
+    }
+
+    @Test
+    void aLoopThatDiesTakesItsTasksWithItAndANewOneTakesTheNextLaunches() throws Exception {
+        Path dir = rig.workDir("running");
+        TaskRig.mkfifo(dir.resolve("child.pid"));
+        SubmittedTask running = rig.shell("running", "sleep 300 & echo $! > child.pid; sleep 300");
+        long child = Long.parseLong(Files.readString(dir.resolve("child.pid")).trim());
+        long pid = rig.pidOf(running);
+        SubmittedTask waiting = rig.shell("waiting", "exit 0");
+        long first = rig.executor.loopPid();
+
+        ProcessHandle.of(first).orElseThrow().destroyForcibly();
+
+        TaskStatus end = rig.awaitEnd(running);
+        assertThat(end.state()).isEqualTo(State.FAILED);
+        assertThat(end.reason()).startsWith("the local executor's task loop stopped");
+        assertThat(rig.awaitEnd(waiting).state()).isEqualTo(State.FAILED);
+        TaskRig.awaitGone(pid);
+        TaskRig.awaitGone(child);
+        assertThat(TaskRig.isRunning(child)).as("what the task started is gone too").isFalse();
+        assertThat(rig.executor.loopPid()).as("a new loop").isPositive().isNotEqualTo(first);
+        assertThat(rig.awaitEnd(rig.shell("next", "exit 7")).exitCode()).isEqualTo(7);
+    }
+
+    @Test
+    void whenTheHostGoesTheLoopAsksItsTasksToStop() throws Exception {
+        java.util.concurrent.BlockingQueue<String> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+        TaskLoop.Reports reports = new TaskLoop.Reports() {
+            @Override
+            public void started(long id, long pid) {
+                heard.add("started " + id);
+            }
+
+            @Override
+            public void notStarted(long id, int error) {
+                heard.add("not started " + id);
+            }
+
+            @Override
+            public void notListed(long id, int error) {
+                heard.add("not listed " + id);
+            }
+
+            @Override
+            public void ended(long id, int status, long maxRssKilobytes, long loopPeakKilobytes) {
+                heard.add("ended " + id + " status " + status);
+            }
+
+            @Override
+            public void dropped(long id) {
+                heard.add("dropped " + id);
+            }
+
+            @Override
+            public void batchDone() {
+            }
+
+            @Override
+            public void lost(String why) {
+                heard.add("lost " + why);
+            }
+        };
+        Path launchFile = Files.createFile(workRoot.resolve("launches"));
+        PosixSpawner spawner = PosixSpawner.open(NativeLibrary.load().library());
+        try {
+            TaskLoop loop = TaskLoop.start(spawner, TaskRig.loopProgram(), launchFile, 1, 0, 4, reports);
+            Path dir = rig.workDir("stopped");
+            loop.launch(1, 1, 0, true, new Spawner.Request(Path.of("/bin/sh"), List.of("sh", "-c", "exec sleep 300"),
+                    Map.of(), dir, dir.resolve("out"), dir.resolve("err"), true), List.of(), true);
+            loop.launch(2, 1, 0, true, new Spawner.Request(Path.of("/bin/true"), List.of("true"), Map.of(), dir,
+                    dir.resolve("out2"), dir.resolve("err2"), true), List.of(), true);
+            assertThat(heard.poll(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("started 1");
+
+            // What the host's death does: its end of the loop's stdin closes.
+            loop.abandon();
+
+            List<String> after = new java.util.ArrayList<>();
+            while (after.size() < 2) {
+                String next = heard.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(next).as("reports after %s", after).isNotNull();
+                after.add(next);
+            }
+            assertThat(after).containsExactlyInAnyOrder("dropped 2", "ended 1 status 15");
+        } finally {
+            spawner.close();
+        }
+    }
+
+    @Test
+    void aTaskThatSetsAVariableOfTheHostsGetsItsValueAndTheRestOfTheHosts() throws Exception {
+        Path dir = rig.workDir("override");
+        SubmittedTask task = rig.executor.submit(rig.launch("override", dir, Map.of("HOME", "/elsewhere"), "sh", "-c",
+                "echo \"$HOME $PATH\""));
+
+        assertThat(rig.awaitEnd(task).exitCode()).isZero();
+        assertThat(Files.readString(dir.resolve(".command.out"))).isEqualTo("/elsewhere " + System.getenv("PATH") + "\n");
     }
 
     @Test
@@ -211,7 +332,7 @@ class LocalExecutorLoopTest {
         long pid = rig.pidOf(task);
         Path launchFile = workRoot.resolve("runs").resolve(rig.context.runId()).resolve(LocalSupervisor.FILE_NAME);
 
-        assertThat(Files.readAllLines(launchFile)).as("listed before it was reported started").contains("+" + pid);
+        assertThat(Files.readAllLines(launchFile)).as("listed while it runs").containsExactly("+" + pid);
         Files.writeString(dir.resolve("go"), "now\n");
         rig.awaitEnd(task);
         assertThat(Files.readAllLines(launchFile)).containsExactly("+" + pid, "-" + pid);

@@ -271,9 +271,11 @@ class SpawnerTest {
     void theProgramLeadsASessionAndHoldsNoDescriptorOfTheHost(String name, LocalExecutor.SpawnerFactory factory)
             throws Exception {
         try (Spawner spawner = factory.open()) {
-            // Fields of /proc/self/stat after the name: state ppid pgrp session ...; ls opens one more for itself.
+            // Fields of /proc/self/stat after the name: state ppid pgrp session ...; find lists the shell's
+            // descriptors onto the shell's own stdout: no pipe, whose ends the shell would hold while it set
+            // one up, and no redirection, for which it would keep a copy of its stdout.
             Spawner.Child child = run(spawner, "/bin/sh", "-c",
-                    "echo $$ $(cut -d' ' -f5,6 /proc/$$/stat); ls /proc/$$/fd | tr '\\n' ' '");
+                    "echo $$ $(cut -d' ' -f5,6 /proc/$$/stat); find /proc/$$/fd -mindepth 1 -printf '%f '; echo");
             assertThat(end(child).exitCode()).isZero();
             List<String> lines = out().lines().toList();
             assertThat(lines.getFirst()).isEqualTo(child.pid() + " " + child.pid() + " " + child.pid());
