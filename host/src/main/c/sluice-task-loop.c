@@ -98,20 +98,22 @@ static long long first_unwritten = -1; /* monotonic milliseconds */
 static int urgent;
 
 /*
- * The loop's own memory high-water mark (VmHWM, kilobytes), read at the start and every 256 ends: a child
- * shares the loop's memory until its exec, and the kernel counts that memory's high-water mark as the
- * child's too, so a child's figure at or below this one may be the loop's. (getrusage's own figure would
- * not do: it keeps the high-water mark of whatever process execed the loop, the JVM.)
+ * The loop's own memory high-water mark (VmHWM, kilobytes), read again before it starts tasks whenever
+ * its memory may have grown (a request read, a buffer grown): a child shares the loop's memory until its
+ * exec, and the kernel counts that memory's high-water mark as the child's too, so a child's figure at or
+ * below this one may be the loop's. (getrusage's own figure would not do: it keeps the high-water mark of
+ * whatever process execed the loop, the JVM.)
  */
 static long own_peak_kb = -1;
-static unsigned ends_since_reading;
+static int own_status = -1;
+static int may_have_grown = 1;
 
 static void read_own_peak(void) {
-    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
+    may_have_grown = 0;
+    if (own_status < 0) own_status = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (own_status < 0) return;
     char text[4096];
-    ssize_t n = read(fd, text, sizeof text - 1);
-    close(fd);
+    ssize_t n = pread(own_status, text, sizeof text - 1, 0);
     if (n <= 0) return;
     text[n] = '\0';
     char *line = strstr(text, "\nVmHWM:");
@@ -138,8 +140,6 @@ static int write_all(int fd, const char *data, size_t length) {
     return 0;
 }
 
-static void read_own_peak(void);
-
 /* Appends to a buffer that goes to fd; out of memory, writes what it holds there at once instead. */
 static void append(int fd, char **buffer, size_t *length, size_t *size, const char *text, size_t n) {
     if (*length + n > *size) {
@@ -156,7 +156,7 @@ static void append(int fd, char **buffer, size_t *length, size_t *size, const ch
         }
         *buffer = bigger;
         *size = grown;
-        read_own_peak();
+        may_have_grown = 1;
     }
     memcpy(*buffer + *length, text, n);
     *length += n;
@@ -349,19 +349,12 @@ static void start_waiting(void) {
     }
 }
 
-static long most_queued;
-
 static void enqueue(launch *l) {
     l->next = NULL;
     if (queue_tail) queue_tail->next = l;
     else queue_head = l;
     queue_tail = l;
     queued++;
-    if (queued > most_queued) {
-        /* The most launches held so far: the loop's memory may have grown with them. */
-        most_queued = queued;
-        read_own_peak();
-    }
 }
 
 static void drop_queued(long long id) {
@@ -431,17 +424,14 @@ static void reap(void) {
             reaped = wait4(pid, &status, 0, &usage);
         } while (reaped < 0 && errno == EINTR);
         if (reaped <= 0 || !t) continue;
-        if (++ends_since_reading >= 256) {
-            ends_since_reading = 0;
-            read_own_peak();
-        }
         char line[160];
         if (t->id >= 0) {
             snprintf(line, sizeof line, "E %lld %d %ld %ld\n", t->id, status, usage.ru_maxrss, own_peak_kb);
             report(line, 0);
+            int n = snprintf(line, sizeof line, "-%d\n", (int)pid);
+            append(launch_file, &ends, &ends_length, &ends_size, line, (size_t)n);
         }
-        int n = snprintf(line, sizeof line, "-%d\n", (int)pid);
-        append(launch_file, &ends, &ends_length, &ends_size, line, (size_t)n);
+        /* (A task killed at its start was never listed: no "-PID" for it.) */
         running--;
         used_cpus -= t->cpus;
         used_memory -= t->memory;
@@ -576,6 +566,7 @@ int main(int argc, char **argv) {
                 continue;
             }
             input_length += (size_t)n;
+            may_have_grown = 1;
             size_t at = 0;
             while (input_length - at >= 4) {
                 uint32_t length;
@@ -603,6 +594,7 @@ int main(int argc, char **argv) {
             memmove(input, input + at, input_length - at);
             input_length -= at;
         }
+        if (may_have_grown) read_own_peak();
         if (input_open) start_waiting();
         if (first_unwritten >= 0
                 && (urgent || queued <= low_mark || running == 0 || !input_open

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,18 +133,21 @@ final class LocalSupervisor implements AutoCloseable {
         java.util.Map<Long, Integer> open = new java.util.HashMap<>();
         try {
             for (String line : Files.readAllLines(launchFile(), StandardCharsets.UTF_8)) {
-                if (line.length() > 1 && (line.charAt(0) == '+' || line.charAt(0) == '-')) {
+                // As the watcher reads it: "+PID" and "-PID" lines, anything else skipped.
+                if (line.matches("[+-][0-9]{1,9}")) {
                     open.merge(Long.parseLong(line.substring(1)), line.charAt(0) == '+' ? 1 : -1, Integer::sum);
                 }
             }
-        } catch (IOException | NumberFormatException e) {
+        } catch (IOException e) {
             log.warn("could not read {} to end what the task loop left running: {}", launchFile(), e.getMessage());
             return;
         }
-        byte[] mark = ("SLUICE_RUN_ID=" + runId).getBytes(StandardCharsets.UTF_8);
+        // As the task got it, or as apptainer passes it into a container (the watcher's rule).
+        List<byte[]> marks = Stream.of("", "APPTAINERENV_", "SINGULARITYENV_")
+                .map(prefix -> (prefix + "SLUICE_RUN_ID=" + runId).getBytes(StandardCharsets.UTF_8)).toList();
         List<Long> groups = new ArrayList<>();
         open.forEach((group, count) -> {
-            if (count > 0 && groupCarries(group, mark)) {
+            if (count > 0 && groupCarries(group, marks)) {
                 groups.add(group);
             }
         });
@@ -158,15 +162,20 @@ final class LocalSupervisor implements AutoCloseable {
         }
     }
 
-    /** Whether a process of the group carries {@code mark} in its environment. */
-    private static boolean groupCarries(long group, byte[] mark) {
+    /** Whether a process of the group carries one of {@code marks} in its environment. */
+    private static boolean groupCarries(long group, List<byte[]> marks) {
         try (DirectoryStream<Path> proc = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
             for (Path process : proc) {
                 try {
                     String stat = Files.readString(process.resolve("stat"), StandardCharsets.UTF_8);
                     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    if (Long.parseLong(fields[2]) == group && contains(Files.readAllBytes(process.resolve("environ")), mark)) {
-                        return true;
+                    if (Long.parseLong(fields[2]) == group) {
+                        byte[] environ = Files.readAllBytes(process.resolve("environ"));
+                        for (byte[] mark : marks) {
+                            if (contains(environ, mark)) {
+                                return true;
+                            }
+                        }
                     }
                 } catch (IOException | RuntimeException gone) {
                     // Ended meanwhile, or not ours to read.

@@ -112,9 +112,16 @@ final class LoopLaunches {
                     + e.getMessage(), e);
         }
         synchronized (lock) {
+            if (loop == null && !closed && restarts < RESTARTS) {
+                restarts++;
+                loop = starter.start(new Reports());
+                if (loop != null) {
+                    log.warn("the local executor started a new task loop (pid {}) for the next tasks", loop.pid());
+                }
+            }
             if (loop == null) {
-                throw new ExecutorException("the local executor's task loop stopped (" + gone + "); no more local"
-                        + " tasks can start in this run");
+                throw new ExecutorException("the local executor's task loop stopped (" + gone + ") and could not be"
+                        + " started again; no more local tasks can start in this run");
             }
             long id = ++launches;
             SubmittedTask task = submitted.make("L" + id);
@@ -124,6 +131,10 @@ final class LoopLaunches {
             looped.put(id, entry);
             try {
                 send(loop, id, entry);
+            } catch (TaskLoop.TooLarge e) {
+                looped.remove(id);
+                tasks.forget(task);
+                throw new TaskException("task " + taskName + ": " + e.getMessage(), e);
             } catch (IOException e) {
                 looped.remove(id);
                 tasks.forget(task);
@@ -180,17 +191,21 @@ final class LoopLaunches {
      */
     void close(Duration wait) {
         TaskLoop closing;
+        boolean signalled = false;
         synchronized (lock) {
             closed = true;
             closing = loop;
             loop = null;
             gone = "the local executor was closed";
+            for (Looped entry : looped.values()) {
+                entry.task().forced("killed by sluice: the local executor was closed");
+            }
             if (closing != null) {
                 try {
                     for (Looped entry : looped.values()) {
-                        entry.task().forced("killed by sluice: the local executor was closed");
                         closing.signal(entry.task().launchId(), Posix.SIGKILL);
                     }
+                    signalled = true;
                 } catch (IOException e) {
                     log.warn("closing the local executor: could not signal its tasks through the task loop: {}",
                             e.getMessage());
@@ -201,7 +216,29 @@ final class LoopLaunches {
             // Its end drops what waits and ends every running group; their ends are recorded before it exits.
             closing.close(wait);
         }
+        if (!signalled) {
+            // No loop took the SIGKILLs (it died, or stopped before): the host ends what it knows of.
+            endGroups(List.copyOf(looped.values()));
+        }
         endUnrecorded("killed by sluice: the local executor was closed", TaskStatus.State.CANCELLED);
+    }
+
+    /**
+     * SIGKILL to the groups of these launches that started, and to every group the launch file lists as
+     * started and not ended: what a loop that is gone left running (started, not yet reported).
+     */
+    private void endGroups(List<Looped> entries) {
+        for (Looped entry : entries) {
+            LocalTask task = entry.task();
+            if (task.hasStarted()) {
+                try {
+                    spawner.signal(Spawner.Signal.KILL, List.of(task.processGroup()));
+                } catch (IOException e) {
+                    log.warn("could not end task {} (pid {}): {}", entry.taskName(), task.processGroup(), e.getMessage());
+                }
+            }
+        }
+        supervisor.killListed(spawner, context.runId());
     }
 
     /** Records every launch still held as ended with {@code reason}. */
@@ -243,8 +280,9 @@ final class LoopLaunches {
             if (entry == null) {
                 return;
             }
-            if (entry.program().remembered() != null && programs.forget(entry.program())) {
-                // The program remembered for its name is gone: look for it again, once.
+            if (entry.program().remembered() != null) {
+                // The program remembered for its name may be gone: forgotten, and looked for again, once.
+                programs.forget(entry.program());
                 retry(id, entry);
                 return;
             }
@@ -320,43 +358,28 @@ final class LoopLaunches {
         }
 
         /**
-         * The loop stopped or failed: its tasks are ended (it ends what it still runs once its stdin closes;
-         * what a dead loop left is killed from the launch file) and recorded failed, and a new loop takes
-         * the next launches.
+         * The loop stopped or failed: its tasks are ended (a live loop ends what it still runs once its stdin
+         * closes; the host kills the groups it knows and what the launch file lists as started and not
+         * ended) and recorded failed. The next launch starts a new loop.
          */
         @Override
         public void lost(String why) {
+            TaskLoop old;
+            List<Looped> held;
             synchronized (lock) {
-                TaskLoop old = loop;
+                old = loop;
                 if (closed || old == null) {
                     return;
                 }
                 loop = null;
                 gone = why;
-                log.error("the local executor's task loop stopped ({}); the tasks it held are ended and fail", why);
-                for (Looped entry : looped.values()) {
-                    LocalTask task = entry.task();
-                    if (task.hasStarted()) {
-                        try {
-                            spawner.signal(Spawner.Signal.KILL, List.of(task.processGroup()));
-                        } catch (IOException e) {
-                            log.warn("could not end task {} (pid {}): {}", entry.taskName(), task.processGroup(),
-                                    e.getMessage());
-                        }
-                    }
-                }
-                old.abandon();
-                // Started but not yet reported to the host: the launch file has them.
-                supervisor.killListed(spawner, context.runId());
-                endUnrecorded("the local executor's task loop stopped (" + why + ")", TaskStatus.State.FAILED);
-                if (restarts < RESTARTS) {
-                    restarts++;
-                    loop = starter.start(this);
-                    if (loop != null) {
-                        log.warn("the local executor started a new task loop (pid {}) for the next tasks", loop.pid());
-                    }
-                }
+                held = List.copyOf(looped.values());
             }
+            log.error("the local executor's task loop stopped ({}); the tasks it held are ended and fail", why);
+            // Its stdin first: a loop still alive starts nothing more once the kills below free its CPUs.
+            old.abandon();
+            endGroups(held);
+            endUnrecorded("the local executor's task loop stopped (" + why + ")", TaskStatus.State.FAILED);
             context.statusChanged();
         }
     }

@@ -29,6 +29,17 @@ final class TaskLoop implements AutoCloseable {
     /** The system property naming the program; otherwise {@code <sluice.home>/lib/native/}. */
     static final String PROPERTY = "sluice.task.loop";
     static final String FILE_NAME = "sluice-task-loop";
+    /** The largest request the loop reads: arguments and environment of one launch beyond it are refused. */
+    static final int MAX_FRAME = 64 << 20;
+
+    /** A launch larger than {@link #MAX_FRAME}: nothing was sent. */
+    static final class TooLarge extends IOException {
+        TooLarge(int length) {
+            super("its arguments and environment take " + length + " bytes, more than the " + (MAX_FRAME >> 20)
+                    + " MB a launch may; pass large data in files instead");
+        }
+    }
+
     /** How long the loop holds reports while enough launches wait in it: the most an end's report is late. */
     static final Duration HOLD = Duration.ofMillis(3);
 
@@ -163,6 +174,9 @@ final class TaskLoop implements AutoCloseable {
     private void send() throws IOException {
         if (inputClosed) {
             throw new IOException("the task loop is closed");
+        }
+        if (frame.length - 4 > MAX_FRAME) {
+            throw new TooLarge(frame.length - 4);
         }
         byte[] bytes = frame.finish();
         int length = frame.length;

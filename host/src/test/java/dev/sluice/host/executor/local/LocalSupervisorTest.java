@@ -65,6 +65,28 @@ class LocalSupervisorTest {
     }
 
     @Test
+    void whatADeadTaskLoopLeftIsKilledFromTheLaunchFileButNotOthers() throws Exception {
+        LocalSupervisor supervisor = LocalSupervisor.start(workRoot, "current");
+        try {
+            long task = group("current");
+            long ended = group("current");
+            long stranger = group(null);
+            long otherRun = group("another");
+            Files.writeString(supervisor.launchFile(), "+" + task + "\n+" + ended + "\n-" + ended + "\n+" + stranger
+                    + "\n+" + otherRun + "\nnot a line\n", java.nio.file.StandardOpenOption.APPEND);
+
+            supervisor.killListed(JdkSpawner.open(), "current");
+
+            assertThat(endsWithin(task, 15)).as("started and not ended, with the run's id").isTrue();
+            assertThat(alive(ended)).as("a group whose end was recorded").isTrue();
+            assertThat(alive(stranger)).as("a leader without the run's id").isTrue();
+            assertThat(alive(otherRun)).as("another run's").isTrue();
+        } finally {
+            supervisor.close();
+        }
+    }
+
+    @Test
     void aRunThatEndedWithoutItsWatcherHasItsTasksEndedByTheNextRunButNotOthers() throws Exception {
         long task = group("crashed");
         long ended = group("crashed");
