@@ -183,7 +183,7 @@ public final class LocalExecutor implements TaskExecutor {
      * host takes in a batch of ends (bench/results/dispatch-2026-12-05-stop36.md).
      */
     static int launchesAhead(int cpus) {
-        return Math.max(8, 4 * cpus);
+        return Math.max(16, 8 * cpus);
     }
 
     /** Launches through the task loop where this machine can run it; otherwise null, and tasks start from the JVM. */

@@ -53,7 +53,7 @@ class LocalExecutorLoopTest {
 
     @Test
     void theMonitorHandsLaunchesAheadAndSubmitsOnItsOwnThread() {
-        assertThat(rig.executor.launchesAhead()).isEqualTo(LocalExecutor.launchesAhead(1)).isEqualTo(8);
+        assertThat(rig.executor.launchesAhead()).isEqualTo(LocalExecutor.launchesAhead(1)).isEqualTo(16);
         assertThat(rig.executor.submitConcurrency()).isEqualTo(1);
     }
 
