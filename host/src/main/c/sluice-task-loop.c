@@ -310,6 +310,8 @@ static void start(launch *l) {
     int n = snprintf(line, sizeof line, "+%d\n", (int)pid);
     int listed = write_all(launch_file, line, (size_t)n);
     *t = (task){.pid = pid, .id = l->id, .cpus = l->cpus, .memory = l->memory, .end_group = l->end_group};
+    /* posix_spawn mapped the child's stack in the loop's memory. */
+    may_have_grown = 1;
     running++;
     used_cpus += l->cpus;
     used_memory += l->memory;
@@ -425,6 +427,8 @@ static void reap(void) {
         } while (reaped < 0 && errno == EINTR);
         if (reaped <= 0 || !t) continue;
         char line[160];
+        /* The loop's peak as the child saw it at its exec (its stack, a buffer grown since the last reading). */
+        if (may_have_grown) read_own_peak();
         if (t->id >= 0) {
             snprintf(line, sizeof line, "E %lld %d %ld %ld\n", t->id, status, usage.ru_maxrss, own_peak_kb);
             report(line, 0);

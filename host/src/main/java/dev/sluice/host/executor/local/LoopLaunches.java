@@ -83,9 +83,17 @@ final class LoopLaunches {
             LocalSupervisor supervisor, Programs programs, Starter starter) {
         LoopLaunches launches = new LoopLaunches(tasks, context, spawner, supervisor, programs, starter);
         synchronized (launches.lock) {
-            launches.loop = starter.start(launches.new Reports());
+            launches.loop = launches.startLoop();
             return launches.loop == null ? null : launches;
         }
+    }
+
+    /** A new loop whose reports are this object's while it is the current one; null where it cannot start. */
+    private TaskLoop startLoop() {
+        Reports reports = new Reports();
+        TaskLoop started = starter.start(reports);
+        reports.owner = started;
+        return started;
     }
 
     long pid() {
@@ -114,7 +122,7 @@ final class LoopLaunches {
         synchronized (lock) {
             if (loop == null && !closed && restarts < RESTARTS) {
                 restarts++;
-                loop = starter.start(new Reports());
+                loop = startLoop();
                 if (loop != null) {
                     log.warn("the local executor started a new task loop (pid {}) for the next tasks", loop.pid());
                 }
@@ -212,15 +220,17 @@ final class LoopLaunches {
                 }
             }
         }
+        boolean ended = false;
         if (closing != null) {
             // Its end drops what waits and ends every running group; their ends are recorded before it exits.
-            closing.close(wait);
+            ended = closing.close(wait);
         }
-        if (!signalled) {
-            // No loop took the SIGKILLs (it died, or stopped before): the host ends what it knows of.
+        if (!signalled || !ended) {
+            // No loop took the SIGKILLs, or it did not end as asked (it died): the host ends what it knows of.
             endGroups(List.copyOf(looped.values()));
         }
-        endUnrecorded("killed by sluice: the local executor was closed", TaskStatus.State.CANCELLED);
+        endUnrecorded(List.copyOf(looped.keySet()), "killed by sluice: the local executor was closed",
+                TaskStatus.State.CANCELLED);
     }
 
     /**
@@ -241,10 +251,10 @@ final class LoopLaunches {
         supervisor.killListed(spawner, context.runId());
     }
 
-    /** Records every launch still held as ended with {@code reason}. */
-    private void endUnrecorded(String reason, TaskStatus.State state) {
+    /** Records the launches {@code ids} that are still held as ended with {@code reason}. */
+    private void endUnrecorded(List<Long> ids, String reason, TaskStatus.State state) {
         Instant now = context.time().now();
-        for (Long id : List.copyOf(looped.keySet())) {
+        for (Long id : ids) {
             Looped entry = looped.remove(id);
             if (entry != null) {
                 LocalTask task = entry.task();
@@ -260,6 +270,9 @@ final class LoopLaunches {
 
     /** What the loop reports, on its reader thread. */
     private final class Reports implements TaskLoop.Reports {
+        /** The loop these reports come from, once started: a loss matters only while it is the current one. */
+        volatile TaskLoop owner;
+
         @Override
         public void started(long id, long pid) {
             Looped entry = looped.get(id);
@@ -364,22 +377,22 @@ final class LoopLaunches {
          */
         @Override
         public void lost(String why) {
-            TaskLoop old;
-            List<Looped> held;
+            // Under the lock throughout: no new loop starts (and writes the launch file) while this one's
+            // tasks are found and killed from it. Rare, and milliseconds long.
             synchronized (lock) {
-                old = loop;
-                if (closed || old == null) {
+                TaskLoop old = loop;
+                if (closed || old == null || old != owner) {
                     return;
                 }
                 loop = null;
                 gone = why;
-                held = List.copyOf(looped.values());
+                List<Long> held = List.copyOf(looped.keySet());
+                log.error("the local executor's task loop stopped ({}); the tasks it held are ended and fail", why);
+                // Its stdin first: a loop still alive starts nothing more once the kills below free its CPUs.
+                old.abandon();
+                endGroups(held.stream().map(looped::get).filter(java.util.Objects::nonNull).toList());
+                endUnrecorded(held, "the local executor's task loop stopped (" + why + ")", TaskStatus.State.FAILED);
             }
-            log.error("the local executor's task loop stopped ({}); the tasks it held are ended and fail", why);
-            // Its stdin first: a loop still alive starts nothing more once the kills below free its CPUs.
-            old.abandon();
-            endGroups(held);
-            endUnrecorded("the local executor's task loop stopped (" + why + ")", TaskStatus.State.FAILED);
             context.statusChanged();
         }
     }

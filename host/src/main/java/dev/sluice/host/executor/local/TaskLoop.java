@@ -189,21 +189,25 @@ final class TaskLoop implements AutoCloseable {
     }
 
     /**
-     * Closes its stdin: it drops what waits, kills every running group and reports their ends; waits up to
-     * {@code wait} for the last report.
+     * Closes its stdin: it drops what waits, ends every running group and reports their ends; waits up to
+     * {@code wait} for the last report. Whether it ended as asked (exit status 0, its reports read): false
+     * when it had died or did not end in time (then it is killed).
      */
-    void close(Duration wait) {
+    boolean close(Duration wait) {
         abandon();
         long deadline = System.nanoTime() + wait.toNanos();
         try {
             reader.join(wait);
-            child.exit().get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
+            Spawner.Exit exit = child.exit().get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
                     TimeUnit.MILLISECONDS);
+            return exit.exitCode() == 0 && !reader.isAlive();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         } catch (ExecutionException | TimeoutException e) {
             log.warn("the local executor's task loop (pid {}) did not end in {}; killing it", child.pid(), wait);
             posix.kill((int) child.pid(), Posix.SIGKILL);
+            return false;
         }
     }
 

@@ -39,6 +39,16 @@ class LocalSupervisorTest {
         return p.pid();
     }
 
+    /** Waits until the process leads its own session (setsid has run), and returns its pid. */
+    private static long leader(long pid) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (TaskRig.sessionOf(pid) != pid) {
+            assertThat(System.nanoTime()).as("process %d leads a session within 10 s", pid).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        return pid;
+    }
+
     private static boolean alive(long pid) throws IOException {
         Path stat = Path.of("/proc", Long.toString(pid), "stat");
         try {
@@ -68,12 +78,13 @@ class LocalSupervisorTest {
     void whatADeadTaskLoopLeftIsKilledFromTheLaunchFileButNotOthers() throws Exception {
         LocalSupervisor supervisor = LocalSupervisor.start(workRoot, "current");
         try {
-            long task = group("current");
-            long ended = group("current");
-            long stranger = group(null);
-            long otherRun = group("another");
-            Files.writeString(supervisor.launchFile(), "+" + task + "\n+" + ended + "\n-" + ended + "\n+" + stranger
-                    + "\n+" + otherRun + "\nnot a line\n", java.nio.file.StandardOpenOption.APPEND);
+            long task = leader(group("current"));
+            long ended = leader(group("current"));
+            long stranger = leader(group(null));
+            long otherRun = leader(group("another"));
+            // Lines it cannot read are skipped, as the watcher skips them, and the rest still count.
+            Files.writeString(supervisor.launchFile(), "+12x\n+\n+" + task + "\n+" + ended + "\n-" + ended + "\n+"
+                    + stranger + "\n+" + otherRun + "\nnot a line\n", java.nio.file.StandardOpenOption.APPEND);
 
             supervisor.killListed(JdkSpawner.open(), "current");
 
