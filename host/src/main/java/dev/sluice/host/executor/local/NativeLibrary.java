@@ -1,9 +1,7 @@
 package dev.sluice.host.executor.local;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -23,7 +21,7 @@ final class NativeLibrary implements Posix {
     static final int VERSION = 3;
 
     /** A launch's request, reused by the thread that made it. */
-    private static final ThreadLocal<Request> REQUESTS = ThreadLocal.withInitial(Request::new);
+    private static final ThreadLocal<NulStrings> REQUESTS = ThreadLocal.withInitial(NulStrings::new);
 
     private NativeLibrary() {
     }
@@ -71,7 +69,7 @@ final class NativeLibrary implements Posix {
      * same variables, and {@link PosixSpawner} decides from the same map whether a task overrides any.
      */
     private static int setHostEnvironment() {
-        Request block = new Request();
+        NulStrings block = new NulStrings();
         int count = 0;
         for (Map.Entry<String, String> e : System.getenv().entrySet()) {
             if (e.getKey().indexOf('\0') < 0 && e.getValue().indexOf('\0') < 0) {
@@ -98,7 +96,7 @@ final class NativeLibrary implements Posix {
     @Override
     public int spawn(String program, List<String> argv, List<String> environment, boolean addToHost, String workDir,
             String stdout, String stderr, int stdin) {
-        Request request = REQUESTS.get().clear();
+        NulStrings request = REQUESTS.get().clear(0);
         request.add(program).add(workDir).add(stdout).add(stderr);
         for (String argument : argv) {
             request.add(argument);
@@ -111,35 +109,12 @@ final class NativeLibrary implements Posix {
 
     @Override
     public int spawnPiped(List<String> argv, int stdin, int stdout) {
-        Request request = REQUESTS.get().clear();
+        NulStrings request = REQUESTS.get().clear(0);
         request.add(argv.getFirst()).add("/").add("/dev/null").add("/dev/null");
         for (String argument : argv) {
             request.add(argument);
         }
         return Calls.spawn(request.bytes, request.length, argv.size(), 0, true, stdin, stdout);
-    }
-
-    /** NUL-terminated UTF-8 strings, one after the other, as the library reads them. */
-    private static final class Request {
-        byte[] bytes = new byte[4096];
-        int length;
-
-        Request clear() {
-            length = 0;
-            return this;
-        }
-
-        Request add(String text) {
-            byte[] encoded = text.getBytes(StandardCharsets.UTF_8);
-            int end = length + encoded.length + 1;
-            if (end > bytes.length) {
-                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, end));
-            }
-            System.arraycopy(encoded, 0, bytes, length, encoded.length);
-            bytes[end - 1] = 0;
-            length = end;
-            return this;
-        }
     }
 
     @Override

@@ -315,27 +315,22 @@ final class TaskLoop implements AutoCloseable {
 
     /** A request being built: a 4-byte little-endian length, then NUL-terminated UTF-8 fields. */
     private static final class Frame {
-        byte[] bytes = new byte[4096];
+        private final NulStrings fields = new NulStrings();
         int length;
 
         Frame start(String type) {
-            length = 4;
+            fields.clear(4);
             return add(type);
         }
 
         Frame add(String text) {
-            byte[] encoded = text.getBytes(StandardCharsets.UTF_8);
-            int end = length + encoded.length + 1;
-            if (end > bytes.length) {
-                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, end));
-            }
-            System.arraycopy(encoded, 0, bytes, length, encoded.length);
-            bytes[end - 1] = 0;
-            length = end;
+            fields.add(text);
+            length = fields.length;
             return this;
         }
 
         byte[] finish() {
+            byte[] bytes = fields.bytes;
             int body = length - 4;
             bytes[0] = (byte) body;
             bytes[1] = (byte) (body >>> 8);

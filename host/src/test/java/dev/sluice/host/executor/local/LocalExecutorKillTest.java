@@ -140,37 +140,21 @@ class LocalExecutorKillTest {
      */
     @Test
     void sigkillReachesAGrandchildThatTrapsSigtermOnceTheLeaderHasEnded() throws Exception {
-        Path dir = rig.workDir("stubborn-child");
-        TaskRig.mkfifo(dir.resolve("ready"));
-        TaskRig.mkfifo(dir.resolve("child.pid"));
-        // "term" stays a plain file: the SIGKILL that follows the leader's end can come before the trap
-        // has run, so nothing may wait on it.
-        // The leader dies on SIGTERM; the stubborn grandchild outlives it until SIGKILL.
-        SubmittedTask task = rig.shell("stubborn-child",
-                "sh -c \"" + IGNORES_TERM.replace("$!", "\\$!") + "\" & echo $! > child.pid; sleep 300");
-        long grandchild = Long.parseLong(Files.readString(dir.resolve("child.pid")).trim());
-        assertThat(Files.readString(dir.resolve("ready"))).isEqualTo("ready\n");
-
-        rig.executor.terminate(List.of(task), GRACE);
-        assertThat(rig.awaitEnd(task).exitCode()).as("the leader ended on SIGTERM").isEqualTo(143);
-
-        TaskRig.awaitGone(grandchild);
-        assertThat(TaskRig.isRunning(grandchild)).isFalse();
+        stopTaskWithAStubbornGrandchild("stubborn-child", java.util.Map.of());
         assertThat(clock.sleepers()).as("with no grace waited out and no force from the host").isZero();
     }
 
     /**
-     * A task that keeps its group but is asked to stop leaves nothing behind: what ignored SIGTERM is killed
-     * when the leader ends, as for any other task, since the host forces only tasks still running.
+     * Starts a task whose leader dies on SIGTERM and whose grandchild traps it, asks it to stop, and checks
+     * that the grandchild is gone once the leader has ended. ("term" stays a plain file: the SIGKILL that
+     * follows the leader's end can come before the trap has run, so nothing may wait on it.)
      */
-    @Test
-    void aTaskThatKeepsItsGroupButIsAskedToStopLeavesNothingBehind() throws Exception {
-        Path dir = rig.workDir("kept-stopped");
+    private void stopTaskWithAStubbornGrandchild(String name, java.util.Map<String, String> hints) throws Exception {
+        Path dir = rig.workDir(name);
         TaskRig.mkfifo(dir.resolve("ready"));
         TaskRig.mkfifo(dir.resolve("child.pid"));
         SubmittedTask task = rig.executor.submit(new dev.sluice.spi.TaskLaunch(
-                dev.sluice.spi.testing.TestTaskHandle.of("kept-stopped").withWorkDir(dir)
-                        .withHints(java.util.Map.of("local/keepProcessGroup", "true")),
+                dev.sluice.spi.testing.TestTaskHandle.of(name).withWorkDir(dir).withHints(hints),
                 new dev.sluice.spi.LaunchCommand(List.of("sh", "-c", "sh -c \"" + IGNORES_TERM.replace("$!", "\\$!")
                         + "\" & echo $! > child.pid; sleep 300"), java.util.Map.of(), dir),
                 dev.sluice.spi.TaskFiles.in(dir)));
@@ -182,6 +166,15 @@ class LocalExecutorKillTest {
 
         TaskRig.awaitGone(grandchild);
         assertThat(TaskRig.isRunning(grandchild)).isFalse();
+    }
+
+    /**
+     * A task that keeps its group but is asked to stop leaves nothing behind: what ignored SIGTERM is killed
+     * when the leader ends, as for any other task, since the host forces only tasks still running.
+     */
+    @Test
+    void aTaskThatKeepsItsGroupButIsAskedToStopLeavesNothingBehind() throws Exception {
+        stopTaskWithAStubbornGrandchild("kept-stopped", java.util.Map.of("local/keepProcessGroup", "true"));
     }
 
     /** What a task leaves running in its process group ends with it (issue 15). */

@@ -102,29 +102,6 @@ class LocalExecutorLoopTest {
     }
 
     @Test
-    void aLaunchThatAsksForMoreThanIsFreeWaitsForIt() throws Exception {
-        TaskRig two = new TaskRig(workRoot.resolve("two"), new FakeTimeSource(START),
-                Settings.of(Map.of("cpus", "2"), "executors.local"), Spawner::open, TaskRig.loopProgram());
-        try {
-            Path dir = two.workDir("small");
-            TaskRig.mkfifo(dir.resolve("go"));
-            SubmittedTask small = two.executor.submit(two.launch("small", dir, Map.of(), "sh", "-c", "read x < go"));
-            Path bigDir = two.workDir("big");
-            TaskLaunch big = new TaskLaunch(TestTaskHandle.of("big").withWorkDir(bigDir)
-                    .withResources(new Resources(2, 0, null, 0, null)),
-                    new LaunchCommand(List.of("true"), Map.of(), bigDir), TaskFiles.in(bigDir));
-            SubmittedTask waits = two.executor.submit(big);
-            two.pidOf(small);
-
-            assertThat(two.poll(waits).state()).as("two CPUs asked, one free").isEqualTo(State.PENDING);
-            Files.writeString(dir.resolve("go"), "now\n");
-            assertThat(two.awaitEnd(waits).exitCode()).isZero();
-        } finally {
-            two.close();
-        }
-    }
-
-    @Test
     void aLaunchThatDoesNotFitYetLetsALaterOneThatDoesGoFirst() throws Exception {
         TaskRig two = new TaskRig(workRoot.resolve("two"), new FakeTimeSource(START),
                 Settings.of(Map.of("cpus", "2"), "executors.local"), Spawner::open, TaskRig.loopProgram());
@@ -236,16 +213,6 @@ class LocalExecutorLoopTest {
     }
 
     @Test
-    void aTaskThatSetsAVariableOfTheHostsGetsItsValueAndTheRestOfTheHosts() throws Exception {
-        Path dir = rig.workDir("override");
-        SubmittedTask task = rig.executor.submit(rig.launch("override", dir, Map.of("HOME", "/elsewhere"), "sh", "-c",
-                "echo \"$HOME $PATH\""));
-
-        assertThat(rig.awaitEnd(task).exitCode()).isZero();
-        assertThat(Files.readString(dir.resolve(".command.out"))).isEqualTo("/elsewhere " + System.getenv("PATH") + "\n");
-    }
-
-    @Test
     void aWaitingLaunchThatIsKilledNeverStarts() throws Exception {
         Path dir = rig.workDir("holder");
         TaskRig.mkfifo(dir.resolve("go"));
@@ -296,14 +263,8 @@ class LocalExecutorLoopTest {
 
     @Test
     void aRememberedProgramThatIsGoneIsLookedUpAgain() throws Exception {
-        Path first = Files.createDirectories(workRoot.resolve("bin1"));
-        Path second = Files.createDirectories(workRoot.resolve("bin2"));
-        for (Path bin : List.of(first, second)) {
-            Path tool = bin.resolve("tool");
-            Files.writeString(tool, "#!/bin/sh\necho " + bin.getFileName() + "\n");
-            Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
-        Map<String, String> path = Map.of("PATH", first + ":" + second);
+        Path first = workRoot.resolve("bin1");
+        Map<String, String> path = twoTools(first, workRoot.resolve("bin2"));
         Path one = rig.workDir("one");
         assertThat(rig.awaitEnd(rig.executor.submit(rig.launch("one", one, path, "tool"))).exitCode()).isZero();
         assertThat(Files.readString(one.resolve(".command.out"))).isEqualTo("bin1\n");
@@ -316,14 +277,8 @@ class LocalExecutorLoopTest {
 
     @Test
     void everyWaitingLaunchOfAProgramThatMovedFindsItAgain() throws Exception {
-        Path first = Files.createDirectories(workRoot.resolve("old"));
-        Path second = Files.createDirectories(workRoot.resolve("new"));
-        for (Path bin : List.of(first, second)) {
-            Path tool = bin.resolve("tool");
-            Files.writeString(tool, "#!/bin/sh\necho " + bin.getFileName() + "\n");
-            Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
-        Map<String, String> path = Map.of("PATH", first + ":" + second);
+        Path first = workRoot.resolve("old");
+        Map<String, String> path = twoTools(first, workRoot.resolve("new"));
         assertThat(rig.awaitEnd(rig.executor.submit(rig.launch("found", rig.workDir("found"), path, "tool")))
                 .exitCode()).isZero();
         Path dir = rig.workDir("holder");
@@ -345,14 +300,31 @@ class LocalExecutorLoopTest {
         }
     }
 
-    @Test
-    void theTaskSeesTheHostsEnvironmentWithItsOwnAdded() throws Exception {
-        Path dir = rig.workDir("env");
-        SubmittedTask task = rig.executor.submit(rig.launch("env", dir, Map.of("SLUICE_TEST_VAR", "added"), "sh", "-c",
-                "echo \"$SLUICE_TEST_VAR $HOME\""));
+    /** A program {@code tool} in each directory that prints the directory's name; a PATH of the two. */
+    private static Map<String, String> twoTools(Path first, Path second) throws Exception {
+        for (Path bin : List.of(first, second)) {
+            Path tool = Files.createDirectories(bin).resolve("tool");
+            Files.writeString(tool, "#!/bin/sh\necho " + bin.getFileName() + "\n");
+            Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        return Map.of("PATH", first + ":" + second);
+    }
 
+    /** What a task of {@code environment} prints for {@code echo "<words>"}. */
+    private String echoed(String name, Map<String, String> environment, String words) throws Exception {
+        Path dir = rig.workDir(name);
+        SubmittedTask task = rig.executor.submit(rig.launch(name, dir, environment, "sh", "-c", "echo \"" + words + "\""));
         assertThat(rig.awaitEnd(task).exitCode()).isZero();
-        assertThat(Files.readString(dir.resolve(".command.out"))).isEqualTo("added " + System.getenv("HOME") + "\n");
+        return Files.readString(dir.resolve(".command.out"));
+    }
+
+    @Test
+    void aTaskSeesTheHostsEnvironmentWithItsOwnAddedOrSetOverIt() throws Exception {
+        assertThat(echoed("added", Map.of("SLUICE_TEST_VAR", "added"), "$SLUICE_TEST_VAR $HOME"))
+                .as("only added: the host's list and the task's").isEqualTo("added " + System.getenv("HOME") + "\n");
+        assertThat(echoed("over", Map.of("HOME", "/elsewhere"), "$HOME $PATH"))
+                .as("one of the host's set over: the whole environment sent").isEqualTo("/elsewhere "
+                        + System.getenv("PATH") + "\n");
     }
 
     @Test
