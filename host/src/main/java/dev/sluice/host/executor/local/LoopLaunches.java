@@ -90,10 +90,7 @@ final class LoopLaunches {
 
     /** A new loop whose reports are this object's while it is the current one; null where it cannot start. */
     private TaskLoop startLoop() {
-        Reports reports = new Reports();
-        TaskLoop started = starter.start(reports);
-        reports.owner = started;
-        return started;
+        return starter.start(new Reports());
     }
 
     long pid() {
@@ -270,8 +267,13 @@ final class LoopLaunches {
 
     /** What the loop reports, on its reader thread. */
     private final class Reports implements TaskLoop.Reports {
-        /** The loop these reports come from, once started: a loss matters only while it is the current one. */
-        volatile TaskLoop owner;
+        /** The loop these reports come from: a loss matters only while it is the current one. */
+        private volatile TaskLoop owner;
+
+        @Override
+        public void from(TaskLoop loop) {
+            owner = loop;
+        }
 
         @Override
         public void started(long id, long pid) {

@@ -45,6 +45,10 @@ final class TaskLoop implements AutoCloseable {
 
     /** What the loop reports, called on its reader thread. */
     interface Reports {
+        /** The loop these reports will come from, before any of them: called by {@link #start}. */
+        default void from(TaskLoop loop) {
+        }
+
         void started(long id, long pid);
 
         /** The launch could not be started: {@code error} is the errno. */
@@ -116,6 +120,7 @@ final class TaskLoop implements AutoCloseable {
         PosixSpawner.Service service = spawner.startService(List.of(program.toString(), launchFile.toString(),
                 Integer.toString(cpus), Long.toString(memory), Integer.toString(low), Long.toString(HOLD.toMillis())));
         TaskLoop loop = new TaskLoop(spawner.posix(), service.child(), service.input(), service.output(), reports);
+        reports.from(loop);
         loop.reader.start();
         try {
             loop.ready.get(READY_WAIT.toMillis(), TimeUnit.MILLISECONDS);
